@@ -1,0 +1,290 @@
+#include "limits.h"
+
+#include "safeguard/v1/record.pb.h"
+
+#include <QSet>
+#include <QUuid>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+
+namespace safeguard::protocol {
+
+namespace gp = google::protobuf;
+
+namespace {
+
+// Field names (as in record.proto) whose text is longer than a name or id.
+const QSet<QString> &childWordsFields()
+{
+    static const QSet<QString> s{QStringLiteral("safeguard.v1.ChildVoice.words_verbatim")};
+    return s;
+}
+
+const QSet<QString> &longTextFields()
+{
+    static const QSet<QString> s{
+        QStringLiteral("safeguard.v1.Incident.circumstances"),
+        QStringLiteral("safeguard.v1.ChildVoice.wishes_and_feelings"),
+        QStringLiteral("safeguard.v1.ChildObservation.demeanour"),
+        QStringLiteral("safeguard.v1.ChildObservation.interaction_with_carers"),
+        QStringLiteral("safeguard.v1.Injury.description"),
+        QStringLiteral("safeguard.v1.HomeConditions.hazards"),
+        QStringLiteral("safeguard.v1.HomeConditions.food_and_supplies"),
+        QStringLiteral("safeguard.v1.HomeConditions.where_child_sleeps"),
+        QStringLiteral("safeguard.v1.HomeConditions.other_observations"),
+        QStringLiteral("safeguard.v1.ImmediateActions.other_actions"),
+    };
+    return s;
+}
+
+const QSet<QString> &reasonTextFields()
+{
+    static const QSet<QString> s{
+        QStringLiteral("safeguard.v1.IncidentRecord.amendment_reason"),
+        QStringLiteral("safeguard.v1.Incident.location_description"),
+        QStringLiteral("safeguard.v1.AnswerWithReason.reason_if_no"),
+        QStringLiteral("safeguard.v1.ChildIdentity.needs_or_disability"),
+        QStringLiteral("safeguard.v1.ChildVoice.not_recorded_reason"),
+        QStringLiteral("safeguard.v1.ChildObservation.presence_detail"),
+        QStringLiteral("safeguard.v1.ChildObservation.grade_rationale"),
+        QStringLiteral("safeguard.v1.Injury.medical_attention_detail"),
+        QStringLiteral("safeguard.v1.HouseholdMember.carer_capacity_detail"),
+        QStringLiteral("safeguard.v1.ImmediateActions.checks_made_on_carer"),
+        QStringLiteral("safeguard.v1.ChildReferrals.not_referred_reason"),
+        QStringLiteral("safeguard.v1.RiskAnswer.note"),
+        QStringLiteral("safeguard.v1.RiskAssessment.judgement_rationale"),
+        QStringLiteral("safeguard.v1.RiskAssessment.declined_reason"),
+        QStringLiteral("safeguard.v1.InformationSharing.consent_not_sought_reason"),
+        QStringLiteral("safeguard.v1.InformationSharing.reason_without_consent"),
+        QStringLiteral("safeguard.v1.ReferralDecisions.marac_not_referred_reason"),
+        QStringLiteral("safeguard.v1.ReferralDecisions.other_referrals"),
+    };
+    return s;
+}
+
+// Counts code points; returns -1 if the bytes are not valid UTF-8.
+qint64 codePoints(const std::string &s)
+{
+    qint64 n = 0;
+    const auto *p = reinterpret_cast<const unsigned char *>(s.data());
+    const auto *end = p + s.size();
+    while (p < end) {
+        int len;
+        if (*p < 0x80)
+            len = 1;
+        else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2)
+            len = 2;
+        else if ((*p & 0xF0) == 0xE0)
+            len = 3;
+        else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4)
+            len = 4;
+        else
+            return -1;
+        if (end - p < len)
+            return -1;
+        for (int i = 1; i < len; ++i) {
+            if ((p[i] & 0xC0) != 0x80)
+                return -1;
+        }
+        p += len;
+        ++n;
+    }
+    return n;
+}
+
+QString fieldPath(const QString &prefix, const gp::FieldDescriptor *f, int index = -1)
+{
+    QString p = prefix.isEmpty() ? QString::fromStdString(f->name())
+                                 : prefix + QLatin1Char('.') + QString::fromStdString(f->name());
+    if (index >= 0)
+        p += QStringLiteral("[%1]").arg(index);
+    return p;
+}
+
+void checkText(const std::string &value, const QString &path, const gp::FieldDescriptor *f,
+               RecordIssues &out)
+{
+    const qint64 n = codePoints(value);
+    if (n < 0) {
+        out.append({path, QStringLiteral("invalid_utf8"),
+                    QStringLiteral("This text is not valid UTF-8.")});
+        return;
+    }
+    const int max = Limits::maxChars(f);
+    if (n > max) {
+        out.append({path, QStringLiteral("text_too_long"),
+                    QStringLiteral("This text is %1 characters long; the most allowed is %2.")
+                        .arg(n)
+                        .arg(max)});
+    }
+}
+
+void walk(const gp::Message &m, const QString &prefix, RecordIssues &out)
+{
+    const gp::Descriptor *d = m.GetDescriptor();
+    const gp::Reflection *r = m.GetReflection();
+    for (int i = 0; i < d->field_count(); ++i) {
+        const gp::FieldDescriptor *f = d->field(i);
+        if (f->is_repeated()) {
+            const int count = r->FieldSize(m, f);
+            const int max = Limits::maxCount(f);
+            if (count > max) {
+                out.append({fieldPath(prefix, f), QStringLiteral("too_many"),
+                            QStringLiteral("%1 entries; the most allowed is %2.")
+                                .arg(count)
+                                .arg(max)});
+            }
+            // Elements past the bound are not inspected: the record is
+            // refused anyway, and a hostile one must not cost unbounded work.
+            const int inspect = std::min(count, max);
+            for (int k = 0; k < inspect; ++k) {
+                if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_STRING)
+                    checkText(r->GetRepeatedString(m, f, k), fieldPath(prefix, f, k), f, out);
+                else if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE)
+                    walk(r->GetRepeatedMessage(m, f, k), fieldPath(prefix, f, k), out);
+            }
+            continue;
+        }
+        if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_STRING)
+            checkText(r->GetString(m, f), fieldPath(prefix, f), f, out);
+        else if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE && r->HasField(m, f))
+            walk(r->GetMessage(m, f), fieldPath(prefix, f), out);
+    }
+}
+
+bool isUuid(const std::string &s)
+{
+    // Canonical lower-case 8-4-4-4-12 form only, so one record has one id.
+    if (s.size() != 36)
+        return false;
+    const QString q = QString::fromStdString(s);
+    const QUuid u(q);
+    return !u.isNull() && u.toString(QUuid::WithoutBraces) == q;
+}
+
+void checkEnums(const gp::Message &m, const QString &prefix, RecordIssues &out)
+{
+    const gp::Descriptor *d = m.GetDescriptor();
+    const gp::Reflection *r = m.GetReflection();
+    for (int i = 0; i < d->field_count(); ++i) {
+        const gp::FieldDescriptor *f = d->field(i);
+        if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_ENUM) {
+            const int count = f->is_repeated() ? std::min(r->FieldSize(m, f), Limits::maxCount(f))
+                                               : 1;
+            for (int k = 0; k < count; ++k) {
+                const int v = f->is_repeated() ? r->GetRepeatedEnumValue(m, f, k)
+                                               : r->GetEnumValue(m, f);
+                if (!f->enum_type()->FindValueByNumber(v)) {
+                    out.append({fieldPath(prefix, f, f->is_repeated() ? k : -1),
+                                QStringLiteral("unknown_value"),
+                                QStringLiteral("Value %1 is not one this hub knows.").arg(v)});
+                }
+            }
+        } else if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE) {
+            if (f->is_repeated()) {
+                const int count = std::min(r->FieldSize(m, f), Limits::maxCount(f));
+                for (int k = 0; k < count; ++k)
+                    checkEnums(r->GetRepeatedMessage(m, f, k), fieldPath(prefix, f, k), out);
+            } else if (r->HasField(m, f)) {
+                checkEnums(r->GetMessage(m, f), fieldPath(prefix, f), out);
+            }
+        }
+    }
+}
+
+} // namespace
+
+int Limits::maxChars(const gp::FieldDescriptor *field)
+{
+    const QString name = QString::fromStdString(field->full_name());
+    if (childWordsFields().contains(name))
+        return kChildWordsChars;
+    if (longTextFields().contains(name))
+        return kLongTextChars;
+    if (reasonTextFields().contains(name))
+        return kReasonTextChars;
+    return kShortTextChars;
+}
+
+int Limits::maxCount(const gp::FieldDescriptor *field)
+{
+    const std::string &n = field->full_name();
+    if (n == "safeguard.v1.IncidentRecord.children")
+        return kMaxChildren;
+    if (n == "safeguard.v1.Incident.attending_officers")
+        return kMaxAttendingOfficers;
+    if (n == "safeguard.v1.ChildIdentity.aliases")
+        return kMaxAliases;
+    if (n == "safeguard.v1.PostalAddress.lines")
+        return kMaxAddressLines;
+    if (n == "safeguard.v1.ChildObservation.household")
+        return kMaxHouseholdMembers;
+    if (n == "safeguard.v1.ChildObservation.injuries")
+        return kMaxInjuries;
+    if (n == "safeguard.v1.ChildObservation.indicators")
+        return kMaxIndicators;
+    if (n == "safeguard.v1.RiskAssessment.answers")
+        return kMaxRiskAnswers;
+    // A repeated field added to the schema without a bound here gets a small
+    // one rather than none; the limits test lists every repeated field.
+    return 10;
+}
+
+RecordIssues checkLimits(const v1::IncidentRecord &record)
+{
+    RecordIssues out;
+    walk(record, QString(), out);
+    return out;
+}
+
+RecordIssues checkRecordSize(qint64 serializedBytes)
+{
+    if (serializedBytes <= Limits::kMaxRecordBytes)
+        return {};
+    return {{QString(), QStringLiteral("record_too_large"),
+             QStringLiteral("The record is %1 bytes; the most allowed is %2.")
+                 .arg(serializedBytes)
+                 .arg(Limits::kMaxRecordBytes)}};
+}
+
+RecordIssues checkStructure(const v1::IncidentRecord &record)
+{
+    RecordIssues out;
+    if (!isUuid(record.record_id())) {
+        out.append({QStringLiteral("record_id"), QStringLiteral("invalid_id"),
+                    QStringLiteral("The record id is not a lower-case UUID.")});
+    }
+    if (record.version() < 1) {
+        out.append({QStringLiteral("version"), QStringLiteral("invalid_version"),
+                    QStringLiteral("The version must be 1 or more.")});
+    } else if (record.parent_version() != record.version() - 1) {
+        out.append({QStringLiteral("parent_version"), QStringLiteral("invalid_version"),
+                    QStringLiteral("Version %1 must amend version %2, not %3.")
+                        .arg(record.version())
+                        .arg(record.version() - 1)
+                        .arg(record.parent_version())});
+    }
+    if (record.version() > 1 && record.amendment_reason().empty()) {
+        out.append({QStringLiteral("amendment_reason"), QStringLiteral("reason_required"),
+                    QStringLiteral("An amended record must say why it was amended.")});
+    }
+    QSet<std::string> childIds;
+    const int children = std::min(record.children_size(), Limits::kMaxChildren);
+    for (int i = 0; i < children; ++i) {
+        const std::string &id = record.children(i).child_id();
+        const QString path = QStringLiteral("children[%1].child_id").arg(i);
+        if (!isUuid(id)) {
+            out.append({path, QStringLiteral("invalid_id"),
+                        QStringLiteral("The child id is not a lower-case UUID.")});
+        } else if (childIds.contains(id)) {
+            out.append({path, QStringLiteral("duplicate_id"),
+                        QStringLiteral("Two children in this record share one id.")});
+        }
+        childIds.insert(id);
+    }
+    checkEnums(record, QString(), out);
+    return out;
+}
+
+} // namespace safeguard::protocol

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "recordissue.h"
+
+#include <QtGlobal>
+
+namespace google::protobuf {
+class FieldDescriptor;
+}
+namespace safeguard::v1 {
+class IncidentRecord;
+}
+
+namespace safeguard::protocol {
+
+// Bounds on what one record and one batch may hold. The app checks them at
+// submit so an officer is told on scene; the hub enforces the same numbers
+// and rejects a record over them (a broken or hostile client). Text is
+// measured in Unicode code points (what an officer sees as characters).
+struct Limits
+{
+    // Text fields, by kind (see maxChars for which field is which).
+    static constexpr int kShortTextChars = 200;    // names, ids, references
+    static constexpr int kReasonTextChars = 2000;  // reasons, rationales, details
+    static constexpr int kLongTextChars = 10000;   // observations in the officer's words
+    static constexpr int kChildWordsChars = 20000; // the child's own words, verbatim
+
+    // Repeated fields.
+    static constexpr int kMaxChildren = 20;
+    static constexpr int kMaxAttendingOfficers = 12;
+    static constexpr int kMaxAliases = 10;
+    static constexpr int kMaxAddressLines = 6;
+    static constexpr int kMaxHouseholdMembers = 30;
+    static constexpr int kMaxInjuries = 30;
+    static constexpr int kMaxIndicators = 10;      // one per category
+    static constexpr int kMaxRiskAnswers = 100;
+
+    // Serialized sizes.
+    static constexpr qint64 kMaxRecordBytes = 512 * 1024;
+    static constexpr int kMaxBatchRecords = 500;
+    static constexpr qint64 kMaxBatchBytes = 8 * 1024 * 1024; // the hub's request body limit
+
+    // The bound for one string field, or for one repeated field's count.
+    static int maxChars(const google::protobuf::FieldDescriptor *field);
+    static int maxCount(const google::protobuf::FieldDescriptor *field);
+};
+
+// Every text field over its length and every repeated field over its count,
+// found by walking the schema itself, so a field added later is covered too.
+// Codes: "text_too_long", "too_many", "invalid_utf8".
+RecordIssues checkLimits(const v1::IncidentRecord &record);
+
+// A serialized record over kMaxRecordBytes (code "record_too_large").
+RecordIssues checkRecordSize(qint64 serializedBytes);
+
+// Structural integrity the hub needs to file a record at all: a UUID record
+// id, a version chain (version >= 1; parent = version - 1; an amendment
+// reason from version 2), unique child ids that are UUIDs, and enum values
+// this build knows. Codes: "invalid_id", "invalid_version", "duplicate_id",
+// "unknown_value", "reason_required".
+RecordIssues checkStructure(const v1::IncidentRecord &record);
+
+} // namespace safeguard::protocol

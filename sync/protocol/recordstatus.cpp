@@ -1,0 +1,61 @@
+#include "recordstatus.h"
+
+namespace safeguard::protocol {
+
+QString toKey(RecordStatus status)
+{
+    switch (status) {
+    case RecordStatus::Draft:
+        return QStringLiteral("draft");
+    case RecordStatus::Queued:
+        return QStringLiteral("queued");
+    case RecordStatus::Acknowledged:
+        return QStringLiteral("acknowledged");
+    case RecordStatus::NeedsCorrection:
+        return QStringLiteral("needs_correction");
+    case RecordStatus::Purged:
+        return QStringLiteral("purged");
+    }
+    Q_UNREACHABLE();
+}
+
+std::optional<RecordStatus> recordStatusFromKey(const QString &key)
+{
+    for (RecordStatus s : kAllRecordStatuses) {
+        if (toKey(s) == key)
+            return s;
+    }
+    return std::nullopt;
+}
+
+QString displayName(RecordStatus status)
+{
+    switch (status) {
+    case RecordStatus::Draft:
+        return QStringLiteral("Draft");
+    case RecordStatus::Queued:
+        return QStringLiteral("Waiting to send");
+    case RecordStatus::Acknowledged:
+        return QStringLiteral("On the hub");
+    case RecordStatus::NeedsCorrection:
+        return QStringLiteral("Needs correction");
+    case RecordStatus::Purged:
+        return QStringLiteral("On the hub (removed from device)");
+    }
+    Q_UNREACHABLE();
+}
+
+QJsonObject statusCountsToJson(const QHash<RecordStatus, int> &counts)
+{
+    QJsonObject o;
+    int total = 0;
+    for (RecordStatus s : kAllRecordStatuses) {
+        const int n = counts.value(s, 0);
+        total += n;
+        o.insert(toKey(s), n);
+    }
+    o.insert(QStringLiteral("records"), total);
+    return o;
+}
+
+} // namespace safeguard::protocol
