@@ -1,4 +1,305 @@
+// Good-practice validation: each rule with a record that breaks it (the
+// expected issue appears, at the right field path) and a record that meets
+// it (no issue). Starts from a valid record and changes one thing at a time.
+#include "protocol/goodpractice.h"
+#include "protocol/syntheticrecords.h"
+#include "recordfixtures.h"
+
 #include <QTest>
-class T : public QObject { Q_OBJECT };
-QTEST_GUILESS_MAIN(T)
+
+#include <functional>
+
+using namespace safeguard;
+
+namespace {
+
+using Mutation = std::function<void(v1::IncidentRecord &)>;
+
+struct RuleCase
+{
+    const char *name;
+    Mutation breakRule;   // makes the record miss the item
+    Mutation meetRule;    // applied after breakRule: meets the rule another way
+    const char *path;     // where the issue must point
+    const char *code;
+};
+
+v1::ChildObservation &child(v1::IncidentRecord &r)
+{
+    return *r.mutable_children(0);
+}
+
+const QList<RuleCase> &cases()
+{
+    static const QList<RuleCase> c = {
+        {"seen unanswered",
+         [](auto &r) { child(r).mutable_seen()->clear_answer(); },
+         [](auto &r) { child(r).mutable_seen()->set_answer(v1::ANSWER_YES); },
+         "children[0].seen.answer", "answer_required"},
+        {"not seen without a reason",
+         [](auto &r) { child(r).mutable_seen()->set_answer(v1::ANSWER_NO); },
+         [](auto &r) { child(r).mutable_seen()->set_reason_if_no("SYNTHETIC: asleep, carer declined"); },
+         "children[0].seen.reason_if_no", "reason_required"},
+        {"spoken to unanswered",
+         [](auto &r) { child(r).mutable_spoken_to()->clear_answer(); },
+         [](auto &r) { child(r).mutable_spoken_to()->set_answer(v1::ANSWER_YES); },
+         "children[0].spoken_to.answer", "answer_required"},
+        {"not spoken to without a reason",
+         [](auto &r) { child(r).mutable_spoken_to()->set_answer(v1::ANSWER_NO); },
+         [](auto &r) { child(r).mutable_spoken_to()->set_reason_if_no("SYNTHETIC: pre-verbal"); },
+         "children[0].spoken_to.reason_if_no", "reason_required"},
+        {"spoken to alone unanswered",
+         [](auto &r) { child(r).mutable_spoken_to_alone()->clear_answer(); },
+         [](auto &r) { child(r).mutable_spoken_to_alone()->set_answer(v1::ANSWER_YES); },
+         "children[0].spoken_to_alone.answer", "answer_required"},
+        {"not spoken to alone without a reason",
+         [](auto &r) { child(r).mutable_spoken_to_alone()->set_answer(v1::ANSWER_NO); },
+         [](auto &r) { child(r).mutable_spoken_to_alone()->set_reason_if_no("SYNTHETIC: would not leave mother"); },
+         "children[0].spoken_to_alone.reason_if_no", "reason_required"},
+        {"yes/no question answered not known",
+         [](auto &r) { child(r).mutable_seen()->set_answer(v1::ANSWER_NOT_KNOWN); },
+         [](auto &r) { child(r).mutable_seen()->set_answer(v1::ANSWER_YES); },
+         "children[0].seen.answer", "answer_required"},
+        {"no words and no reason",
+         [](auto &r) { child(r).mutable_voice()->clear_words_verbatim(); },
+         [](auto &r) { child(r).mutable_voice()->set_not_recorded_reason("SYNTHETIC: asleep"); },
+         "children[0].voice.words_verbatim", "words_or_reason_required"},
+        {"no demeanour",
+         [](auto &r) { child(r).clear_demeanour(); },
+         [](auto &r) { child(r).set_demeanour("SYNTHETIC: tearful"); },
+         "children[0].demeanour", "required"},
+        {"no grade",
+         [](auto &r) { child(r).clear_grade(); },
+         [](auto &r) { child(r).set_grade(v1::GRADE_GREEN); },
+         "children[0].grade", "required"},
+        {"grade without rationale",
+         [](auto &r) { child(r).clear_grade_rationale(); },
+         [](auto &r) { child(r).set_grade_rationale("SYNTHETIC: first report, child settled"); },
+         "children[0].grade_rationale", "rationale_required"},
+        {"school-age child without a school",
+         [](auto &r) { child(r).mutable_identity()->clear_education(); },
+         [](auto &r) { child(r).mutable_identity()->mutable_education()->set_not_known(true); },
+         "children[0].identity.education", "school_required"},
+        {"school-age child not in education",
+         [](auto &r) { child(r).mutable_identity()->clear_education(); },
+         [](auto &r) { child(r).mutable_identity()->mutable_education()->set_not_in_education(true); },
+         "children[0].identity.education", "school_required"},
+        {"shared without consent, no lawful basis",
+         [](auto &r) {
+             r.mutable_sharing()->set_consent_given(v1::ANSWER_NO);
+             r.mutable_sharing()->set_reason_without_consent("SYNTHETIC: child at risk");
+         },
+         [](auto &r) { r.mutable_sharing()->set_lawful_basis(v1::LAWFUL_BASIS_SAFEGUARDING_CHILDREN); },
+         "sharing.lawful_basis", "lawful_basis_required"},
+        {"shared without consent, no reason",
+         [](auto &r) {
+             r.mutable_sharing()->set_consent_given(v1::ANSWER_NO);
+             r.mutable_sharing()->set_lawful_basis(v1::LAWFUL_BASIS_SAFEGUARDING_CHILDREN);
+         },
+         [](auto &r) { r.mutable_sharing()->set_reason_without_consent("SYNTHETIC: child at risk"); },
+         "sharing.reason_without_consent", "reason_required"},
+        {"consent not sought, no reason",
+         [](auto &r) {
+             r.mutable_sharing()->set_consent_sought(v1::ANSWER_NO);
+             r.mutable_sharing()->clear_consent_given();
+             r.mutable_sharing()->set_lawful_basis(v1::LAWFUL_BASIS_SAFEGUARDING_CHILDREN);
+             r.mutable_sharing()->set_reason_without_consent("SYNTHETIC: risk of harm");
+         },
+         [](auto &r) { r.mutable_sharing()->set_consent_not_sought_reason("SYNTHETIC: would increase risk"); },
+         "sharing.consent_not_sought_reason", "reason_required"},
+        {"consent question unanswered",
+         [](auto &r) { r.mutable_sharing()->clear_consent_sought(); },
+         [](auto &r) { r.mutable_sharing()->set_consent_sought(v1::ANSWER_YES); },
+         "sharing.consent_sought", "answer_required"},
+        {"domestic abuse without a risk checklist",
+         [](auto &r) { r.clear_risk(); },
+         [](auto &r) {
+             r.mutable_risk()->set_checklist_id("dash-2009");
+             r.mutable_risk()->set_checklist_version(1);
+             r.mutable_risk()->set_declined(true);
+             r.mutable_risk()->set_declined_reason("SYNTHETIC: victim declined to answer");
+         },
+         "risk.checklist_id", "required"},
+        {"risk checklist with an unanswered question",
+         [](auto &r) { r.mutable_risk()->mutable_answers(4)->clear_answer(); },
+         [](auto &r) { r.mutable_risk()->mutable_answers(4)->set_answer(v1::ANSWER_NOT_KNOWN); },
+         "risk.answers[q05]", "answer_required"},
+        {"risk checklist declined without a reason",
+         [](auto &r) { r.mutable_risk()->set_declined(true); },
+         [](auto &r) { r.mutable_risk()->set_declined_reason("SYNTHETIC: victim declined"); },
+         "risk.declined_reason", "reason_required"},
+        {"unknown risk checklist version",
+         [](auto &r) { r.mutable_risk()->set_checklist_version(42); },
+         [](auto &r) { r.mutable_risk()->set_checklist_version(1); },
+         "risk.checklist_version", "unknown_checklist"},
+        {"judgement raises risk without rationale",
+         [](auto &r) { r.mutable_risk()->set_judgement_level(v1::RISK_LEVEL_MEDIUM); },
+         [](auto &r) { r.mutable_risk()->set_judgement_rationale("SYNTHETIC: escalating pattern"); },
+         "risk.judgement_rationale", "rationale_required"},
+        {"high risk without MARAC decision",
+         [](auto &r) { r.mutable_risk()->set_judgement_level(v1::RISK_LEVEL_HIGH);
+                       r.mutable_risk()->set_judgement_rationale("SYNTHETIC: strangulation disclosed"); },
+         [](auto &r) { r.mutable_referrals()->set_marac_referral(true); },
+         "referrals.marac_referral", "marac_expected"},
+        {"no Public Protection Notice",
+         [](auto &r) { child(r).mutable_referrals()->set_public_protection_notice(false); },
+         [](auto &r) { child(r).mutable_referrals()->set_public_protection_notice(true); },
+         "children[0].referrals.public_protection_notice", "notice_expected"},
+        {"school-age child at domestic abuse without Encompass notice",
+         [](auto &r) { child(r).mutable_referrals()->set_operation_encompass_notice(false); },
+         [](auto &r) { child(r).mutable_referrals()->set_operation_encompass_notice(true); },
+         "children[0].referrals.operation_encompass_notice", "notice_expected"},
+        {"no presence",
+         [](auto &r) { child(r).clear_presence(); },
+         [](auto &r) { child(r).set_presence(v1::PRESENCE_NOT_KNOWN); },
+         "children[0].presence", "required"},
+        {"no date of birth or age",
+         [](auto &r) { child(r).mutable_identity()->clear_date_of_birth(); },
+         [](auto &r) { child(r).mutable_identity()->set_estimated_age_years(9); },
+         "children[0].identity.date_of_birth", "required"},
+        {"no police reference",
+         [](auto &r) { r.mutable_incident()->clear_police_reference(); },
+         [](auto &r) { r.mutable_incident()->set_police_reference("SYN-CAD-000002"); },
+         "incident.police_reference", "required"},
+        {"no incident type",
+         [](auto &r) { r.mutable_incident()->clear_type(); },
+         [](auto &r) { r.mutable_incident()->set_type(v1::INCIDENT_TYPE_DOMESTIC_ABUSE); },
+         "incident.type", "required"},
+        {"no children",
+         [](auto &r) { r.clear_children(); },
+         [](auto &r) { *r.add_children() = testing::validDomesticAbuseRecord(
+                           protocol::RiskChecklistRegistry::withBuiltIns()).children(0); },
+         "children", "required"},
+        {"unborn child without due date",
+         [](auto &r) {
+             child(r).Clear();
+             child(r).set_child_id("11111111-2222-4333-8444-555555555555");
+             child(r).mutable_identity()->set_unborn(true);
+             child(r).set_grade(v1::GRADE_AMBER);
+             child(r).set_grade_rationale("SYNTHETIC: pregnancy, 30 weeks");
+             child(r).mutable_referrals()->set_public_protection_notice(true);
+         },
+         [](auto &r) {
+             auto *d = child(r).mutable_identity()->mutable_expected_due_date();
+             d->set_year(2026); d->set_month(5); d->set_day(20);
+         },
+         "children[0].identity.expected_due_date", "required"},
+    };
+    return c;
+}
+
+bool hasIssue(const protocol::RecordIssues &issues, const QString &path, const QString &code)
+{
+    for (const auto &i : issues) {
+        if (i.path == path && i.code == code)
+            return !i.message.isEmpty();
+    }
+    return false;
+}
+
+QString describe(const protocol::RecordIssues &issues)
+{
+    QStringList s;
+    for (const auto &i : issues)
+        s << i.path + QLatin1Char('/') + i.code;
+    return s.join(QStringLiteral(", "));
+}
+
+} // namespace
+
+class TestGoodPractice : public QObject
+{
+    Q_OBJECT
+
+    const protocol::RiskChecklistRegistry m_checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+
+private slots:
+    void validRecordHasNoIssues()
+    {
+        const auto issues = protocol::GoodPracticeValidator(m_checklists)
+                                .check(testing::validDomesticAbuseRecord(m_checklists));
+        QVERIFY2(issues.isEmpty(), qPrintable(describe(issues)));
+    }
+
+    void eachRule_data()
+    {
+        QTest::addColumn<int>("index");
+        for (int i = 0; i < cases().size(); ++i)
+            QTest::newRow(cases()[i].name) << i;
+    }
+
+    void eachRule()
+    {
+        QFETCH(int, index);
+        const RuleCase &c = cases()[index];
+        const protocol::GoodPracticeValidator validator(m_checklists);
+        v1::IncidentRecord r = testing::validDomesticAbuseRecord(m_checklists);
+
+        c.breakRule(r);
+        const auto failing = validator.check(r);
+        QVERIFY2(hasIssue(failing, QLatin1String(c.path), QLatin1String(c.code)),
+                 qPrintable(QStringLiteral("expected %1/%2, got: %3")
+                                .arg(QLatin1String(c.path), QLatin1String(c.code), describe(failing))));
+
+        c.meetRule(r);
+        const auto passing = validator.check(r);
+        QVERIFY2(passing.isEmpty(), qPrintable(describe(passing)));
+    }
+
+    void notSpokenToCoversSpokenToAlone()
+    {
+        // One reason for "not spoken to" is enough: the officer is not asked
+        // to repeat it for "alone".
+        v1::IncidentRecord r = testing::validDomesticAbuseRecord(m_checklists);
+        child(r).mutable_spoken_to()->set_answer(v1::ANSWER_NO);
+        child(r).mutable_spoken_to()->set_reason_if_no("SYNTHETIC: pre-verbal");
+        child(r).clear_spoken_to_alone();
+        const auto issues = protocol::GoodPracticeValidator(m_checklists).check(r);
+        QVERIFY2(issues.isEmpty(), qPrintable(describe(issues)));
+    }
+
+    void checklistOnlyForDomesticAbuse()
+    {
+        v1::IncidentRecord r = testing::validDomesticAbuseRecord(m_checklists);
+        r.mutable_incident()->set_type(v1::INCIDENT_TYPE_SCHOOL_LIAISON);
+        r.clear_risk();
+        child(r).mutable_referrals()->set_operation_encompass_notice(false);
+        const auto issues = protocol::GoodPracticeValidator(m_checklists).check(r);
+        QVERIFY2(issues.isEmpty(), qPrintable(describe(issues)));
+    }
+
+    void youngChildNeedsNoSchool()
+    {
+        v1::IncidentRecord r = testing::validDomesticAbuseRecord(m_checklists);
+        auto *dob = child(r).mutable_identity()->mutable_date_of_birth();
+        dob->set_year(2024); // two on the incident date
+        child(r).mutable_identity()->clear_education();
+        child(r).mutable_referrals()->set_operation_encompass_notice(false);
+        const auto issues = protocol::GoodPracticeValidator(m_checklists).check(r);
+        QVERIFY2(issues.isEmpty(), qPrintable(describe(issues)));
+    }
+
+    void syntheticRecordsAreValid()
+    {
+        protocol::ManualClock clock;
+        protocol::SyntheticRecordFactory factory(42, clock, m_checklists);
+        const protocol::GoodPracticeValidator validator(m_checklists);
+        for (int i = 0; i < 200; ++i) {
+            const v1::IncidentRecord r = factory.next();
+            const auto issues = validator.check(r);
+            QVERIFY2(issues.isEmpty(), qPrintable(describe(issues)));
+            QVERIFY(r.DebugString().find("SYNTHETIC") != std::string::npos);
+        }
+    }
+
+    void issuesSerializeToSnakeCaseJson()
+    {
+        const protocol::RecordIssue i{QStringLiteral("children[0].demeanour"), QStringLiteral("required"),
+                                      QStringLiteral("Describe the child's demeanour.")};
+        const QJsonObject o = i.toJson();
+        QCOMPARE(o.keys(), (QStringList{QStringLiteral("code"), QStringLiteral("message"), QStringLiteral("path")}));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGoodPractice)
 #include "tst_goodpractice.moc"
