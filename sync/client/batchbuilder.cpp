@@ -3,7 +3,6 @@
 #include "protocol/derivedfacts.h"
 
 #include <QUuid>
-
 #include <sodium.h>
 
 namespace safeguard::syncwire {
@@ -20,11 +19,13 @@ QByteArray BatchBuilder::sha256(const QByteArray &bytes)
 {
     QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
     crypto_hash_sha256(reinterpret_cast<unsigned char *>(out.data()),
-                       reinterpret_cast<const unsigned char *>(bytes.constData()), quint64(bytes.size()));
+                       reinterpret_cast<const unsigned char *>(bytes.constData()),
+                       quint64(bytes.size()));
     return out;
 }
 
-v1::RecordEnvelope BatchBuilder::seal(const QString &recordId, quint32 version, v1::Priority priority,
+v1::RecordEnvelope BatchBuilder::seal(const QString &recordId, quint32 version,
+                                      v1::Priority priority,
                                       const QByteArray &serializedRecord) const
 {
     v1::RecordEnvelope envelope;

@@ -3,17 +3,17 @@
 #include "safeguard/v1/sync.pb.h"
 
 #include <QString>
-
 #include <optional>
 
 namespace safeguard::syncwire {
 
 // Why an enrolment code could not be read.
-enum class EnrolmentCodeError {
-    WrongPrefix,   // not "SGE1." followed by base64url
-    NotBase64,     // the payload is not base64url
-    Undecodable,   // the payload is not an EnrolmentCode message
-    Incomplete,    // a required field is missing or has the wrong size
+enum class EnrolmentCodeError
+{
+    WrongPrefix, // not "SGE1." followed by base64url
+    NotBase64,   // the payload is not base64url
+    Undecodable, // the payload is not an EnrolmentCode message
+    Incomplete,  // a required field is missing or has the wrong size
 };
 
 struct EnrolmentCodeParseError
@@ -33,7 +33,8 @@ public:
     static constexpr const char *kPrefix = "SGE1.";
 
     static QString encode(const v1::EnrolmentCode &code);
-    static std::optional<v1::EnrolmentCode> parse(const QString &text, EnrolmentCodeParseError *error = nullptr);
+    static std::optional<v1::EnrolmentCode> parse(const QString &text,
+                                                  EnrolmentCodeParseError *error = nullptr);
 };
 
 // base64url without padding, as used in codes and credentials.

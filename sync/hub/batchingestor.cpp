@@ -1,9 +1,8 @@
 #include "batchingestor.h"
 
+#include "client/batchbuilder.h"
 #include "deviceregistry.h"
 #include "hublog.h"
-
-#include "client/batchbuilder.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/goodpractice.h"
 #include "protocol/limits.h"
@@ -11,7 +10,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <sodium.h>
 
 namespace safeguard::hub {
@@ -26,10 +24,14 @@ protocol::RecordIssue issue(const char *code, const char *message, const QString
 v1::RecordResult::Result toWire(StoredOutcome o)
 {
     switch (o) {
-    case StoredOutcome::Accepted: return v1::RecordResult::RESULT_ACCEPTED;
-    case StoredOutcome::Duplicate: return v1::RecordResult::RESULT_DUPLICATE;
-    case StoredOutcome::Conflict: return v1::RecordResult::RESULT_CONFLICT;
-    case StoredOutcome::Rejected: return v1::RecordResult::RESULT_REJECTED;
+    case StoredOutcome::Accepted:
+        return v1::RecordResult::RESULT_ACCEPTED;
+    case StoredOutcome::Duplicate:
+        return v1::RecordResult::RESULT_DUPLICATE;
+    case StoredOutcome::Conflict:
+        return v1::RecordResult::RESULT_CONFLICT;
+    case StoredOutcome::Rejected:
+        return v1::RecordResult::RESULT_REJECTED;
     }
     return v1::RecordResult::RESULT_UNSPECIFIED;
 }
@@ -58,7 +60,8 @@ v1::SyncReceipt BatchIngestor::wipeReceipt() const
     return receipt;
 }
 
-IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch, qint64 nowMs) const
+IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
+                               qint64 nowMs) const
 {
     IngestItem item;
     item.recordId = QString::fromStdString(envelope.record_id()).left(64);
@@ -67,23 +70,26 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
     item.sealed = QByteArray::fromStdString(envelope.sealed());
 
     const std::string &sealed = envelope.sealed();
-    if (sealed.size() < crypto_box_SEALBYTES
-        || sealed.size() - crypto_box_SEALBYTES > size_t(protocol::Limits::kMaxRecordBytes)) {
-        item.reasons.append(issue("unsealable", "the sealed record is empty or larger than a record may be"));
+    if (sealed.size() < crypto_box_SEALBYTES ||
+        sealed.size() - crypto_box_SEALBYTES > size_t(protocol::Limits::kMaxRecordBytes)) {
+        item.reasons.append(
+            issue("unsealable", "the sealed record is empty or larger than a record may be"));
         return item;
     }
     QByteArray plain(qsizetype(sealed.size() - crypto_box_SEALBYTES), Qt::Uninitialized);
     if (crypto_box_seal_open(reinterpret_cast<unsigned char *>(plain.data()),
                              reinterpret_cast<const unsigned char *>(sealed.data()), sealed.size(),
                              reinterpret_cast<const unsigned char *>(m_publicKey.constData()),
-                             reinterpret_cast<const unsigned char *>(m_secretKey.constData()))
-        != 0) {
-        item.reasons.append(issue("unsealable", "the record could not be opened with this hub's key"));
+                             reinterpret_cast<const unsigned char *>(m_secretKey.constData())) !=
+        0) {
+        item.reasons.append(
+            issue("unsealable", "the record could not be opened with this hub's key"));
         return item;
     }
     item.plaintext = plain;
     if (syncwire::BatchBuilder::sha256(plain) != item.sha256) {
-        item.reasons.append(issue("hash_mismatch", "the record's SHA-256 does not match the envelope"));
+        item.reasons.append(
+            issue("hash_mismatch", "the record's SHA-256 does not match the envelope"));
         return item;
     }
     v1::IncidentRecord record;
@@ -91,8 +97,10 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
         item.reasons.append(issue("undecodable", "the record is not a valid IncidentRecord"));
         return item;
     }
-    if (QString::fromStdString(record.record_id()) != item.recordId || record.version() != item.version)
-        item.reasons.append(issue("envelope_mismatch", "the envelope's record id or version differs from the record's"));
+    if (QString::fromStdString(record.record_id()) != item.recordId ||
+        record.version() != item.version)
+        item.reasons.append(issue("envelope_mismatch",
+                                  "the envelope's record id or version differs from the record's"));
     item.reasons += protocol::checkRecordSize(plain.size());
     item.reasons += protocol::checkStructure(record);
     item.reasons += protocol::checkLimits(record);
@@ -107,10 +115,13 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
             return;
         const qint64 delta = t.unix_ms() - nowMs;
         if (delta > kMaxClockSkewMs)
-            flags.append(issue("clock_skew", "the device clock was ahead of the hub's by more than 5 minutes (in the future)",
-                               QString::fromLatin1(path)));
+            flags.append(issue(
+                "clock_skew",
+                "the device clock was ahead of the hub's by more than 5 minutes (in the future)",
+                QString::fromLatin1(path)));
         else if (-delta > kMaxClockSkewMs && std::string_view(path) == "sent_at")
-            flags.append(issue("clock_skew", "the device clock was behind the hub's by more than 5 minutes",
+            flags.append(issue("clock_skew",
+                               "the device clock was behind the hub's by more than 5 minutes",
                                QString::fromLatin1(path)));
     };
     // A batch may be sent long after submit (offline for days), so only the
@@ -119,9 +130,12 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
     skew(batch.sent_at(), "sent_at");
     skew(record.submitted_at(), "submitted_at");
     if (!record.device_id().empty() && record.device_id() != batch.device_id())
-        flags.append(issue("device_mismatch", "the record names another device than the one that sent it", QStringLiteral("device_id")));
+        flags.append(issue("device_mismatch",
+                           "the record names another device than the one that sent it",
+                           QStringLiteral("device_id")));
     item.flagged = !flags.isEmpty();
-    item.flagsJson = QString::fromUtf8(QJsonDocument(protocol::toJson(flags)).toJson(QJsonDocument::Compact));
+    item.flagsJson =
+        QString::fromUtf8(QJsonDocument(protocol::toJson(flags)).toJson(QJsonDocument::Compact));
     return item;
 }
 
@@ -187,13 +201,14 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
                                           {QStringLiteral("record_id"), item.recordId},
                                           {QStringLiteral("version"), qint64(item.version)}});
     }
-    HubLog::event("batch_ingested", {{QStringLiteral("device_id"), deviceId},
-                                     {QStringLiteral("batch_id"), write.batchId},
-                                     {QStringLiteral("records"), batch.records_size()},
-                                     {QStringLiteral("accepted"), counts[v1::RecordResult::RESULT_ACCEPTED]},
-                                     {QStringLiteral("duplicate"), counts[v1::RecordResult::RESULT_DUPLICATE]},
-                                     {QStringLiteral("rejected"), counts[v1::RecordResult::RESULT_REJECTED]},
-                                     {QStringLiteral("conflict"), counts[v1::RecordResult::RESULT_CONFLICT]}});
+    HubLog::event("batch_ingested",
+                  {{QStringLiteral("device_id"), deviceId},
+                   {QStringLiteral("batch_id"), write.batchId},
+                   {QStringLiteral("records"), batch.records_size()},
+                   {QStringLiteral("accepted"), counts[v1::RecordResult::RESULT_ACCEPTED]},
+                   {QStringLiteral("duplicate"), counts[v1::RecordResult::RESULT_DUPLICATE]},
+                   {QStringLiteral("rejected"), counts[v1::RecordResult::RESULT_REJECTED]},
+                   {QStringLiteral("conflict"), counts[v1::RecordResult::RESULT_CONFLICT]}});
     return result;
 }
 

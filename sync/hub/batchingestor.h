@@ -1,7 +1,6 @@
 #pragma once
 
 #include "hubstore.h"
-
 #include "protocol/clock.h"
 #include "protocol/riskchecklist.h"
 #include "safeguard/v1/sync.pb.h"
@@ -12,7 +11,8 @@
 namespace safeguard::hub {
 
 // Why a whole batch was refused (the HTTP layer maps each to a status).
-enum class IngestError {
+enum class IngestError
+{
     None,
     Undecodable,    // 400: not a SyncBatch
     DeviceMismatch, // 400: batch.device_id is not the authenticated device
@@ -41,8 +41,8 @@ public:
     // flagged "clock_skew".
     static constexpr qint64 kMaxClockSkewMs = 5 * 60 * 1000;
 
-    BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId, QByteArray sealingPublicKey,
-                  QByteArray sealingSecretKey);
+    BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
+                  QByteArray sealingPublicKey, QByteArray sealingSecretKey);
 
     IngestResult ingest(const QByteArray &body, const QString &deviceId);
 
@@ -50,7 +50,8 @@ public:
     v1::SyncReceipt wipeReceipt() const;
 
 private:
-    IngestItem open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch, qint64 nowMs) const;
+    IngestItem open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
+                    qint64 nowMs) const;
 
     HubStore &m_store;
     const protocol::Clock &m_clock;

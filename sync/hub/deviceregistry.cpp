@@ -1,10 +1,9 @@
 #include "deviceregistry.h"
 
-#include "hubidentity.h"
 #include "client/enrolmentcode.h"
+#include "hubidentity.h"
 
 #include <QUuid>
-
 #include <sodium.h>
 
 namespace safeguard::hub {
@@ -22,13 +21,14 @@ QByteArray DeviceRegistry::hashSecret(const QByteArray &secret)
     // is nothing to brute-force.
     QByteArray out(crypto_generichash_BYTES, Qt::Uninitialized);
     crypto_generichash(reinterpret_cast<unsigned char *>(out.data()), size_t(out.size()),
-                       reinterpret_cast<const unsigned char *>(secret.constData()), quint64(secret.size()), nullptr, 0);
+                       reinterpret_cast<const unsigned char *>(secret.constData()),
+                       quint64(secret.size()), nullptr, 0);
     return out;
 }
 
-std::optional<v1::EnrolmentCode> DeviceRegistry::issueCode(const HubIdentity &identity, const QString &officerId,
-                                                           const QString &hubUrl, qint64 lifetimeSecs,
-                                                           HubStoreError *error)
+std::optional<v1::EnrolmentCode>
+DeviceRegistry::issueCode(const HubIdentity &identity, const QString &officerId,
+                          const QString &hubUrl, qint64 lifetimeSecs, HubStoreError *error)
 {
     QByteArray secret(32, Qt::Uninitialized);
     randombytes_buf(secret.data(), size_t(secret.size()));
@@ -67,8 +67,9 @@ EnrolmentResult DeviceRegistry::enrol(const v1::EnrolmentRequest &request, const
     DeviceRow device;
     device.deviceId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     device.credentialHash = hashSecret(credentialText.toLatin1());
-    result.outcome = m_store.redeemCode(codeId, hashSecret(QByteArray::fromStdString(request.secret())),
-                                        m_clock.nowMs(), device, QString::fromStdString(request.device_name()));
+    result.outcome =
+        m_store.redeemCode(codeId, hashSecret(QByteArray::fromStdString(request.secret())),
+                           m_clock.nowMs(), device, QString::fromStdString(request.device_name()));
     if (result.outcome != RedeemOutcome::Enrolled)
         return result;
     const auto stored = m_store.findDevice(device.deviceId);
@@ -100,8 +101,9 @@ AuthResult DeviceRegistry::authenticate(const QByteArray &header)
     if (!device)
         return {error.ok() ? AuthOutcome::Invalid : AuthOutcome::StoreFailed, {}};
     const QByteArray presented = hashSecret(token.mid(dot + 1));
-    if (presented.size() != device->credentialHash.size()
-        || sodium_memcmp(presented.constData(), device->credentialHash.constData(), size_t(presented.size())) != 0)
+    if (presented.size() != device->credentialHash.size() ||
+        sodium_memcmp(presented.constData(), device->credentialHash.constData(),
+                      size_t(presented.size())) != 0)
         return {AuthOutcome::Invalid, deviceId};
     // Only a device that proves it holds the credential learns it is revoked.
     if (device->revoked)

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "hubstore.h"
-
 #include "protocol/clock.h"
 #include "safeguard/v1/sync.pb.h"
 
@@ -12,7 +11,14 @@ namespace safeguard::hub {
 class HubIdentity;
 
 // Why a request's device credentials were not accepted.
-enum class AuthOutcome { Authenticated, Missing, Invalid, Revoked, StoreFailed };
+enum class AuthOutcome
+{
+    Authenticated,
+    Missing,
+    Invalid,
+    Revoked,
+    StoreFailed
+};
 
 struct AuthResult
 {
@@ -40,8 +46,9 @@ public:
     DeviceRegistry(HubStore &store, const protocol::Clock &clock);
 
     // A new code for the officer, stored (as a hash) before it is returned.
-    std::optional<v1::EnrolmentCode> issueCode(const HubIdentity &identity, const QString &officerId,
-                                               const QString &hubUrl, qint64 lifetimeSecs, HubStoreError *error);
+    std::optional<v1::EnrolmentCode> issueCode(const HubIdentity &identity,
+                                               const QString &officerId, const QString &hubUrl,
+                                               qint64 lifetimeSecs, HubStoreError *error);
     EnrolmentResult enrol(const v1::EnrolmentRequest &request, const QString &hubId);
     AuthResult authenticate(const QByteArray &authorizationHeader);
 

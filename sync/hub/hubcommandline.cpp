@@ -1,13 +1,12 @@
 #include "hubcommandline.h"
 
 #include "batchingestor.h"
+#include "client/enrolmentcode.h"
 #include "deviceregistry.h"
 #include "hubidentity.h"
 #include "hublog.h"
 #include "hubserver.h"
 #include "hubstore.h"
-
-#include "client/enrolmentcode.h"
 #include "protocol/clock.h"
 
 #include <QDir>
@@ -15,7 +14,6 @@
 #include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <csignal>
 #include <cstdio>
 #include <pthread.h>
@@ -77,8 +75,10 @@ std::unique_ptr<HubStore> openStore(const Options &o, const QString &dataDir)
         return nullptr;
     }
     HubStoreError error;
-    auto store = HubStore::open(o.value("--database", QStringLiteral("sqlite:") + QDir(dataDir).filePath(QStringLiteral("hub.db"))),
-                                &error);
+    auto store =
+        HubStore::open(o.value("--database", QStringLiteral("sqlite:") +
+                                                 QDir(dataDir).filePath(QStringLiteral("hub.db"))),
+                       &error);
     if (!store)
         failure(error.message);
     return store;
@@ -133,7 +133,8 @@ int serve(const Options &o, const QString &dataDir)
     auto identity = loadIdentity(dataDir, true);
     if (!identity)
         return 1;
-    if (o.values.contains(QStringLiteral("--tls-cert")) || o.values.contains(QStringLiteral("--tls-key"))) {
+    if (o.values.contains(QStringLiteral("--tls-cert")) ||
+        o.values.contains(QStringLiteral("--tls-key"))) {
         if (auto e = identity->useTlsFiles(o.value("--tls-cert"), o.value("--tls-key")); !e.ok())
             return failure(e.message);
     }
@@ -161,22 +162,28 @@ int serve(const Options &o, const QString &dataDir)
     number("--max-body-bytes", options.maxBodyBytes);
     number("--threads", options.threads);
     if (!ok || options.threads == 0)
-        return usage(QStringLiteral("--max-inflight, --max-body-bytes and --threads take whole numbers"));
+        return usage(
+            QStringLiteral("--max-inflight, --max-body-bytes and --threads take whole numbers"));
 
     auto &clock = protocol::SystemClock::instance();
     DeviceRegistry registry(*store, clock);
-    BatchIngestor ingestor(*store, clock, identity->hubId, identity->sealingPublicKey, identity->sealingSecretKey);
+    BatchIngestor ingestor(*store, clock, identity->hubId, identity->sealingPublicKey,
+                           identity->sealingSecretKey);
     HubServer server(*store, registry, ingestor, identity->hubId, options);
     if (auto e = server.start(); !e.ok())
         return failure(e.message);
 
-    if (auto e = writePrivateFile(QDir(dataDir).filePath(QStringLiteral("hub.url")), server.url().toUtf8() + '\n'); !e.ok())
+    if (auto e = writePrivateFile(QDir(dataDir).filePath(QStringLiteral("hub.url")),
+                                  server.url().toUtf8() + '\n');
+        !e.ok())
         return failure(e.message);
-    printJson({{QStringLiteral("event"), QStringLiteral("listening")},
-               {QStringLiteral("url"), server.url()},
-               {QStringLiteral("hub_id"), identity->hubId},
-               {QStringLiteral("tls_pin_sha256"), options.plainHttp ? QString() : identity->tlsPin}});
-    HubLog::event("listening", {{QStringLiteral("url"), server.url()}, {QStringLiteral("hub_id"), identity->hubId}});
+    printJson(
+        {{QStringLiteral("event"), QStringLiteral("listening")},
+         {QStringLiteral("url"), server.url()},
+         {QStringLiteral("hub_id"), identity->hubId},
+         {QStringLiteral("tls_pin_sha256"), options.plainHttp ? QString() : identity->tlsPin}});
+    HubLog::event("listening", {{QStringLiteral("url"), server.url()},
+                                {QStringLiteral("hub_id"), identity->hubId}});
 
     int received = 0;
     sigwait(&stopSignals, &received);
@@ -198,12 +205,15 @@ int enrolDevice(const Options &o, const QString &dataDir)
             hubUrl = QString::fromUtf8(f.readAll()).trimmed();
     }
     if (hubUrl.isEmpty())
-        return usage(QStringLiteral("enrol-device needs --hub-url URL (or a running hub's DIR/hub.url)"));
+        return usage(
+            QStringLiteral("enrol-device needs --hub-url URL (or a running hub's DIR/hub.url)"));
     bool ok = true;
     const int count = o.value("--count", QStringLiteral("1")).toInt(&ok);
     if (!ok || count < 1 || count > 10000)
         return usage(QStringLiteral("--count takes 1 to 10000"));
-    const qint64 lifetime = o.value("--expires-in", QString::number(DeviceRegistry::kDefaultCodeLifetimeSecs)).toLongLong(&ok);
+    const qint64 lifetime =
+        o.value("--expires-in", QString::number(DeviceRegistry::kDefaultCodeLifetimeSecs))
+            .toLongLong(&ok);
     if (!ok || lifetime < 0 || lifetime > 30LL * 24 * 3600)
         return usage(QStringLiteral("--expires-in takes 0 to 2592000 seconds"));
 
@@ -235,11 +245,13 @@ int revokeDevice(const Options &o, const QString &dataDir)
     if (!store)
         return 1;
     bool found = false;
-    if (auto e = store->revokeDevice(device, protocol::SystemClock::instance().nowMs(), &found); !e.ok())
+    if (auto e = store->revokeDevice(device, protocol::SystemClock::instance().nowMs(), &found);
+        !e.ok())
         return failure(e.message);
     if (!found)
         return failure(QStringLiteral("no such device"));
-    printJson({{QStringLiteral("event"), QStringLiteral("revoked")}, {QStringLiteral("device_id"), device}});
+    printJson({{QStringLiteral("event"), QStringLiteral("revoked")},
+               {QStringLiteral("device_id"), device}});
     return 0;
 }
 

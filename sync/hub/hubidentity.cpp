@@ -6,7 +6,7 @@
 #include <QJsonObject>
 #include <QSaveFile>
 #include <QUuid>
-
+#include <memory>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -16,22 +16,25 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
-#include <memory>
-
 namespace safeguard::hub {
 
 namespace {
 
-template<typename T, void (*F)(T *)>
-struct Deleter
+template<typename T, void (*F)(T *)> struct Deleter
 {
     void operator()(T *p) const { F(p); }
 };
 using PKey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-void bioFree(BIO *b) { BIO_free(b); }
+void bioFree(BIO *b)
+{
+    BIO_free(b);
+}
 using Bio = std::unique_ptr<BIO, Deleter<BIO, bioFree>>;
-void extFree(X509_EXTENSION *e) { X509_EXTENSION_free(e); }
+void extFree(X509_EXTENSION *e)
+{
+    X509_EXTENSION_free(e);
+}
 using Ext = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, extFree>>;
 
 const char *kIdentityFile = "hub.json";
@@ -43,7 +46,8 @@ const char *kSealingPublicFile = "sealing.pub";
 
 IdentityError crypto(const char *what)
 {
-    return {IdentityErrorKind::Crypto, QStringLiteral("OpenSSL failed to %1").arg(QString::fromLatin1(what))};
+    return {IdentityErrorKind::Crypto,
+            QStringLiteral("OpenSSL failed to %1").arg(QString::fromLatin1(what))};
 }
 
 QByteArray bioBytes(BIO *bio)
@@ -62,7 +66,8 @@ QString pinOf(EVP_PKEY *key)
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(der, size_t(n), digest);
     OPENSSL_free(der);
-    return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(digest), sizeof digest).toBase64());
+    return QString::fromLatin1(
+        QByteArray(reinterpret_cast<const char *>(digest), sizeof digest).toBase64());
 }
 
 QByteArray privateKeyPem(EVP_PKEY *key)
@@ -114,7 +119,8 @@ bool HubIdentity::exists(const QString &dataDir)
 IdentityError HubIdentity::init(const QString &dataDir)
 {
     if (exists(dataDir))
-        return {IdentityErrorKind::Io, QStringLiteral("%1 already holds a hub identity").arg(dataDir)};
+        return {IdentityErrorKind::Io,
+                QStringLiteral("%1 already holds a hub identity").arg(dataDir)};
     if (auto e = makePrivateDirectory(dataDir); !e.ok())
         return e;
     if (sodium_init() < 0)
@@ -140,8 +146,8 @@ IdentityError HubIdentity::init(const QString &dataDir)
     X509_set_pubkey(cert.get(), key.get());
     X509_NAME *name = X509_get_subject_name(cert.get());
     const QByteArray cn = QByteArrayLiteral("safeguard-hub ") + hubId.toLatin1();
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char *>(cn.constData()),
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char *>(cn.constData()), -1, -1, 0);
     X509_set_issuer_name(cert.get(), name);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
@@ -194,14 +200,16 @@ IdentityError HubIdentity::init(const QString &dataDir)
 std::optional<HubIdentity> HubIdentity::load(const QString &dataDir, IdentityError *error)
 {
     const QDir dir(dataDir);
-    auto fail = [error](IdentityErrorKind kind, const QString &message) -> std::optional<HubIdentity> {
+    auto fail = [error](IdentityErrorKind kind,
+                        const QString &message) -> std::optional<HubIdentity> {
         if (error)
             *error = {kind, message};
         return std::nullopt;
     };
     const auto identityJson = readFile(dir.filePath(QLatin1String(kIdentityFile)));
     if (!identityJson)
-        return fail(IdentityErrorKind::Missing, QStringLiteral("no hub identity in %1 (run safeguard-hub init)").arg(dataDir));
+        return fail(IdentityErrorKind::Missing,
+                    QStringLiteral("no hub identity in %1 (run safeguard-hub init)").arg(dataDir));
     const QJsonObject o = QJsonDocument::fromJson(*identityJson).object();
     HubIdentity id;
     id.hubId = o.value(QStringLiteral("hub_id")).toString();
@@ -210,16 +218,18 @@ std::optional<HubIdentity> HubIdentity::load(const QString &dataDir, IdentityErr
     const auto key = readFile(dir.filePath(QLatin1String(kKeyFile)));
     const auto pk = readFile(dir.filePath(QLatin1String(kSealingPublicFile)));
     const auto sk = readFile(dir.filePath(QLatin1String(kSealingSecretFile)));
-    if (id.hubId.isEmpty() || id.backupPin.isEmpty() || !cert || !key || !pk || !sk
-        || pk->size() != crypto_box_PUBLICKEYBYTES || sk->size() != crypto_box_SECRETKEYBYTES)
-        return fail(IdentityErrorKind::Damaged, QStringLiteral("the hub identity in %1 is incomplete").arg(dataDir));
+    if (id.hubId.isEmpty() || id.backupPin.isEmpty() || !cert || !key || !pk || !sk ||
+        pk->size() != crypto_box_PUBLICKEYBYTES || sk->size() != crypto_box_SECRETKEYBYTES)
+        return fail(IdentityErrorKind::Damaged,
+                    QStringLiteral("the hub identity in %1 is incomplete").arg(dataDir));
     id.certPem = *cert;
     id.keyPem = *key;
     id.sealingPublicKey = *pk;
     id.sealingSecretKey = *sk;
     const auto pin = pinOfCertificate(id.certPem);
     if (!pin)
-        return fail(IdentityErrorKind::Damaged, QStringLiteral("the TLS certificate in %1 is unreadable").arg(dataDir));
+        return fail(IdentityErrorKind::Damaged,
+                    QStringLiteral("the TLS certificate in %1 is unreadable").arg(dataDir));
     id.tlsPin = *pin;
     return id;
 }
@@ -233,7 +243,8 @@ IdentityError HubIdentity::useTlsFiles(const QString &certFile, const QString &k
     const auto certPin = pinOfCertificate(*cert);
     const auto keyPin = pinOfPrivateKey(*key);
     if (!certPin || !keyPin || *certPin != *keyPin)
-        return {IdentityErrorKind::Damaged, QStringLiteral("--tls-key does not belong to --tls-cert")};
+        return {IdentityErrorKind::Damaged,
+                QStringLiteral("--tls-key does not belong to --tls-cert")};
     certPem = *cert;
     keyPem = *key;
     tlsPin = *certPin;

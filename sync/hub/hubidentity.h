@@ -2,12 +2,18 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <optional>
 
 namespace safeguard::hub {
 
-enum class IdentityErrorKind { None, Io, Crypto, Missing, Damaged };
+enum class IdentityErrorKind
+{
+    None,
+    Io,
+    Crypto,
+    Missing,
+    Damaged
+};
 
 struct IdentityError
 {
@@ -30,10 +36,10 @@ public:
     QString hubId;
     QByteArray certPem;
     QByteArray keyPem;
-    QString tlsPin;     // of certPem's public key
-    QString backupPin;  // of the backup key
-    QByteArray sealingPublicKey;  // 32 bytes
-    QByteArray sealingSecretKey;  // 32 bytes
+    QString tlsPin;              // of certPem's public key
+    QString backupPin;           // of the backup key
+    QByteArray sealingPublicKey; // 32 bytes
+    QByteArray sealingSecretKey; // 32 bytes
 
     // True when the directory holds an identity (hub.json).
     static bool exists(const QString &dataDir);

@@ -2,7 +2,6 @@
 
 #include <QDateTime>
 #include <QJsonDocument>
-
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -25,7 +24,8 @@ void HubLog::event(const char *name, const QJsonObject &fields)
         return;
     QJsonObject line = fields;
     line.insert(QStringLiteral("event"), QString::fromLatin1(name));
-    line.insert(QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    line.insert(QStringLiteral("time"),
+                QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
     const QByteArray text = QJsonDocument(line).toJson(QJsonDocument::Compact);
     std::lock_guard lock(g_mutex);
     std::fwrite(text.constData(), 1, size_t(text.size()), stderr);

@@ -4,7 +4,6 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <atomic>
 
 struct MHD_Daemon;
@@ -16,7 +15,14 @@ class BatchIngestor;
 class DeviceRegistry;
 class HubStore;
 
-enum class ServerErrorKind { None, BadListenAddress, PlainHttpNotLoopback, TlsUnsupported, CannotListen };
+enum class ServerErrorKind
+{
+    None,
+    BadListenAddress,
+    PlainHttpNotLoopback,
+    TlsUnsupported,
+    CannotListen
+};
 
 struct ServerError
 {
@@ -32,7 +38,7 @@ struct ServerOptions
     QByteArray certPem, keyPem;                        // for HTTPS
     qint64 maxBodyBytes = protocol::Limits::kMaxBatchBytes;
     qint64 maxEnrolmentBytes = 64 * 1024;
-    int maxInflight = 32;         // concurrent POST /v1/sync beyond which 503 + Retry-After
+    int maxInflight = 32; // concurrent POST /v1/sync beyond which 503 + Retry-After
     int retryAfterSecs = 5;
     unsigned connectionLimit = 512;
     unsigned perIpConnectionLimit = 64;
@@ -69,14 +75,15 @@ public:
 
     // libmicrohttpd callbacks (public so the C trampolines can reach them).
     struct Request;
-    int handle(MHD_Connection *connection, const char *url, const char *method, const char *uploadData,
-               size_t *uploadDataSize, void **requestState);
+    int handle(MHD_Connection *connection, const char *url, const char *method,
+               const char *uploadData, size_t *uploadDataSize, void **requestState);
     void completed(Request *request);
 
 private:
-    int respond(MHD_Connection *connection, Request &request, unsigned status, const QByteArray &body,
-                const char *contentType, const char *refusalReason);
-    int firstCall(MHD_Connection *connection, Request &request, const char *url, const char *method);
+    int respond(MHD_Connection *connection, Request &request, unsigned status,
+                const QByteArray &body, const char *contentType, const char *refusalReason);
+    int firstCall(MHD_Connection *connection, Request &request, const char *url,
+                  const char *method);
     int finish(MHD_Connection *connection, Request &request);
 
     HubStore &m_store;

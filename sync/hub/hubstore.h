@@ -4,7 +4,6 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <memory>
 #include <optional>
 #include <vector>
@@ -12,7 +11,8 @@
 namespace safeguard::hub {
 
 // What went wrong in the hub's storage, classified for callers.
-enum class HubStoreErrorKind {
+enum class HubStoreErrorKind
+{
     None,
     NotImplemented, // a --database scheme this build does not provide yet
     BadUrl,         // the --database URL could not be read
@@ -43,24 +43,38 @@ struct EnrolmentCodeRow
     qint64 expiresAtMs = 0;
 };
 
-enum class RedeemOutcome { Enrolled, UnknownCode, WrongSecret, AlreadyUsed, Expired, StoreFailed };
+enum class RedeemOutcome
+{
+    Enrolled,
+    UnknownCode,
+    WrongSecret,
+    AlreadyUsed,
+    Expired,
+    StoreFailed
+};
 
 // The per-record verdict before storage: either keep it, or reject it.
 struct IngestItem
 {
-    QString recordId;       // from the envelope (or the record, when opened)
+    QString recordId; // from the envelope (or the record, when opened)
     quint32 version = 0;
-    QByteArray sha256;      // claimed by the envelope
-    bool keep = false;      // authentic and well formed: store unless held
-    QByteArray plaintext;   // the record's bytes, when opened
-    QString flagsJson;      // kept records: good-practice and clock-skew flags
+    QByteArray sha256;    // claimed by the envelope
+    bool keep = false;    // authentic and well formed: store unless held
+    QByteArray plaintext; // the record's bytes, when opened
+    QString flagsJson;    // kept records: good-practice and clock-skew flags
     bool flagged = false;
     bool urgent = false;
     protocol::RecordIssues reasons; // rejected records: why
-    QByteArray sealed;      // rejected records: the payload as received
+    QByteArray sealed;              // rejected records: the payload as received
 };
 
-enum class StoredOutcome { Accepted, Duplicate, Conflict, Rejected };
+enum class StoredOutcome
+{
+    Accepted,
+    Duplicate,
+    Conflict,
+    Rejected
+};
 
 struct BatchWrite
 {
@@ -94,9 +108,11 @@ public:
     virtual HubStoreError addEnrolmentCode(const EnrolmentCodeRow &code) = 0;
     // Exchanges a code for a new device in one transaction; the code can be
     // redeemed once only. The secret hash is compared in constant time.
-    virtual RedeemOutcome redeemCode(const QString &codeId, const QByteArray &secretHash, qint64 nowMs,
-                                     const DeviceRow &newDevice, const QString &deviceName) = 0;
-    virtual std::optional<DeviceRow> findDevice(const QString &deviceId, HubStoreError *error = nullptr) = 0;
+    virtual RedeemOutcome redeemCode(const QString &codeId, const QByteArray &secretHash,
+                                     qint64 nowMs, const DeviceRow &newDevice,
+                                     const QString &deviceName) = 0;
+    virtual std::optional<DeviceRow> findDevice(const QString &deviceId,
+                                                HubStoreError *error = nullptr) = 0;
     // False in *found when no such device exists.
     virtual HubStoreError revokeDevice(const QString &deviceId, qint64 nowMs, bool *found) = 0;
 
@@ -104,10 +120,12 @@ public:
     // same id and version is held (same hash: DUPLICATE; another: CONFLICT,
     // quarantined and alerted); rejected ones are quarantined. Every record
     // is audited. outcomes gets one entry per item, in order.
-    virtual HubStoreError commitBatch(const BatchWrite &batch, std::vector<StoredOutcome> &outcomes) = 0;
+    virtual HubStoreError commitBatch(const BatchWrite &batch,
+                                      std::vector<StoredOutcome> &outcomes) = 0;
 
     // Audits a refused request (status and a reason code; never content).
-    virtual void auditRefusedRequest(qint64 nowMs, int status, const QString &reason, const QString &deviceId) = 0;
+    virtual void auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
+                                     const QString &deviceId) = 0;
 
     virtual std::optional<HubStats> stats(HubStoreError *error = nullptr) = 0;
 

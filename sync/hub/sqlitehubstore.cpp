@@ -5,7 +5,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <sodium.h>
 
 namespace safeguard::hub {
@@ -86,15 +85,15 @@ CREATE INDEX IF NOT EXISTS audit_event ON audit(event);
 
 QString issuesJson(const protocol::RecordIssues &issues)
 {
-    return QString::fromUtf8(QJsonDocument(protocol::toJson(issues)).toJson(QJsonDocument::Compact));
+    return QString::fromUtf8(
+        QJsonDocument(protocol::toJson(issues)).toJson(QJsonDocument::Compact));
 }
 
 } // namespace
 
 SqliteHubStore::SqliteHubStore(sql::Database db)
     : m_db(std::move(db))
-{
-}
+{}
 
 std::unique_ptr<SqliteHubStore> SqliteHubStore::open(const QString &path, HubStoreError *error)
 {
@@ -102,7 +101,8 @@ std::unique_ptr<SqliteHubStore> SqliteHubStore::open(const QString &path, HubSto
     auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
     if (!db) {
         if (error)
-            *error = {HubStoreErrorKind::Unavailable, QStringLiteral("cannot open %1: %2").arg(path, e.message)};
+            *error = {HubStoreErrorKind::Unavailable,
+                      QStringLiteral("cannot open %1: %2").arg(path, e.message)};
         return nullptr;
     }
     // WAL + FULL: a committed batch survives power loss before the receipt leaves.
@@ -110,7 +110,8 @@ std::unique_ptr<SqliteHubStore> SqliteHubStore::open(const QString &path, HubSto
                  " PRAGMA foreign_keys=ON;");
     if (e) {
         if (error)
-            *error = {HubStoreErrorKind::Unavailable, QStringLiteral("cannot configure %1: %2").arg(path, e.message)};
+            *error = {HubStoreErrorKind::Unavailable,
+                      QStringLiteral("cannot configure %1: %2").arg(path, e.message)};
         return nullptr;
     }
     return std::unique_ptr<SqliteHubStore>(new SqliteHubStore(std::move(*db)));
@@ -120,7 +121,8 @@ HubStoreError SqliteHubStore::fail(const sql::SqlError &e, const char *what)
 {
     HubLog::event("store_error", {{QStringLiteral("operation"), QString::fromLatin1(what)},
                                   {QStringLiteral("sqlite_code"), e.code}});
-    return {HubStoreErrorKind::Unavailable, QStringLiteral("%1: %2").arg(QString::fromLatin1(what), e.message)};
+    return {HubStoreErrorKind::Unavailable,
+            QStringLiteral("%1: %2").arg(QString::fromLatin1(what), e.message)};
 }
 
 HubStoreError SqliteHubStore::migrate()
@@ -131,7 +133,9 @@ HubStoreError SqliteHubStore::migrate()
         return {HubStoreErrorKind::Unavailable, QStringLiteral("cannot read the schema version")};
     if (*version > kSchemaVersion)
         return {HubStoreErrorKind::Unavailable,
-                QStringLiteral("hub.db has schema %1, newer than this build's %2").arg(*version).arg(kSchemaVersion)};
+                QStringLiteral("hub.db has schema %1, newer than this build's %2")
+                    .arg(*version)
+                    .arg(kSchemaVersion)};
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return fail(tx.beginError(), "migrate");
@@ -156,9 +160,13 @@ HubStoreError SqliteHubStore::addEnrolmentCode(const EnrolmentCodeRow &code)
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return fail(tx.beginError(), "add_code");
-    auto st = m_db.prepare("INSERT INTO enrolment_codes(code_id, secret_hash, officer_id, created_at, expires_at)"
-                           " VALUES (?,?,?,?,?)");
-    st.bind(1, code.codeId).bindBlob(2, code.secretHash).bind(3, code.officerId).bind(4, std::int64_t(code.createdAtMs))
+    auto st = m_db.prepare(
+        "INSERT INTO enrolment_codes(code_id, secret_hash, officer_id, created_at, expires_at)"
+        " VALUES (?,?,?,?,?)");
+    st.bind(1, code.codeId)
+        .bindBlob(2, code.secretHash)
+        .bind(3, code.officerId)
+        .bind(4, std::int64_t(code.createdAtMs))
         .bind(5, std::int64_t(code.expiresAtMs));
     if (!st.exec())
         return fail(st.error(), "add_code");
@@ -171,8 +179,9 @@ HubStoreError SqliteHubStore::addEnrolmentCode(const EnrolmentCodeRow &code)
     return {};
 }
 
-RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray &secretHash, qint64 nowMs,
-                                         const DeviceRow &newDevice, const QString &deviceName)
+RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray &secretHash,
+                                         qint64 nowMs, const DeviceRow &newDevice,
+                                         const QString &deviceName)
 {
     std::lock_guard lock(m_mutex);
     sql::Transaction tx(m_db);
@@ -193,30 +202,38 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
             return RedeemOutcome::StoreFailed;
         return outcome;
     };
-    auto st = m_db.prepare("SELECT secret_hash, expires_at, used_at FROM enrolment_codes WHERE code_id = ?");
+    auto st = m_db.prepare(
+        "SELECT secret_hash, expires_at, used_at FROM enrolment_codes WHERE code_id = ?");
     st.bind(1, codeId);
     if (!st.step())
-        return st.error() ? RedeemOutcome::StoreFailed : refuse(RedeemOutcome::UnknownCode, "enrolment_refused_unknown");
+        return st.error() ? RedeemOutcome::StoreFailed
+                          : refuse(RedeemOutcome::UnknownCode, "enrolment_refused_unknown");
     const QByteArray stored = st.columnBlob(0);
     const qint64 expiresAt = st.columnInt64(1);
     const bool used = !st.columnIsNull(2);
     st = {};
-    if (stored.size() != secretHash.size()
-        || sodium_memcmp(stored.constData(), secretHash.constData(), size_t(stored.size())) != 0)
+    if (stored.size() != secretHash.size() ||
+        sodium_memcmp(stored.constData(), secretHash.constData(), size_t(stored.size())) != 0)
         return refuse(RedeemOutcome::WrongSecret, "enrolment_refused_secret");
     if (used)
         return refuse(RedeemOutcome::AlreadyUsed, "enrolment_refused_used");
     if (nowMs >= expiresAt)
         return refuse(RedeemOutcome::Expired, "enrolment_refused_expired");
 
-    auto mark = m_db.prepare("UPDATE enrolment_codes SET used_at = ?, device_id = ? WHERE code_id = ? AND used_at IS NULL");
+    auto mark = m_db.prepare("UPDATE enrolment_codes SET used_at = ?, device_id = ? WHERE code_id "
+                             "= ? AND used_at IS NULL");
     mark.bind(1, std::int64_t(nowMs)).bind(2, newDevice.deviceId).bind(3, codeId);
     if (!mark.exec() || m_db.changes() != 1)
         return RedeemOutcome::StoreFailed;
-    auto dev = m_db.prepare("INSERT INTO devices(device_id, officer_id, device_name, credential_hash, code_id, enrolled_at)"
+    auto dev = m_db.prepare("INSERT INTO devices(device_id, officer_id, device_name, "
+                            "credential_hash, code_id, enrolled_at)"
                             " VALUES (?,?,?,?,?,?)");
-    dev.bind(1, newDevice.deviceId).bind(2, newDevice.officerId).bind(3, deviceName.left(100))
-        .bindBlob(4, newDevice.credentialHash).bind(5, codeId).bind(6, std::int64_t(nowMs));
+    dev.bind(1, newDevice.deviceId)
+        .bind(2, newDevice.officerId)
+        .bind(3, deviceName.left(100))
+        .bindBlob(4, newDevice.credentialHash)
+        .bind(5, codeId)
+        .bind(6, std::int64_t(nowMs));
     if (!dev.exec() || !audit("device_enrolled", newDevice.deviceId))
         return RedeemOutcome::StoreFailed;
     if (tx.commit())
@@ -227,7 +244,8 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
 std::optional<DeviceRow> SqliteHubStore::findDevice(const QString &deviceId, HubStoreError *error)
 {
     std::lock_guard lock(m_mutex);
-    auto st = m_db.prepare("SELECT officer_id, credential_hash, revoked_at FROM devices WHERE device_id = ?");
+    auto st = m_db.prepare(
+        "SELECT officer_id, credential_hash, revoked_at FROM devices WHERE device_id = ?");
     st.bind(1, deviceId);
     if (!st.step()) {
         if (st.error() && error)
@@ -243,13 +261,15 @@ HubStoreError SqliteHubStore::revokeDevice(const QString &deviceId, qint64 nowMs
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return fail(tx.beginError(), "revoke");
-    auto st = m_db.prepare("UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE device_id = ?");
+    auto st =
+        m_db.prepare("UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE device_id = ?");
     st.bind(1, std::int64_t(nowMs)).bind(2, deviceId);
     if (!st.exec())
         return fail(st.error(), "revoke");
     *found = m_db.changes() == 1;
     if (*found) {
-        auto audit = m_db.prepare("INSERT INTO audit(at, event, device_id) VALUES (?, 'device_revoked', ?)");
+        auto audit =
+            m_db.prepare("INSERT INTO audit(at, event, device_id) VALUES (?, 'device_revoked', ?)");
         audit.bind(1, std::int64_t(nowMs)).bind(2, deviceId);
         if (!audit.exec())
             return fail(audit.error(), "revoke");
@@ -259,7 +279,8 @@ HubStoreError SqliteHubStore::revokeDevice(const QString &deviceId, qint64 nowMs
     return {};
 }
 
-HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch, std::vector<StoredOutcome> &outcomes)
+HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch,
+                                          std::vector<StoredOutcome> &outcomes)
 {
     outcomes.clear();
     std::lock_guard lock(m_mutex);
@@ -268,25 +289,41 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch, std::vector<S
         return fail(tx.beginError(), "commit_batch");
 
     auto held = m_db.prepare("SELECT sha256 FROM records WHERE record_id = ? AND version = ?");
-    auto insert = m_db.prepare("INSERT INTO records(record_id, version, sha256, bytes, flags, flagged, urgent,"
-                               " received_at, device_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    auto quarantine = m_db.prepare("INSERT INTO quarantine(received_at, device_id, batch_id, record_id, version,"
-                                   " reason, reasons, sha256_claimed, sealed, plaintext) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    auto alert = m_db.prepare("INSERT INTO alerts(raised_at, kind, device_id, batch_id, record_id, version,"
-                              " quarantine_id) VALUES (?, 'conflict', ?,?,?,?,?)");
-    auto audit = m_db.prepare("INSERT INTO audit(at, event, device_id, batch_id, record_id, version, detail)"
-                              " VALUES (?,?,?,?,?,?,?)");
+    auto insert = m_db.prepare(
+        "INSERT INTO records(record_id, version, sha256, bytes, flags, flagged, urgent,"
+        " received_at, device_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto quarantine = m_db.prepare(
+        "INSERT INTO quarantine(received_at, device_id, batch_id, record_id, version,"
+        " reason, reasons, sha256_claimed, sealed, plaintext) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto alert =
+        m_db.prepare("INSERT INTO alerts(raised_at, kind, device_id, batch_id, record_id, version,"
+                     " quarantine_id) VALUES (?, 'conflict', ?,?,?,?,?)");
+    auto audit =
+        m_db.prepare("INSERT INTO audit(at, event, device_id, batch_id, record_id, version, detail)"
+                     " VALUES (?,?,?,?,?,?,?)");
 
     auto writeAudit = [&](const char *event, const IngestItem &item, const QString &detail) {
         audit.reset();
-        audit.bind(1, std::int64_t(batch.receivedAtMs)).bind(2, std::string_view(event)).bind(3, batch.deviceId)
-            .bind(4, batch.batchId).bind(5, item.recordId).bind(6, std::int64_t(item.version)).bind(7, detail);
+        audit.bind(1, std::int64_t(batch.receivedAtMs))
+            .bind(2, std::string_view(event))
+            .bind(3, batch.deviceId)
+            .bind(4, batch.batchId)
+            .bind(5, item.recordId)
+            .bind(6, std::int64_t(item.version))
+            .bind(7, detail);
         return audit.exec();
     };
-    auto writeQuarantine = [&](const IngestItem &item, const QString &reason, const QString &reasons) {
+    auto writeQuarantine = [&](const IngestItem &item, const QString &reason,
+                               const QString &reasons) {
         quarantine.reset();
-        quarantine.bind(1, std::int64_t(batch.receivedAtMs)).bind(2, batch.deviceId).bind(3, batch.batchId).bind(4, item.recordId)
-            .bind(5, std::int64_t(item.version)).bind(6, reason).bind(7, reasons).bindBlob(8, item.sha256)
+        quarantine.bind(1, std::int64_t(batch.receivedAtMs))
+            .bind(2, batch.deviceId)
+            .bind(3, batch.batchId)
+            .bind(4, item.recordId)
+            .bind(5, std::int64_t(item.version))
+            .bind(6, reason)
+            .bind(7, reasons)
+            .bindBlob(8, item.sha256)
             .bindBlob(9, item.sealed);
         if (item.plaintext.isNull())
             quarantine.bindNull(10);
@@ -298,7 +335,8 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch, std::vector<S
     for (const IngestItem &item : batch.items) {
         if (!item.keep) {
             const QString reasons = issuesJson(item.reasons);
-            const QString first = item.reasons.isEmpty() ? QStringLiteral("rejected") : item.reasons.first().code;
+            const QString first =
+                item.reasons.isEmpty() ? QStringLiteral("rejected") : item.reasons.first().code;
             if (!writeQuarantine(item, first, reasons))
                 return fail(quarantine.error(), "commit_batch");
             if (!writeAudit("record_rejected", item, first))
@@ -321,8 +359,12 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch, std::vector<S
                 return fail(quarantine.error(), "commit_batch");
             const qint64 quarantineId = m_db.lastInsertRowId();
             alert.reset();
-            alert.bind(1, std::int64_t(batch.receivedAtMs)).bind(2, batch.deviceId).bind(3, batch.batchId).bind(4, item.recordId)
-                .bind(5, std::int64_t(item.version)).bind(6, std::int64_t(quarantineId));
+            alert.bind(1, std::int64_t(batch.receivedAtMs))
+                .bind(2, batch.deviceId)
+                .bind(3, batch.batchId)
+                .bind(4, item.recordId)
+                .bind(5, std::int64_t(item.version))
+                .bind(6, std::int64_t(quarantineId));
             if (!alert.exec())
                 return fail(alert.error(), "commit_batch");
             if (!writeAudit("record_conflict", item, QString()))
@@ -333,12 +375,20 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch, std::vector<S
         if (held.error())
             return fail(held.error(), "commit_batch");
         insert.reset();
-        insert.bind(1, item.recordId).bind(2, std::int64_t(item.version)).bindBlob(3, item.sha256)
-            .bindBlob(4, item.plaintext).bind(5, item.flagsJson).bind(6, item.flagged ? 1 : 0)
-            .bind(7, item.urgent ? 1 : 0).bind(8, std::int64_t(batch.receivedAtMs)).bind(9, batch.deviceId).bind(10, batch.batchId);
+        insert.bind(1, item.recordId)
+            .bind(2, std::int64_t(item.version))
+            .bindBlob(3, item.sha256)
+            .bindBlob(4, item.plaintext)
+            .bind(5, item.flagsJson)
+            .bind(6, item.flagged ? 1 : 0)
+            .bind(7, item.urgent ? 1 : 0)
+            .bind(8, std::int64_t(batch.receivedAtMs))
+            .bind(9, batch.deviceId)
+            .bind(10, batch.batchId);
         if (!insert.exec())
             return fail(insert.error(), "commit_batch");
-        if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item, QString()))
+        if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
+                        QString()))
             return fail(audit.error(), "commit_batch");
         outcomes.push_back(StoredOutcome::Accepted);
     }
@@ -349,10 +399,12 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch, std::vector<S
     return {};
 }
 
-void SqliteHubStore::auditRefusedRequest(qint64 nowMs, int status, const QString &reason, const QString &deviceId)
+void SqliteHubStore::auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
+                                         const QString &deviceId)
 {
     std::lock_guard lock(m_mutex);
-    auto st = m_db.prepare("INSERT INTO audit(at, event, device_id, status, detail) VALUES (?, 'request_refused', ?,?,?)");
+    auto st = m_db.prepare("INSERT INTO audit(at, event, device_id, status, detail) VALUES (?, "
+                           "'request_refused', ?,?,?)");
     st.bind(1, std::int64_t(nowMs));
     if (deviceId.isEmpty())
         st.bindNull(2);
@@ -397,7 +449,8 @@ std::unique_ptr<HubStore> HubStore::open(const QString &url, HubStoreError *erro
     if (url.startsWith(QLatin1String("sqlite:"))) {
         const QString path = url.mid(7);
         if (path.isEmpty()) {
-            *error = {HubStoreErrorKind::BadUrl, QStringLiteral("sqlite: needs a file path, e.g. sqlite:var/hub/hub.db")};
+            *error = {HubStoreErrorKind::BadUrl,
+                      QStringLiteral("sqlite: needs a file path, e.g. sqlite:var/hub/hub.db")};
             return nullptr;
         }
         auto store = SqliteHubStore::open(path, error);
@@ -409,8 +462,10 @@ std::unique_ptr<HubStore> HubStore::open(const QString &url, HubStoreError *erro
         }
         return store;
     }
-    if (url.startsWith(QLatin1String("postgresql:")) || url.startsWith(QLatin1String("postgres:"))) {
-        *error = {HubStoreErrorKind::NotImplemented, QStringLiteral("not implemented yet: postgresql")};
+    if (url.startsWith(QLatin1String("postgresql:")) ||
+        url.startsWith(QLatin1String("postgres:"))) {
+        *error = {HubStoreErrorKind::NotImplemented,
+                  QStringLiteral("not implemented yet: postgresql")};
         return nullptr;
     }
     *error = {HubStoreErrorKind::BadUrl,

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "hubstore.h"
-
 #include "sqlite/sqldatabase.h"
 
 #include <mutex>
@@ -24,8 +23,10 @@ public:
                              const DeviceRow &newDevice, const QString &deviceName) override;
     std::optional<DeviceRow> findDevice(const QString &deviceId, HubStoreError *error) override;
     HubStoreError revokeDevice(const QString &deviceId, qint64 nowMs, bool *found) override;
-    HubStoreError commitBatch(const BatchWrite &batch, std::vector<StoredOutcome> &outcomes) override;
-    void auditRefusedRequest(qint64 nowMs, int status, const QString &reason, const QString &deviceId) override;
+    HubStoreError commitBatch(const BatchWrite &batch,
+                              std::vector<StoredOutcome> &outcomes) override;
+    void auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
+                             const QString &deviceId) override;
     std::optional<HubStats> stats(HubStoreError *error) override;
 
 private:

@@ -6,9 +6,8 @@
 // Records are generated and sealed before the clock starts: the figures are
 // the hub's cost (HTTP, opening seals, validation, one fsynced transaction
 // per batch), not the device's.
-#include "hubprocess.h"
-
 #include "client/batchbuilder.h"
+#include "hubprocess.h"
 #include "protocol/clock.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
@@ -19,7 +18,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
-
 #include <algorithm>
 #include <cstdio>
 #include <thread>
@@ -36,7 +34,8 @@ void printLine(const QJsonObject &o)
     std::fflush(stdout);
 }
 
-void figure(const QString &name, double value, const char *unit, const char *better, const QJsonObject &extra = {})
+void figure(const QString &name, double value, const char *unit, const char *better,
+            const QJsonObject &extra = {})
 {
     QJsonObject o = extra;
     o.insert(QStringLiteral("name"), name);
@@ -76,11 +75,12 @@ Run drive(const QUrl &url, const std::vector<testing::EnrolledDevice> &devices,
             for (const QByteArray &body : batches[d]) {
                 QElapsedTimer t;
                 t.start();
-                const testing::HttpReply r =
-                    testing::RawHttp::post(url, "/v1/sync", body, "application/x-protobuf", devices[d].authorization());
+                const testing::HttpReply r = testing::RawHttp::post(
+                    url, "/v1/sync", body, "application/x-protobuf", devices[d].authorization());
                 latencies[d].push_back(double(t.nsecsElapsed()) / 1e6);
                 v1::SyncReceipt receipt;
-                if (r.status != 200 || !receipt.ParseFromArray(r.body.constData(), int(r.body.size())))
+                if (r.status != 200 ||
+                    !receipt.ParseFromArray(r.body.constData(), int(r.body.size())))
                     ++failures[d];
                 else
                     for (const auto &result : receipt.results())
@@ -104,8 +104,8 @@ Run drive(const QUrl &url, const std::vector<testing::EnrolledDevice> &devices,
     return run;
 }
 
-std::vector<std::vector<QByteArray>> prepare(const std::vector<testing::EnrolledDevice> &devices, int totalRecords,
-                                             quint32 seed)
+std::vector<std::vector<QByteArray>> prepare(const std::vector<testing::EnrolledDevice> &devices,
+                                             int totalRecords, quint32 seed)
 {
     const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
     protocol::ManualClock clock(QDateTime::currentDateTimeUtc());
@@ -113,11 +113,13 @@ std::vector<std::vector<QByteArray>> prepare(const std::vector<testing::Enrolled
     const int perDevice = (totalRecords + int(devices.size()) - 1) / int(devices.size());
     for (size_t d = 0; d < devices.size(); ++d) {
         protocol::SyntheticRecordFactory factory(seed + quint32(d), clock, checklists);
-        syncwire::BatchBuilder builder(QByteArray::fromStdString(devices[d].code.sealing_public_key()), devices[d].deviceId);
+        syncwire::BatchBuilder builder(
+            QByteArray::fromStdString(devices[d].code.sealing_public_key()), devices[d].deviceId);
         for (int done = 0; done < perDevice;) {
             v1::SyncBatch batch = builder.batch(quint64(out[d].size() + 1), clock.nowMs(), 0);
             for (int i = 0; i < kBatchRecords && done < perDevice; ++i, ++done)
-                *batch.add_records() = builder.seal(factory.next(QStringLiteral("SYN-OFFICER-0001"), devices[d].deviceId));
+                *batch.add_records() = builder.seal(
+                    factory.next(QStringLiteral("SYN-OFFICER-0001"), devices[d].deviceId));
             out[d].push_back(QByteArray::fromStdString(batch.SerializeAsString()));
         }
     }
@@ -133,11 +135,14 @@ int main(int argc, char **argv)
     const int records = smoke ? 500 : 10000;
 
     // The build tree, not /tmp: tmpfs would make fsync free and the figures a lie.
-    QTemporaryDir dir(QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../bench-hub-XXXXXX")));
-    testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY), dir.filePath(QStringLiteral("hub")));
-    if (!hub.start({QStringLiteral("--plain-http"), QStringLiteral("--quiet"), QStringLiteral("--max-inflight"),
-                    QStringLiteral("64")})) {
-        std::fprintf(stderr, "safeguard-bench-hub: the hub did not start: %s\n", qPrintable(hub.stderrText()));
+    QTemporaryDir dir(QDir(QCoreApplication::applicationDirPath())
+                          .filePath(QStringLiteral("../bench-hub-XXXXXX")));
+    testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY),
+                            dir.filePath(QStringLiteral("hub")));
+    if (!hub.start({QStringLiteral("--plain-http"), QStringLiteral("--quiet"),
+                    QStringLiteral("--max-inflight"), QStringLiteral("64")})) {
+        std::fprintf(stderr, "safeguard-bench-hub: the hub did not start: %s\n",
+                     qPrintable(hub.stderrText()));
         return 1;
     }
     const QStringList codes = hub.enrolmentCodes(17);
@@ -157,14 +162,18 @@ int main(int argc, char **argv)
     const Run many = drive(hub.url(), sixteen, prepare(sixteen, records, 100), records);
 
     const QString n = QString::number(records);
-    const QJsonObject common{{QStringLiteral("records"), records}, {QStringLiteral("batch_records"), kBatchRecords}};
-    figure(QStringLiteral("hub_ingest_1_device"), single.recordsPerSecond, "records/s", "higher", common);
+    const QJsonObject common{{QStringLiteral("records"), records},
+                             {QStringLiteral("batch_records"), kBatchRecords}};
+    figure(QStringLiteral("hub_ingest_1_device"), single.recordsPerSecond, "records/s", "higher",
+           common);
     figure(QStringLiteral("hub_request_p50_1_device"), single.p50, "ms", "lower", common);
     figure(QStringLiteral("hub_request_p99_1_device"), single.p99, "ms", "lower", common);
     QJsonObject vsSingle = common;
     vsSingle.insert(QStringLiteral("baseline"), std::round(single.recordsPerSecond * 100) / 100);
-    vsSingle.insert(QStringLiteral("ratio"), std::round(single.recordsPerSecond / many.recordsPerSecond * 1000) / 1000);
-    figure(QStringLiteral("hub_ingest_16_devices"), many.recordsPerSecond, "records/s", "higher", vsSingle);
+    vsSingle.insert(QStringLiteral("ratio"),
+                    std::round(single.recordsPerSecond / many.recordsPerSecond * 1000) / 1000);
+    figure(QStringLiteral("hub_ingest_16_devices"), many.recordsPerSecond, "records/s", "higher",
+           vsSingle);
     QJsonObject p50 = common;
     p50.insert(QStringLiteral("baseline"), std::round(single.p50 * 100) / 100);
     p50.insert(QStringLiteral("ratio"), std::round(many.p50 / single.p50 * 1000) / 1000);
@@ -177,9 +186,12 @@ int main(int argc, char **argv)
     const QJsonObject stats = hub.stats();
     hub.stop();
     const int expected = records + 16 * ((records + 15) / 16);
-    if (single.failures || many.failures || stats.value(QStringLiteral("versions")).toInt() != expected) {
-        std::fprintf(stderr, "safeguard-bench-hub: %d + %d records not accepted; hub holds %d of %d\n", single.failures,
-                     many.failures, stats.value(QStringLiteral("versions")).toInt(), expected);
+    if (single.failures || many.failures ||
+        stats.value(QStringLiteral("versions")).toInt() != expected) {
+        std::fprintf(stderr,
+                     "safeguard-bench-hub: %d + %d records not accepted; hub holds %d of %d\n",
+                     single.failures, many.failures,
+                     stats.value(QStringLiteral("versions")).toInt(), expected);
         return 1;
     }
     return 0;

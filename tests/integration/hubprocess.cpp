@@ -26,8 +26,8 @@ HubProcess::~HubProcess()
 
 bool HubProcess::start(const QStringList &extraArgs)
 {
-    QStringList args = {QStringLiteral("serve"), QStringLiteral("--data-dir"), m_dataDir, QStringLiteral("--listen"),
-                        QStringLiteral("127.0.0.1:0")};
+    QStringList args = {QStringLiteral("serve"), QStringLiteral("--data-dir"), m_dataDir,
+                        QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")};
     args += extraArgs;
     m_process.start(m_binary, args);
     if (!m_process.waitForStarted(5000))
@@ -62,7 +62,8 @@ void HubProcess::stop()
     m_stderr += QString::fromUtf8(m_process.readAllStandardError());
 }
 
-int HubProcess::cli(const QString &command, const QStringList &args, QByteArray *out, QByteArray *err) const
+int HubProcess::cli(const QString &command, const QStringList &args, QByteArray *out,
+                    QByteArray *err) const
 {
     QProcess p;
     p.start(m_binary, QStringList{command, QStringLiteral("--data-dir"), m_dataDir} + args);
@@ -79,11 +80,11 @@ QStringList HubProcess::enrolmentCodes(int count, const QStringList &extra) cons
 {
     QByteArray out;
     if (cli(QStringLiteral("enrol-device"),
-            QStringList{QStringLiteral("--officer"), QStringLiteral("SYN-OFFICER-0001"), QStringLiteral("--hub-url"),
-                        m_url.toString(), QStringLiteral("--count"), QString::number(count)}
-                + extra,
-            &out)
-        != 0)
+            QStringList{QStringLiteral("--officer"), QStringLiteral("SYN-OFFICER-0001"),
+                        QStringLiteral("--hub-url"), m_url.toString(), QStringLiteral("--count"),
+                        QString::number(count)} +
+                extra,
+            &out) != 0)
         return {};
     return QString::fromLatin1(out).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
 }
@@ -108,7 +109,8 @@ HttpReply RawHttp::parse(const QByteArray &response)
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const qsizetype colon = lines[i].indexOf(':');
         if (colon > 0)
-            reply.headers.insert(lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
+            reply.headers.insert(lines[i].left(colon).trimmed().toLower(),
+                                 lines[i].mid(colon + 1).trimmed());
     }
     reply.body = response.mid(end + 4);
     return reply;
@@ -142,15 +144,16 @@ HttpReply RawHttp::exchange(const QUrl &base, const QByteArray &request, int tim
     return parse(response);
 }
 
-HttpReply RawHttp::post(const QUrl &base, const QByteArray &path, const QByteArray &body, const QByteArray &contentType,
-                        const QByteArray &authorization)
+HttpReply RawHttp::post(const QUrl &base, const QByteArray &path, const QByteArray &body,
+                        const QByteArray &contentType, const QByteArray &authorization)
 {
     QByteArray request = "POST " + path + " HTTP/1.1\r\nHost: " + base.host().toLatin1() + "\r\n";
     if (!contentType.isEmpty())
         request += "Content-Type: " + contentType + "\r\n";
     if (!authorization.isEmpty())
         request += "Authorization: " + authorization + "\r\n";
-    request += "Content-Length: " + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    request += "Content-Length: " + QByteArray::number(body.size()) +
+               "\r\nConnection: close\r\n\r\n" + body;
     return exchange(base, request, 30000);
 }
 
@@ -164,7 +167,8 @@ std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, i
     request.set_secret(code->secret());
     request.set_device_name("SYNTHETIC test tablet");
     const std::string body = request.SerializeAsString();
-    const HttpReply reply = RawHttp::post(base, "/v1/devices/enrol", QByteArray::fromStdString(body));
+    const HttpReply reply =
+        RawHttp::post(base, "/v1/devices/enrol", QByteArray::fromStdString(body));
     if (status)
         *status = reply.status;
     if (reply.status != 200)

@@ -10,7 +10,6 @@
 #include <QStringList>
 #include <QTemporaryDir>
 #include <QUrl>
-
 #include <memory>
 #include <optional>
 
@@ -36,7 +35,8 @@ public:
     QString stderrText() const { return m_stderr; }
 
     // Runs `safeguard-hub COMMAND --data-dir DIR args`; stdout in *out.
-    int cli(const QString &command, const QStringList &args, QByteArray *out = nullptr, QByteArray *err = nullptr) const;
+    int cli(const QString &command, const QStringList &args, QByteArray *out = nullptr,
+            QByteArray *err = nullptr) const;
     // enrol-device for the running hub; the code lines.
     QStringList enrolmentCodes(int count = 1, const QStringList &extra = {}) const;
     QJsonObject stats() const;
@@ -80,10 +80,14 @@ struct EnrolledDevice
     v1::EnrolmentCode code;
     QString deviceId;
     QString credential;
-    QByteArray authorization() const { return "Bearer " + deviceId.toLatin1() + '.' + credential.toLatin1(); }
+    QByteArray authorization() const
+    {
+        return "Bearer " + deviceId.toLatin1() + '.' + credential.toLatin1();
+    }
 };
 
 // Parses a code and enrols through POST /v1/devices/enrol; status in *status.
-std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, int *status = nullptr);
+std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText,
+                                    int *status = nullptr);
 
 } // namespace safeguard::testing

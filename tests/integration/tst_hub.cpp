@@ -1,9 +1,8 @@
 // The hub, as a device and an attacker see it: a real safeguard-hub process
 // on loopback, driven over HTTP(S) and through its command line.
-#include "hubprocess.h"
-
 #include "client/batchbuilder.h"
 #include "client/enrolmentcode.h"
+#include "hubprocess.h"
 #include "protocol/clock.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
@@ -17,7 +16,6 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTest>
-
 #include <sys/stat.h>
 
 using namespace safeguard;
@@ -45,7 +43,9 @@ Sent send(const QUrl &url, const EnrolledDevice &device, const v1::SyncBatch &ba
 
 int mode(const QString &path)
 {
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::stat(QFile::encodeName(path).constData(), &st) != 0)
         return -1;
     return int(st.st_mode & 07777);
@@ -68,7 +68,8 @@ private:
     struct DeviceSide
     {
         protocol::ManualClock clock;
-        protocol::RiskChecklistRegistry checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::RiskChecklistRegistry checklists =
+            protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory;
         syncwire::BatchBuilder builder;
         QString deviceId;
@@ -77,9 +78,11 @@ private:
             , factory(seed, clock, checklists)
             , builder(QByteArray::fromStdString(d.code.sealing_public_key()), d.deviceId)
             , deviceId(d.deviceId)
+        {}
+        v1::IncidentRecord record()
         {
+            return factory.next(QStringLiteral("SYN-OFFICER-0001"), deviceId);
         }
-        v1::IncidentRecord record() { return factory.next(QStringLiteral("SYN-OFFICER-0001"), deviceId); }
         v1::SyncBatch batch() { return builder.batch(1, clock.nowMs(), 0); }
     };
 
@@ -109,14 +112,12 @@ private slots:
         m_device = *device;
     }
 
-    void cleanupTestCase()
-    {
-        m_hub.reset();
-    }
+    void cleanupTestCase() { m_hub.reset(); }
 
     void healthzAnswersWithTheHubId()
     {
-        const HttpReply r = RawHttp::exchange(m_hub->url(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const HttpReply r = RawHttp::exchange(
+            m_hub->url(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         QCOMPARE(r.status, 200);
         const QJsonObject o = QJsonDocument::fromJson(r.body).object();
         QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
@@ -148,7 +149,8 @@ private slots:
     void expiredOrForgedCodeIsRefused()
     {
         // --expires-in 0: the code has expired by the time anyone uses it.
-        const QStringList expired = m_hub->enrolmentCodes(1, {QStringLiteral("--expires-in"), QStringLiteral("0")});
+        const QStringList expired =
+            m_hub->enrolmentCodes(1, {QStringLiteral("--expires-in"), QStringLiteral("0")});
         QCOMPARE(expired.size(), 1);
         int status = 0;
         QVERIFY(!enrol(m_hub->url(), expired.first(), &status));
@@ -185,7 +187,10 @@ private slots:
             QCOMPARE(r.result(), v1::RecordResult::RESULT_DUPLICATE);
         QCOMPARE(count("SELECT count(*) FROM records"), before + 3);
         // Unflagged: synthetic records meet every good-practice rule.
-        QCOMPARE(count("SELECT count(*) FROM records WHERE flagged = 1 AND flags NOT LIKE '%clock_skew%'"), 0);
+        QCOMPARE(
+            count(
+                "SELECT count(*) FROM records WHERE flagged = 1 AND flags NOT LIKE '%clock_skew%'"),
+            0);
     }
 
     void conflictAlertsAndOverwritesNothing()
@@ -194,7 +199,8 @@ private slots:
         const v1::IncidentRecord original = side.record();
         v1::SyncBatch batch = side.batch();
         *batch.add_records() = side.builder.seal(original);
-        QCOMPARE(send(m_hub->url(), m_device, batch).receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(send(m_hub->url(), m_device, batch).receipt.results(0).result(),
+                 v1::RecordResult::RESULT_ACCEPTED);
 
         v1::IncidentRecord altered = original;
         altered.mutable_incident()->set_circumstances("SYNTHETIC different account, same version");
@@ -213,7 +219,8 @@ private slots:
         QCOMPARE(st.columnBlob(0), QByteArray::fromStdString(original.SerializeAsString()));
         QVERIFY(!st.step()); // one row: nothing added, nothing overwritten
         QCOMPARE(count("SELECT count(*) FROM alerts"), alertsBefore + 1);
-        QCOMPARE(count("SELECT count(*) FROM quarantine WHERE reason = 'conflict'"), alertsBefore + 1);
+        QCOMPARE(count("SELECT count(*) FROM quarantine WHERE reason = 'conflict'"),
+                 alertsBefore + 1);
         QVERIFY(m_hub->stats().value(QStringLiteral("conflicts")).toInt() >= 1);
 
         // A new version of the same record is kept beside the first.
@@ -223,7 +230,8 @@ private slots:
         amended.set_amendment_reason("SYNTHETIC correction of the circumstances");
         v1::SyncBatch third = side.batch();
         *third.add_records() = side.builder.seal(amended);
-        QCOMPARE(send(m_hub->url(), m_device, third).receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(send(m_hub->url(), m_device, third).receipt.results(0).result(),
+                 v1::RecordResult::RESULT_ACCEPTED);
     }
 
     void mixedBatchKeepsTheGoodRecord()
@@ -272,7 +280,8 @@ private slots:
             return st.step() && st.columnInt64(1) == 1 ? st.columnText(0) : QString();
         };
         const QString gapFlags = flagsOf(gap);
-        QVERIFY2(gapFlags.contains(QLatin1String("children[0].grade_rationale")), qPrintable(gapFlags));
+        QVERIFY2(gapFlags.contains(QLatin1String("children[0].grade_rationale")),
+                 qPrintable(gapFlags));
         QVERIFY2(gapFlags.contains(QLatin1String("children[0].demeanour")), qPrintable(gapFlags));
         const QString skewFlags = flagsOf(skewed);
         QVERIFY2(skewFlags.contains(QLatin1String("clock_skew")), qPrintable(skewFlags));
@@ -302,7 +311,9 @@ private slots:
         QCOMPARE(s.receipt.results(1).reasons(0).code(), std::string("hash_mismatch"));
         QCOMPARE(s.receipt.results(2).result(), v1::RecordResult::RESULT_ACCEPTED);
         QCOMPARE(count("SELECT count(*) FROM quarantine"), before + 2);
-        QCOMPARE(count("SELECT count(*) FROM quarantine WHERE reason = 'unsealable' AND sealed IS NOT NULL"), 1);
+        QCOMPARE(count("SELECT count(*) FROM quarantine WHERE reason = 'unsealable' AND sealed IS "
+                       "NOT NULL"),
+                 1);
         QVERIFY(count("SELECT count(*) FROM audit WHERE event = 'record_rejected'") >= 2);
         QVERIFY(m_hub->stats().value(QStringLiteral("rejected_records")).toInt() >= 2);
     }
@@ -312,8 +323,14 @@ private slots:
         QCOMPARE(RawHttp::post(m_hub->url(), "/v1/sync", "x").status, 401);
         EnrolledDevice forged = m_device;
         forged.credential = QStringLiteral("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        QCOMPARE(RawHttp::post(m_hub->url(), "/v1/sync", "x", "application/x-protobuf", forged.authorization()).status, 401);
-        QCOMPARE(RawHttp::post(m_hub->url(), "/v1/sync", "x", "application/x-protobuf", "Basic Zm9vOmJhcg==").status, 401);
+        QCOMPARE(RawHttp::post(m_hub->url(), "/v1/sync", "x", "application/x-protobuf",
+                               forged.authorization())
+                     .status,
+                 401);
+        QCOMPARE(RawHttp::post(m_hub->url(), "/v1/sync", "x", "application/x-protobuf",
+                               "Basic Zm9vOmJhcg==")
+                     .status,
+                 401);
         const qint64 refused = m_hub->stats().value(QStringLiteral("rejected_requests")).toInt();
         QVERIFY(refused >= 3);
     }
@@ -321,12 +338,15 @@ private slots:
     void statusCodes()
     {
         const QByteArray auth = m_device.authorization();
-        QCOMPARE(RawHttp::post(m_hub->url(), "/v1/sync", "{}", "application/json", auth).status, 415);
-        const HttpReply garbage = RawHttp::post(m_hub->url(), "/v1/sync", QByteArray(64, '\xff'), "application/x-protobuf", auth);
+        QCOMPARE(RawHttp::post(m_hub->url(), "/v1/sync", "{}", "application/json", auth).status,
+                 415);
+        const HttpReply garbage = RawHttp::post(m_hub->url(), "/v1/sync", QByteArray(64, '\xff'),
+                                                "application/x-protobuf", auth);
         QCOMPARE(garbage.status, 400);
         QVERIFY(garbage.body.contains("undecodable"));
         QCOMPARE(RawHttp::post(m_hub->url(), "/v1/nowhere", "x").status, 404);
-        const HttpReply get = RawHttp::exchange(m_hub->url(), "GET /v1/sync HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const HttpReply get = RawHttp::exchange(
+            m_hub->url(), "GET /v1/sync HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         QCOMPARE(get.status, 405);
     }
 
@@ -336,14 +356,17 @@ private slots:
         QElapsedTimer timer;
         timer.start();
         const HttpReply r = RawHttp::exchange(
-            m_hub->url(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nAuthorization: "
-                              + m_device.authorization() + "\r\nContent-Length: 9437184\r\n\r\n");
+            m_hub->url(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                          "application/x-protobuf\r\nAuthorization: " +
+                              m_device.authorization() + "\r\nContent-Length: 9437184\r\n\r\n");
         QCOMPARE(r.status, 413);
         QVERIFY(timer.elapsed() < 3000);
 
         // Chunked: no declared length, so the bytes that arrive are counted.
-        QByteArray chunked = "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nAuthorization: "
-                             + m_device.authorization() + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        QByteArray chunked = "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                             "application/x-protobuf\r\nAuthorization: " +
+                             m_device.authorization() +
+                             "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
         const QByteArray chunk(1 << 20, 'a');
         for (int i = 0; i < 9; ++i)
             chunked += "100000\r\n" + chunk + "\r\n";
@@ -354,9 +377,11 @@ private slots:
     void conflictingLengthHeadersAreRefused()
     {
         const HttpReply r = RawHttp::exchange(
-            m_hub->url(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nAuthorization: "
-                              + m_device.authorization()
-                              + "\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            m_hub->url(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                          "application/x-protobuf\r\nAuthorization: " +
+                              m_device.authorization() +
+                              "\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: "
+                              "close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
         QCOMPARE(r.status, 400);
     }
 
@@ -370,20 +395,25 @@ private slots:
         QCOMPARE(send(m_hub->url(), *device, batch).reply.status, 200);
 
         QByteArray out;
-        QCOMPARE(m_hub->cli(QStringLiteral("revoke-device"), {QStringLiteral("--device"), device->deviceId}, &out), 0);
+        QCOMPARE(m_hub->cli(QStringLiteral("revoke-device"),
+                            {QStringLiteral("--device"), device->deviceId}, &out),
+                 0);
         const Sent s = send(m_hub->url(), *device, batch);
         QCOMPARE(s.reply.status, 403);
         QVERIFY(s.parsed);
         QVERIFY(s.receipt.policy().wipe());
         QCOMPARE(QString::fromStdString(s.receipt.hub_id()), m_hub->hubId());
         QCOMPARE(count("SELECT count(*) FROM audit WHERE event = 'device_revoked'"), 1);
-        QCOMPARE(m_hub->cli(QStringLiteral("revoke-device"), {QStringLiteral("--device"), QStringLiteral("no-such")}), 1);
+        QCOMPARE(m_hub->cli(QStringLiteral("revoke-device"),
+                            {QStringLiteral("--device"), QStringLiteral("no-such")}),
+                 1);
     }
 
     void overloadAnswers503WithRetryAfter()
     {
         HubProcess hub(kHub);
-        QVERIFY(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--max-inflight"), QStringLiteral("1")}));
+        QVERIFY(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--max-inflight"),
+                           QStringLiteral("1")}));
         const auto device = enrol(hub.url(), hub.enrolmentCodes().first());
         QVERIFY(device);
         DeviceSide side(*device, 707);
@@ -395,9 +425,11 @@ private slots:
         QTcpSocket slow;
         slow.connectToHost(hub.url().host(), quint16(hub.url().port()));
         QVERIFY(slow.waitForConnected(5000));
-        slow.write("POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nAuthorization: "
-                   + device->authorization() + "\r\nContent-Length: " + QByteArray::number(body.size())
-                   + "\r\nConnection: close\r\n\r\n" + body.left(body.size() / 2));
+        slow.write("POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                   "application/x-protobuf\r\nAuthorization: " +
+                   device->authorization() +
+                   "\r\nContent-Length: " + QByteArray::number(body.size()) +
+                   "\r\nConnection: close\r\n\r\n" + body.left(body.size() / 2));
         QVERIFY(slow.waitForBytesWritten(5000));
 
         v1::SyncBatch empty = side.batch();
@@ -433,18 +465,20 @@ private slots:
         auto connectPinned = [](const QUrl &url, const QStringList &pins) -> int {
             QSslSocket socket;
             socket.setPeerVerifyMode(QSslSocket::VerifyPeer);
-            QObject::connect(&socket, &QSslSocket::sslErrors, &socket, [&socket, &pins](const QList<QSslError> &errors) {
-                const QSslCertificate cert = socket.peerCertificate();
-                if (cert.isNull() || !pins.contains(pinOf(cert)))
-                    return;
-                QList<QSslError> expected;
-                for (const QSslError &e : errors) {
-                    if (e.error() == QSslError::SelfSignedCertificate || e.error() == QSslError::HostNameMismatch
-                        || e.error() == QSslError::CertificateUntrusted)
-                        expected.append(e);
-                }
-                socket.ignoreSslErrors(expected);
-            });
+            QObject::connect(&socket, &QSslSocket::sslErrors, &socket,
+                             [&socket, &pins](const QList<QSslError> &errors) {
+                                 const QSslCertificate cert = socket.peerCertificate();
+                                 if (cert.isNull() || !pins.contains(pinOf(cert)))
+                                     return;
+                                 QList<QSslError> expected;
+                                 for (const QSslError &e : errors) {
+                                     if (e.error() == QSslError::SelfSignedCertificate ||
+                                         e.error() == QSslError::HostNameMismatch ||
+                                         e.error() == QSslError::CertificateUntrusted)
+                                         expected.append(e);
+                                 }
+                                 socket.ignoreSslErrors(expected);
+                             });
             socket.connectToHostEncrypted(url.host(), quint16(url.port()));
             if (!socket.waitForEncrypted(10000))
                 return -1;
@@ -458,7 +492,9 @@ private slots:
         };
         QCOMPARE(connectPinned(hub.url(), {primary, backup}), 200);
         QCOMPARE(connectPinned(hub.url(), {primary}), 200);
-        QCOMPARE(connectPinned(hub.url(), {QStringLiteral("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")}), -1);
+        QCOMPARE(connectPinned(hub.url(),
+                               {QStringLiteral("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")}),
+                 -1);
         hub.stop();
 
         // Rotation: a certificate made from the offline backup key is trusted
@@ -466,12 +502,13 @@ private slots:
         const QString dir = hub.dataDir();
         const QString rotated = QDir(dir).filePath(QStringLiteral("rotated-cert.pem"));
         QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-new"), QStringLiteral("-x509"), QStringLiteral("-key"),
-                       QDir(dir).filePath(QStringLiteral("backup-tls-key.pem")), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=safeguard-hub rotated"), QStringLiteral("-days"), QStringLiteral("30"),
-                       QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-out"),
-                       rotated});
+        openssl.start(
+            QStringLiteral("openssl"),
+            {QStringLiteral("req"), QStringLiteral("-new"), QStringLiteral("-x509"),
+             QStringLiteral("-key"), QDir(dir).filePath(QStringLiteral("backup-tls-key.pem")),
+             QStringLiteral("-subj"), QStringLiteral("/CN=safeguard-hub rotated"),
+             QStringLiteral("-days"), QStringLiteral("30"), QStringLiteral("-addext"),
+             QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-out"), rotated});
         QVERIFY(openssl.waitForFinished(20000));
         QCOMPARE(openssl.exitCode(), 0);
         QVERIFY(hub.start({QStringLiteral("--tls-cert"), rotated, QStringLiteral("--tls-key"),
@@ -484,8 +521,9 @@ private slots:
     {
         QByteArray err;
         HubProcess hub(kHub);
-        QCOMPARE(hub.cli(QStringLiteral("serve"), {QStringLiteral("--listen"), QStringLiteral("0.0.0.0:0"),
-                                                   QStringLiteral("--plain-http")},
+        QCOMPARE(hub.cli(QStringLiteral("serve"),
+                         {QStringLiteral("--listen"), QStringLiteral("0.0.0.0:0"),
+                          QStringLiteral("--plain-http")},
                          nullptr, &err),
                  1);
         QVERIFY(err.contains("loopback"));
@@ -494,9 +532,11 @@ private slots:
     void otherDatabasesAreNotImplementedYet()
     {
         QByteArray err;
-        QCOMPARE(m_hub->cli(QStringLiteral("stats"), {QStringLiteral("--database"), QStringLiteral("postgresql://localhost/hub")},
-                            nullptr, &err),
-                 1);
+        QCOMPARE(
+            m_hub->cli(QStringLiteral("stats"),
+                       {QStringLiteral("--database"), QStringLiteral("postgresql://localhost/hub")},
+                       nullptr, &err),
+            1);
         QVERIFY2(err.contains("not implemented yet: postgresql"), err.constData());
     }
 
@@ -512,9 +552,11 @@ private slots:
     void statsCountEverything()
     {
         const QJsonObject s = m_hub->stats();
-        for (const char *key : {"devices", "records", "versions", "flagged", "rejected_records", "rejected_requests", "conflicts"})
+        for (const char *key : {"devices", "records", "versions", "flagged", "rejected_records",
+                                "rejected_requests", "conflicts"})
             QVERIFY2(s.contains(QLatin1String(key)), key);
-        QVERIFY(s.value(QStringLiteral("versions")).toInt() > s.value(QStringLiteral("records")).toInt());
+        QVERIFY(s.value(QStringLiteral("versions")).toInt() >
+                s.value(QStringLiteral("records")).toInt());
         QVERIFY(s.value(QStringLiteral("devices")).toInt() >= 3);
     }
 

@@ -1,7 +1,5 @@
 // The hub's enrolment, authentication, ingest and HTTP front in one process,
 // with an injected clock, so the sanitizer build exercises them too.
-#include "hubprocess.h"
-
 #include "client/batchbuilder.h"
 #include "client/enrolmentcode.h"
 #include "hub/batchingestor.h"
@@ -10,6 +8,7 @@
 #include "hub/hublog.h"
 #include "hub/hubserver.h"
 #include "hub/sqlitehubstore.h"
+#include "hubprocess.h"
 #include "protocol/syntheticrecords.h"
 
 #include <QTemporaryDir>
@@ -47,7 +46,8 @@ private slots:
         QVERIFY2(m_identity, qPrintable(error.message));
         QCOMPARE(HubIdentity::pinOfPrivateKey(m_identity->keyPem), m_identity->tlsPin);
         HubStoreError storeError;
-        m_store = HubStore::open(QStringLiteral("sqlite:") + data + QStringLiteral("/hub.db"), &storeError);
+        m_store = HubStore::open(QStringLiteral("sqlite:") + data + QStringLiteral("/hub.db"),
+                                 &storeError);
         QVERIFY2(m_store, qPrintable(storeError.message));
         QVERIFY(m_store->ping());
     }
@@ -55,27 +55,32 @@ private slots:
     void codeExpiresAfter24Hours()
     {
         DeviceRegistry registry(*m_store, m_clock);
-        const auto code = registry.issueCode(*m_identity, QStringLiteral("SYN-1"), QStringLiteral("http://127.0.0.1:1"),
+        const auto code = registry.issueCode(*m_identity, QStringLiteral("SYN-1"),
+                                             QStringLiteral("http://127.0.0.1:1"),
                                              DeviceRegistry::kDefaultCodeLifetimeSecs, nullptr);
         QVERIFY(code);
         QVERIFY(syncwire::EnrolmentCode::parse(syncwire::EnrolmentCode::encode(*code)));
         m_clock.advanceSecs(24 * 3600);
-        QCOMPARE(registry.enrol(requestFor(*code), m_identity->hubId).outcome, RedeemOutcome::Expired);
+        QCOMPARE(registry.enrol(requestFor(*code), m_identity->hubId).outcome,
+                 RedeemOutcome::Expired);
         m_clock.advanceSecs(-1);
-        QCOMPARE(registry.enrol(requestFor(*code), m_identity->hubId).outcome, RedeemOutcome::Enrolled);
-        QCOMPARE(registry.enrol(requestFor(*code), m_identity->hubId).outcome, RedeemOutcome::AlreadyUsed);
+        QCOMPARE(registry.enrol(requestFor(*code), m_identity->hubId).outcome,
+                 RedeemOutcome::Enrolled);
+        QCOMPARE(registry.enrol(requestFor(*code), m_identity->hubId).outcome,
+                 RedeemOutcome::AlreadyUsed);
     }
 
     void ingestIsIdempotentAndNeverOverwrites()
     {
         DeviceRegistry registry(*m_store, m_clock);
-        const auto code = registry.issueCode(*m_identity, QStringLiteral("SYN-1"), QStringLiteral("http://127.0.0.1:1"),
-                                             60, nullptr);
+        const auto code = registry.issueCode(*m_identity, QStringLiteral("SYN-1"),
+                                             QStringLiteral("http://127.0.0.1:1"), 60, nullptr);
         const EnrolmentResult enrolled = registry.enrol(requestFor(*code), m_identity->hubId);
         QCOMPARE(enrolled.outcome, RedeemOutcome::Enrolled);
         const QString deviceId = QString::fromStdString(enrolled.response.device_id());
-        const QByteArray header = "Bearer " + QByteArray::fromStdString(enrolled.response.device_id()) + '.'
-            + QByteArray::fromStdString(enrolled.response.device_credential());
+        const QByteArray header = "Bearer " +
+                                  QByteArray::fromStdString(enrolled.response.device_id()) + '.' +
+                                  QByteArray::fromStdString(enrolled.response.device_credential());
         QCOMPARE(registry.authenticate(header).outcome, AuthOutcome::Authenticated);
         QCOMPARE(registry.authenticate(header + 'x').outcome, AuthOutcome::Invalid);
         QCOMPARE(registry.authenticate({}).outcome, AuthOutcome::Missing);
@@ -94,15 +99,21 @@ private slots:
         IngestResult first = ingestor.ingest(body, deviceId);
         QCOMPARE(first.error, IngestError::None);
         QCOMPARE(first.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
-        QCOMPARE(ingestor.ingest(body, deviceId).receipt.results(0).result(), v1::RecordResult::RESULT_DUPLICATE);
-        QCOMPARE(ingestor.ingest(body, QStringLiteral("another")).error, IngestError::DeviceMismatch);
-        QCOMPARE(ingestor.ingest(QByteArray("\xff\xff\xff", 3), deviceId).error, IngestError::Undecodable);
+        QCOMPARE(ingestor.ingest(body, deviceId).receipt.results(0).result(),
+                 v1::RecordResult::RESULT_DUPLICATE);
+        QCOMPARE(ingestor.ingest(body, QStringLiteral("another")).error,
+                 IngestError::DeviceMismatch);
+        QCOMPARE(ingestor.ingest(QByteArray("\xff\xff\xff", 3), deviceId).error,
+                 IngestError::Undecodable);
 
         record.mutable_incident()->set_police_reference("SYN-OTHER");
         v1::SyncBatch conflicting = builder.batch(2, deviceClock.nowMs(), 0);
         *conflicting.add_records() = builder.seal(record);
-        QCOMPARE(ingestor.ingest(QByteArray::fromStdString(conflicting.SerializeAsString()), deviceId).receipt.results(0).result(),
-                 v1::RecordResult::RESULT_CONFLICT);
+        QCOMPARE(
+            ingestor.ingest(QByteArray::fromStdString(conflicting.SerializeAsString()), deviceId)
+                .receipt.results(0)
+                .result(),
+            v1::RecordResult::RESULT_CONFLICT);
 
         const auto stats = m_store->stats();
         QVERIFY(stats);
@@ -128,10 +139,14 @@ private slots:
         HubServer server(*m_store, registry, ingestor, m_identity->hubId, options);
         QVERIFY(server.start().ok());
         const QUrl url(server.url());
-        QCOMPARE(testing::RawHttp::exchange(url, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status, 200);
+        QCOMPARE(testing::RawHttp::exchange(
+                     url, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                     .status,
+                 200);
         QCOMPARE(testing::RawHttp::post(url, "/v1/sync", "x").status, 401);
         QCOMPARE(testing::RawHttp::post(url, "/v1/devices/enrol", "x", "text/plain").status, 415);
-        QCOMPARE(testing::RawHttp::post(url, "/v1/devices/enrol", QByteArray(10, '\xff')).status, 400);
+        QCOMPARE(testing::RawHttp::post(url, "/v1/devices/enrol", QByteArray(10, '\xff')).status,
+                 400);
         server.stop();
 
         options.plainHttp = true;
