@@ -17,6 +17,8 @@ packages=(
   # storage, wire format, cryptography, HTTP
   libsqlcipher-dev libsqlite3-dev libprotobuf-dev protobuf-compiler
   libsodium-dev libzxcvbn-dev libmicrohttpd-dev libssl-dev
+  # the hub tests rotate its certificate to the backup key with the CLI
+  openssl
   # headless rendering and the processes tests drive
   fonts-dejavu-core xvfb xauth libgl1-mesa-dri procps
 )

@@ -1,0 +1,65 @@
+#include "batchbuilder.h"
+
+#include "protocol/derivedfacts.h"
+
+#include <QUuid>
+#include <sodium.h>
+
+namespace safeguard::syncwire {
+
+BatchBuilder::BatchBuilder(QByteArray sealingPublicKey, QString deviceId)
+    : m_publicKey(std::move(sealingPublicKey))
+    , m_deviceId(std::move(deviceId))
+{
+    Q_ASSERT(m_publicKey.size() == crypto_box_PUBLICKEYBYTES);
+    [[maybe_unused]] const int ready = sodium_init();
+}
+
+QByteArray BatchBuilder::sha256(const QByteArray &bytes)
+{
+    QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
+    crypto_hash_sha256(reinterpret_cast<unsigned char *>(out.data()),
+                       reinterpret_cast<const unsigned char *>(bytes.constData()),
+                       quint64(bytes.size()));
+    return out;
+}
+
+v1::RecordEnvelope BatchBuilder::seal(const QString &recordId, quint32 version,
+                                      v1::Priority priority,
+                                      const QByteArray &serializedRecord) const
+{
+    v1::RecordEnvelope envelope;
+    envelope.set_record_id(recordId.toStdString());
+    envelope.set_version(version);
+    envelope.set_priority(priority);
+    const QByteArray digest = sha256(serializedRecord);
+    envelope.set_sha256(digest.constData(), size_t(digest.size()));
+    std::string sealed(size_t(serializedRecord.size()) + crypto_box_SEALBYTES, '\0');
+    crypto_box_seal(reinterpret_cast<unsigned char *>(sealed.data()),
+                    reinterpret_cast<const unsigned char *>(serializedRecord.constData()),
+                    quint64(serializedRecord.size()),
+                    reinterpret_cast<const unsigned char *>(m_publicKey.constData()));
+    envelope.set_sealed(std::move(sealed));
+    return envelope;
+}
+
+v1::RecordEnvelope BatchBuilder::seal(const v1::IncidentRecord &record) const
+{
+    const std::string bytes = record.SerializeAsString();
+    return seal(QString::fromStdString(record.record_id()), record.version(),
+                protocol::derived::isUrgent(record) ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL,
+                QByteArray(bytes.data(), qsizetype(bytes.size())));
+}
+
+v1::SyncBatch BatchBuilder::batch(quint64 sequence, qint64 sentAtMs, int utcOffsetMinutes) const
+{
+    v1::SyncBatch b;
+    b.set_batch_id(QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+    b.set_device_id(m_deviceId.toStdString());
+    b.set_sequence(sequence);
+    b.mutable_sent_at()->set_unix_ms(sentAtMs);
+    b.mutable_sent_at()->set_utc_offset_minutes(utcOffsetMinutes);
+    return b;
+}
+
+} // namespace safeguard::syncwire

@@ -1,0 +1,215 @@
+#include "batchingestor.h"
+
+#include "client/batchbuilder.h"
+#include "deviceregistry.h"
+#include "hublog.h"
+#include "protocol/derivedfacts.h"
+#include "protocol/goodpractice.h"
+#include "protocol/limits.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <sodium.h>
+
+namespace safeguard::hub {
+
+namespace {
+
+protocol::RecordIssue issue(const char *code, const char *message, const QString &path = {})
+{
+    return {path, QString::fromLatin1(code), QString::fromLatin1(message)};
+}
+
+v1::RecordResult::Result toWire(StoredOutcome o)
+{
+    switch (o) {
+    case StoredOutcome::Accepted:
+        return v1::RecordResult::RESULT_ACCEPTED;
+    case StoredOutcome::Duplicate:
+        return v1::RecordResult::RESULT_DUPLICATE;
+    case StoredOutcome::Conflict:
+        return v1::RecordResult::RESULT_CONFLICT;
+    case StoredOutcome::Rejected:
+        return v1::RecordResult::RESULT_REJECTED;
+    }
+    return v1::RecordResult::RESULT_UNSPECIFIED;
+}
+
+} // namespace
+
+BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
+                             QByteArray sealingPublicKey, QByteArray sealingSecretKey)
+    : m_store(store)
+    , m_clock(clock)
+    , m_hubId(std::move(hubId))
+    , m_publicKey(std::move(sealingPublicKey))
+    , m_secretKey(std::move(sealingSecretKey))
+    , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
+{
+    [[maybe_unused]] const int ready = sodium_init();
+}
+
+v1::SyncReceipt BatchIngestor::wipeReceipt() const
+{
+    v1::SyncReceipt receipt;
+    receipt.set_hub_id(m_hubId.toStdString());
+    receipt.mutable_received_at()->set_unix_ms(m_clock.nowMs());
+    receipt.mutable_policy()->set_retention_hours(DeviceRegistry::kDefaultRetentionHours);
+    receipt.mutable_policy()->set_wipe(true);
+    return receipt;
+}
+
+IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
+                               qint64 nowMs) const
+{
+    IngestItem item;
+    item.recordId = QString::fromStdString(envelope.record_id()).left(64);
+    item.version = envelope.version();
+    item.sha256 = QByteArray::fromStdString(envelope.sha256());
+    item.sealed = QByteArray::fromStdString(envelope.sealed());
+
+    const std::string &sealed = envelope.sealed();
+    if (sealed.size() < crypto_box_SEALBYTES ||
+        sealed.size() - crypto_box_SEALBYTES > size_t(protocol::Limits::kMaxRecordBytes)) {
+        item.reasons.append(
+            issue("unsealable", "the sealed record is empty or larger than a record may be"));
+        return item;
+    }
+    QByteArray plain(qsizetype(sealed.size() - crypto_box_SEALBYTES), Qt::Uninitialized);
+    if (crypto_box_seal_open(reinterpret_cast<unsigned char *>(plain.data()),
+                             reinterpret_cast<const unsigned char *>(sealed.data()), sealed.size(),
+                             reinterpret_cast<const unsigned char *>(m_publicKey.constData()),
+                             reinterpret_cast<const unsigned char *>(m_secretKey.constData())) !=
+        0) {
+        item.reasons.append(
+            issue("unsealable", "the record could not be opened with this hub's key"));
+        return item;
+    }
+    item.plaintext = plain;
+    if (syncwire::BatchBuilder::sha256(plain) != item.sha256) {
+        item.reasons.append(
+            issue("hash_mismatch", "the record's SHA-256 does not match the envelope"));
+        return item;
+    }
+    v1::IncidentRecord record;
+    if (!record.ParseFromArray(plain.constData(), int(plain.size()))) {
+        item.reasons.append(issue("undecodable", "the record is not a valid IncidentRecord"));
+        return item;
+    }
+    if (QString::fromStdString(record.record_id()) != item.recordId ||
+        record.version() != item.version)
+        item.reasons.append(issue("envelope_mismatch",
+                                  "the envelope's record id or version differs from the record's"));
+    item.reasons += protocol::checkRecordSize(plain.size());
+    item.reasons += protocol::checkStructure(record);
+    item.reasons += protocol::checkLimits(record);
+    if (!item.reasons.isEmpty())
+        return item;
+
+    item.keep = true;
+    item.urgent = protocol::derived::isUrgent(record);
+    protocol::RecordIssues flags = protocol::GoodPracticeValidator(m_checklists).check(record);
+    auto skew = [&](const v1::LocalTimestamp &t, const char *path) {
+        if (t.unix_ms() == 0)
+            return;
+        const qint64 delta = t.unix_ms() - nowMs;
+        if (delta > kMaxClockSkewMs)
+            flags.append(issue(
+                "clock_skew",
+                "the device clock was ahead of the hub's by more than 5 minutes (in the future)",
+                QString::fromLatin1(path)));
+        else if (-delta > kMaxClockSkewMs && std::string_view(path) == "sent_at")
+            flags.append(issue("clock_skew",
+                               "the device clock was behind the hub's by more than 5 minutes",
+                               QString::fromLatin1(path)));
+    };
+    // A batch may be sent long after submit (offline for days), so only the
+    // batch's own send time can show a slow clock; a submit time in the
+    // future shows a fast one.
+    skew(batch.sent_at(), "sent_at");
+    skew(record.submitted_at(), "submitted_at");
+    if (!record.device_id().empty() && record.device_id() != batch.device_id())
+        flags.append(issue("device_mismatch",
+                           "the record names another device than the one that sent it",
+                           QStringLiteral("device_id")));
+    item.flagged = !flags.isEmpty();
+    item.flagsJson =
+        QString::fromUtf8(QJsonDocument(protocol::toJson(flags)).toJson(QJsonDocument::Compact));
+    return item;
+}
+
+IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &deviceId)
+{
+    IngestResult result;
+    v1::SyncBatch batch;
+    if (!batch.ParseFromArray(body.constData(), int(body.size()))) {
+        result.error = IngestError::Undecodable;
+        result.reason = QStringLiteral("undecodable");
+        return result;
+    }
+    if (QString::fromStdString(batch.device_id()) != deviceId) {
+        result.error = IngestError::DeviceMismatch;
+        result.reason = QStringLiteral("device_mismatch");
+        return result;
+    }
+    if (batch.records_size() > protocol::Limits::kMaxBatchRecords) {
+        result.error = IngestError::TooManyRecords;
+        result.reason = QStringLiteral("too_many_records");
+        return result;
+    }
+    const qint64 now = m_clock.nowMs();
+    BatchWrite write;
+    write.batchId = QString::fromStdString(batch.batch_id()).left(64);
+    write.deviceId = deviceId;
+    write.receivedAtMs = now;
+    write.items.reserve(size_t(batch.records_size()));
+    for (const auto &envelope : batch.records())
+        write.items.push_back(open(envelope, batch, now));
+
+    std::vector<StoredOutcome> outcomes;
+    if (auto e = m_store.commitBatch(write, outcomes); !e.ok()) {
+        result.error = IngestError::StoreFailed;
+        result.reason = QStringLiteral("store_unavailable");
+        return result;
+    }
+    auto &receipt = result.receipt;
+    receipt.set_batch_id(batch.batch_id());
+    receipt.set_hub_id(m_hubId.toStdString());
+    receipt.mutable_received_at()->set_unix_ms(now);
+    receipt.mutable_policy()->set_retention_hours(DeviceRegistry::kDefaultRetentionHours);
+    int counts[5] = {};
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+        const IngestItem &item = write.items[i];
+        auto *r = receipt.add_results();
+        r->set_record_id(batch.records(int(i)).record_id());
+        r->set_version(item.version);
+        r->set_result(toWire(outcomes[i]));
+        ++counts[r->result()];
+        if (outcomes[i] == StoredOutcome::Rejected) {
+            for (const auto &reason : item.reasons) {
+                auto *w = r->add_reasons();
+                w->set_path(reason.path.toStdString());
+                w->set_code(reason.code.toStdString());
+                w->set_message(reason.message.toStdString());
+            }
+        }
+        if (outcomes[i] == StoredOutcome::Conflict)
+            HubLog::event("admin_alert", {{QStringLiteral("kind"), QStringLiteral("conflict")},
+                                          {QStringLiteral("device_id"), deviceId},
+                                          {QStringLiteral("batch_id"), write.batchId},
+                                          {QStringLiteral("record_id"), item.recordId},
+                                          {QStringLiteral("version"), qint64(item.version)}});
+    }
+    HubLog::event("batch_ingested",
+                  {{QStringLiteral("device_id"), deviceId},
+                   {QStringLiteral("batch_id"), write.batchId},
+                   {QStringLiteral("records"), batch.records_size()},
+                   {QStringLiteral("accepted"), counts[v1::RecordResult::RESULT_ACCEPTED]},
+                   {QStringLiteral("duplicate"), counts[v1::RecordResult::RESULT_DUPLICATE]},
+                   {QStringLiteral("rejected"), counts[v1::RecordResult::RESULT_REJECTED]},
+                   {QStringLiteral("conflict"), counts[v1::RecordResult::RESULT_CONFLICT]}});
+    return result;
+}
+
+} // namespace safeguard::hub

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "hubstore.h"
+#include "protocol/clock.h"
+#include "protocol/riskchecklist.h"
+#include "safeguard/v1/sync.pb.h"
+
+#include <QByteArray>
+#include <QString>
+
+namespace safeguard::hub {
+
+// Why a whole batch was refused (the HTTP layer maps each to a status).
+enum class IngestError
+{
+    None,
+    Undecodable,    // 400: not a SyncBatch
+    DeviceMismatch, // 400: batch.device_id is not the authenticated device
+    TooManyRecords, // 413: more envelopes than Limits::kMaxBatchRecords
+    StoreFailed,    // 503: the database did not commit; nothing was stored
+};
+
+struct IngestResult
+{
+    IngestError error = IngestError::None;
+    QString reason;          // machine code for the refusal
+    v1::SyncReceipt receipt; // when error is None
+};
+
+// Turns one SyncBatch into stored records and a receipt. Per envelope: open
+// the seal with the hub's X25519 key, compare SHA-256 of the plaintext with
+// the envelope's, parse the IncidentRecord, match id and version, and run
+// the shared structural, limit and size checks; any failure REJECTs that
+// record (quarantined) and nothing else. A kept record carries flags for
+// good-practice gaps and device clock skew; they never reject it. The batch
+// is committed in one durable transaction before the receipt is built.
+class BatchIngestor
+{
+public:
+    // Skew between the device's and the hub's clock beyond which a record is
+    // flagged "clock_skew".
+    static constexpr qint64 kMaxClockSkewMs = 5 * 60 * 1000;
+
+    BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
+                  QByteArray sealingPublicKey, QByteArray sealingSecretKey);
+
+    IngestResult ingest(const QByteArray &body, const QString &deviceId);
+
+    // The body of a 403: an empty receipt carrying the wipe order.
+    v1::SyncReceipt wipeReceipt() const;
+
+private:
+    IngestItem open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
+                    qint64 nowMs) const;
+
+    HubStore &m_store;
+    const protocol::Clock &m_clock;
+    QString m_hubId;
+    QByteArray m_publicKey;
+    QByteArray m_secretKey;
+    protocol::RiskChecklistRegistry m_checklists;
+};
+
+} // namespace safeguard::hub

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <optional>
+
+namespace safeguard::hub {
+
+enum class IdentityErrorKind
+{
+    None,
+    Io,
+    Crypto,
+    Missing,
+    Damaged
+};
+
+struct IdentityError
+{
+    IdentityErrorKind kind = IdentityErrorKind::None;
+    QString message;
+    bool ok() const { return kind == IdentityErrorKind::None; }
+};
+
+// Who the hub is, created once by `safeguard-hub init` in the data
+// directory (0700, every file 0600): a UUID hub id, a self-signed TLS
+// certificate and key (EC P-256, SAN 127.0.0.1 and localhost), a backup
+// TLS key whose pin is published in enrolment codes beside the primary's (an
+// operator moves backup-tls-key.pem offline and uses it to rotate the
+// certificate without re-enrolling devices), and the X25519 key pair
+// devices seal records to. Pins are base64 SHA-256 of the DER
+// SubjectPublicKeyInfo, as in HPKP.
+class HubIdentity
+{
+public:
+    QString hubId;
+    QByteArray certPem;
+    QByteArray keyPem;
+    QString tlsPin;              // of certPem's public key
+    QString backupPin;           // of the backup key
+    QByteArray sealingPublicKey; // 32 bytes
+    QByteArray sealingSecretKey; // 32 bytes
+
+    // True when the directory holds an identity (hub.json).
+    static bool exists(const QString &dataDir);
+    // Creates the directory (0700) and the identity; refuses to overwrite one.
+    static IdentityError init(const QString &dataDir);
+    static std::optional<HubIdentity> load(const QString &dataDir, IdentityError *error);
+
+    // Replaces the TLS certificate and key with operator-supplied PEM files
+    // (serve --tls-cert/--tls-key) and recomputes the primary pin.
+    IdentityError useTlsFiles(const QString &certFile, const QString &keyFile);
+
+    // Pin of a PEM certificate's or private key's public key.
+    static std::optional<QString> pinOfCertificate(const QByteArray &pem);
+    static std::optional<QString> pinOfPrivateKey(const QByteArray &pem);
+};
+
+// Makes the directory (and parents) with mode 0700 and checks it is ours.
+IdentityError makePrivateDirectory(const QString &dir);
+// Writes a file atomically with mode 0600.
+IdentityError writePrivateFile(const QString &path, const QByteArray &bytes);
+
+} // namespace safeguard::hub

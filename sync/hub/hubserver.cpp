@@ -1,0 +1,400 @@
+#include "hubserver.h"
+
+#include "batchingestor.h"
+#include "deviceregistry.h"
+#include "hublog.h"
+#include "hubstore.h"
+
+#include <QHostAddress>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <arpa/inet.h>
+#include <cstdarg>
+#include <cstring>
+#include <microhttpd.h>
+#include <netinet/in.h>
+
+namespace safeguard::hub {
+
+namespace {
+
+constexpr const char *kProtobuf = "application/x-protobuf";
+
+enum class Route
+{
+    Health,
+    Enrol,
+    Sync
+};
+
+MHD_Result accessTrampoline(void *cls, MHD_Connection *connection, const char *url,
+                            const char *method, const char *, const char *uploadData,
+                            size_t *uploadDataSize, void **requestState)
+{
+    return static_cast<HubServer *>(cls)->handle(connection, url, method, uploadData,
+                                                 uploadDataSize, requestState)
+               ? MHD_YES
+               : MHD_NO;
+}
+
+void completedTrampoline(void *cls, MHD_Connection *, void **requestState,
+                         MHD_RequestTerminationCode)
+{
+    static_cast<HubServer *>(cls)->completed(static_cast<HubServer::Request *>(*requestState));
+    *requestState = nullptr;
+}
+
+void mhdLogger(void *, const char *format, va_list ap)
+{
+    char text[512];
+    std::vsnprintf(text, sizeof text, format, ap);
+    QString message = QString::fromUtf8(text).trimmed();
+    HubLog::event("http_error", {{QStringLiteral("detail"), message.left(200)}});
+}
+
+QByteArray header(MHD_Connection *connection, const char *name)
+{
+    const char *value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+    return value ? QByteArray(value) : QByteArray();
+}
+
+bool hasHeader(MHD_Connection *connection, const char *name)
+{
+    return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name) != nullptr;
+}
+
+QByteArray serialize(const google::protobuf::MessageLite &message)
+{
+    const std::string bytes = message.SerializeAsString();
+    return QByteArray(bytes.data(), qsizetype(bytes.size()));
+}
+
+QByteArray errorJson(const char *reason)
+{
+    return QJsonDocument(QJsonObject{{QStringLiteral("error"), QString::fromLatin1(reason)}})
+        .toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+struct HubServer::Request
+{
+    Route route = Route::Health;
+    qint64 limit = 0;
+    QByteArray body;
+    qint64 received = 0;
+    QString deviceId;
+    bool holdsSlot = false;
+    bool responded = false;
+};
+
+HubServer::HubServer(HubStore &store, DeviceRegistry &registry, BatchIngestor &ingestor,
+                     QString hubId, ServerOptions options)
+    : m_store(store)
+    , m_registry(registry)
+    , m_ingestor(ingestor)
+    , m_hubId(std::move(hubId))
+    , m_options(std::move(options))
+{}
+
+HubServer::~HubServer()
+{
+    stop();
+}
+
+bool HubServer::isLoopbackHost(const QString &host)
+{
+    if (host == QLatin1String("localhost"))
+        return true;
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
+}
+
+ServerError HubServer::start()
+{
+    const qsizetype colon = m_options.listen.lastIndexOf(QLatin1Char(':'));
+    bool portOk = false;
+    const uint port = colon > 0 ? m_options.listen.mid(colon + 1).toUInt(&portOk) : 0;
+    QString host = colon > 0 ? m_options.listen.left(colon) : QString();
+    if (host == QLatin1String("localhost"))
+        host = QStringLiteral("127.0.0.1");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(quint16(port));
+    if (!portOk || port > 65535 ||
+        inet_pton(AF_INET, host.toLatin1().constData(), &address.sin_addr) != 1)
+        return {ServerErrorKind::BadListenAddress,
+                QStringLiteral("--listen wants IPV4:PORT, e.g. 127.0.0.1:8443 (got %1)")
+                    .arg(m_options.listen)};
+    if (m_options.plainHttp && !isLoopbackHost(host))
+        return {ServerErrorKind::PlainHttpNotLoopback,
+                QStringLiteral(
+                    "--plain-http is allowed only on a loopback address; use HTTPS elsewhere")};
+
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (!m_options.plainHttp) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+            return {ServerErrorKind::TlsUnsupported,
+                    QStringLiteral("this libmicrohttpd has no TLS support")};
+        flags |= MHD_USE_TLS;
+    }
+    // MHD wants NUL-terminated PEM.
+    const QByteArray cert = m_options.certPem + '\0';
+    const QByteArray key = m_options.keyPem + '\0';
+    MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char *>(cert.constData())},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(key.constData())},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0,
+         const_cast<char *>("NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2")},
+        {MHD_OPTION_END, 0, nullptr},
+    };
+    MHD_OptionItem none[] = {{MHD_OPTION_END, 0, nullptr}};
+    m_daemon = MHD_start_daemon(
+        flags, quint16(port), nullptr, nullptr, &accessTrampoline, this, MHD_OPTION_EXTERNAL_LOGGER,
+        &mhdLogger, nullptr, MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&address),
+        MHD_OPTION_THREAD_POOL_SIZE, m_options.threads, MHD_OPTION_CONNECTION_LIMIT,
+        m_options.connectionLimit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        m_options.perIpConnectionLimit, MHD_OPTION_CONNECTION_TIMEOUT,
+        m_options.connectionTimeoutSecs, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        m_options.connectionMemoryLimit, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+        MHD_OPTION_NOTIFY_COMPLETED, &completedTrampoline, this, MHD_OPTION_ARRAY,
+        m_options.plainHttp ? none : tls, MHD_OPTION_END);
+    if (!m_daemon)
+        return {ServerErrorKind::CannotListen,
+                QStringLiteral("cannot listen on %1").arg(m_options.listen)};
+    const MHD_DaemonInfo *info = MHD_get_daemon_info(m_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const uint bound = info ? info->port : port;
+    m_url = QStringLiteral("%1://%2:%3")
+                .arg(m_options.plainHttp ? QStringLiteral("http") : QStringLiteral("https"), host)
+                .arg(bound);
+    return {};
+}
+
+void HubServer::stop()
+{
+    if (m_daemon) {
+        MHD_stop_daemon(m_daemon);
+        m_daemon = nullptr;
+    }
+}
+
+void HubServer::completed(Request *request)
+{
+    if (!request)
+        return;
+    if (request->holdsSlot)
+        --m_inflight;
+    delete request;
+}
+
+int HubServer::respond(MHD_Connection *connection, Request &request, unsigned status,
+                       const QByteArray &body, const char *contentType, const char *refusalReason)
+{
+    request.responded = true;
+    MHD_Response *response = MHD_create_response_from_buffer(
+        size_t(body.size()), const_cast<char *>(body.constData()), MHD_RESPMEM_MUST_COPY);
+    if (!response)
+        return 0;
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, contentType);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+                                QByteArray::number(m_options.retryAfterSecs).constData());
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    const MHD_Result queued = MHD_queue_response(connection, status, response);
+    MHD_destroy_response(response);
+    if (refusalReason) {
+        m_store.auditRefusedRequest(QDateTime::currentMSecsSinceEpoch(), int(status),
+                                    QString::fromLatin1(refusalReason), request.deviceId);
+        HubLog::event("request_refused",
+                      {{QStringLiteral("status"), int(status)},
+                       {QStringLiteral("reason"), QString::fromLatin1(refusalReason)},
+                       {QStringLiteral("device_id"), request.deviceId}});
+    }
+    return queued == MHD_YES;
+}
+
+int HubServer::handle(MHD_Connection *connection, const char *url, const char *method,
+                      const char *uploadData, size_t *uploadDataSize, void **requestState)
+{
+    if (*requestState == nullptr) {
+        auto *request = new Request;
+        *requestState = request;
+        return firstCall(connection, *request, url, method);
+    }
+    Request &request = *static_cast<Request *>(*requestState);
+    if (request.responded) {
+        // Already answered from the headers: drop whatever still arrives.
+        *uploadDataSize = 0;
+        return 1;
+    }
+    if (*uploadDataSize != 0) {
+        request.received += qint64(*uploadDataSize);
+        // Chunked bodies declare no length: cap what actually arrives. Past
+        // twice the limit the client is hostile; drop the connection.
+        if (request.received > 2 * request.limit)
+            return 0;
+        if (request.received <= request.limit)
+            request.body.append(uploadData, qsizetype(*uploadDataSize));
+        *uploadDataSize = 0;
+        return 1;
+    }
+    return finish(connection, request);
+}
+
+int HubServer::firstCall(MHD_Connection *connection, Request &request, const char *url,
+                         const char *method)
+{
+    const bool get = std::strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+    const bool post = std::strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    const bool head = std::strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    if (std::strcmp(url, "/healthz") == 0) {
+        if (!get && !head)
+            return respond(connection, request, MHD_HTTP_METHOD_NOT_ALLOWED,
+                           errorJson("method_not_allowed"), "application/json",
+                           "method_not_allowed");
+        const bool up = m_store.ping();
+        const QJsonObject o =
+            up ? QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
+                             {QStringLiteral("hub_id"), m_hubId}}
+               : QJsonObject{{QStringLiteral("status"), QStringLiteral("database_unavailable")}};
+        return respond(connection, request, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                       QJsonDocument(o).toJson(QJsonDocument::Compact), "application/json",
+                       nullptr);
+    }
+    if (std::strcmp(url, "/v1/devices/enrol") == 0) {
+        request.route = Route::Enrol;
+        request.limit = m_options.maxEnrolmentBytes;
+    } else if (std::strcmp(url, "/v1/sync") == 0) {
+        request.route = Route::Sync;
+        request.limit = m_options.maxBodyBytes;
+    } else {
+        return respond(connection, request, MHD_HTTP_NOT_FOUND, errorJson("not_found"),
+                       "application/json", "not_found");
+    }
+    if (!post)
+        return respond(connection, request, MHD_HTTP_METHOD_NOT_ALLOWED,
+                       errorJson("method_not_allowed"), "application/json", "method_not_allowed");
+
+    // Request smuggling: a proxy and the hub could disagree on where the body ends.
+    if (hasHeader(connection, MHD_HTTP_HEADER_CONTENT_LENGTH) &&
+        hasHeader(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return respond(connection, request, MHD_HTTP_BAD_REQUEST,
+                       errorJson("conflicting_length_headers"), "application/json",
+                       "conflicting_length_headers");
+
+    if (request.route == Route::Sync) {
+        const AuthResult auth =
+            m_registry.authenticate(header(connection, MHD_HTTP_HEADER_AUTHORIZATION));
+        request.deviceId = auth.deviceId;
+        switch (auth.outcome) {
+        case AuthOutcome::Authenticated:
+            break;
+        case AuthOutcome::Missing:
+            return respond(connection, request, MHD_HTTP_UNAUTHORIZED,
+                           errorJson("credentials_missing"), "application/json",
+                           "credentials_missing");
+        case AuthOutcome::Invalid:
+            return respond(connection, request, MHD_HTTP_UNAUTHORIZED,
+                           errorJson("credentials_invalid"), "application/json",
+                           "credentials_invalid");
+        case AuthOutcome::Revoked:
+            return respond(connection, request, MHD_HTTP_FORBIDDEN,
+                           serialize(m_ingestor.wipeReceipt()), kProtobuf, "device_revoked");
+        case AuthOutcome::StoreFailed:
+            return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
+                           errorJson("store_unavailable"), "application/json", "store_unavailable");
+        }
+    }
+
+    QByteArray contentType = header(connection, MHD_HTTP_HEADER_CONTENT_TYPE);
+    contentType =
+        contentType
+            .left(contentType.indexOf(';') < 0 ? contentType.size() : contentType.indexOf(';'))
+            .trimmed()
+            .toLower();
+    if (contentType != kProtobuf)
+        return respond(connection, request, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                       errorJson("unsupported_media_type"), "application/json",
+                       "unsupported_media_type");
+
+    const QByteArray lengthText = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!lengthText.isEmpty()) {
+        bool ok = false;
+        const qint64 length = lengthText.trimmed().toLongLong(&ok);
+        if (!ok || length < 0)
+            return respond(connection, request, MHD_HTTP_BAD_REQUEST,
+                           errorJson("invalid_content_length"), "application/json",
+                           "invalid_content_length");
+        if (length > request.limit)
+            return respond(connection, request, MHD_HTTP_CONTENT_TOO_LARGE,
+                           errorJson("body_too_large"), "application/json", "body_too_large");
+        request.body.reserve(qsizetype(length));
+    }
+
+    if (request.route == Route::Sync) {
+        if (m_inflight.fetch_add(1) >= m_options.maxInflight) {
+            --m_inflight;
+            return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
+                           errorJson("overloaded"), "application/json", "overloaded");
+        }
+        request.holdsSlot = true;
+    }
+    return 1;
+}
+
+int HubServer::finish(MHD_Connection *connection, Request &request)
+{
+    if (request.received > request.limit)
+        return respond(connection, request, MHD_HTTP_CONTENT_TOO_LARGE, errorJson("body_too_large"),
+                       "application/json", "body_too_large");
+    if (request.route == Route::Enrol) {
+        v1::EnrolmentRequest enrolment;
+        if (!enrolment.ParseFromArray(request.body.constData(), int(request.body.size())))
+            return respond(connection, request, MHD_HTTP_BAD_REQUEST, errorJson("undecodable"),
+                           "application/json", "undecodable");
+        const EnrolmentResult result = m_registry.enrol(enrolment, m_hubId);
+        switch (result.outcome) {
+        case RedeemOutcome::Enrolled:
+            HubLog::event("device_enrolled",
+                          {{QStringLiteral("device_id"),
+                            QString::fromStdString(result.response.device_id())}});
+            return respond(connection, request, MHD_HTTP_OK, serialize(result.response), kProtobuf,
+                           nullptr);
+        case RedeemOutcome::UnknownCode:
+        case RedeemOutcome::WrongSecret:
+            return respond(connection, request, MHD_HTTP_UNAUTHORIZED, errorJson("code_invalid"),
+                           "application/json", "enrolment_code_invalid");
+        case RedeemOutcome::AlreadyUsed:
+            return respond(connection, request, MHD_HTTP_GONE, errorJson("code_used"),
+                           "application/json", "enrolment_code_used");
+        case RedeemOutcome::Expired:
+            return respond(connection, request, MHD_HTTP_GONE, errorJson("code_expired"),
+                           "application/json", "enrolment_code_expired");
+        case RedeemOutcome::StoreFailed:
+            return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
+                           errorJson("store_unavailable"), "application/json", "store_unavailable");
+        }
+    }
+    IngestResult result = m_ingestor.ingest(request.body, request.deviceId);
+    const QByteArray reason = result.reason.toLatin1();
+    switch (result.error) {
+    case IngestError::None:
+        return respond(connection, request, MHD_HTTP_OK, serialize(result.receipt), kProtobuf,
+                       nullptr);
+    case IngestError::Undecodable:
+    case IngestError::DeviceMismatch:
+        return respond(connection, request, MHD_HTTP_BAD_REQUEST, errorJson(reason.constData()),
+                       "application/json", reason.constData());
+    case IngestError::TooManyRecords:
+        return respond(connection, request, MHD_HTTP_CONTENT_TOO_LARGE,
+                       errorJson(reason.constData()), "application/json", reason.constData());
+    case IngestError::StoreFailed:
+        return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
+                       errorJson(reason.constData()), "application/json", reason.constData());
+    }
+    return 0;
+}
+
+} // namespace safeguard::hub

@@ -1,0 +1,99 @@
+#pragma once
+
+#include "protocol/limits.h"
+
+#include <QByteArray>
+#include <QString>
+#include <atomic>
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+namespace safeguard::hub {
+
+class BatchIngestor;
+class DeviceRegistry;
+class HubStore;
+
+enum class ServerErrorKind
+{
+    None,
+    BadListenAddress,
+    PlainHttpNotLoopback,
+    TlsUnsupported,
+    CannotListen
+};
+
+struct ServerError
+{
+    ServerErrorKind kind = ServerErrorKind::None;
+    QString message;
+    bool ok() const { return kind == ServerErrorKind::None; }
+};
+
+struct ServerOptions
+{
+    QString listen = QStringLiteral("127.0.0.1:8443"); // HOST:PORT, IPv4; port 0 picks a free one
+    bool plainHttp = false;                            // only on a loopback address
+    QByteArray certPem, keyPem;                        // for HTTPS
+    qint64 maxBodyBytes = protocol::Limits::kMaxBatchBytes;
+    qint64 maxEnrolmentBytes = 64 * 1024;
+    int maxInflight = 32; // concurrent POST /v1/sync beyond which 503 + Retry-After
+    int retryAfterSecs = 5;
+    unsigned connectionLimit = 512;
+    unsigned perIpConnectionLimit = 64;
+    unsigned connectionTimeoutSecs = 30;
+    size_t connectionMemoryLimit = 64 * 1024; // headers and MHD's buffers, per connection
+    unsigned threads = 4;
+};
+
+// The hub's HTTP(S) front: libmicrohttpd with epoll, a thread pool, caps on
+// connections (total and per IP), per-connection memory and idle timeouts,
+// TLS through GnuTLS. Every request is judged from its headers before any
+// body byte is read: route and method, conflicting Content-Length and
+// Transfer-Encoding (400), device credentials (401, 403 with a wipe
+// receipt), Content-Type (415), declared length (413) and the in-flight cap
+// (503). Bodies are then buffered up to the limit (413 past it, chunked or
+// not) and handed to the registry or the ingestor. docs/PROTOCOL.md lists
+// every status.
+class HubServer
+{
+public:
+    HubServer(HubStore &store, DeviceRegistry &registry, BatchIngestor &ingestor, QString hubId,
+              ServerOptions options);
+    ~HubServer();
+    HubServer(const HubServer &) = delete;
+    HubServer &operator=(const HubServer &) = delete;
+
+    ServerError start();
+    void stop();
+    // The bound URL, e.g. "http://127.0.0.1:43123", once started.
+    QString url() const { return m_url; }
+
+    // True for an IPv4 loopback address (127.0.0.0/8) or "localhost".
+    static bool isLoopbackHost(const QString &host);
+
+    // libmicrohttpd callbacks (public so the C trampolines can reach them).
+    struct Request;
+    int handle(MHD_Connection *connection, const char *url, const char *method,
+               const char *uploadData, size_t *uploadDataSize, void **requestState);
+    void completed(Request *request);
+
+private:
+    int respond(MHD_Connection *connection, Request &request, unsigned status,
+                const QByteArray &body, const char *contentType, const char *refusalReason);
+    int firstCall(MHD_Connection *connection, Request &request, const char *url,
+                  const char *method);
+    int finish(MHD_Connection *connection, Request &request);
+
+    HubStore &m_store;
+    DeviceRegistry &m_registry;
+    BatchIngestor &m_ingestor;
+    QString m_hubId;
+    ServerOptions m_options;
+    MHD_Daemon *m_daemon = nullptr;
+    QString m_url;
+    std::atomic<int> m_inflight{0};
+};
+
+} // namespace safeguard::hub

@@ -1,0 +1,137 @@
+#pragma once
+
+#include "protocol/recordissue.h"
+
+#include <QByteArray>
+#include <QString>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace safeguard::hub {
+
+// What went wrong in the hub's storage, classified for callers.
+enum class HubStoreErrorKind
+{
+    None,
+    NotImplemented, // a --database scheme this build does not provide yet
+    BadUrl,         // the --database URL could not be read
+    Unavailable,    // the database cannot be opened or answered with an error
+};
+
+struct HubStoreError
+{
+    HubStoreErrorKind kind = HubStoreErrorKind::None;
+    QString message;
+    bool ok() const { return kind == HubStoreErrorKind::None; }
+};
+
+struct DeviceRow
+{
+    QString deviceId;
+    QString officerId;
+    QByteArray credentialHash;
+    bool revoked = false;
+};
+
+struct EnrolmentCodeRow
+{
+    QString codeId;
+    QByteArray secretHash;
+    QString officerId;
+    qint64 createdAtMs = 0;
+    qint64 expiresAtMs = 0;
+};
+
+enum class RedeemOutcome
+{
+    Enrolled,
+    UnknownCode,
+    WrongSecret,
+    AlreadyUsed,
+    Expired,
+    StoreFailed
+};
+
+// The per-record verdict before storage: either keep it, or reject it.
+struct IngestItem
+{
+    QString recordId; // from the envelope (or the record, when opened)
+    quint32 version = 0;
+    QByteArray sha256;    // claimed by the envelope
+    bool keep = false;    // authentic and well formed: store unless held
+    QByteArray plaintext; // the record's bytes, when opened
+    QString flagsJson;    // kept records: good-practice and clock-skew flags
+    bool flagged = false;
+    bool urgent = false;
+    protocol::RecordIssues reasons; // rejected records: why
+    QByteArray sealed;              // rejected records: the payload as received
+};
+
+enum class StoredOutcome
+{
+    Accepted,
+    Duplicate,
+    Conflict,
+    Rejected
+};
+
+struct BatchWrite
+{
+    QString batchId;
+    QString deviceId;
+    qint64 receivedAtMs = 0;
+    std::vector<IngestItem> items;
+};
+
+struct HubStats
+{
+    qint64 devices = 0, revokedDevices = 0, records = 0, versions = 0, flagged = 0, urgent = 0,
+           rejectedRecords = 0, rejectedRequests = 0, conflicts = 0, enrolments = 0;
+};
+
+// The hub's durable state: devices, enrolment codes, every record version,
+// quarantine, administrator alerts and the audit trail. An interface because
+// the embedded SQLite default will be joined by PostgreSQL; callers never
+// see SQL. Every method is safe to call from several threads, and every
+// change is durable (fsynced) when the call returns.
+class HubStore
+{
+public:
+    virtual ~HubStore() = default;
+
+    // Creates or upgrades the schema.
+    virtual HubStoreError migrate() = 0;
+    // True when the database answers a trivial query.
+    virtual bool ping() = 0;
+
+    virtual HubStoreError addEnrolmentCode(const EnrolmentCodeRow &code) = 0;
+    // Exchanges a code for a new device in one transaction; the code can be
+    // redeemed once only. The secret hash is compared in constant time.
+    virtual RedeemOutcome redeemCode(const QString &codeId, const QByteArray &secretHash,
+                                     qint64 nowMs, const DeviceRow &newDevice,
+                                     const QString &deviceName) = 0;
+    virtual std::optional<DeviceRow> findDevice(const QString &deviceId,
+                                                HubStoreError *error = nullptr) = 0;
+    // False in *found when no such device exists.
+    virtual HubStoreError revokeDevice(const QString &deviceId, qint64 nowMs, bool *found) = 0;
+
+    // Stores a batch in one transaction: kept records are ACCEPTED unless the
+    // same id and version is held (same hash: DUPLICATE; another: CONFLICT,
+    // quarantined and alerted); rejected ones are quarantined. Every record
+    // is audited. outcomes gets one entry per item, in order.
+    virtual HubStoreError commitBatch(const BatchWrite &batch,
+                                      std::vector<StoredOutcome> &outcomes) = 0;
+
+    // Audits a refused request (status and a reason code; never content).
+    virtual void auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
+                                     const QString &deviceId) = 0;
+
+    virtual std::optional<HubStats> stats(HubStoreError *error = nullptr) = 0;
+
+    // Opens the store named by a --database URL: "sqlite:PATH". Other
+    // schemes are refused with NotImplemented.
+    static std::unique_ptr<HubStore> open(const QString &url, HubStoreError *error);
+};
+
+} // namespace safeguard::hub

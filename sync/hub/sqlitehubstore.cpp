@@ -1,0 +1,476 @@
+#include "sqlitehubstore.h"
+
+#include "hublog.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <sodium.h>
+
+namespace safeguard::hub {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+const char *kSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS devices (
+  device_id TEXT PRIMARY KEY,
+  officer_id TEXT NOT NULL,
+  device_name TEXT NOT NULL DEFAULT '',
+  credential_hash BLOB NOT NULL,
+  code_id TEXT NOT NULL,
+  enrolled_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+  code_id TEXT PRIMARY KEY,
+  secret_hash BLOB NOT NULL,
+  officer_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER,
+  device_id TEXT
+);
+CREATE TABLE IF NOT EXISTS records (
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  sha256 BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  flags TEXT NOT NULL,
+  flagged INTEGER NOT NULL,
+  urgent INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  PRIMARY KEY (record_id, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quarantine (
+  id INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  sha256_claimed BLOB,
+  sealed BLOB,
+  plaintext BLOB
+);
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY,
+  raised_at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  device_id TEXT,
+  batch_id TEXT,
+  record_id TEXT,
+  version INTEGER,
+  quarantine_id INTEGER,
+  acknowledged_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  device_id TEXT,
+  batch_id TEXT,
+  record_id TEXT,
+  version INTEGER,
+  status INTEGER,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_event ON audit(event);
+)SQL";
+
+QString issuesJson(const protocol::RecordIssues &issues)
+{
+    return QString::fromUtf8(
+        QJsonDocument(protocol::toJson(issues)).toJson(QJsonDocument::Compact));
+}
+
+} // namespace
+
+SqliteHubStore::SqliteHubStore(sql::Database db)
+    : m_db(std::move(db))
+{}
+
+std::unique_ptr<SqliteHubStore> SqliteHubStore::open(const QString &path, HubStoreError *error)
+{
+    sql::SqlError e;
+    auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
+    if (!db) {
+        if (error)
+            *error = {HubStoreErrorKind::Unavailable,
+                      QStringLiteral("cannot open %1: %2").arg(path, e.message)};
+        return nullptr;
+    }
+    // WAL + FULL: a committed batch survives power loss before the receipt leaves.
+    e = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
+                 " PRAGMA foreign_keys=ON;");
+    if (e) {
+        if (error)
+            *error = {HubStoreErrorKind::Unavailable,
+                      QStringLiteral("cannot configure %1: %2").arg(path, e.message)};
+        return nullptr;
+    }
+    return std::unique_ptr<SqliteHubStore>(new SqliteHubStore(std::move(*db)));
+}
+
+HubStoreError SqliteHubStore::fail(const sql::SqlError &e, const char *what)
+{
+    HubLog::event("store_error", {{QStringLiteral("operation"), QString::fromLatin1(what)},
+                                  {QStringLiteral("sqlite_code"), e.code}});
+    return {HubStoreErrorKind::Unavailable,
+            QStringLiteral("%1: %2").arg(QString::fromLatin1(what), e.message)};
+}
+
+HubStoreError SqliteHubStore::migrate()
+{
+    std::lock_guard lock(m_mutex);
+    const auto version = m_db.queryInt("PRAGMA user_version");
+    if (!version)
+        return {HubStoreErrorKind::Unavailable, QStringLiteral("cannot read the schema version")};
+    if (*version > kSchemaVersion)
+        return {HubStoreErrorKind::Unavailable,
+                QStringLiteral("hub.db has schema %1, newer than this build's %2")
+                    .arg(*version)
+                    .arg(kSchemaVersion)};
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), "migrate");
+    if (auto e = m_db.exec(kSchema))
+        return fail(e, "migrate");
+    if (auto e = m_db.exec("PRAGMA user_version = 1"))
+        return fail(e, "migrate");
+    if (auto e = tx.commit())
+        return fail(e, "migrate");
+    return {};
+}
+
+bool SqliteHubStore::ping()
+{
+    std::lock_guard lock(m_mutex);
+    return m_db.queryInt("SELECT count(*) FROM devices").has_value();
+}
+
+HubStoreError SqliteHubStore::addEnrolmentCode(const EnrolmentCodeRow &code)
+{
+    std::lock_guard lock(m_mutex);
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), "add_code");
+    auto st = m_db.prepare(
+        "INSERT INTO enrolment_codes(code_id, secret_hash, officer_id, created_at, expires_at)"
+        " VALUES (?,?,?,?,?)");
+    st.bind(1, code.codeId)
+        .bindBlob(2, code.secretHash)
+        .bind(3, code.officerId)
+        .bind(4, std::int64_t(code.createdAtMs))
+        .bind(5, std::int64_t(code.expiresAtMs));
+    if (!st.exec())
+        return fail(st.error(), "add_code");
+    auto audit = m_db.prepare("INSERT INTO audit(at, event, detail) VALUES (?, 'code_issued', ?)");
+    audit.bind(1, std::int64_t(code.createdAtMs)).bind(2, code.codeId);
+    if (!audit.exec())
+        return fail(audit.error(), "add_code");
+    if (auto e = tx.commit())
+        return fail(e, "add_code");
+    return {};
+}
+
+RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray &secretHash,
+                                         qint64 nowMs, const DeviceRow &newDevice,
+                                         const QString &deviceName)
+{
+    std::lock_guard lock(m_mutex);
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return RedeemOutcome::StoreFailed;
+    auto audit = [&](const char *event, const QString &deviceId) {
+        auto st = m_db.prepare("INSERT INTO audit(at, event, device_id, detail) VALUES (?,?,?,?)");
+        st.bind(1, std::int64_t(nowMs)).bind(2, std::string_view(event)).bind(4, codeId);
+        if (deviceId.isEmpty())
+            st.bindNull(3);
+        else
+            st.bind(3, deviceId);
+        return st.exec();
+    };
+    auto refuse = [&](RedeemOutcome outcome, const char *event) {
+        // The refusal is audited even though nothing else changes.
+        if (!audit(event, QString()) || tx.commit())
+            return RedeemOutcome::StoreFailed;
+        return outcome;
+    };
+    auto st = m_db.prepare(
+        "SELECT secret_hash, expires_at, used_at FROM enrolment_codes WHERE code_id = ?");
+    st.bind(1, codeId);
+    if (!st.step())
+        return st.error() ? RedeemOutcome::StoreFailed
+                          : refuse(RedeemOutcome::UnknownCode, "enrolment_refused_unknown");
+    const QByteArray stored = st.columnBlob(0);
+    const qint64 expiresAt = st.columnInt64(1);
+    const bool used = !st.columnIsNull(2);
+    st = {};
+    if (stored.size() != secretHash.size() ||
+        sodium_memcmp(stored.constData(), secretHash.constData(), size_t(stored.size())) != 0)
+        return refuse(RedeemOutcome::WrongSecret, "enrolment_refused_secret");
+    if (used)
+        return refuse(RedeemOutcome::AlreadyUsed, "enrolment_refused_used");
+    if (nowMs >= expiresAt)
+        return refuse(RedeemOutcome::Expired, "enrolment_refused_expired");
+
+    auto mark = m_db.prepare("UPDATE enrolment_codes SET used_at = ?, device_id = ? WHERE code_id "
+                             "= ? AND used_at IS NULL");
+    mark.bind(1, std::int64_t(nowMs)).bind(2, newDevice.deviceId).bind(3, codeId);
+    if (!mark.exec() || m_db.changes() != 1)
+        return RedeemOutcome::StoreFailed;
+    auto dev = m_db.prepare("INSERT INTO devices(device_id, officer_id, device_name, "
+                            "credential_hash, code_id, enrolled_at)"
+                            " VALUES (?,?,?,?,?,?)");
+    dev.bind(1, newDevice.deviceId)
+        .bind(2, newDevice.officerId)
+        .bind(3, deviceName.left(100))
+        .bindBlob(4, newDevice.credentialHash)
+        .bind(5, codeId)
+        .bind(6, std::int64_t(nowMs));
+    if (!dev.exec() || !audit("device_enrolled", newDevice.deviceId))
+        return RedeemOutcome::StoreFailed;
+    if (tx.commit())
+        return RedeemOutcome::StoreFailed;
+    return RedeemOutcome::Enrolled;
+}
+
+std::optional<DeviceRow> SqliteHubStore::findDevice(const QString &deviceId, HubStoreError *error)
+{
+    std::lock_guard lock(m_mutex);
+    auto st = m_db.prepare(
+        "SELECT officer_id, credential_hash, revoked_at FROM devices WHERE device_id = ?");
+    st.bind(1, deviceId);
+    if (!st.step()) {
+        if (st.error() && error)
+            *error = fail(st.error(), "find_device");
+        return std::nullopt;
+    }
+    return DeviceRow{deviceId, st.columnText(0), st.columnBlob(1), !st.columnIsNull(2)};
+}
+
+HubStoreError SqliteHubStore::revokeDevice(const QString &deviceId, qint64 nowMs, bool *found)
+{
+    std::lock_guard lock(m_mutex);
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), "revoke");
+    auto st =
+        m_db.prepare("UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE device_id = ?");
+    st.bind(1, std::int64_t(nowMs)).bind(2, deviceId);
+    if (!st.exec())
+        return fail(st.error(), "revoke");
+    *found = m_db.changes() == 1;
+    if (*found) {
+        auto audit =
+            m_db.prepare("INSERT INTO audit(at, event, device_id) VALUES (?, 'device_revoked', ?)");
+        audit.bind(1, std::int64_t(nowMs)).bind(2, deviceId);
+        if (!audit.exec())
+            return fail(audit.error(), "revoke");
+    }
+    if (auto e = tx.commit())
+        return fail(e, "revoke");
+    return {};
+}
+
+HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch,
+                                          std::vector<StoredOutcome> &outcomes)
+{
+    outcomes.clear();
+    std::lock_guard lock(m_mutex);
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), "commit_batch");
+
+    auto held = m_db.prepare("SELECT sha256 FROM records WHERE record_id = ? AND version = ?");
+    auto insert = m_db.prepare(
+        "INSERT INTO records(record_id, version, sha256, bytes, flags, flagged, urgent,"
+        " received_at, device_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto quarantine = m_db.prepare(
+        "INSERT INTO quarantine(received_at, device_id, batch_id, record_id, version,"
+        " reason, reasons, sha256_claimed, sealed, plaintext) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto alert =
+        m_db.prepare("INSERT INTO alerts(raised_at, kind, device_id, batch_id, record_id, version,"
+                     " quarantine_id) VALUES (?, 'conflict', ?,?,?,?,?)");
+    auto audit =
+        m_db.prepare("INSERT INTO audit(at, event, device_id, batch_id, record_id, version, detail)"
+                     " VALUES (?,?,?,?,?,?,?)");
+
+    auto writeAudit = [&](const char *event, const IngestItem &item, const QString &detail) {
+        audit.reset();
+        audit.bind(1, std::int64_t(batch.receivedAtMs))
+            .bind(2, std::string_view(event))
+            .bind(3, batch.deviceId)
+            .bind(4, batch.batchId)
+            .bind(5, item.recordId)
+            .bind(6, std::int64_t(item.version))
+            .bind(7, detail);
+        return audit.exec();
+    };
+    auto writeQuarantine = [&](const IngestItem &item, const QString &reason,
+                               const QString &reasons) {
+        quarantine.reset();
+        quarantine.bind(1, std::int64_t(batch.receivedAtMs))
+            .bind(2, batch.deviceId)
+            .bind(3, batch.batchId)
+            .bind(4, item.recordId)
+            .bind(5, std::int64_t(item.version))
+            .bind(6, reason)
+            .bind(7, reasons)
+            .bindBlob(8, item.sha256)
+            .bindBlob(9, item.sealed);
+        if (item.plaintext.isNull())
+            quarantine.bindNull(10);
+        else
+            quarantine.bindBlob(10, item.plaintext);
+        return quarantine.exec();
+    };
+
+    for (const IngestItem &item : batch.items) {
+        if (!item.keep) {
+            const QString reasons = issuesJson(item.reasons);
+            const QString first =
+                item.reasons.isEmpty() ? QStringLiteral("rejected") : item.reasons.first().code;
+            if (!writeQuarantine(item, first, reasons))
+                return fail(quarantine.error(), "commit_batch");
+            if (!writeAudit("record_rejected", item, first))
+                return fail(audit.error(), "commit_batch");
+            outcomes.push_back(StoredOutcome::Rejected);
+            continue;
+        }
+        held.reset();
+        held.bind(1, item.recordId).bind(2, std::int64_t(item.version));
+        if (held.step()) {
+            const QByteArray heldHash = held.columnBlob(0);
+            if (heldHash == item.sha256) {
+                if (!writeAudit("record_duplicate", item, QString()))
+                    return fail(audit.error(), "commit_batch");
+                outcomes.push_back(StoredOutcome::Duplicate);
+                continue;
+            }
+            // Never overwrite: keep the other payload aside and tell an administrator.
+            if (!writeQuarantine(item, QStringLiteral("conflict"), QStringLiteral("[]")))
+                return fail(quarantine.error(), "commit_batch");
+            const qint64 quarantineId = m_db.lastInsertRowId();
+            alert.reset();
+            alert.bind(1, std::int64_t(batch.receivedAtMs))
+                .bind(2, batch.deviceId)
+                .bind(3, batch.batchId)
+                .bind(4, item.recordId)
+                .bind(5, std::int64_t(item.version))
+                .bind(6, std::int64_t(quarantineId));
+            if (!alert.exec())
+                return fail(alert.error(), "commit_batch");
+            if (!writeAudit("record_conflict", item, QString()))
+                return fail(audit.error(), "commit_batch");
+            outcomes.push_back(StoredOutcome::Conflict);
+            continue;
+        }
+        if (held.error())
+            return fail(held.error(), "commit_batch");
+        insert.reset();
+        insert.bind(1, item.recordId)
+            .bind(2, std::int64_t(item.version))
+            .bindBlob(3, item.sha256)
+            .bindBlob(4, item.plaintext)
+            .bind(5, item.flagsJson)
+            .bind(6, item.flagged ? 1 : 0)
+            .bind(7, item.urgent ? 1 : 0)
+            .bind(8, std::int64_t(batch.receivedAtMs))
+            .bind(9, batch.deviceId)
+            .bind(10, batch.batchId);
+        if (!insert.exec())
+            return fail(insert.error(), "commit_batch");
+        if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
+                        QString()))
+            return fail(audit.error(), "commit_batch");
+        outcomes.push_back(StoredOutcome::Accepted);
+    }
+    if (auto e = tx.commit()) {
+        outcomes.clear();
+        return fail(e, "commit_batch");
+    }
+    return {};
+}
+
+void SqliteHubStore::auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
+                                         const QString &deviceId)
+{
+    std::lock_guard lock(m_mutex);
+    auto st = m_db.prepare("INSERT INTO audit(at, event, device_id, status, detail) VALUES (?, "
+                           "'request_refused', ?,?,?)");
+    st.bind(1, std::int64_t(nowMs));
+    if (deviceId.isEmpty())
+        st.bindNull(2);
+    else
+        st.bind(2, deviceId);
+    st.bind(3, status).bind(4, reason);
+    if (!st.exec())
+        fail(st.error(), "audit_refusal");
+}
+
+std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
+{
+    std::lock_guard lock(m_mutex);
+    HubStats s;
+    const std::pair<const char *, qint64 *> queries[] = {
+        {"SELECT count(*) FROM devices", &s.devices},
+        {"SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL", &s.revokedDevices},
+        {"SELECT count(DISTINCT record_id) FROM records", &s.records},
+        {"SELECT count(*) FROM records", &s.versions},
+        {"SELECT count(*) FROM records WHERE flagged = 1", &s.flagged},
+        {"SELECT count(*) FROM records WHERE urgent = 1", &s.urgent},
+        {"SELECT count(*) FROM quarantine WHERE reason <> 'conflict'", &s.rejectedRecords},
+        {"SELECT count(*) FROM audit WHERE event = 'request_refused'", &s.rejectedRequests},
+        {"SELECT count(*) FROM alerts WHERE kind = 'conflict'", &s.conflicts},
+        {"SELECT count(*) FROM audit WHERE event = 'device_enrolled'", &s.enrolments},
+    };
+    for (const auto &[sqlText, target] : queries) {
+        sql::SqlError e;
+        const auto v = m_db.queryInt(sqlText, &e);
+        if (!v) {
+            if (error)
+                *error = fail(e, "stats");
+            return std::nullopt;
+        }
+        *target = *v;
+    }
+    return s;
+}
+
+std::unique_ptr<HubStore> HubStore::open(const QString &url, HubStoreError *error)
+{
+    if (url.startsWith(QLatin1String("sqlite:"))) {
+        const QString path = url.mid(7);
+        if (path.isEmpty()) {
+            *error = {HubStoreErrorKind::BadUrl,
+                      QStringLiteral("sqlite: needs a file path, e.g. sqlite:var/hub/hub.db")};
+            return nullptr;
+        }
+        auto store = SqliteHubStore::open(path, error);
+        if (!store)
+            return nullptr;
+        if (auto e = store->migrate(); !e.ok()) {
+            *error = e;
+            return nullptr;
+        }
+        return store;
+    }
+    if (url.startsWith(QLatin1String("postgresql:")) ||
+        url.startsWith(QLatin1String("postgres:"))) {
+        *error = {HubStoreErrorKind::NotImplemented,
+                  QStringLiteral("not implemented yet: postgresql")};
+        return nullptr;
+    }
+    *error = {HubStoreErrorKind::BadUrl,
+              QStringLiteral("unknown --database scheme (expected sqlite:PATH)")};
+    return nullptr;
+}
+
+} // namespace safeguard::hub

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "safeguard/v1/sync.pb.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QMap>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+#include <QUrl>
+#include <memory>
+#include <optional>
+
+namespace safeguard::testing {
+
+// A real safeguard-hub process for tests and benchmarks: `serve` on
+// 127.0.0.1 with port 0 in its own data directory, its URL read from the
+// JSON line it prints, stopped with SIGTERM when destroyed. CLI subcommands
+// (enrol-device, revoke-device, stats) run against the same directory.
+class HubProcess
+{
+public:
+    // dataDir empty: a fresh temporary directory.
+    explicit HubProcess(QString hubBinary, QString dataDir = {});
+    ~HubProcess();
+
+    bool start(const QStringList &extraArgs = {QStringLiteral("--plain-http")});
+    void stop();
+
+    QUrl url() const { return m_url; }
+    QString hubId() const { return m_hubId; }
+    QString dataDir() const { return m_dataDir; }
+    QString stderrText() const { return m_stderr; }
+
+    // Runs `safeguard-hub COMMAND --data-dir DIR args`; stdout in *out.
+    int cli(const QString &command, const QStringList &args, QByteArray *out = nullptr,
+            QByteArray *err = nullptr) const;
+    // enrol-device for the running hub; the code lines.
+    QStringList enrolmentCodes(int count = 1, const QStringList &extra = {}) const;
+    QJsonObject stats() const;
+
+private:
+    QString m_binary;
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    QString m_dataDir;
+    QProcess m_process;
+    QUrl m_url;
+    QString m_hubId;
+    QString m_stderr;
+};
+
+struct HttpReply
+{
+    int status = 0;
+    QByteArray body;
+    QMap<QByteArray, QByteArray> headers; // lower-case names
+    QString error;
+};
+
+// Blocking HTTP/1.1 over a plain TCP socket: for hostile framing and for
+// load, where QNetworkAccessManager's six-connection cap would distort.
+class RawHttp
+{
+public:
+    // Sends bytes as they are and reads until the response is complete or
+    // the server closes; status 0 when nothing came back.
+    static HttpReply exchange(const QUrl &base, const QByteArray &request, int timeoutMs = 5000);
+    // A well-formed POST.
+    static HttpReply post(const QUrl &base, const QByteArray &path, const QByteArray &body,
+                          const QByteArray &contentType = "application/x-protobuf",
+                          const QByteArray &authorization = {});
+    static HttpReply parse(const QByteArray &response);
+};
+
+// An enrolled device, as the hub returned it.
+struct EnrolledDevice
+{
+    v1::EnrolmentCode code;
+    QString deviceId;
+    QString credential;
+    QByteArray authorization() const
+    {
+        return "Bearer " + deviceId.toLatin1() + '.' + credential.toLatin1();
+    }
+};
+
+// Parses a code and enrols through POST /v1/devices/enrol; status in *status.
+std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText,
+                                    int *status = nullptr);
+
+} // namespace safeguard::testing
