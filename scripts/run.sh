@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: installs what is needed, builds the default preset, and runs
-# Safeguard. As the project grows this starts the hub and the officer app on
-# the embedded default store; today it shows the shared rules at work on a
-# synthetic record (see README, "What runs today").
+# The main job: installs what is needed, builds the default preset, starts
+# the hub on its embedded default store (SQLite in var/hub/, plain HTTP on
+# loopback only) and prints an enrolment code for a synthetic officer. With
+# a display it then opens the officer app; without one the hub keeps
+# serving until Ctrl-C. Set SAFEGUARD_RUN_SECONDS to stop after that long.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -10,13 +11,32 @@ source scripts/lib.sh
 stage "install packages" scripts/install-deps.sh
 stage "build default" build_preset default
 
+data=var/hub
+mkdir -p var && chmod 700 var
+rm -f "${data}/hub.url"
+build/bin/safeguard-hub serve --data-dir "${data}" --listen 127.0.0.1:0 --plain-http &
+hub=$!
+trap 'kill ${hub} 2>/dev/null || true; wait ${hub} 2>/dev/null || true' EXIT INT TERM
+
+for _ in $(seq 1 100); do
+  [ -s "${data}/hub.url" ] && break
+  kill -0 "${hub}" 2>/dev/null || { echo "the hub did not start" >&2; exit 1; }
+  sleep 0.1
+done
+url=$(cat "${data}/hub.url")
 echo
-echo "A synthetic incident record (every name carries SYNTHETIC):"
-build/bin/safeguard-rules example 7 | head -n 40
-echo "  ..."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-build/bin/safeguard-rules example 7 > "$tmp/record.json"
+echo "The hub is serving at ${url} (data in ${data}/)."
+echo "An enrolment code for officer SYN-OFFICER-0001 (valid 24 hours, one use):"
+build/bin/safeguard-hub enrol-device --data-dir "${data}" --officer SYN-OFFICER-0001 --hub-url "${url}"
 echo
-echo "Good-practice check of that record before submit:"
-build/bin/safeguard-rules validate "$tmp/record.json"
+
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "Opening the officer app; paste the code above on its first screen."
+  build/bin/safeguard || true
+elif [ -n "${SAFEGUARD_RUN_SECONDS:-}" ]; then
+  sleep "${SAFEGUARD_RUN_SECONDS}"
+else
+  echo "No display here: run build/bin/safeguard on a desktop to open the officer app."
+  echo "The hub keeps serving; press Ctrl-C to stop it."
+  wait "${hub}"
+fi
