@@ -34,7 +34,7 @@ StoreError StoreError::fromSql(const sql::SqlError &e, const char *during)
     return s;
 }
 
-QString toString(StoreErrorKind kind)
+QString toKey(StoreErrorKind kind)
 {
     switch (kind) {
     case StoreErrorKind::None: return QStringLiteral("none");

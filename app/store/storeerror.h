@@ -41,7 +41,8 @@ struct StoreError
     static StoreError fromSql(const sql::SqlError &e, const char *during);
 };
 
-QString toString(StoreErrorKind kind);
+// "not_found", "corrupt"...: for logs and JSON.
+QString toKey(StoreErrorKind kind);
 
 // A value or a StoreError.
 template<typename T>
