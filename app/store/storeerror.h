@@ -59,8 +59,10 @@ public:
     }
     bool ok() const { return m_value.has_value(); }
     explicit operator bool() const { return ok(); }
-    const T &value() const { return *m_value; }
-    T &value() { return *m_value; }
+    const T &value() const & { return *m_value; }
+    T &value() & { return *m_value; }
+    // From a temporary, by value: `for (x : store.list().value())` is safe.
+    T value() && { return std::move(*m_value); }
     const T *operator->() const { return &*m_value; }
     const StoreError &error() const { return m_error; }
 
