@@ -1,18 +1,16 @@
 #include "devicesimulator.h"
 
-#include "store/keyvault.h"
-#include "store/recordstore.h"
-#include "store/securebuffer.h"
-
 #include "protocol/recordstatus.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
+#include "store/keyvault.h"
+#include "store/recordstore.h"
+#include "store/securebuffer.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -20,7 +18,15 @@ namespace safeguard::store {
 
 namespace {
 
-enum Exit { kOk = 0, kUsage = 1, kAuth = 2, kCipherVersion = 3, kCorrupt = 4, kStorage = 5 };
+enum Exit
+{
+    kOk = 0,
+    kUsage = 1,
+    kAuth = 2,
+    kCipherVersion = 3,
+    kCorrupt = 4,
+    kStorage = 5
+};
 
 constexpr std::size_t kMaxPassphraseBytes = 1024;
 
@@ -70,8 +76,7 @@ DeviceSimulator::DeviceSimulator(const protocol::Clock &clock, std::FILE *out, s
     : m_clock(clock)
     , m_out(out)
     , m_err(err)
-{
-}
+{}
 
 int DeviceSimulator::run(const QStringList &argsIn)
 {
@@ -84,9 +89,10 @@ int DeviceSimulator::run(const QStringList &argsIn)
         return code;
     };
     auto usage = [&] {
-        return fail(kUsage, QStringLiteral("usage: safeguard-devicesim --store DIR --passphrase-file FILE "
-                                           "[--kdf-ops N --kdf-mem-mib M] [--seed S] "
-                                           "init|generate N|submit-all|verify"));
+        return fail(kUsage,
+                    QStringLiteral("usage: safeguard-devicesim --store DIR --passphrase-file FILE "
+                                   "[--kdf-ops N --kdf-mem-mib M] [--seed S] "
+                                   "init|generate N|submit-all|verify"));
     };
     QStringList positional;
     while (!args.isEmpty()) {
@@ -137,7 +143,8 @@ int DeviceSimulator::run(const QStringList &argsIn)
         auto store = RecordStore::open(storeDir, key, m_clock);
         if (!store)
             return fail(exitFor(store.error().kind), store.error().message);
-        std::fprintf(m_out, "{\"initialised\":true,\"schema_version\":%d}\n", store.value()->schemaVersion());
+        std::fprintf(m_out, "{\"initialised\":true,\"schema_version\":%d}\n",
+                     store.value()->schemaVersion());
         return kOk;
     }
 
@@ -176,7 +183,8 @@ int DeviceSimulator::run(const QStringList &argsIn)
         for (int done = 0; done < count;) {
             QList<v1::IncidentRecord> batch;
             for (int i = 0; i < kBatch && done < count; ++i, ++done)
-                batch.append(factory.next(QStringLiteral("SYN-OFFICER-0001"), QStringLiteral("SYN-DEVICE-0001")));
+                batch.append(factory.next(QStringLiteral("SYN-OFFICER-0001"),
+                                          QStringLiteral("SYN-DEVICE-0001")));
             if (const StoreError e = store.saveDrafts(batch); e)
                 return fail(exitFor(e.kind), e.message);
         }

@@ -3,7 +3,6 @@
 #include "protocol/clock.h"
 
 #include <QStringList>
-
 #include <cstdio>
 
 namespace safeguard::store {
@@ -27,7 +26,8 @@ namespace safeguard::store {
 class DeviceSimulator
 {
 public:
-    explicit DeviceSimulator(const protocol::Clock &clock, std::FILE *out = stdout, std::FILE *err = stderr);
+    explicit DeviceSimulator(const protocol::Clock &clock, std::FILE *out = stdout,
+                             std::FILE *err = stderr);
     int run(const QStringList &args);
 
 private:

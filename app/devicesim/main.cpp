@@ -1,6 +1,5 @@
 // safeguard-devicesim: see DeviceSimulator for the commands.
 #include "devicesim/devicesimulator.h"
-
 #include "protocol/clock.h"
 
 #include <QCoreApplication>

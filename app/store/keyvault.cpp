@@ -5,11 +5,9 @@
 
 #include <QDir>
 #include <QFile>
-
-#include <sodium.h>
-
 #include <array>
 #include <cstring>
+#include <sodium.h>
 
 namespace safeguard::store {
 
@@ -32,15 +30,13 @@ constexpr int kMinAttempts = 3, kMaxAttempts = 100;
 
 using VaultBytes = std::array<unsigned char, kFileSize>;
 
-template<typename T>
-void put(VaultBytes &b, std::size_t off, T v)
+template<typename T> void put(VaultBytes &b, std::size_t off, T v)
 {
     for (std::size_t i = 0; i < sizeof(T); ++i)
         b[off + i] = static_cast<unsigned char>(std::uint64_t(v) >> (8 * i));
 }
 
-template<typename T>
-T get(const VaultBytes &b, std::size_t off)
+template<typename T> T get(const VaultBytes &b, std::size_t off)
 {
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < sizeof(T); ++i)
@@ -62,26 +58,34 @@ struct Parsed
     qint64 lockedUntilMs = 0;
 };
 
-enum class ReadResult { Ok, Missing, Damaged, OutOfRange };
+enum class ReadResult
+{
+    Ok,
+    Missing,
+    Damaged,
+    OutOfRange
+};
 
 ReadResult readVault(const QString &path, Parsed *p)
 {
     QByteArray raw;
     if (!QFile::exists(path))
         return ReadResult::Missing;
-    if (!privatefiles::readSmallFile(path, 4096, &raw, nullptr) || std::size_t(raw.size()) != kFileSize)
+    if (!privatefiles::readSmallFile(path, 4096, &raw, nullptr) ||
+        std::size_t(raw.size()) != kFileSize)
         return ReadResult::Damaged;
     std::memcpy(p->bytes.data(), raw.constData(), kFileSize);
     unsigned char sum[32];
     crypto_generichash(sum, sizeof sum, p->bytes.data(), kSumOff, nullptr, 0);
-    if (sodium_memcmp(sum, p->bytes.data() + kSumOff, 32) != 0 || std::memcmp(p->bytes.data(), kMagic, 8) != 0
-        || get<std::uint32_t>(p->bytes, 8) != kFormat)
+    if (sodium_memcmp(sum, p->bytes.data() + kSumOff, 32) != 0 ||
+        std::memcmp(p->bytes.data(), kMagic, 8) != 0 || get<std::uint32_t>(p->bytes, 8) != kFormat)
         return ReadResult::Damaged;
     p->maxAttempts = int(get<std::uint32_t>(p->bytes, 12));
     p->params = {get<std::uint64_t>(p->bytes, 16), get<std::uint64_t>(p->bytes, 24)};
     p->failed = int(get<std::uint32_t>(p->bytes, kFailedOff));
     p->lockedUntilMs = get<qint64>(p->bytes, kLockedOff);
-    if (!KdfLimits::withinLimits(p->params) || p->maxAttempts < kMinAttempts || p->maxAttempts > kMaxAttempts)
+    if (!KdfLimits::withinLimits(p->params) || p->maxAttempts < kMinAttempts ||
+        p->maxAttempts > kMaxAttempts)
         return ReadResult::OutOfRange;
     return ReadResult::Ok;
 }
@@ -102,8 +106,7 @@ SecureBuffer deriveKek(const SecureBuffer &passphrase, const Parsed &p)
         return kek;
     if (crypto_pwhash(kek.data(), kek.size(), reinterpret_cast<const char *>(passphrase.data()),
                       passphrase.size(), p.bytes.data() + kSaltOff, p.params.opsLimit,
-                      std::size_t(p.params.memLimitBytes), crypto_pwhash_ALG_ARGON2ID13)
-        != 0)
+                      std::size_t(p.params.memLimitBytes), crypto_pwhash_ALG_ARGON2ID13) != 0)
         return SecureBuffer();
     return kek;
 }
@@ -117,10 +120,9 @@ bool wrapKey(const SecureBuffer &passphrase, const DataKey &key, Parsed &p)
     if (kek.isNull())
         return false;
     unsigned long long clen = 0;
-    return crypto_aead_xchacha20poly1305_ietf_encrypt(p.bytes.data() + kWrappedOff, &clen, key.data(), key.size(),
-                                                      p.bytes.data(), kAdEnd, nullptr,
-                                                      p.bytes.data() + kNonceOff, kek.data())
-           == 0;
+    return crypto_aead_xchacha20poly1305_ietf_encrypt(
+               p.bytes.data() + kWrappedOff, &clen, key.data(), key.size(), p.bytes.data(), kAdEnd,
+               nullptr, p.bytes.data() + kNonceOff, kek.data()) == 0;
 }
 
 QString plural(int n)
@@ -132,8 +134,8 @@ QString plural(int n)
 
 bool KdfLimits::withinLimits(const KdfParams &p)
 {
-    return p.opsLimit >= kFloor.opsLimit && p.opsLimit <= kCeiling.opsLimit && p.memLimitBytes >= kFloor.memLimitBytes
-           && p.memLimitBytes <= kCeiling.memLimitBytes;
+    return p.opsLimit >= kFloor.opsLimit && p.opsLimit <= kCeiling.opsLimit &&
+           p.memLimitBytes >= kFloor.memLimitBytes && p.memLimitBytes <= kCeiling.memLimitBytes;
 }
 
 KeyVault::KeyVault(const QString &storeDir, const protocol::Clock &clock)
@@ -162,9 +164,11 @@ qint64 KeyVault::lockoutDelayMs(int failures)
     return 1000 * kSteps[std::min(i, std::size(kSteps) - 1)];
 }
 
-VaultError KeyVault::create(const SecureBuffer &passphrase, DataKey *keyOut, KdfParams params, int maxAttempts)
+VaultError KeyVault::create(const SecureBuffer &passphrase, DataKey *keyOut, KdfParams params,
+                            int maxAttempts)
 {
-    if (!KdfLimits::withinLimits(params) || maxAttempts < kMinAttempts || maxAttempts > kMaxAttempts)
+    if (!KdfLimits::withinLimits(params) || maxAttempts < kMinAttempts ||
+        maxAttempts > kMaxAttempts)
         return {VaultErrorKind::ParametersOutOfRange,
                 QStringLiteral("Key vault parameters are outside the allowed range.")};
     if (exists())
@@ -190,7 +194,8 @@ VaultError KeyVault::create(const SecureBuffer &passphrase, DataKey *keyOut, Kdf
     p.params = params;
     p.maxAttempts = maxAttempts;
     if (!wrapKey(passphrase, key, p))
-        return {VaultErrorKind::Crypto, QStringLiteral("Could not derive the key (not enough memory?).")};
+        return {VaultErrorKind::Crypto,
+                QStringLiteral("Could not derive the key (not enough memory?).")};
     if (!writeVault(vaultPath(), p, &error))
         return {VaultErrorKind::Storage, error};
     QFile::remove(QDir(m_dir).filePath(tombstoneFileName()));
@@ -217,7 +222,8 @@ UnlockResult KeyVault::unlock(const SecureBuffer &passphrase)
     case ReadResult::Missing:
         if (QFile::exists(QDir(m_dir).filePath(tombstoneFileName()))) {
             r.status = UnlockStatus::Wiped;
-            r.message = QStringLiteral("This device's records were erased after too many wrong passphrases.");
+            r.message = QStringLiteral(
+                "This device's records were erased after too many wrong passphrases.");
         } else {
             r.status = UnlockStatus::CorruptVault;
             r.message = QStringLiteral("There is no key vault on this device.");
@@ -238,7 +244,8 @@ UnlockResult KeyVault::unlock(const SecureBuffer &passphrase)
         // A previous final attempt was interrupted before it could wipe.
         wipe();
         r.status = UnlockStatus::Wiped;
-        r.message = QStringLiteral("This device's records were erased after too many wrong passphrases.");
+        r.message =
+            QStringLiteral("This device's records were erased after too many wrong passphrases.");
         return r;
     }
     if (now < p.lockedUntilMs) {
@@ -266,11 +273,10 @@ UnlockResult KeyVault::unlock(const SecureBuffer &passphrase)
         return r;
     }
     unsigned long long mlen = 0;
-    const bool opened = crypto_aead_xchacha20poly1305_ietf_decrypt(key.data(), &mlen, nullptr, p.bytes.data() + kWrappedOff,
-                                                                   kWrappedLen, p.bytes.data(), kAdEnd,
-                                                                   p.bytes.data() + kNonceOff, kek.data())
-                        == 0
-                        && mlen == kDataKeyBytes;
+    const bool opened = crypto_aead_xchacha20poly1305_ietf_decrypt(
+                            key.data(), &mlen, nullptr, p.bytes.data() + kWrappedOff, kWrappedLen,
+                            p.bytes.data(), kAdEnd, p.bytes.data() + kNonceOff, kek.data()) == 0 &&
+                        mlen == kDataKeyBytes;
     if (opened) {
         p.failed = 0;
         p.lockedUntilMs = 0;
@@ -285,7 +291,8 @@ UnlockResult KeyVault::unlock(const SecureBuffer &passphrase)
     if (p.failed >= p.maxAttempts) {
         wipe();
         r.status = UnlockStatus::Wiped;
-        r.message = QStringLiteral("Too many wrong passphrases: this device's records have been erased.");
+        r.message =
+            QStringLiteral("Too many wrong passphrases: this device's records have been erased.");
         return r;
     }
     const qint64 delay = lockoutDelayMs(p.failed);
@@ -301,8 +308,8 @@ UnlockResult KeyVault::unlock(const SecureBuffer &passphrase)
     return r;
 }
 
-VaultError KeyVault::changePassphrase(const SecureBuffer &oldPassphrase, const SecureBuffer &newPassphrase,
-                                      UnlockResult *unlockOut)
+VaultError KeyVault::changePassphrase(const SecureBuffer &oldPassphrase,
+                                      const SecureBuffer &newPassphrase, UnlockResult *unlockOut)
 {
     const PassphraseStrength strength = PassphraseStrength::judge(newPassphrase);
     if (!strength.acceptable())
@@ -320,7 +327,8 @@ VaultError KeyVault::changePassphrase(const SecureBuffer &oldPassphrase, const S
     p.failed = 0;
     p.lockedUntilMs = 0;
     if (!wrapKey(newPassphrase, u.key, p))
-        return {VaultErrorKind::Crypto, QStringLiteral("Could not derive the key (not enough memory?).")};
+        return {VaultErrorKind::Crypto,
+                QStringLiteral("Could not derive the key (not enough memory?).")};
     QString error;
     if (!writeVault(vaultPath(), p, &error))
         return {VaultErrorKind::Storage, error};

@@ -1,12 +1,10 @@
 #pragma once
 
-#include "securebuffer.h"
-
 #include "protocol/clock.h"
+#include "securebuffer.h"
 
 #include <QDateTime>
 #include <QString>
-
 #include <cstdint>
 #include <optional>
 
@@ -34,7 +32,8 @@ struct KdfLimits
     static bool withinLimits(const KdfParams &p);
 };
 
-enum class UnlockStatus {
+enum class UnlockStatus
+{
     Unlocked,
     WrongPassphrase, // attemptsLeft says how many remain before the wipe
     LockedOut,       // lockedUntil says when the next attempt is allowed
@@ -53,7 +52,16 @@ struct UnlockResult
     DataKey key;
 };
 
-enum class VaultErrorKind { None, AlreadyExists, WeakPassphrase, ParametersOutOfRange, Unlock, Storage, Crypto };
+enum class VaultErrorKind
+{
+    None,
+    AlreadyExists,
+    WeakPassphrase,
+    ParametersOutOfRange,
+    Unlock,
+    Storage,
+    Crypto
+};
 
 struct VaultError
 {
@@ -98,7 +106,8 @@ public:
     // Makes a fresh data key and the vault. Refuses a weak passphrase,
     // parameters outside KdfLimits and an existing vault.
     VaultError create(const SecureBuffer &passphrase, DataKey *keyOut,
-                      KdfParams params = KdfLimits::kDefault, int maxAttempts = kDefaultMaxAttempts);
+                      KdfParams params = KdfLimits::kDefault,
+                      int maxAttempts = kDefaultMaxAttempts);
 
     UnlockResult unlock(const SecureBuffer &passphrase);
 
@@ -106,7 +115,8 @@ public:
     // re-wraps the same data key under the new one with a new salt; the
     // database is not re-encrypted. On success the old passphrase no longer
     // opens anything. unlockOut (optional) receives the unlock outcome.
-    VaultError changePassphrase(const SecureBuffer &oldPassphrase, const SecureBuffer &newPassphrase,
+    VaultError changePassphrase(const SecureBuffer &oldPassphrase,
+                                const SecureBuffer &newPassphrase,
                                 UnlockResult *unlockOut = nullptr);
 
     // The unauthenticated part of the vault, readable without the key (for

@@ -1,17 +1,16 @@
 #include "passphrasestrength.h"
 
 #include <QStringList>
-
-#include <zxcvbn.h>
-
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
+#include <zxcvbn.h>
 
 namespace safeguard::store {
 
-PassphraseStrength PassphraseStrength::judge(const SecureBuffer &passphraseUtf8, const QStringList &userWords)
+PassphraseStrength PassphraseStrength::judge(const SecureBuffer &passphraseUtf8,
+                                             const QStringList &userWords)
 {
     PassphraseStrength s;
     // libzxcvbn wants a NUL-terminated string: copy into secure memory.
@@ -33,7 +32,11 @@ PassphraseStrength PassphraseStrength::judge(const SecureBuffer &passphraseUtf8,
 
     s.entropyBits = ZxcvbnMatch(reinterpret_cast<const char *>(z.data()), dict.data(), nullptr);
     const double log10Guesses = s.entropyBits * std::log10(2.0);
-    s.score = log10Guesses < 3 ? 0 : log10Guesses < 6 ? 1 : log10Guesses < 8 ? 2 : log10Guesses < 10 ? 3 : 4;
+    s.score = log10Guesses < 3    ? 0
+              : log10Guesses < 6  ? 1
+              : log10Guesses < 8  ? 2
+              : log10Guesses < 10 ? 3
+                                  : 4;
     if (!s.acceptable()) {
         s.advice = QStringLiteral(
             "This passphrase would be guessed too quickly. Use at least four unrelated words, "

@@ -17,15 +17,16 @@ struct PassphraseStrength
 {
     static constexpr int kMinimumScore = 3;
 
-    int score = 0;           // 0 (guessed at once) .. 4 (very hard)
+    int score = 0; // 0 (guessed at once) .. 4 (very hard)
     double entropyBits = 0;
-    QString advice;          // empty when acceptable
+    QString advice; // empty when acceptable
 
     bool acceptable() const { return score >= kMinimumScore; }
 
     // The passphrase is read from secure memory; libzxcvbn copies nothing
     // out of the process. userWords (e.g. the officer's id) count as known.
-    static PassphraseStrength judge(const SecureBuffer &passphraseUtf8, const QStringList &userWords = {});
+    static PassphraseStrength judge(const SecureBuffer &passphraseUtf8,
+                                    const QStringList &userWords = {});
 };
 
 } // namespace safeguard::store

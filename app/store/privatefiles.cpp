@@ -3,12 +3,10 @@
 #include <QByteArray>
 #include <QDir>
 #include <QFileInfo>
-
-#include <sodium.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,7 +16,8 @@ namespace {
 
 QString errnoText(const char *what)
 {
-    return QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromLocal8Bit(std::strerror(errno)));
+    return QStringLiteral("%1: %2").arg(QLatin1String(what),
+                                        QString::fromLocal8Bit(std::strerror(errno)));
 }
 
 bool writeAll(int fd, const unsigned char *p, std::size_t n)
@@ -40,8 +39,7 @@ bool writeAll(int fd, const unsigned char *p, std::size_t n)
 
 PrivateUmask::PrivateUmask()
     : m_old(::umask(077))
-{
-}
+{}
 
 PrivateUmask::~PrivateUmask()
 {
@@ -85,8 +83,8 @@ bool atomicWrite(const QString &path, const void *data, std::size_t size, QStrin
             *error = errnoText("create temporary file");
         return false;
     }
-    bool ok = ::fchmod(fd, 0600) == 0 && writeAll(fd, static_cast<const unsigned char *>(data), size)
-              && ::fsync(fd) == 0;
+    bool ok = ::fchmod(fd, 0600) == 0 &&
+              writeAll(fd, static_cast<const unsigned char *>(data), size) && ::fsync(fd) == 0;
     if (!ok && error)
         *error = errnoText("write temporary file");
     ::close(fd);
@@ -130,12 +128,15 @@ bool shred(const QString &path)
     const int fd = ::open(name.constData(), O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT;
-    struct stat st {};
+    struct stat st
+    {
+    };
     if (::fstat(fd, &st) == 0 && st.st_size > 0) {
         unsigned char block[4096];
         off_t left = st.st_size;
         while (left > 0) {
-            const std::size_t n = std::size_t(left < off_t(sizeof block) ? left : off_t(sizeof block));
+            const std::size_t n =
+                std::size_t(left < off_t(sizeof block) ? left : off_t(sizeof block));
             randombytes_buf(block, n);
             if (!writeAll(fd, block, n))
                 break;

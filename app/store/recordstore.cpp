@@ -1,17 +1,14 @@
 #include "recordstore.h"
 
 #include "privatefiles.h"
-#include "schema.h"
-
 #include "protocol/derivedfacts.h"
 #include "protocol/limits.h"
+#include "schema.h"
 
 #include <QDir>
 #include <QFile>
 #include <QUuid>
-
 #include <sodium.h>
-
 #include <string>
 #include <sys/stat.h>
 
@@ -33,7 +30,8 @@ RecordStatus statusFromKey(const QString &key)
 
 StoreError notFound(const QString &recordId)
 {
-    return {StoreErrorKind::NotFound, QStringLiteral("No record %1 on this device.").arg(recordId), {}};
+    return {
+        StoreErrorKind::NotFound, QStringLiteral("No record %1 on this device.").arg(recordId), {}};
 }
 
 bool parseRecord(const QByteArray &bytes, v1::IncidentRecord *out)
@@ -60,15 +58,15 @@ StoreError readError(const sql::SqlError &e, const char *during)
 
 } // namespace
 
-RecordStore::RecordStore(QString dir, sql::Database db, const protocol::Clock &clock, bool encrypted)
+RecordStore::RecordStore(QString dir, sql::Database db, const protocol::Clock &clock,
+                         bool encrypted)
     : m_dir(std::move(dir))
     , m_db(std::move(db))
     , m_clock(clock)
     , m_encrypted(encrypted)
     , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
     , m_validator(m_checklists)
-{
-}
+{}
 
 RecordStore::~RecordStore() = default;
 
@@ -80,14 +78,14 @@ StoreResult<std::unique_ptr<RecordStore>> RecordStore::open(const QString &dir, 
     return openImpl(dir, &key, clock);
 }
 
-StoreResult<std::unique_ptr<RecordStore>> RecordStore::openUnencryptedForBenchmark(const QString &dir,
-                                                                                   const protocol::Clock &clock)
+StoreResult<std::unique_ptr<RecordStore>>
+RecordStore::openUnencryptedForBenchmark(const QString &dir, const protocol::Clock &clock)
 {
     return openImpl(dir, nullptr, clock);
 }
 
-StoreResult<std::unique_ptr<RecordStore>> RecordStore::openImpl(const QString &dir, const DataKey *key,
-                                                                const protocol::Clock &clock)
+StoreResult<std::unique_ptr<RecordStore>>
+RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock)
 {
     QString fsError;
     if (!privatefiles::ensurePrivateDir(dir, &fsError))
@@ -157,8 +155,10 @@ StoreError RecordStore::saveDraftInTransaction(const v1::IncidentRecord &input)
 {
     const QString id = QString::fromStdString(input.record_id());
     if (QUuid::fromString(id).isNull() || id.size() != 36)
-        return {StoreErrorKind::Invalid, QStringLiteral("A draft needs a record id (a UUID)."),
-                {{QStringLiteral("record_id"), QStringLiteral("invalid_id"), QStringLiteral("The record id is not a UUID.")}}};
+        return {StoreErrorKind::Invalid,
+                QStringLiteral("A draft needs a record id (a UUID)."),
+                {{QStringLiteral("record_id"), QStringLiteral("invalid_id"),
+                  QStringLiteral("The record id is not a UUID.")}}};
     v1::IncidentRecord record = input;
     if (record.version() == 0)
         record.set_version(1);
@@ -172,21 +172,30 @@ StoreError RecordStore::saveDraftInTransaction(const v1::IncidentRecord &input)
     if (purged.error())
         return readError(purged.error(), "save draft");
 
-    sql::Statement find = m_db.prepare("SELECT status FROM records WHERE record_id = ? AND version = ?;");
+    sql::Statement find =
+        m_db.prepare("SELECT status FROM records WHERE record_id = ? AND version = ?;");
     find.bind(1, id).bind(2, version);
     const bool exists = find.step();
     if (find.error())
         return readError(find.error(), "save draft");
     if (exists && find.columnText(0) != statusKey(RecordStatus::Draft))
-        return {StoreErrorKind::Frozen, QStringLiteral("Version %1 of record %2 was submitted and cannot change.").arg(version).arg(id), {}};
+        return {StoreErrorKind::Frozen,
+                QStringLiteral("Version %1 of record %2 was submitted and cannot change.")
+                    .arg(version)
+                    .arg(id),
+                {}};
     find.reset();
 
     const QByteArray body = serialize(record);
-    sql::Statement st = exists
-        ? m_db.prepare("UPDATE records SET updated_ms = ?1, police_reference = ?2, child_count = ?3, urgent = ?4, "
-                       "amendment_reason = ?5, body = ?6 WHERE record_id = ?7 AND version = ?8;")
-        : m_db.prepare("INSERT INTO records (updated_ms, police_reference, child_count, urgent, amendment_reason, "
-                       "body, record_id, version, status, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'draft', ?1);");
+    sql::Statement st =
+        exists ? m_db.prepare(
+                     "UPDATE records SET updated_ms = ?1, police_reference = ?2, child_count = ?3, "
+                     "urgent = ?4, "
+                     "amendment_reason = ?5, body = ?6 WHERE record_id = ?7 AND version = ?8;")
+               : m_db.prepare("INSERT INTO records (updated_ms, police_reference, child_count, "
+                              "urgent, amendment_reason, "
+                              "body, record_id, version, status, created_ms) VALUES (?1, ?2, ?3, "
+                              "?4, ?5, ?6, ?7, ?8, 'draft', ?1);");
     st.bind(1, std::int64_t(now))
         .bind(2, std::string_view(record.incident().police_reference()))
         .bind(3, record.children_size())
@@ -203,9 +212,11 @@ StoreError RecordStore::saveDraftInTransaction(const v1::IncidentRecord &input)
 StoreResult<QList<RecordSummary>> RecordStore::listRecords()
 {
     sql::Statement st = m_db.prepare(
-        "SELECT record_id, version, status, updated_ms, police_reference, child_count, urgent FROM records r "
+        "SELECT record_id, version, status, updated_ms, police_reference, child_count, urgent FROM "
+        "records r "
         "WHERE version = (SELECT MAX(version) FROM records WHERE record_id = r.record_id) "
-        "UNION ALL SELECT record_id, version, 'purged', purged_ms, police_reference, 0, 0 FROM receipts "
+        "UNION ALL SELECT record_id, version, 'purged', purged_ms, police_reference, 0, 0 FROM "
+        "receipts "
         "ORDER BY 4 DESC, 1;");
     QList<RecordSummary> out;
     while (st.step()) {
@@ -226,9 +237,11 @@ StoreResult<QList<RecordSummary>> RecordStore::listRecords()
 
 StoreResult<v1::IncidentRecord> RecordStore::load(const QString &recordId, int version)
 {
-    sql::Statement st = version > 0
-        ? m_db.prepare("SELECT body FROM records WHERE record_id = ? AND version = ?;")
-        : m_db.prepare("SELECT body FROM records WHERE record_id = ? ORDER BY version DESC LIMIT 1;");
+    sql::Statement st =
+        version > 0
+            ? m_db.prepare("SELECT body FROM records WHERE record_id = ? AND version = ?;")
+            : m_db.prepare(
+                  "SELECT body FROM records WHERE record_id = ? ORDER BY version DESC LIMIT 1;");
     st.bind(1, recordId);
     if (version > 0)
         st.bind(2, version);
@@ -236,7 +249,9 @@ StoreResult<v1::IncidentRecord> RecordStore::load(const QString &recordId, int v
         return st.error() ? readError(st.error(), "load") : notFound(recordId);
     v1::IncidentRecord r;
     if (!parseRecord(st.columnBlob(0), &r))
-        return StoreError{StoreErrorKind::Corrupt, QStringLiteral("Record %1 cannot be decoded.").arg(recordId), {}};
+        return StoreError{StoreErrorKind::Corrupt,
+                          QStringLiteral("Record %1 cannot be decoded.").arg(recordId),
+                          {}};
     return r;
 }
 
@@ -245,9 +260,9 @@ StoreResult<Submission> RecordStore::submit(const QString &recordId)
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return StoreError::fromSql(tx.beginError(), "submit");
-    sql::Statement latest = m_db.prepare(
-        "SELECT version, status, body, sha256, urgent, submitted_ms FROM records WHERE record_id = ? "
-        "ORDER BY version DESC LIMIT 1;");
+    sql::Statement latest = m_db.prepare("SELECT version, status, body, sha256, urgent, "
+                                         "submitted_ms FROM records WHERE record_id = ? "
+                                         "ORDER BY version DESC LIMIT 1;");
     latest.bind(1, recordId);
     if (!latest.step()) {
         if (latest.error())
@@ -255,7 +270,9 @@ StoreResult<Submission> RecordStore::submit(const QString &recordId)
         sql::Statement purged = m_db.prepare("SELECT 1 FROM receipts WHERE record_id = ?;");
         purged.bind(1, recordId);
         if (purged.step())
-            return StoreError{StoreErrorKind::WrongState, QStringLiteral("Record %1 was purged.").arg(recordId), {}};
+            return StoreError{StoreErrorKind::WrongState,
+                              QStringLiteral("Record %1 was purged.").arg(recordId),
+                              {}};
         return notFound(recordId);
     }
     Submission sub;
@@ -275,7 +292,9 @@ StoreResult<Submission> RecordStore::submit(const QString &recordId)
 
     v1::IncidentRecord record;
     if (!parseRecord(body, &record))
-        return StoreError{StoreErrorKind::Corrupt, QStringLiteral("Record %1 cannot be decoded.").arg(recordId), {}};
+        return StoreError{StoreErrorKind::Corrupt,
+                          QStringLiteral("Record %1 cannot be decoded.").arg(recordId),
+                          {}};
     const qint64 now = m_clock.nowMs();
     record.mutable_submitted_at()->set_unix_ms(now);
     record.mutable_submitted_at()->set_utc_offset_minutes(m_clock.utcOffsetMinutes());
@@ -287,28 +306,42 @@ StoreResult<Submission> RecordStore::submit(const QString &recordId)
     issues += protocol::checkRecordSize(bytes.size());
     if (!issues.isEmpty())
         return StoreError{StoreErrorKind::Invalid,
-                          QStringLiteral("Record %1 is not ready to submit (%2 issues).").arg(recordId).arg(issues.size()),
+                          QStringLiteral("Record %1 is not ready to submit (%2 issues).")
+                              .arg(recordId)
+                              .arg(issues.size()),
                           issues};
 
     sub.sha256.resize(crypto_hash_sha256_BYTES);
     crypto_hash_sha256(reinterpret_cast<unsigned char *>(sub.sha256.data()),
-                       reinterpret_cast<const unsigned char *>(bytes.constData()), std::size_t(bytes.size()));
+                       reinterpret_cast<const unsigned char *>(bytes.constData()),
+                       std::size_t(bytes.size()));
     sub.size = bytes.size();
     sub.urgent = protocol::derived::isUrgent(record);
     sub.submittedMs = now;
 
-    sql::Statement freeze = m_db.prepare(
-        "UPDATE records SET status = 'queued', body = ?, sha256 = ?, submitted_ms = ?, updated_ms = ?, urgent = ? "
-        "WHERE record_id = ? AND version = ? AND status = 'draft';");
-    freeze.bindBlob(1, bytes).bindBlob(2, sub.sha256).bind(3, std::int64_t(now)).bind(4, std::int64_t(now)).bind(5, sub.urgent ? 1 : 0)
-        .bind(6, recordId).bind(7, sub.version);
+    sql::Statement freeze =
+        m_db.prepare("UPDATE records SET status = 'queued', body = ?, sha256 = ?, submitted_ms = "
+                     "?, updated_ms = ?, urgent = ? "
+                     "WHERE record_id = ? AND version = ? AND status = 'draft';");
+    freeze.bindBlob(1, bytes)
+        .bindBlob(2, sub.sha256)
+        .bind(3, std::int64_t(now))
+        .bind(4, std::int64_t(now))
+        .bind(5, sub.urgent ? 1 : 0)
+        .bind(6, recordId)
+        .bind(7, sub.version);
     if (!freeze.exec())
         return StoreError::fromSql(freeze.error(), "submit");
-    sql::Statement queue = m_db.prepare(
-        "INSERT INTO outbox (record_id, version, priority, sha256, size, state, created_ms, updated_ms) "
-        "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?);");
-    queue.bind(1, recordId).bind(2, sub.version).bind(3, sub.urgent ? 1 : 0).bindBlob(4, sub.sha256)
-        .bind(5, std::int64_t(sub.size)).bind(6, std::int64_t(now)).bind(7, std::int64_t(now));
+    sql::Statement queue = m_db.prepare("INSERT INTO outbox (record_id, version, priority, sha256, "
+                                        "size, state, created_ms, updated_ms) "
+                                        "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?);");
+    queue.bind(1, recordId)
+        .bind(2, sub.version)
+        .bind(3, sub.urgent ? 1 : 0)
+        .bindBlob(4, sub.sha256)
+        .bind(5, std::int64_t(sub.size))
+        .bind(6, std::int64_t(now))
+        .bind(7, std::int64_t(now));
     if (!queue.exec())
         return StoreError::fromSql(queue.error(), "submit");
     if (sql::SqlError e = tx.commit())
@@ -319,26 +352,31 @@ StoreResult<Submission> RecordStore::submit(const QString &recordId)
 StoreResult<v1::IncidentRecord> RecordStore::amend(const QString &recordId, const QString &reason)
 {
     if (reason.trimmed().isEmpty())
-        return StoreError{StoreErrorKind::Invalid, QStringLiteral("An amendment needs a reason."),
+        return StoreError{StoreErrorKind::Invalid,
+                          QStringLiteral("An amendment needs a reason."),
                           {{QStringLiteral("amendment_reason"), QStringLiteral("reason_required"),
                             QStringLiteral("Say why the submitted record is being corrected.")}}};
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return StoreError::fromSql(tx.beginError(), "amend");
-    sql::Statement latest = m_db.prepare(
-        "SELECT version, status, body FROM records WHERE record_id = ? ORDER BY version DESC LIMIT 1;");
+    sql::Statement latest = m_db.prepare("SELECT version, status, body FROM records WHERE "
+                                         "record_id = ? ORDER BY version DESC LIMIT 1;");
     latest.bind(1, recordId);
     if (!latest.step())
         return latest.error() ? readError(latest.error(), "amend") : notFound(recordId);
     if (latest.columnText(1) == statusKey(RecordStatus::Draft))
-        return StoreError{StoreErrorKind::WrongState,
-                          QStringLiteral("Record %1 already has an unsubmitted version.").arg(recordId), {}};
+        return StoreError{
+            StoreErrorKind::WrongState,
+            QStringLiteral("Record %1 already has an unsubmitted version.").arg(recordId),
+            {}};
     const int parent = int(latest.columnInt64(0));
     const QByteArray parentBody = latest.columnBlob(2);
     latest.reset();
     v1::IncidentRecord record;
     if (!parseRecord(parentBody, &record))
-        return StoreError{StoreErrorKind::Corrupt, QStringLiteral("Record %1 cannot be decoded.").arg(recordId), {}};
+        return StoreError{StoreErrorKind::Corrupt,
+                          QStringLiteral("Record %1 cannot be decoded.").arg(recordId),
+                          {}};
     record.set_version(std::uint32_t(parent + 1));
     record.set_parent_version(std::uint32_t(parent));
     record.set_amendment_reason(reason.toStdString());
@@ -357,32 +395,42 @@ StoreError RecordStore::purge(const QString &recordId)
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return StoreError::fromSql(tx.beginError(), "purge");
-    sql::Statement latest = m_db.prepare(
-        "SELECT r.version, r.status, r.police_reference, o.updated_ms FROM records r "
-        "LEFT JOIN outbox o ON o.record_id = r.record_id AND o.version = r.version "
-        "WHERE r.record_id = ? ORDER BY r.version DESC LIMIT 1;");
+    sql::Statement latest =
+        m_db.prepare("SELECT r.version, r.status, r.police_reference, o.updated_ms FROM records r "
+                     "LEFT JOIN outbox o ON o.record_id = r.record_id AND o.version = r.version "
+                     "WHERE r.record_id = ? ORDER BY r.version DESC LIMIT 1;");
     latest.bind(1, recordId);
     if (!latest.step())
         return latest.error() ? readError(latest.error(), "purge") : notFound(recordId);
     if (latest.columnText(1) != statusKey(RecordStatus::Acknowledged))
         return {StoreErrorKind::WrongState,
-                QStringLiteral("Record %1 is not yet acknowledged by the hub.").arg(recordId), {}};
+                QStringLiteral("Record %1 is not yet acknowledged by the hub.").arg(recordId),
+                {}};
     const qint64 version = latest.columnInt64(0);
     const QString policeReference = latest.columnText(2);
     const qint64 acknowledgedMs = latest.columnInt64(3);
     latest.reset();
-    sql::Statement pending = m_db.prepare("SELECT 1 FROM outbox WHERE record_id = ? AND state = 'pending';");
+    sql::Statement pending =
+        m_db.prepare("SELECT 1 FROM outbox WHERE record_id = ? AND state = 'pending';");
     pending.bind(1, recordId);
     if (pending.step())
-        return {StoreErrorKind::WrongState, QStringLiteral("Record %1 has a version still to send.").arg(recordId), {}};
+        return {StoreErrorKind::WrongState,
+                QStringLiteral("Record %1 has a version still to send.").arg(recordId),
+                {}};
     pending.reset();
 
-    sql::Statement receipt = m_db.prepare(
-        "INSERT INTO receipts (record_id, version, police_reference, acknowledged_ms, purged_ms) VALUES (?, ?, ?, ?, ?);");
-    receipt.bind(1, recordId).bind(2, std::int64_t(version)).bind(3, policeReference).bind(4, std::int64_t(acknowledgedMs)).bind(5, std::int64_t(m_clock.nowMs()));
+    sql::Statement receipt =
+        m_db.prepare("INSERT INTO receipts (record_id, version, police_reference, acknowledged_ms, "
+                     "purged_ms) VALUES (?, ?, ?, ?, ?);");
+    receipt.bind(1, recordId)
+        .bind(2, std::int64_t(version))
+        .bind(3, policeReference)
+        .bind(4, std::int64_t(acknowledgedMs))
+        .bind(5, std::int64_t(m_clock.nowMs()));
     if (!receipt.exec())
         return StoreError::fromSql(receipt.error(), "purge");
-    for (const char *sql : {"DELETE FROM outbox WHERE record_id = ?;", "DELETE FROM records WHERE record_id = ?;"}) {
+    for (const char *sql :
+         {"DELETE FROM outbox WHERE record_id = ?;", "DELETE FROM records WHERE record_id = ?;"}) {
         sql::Statement del = m_db.prepare(sql);
         del.bind(1, recordId);
         if (!del.exec())
@@ -399,8 +447,8 @@ StoreResult<QList<OutboxEntry>> RecordStore::pendingOutbox(int limit)
     st.bind(1, limit);
     QList<OutboxEntry> out;
     while (st.step())
-        out.append({st.columnInt64(0), st.columnText(1), int(st.columnInt64(2)), st.columnInt64(3) != 0,
-                    st.columnBlob(4), st.columnInt64(5)});
+        out.append({st.columnInt64(0), st.columnText(1), int(st.columnInt64(2)),
+                    st.columnInt64(3) != 0, st.columnBlob(4), st.columnInt64(5)});
     if (st.error())
         return readError(st.error(), "outbox");
     return out;
@@ -422,14 +470,19 @@ StoreError RecordStore::applyOutcomes(const QList<OutboxOutcome> &outcomes)
     if (tx.beginError())
         return StoreError::fromSql(tx.beginError(), "apply outcomes");
     const qint64 now = m_clock.nowMs();
-    sql::Statement box = m_db.prepare(
-        "UPDATE outbox SET state = ?, reason = ?, updated_ms = ? WHERE record_id = ? AND version = ?;");
+    sql::Statement box = m_db.prepare("UPDATE outbox SET state = ?, reason = ?, updated_ms = ? "
+                                      "WHERE record_id = ? AND version = ?;");
     sql::Statement rec = m_db.prepare(
         "UPDATE records SET status = ? WHERE record_id = ? AND version = ? AND status != 'draft';");
     for (const OutboxOutcome &o : outcomes) {
         const bool ack = o.kind == OutboxOutcome::Kind::Acknowledged;
-        const QString status = statusKey(ack ? RecordStatus::Acknowledged : RecordStatus::NeedsCorrection);
-        box.bind(1, status).bind(2, o.reason).bind(3, std::int64_t(now)).bind(4, o.recordId).bind(5, o.version);
+        const QString status =
+            statusKey(ack ? RecordStatus::Acknowledged : RecordStatus::NeedsCorrection);
+        box.bind(1, status)
+            .bind(2, o.reason)
+            .bind(3, std::int64_t(now))
+            .bind(4, o.recordId)
+            .bind(5, o.version);
         if (!box.exec())
             return StoreError::fromSql(box.error(), "apply outcomes");
         rec.bind(1, status).bind(2, o.recordId).bind(3, o.version);
@@ -455,7 +508,8 @@ StoreError RecordStore::verifyEveryPage()
     {
         sql::Statement check = m_db.prepare("PRAGMA integrity_check;");
         if (!check.step())
-            return readError(check.error().ok() ? sql::SqlError{sql::SqlErrorKind::Corrupt, 0, QStringLiteral("no answer")}
+            return readError(check.error().ok() ? sql::SqlError{sql::SqlErrorKind::Corrupt, 0,
+                                                                QStringLiteral("no answer")}
                                                 : check.error(),
                              "integrity check");
         if (check.columnText(0) != QLatin1String("ok"))

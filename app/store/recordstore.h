@@ -1,19 +1,17 @@
 #pragma once
 
-#include "securebuffer.h"
-#include "storeerror.h"
-
 #include "protocol/clock.h"
 #include "protocol/goodpractice.h"
 #include "protocol/recordstatus.h"
 #include "protocol/riskchecklist.h"
 #include "safeguard/v1/record.pb.h"
+#include "securebuffer.h"
 #include "sqlite/sqldatabase.h"
+#include "storeerror.h"
 
 #include <QHash>
 #include <QList>
 #include <QString>
-
 #include <memory>
 
 namespace safeguard::store {
@@ -57,7 +55,11 @@ struct OutboxEntry
 // What the hub said about one submitted version.
 struct OutboxOutcome
 {
-    enum class Kind { Acknowledged, NeedsCorrection };
+    enum class Kind
+    {
+        Acknowledged,
+        NeedsCorrection
+    };
     QString recordId;
     int version = 0;
     Kind kind = Kind::Acknowledged;
@@ -91,8 +93,8 @@ public:
                                                           const protocol::Clock &clock);
     // The same engine, pragmas and schema with NO encryption: only for the
     // benchmark's baseline. Nothing in the app may call it.
-    static StoreResult<std::unique_ptr<RecordStore>> openUnencryptedForBenchmark(const QString &dir,
-                                                                                 const protocol::Clock &clock);
+    static StoreResult<std::unique_ptr<RecordStore>>
+    openUnencryptedForBenchmark(const QString &dir, const protocol::Clock &clock);
     ~RecordStore();
 
     // Autosave: inserts or replaces the draft (record_id, version). A
@@ -132,8 +134,8 @@ public:
 
 private:
     RecordStore(QString dir, sql::Database db, const protocol::Clock &clock, bool encrypted);
-    static StoreResult<std::unique_ptr<RecordStore>> openImpl(const QString &dir, const DataKey *key,
-                                                              const protocol::Clock &clock);
+    static StoreResult<std::unique_ptr<RecordStore>>
+    openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock);
     StoreError saveDraftInTransaction(const v1::IncidentRecord &record);
     void tightenFileModes() const;
 

@@ -108,7 +108,9 @@ StoreError migrate(sql::Database &db, int targetVersion)
     if (!current)
         return StoreError::fromSql(e, "read schema version");
     if (*current > kCurrentVersion)
-        return {StoreErrorKind::TooNew, QStringLiteral("The store was written by a newer version of the app."), {}};
+        return {StoreErrorKind::TooNew,
+                QStringLiteral("The store was written by a newer version of the app."),
+                {}};
     if (*current >= targetVersion)
         return {};
     // foreign_keys cannot change inside a transaction; rebuilds need it off.
@@ -127,7 +129,9 @@ StoreError migrate(sql::Database &db, int targetVersion)
         }
         sql::Statement fk = db.prepare("PRAGMA foreign_key_check;");
         if (fk.step()) {
-            result = {StoreErrorKind::Corrupt, QStringLiteral("migration %1 broke a foreign key").arg(v), {}};
+            result = {StoreErrorKind::Corrupt,
+                      QStringLiteral("migration %1 broke a foreign key").arg(v),
+                      {}};
             break;
         }
         const QByteArray bump = "PRAGMA user_version = " + QByteArray::number(v) + ";";

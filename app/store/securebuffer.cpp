@@ -1,8 +1,7 @@
 #include "securebuffer.h"
 
-#include <sodium.h>
-
 #include <cstring>
+#include <sodium.h>
 #include <utility>
 
 namespace safeguard::store {
@@ -26,8 +25,7 @@ SecureBuffer::SecureBuffer(std::size_t size)
 SecureBuffer::SecureBuffer(SecureBuffer &&other) noexcept
     : m_data(std::exchange(other.m_data, nullptr))
     , m_size(std::exchange(other.m_size, 0))
-{
-}
+{}
 
 SecureBuffer &SecureBuffer::operator=(SecureBuffer &&other) noexcept
 {
@@ -79,7 +77,8 @@ SecureBuffer SecureBuffer::fromPassphrase(const QString &passphrase)
     const qsizetype len = passphrase.size();
     for (qsizetype i = 0; i < len; ++i) {
         char32_t cp = u[i];
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < len && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF) {
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < len && u[i + 1] >= 0xDC00 &&
+            u[i + 1] <= 0xDFFF) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (char32_t(u[i + 1]) - 0xDC00);
             ++i;
         } else if (cp >= 0xD800 && cp <= 0xDFFF) {

@@ -37,17 +37,28 @@ StoreError StoreError::fromSql(const sql::SqlError &e, const char *during)
 QString toKey(StoreErrorKind kind)
 {
     switch (kind) {
-    case StoreErrorKind::None: return QStringLiteral("none");
-    case StoreErrorKind::NotFound: return QStringLiteral("not_found");
-    case StoreErrorKind::Invalid: return QStringLiteral("invalid");
-    case StoreErrorKind::Frozen: return QStringLiteral("frozen");
-    case StoreErrorKind::WrongState: return QStringLiteral("wrong_state");
-    case StoreErrorKind::Corrupt: return QStringLiteral("corrupt");
-    case StoreErrorKind::TooNew: return QStringLiteral("too_new");
-    case StoreErrorKind::DiskFull: return QStringLiteral("disk_full");
-    case StoreErrorKind::Io: return QStringLiteral("io");
-    case StoreErrorKind::Busy: return QStringLiteral("busy");
-    case StoreErrorKind::Internal: return QStringLiteral("internal");
+    case StoreErrorKind::None:
+        return QStringLiteral("none");
+    case StoreErrorKind::NotFound:
+        return QStringLiteral("not_found");
+    case StoreErrorKind::Invalid:
+        return QStringLiteral("invalid");
+    case StoreErrorKind::Frozen:
+        return QStringLiteral("frozen");
+    case StoreErrorKind::WrongState:
+        return QStringLiteral("wrong_state");
+    case StoreErrorKind::Corrupt:
+        return QStringLiteral("corrupt");
+    case StoreErrorKind::TooNew:
+        return QStringLiteral("too_new");
+    case StoreErrorKind::DiskFull:
+        return QStringLiteral("disk_full");
+    case StoreErrorKind::Io:
+        return QStringLiteral("io");
+    case StoreErrorKind::Busy:
+        return QStringLiteral("busy");
+    case StoreErrorKind::Internal:
+        return QStringLiteral("internal");
     }
     return QString();
 }

@@ -1,28 +1,27 @@
 #pragma once
 
 #include "protocol/recordissue.h"
-
 #include "sqlite/sqldatabase.h"
 
 #include <QString>
-
 #include <optional>
 #include <utility>
 
 namespace safeguard::store {
 
-enum class StoreErrorKind {
+enum class StoreErrorKind
+{
     None,
-    NotFound,     // no such record (or version)
-    Invalid,      // the record fails the shared rules; issues lists why
-    Frozen,       // that version was submitted and can no longer change
-    WrongState,   // e.g. amend a draft, purge an unacknowledged record
-    Corrupt,      // the database is damaged (the key was proven by the vault)
-    TooNew,       // written by a newer app (schema version ahead of this build)
+    NotFound,   // no such record (or version)
+    Invalid,    // the record fails the shared rules; issues lists why
+    Frozen,     // that version was submitted and can no longer change
+    WrongState, // e.g. amend a draft, purge an unacknowledged record
+    Corrupt,    // the database is damaged (the key was proven by the vault)
+    TooNew,     // written by a newer app (schema version ahead of this build)
     DiskFull,
     Io,
     Busy,
-    Internal,     // a bug: bad SQL, a constraint we should have prevented
+    Internal, // a bug: bad SQL, a constraint we should have prevented
 };
 
 // A typed store error. The message is safe to log: it never holds record
@@ -45,18 +44,15 @@ struct StoreError
 QString toKey(StoreErrorKind kind);
 
 // A value or a StoreError.
-template<typename T>
-class StoreResult
+template<typename T> class StoreResult
 {
 public:
     StoreResult(T value)
         : m_value(std::move(value))
-    {
-    }
+    {}
     StoreResult(StoreError error)
         : m_error(std::move(error))
-    {
-    }
+    {}
     bool ok() const { return m_value.has_value(); }
     explicit operator bool() const { return ok(); }
     const T &value() const & { return *m_value; }

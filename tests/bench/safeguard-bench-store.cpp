@@ -8,14 +8,13 @@
 // so both see the same disk conditions) as "vs_plain" lines, unlock time at
 // the production Argon2id default (floor with --smoke), database open time,
 // and bytes on disk per record. One JSON object per line.
-#include "store/keyvault.h"
-#include "store/recordstore.h"
-
 #include "protocol/clock.h"
 #include "protocol/goodpractice.h"
 #include "protocol/limits.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
+#include "store/keyvault.h"
+#include "store/recordstore.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -23,7 +22,6 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <algorithm>
 #include <cstdio>
 #include <linux/magic.h>
@@ -34,7 +32,8 @@ using namespace safeguard::store;
 
 namespace {
 
-void report(const QString &name, double value, const char *unit, const char *better, QJsonObject extra = {})
+void report(const QString &name, double value, const char *unit, const char *better,
+            QJsonObject extra = {})
 {
     extra.insert(QStringLiteral("name"), name);
     extra.insert(QStringLiteral("value"), value);
@@ -74,7 +73,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     const bool smoke = args.contains(QStringLiteral("--smoke"));
-    QString root = QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../bench-data/store"));
+    QString root = QDir(QCoreApplication::applicationDirPath())
+                       .filePath(QStringLiteral("../bench-data/store"));
     if (const int i = int(args.indexOf(QStringLiteral("--dir"))); i > 0 && i + 1 < args.size())
         root = args[i + 1];
     const int n = smoke ? 200 : 10000;
@@ -83,14 +83,18 @@ int main(int argc, char **argv)
     QDir(root).removeRecursively();
     if (!QDir().mkpath(root))
         die(QStringLiteral("cannot create %1").arg(root));
-    struct statfs fs {};
+    struct statfs fs
+    {
+    };
     if (statfs(QFile::encodeName(root).constData(), &fs) == 0 && fs.f_type == TMPFS_MAGIC)
-        die(QStringLiteral("%1 is on tmpfs; durable-commit figures would be meaningless").arg(root));
+        die(QStringLiteral("%1 is on tmpfs; durable-commit figures would be meaningless")
+                .arg(root));
 
     protocol::SystemClock &clock = protocol::SystemClock::instance();
     const QString cipherDir = QDir(root).filePath(QStringLiteral("cipher"));
     const QString plainDir = QDir(root).filePath(QStringLiteral("plain"));
-    const SecureBuffer passphrase = SecureBuffer::fromPassphrase(QStringLiteral("orbit lantern cabbage velvet harbour"));
+    const SecureBuffer passphrase =
+        SecureBuffer::fromPassphrase(QStringLiteral("orbit lantern cabbage velvet harbour"));
     const KdfParams kdf = smoke ? KdfLimits::kFloor : KdfLimits::kDefault;
 
     KeyVault vault(cipherDir, clock);
@@ -105,7 +109,8 @@ int main(int argc, char **argv)
     if (unlocked.status != UnlockStatus::Unlocked)
         die(unlocked.message);
     report(QStringLiteral("store.unlock"), unlockS, "s", "lower",
-         {{QStringLiteral("kdf_ops"), double(kdf.opsLimit)}, {QStringLiteral("kdf_mem_mib"), double(kdf.memLimitBytes >> 20)}});
+           {{QStringLiteral("kdf_ops"), double(kdf.opsLimit)},
+            {QStringLiteral("kdf_mem_mib"), double(kdf.memLimitBytes >> 20)}});
 
     auto cipherOpen = RecordStore::open(cipherDir, unlocked.key, clock);
     auto plainOpen = RecordStore::openUnencryptedForBenchmark(plainDir, clock);
@@ -122,7 +127,8 @@ int main(int argc, char **argv)
     for (int done = 0; done < n;) {
         QList<v1::IncidentRecord> batch;
         for (int i = 0; i < 500 && done < n; ++i, ++done) {
-            batch.append(factory.next(QStringLiteral("SYN-OFFICER-0001"), QStringLiteral("SYN-DEVICE-0001")));
+            batch.append(factory.next(QStringLiteral("SYN-OFFICER-0001"),
+                                      QStringLiteral("SYN-DEVICE-0001")));
             ids.append(QString::fromStdString(batch.last().record_id()));
             recordBytes += qint64(batch.last().ByteSizeLong());
         }
@@ -149,7 +155,8 @@ int main(int argc, char **argv)
 
     std::vector<double> cipherMs, plainMs;
     double cipherTotal = 0, plainTotal = 0;
-    auto submitRange = [&](RecordStore &store, int from, int to, std::vector<double> &lat, double &total) {
+    auto submitRange = [&](RecordStore &store, int from, int to, std::vector<double> &lat,
+                           double &total) {
         for (int i = from; i < to; ++i) {
             QElapsedTimer st;
             st.start();
@@ -169,12 +176,13 @@ int main(int argc, char **argv)
     const QString suffix = QStringLiteral("_%1").arg(n);
     report(QStringLiteral("store.submit_p50"), percentile(cipherMs, 0.5), "ms", "lower");
     report(QStringLiteral("store.submit_p99"), percentile(cipherMs, 0.99), "ms", "lower");
-    report(QStringLiteral("store.submit_throughput") + suffix, n / cipherTotal, "records/s", "higher",
-         {{QStringLiteral("total_s"), cipherTotal}});
+    report(QStringLiteral("store.submit_throughput") + suffix, n / cipherTotal, "records/s",
+           "higher", {{QStringLiteral("total_s"), cipherTotal}});
     report(QStringLiteral("store.plain_submit_p50"), percentile(plainMs, 0.5), "ms", "lower");
     report(QStringLiteral("store.plain_submit_p99"), percentile(plainMs, 0.99), "ms", "lower");
     report(QStringLiteral("store.submit_vs_plain") + suffix, cipherTotal / n, "s/record", "lower",
-         {{QStringLiteral("baseline"), plainTotal / n}, {QStringLiteral("ratio"), cipherTotal / plainTotal}});
+           {{QStringLiteral("baseline"), plainTotal / n},
+            {QStringLiteral("ratio"), cipherTotal / plainTotal}});
 
     if (cipher->verifyEveryPage() || plain->verifyEveryPage())
         die(QStringLiteral("verification failed"));
@@ -182,7 +190,8 @@ int main(int argc, char **argv)
     plain.reset();
     const qint64 cipherBytes = dirBytes(cipherDir), plainBytes = dirBytes(plainDir);
     report(QStringLiteral("store.disk_vs_plain"), double(cipherBytes) / n, "bytes/record", "lower",
-         {{QStringLiteral("baseline"), double(plainBytes) / n}, {QStringLiteral("ratio"), double(cipherBytes) / double(plainBytes)}});
+           {{QStringLiteral("baseline"), double(plainBytes) / n},
+            {QStringLiteral("ratio"), double(cipherBytes) / double(plainBytes)}});
 
     // Open of the populated store (key already unwrapped): keying, first
     // read, pragmas, schema check.

@@ -1,10 +1,9 @@
 // safeguard-devicesim as a child process: the command line contract, a
 // wrong passphrase that changes no database byte, SIGKILL during a stream of
 // submits, and SIGKILL during the passphrase check.
+#include "protocol/clock.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
-
-#include "protocol/clock.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -60,9 +59,10 @@ class TestDeviceSim : public QObject
 
     QStringList base(const QString &passFile, const QString &store = QString()) const
     {
-        return {QStringLiteral("--store"), store.isEmpty() ? m_store : store, QStringLiteral("--passphrase-file"),
-                passFile, QStringLiteral("--kdf-ops"), QStringLiteral("2"), QStringLiteral("--kdf-mem-mib"),
-                QStringLiteral("64")};
+        return {QStringLiteral("--store"),           store.isEmpty() ? m_store : store,
+                QStringLiteral("--passphrase-file"), passFile,
+                QStringLiteral("--kdf-ops"),         QStringLiteral("2"),
+                QStringLiteral("--kdf-mem-mib"),     QStringLiteral("64")};
     }
 
     static QStringList with(QStringList args, const QStringList &more)
@@ -162,10 +162,13 @@ private slots:
     {
         const QString dir = m_tmp.filePath("crash");
         QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("init")})).exitCode, 0);
-        QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("generate"), QStringLiteral("400")})).exitCode, 0);
+        QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("generate"), QStringLiteral("400")}))
+                     .exitCode,
+                 0);
 
         QProcess child;
-        child.start(QStringLiteral(SAFEGUARD_DEVICESIM), with(base(m_good, dir), {QStringLiteral("submit-all")}));
+        child.start(QStringLiteral(SAFEGUARD_DEVICESIM),
+                    with(base(m_good, dir), {QStringLiteral("submit-all")}));
         QVERIFY(child.waitForStarted());
         QByteArray out;
         QElapsedTimer t;
@@ -175,7 +178,7 @@ private slots:
             out += child.readAllStandardOutput();
         }
         QCOMPARE(child.state(), QProcess::Running); // killed mid-stream
-        child.kill(); // SIGKILL
+        child.kill();                               // SIGKILL
         QVERIFY(child.waitForFinished(10000));
         QCOMPARE(child.exitStatus(), QProcess::CrashExit);
         out += child.readAllStandardOutput();

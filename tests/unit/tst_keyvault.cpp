@@ -1,19 +1,17 @@
 // The key vault: unlock outcomes, the durable attempt counter, lockout
 // delays on the injected clock, the wipe, passphrase change, parameter
 // bounds and damage detection. Uses the Argon2id floor (about 0.1 s a try).
-#include "store/keyvault.h"
-#include "store/passphrasestrength.h"
-#include "store/recordstore.h"
-
 #include "protocol/clock.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
+#include "store/keyvault.h"
+#include "store/passphrasestrength.h"
+#include "store/recordstore.h"
 
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <sodium.h>
 
 using namespace safeguard;
@@ -66,7 +64,8 @@ private slots:
         DataKey created;
         QVERIFY(vault.create(pass(kGood), &created, kFast).ok());
         QCOMPARE(created.size(), kDataKeyBytes);
-        QCOMPARE(QFile::permissions(vault.vaultPath()), QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser);
+        QCOMPARE(QFile::permissions(vault.vaultPath()),
+                 QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser);
         QCOMPARE(readAll(vault.vaultPath()).size(), 164);
 
         UnlockResult r = vault.unlock(pass(kGood));
@@ -93,7 +92,8 @@ private slots:
     {
         const SecureBuffer b = SecureBuffer::fromPassphrase(QString::fromUtf8("é€😀a"));
         const QByteArray expected = QString::fromUtf8("é€😀a").toUtf8();
-        QCOMPARE(QByteArray(reinterpret_cast<const char *>(b.data()), qsizetype(b.size())), expected);
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(b.data()), qsizetype(b.size())),
+                 expected);
     }
 
     void wrongPassphraseCountsAndSuccessResets()
@@ -173,7 +173,8 @@ private slots:
         r = vault.unlock(pass(kOther));
         QCOMPARE(r.status, UnlockStatus::Wiped);
         QVERIFY(!vault.exists());
-        QCOMPARE(QDir(dir).entryList(QDir::Files | QDir::Hidden), QStringList{KeyVault::tombstoneFileName()});
+        QCOMPARE(QDir(dir).entryList(QDir::Files | QDir::Hidden),
+                 QStringList{KeyVault::tombstoneFileName()});
         // The right passphrase no longer helps.
         QCOMPARE(vault.unlock(pass(kGood)).status, UnlockStatus::Wiped);
     }
@@ -222,7 +223,8 @@ private slots:
         }
         const QByteArray dbBefore = readAll(QDir(dir).filePath(RecordStore::databaseFileName()));
 
-        QCOMPARE(vault.changePassphrase(pass(kGood), pass("short")).kind, VaultErrorKind::WeakPassphrase);
+        QCOMPARE(vault.changePassphrase(pass(kGood), pass("short")).kind,
+                 VaultErrorKind::WeakPassphrase);
         QCOMPARE(vault.changePassphrase(pass(kOther), pass(kOther)).kind, VaultErrorKind::Unlock);
         QVERIFY(vault.changePassphrase(pass(kGood), pass(kOther)).ok());
 
@@ -242,10 +244,14 @@ private slots:
     {
         QTest::addColumn<quint64>("ops");
         QTest::addColumn<quint64>("mem");
-        QTest::newRow("ops below floor") << quint64(KdfLimits::kFloor.opsLimit - 1) << quint64(KdfLimits::kFloor.memLimitBytes);
-        QTest::newRow("mem below floor") << quint64(KdfLimits::kFloor.opsLimit) << quint64(KdfLimits::kFloor.memLimitBytes / 2);
-        QTest::newRow("ops above ceiling") << quint64(KdfLimits::kCeiling.opsLimit + 1) << quint64(KdfLimits::kFloor.memLimitBytes);
-        QTest::newRow("mem above ceiling") << quint64(KdfLimits::kFloor.opsLimit) << quint64(KdfLimits::kCeiling.memLimitBytes * 2);
+        QTest::newRow("ops below floor")
+            << quint64(KdfLimits::kFloor.opsLimit - 1) << quint64(KdfLimits::kFloor.memLimitBytes);
+        QTest::newRow("mem below floor")
+            << quint64(KdfLimits::kFloor.opsLimit) << quint64(KdfLimits::kFloor.memLimitBytes / 2);
+        QTest::newRow("ops above ceiling") << quint64(KdfLimits::kCeiling.opsLimit + 1)
+                                           << quint64(KdfLimits::kFloor.memLimitBytes);
+        QTest::newRow("mem above ceiling") << quint64(KdfLimits::kFloor.opsLimit)
+                                           << quint64(KdfLimits::kCeiling.memLimitBytes * 2);
     }
 
     void parametersOutsideFloorOrCeilingRefused()
@@ -255,7 +261,8 @@ private slots:
         QTemporaryDir tmp;
         protocol::ManualClock clock;
         KeyVault vault(tmp.filePath("s"), clock);
-        QCOMPARE(vault.create(pass(kGood), nullptr, KdfParams{ops, mem}).kind, VaultErrorKind::ParametersOutOfRange);
+        QCOMPARE(vault.create(pass(kGood), nullptr, KdfParams{ops, mem}).kind,
+                 VaultErrorKind::ParametersOutOfRange);
         QVERIFY(!vault.exists());
 
         // A vault edited to carry them (checksum re-sealed, as an attacker

@@ -1,22 +1,20 @@
 // The record store: drafts, submit with its outbox entry, amendments, purge
 // receipts, outcomes from the hub, file modes, no plaintext on disk, damage
 // detection, and migration from the first schema version.
-#include "store/keyvault.h"
-#include "store/recordstore.h"
-#include "store/schema.h"
-
 #include "protocol/clock.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
 #include "sqlite/sqldatabase.h"
+#include "store/keyvault.h"
+#include "store/recordstore.h"
+#include "store/schema.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -62,7 +60,9 @@ void flipByte(const QString &path, qint64 offset)
 
 int fileMode(const QString &path)
 {
-    struct stat st {};
+    struct stat st
+    {
+    };
     if (::stat(QFile::encodeName(path).constData(), &st) != 0)
         return -1;
     return int(st.st_mode & 0777);
@@ -115,7 +115,8 @@ private slots:
         QCOMPARE(s.updatedMs, m_clock.nowMs());
         QCOMPARE(s.policeReference, QString::fromStdString(r.incident().police_reference()));
         QCOMPARE(s.childCount, r.children_size());
-        QCOMPARE(store->load(idOf(r)).value().incident().circumstances(), std::string("edited SYNTHETIC text"));
+        QCOMPARE(store->load(idOf(r)).value().incident().circumstances(),
+                 std::string("edited SYNTHETIC text"));
         QCOMPARE(store->load(QStringLiteral("00000000-0000-4000-8000-000000000000")).error().kind,
                  StoreErrorKind::NotFound);
         v1::IncidentRecord bad = r;
@@ -143,7 +144,8 @@ private slots:
         const QByteArray bytes = store->submittedBytes(idOf(r), 1).value();
         QCOMPARE(bytes.size(), first->size);
         unsigned char sha[32];
-        crypto_hash_sha256(sha, reinterpret_cast<const unsigned char *>(bytes.constData()), std::size_t(bytes.size()));
+        crypto_hash_sha256(sha, reinterpret_cast<const unsigned char *>(bytes.constData()),
+                           std::size_t(bytes.size()));
         QCOMPARE(QByteArray(reinterpret_cast<const char *>(sha), 32), first->sha256);
         v1::IncidentRecord stored;
         QVERIFY(stored.ParseFromArray(bytes.constData(), int(bytes.size())));
@@ -183,7 +185,8 @@ private slots:
         QVERIFY(!sub.ok());
         QCOMPARE(sub.error().kind, StoreErrorKind::Invalid);
         QVERIFY(!sub.error().issues.isEmpty());
-        QVERIFY(!sub.error().message.contains(QString::fromStdString(r.incident().circumstances())));
+        QVERIFY(
+            !sub.error().message.contains(QString::fromStdString(r.incident().circumstances())));
         QCOMPARE(store->pendingOutbox().value().size(), 0);
         QCOMPARE(store->listRecords().value().first().status, RecordStatus::Draft);
     }
@@ -217,8 +220,10 @@ private slots:
 
         // Purge waits for the hub.
         QCOMPARE(store->purge(id).kind, StoreErrorKind::WrongState);
-        QVERIFY(store->applyOutcomes({{id, 1, OutboxOutcome::Kind::Acknowledged, {}},
-                                      {id, 2, OutboxOutcome::Kind::NeedsCorrection, QStringLiteral("over limits")}})
+        QVERIFY(store
+                    ->applyOutcomes({{id, 1, OutboxOutcome::Kind::Acknowledged, {}},
+                                     {id, 2, OutboxOutcome::Kind::NeedsCorrection,
+                                      QStringLiteral("over limits")}})
                     .ok());
         QCOMPARE(store->listRecords().value().first().status, RecordStatus::NeedsCorrection);
         QCOMPARE(store->pendingOutbox().value().size(), 0);
@@ -232,7 +237,8 @@ private slots:
         QCOMPARE(list.size(), 1);
         QCOMPARE(list.first().status, RecordStatus::Purged);
         QCOMPARE(list.first().version, 2);
-        QCOMPARE(list.first().policeReference, QString::fromStdString(r.incident().police_reference()));
+        QCOMPARE(list.first().policeReference,
+                 QString::fromStdString(r.incident().police_reference()));
         QCOMPARE(store->load(id).error().kind, StoreErrorKind::NotFound);
         QCOMPARE(store->submit(id).error().kind, StoreErrorKind::WrongState);
         QCOMPARE(store->saveDraft(r).kind, StoreErrorKind::WrongState);
@@ -270,8 +276,10 @@ private slots:
         protocol::ManualClock clock;
         KeyVault vault(dir, clock);
         DataKey key;
-        QVERIFY(vault.create(SecureBuffer::fromPassphrase(QStringLiteral("orbit lantern cabbage velvet harbour")),
-                             &key, KdfLimits::kFloor)
+        QVERIFY(vault
+                    .create(SecureBuffer::fromPassphrase(
+                                QStringLiteral("orbit lantern cabbage velvet harbour")),
+                            &key, KdfLimits::kFloor)
                     .ok());
         auto store = openStore(dir, key);
         QVERIFY(store);
@@ -328,7 +336,8 @@ private slots:
         QVERIFY(scan(dir) >= 3);
         QVERIFY(scan(privateTemp) >= 0);
         // The canary is really there, readable through the store.
-        QCOMPARE(store->load(ids[5]).value().children(0).voice().words_verbatim(), std::string(kCanary));
+        QCOMPARE(store->load(ids[5]).value().children(0).voice().words_verbatim(),
+                 std::string(kCanary));
         store.reset();
         QVERIFY(scan(dir) >= 1);
         QCOMPARE(scan(privateTemp), 0);
@@ -425,15 +434,19 @@ private slots:
             QVERIFY(schema::migrate(*db, 1).ok());
             QCOMPARE(*db->queryInt("PRAGMA user_version;"), 1);
             const std::string body = r.SerializeAsString();
-            sql::Statement ins = db->prepare(
-                "INSERT INTO records (record_id, version, status, created_ms, updated_ms, submitted_ms, "
-                "police_reference, child_count, urgent, body, sha256) VALUES (?, 1, 'queued', 1, 2, 3, ?, ?, 0, ?, x'00');");
-            ins.bind(1, id).bind(2, std::string_view(r.incident().police_reference())).bind(3, r.children_size())
+            sql::Statement ins =
+                db->prepare("INSERT INTO records (record_id, version, status, created_ms, "
+                            "updated_ms, submitted_ms, "
+                            "police_reference, child_count, urgent, body, sha256) VALUES (?, 1, "
+                            "'queued', 1, 2, 3, ?, ?, 0, ?, x'00');");
+            ins.bind(1, id)
+                .bind(2, std::string_view(r.incident().police_reference()))
+                .bind(3, r.children_size())
                 .bindBlob(4, body.data(), body.size());
             QVERIFY(ins.exec());
-            sql::Statement box = db->prepare(
-                "INSERT INTO outbox (record_id, version, priority, sha256, size, state, created_ms) "
-                "VALUES (?, 1, 0, x'00', ?, 'pending', 3);");
+            sql::Statement box = db->prepare("INSERT INTO outbox (record_id, version, priority, "
+                                             "sha256, size, state, created_ms) "
+                                             "VALUES (?, 1, 0, x'00', ?, 'pending', 3);");
             box.bind(1, id).bind(2, int(body.size()));
             QVERIFY(box.exec());
         }
