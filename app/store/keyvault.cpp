@@ -341,9 +341,12 @@ void KeyVault::wipe()
 {
     // The vault first: without the wrapped key the database is noise.
     privatefiles::shred(vaultPath());
+    // Only the files the store makes, by name: a misconfigured directory
+    // (say, a home directory) must never lose anything else.
     const QDir dir(m_dir);
-    for (const QString &name : dir.entryList(QDir::Files | QDir::Hidden | QDir::System))
-        privatefiles::shred(dir.filePath(name));
+    for (const char *name :
+         {"vault.bin.tmp", "store.db", "store.db-wal", "store.db-shm", "store.db-journal"})
+        privatefiles::shred(dir.filePath(QLatin1String(name)));
     privatefiles::fsyncDir(m_dir);
     // The tombstone holds no secret; it lets the lock screen say what happened.
     privatefiles::atomicWrite(dir.filePath(tombstoneFileName()), "wiped\n", 6, nullptr);

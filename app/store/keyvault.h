@@ -82,7 +82,7 @@ struct VaultError
 // fsyncs the counter BEFORE Argon2id runs, so killing the process mid-check
 // still costs an attempt. From the 4th failure an escalating delay applies
 // (lockoutDelayMs, timed by the injected Clock); at maxAttempts the vault
-// and every other file in the store directory are overwritten and removed
+// and the store's database files (by name) are overwritten and removed
 // (crypto-shredding) and a small tombstone records that a wipe happened.
 // Someone who can edit the file can reset the counter: that gains them no
 // more than they already have with a copy of the vault, namely offline
@@ -133,7 +133,7 @@ public:
     // Delay after the given number of consecutive failures (0 before the 4th).
     static qint64 lockoutDelayMs(int failures);
 
-    // Destroys the key and every file in the store directory.
+    // Destroys the wrapped key and the store's database files.
     void wipe();
 
 private:

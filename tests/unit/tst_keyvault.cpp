@@ -163,6 +163,11 @@ private slots:
             QVERIFY(store.value()->saveDraft(factory.next()).ok());
         }
         QVERIFY(QFile::exists(QDir(dir).filePath(RecordStore::databaseFileName())));
+        // A file the store did not make is not its to destroy.
+        QFile other(QDir(dir).filePath("unrelated.txt"));
+        QVERIFY(other.open(QIODevice::WriteOnly));
+        other.write("kept");
+        other.close();
         UnlockResult r;
         for (int i = 1; i <= 9; ++i) {
             r = vault.unlock(pass(kOther));
@@ -173,8 +178,8 @@ private slots:
         r = vault.unlock(pass(kOther));
         QCOMPARE(r.status, UnlockStatus::Wiped);
         QVERIFY(!vault.exists());
-        QCOMPARE(QDir(dir).entryList(QDir::Files | QDir::Hidden),
-                 QStringList{KeyVault::tombstoneFileName()});
+        QCOMPARE(QDir(dir).entryList(QDir::Files | QDir::Hidden, QDir::Name),
+                 (QStringList{QStringLiteral("unrelated.txt"), KeyVault::tombstoneFileName()}));
         // The right passphrase no longer helps.
         QCOMPARE(vault.unlock(pass(kGood)).status, UnlockStatus::Wiped);
     }
