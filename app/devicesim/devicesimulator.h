@@ -1,0 +1,39 @@
+#pragma once
+
+#include "protocol/clock.h"
+
+#include <QStringList>
+#include <cstdio>
+
+namespace safeguard::store {
+
+// The headless officer device behind safeguard-devicesim:
+//
+//   safeguard-devicesim --store DIR --passphrase-file FILE
+//       [--kdf-ops N --kdf-mem-mib M] [--seed S] COMMAND
+//   init          create the key vault and an empty store
+//   generate N    add N synthetic drafts (1-4 children, every field, SYNTHETIC)
+//   submit-all    submit every draft, one durable transaction each, printing
+//                 each record id on its own line as soon as submit returns
+//   verify        read every page; print {"records":..,"draft":..,...,
+//                 "cipher_version":"3.4.x","schema_version":N}
+//
+// Exit status: 0 ok; 1 usage or refused input; 2 wrong passphrase, locked
+// out or wiped (no database file is touched); 3 unexpected SQLCipher
+// version; 4 damaged vault or store; 5 storage error. Messages go to
+// stderr and never hold record content or key material. The passphrase file
+// is read straight into secure memory; one trailing newline is dropped.
+class DeviceSimulator
+{
+public:
+    explicit DeviceSimulator(const protocol::Clock &clock, std::FILE *out = stdout,
+                             std::FILE *err = stderr);
+    int run(const QStringList &args);
+
+private:
+    const protocol::Clock &m_clock;
+    std::FILE *m_out;
+    std::FILE *m_err;
+};
+
+} // namespace safeguard::store

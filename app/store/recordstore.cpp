@@ -1,0 +1,547 @@
+#include "recordstore.h"
+
+#include "privatefiles.h"
+#include "protocol/derivedfacts.h"
+#include "protocol/limits.h"
+#include "schema.h"
+
+#include <QDir>
+#include <QFile>
+#include <QUuid>
+#include <sodium.h>
+#include <string>
+#include <sys/stat.h>
+
+namespace safeguard::store {
+
+using protocol::RecordStatus;
+
+namespace {
+
+QString statusKey(RecordStatus s)
+{
+    return protocol::toKey(s);
+}
+
+RecordStatus statusFromKey(const QString &key)
+{
+    return protocol::recordStatusFromKey(key).value_or(RecordStatus::Draft);
+}
+
+StoreError notFound(const QString &recordId)
+{
+    return {
+        StoreErrorKind::NotFound, QStringLiteral("No record %1 on this device.").arg(recordId), {}};
+}
+
+bool parseRecord(const QByteArray &bytes, v1::IncidentRecord *out)
+{
+    return out->ParseFromArray(bytes.constData(), int(bytes.size()));
+}
+
+QByteArray serialize(const v1::IncidentRecord &record)
+{
+    std::string s;
+    record.SerializeToString(&s);
+    return QByteArray(s.data(), qsizetype(s.size()));
+}
+
+// A read that fails after the key was proven: damage, whatever SQLite calls
+// it (SQLCipher 3.4 reports a page whose HMAC fails as an ordinary error).
+StoreError readError(const sql::SqlError &e, const char *during)
+{
+    StoreError s = StoreError::fromSql(e, during);
+    if (s.kind == StoreErrorKind::Internal && e.kind != sql::SqlErrorKind::Constraint)
+        s.kind = StoreErrorKind::Corrupt;
+    return s;
+}
+
+} // namespace
+
+RecordStore::RecordStore(QString dir, sql::Database db, const protocol::Clock &clock,
+                         bool encrypted)
+    : m_dir(std::move(dir))
+    , m_db(std::move(db))
+    , m_clock(clock)
+    , m_encrypted(encrypted)
+    , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
+    , m_validator(m_checklists)
+{}
+
+RecordStore::~RecordStore() = default;
+
+StoreResult<std::unique_ptr<RecordStore>> RecordStore::open(const QString &dir, const DataKey &key,
+                                                            const protocol::Clock &clock)
+{
+    if (key.isNull() || key.size() != kDataKeyBytes)
+        return StoreError{StoreErrorKind::Internal, QStringLiteral("no data key"), {}};
+    return openImpl(dir, &key, clock);
+}
+
+StoreResult<std::unique_ptr<RecordStore>>
+RecordStore::openUnencryptedForBenchmark(const QString &dir, const protocol::Clock &clock)
+{
+    return openImpl(dir, nullptr, clock);
+}
+
+StoreResult<std::unique_ptr<RecordStore>>
+RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock)
+{
+    QString fsError;
+    if (!privatefiles::ensurePrivateDir(dir, &fsError))
+        return StoreError{StoreErrorKind::Io, fsError, {}};
+    const QString path = QDir(dir).filePath(databaseFileName());
+
+    // Every file SQLite creates here (database, -wal, -shm) starts as 0600.
+    privatefiles::PrivateUmask mask;
+    sql::SqlError e;
+    auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
+    if (!db)
+        return StoreError::fromSql(e, "open");
+    if (key) {
+        if ((e = db->setRawKey(key->data(), key->size(), 4096)))
+            return StoreError::fromSql(e, "key");
+    }
+    // The first read: with a proven key, failure here means a damaged header.
+    if (!db->queryInt("SELECT count(*) FROM sqlite_master;", &e))
+        return readError(e, "open");
+    {
+        sql::Statement wal = db->prepare("PRAGMA journal_mode = WAL;");
+        if (!wal.step() || wal.columnText(0) != QLatin1String("wal"))
+            return StoreError{StoreErrorKind::Io, QStringLiteral("open: cannot switch to WAL"), {}};
+    }
+    if ((e = db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+                      "PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;")))
+        return StoreError::fromSql(e, "open");
+    if (StoreError m = schema::migrate(*db); m)
+        return m;
+    std::unique_ptr<RecordStore> store(new RecordStore(dir, std::move(*db), clock, key != nullptr));
+    store->tightenFileModes();
+    return store;
+}
+
+void RecordStore::tightenFileModes() const
+{
+    const QString base = QDir(m_dir).filePath(databaseFileName());
+    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")}) {
+        const QByteArray name = QFile::encodeName(base + suffix);
+        ::chmod(name.constData(), 0600); // absent files are fine
+    }
+}
+
+StoreError RecordStore::saveDraft(const v1::IncidentRecord &record)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "save draft");
+    if (StoreError err = saveDraftInTransaction(record); err)
+        return err;
+    return StoreError::fromSql(tx.commit(), "save draft");
+}
+
+StoreError RecordStore::saveDrafts(const QList<v1::IncidentRecord> &records)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "save drafts");
+    for (const auto &r : records) {
+        if (StoreError err = saveDraftInTransaction(r); err)
+            return err;
+    }
+    return StoreError::fromSql(tx.commit(), "save drafts");
+}
+
+StoreError RecordStore::saveDraftInTransaction(const v1::IncidentRecord &input)
+{
+    const QString id = QString::fromStdString(input.record_id());
+    if (QUuid::fromString(id).isNull() || id.size() != 36)
+        return {StoreErrorKind::Invalid,
+                QStringLiteral("A draft needs a record id (a UUID)."),
+                {{QStringLiteral("record_id"), QStringLiteral("invalid_id"),
+                  QStringLiteral("The record id is not a UUID.")}}};
+    v1::IncidentRecord record = input;
+    if (record.version() == 0)
+        record.set_version(1);
+    const int version = int(record.version());
+    const qint64 now = m_clock.nowMs();
+
+    sql::Statement purged = m_db.prepare("SELECT 1 FROM receipts WHERE record_id = ?;");
+    purged.bind(1, id);
+    if (purged.step())
+        return {StoreErrorKind::WrongState, QStringLiteral("Record %1 was purged.").arg(id), {}};
+    if (purged.error())
+        return readError(purged.error(), "save draft");
+
+    sql::Statement find =
+        m_db.prepare("SELECT status FROM records WHERE record_id = ? AND version = ?;");
+    find.bind(1, id).bind(2, version);
+    const bool exists = find.step();
+    if (find.error())
+        return readError(find.error(), "save draft");
+    if (exists && find.columnText(0) != statusKey(RecordStatus::Draft))
+        return {StoreErrorKind::Frozen,
+                QStringLiteral("Version %1 of record %2 was submitted and cannot change.")
+                    .arg(version)
+                    .arg(id),
+                {}};
+    find.reset();
+
+    const QByteArray body = serialize(record);
+    sql::Statement st =
+        exists ? m_db.prepare(
+                     "UPDATE records SET updated_ms = ?1, police_reference = ?2, child_count = ?3, "
+                     "urgent = ?4, "
+                     "amendment_reason = ?5, body = ?6 WHERE record_id = ?7 AND version = ?8;")
+               : m_db.prepare("INSERT INTO records (updated_ms, police_reference, child_count, "
+                              "urgent, amendment_reason, "
+                              "body, record_id, version, status, created_ms) VALUES (?1, ?2, ?3, "
+                              "?4, ?5, ?6, ?7, ?8, 'draft', ?1);");
+    st.bind(1, std::int64_t(now))
+        .bind(2, std::string_view(record.incident().police_reference()))
+        .bind(3, record.children_size())
+        .bind(4, protocol::derived::isUrgent(record) ? 1 : 0)
+        .bind(5, std::string_view(record.amendment_reason()))
+        .bindBlob(6, body)
+        .bind(7, id)
+        .bind(8, version);
+    if (!st.exec())
+        return StoreError::fromSql(st.error(), "save draft");
+    return {};
+}
+
+StoreResult<QList<RecordSummary>> RecordStore::listRecords()
+{
+    sql::Statement st = m_db.prepare(
+        "SELECT record_id, version, status, updated_ms, police_reference, child_count, urgent FROM "
+        "records r "
+        "WHERE version = (SELECT MAX(version) FROM records WHERE record_id = r.record_id) "
+        "UNION ALL SELECT record_id, version, 'purged', purged_ms, police_reference, 0, 0 FROM "
+        "receipts "
+        "ORDER BY 4 DESC, 1;");
+    QList<RecordSummary> out;
+    while (st.step()) {
+        RecordSummary s;
+        s.recordId = st.columnText(0);
+        s.version = int(st.columnInt64(1));
+        s.status = statusFromKey(st.columnText(2));
+        s.updatedMs = st.columnInt64(3);
+        s.policeReference = st.columnText(4);
+        s.childCount = int(st.columnInt64(5));
+        s.urgent = st.columnInt64(6) != 0;
+        out.append(s);
+    }
+    if (st.error())
+        return readError(st.error(), "list records");
+    return out;
+}
+
+StoreResult<v1::IncidentRecord> RecordStore::load(const QString &recordId, int version)
+{
+    sql::Statement st =
+        version > 0
+            ? m_db.prepare("SELECT body FROM records WHERE record_id = ? AND version = ?;")
+            : m_db.prepare(
+                  "SELECT body FROM records WHERE record_id = ? ORDER BY version DESC LIMIT 1;");
+    st.bind(1, recordId);
+    if (version > 0)
+        st.bind(2, version);
+    if (!st.step())
+        return st.error() ? readError(st.error(), "load") : notFound(recordId);
+    v1::IncidentRecord r;
+    if (!parseRecord(st.columnBlob(0), &r))
+        return StoreError{StoreErrorKind::Corrupt,
+                          QStringLiteral("Record %1 cannot be decoded.").arg(recordId),
+                          {}};
+    return r;
+}
+
+StoreResult<Submission> RecordStore::submit(const QString &recordId)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "submit");
+    sql::Statement latest = m_db.prepare("SELECT version, status, body, sha256, urgent, "
+                                         "submitted_ms FROM records WHERE record_id = ? "
+                                         "ORDER BY version DESC LIMIT 1;");
+    latest.bind(1, recordId);
+    if (!latest.step()) {
+        if (latest.error())
+            return readError(latest.error(), "submit");
+        sql::Statement purged = m_db.prepare("SELECT 1 FROM receipts WHERE record_id = ?;");
+        purged.bind(1, recordId);
+        if (purged.step())
+            return StoreError{StoreErrorKind::WrongState,
+                              QStringLiteral("Record %1 was purged.").arg(recordId),
+                              {}};
+        return notFound(recordId);
+    }
+    Submission sub;
+    sub.recordId = recordId;
+    sub.version = int(latest.columnInt64(0));
+    const QByteArray body = latest.columnBlob(2);
+    if (latest.columnText(1) != statusKey(RecordStatus::Draft)) {
+        // Already frozen: return what was stored; create nothing.
+        sub.sha256 = latest.columnBlob(3);
+        sub.size = body.size();
+        sub.urgent = latest.columnInt64(4) != 0;
+        sub.submittedMs = latest.columnInt64(5);
+        sub.alreadySubmitted = true;
+        return sub;
+    }
+    latest.reset();
+
+    v1::IncidentRecord record;
+    if (!parseRecord(body, &record))
+        return StoreError{StoreErrorKind::Corrupt,
+                          QStringLiteral("Record %1 cannot be decoded.").arg(recordId),
+                          {}};
+    const qint64 now = m_clock.nowMs();
+    record.mutable_submitted_at()->set_unix_ms(now);
+    record.mutable_submitted_at()->set_utc_offset_minutes(m_clock.utcOffsetMinutes());
+
+    protocol::RecordIssues issues = protocol::checkStructure(record);
+    issues += protocol::checkLimits(record);
+    issues += m_validator.check(record);
+    const QByteArray bytes = serialize(record);
+    issues += protocol::checkRecordSize(bytes.size());
+    if (!issues.isEmpty())
+        return StoreError{StoreErrorKind::Invalid,
+                          QStringLiteral("Record %1 is not ready to submit (%2 issues).")
+                              .arg(recordId)
+                              .arg(issues.size()),
+                          issues};
+
+    sub.sha256.resize(crypto_hash_sha256_BYTES);
+    crypto_hash_sha256(reinterpret_cast<unsigned char *>(sub.sha256.data()),
+                       reinterpret_cast<const unsigned char *>(bytes.constData()),
+                       std::size_t(bytes.size()));
+    sub.size = bytes.size();
+    sub.urgent = protocol::derived::isUrgent(record);
+    sub.submittedMs = now;
+
+    sql::Statement freeze =
+        m_db.prepare("UPDATE records SET status = 'queued', body = ?, sha256 = ?, submitted_ms = "
+                     "?, updated_ms = ?, urgent = ? "
+                     "WHERE record_id = ? AND version = ? AND status = 'draft';");
+    freeze.bindBlob(1, bytes)
+        .bindBlob(2, sub.sha256)
+        .bind(3, std::int64_t(now))
+        .bind(4, std::int64_t(now))
+        .bind(5, sub.urgent ? 1 : 0)
+        .bind(6, recordId)
+        .bind(7, sub.version);
+    if (!freeze.exec())
+        return StoreError::fromSql(freeze.error(), "submit");
+    sql::Statement queue = m_db.prepare("INSERT INTO outbox (record_id, version, priority, sha256, "
+                                        "size, state, created_ms, updated_ms) "
+                                        "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?);");
+    queue.bind(1, recordId)
+        .bind(2, sub.version)
+        .bind(3, sub.urgent ? 1 : 0)
+        .bindBlob(4, sub.sha256)
+        .bind(5, std::int64_t(sub.size))
+        .bind(6, std::int64_t(now))
+        .bind(7, std::int64_t(now));
+    if (!queue.exec())
+        return StoreError::fromSql(queue.error(), "submit");
+    if (sql::SqlError e = tx.commit())
+        return StoreError::fromSql(e, "submit");
+    return sub;
+}
+
+StoreResult<v1::IncidentRecord> RecordStore::amend(const QString &recordId, const QString &reason)
+{
+    if (reason.trimmed().isEmpty())
+        return StoreError{StoreErrorKind::Invalid,
+                          QStringLiteral("An amendment needs a reason."),
+                          {{QStringLiteral("amendment_reason"), QStringLiteral("reason_required"),
+                            QStringLiteral("Say why the submitted record is being corrected.")}}};
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "amend");
+    sql::Statement latest = m_db.prepare("SELECT version, status, body FROM records WHERE "
+                                         "record_id = ? ORDER BY version DESC LIMIT 1;");
+    latest.bind(1, recordId);
+    if (!latest.step())
+        return latest.error() ? readError(latest.error(), "amend") : notFound(recordId);
+    if (latest.columnText(1) == statusKey(RecordStatus::Draft))
+        return StoreError{
+            StoreErrorKind::WrongState,
+            QStringLiteral("Record %1 already has an unsubmitted version.").arg(recordId),
+            {}};
+    const int parent = int(latest.columnInt64(0));
+    const QByteArray parentBody = latest.columnBlob(2);
+    latest.reset();
+    v1::IncidentRecord record;
+    if (!parseRecord(parentBody, &record))
+        return StoreError{StoreErrorKind::Corrupt,
+                          QStringLiteral("Record %1 cannot be decoded.").arg(recordId),
+                          {}};
+    record.set_version(std::uint32_t(parent + 1));
+    record.set_parent_version(std::uint32_t(parent));
+    record.set_amendment_reason(reason.toStdString());
+    record.clear_submitted_at();
+    record.mutable_updated_at()->set_unix_ms(m_clock.nowMs());
+    record.mutable_updated_at()->set_utc_offset_minutes(m_clock.utcOffsetMinutes());
+    if (StoreError err = saveDraftInTransaction(record); err)
+        return err;
+    if (sql::SqlError e = tx.commit())
+        return StoreError::fromSql(e, "amend");
+    return record;
+}
+
+StoreError RecordStore::purge(const QString &recordId)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "purge");
+    sql::Statement latest =
+        m_db.prepare("SELECT r.version, r.status, r.police_reference, o.updated_ms FROM records r "
+                     "LEFT JOIN outbox o ON o.record_id = r.record_id AND o.version = r.version "
+                     "WHERE r.record_id = ? ORDER BY r.version DESC LIMIT 1;");
+    latest.bind(1, recordId);
+    if (!latest.step())
+        return latest.error() ? readError(latest.error(), "purge") : notFound(recordId);
+    if (latest.columnText(1) != statusKey(RecordStatus::Acknowledged))
+        return {StoreErrorKind::WrongState,
+                QStringLiteral("Record %1 is not yet acknowledged by the hub.").arg(recordId),
+                {}};
+    const qint64 version = latest.columnInt64(0);
+    const QString policeReference = latest.columnText(2);
+    const qint64 acknowledgedMs = latest.columnInt64(3);
+    latest.reset();
+    sql::Statement pending =
+        m_db.prepare("SELECT 1 FROM outbox WHERE record_id = ? AND state = 'pending';");
+    pending.bind(1, recordId);
+    if (pending.step())
+        return {StoreErrorKind::WrongState,
+                QStringLiteral("Record %1 has a version still to send.").arg(recordId),
+                {}};
+    pending.reset();
+
+    sql::Statement receipt =
+        m_db.prepare("INSERT INTO receipts (record_id, version, police_reference, acknowledged_ms, "
+                     "purged_ms) VALUES (?, ?, ?, ?, ?);");
+    receipt.bind(1, recordId)
+        .bind(2, std::int64_t(version))
+        .bind(3, policeReference)
+        .bind(4, std::int64_t(acknowledgedMs))
+        .bind(5, std::int64_t(m_clock.nowMs()));
+    if (!receipt.exec())
+        return StoreError::fromSql(receipt.error(), "purge");
+    for (const char *sql :
+         {"DELETE FROM outbox WHERE record_id = ?;", "DELETE FROM records WHERE record_id = ?;"}) {
+        sql::Statement del = m_db.prepare(sql);
+        del.bind(1, recordId);
+        if (!del.exec())
+            return StoreError::fromSql(del.error(), "purge");
+    }
+    return StoreError::fromSql(tx.commit(), "purge");
+}
+
+StoreResult<QList<OutboxEntry>> RecordStore::pendingOutbox(int limit)
+{
+    sql::Statement st = m_db.prepare(
+        "SELECT id, record_id, version, priority, sha256, size FROM outbox WHERE state = 'pending' "
+        "ORDER BY priority DESC, id LIMIT ?;");
+    st.bind(1, limit);
+    QList<OutboxEntry> out;
+    while (st.step())
+        out.append({st.columnInt64(0), st.columnText(1), int(st.columnInt64(2)),
+                    st.columnInt64(3) != 0, st.columnBlob(4), st.columnInt64(5)});
+    if (st.error())
+        return readError(st.error(), "outbox");
+    return out;
+}
+
+StoreResult<QByteArray> RecordStore::submittedBytes(const QString &recordId, int version)
+{
+    sql::Statement st = m_db.prepare(
+        "SELECT body FROM records WHERE record_id = ? AND version = ? AND status != 'draft';");
+    st.bind(1, recordId).bind(2, version);
+    if (!st.step())
+        return st.error() ? readError(st.error(), "read submission") : notFound(recordId);
+    return st.columnBlob(0);
+}
+
+StoreError RecordStore::applyOutcomes(const QList<OutboxOutcome> &outcomes)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "apply outcomes");
+    const qint64 now = m_clock.nowMs();
+    sql::Statement box = m_db.prepare("UPDATE outbox SET state = ?, reason = ?, updated_ms = ? "
+                                      "WHERE record_id = ? AND version = ?;");
+    sql::Statement rec = m_db.prepare(
+        "UPDATE records SET status = ? WHERE record_id = ? AND version = ? AND status != 'draft';");
+    for (const OutboxOutcome &o : outcomes) {
+        const bool ack = o.kind == OutboxOutcome::Kind::Acknowledged;
+        const QString status =
+            statusKey(ack ? RecordStatus::Acknowledged : RecordStatus::NeedsCorrection);
+        box.bind(1, status)
+            .bind(2, o.reason)
+            .bind(3, std::int64_t(now))
+            .bind(4, o.recordId)
+            .bind(5, o.version);
+        if (!box.exec())
+            return StoreError::fromSql(box.error(), "apply outcomes");
+        rec.bind(1, status).bind(2, o.recordId).bind(3, o.version);
+        if (!rec.exec())
+            return StoreError::fromSql(rec.error(), "apply outcomes");
+    }
+    return StoreError::fromSql(tx.commit(), "apply outcomes");
+}
+
+StoreResult<QHash<RecordStatus, int>> RecordStore::statusCounts()
+{
+    QHash<RecordStatus, int> counts;
+    auto list = listRecords();
+    if (!list)
+        return list.error();
+    for (const RecordSummary &s : list.value())
+        ++counts[s.status];
+    return counts;
+}
+
+StoreError RecordStore::verifyEveryPage()
+{
+    {
+        sql::Statement check = m_db.prepare("PRAGMA integrity_check;");
+        if (!check.step())
+            return readError(check.error().ok() ? sql::SqlError{sql::SqlErrorKind::Corrupt, 0,
+                                                                QStringLiteral("no answer")}
+                                                : check.error(),
+                             "integrity check");
+        if (check.columnText(0) != QLatin1String("ok"))
+            return {StoreErrorKind::Corrupt, QStringLiteral("integrity check failed"), {}};
+    }
+    QStringList tables;
+    {
+        sql::Statement st = m_db.prepare("SELECT name FROM sqlite_master WHERE type = 'table';");
+        while (st.step())
+            tables.append(st.columnText(0));
+        if (st.error())
+            return readError(st.error(), "verify");
+    }
+    for (const QString &t : tables) {
+        const QByteArray q = "SELECT * FROM \"" + t.toUtf8() + "\";";
+        sql::Statement st = m_db.prepare(q.toStdString());
+        while (st.step()) {
+        }
+        if (st.error())
+            return readError(st.error(), "verify");
+    }
+    return {};
+}
+
+int RecordStore::schemaVersion()
+{
+    return int(m_db.queryInt("PRAGMA user_version;").value_or(-1));
+}
+
+QString RecordStore::cipherVersion()
+{
+    return m_encrypted ? m_db.cipherVersion() : QString();
+}
+
+} // namespace safeguard::store

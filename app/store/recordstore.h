@@ -1,0 +1,150 @@
+#pragma once
+
+#include "protocol/clock.h"
+#include "protocol/goodpractice.h"
+#include "protocol/recordstatus.h"
+#include "protocol/riskchecklist.h"
+#include "safeguard/v1/record.pb.h"
+#include "securebuffer.h"
+#include "sqlite/sqldatabase.h"
+#include "storeerror.h"
+
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <memory>
+
+namespace safeguard::store {
+
+// One line of the home screen: what the officer needs to find a record and
+// see whether it is still only on this device. Nothing more leaves the store.
+struct RecordSummary
+{
+    QString recordId;
+    int version = 0;
+    protocol::RecordStatus status = protocol::RecordStatus::Draft;
+    qint64 updatedMs = 0;
+    QString policeReference;
+    int childCount = 0;
+    bool urgent = false;
+};
+
+// The frozen submission of one record version, as the outbox holds it.
+struct Submission
+{
+    QString recordId;
+    int version = 0;
+    QByteArray sha256; // of the exact serialized bytes stored
+    qint64 size = 0;
+    bool urgent = false;
+    qint64 submittedMs = 0;
+    bool alreadySubmitted = false; // true when submit() found it done before
+};
+
+// An outbox row waiting for the hub, for the sync engine.
+struct OutboxEntry
+{
+    qint64 id = 0;
+    QString recordId;
+    int version = 0;
+    bool urgent = false;
+    QByteArray sha256;
+    qint64 size = 0;
+};
+
+// What the hub said about one submitted version.
+struct OutboxOutcome
+{
+    enum class Kind
+    {
+        Acknowledged,
+        NeedsCorrection
+    };
+    QString recordId;
+    int version = 0;
+    Kind kind = Kind::Acknowledged;
+    QString reason; // the hub's reason for NeedsCorrection; no record content
+};
+
+// The officer's records at rest: a SQLCipher database (store.db) in the
+// store directory, keyed with the raw data key the KeyVault unwrapped (no
+// SQLCipher KDF), 4096-byte cipher pages, WAL, synchronous=FULL (every
+// commit is durable when the call returns), foreign keys, secure delete and
+// in-memory temp storage; the directory is 0700 and every file 0600.
+//
+// A record is a chain of versions. A draft version is mutable (autosave);
+// submit() validates it with the shared rules, freezes it, stores its exact
+// serialized bytes and their SHA-256 once and queues it in the outbox, all in
+// one transaction, so the outbox is never out of step with the records
+// (transactional outbox). Submitting twice changes nothing. amend() starts
+// version n+1 as a draft; submitted versions never change. purge() removes
+// an acknowledged record's content and keeps a receipt.
+//
+// Errors are classified on the assumption that the vault has already
+// proven the key, so a "not a database" answer means damage (Corrupt).
+// Not thread-safe: one RecordStore per thread; all calls block on disk.
+class RecordStore
+{
+public:
+    static QString databaseFileName() { return QStringLiteral("store.db"); }
+
+    // Opens (creating if needed) and migrates the store in dir.
+    static StoreResult<std::unique_ptr<RecordStore>> open(const QString &dir, const DataKey &key,
+                                                          const protocol::Clock &clock);
+    // The same engine, pragmas and schema with NO encryption: only for the
+    // benchmark's baseline. Nothing in the app may call it.
+    static StoreResult<std::unique_ptr<RecordStore>>
+    openUnencryptedForBenchmark(const QString &dir, const protocol::Clock &clock);
+    ~RecordStore();
+
+    // Autosave: inserts or replaces the draft (record_id, version). A
+    // version 0 record is taken as version 1. Refuses a submitted version.
+    StoreError saveDraft(const v1::IncidentRecord &record);
+    // Many drafts in one transaction (generators, import).
+    StoreError saveDrafts(const QList<v1::IncidentRecord> &records);
+
+    // Latest version of every record, plus purged receipts; newest first.
+    StoreResult<QList<RecordSummary>> listRecords();
+    // version 0: the latest.
+    StoreResult<v1::IncidentRecord> load(const QString &recordId, int version = 0);
+
+    StoreResult<Submission> submit(const QString &recordId);
+    // Starts the next version as a draft with the reason; returns it.
+    StoreResult<v1::IncidentRecord> amend(const QString &recordId, const QString &reason);
+    // Deletes every version's content once the latest is acknowledged.
+    StoreError purge(const QString &recordId);
+
+    // For the sync engine: pending entries, urgent first then oldest.
+    StoreResult<QList<OutboxEntry>> pendingOutbox(int limit = 500);
+    // The exact bytes submitted (what the SHA-256 covers).
+    StoreResult<QByteArray> submittedBytes(const QString &recordId, int version);
+    // Applies the hub's answers in one transaction; unknown versions are ignored.
+    StoreError applyOutcomes(const QList<OutboxOutcome> &outcomes);
+
+    // Records by status (latest version each), as protocol::statusCountsToJson wants.
+    StoreResult<QHash<protocol::RecordStatus, int>> statusCounts();
+    // Reads every page: PRAGMA integrity_check and every row of every table.
+    StoreError verifyEveryPage();
+
+    int schemaVersion();
+    QString cipherVersion(); // empty for the unencrypted baseline
+
+    RecordStore(const RecordStore &) = delete;
+    RecordStore &operator=(const RecordStore &) = delete;
+
+private:
+    RecordStore(QString dir, sql::Database db, const protocol::Clock &clock, bool encrypted);
+    static StoreResult<std::unique_ptr<RecordStore>>
+    openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock);
+    StoreError saveDraftInTransaction(const v1::IncidentRecord &record);
+    void tightenFileModes() const;
+
+    QString m_dir;
+    sql::Database m_db;
+    const protocol::Clock &m_clock;
+    bool m_encrypted;
+    protocol::RiskChecklistRegistry m_checklists;
+    protocol::GoodPracticeValidator m_validator;
+};
+
+} // namespace safeguard::store

@@ -1,0 +1,255 @@
+// safeguard-devicesim as a child process: the command line contract, a
+// wrong passphrase that changes no database byte, SIGKILL during a stream of
+// submits, and SIGKILL during the passphrase check.
+#include "protocol/clock.h"
+#include "store/keyvault.h"
+#include "store/recordstore.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+#include <QUuid>
+
+using namespace safeguard;
+using namespace safeguard::store;
+
+namespace {
+
+const QString kGood = QStringLiteral("orbit lantern cabbage velvet harbour");
+const QString kBad = QStringLiteral("glacier pencil thunder mango tribune");
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+QMap<QString, QByteArray> hashFiles(const QString &dir, const QStringList &skip)
+{
+    QMap<QString, QByteArray> m;
+    for (const QString &f : QDir(dir).entryList(QDir::Files | QDir::Hidden)) {
+        if (skip.contains(f))
+            continue;
+        QFile file(QDir(dir).filePath(f));
+        if (file.open(QIODevice::ReadOnly))
+            m.insert(f, QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256));
+    }
+    return m;
+}
+
+} // namespace
+
+class TestDeviceSim : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    QString m_store;
+    QString m_good;
+    QString m_bad;
+
+    QStringList base(const QString &passFile, const QString &store = QString()) const
+    {
+        return {QStringLiteral("--store"),           store.isEmpty() ? m_store : store,
+                QStringLiteral("--passphrase-file"), passFile,
+                QStringLiteral("--kdf-ops"),         QStringLiteral("2"),
+                QStringLiteral("--kdf-mem-mib"),     QStringLiteral("64")};
+    }
+
+    static QStringList with(QStringList args, const QStringList &more)
+    {
+        args.append(more);
+        return args;
+    }
+
+    Run run(const QStringList &args, int timeoutMs = 120000)
+    {
+        QProcess p;
+        p.start(QStringLiteral(SAFEGUARD_DEVICESIM), args);
+        Run r;
+        if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit)
+            return r;
+        r.exitCode = p.exitCode();
+        r.out = p.readAllStandardOutput();
+        r.err = p.readAllStandardError();
+        return r;
+    }
+
+    void writeFile(const QString &path, const QByteArray &data)
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(data);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        m_store = m_tmp.filePath("store");
+        m_good = m_tmp.filePath("good.txt");
+        m_bad = m_tmp.filePath("bad.txt");
+        writeFile(m_good, kGood.toUtf8() + "\n");
+        writeFile(m_bad, kBad.toUtf8() + "\n");
+    }
+
+    void initGenerateSubmitVerify()
+    {
+        Run r = run(with(base(m_good), {QStringLiteral("init")}));
+        QCOMPARE(r.exitCode, 0);
+        r = run(with(base(m_good), {QStringLiteral("generate"), QStringLiteral("30")}));
+        QCOMPARE(r.exitCode, 0);
+        r = run(with(base(m_good), {QStringLiteral("verify")}));
+        QCOMPARE(r.exitCode, 0);
+        QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("records").toInt(), 30);
+        QCOMPARE(o.value("draft").toInt(), 30);
+        r = run(with(base(m_good), {QStringLiteral("submit-all")}));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.count('\n'), 31);
+        r = run(with(base(m_good), {QStringLiteral("verify")}));
+        QCOMPARE(r.exitCode, 0);
+        o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("records").toInt(), 30);
+        QCOMPARE(o.value("queued").toInt(), 30);
+        QCOMPARE(o.value("draft").toInt(), 0);
+        QCOMPARE(o.value("acknowledged").toInt(), 0);
+        QCOMPARE(o.value("needs_correction").toInt(), 0);
+        QCOMPARE(o.value("purged").toInt(), 0);
+        QVERIFY(o.value("cipher_version").toString().startsWith(QLatin1String("3.4.")));
+        QCOMPARE(o.value("schema_version").toInt(), 2);
+        // Every record is visibly fake.
+        protocol::ManualClock clock;
+        UnlockResult u = KeyVault(m_store, clock).unlock(SecureBuffer::fromPassphrase(kGood));
+        QCOMPARE(u.status, UnlockStatus::Unlocked);
+        auto store = RecordStore::open(m_store, u.key, clock);
+        QVERIFY(store.ok());
+        for (const RecordSummary &s : store.value()->listRecords().value()) {
+            const auto rec = store.value()->load(s.recordId).value();
+            QVERIFY(rec.children_size() >= 1 && rec.children_size() <= 4);
+            QVERIFY(QByteArray::fromStdString(rec.SerializeAsString()).contains("SYNTHETIC"));
+        }
+    }
+
+    void wrongPassphraseChangesNoDatabaseByte()
+    {
+        const QString vault = KeyVault::vaultFileName();
+        const auto before = hashFiles(m_store, {vault});
+        QVERIFY(before.contains(RecordStore::databaseFileName()));
+        const Run r = run(with(base(m_bad), {QStringLiteral("verify")}));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("Wrong passphrase"));
+        QVERIFY(r.out.isEmpty());
+        QCOMPARE(hashFiles(m_store, {vault}), before); // no -wal/-shm appeared either
+        protocol::ManualClock clock;
+        QCOMPARE(KeyVault(m_store, clock).status()->failedAttempts, 1);
+        QCOMPARE(run(with(base(m_bad), {QStringLiteral("submit-all")})).exitCode, 2);
+        QCOMPARE(hashFiles(m_store, {vault}), before);
+        QCOMPARE(run(with(base(m_good), {QStringLiteral("verify")})).exitCode, 0);
+        QCOMPARE(KeyVault(m_store, clock).status()->failedAttempts, 0);
+    }
+
+    void sigkillDuringSubmitsLosesNothingReturned()
+    {
+        const QString dir = m_tmp.filePath("crash");
+        QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("init")})).exitCode, 0);
+        QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("generate"), QStringLiteral("400")}))
+                     .exitCode,
+                 0);
+
+        QProcess child;
+        child.start(QStringLiteral(SAFEGUARD_DEVICESIM),
+                    with(base(m_good, dir), {QStringLiteral("submit-all")}));
+        QVERIFY(child.waitForStarted());
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (out.count('\n') < 25 && t.elapsed() < 60000) {
+            child.waitForReadyRead(100);
+            out += child.readAllStandardOutput();
+        }
+        QCOMPARE(child.state(), QProcess::Running); // killed mid-stream
+        child.kill();                               // SIGKILL
+        QVERIFY(child.waitForFinished(10000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+        out += child.readAllStandardOutput();
+
+        QStringList returned;
+        for (const QByteArray &line : out.split('\n')) {
+            if (!QUuid::fromString(QString::fromLatin1(line)).isNull())
+                returned.append(QString::fromLatin1(line));
+        }
+        QVERIFY(returned.size() >= 25);
+        QVERIFY(returned.size() < 400);
+
+        const Run v = run(with(base(m_good, dir), {QStringLiteral("verify")}));
+        QCOMPARE(v.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(v.out).object();
+        QCOMPARE(o.value("records").toInt(), 400);
+        QVERIFY(o.value("queued").toInt() >= returned.size());
+        QCOMPARE(o.value("queued").toInt() + o.value("draft").toInt(), 400);
+
+        protocol::ManualClock clock;
+        UnlockResult u = KeyVault(dir, clock).unlock(SecureBuffer::fromPassphrase(kGood));
+        QCOMPARE(u.status, UnlockStatus::Unlocked);
+        auto store = RecordStore::open(dir, u.key, clock);
+        QVERIFY(store.ok());
+        QHash<QString, protocol::RecordStatus> status;
+        for (const RecordSummary &s : store.value()->listRecords().value())
+            status.insert(s.recordId, s.status);
+        int pending = store.value()->pendingOutbox(1000).value().size();
+        QCOMPARE(pending, o.value("queued").toInt()); // records and outbox agree
+        for (const QString &id : returned)
+            QCOMPARE(status.value(id), protocol::RecordStatus::Queued);
+    }
+
+    void sigkillDuringPassphraseCheckStillCounts()
+    {
+        // The ceiling's memory makes Argon2id take a second or more, so the
+        // kill lands while the passphrase is being checked.
+        const QString dir = m_tmp.filePath("slow");
+        QStringList args = base(m_good, dir);
+        args[5] = QStringLiteral("4");
+        args[7] = QStringLiteral("1024");
+        QCOMPARE(run(with(args, {QStringLiteral("init")})).exitCode, 0);
+        protocol::ManualClock clock;
+        KeyVault vault(dir, clock);
+        QCOMPARE(vault.status()->failedAttempts, 0);
+        QCOMPARE(vault.status()->params.memLimitBytes, quint64(1) << 30);
+
+        QProcess child;
+        child.start(QStringLiteral(SAFEGUARD_DEVICESIM), with(args, {QStringLiteral("verify")}));
+        QVERIFY(child.waitForStarted());
+        QElapsedTimer t;
+        t.start();
+        while (vault.status() && vault.status()->failedAttempts == 0 && t.elapsed() < 30000)
+            QThread::msleep(2);
+        QCOMPARE(child.state(), QProcess::Running);
+        child.kill();
+        QVERIFY(child.waitForFinished(10000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+        // The right passphrase was being checked, yet the attempt counts.
+        QCOMPARE(vault.status()->failedAttempts, 1);
+        // A completed check with it resets the counter.
+        QCOMPARE(run(with(args, {QStringLiteral("verify")})).exitCode, 0);
+        QCOMPARE(vault.status()->failedAttempts, 0);
+    }
+
+    void usageAndMissingPassphraseFile()
+    {
+        QCOMPARE(run({QStringLiteral("verify")}).exitCode, 1);
+        QCOMPARE(run(with(base(m_tmp.filePath("nope")), {QStringLiteral("verify")})).exitCode, 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDeviceSim)
+#include "tst_devicesim.moc"
