@@ -1,0 +1,72 @@
+#pragma once
+
+#include "store/keyvault.h"
+#include "store/recordstore.h"
+
+#include <QObject>
+#include <QtQml/qqmlregistration.h>
+
+#include <memory>
+
+namespace safeguard::ui {
+
+// The officer's session with the encrypted store: whether this device is set
+// up, locked or unlocked, and the open RecordStore while unlocked. Locking
+// closes the store and frees the data key (libsodium zeroes it); every
+// controller that holds unsaved edits listens to aboutToLock() and saves
+// first. Created once in main() and shared by the controllers.
+class AppSession : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("Created by the application")
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+
+public:
+    enum class State {
+        NeedsSetup, // no vault yet: first run
+        Locked,     // vault present, store closed
+        Unlocked,   // store open
+        Wiped,      // too many wrong passphrases destroyed the key
+    };
+    Q_ENUM(State)
+
+    AppSession(QString storeDir, const protocol::Clock &clock, QObject *parent = nullptr);
+    ~AppSession() override;
+
+    State state() const { return m_state; }
+    const protocol::Clock &clock() const { return m_clock; }
+    store::KeyVault &vault() { return m_vault; }
+    QString storeDir() const { return m_storeDir; }
+
+    // Creates the vault and opens the new store; state becomes Unlocked.
+    store::VaultError createVault(const store::SecureBuffer &passphrase,
+                                  store::KdfParams params = store::KdfLimits::kDefault);
+    // Tries the passphrase; on success the store is open.
+    store::UnlockResult unlock(const store::SecureBuffer &passphrase);
+    // The open store, or nullptr while locked.
+    store::RecordStore *recordStore() const { return m_store.get(); }
+
+public slots:
+    // Saves pending edits (aboutToLock), closes the store, frees the key.
+    void lock();
+
+signals:
+    void stateChanged();
+    void aboutToLock();
+    void unlocked();
+    // The store could not be opened although the key was right (damage).
+    void storeFailed(const QString &message);
+
+private:
+    void setState(State s);
+    bool openStore(const store::DataKey &key);
+
+    QString m_storeDir;
+    const protocol::Clock &m_clock;
+    store::KeyVault m_vault;
+    std::unique_ptr<store::RecordStore> m_store;
+    State m_state = State::NeedsSetup;
+};
+
+} // namespace safeguard::ui

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "appsession.h"
+
+#include <QObject>
+#include <QTimer>
+#include <QtQml/qqmlregistration.h>
+
+namespace safeguard::ui {
+
+// Locks the app after a period without input (default 5 minutes), when the
+// window is hidden or the application is suspended, so an unattended or
+// pocketed device shows nothing. Inactivity is measured with the injected
+// Clock and checked on a one-second tick, so tests advance a ManualClock and
+// call check() instead of waiting.
+class AutoLock : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("Created by the application")
+    Q_PROPERTY(int timeoutSeconds READ timeoutSeconds WRITE setTimeoutSeconds NOTIFY timeoutChanged)
+
+public:
+    static constexpr int kDefaultTimeoutSeconds = 5 * 60;
+
+    AutoLock(AppSession &session, QObject *parent = nullptr);
+
+    int timeoutSeconds() const { return m_timeoutSeconds; }
+    void setTimeoutSeconds(int s);
+
+    // Watches every input event and the application state of qApp.
+    void install();
+
+    // Input from the officer: restarts the inactivity period.
+    Q_INVOKABLE void noteActivity();
+    // Locks now if the inactivity period has passed.
+    Q_INVOKABLE void check();
+    // The window was hidden or minimised, or the app suspended.
+    Q_INVOKABLE void windowHidden();
+
+signals:
+    void timeoutChanged();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    AppSession &m_session;
+    int m_timeoutSeconds = kDefaultTimeoutSeconds;
+    qint64 m_lastActivityMs = 0;
+    QTimer m_tick;
+};
+
+} // namespace safeguard::ui

@@ -1,0 +1,85 @@
+#include "firstruncontroller.h"
+
+#include "store/passphrasestrength.h"
+
+namespace safeguard::ui {
+
+FirstRunController::FirstRunController(AppSession &session, CodeCheck checkCode, QObject *parent)
+    : QObject(parent)
+    , m_session(session)
+    , m_checkCode(std::move(checkCode))
+{
+}
+
+bool FirstRunController::strongEnough() const
+{
+    return m_score >= store::PassphraseStrength::kMinimumScore;
+}
+
+QString FirstRunController::storageStatement() const
+{
+    return tr("What this device keeps: the records you write, encrypted with a key only your "
+              "passphrase opens. Drafts stay until you submit them. A submitted record stays "
+              "until the hub confirms it has it, then its content is removed from this device "
+              "after 24 hours (or the period the hub sets), leaving only a receipt. Ten wrong "
+              "passphrases in a row destroy the key and everything on the device.");
+}
+
+bool FirstRunController::submitCode(const QString &code)
+{
+    const QString trimmed = code.trimmed();
+    m_codeError = trimmed.isEmpty() ? tr("Paste the enrolment code from the hub.")
+                                    : m_checkCode(trimmed);
+    m_codeAccepted = m_codeError.isEmpty();
+    if (m_codeAccepted) {
+        m_code = trimmed;
+        emit enrolmentCodeAccepted(m_code);
+    }
+    emit codeChanged();
+    return m_codeAccepted;
+}
+
+void FirstRunController::judgePassphrase(const QString &passphrase)
+{
+    if (passphrase.isEmpty()) {
+        m_score = -1;
+        m_advice.clear();
+    } else {
+        const auto s = store::PassphraseStrength::judge(store::SecureBuffer::fromPassphrase(passphrase));
+        m_score = s.score;
+        m_advice = s.advice;
+    }
+    emit strengthChanged();
+}
+
+void FirstRunController::setError(const QString &e)
+{
+    m_error = e;
+    emit errorChanged();
+}
+
+bool FirstRunController::finish(const QString &passphrase, const QString &confirmation)
+{
+    if (!m_codeAccepted) {
+        setError(tr("Enter the enrolment code first."));
+        return false;
+    }
+    if (passphrase != confirmation) {
+        setError(tr("The two passphrases are not the same."));
+        return false;
+    }
+    judgePassphrase(passphrase);
+    if (!strongEnough()) {
+        setError(m_advice.isEmpty() ? tr("Choose a stronger passphrase.") : m_advice);
+        return false;
+    }
+    const store::VaultError e = m_session.createVault(store::SecureBuffer::fromPassphrase(passphrase), m_kdf);
+    if (!e.ok()) {
+        setError(e.message);
+        return false;
+    }
+    setError(QString());
+    return true;
+}
+
+} // namespace safeguard::ui

@@ -1,0 +1,79 @@
+#include "recordlistmodel.h"
+
+#include <QDateTime>
+#include <QLocale>
+
+namespace safeguard::ui {
+
+RecordListModel::RecordListModel(QObject *parent)
+    : QAbstractListModel(parent)
+{
+}
+
+int RecordListModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_records.size());
+}
+
+QVariant RecordListModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return QVariant();
+    const store::RecordSummary &r = m_records.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+    case PoliceReferenceRole:
+        return r.policeReference.isEmpty() ? tr("No reference yet") : r.policeReference;
+    case RecordIdRole:
+        return r.recordId;
+    case StatusKeyRole:
+        return protocol::toKey(r.status);
+    case StatusTextRole:
+        return protocol::displayName(r.status);
+    case UpdatedTextRole:
+        return QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.updatedMs).toLocalTime(),
+                                  QLocale::ShortFormat);
+    case ChildCountRole:
+        return r.childCount;
+    case UrgentRole:
+        return r.urgent;
+    case VersionRole:
+        return r.version;
+    default:
+        return QVariant();
+    }
+}
+
+QHash<int, QByteArray> RecordListModel::roleNames() const
+{
+    return {
+        {RecordIdRole, "recordId"},       {PoliceReferenceRole, "policeReference"},
+        {StatusKeyRole, "statusKey"},     {StatusTextRole, "statusText"},
+        {UpdatedTextRole, "updatedText"}, {ChildCountRole, "childCount"},
+        {UrgentRole, "urgent"},           {VersionRole, "version"},
+    };
+}
+
+void RecordListModel::clear()
+{
+    // Rows removed rather than a reset: a view being torn down (the home page
+    // as the app locks) handles removals without re-creating delegates.
+    if (m_records.isEmpty())
+        return;
+    beginRemoveRows(QModelIndex(), 0, int(m_records.size()) - 1);
+    m_records.clear();
+    endRemoveRows();
+    emit countChanged();
+}
+
+void RecordListModel::setRecords(QList<store::RecordSummary> records)
+{
+    const bool countChanges = records.size() != m_records.size();
+    beginResetModel();
+    m_records = std::move(records);
+    endResetModel();
+    if (countChanges)
+        emit countChanged();
+}
+
+} // namespace safeguard::ui

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "store/recordstore.h"
+
+#include <QAbstractListModel>
+#include <QtQml/qqmlregistration.h>
+
+namespace safeguard::ui {
+
+// The officer's records for the home screen, newest first: the police
+// reference, how many children, whether urgent, and the status in the
+// officer's words ("Draft", "Waiting to send", "On the hub", "Needs
+// correction"). Filled from RecordStore::listRecords(); holds no content.
+class RecordListModel : public QAbstractListModel
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("Owned by HomeController")
+    Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
+
+public:
+    enum Role {
+        RecordIdRole = Qt::UserRole + 1,
+        PoliceReferenceRole,
+        StatusKeyRole,
+        StatusTextRole,
+        UpdatedTextRole,
+        ChildCountRole,
+        UrgentRole,
+        VersionRole,
+    };
+    Q_ENUM(Role)
+
+    explicit RecordListModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    void setRecords(QList<store::RecordSummary> records);
+    void clear();
+    const QList<store::RecordSummary> &records() const { return m_records; }
+
+signals:
+    void countChanged();
+
+private:
+    QList<store::RecordSummary> m_records;
+};
+
+} // namespace safeguard::ui

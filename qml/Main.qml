@@ -1,0 +1,65 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Safeguard.Ui
+
+// The window: one page at a time, chosen by the session's state. A lock
+// action sits in the header of every unlocked screen.
+ApplicationWindow {
+    id: window
+    objectName: "mainWindow"
+    width: 390
+    height: 844
+    visible: true
+    title: qsTr("Safeguard")
+
+    Material.theme: Material.Light
+    Material.primary: "#1d3557"
+    Material.accent: "#2a6f97"
+
+    onVisibilityChanged: function (v) {
+        if (v === Window.Hidden || v === Window.Minimized)
+            Locker.windowHidden()
+    }
+
+    header: ToolBar {
+        objectName: "appHeader"
+        visible: Session.state === AppSession.Unlocked
+        Material.foreground: "white"
+        background: Rectangle { color: "#1d3557" }
+        RowLayout {
+            anchors.fill: parent
+            anchors.leftMargin: 16
+            Label {
+                text: qsTr("Safeguard")
+                font.pixelSize: 20
+                font.bold: true
+                color: "white"
+                Layout.fillWidth: true
+            }
+            ToolButton {
+                objectName: "lockButton"
+                text: qsTr("Lock")
+                font.pixelSize: 16
+                Material.foreground: "white"
+                implicitHeight: 56
+                onClicked: Session.lock()
+            }
+        }
+    }
+
+    Loader {
+        id: pageLoader
+        objectName: "pageLoader"
+        anchors.fill: parent
+        source: {
+            switch (Session.state) {
+            case AppSession.NeedsSetup: return "pages/FirstRunPage.qml"
+            case AppSession.Locked: return "pages/UnlockPage.qml"
+            case AppSession.Wiped: return "pages/WipedPage.qml"
+            default: return "pages/HomePage.qml"
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+
+// A primary action sized for gloved hands: at least 56 px tall, full width.
+Button {
+    highlighted: true
+    Material.foreground: "white"
+    contentItem: Text {
+        text: parent.text
+        font: parent.font
+        color: "white"
+        horizontalAlignment: Text.AlignHCenter
+        verticalAlignment: Text.AlignVCenter
+    }
+    // Drawn plainly, so it renders the same on every graphics backend.
+    background: Rectangle {
+        radius: 6
+        color: parent.enabled ? (parent.down ? "#1d4f6e" : "#2a6f97") : "#c9ced6"
+    }
+    font.pixelSize: 18
+    implicitHeight: 64
+    Layout.fillWidth: true
+    Layout.preferredHeight: 64
+}

@@ -1,0 +1,124 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Safeguard.Ui
+import "../components"
+
+// Home: what is still only on this device, every record with its status,
+// and a large "New record" action.
+Page {
+    objectName: "homePage"
+    Component.onCompleted: Home.refresh()
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        Pane {
+            objectName: "syncBanner"
+            Layout.fillWidth: true
+            Material.background: Home.waitingCount > 0 ? "#fff4e5" : "#e8f5e9"
+            Label {
+                objectName: "syncBannerText"
+                anchors.left: parent.left
+                anchors.right: parent.right
+                text: Home.syncBanner
+                wrapMode: Text.Wrap
+                font.pixelSize: 16
+            }
+        }
+
+        ListView {
+            id: list
+            objectName: "recordList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            model: Home.records
+            delegate: ItemDelegate {
+                objectName: "recordRow_" + index
+                required property int index
+                required property string policeReference
+                required property string statusText
+                required property string statusKey
+                required property string updatedText
+                required property int childCount
+                required property bool urgent
+                width: ListView.view.width
+                implicitHeight: 72
+                contentItem: RowLayout {
+                    spacing: 12
+                    ColumnLayout {
+                        Layout.fillWidth: true
+                        spacing: 2
+                        Label {
+                            text: policeReference
+                            font.pixelSize: 17
+                            font.bold: true
+                            elide: Text.ElideRight
+                            Layout.fillWidth: true
+                        }
+                        Label {
+                            text: qsTr("%n child(ren)", "", childCount) + "  ·  " + updatedText
+                            font.pixelSize: 14
+                            opacity: 0.7
+                            Layout.fillWidth: true
+                        }
+                    }
+                    ColumnLayout {
+                    spacing: 2
+                    Label {
+                        Layout.alignment: Qt.AlignRight
+                        text: statusText
+                        font.pixelSize: 14
+                        font.bold: statusKey === "needs_correction" || statusKey === "queued"
+                        color: statusKey === "needs_correction" ? "#b3261e"
+                             : statusKey === "queued" ? "#8a5300" : "#1b5e20"
+                    }
+                    Label {
+                        Layout.alignment: Qt.AlignRight
+                        visible: urgent
+                        text: qsTr("URGENT")
+                        font.pixelSize: 13
+                        font.bold: true
+                        color: "white"
+                        leftPadding: 6
+                        rightPadding: 6
+                        background: Rectangle { color: "#b3261e"; radius: 4 }
+                    }
+                    }
+                }
+            }
+            Label {
+                anchors.centerIn: parent
+                visible: list.count === 0
+                text: qsTr("No records on this device.")
+                font.pixelSize: 16
+                opacity: 0.7
+            }
+        }
+
+        Pane {
+            Layout.fillWidth: true
+            ColumnLayout {
+                anchors.left: parent.left
+                anchors.right: parent.right
+                Label {
+                    id: notYetAvailable
+                    objectName: "notYetAvailable"
+                    visible: false
+                    text: qsTr("Writing a record is not available in this build yet.")
+                    color: Material.color(Material.Red)
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                BigButton {
+                    objectName: "newRecordButton"
+                    text: qsTr("New record")
+                    onClicked: notYetAvailable.visible = true
+                }
+            }
+        }
+    }
+}
