@@ -1,12 +1,7 @@
 // The officer app's composition root: builds the session and controllers,
 // hands them to QML as singletons, loads Main.qml. No logic lives here.
-#include "appsession.h"
-#include "autolock.h"
-#include "firstruncontroller.h"
-#include "homecontroller.h"
-#include "qmlsingletons.h"
+#include "appcontrollers.h"
 #include "selftest.h"
-#include "unlockcontroller.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -19,7 +14,7 @@ using namespace safeguard;
 
 int main(int argc, char **argv)
 {
-    QGuiApplication app(argc, argv);
+    QGuiApplication application(argc, argv);
     QGuiApplication::setApplicationName(QStringLiteral("safeguard"));
     QGuiApplication::setOrganizationName(QStringLiteral("Safeguard"));
     QQuickStyle::setStyle(QStringLiteral("Material"));
@@ -36,7 +31,7 @@ int main(int argc, char **argv)
         QStringLiteral("screenshots"),
         QStringLiteral("With --self-test: save every screen as PNG in DIR."), QStringLiteral("DIR"));
     cli.addOptions({storeOption, selfTestOption, screenshotsOption});
-    cli.process(app);
+    cli.process(application);
 
     if (cli.isSet(selfTestOption))
         return ui::runSelfTest(cli.value(screenshotsOption));
@@ -45,18 +40,10 @@ int main(int argc, char **argv)
         ? cli.value(storeOption)
         : QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("store"));
 
-    ui::AppSession session(storeDir, protocol::SystemClock::instance());
-    ui::FirstRunController firstRun(session, ui::checkEnrolmentCode);
-    ui::UnlockController unlock(session);
-    ui::HomeController home(session);
-    ui::AutoLock autoLock(session);
-    autoLock.install();
-
-    ui::SessionSingleton::instance = &session;
-    ui::FirstRunSingleton::instance = &firstRun;
-    ui::UnlockSingleton::instance = &unlock;
-    ui::HomeSingleton::instance = &home;
-    ui::AutoLockSingleton::instance = &autoLock;
+    ui::AppControllers app(storeDir, protocol::SystemClock::instance(),
+                          ui::FirstRunController::enrolmentCodeCheck(protocol::SystemClock::instance()));
+    app.autoLock.install();
+    app.registerSingletons();
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
@@ -64,6 +51,6 @@ int main(int argc, char **argv)
     if (engine.rootObjects().isEmpty())
         return 1;
     // Quitting saves and locks first, like hiding the window.
-    QObject::connect(&app, &QGuiApplication::aboutToQuit, &session, &ui::AppSession::lock);
-    return app.exec();
+    QObject::connect(&application, &QGuiApplication::aboutToQuit, &app.session, &ui::AppSession::lock);
+    return application.exec();
 }

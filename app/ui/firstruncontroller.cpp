@@ -2,6 +2,8 @@
 
 #include "store/passphrasestrength.h"
 
+#include "client/enrolmentcode.h"
+
 namespace safeguard::ui {
 
 FirstRunController::FirstRunController(AppSession &session, CodeCheck checkCode, QObject *parent)
@@ -9,6 +11,19 @@ FirstRunController::FirstRunController(AppSession &session, CodeCheck checkCode,
     , m_session(session)
     , m_checkCode(std::move(checkCode))
 {
+}
+
+FirstRunController::CodeCheck FirstRunController::enrolmentCodeCheck(const protocol::Clock &clock)
+{
+    return [&clock](const QString &text) -> QString {
+        const auto code = syncwire::EnrolmentCode::parse(text);
+        if (!code)
+            return tr("This is not an enrolment code. It starts with SGE1. and is one long line: "
+                      "copy all of it.");
+        if (code->expires_at_unix_ms() > 0 && code->expires_at_unix_ms() <= clock.nowMs())
+            return tr("This enrolment code has expired. Ask for a new one.");
+        return QString();
+    };
 }
 
 bool FirstRunController::strongEnough() const

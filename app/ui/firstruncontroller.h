@@ -32,6 +32,10 @@ public:
 
     FirstRunController(AppSession &session, CodeCheck checkCode, QObject *parent = nullptr);
 
+    // The real check: the code parses as a hub's enrolment code (SGE1.) and
+    // has not expired by the clock.
+    static CodeCheck enrolmentCodeCheck(const protocol::Clock &clock);
+
     QString codeError() const { return m_codeError; }
     bool codeAccepted() const { return m_codeAccepted; }
     int strengthScore() const { return m_score; }

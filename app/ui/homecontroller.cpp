@@ -7,12 +7,16 @@ HomeController::HomeController(AppSession &session, QObject *parent)
     , m_session(session)
 {
     connect(&m_session, &AppSession::unlocked, this, &HomeController::refresh);
-    // Nothing about the records stays in memory while locked.
-    connect(&m_session, &AppSession::aboutToLock, this, [this] {
+    // Nothing about the records stays in memory while locked. Queued: the
+    // home page lets go of the model first (its binding on the session's
+    // state), so no view is torn down mid-change.
+    connect(&m_session, &AppSession::stateChanged, this, [this] {
+        if (m_session.state() == AppSession::State::Unlocked)
+            return;
         m_model.clear();
         m_counts.clear();
         emit countsChanged();
-    });
+    }, Qt::QueuedConnection);
 }
 
 QString HomeController::syncBanner() const

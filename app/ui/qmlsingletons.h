@@ -4,6 +4,7 @@
 #include "autolock.h"
 #include "firstruncontroller.h"
 #include "homecontroller.h"
+#include "recordeditor.h"
 #include "unlockcontroller.h"
 
 #include <QJSEngine>
@@ -55,6 +56,14 @@ struct HomeSingleton : SingletonInstance<HomeController>
     Q_GADGET
     QML_FOREIGN(safeguard::ui::HomeController)
     QML_NAMED_ELEMENT(Home)
+    QML_SINGLETON
+};
+
+struct EditorSingleton : SingletonInstance<RecordEditor>
+{
+    Q_GADGET
+    QML_FOREIGN(safeguard::ui::RecordEditor)
+    QML_NAMED_ELEMENT(Editor)
     QML_SINGLETON
 };
 

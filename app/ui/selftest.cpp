@@ -1,12 +1,9 @@
 #include "selftest.h"
 
-#include "appsession.h"
-#include "autolock.h"
-#include "firstruncontroller.h"
-#include "homecontroller.h"
+#include "appcontrollers.h"
 #include "qmlsingletons.h"
-#include "unlockcontroller.h"
 
+#include "client/enrolmentcode.h"
 #include "protocol/syntheticrecords.h"
 
 #include <QCoreApplication>
@@ -33,8 +30,12 @@ void countProblems(QtMsgType type, const QMessageLogContext &context, const QStr
 
 void settle()
 {
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < 5; ++i) {
         QCoreApplication::processEvents();
+        // Pages the Loader replaced are deleted later; do it now, as the
+        // app's event loop would.
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    }
 }
 
 // Saves the window at phone (390x844) and tablet (1280x800) size.
@@ -56,13 +57,18 @@ void capture(QQmlApplicationEngine &engine, const QString &dir, const QString &n
 
 } // namespace
 
-QString checkEnrolmentCode(const QString &code)
+QString syntheticEnrolmentCode(const protocol::Clock &clock)
 {
-    if (!code.startsWith(QLatin1String("SGE1.")) || code.size() < 40)
-        return QCoreApplication::translate("FirstRun",
-                                           "This is not an enrolment code. It starts with SGE1. "
-                                           "and is one long line: copy all of it.");
-    return QString();
+    v1::EnrolmentCode code;
+    code.set_hub_url("http://127.0.0.1:9");
+    code.set_tls_pin_sha256("SYNTHETIC-PIN");
+    code.set_code_id("SYNTHETIC-CODE");
+    code.set_hub_id("00000000-0000-4000-8000-000000000000");
+    code.set_secret(std::string(32, 'S'));
+    code.set_sealing_public_key(std::string(32, 'K'));
+    code.set_officer_id("SYN-OFFICER-0001");
+    code.set_expires_at_unix_ms(clock.nowMs() + 24 * 3600 * 1000);
+    return syncwire::EnrolmentCode::encode(code);
 }
 
 int runSelfTest(const QString &screenshotDir)
@@ -76,17 +82,14 @@ int runSelfTest(const QString &screenshotDir)
     g_previous = qInstallMessageHandler(countProblems);
 
     protocol::SystemClock &clock = protocol::SystemClock::instance();
-    AppSession session(QDir(dir.path()).filePath(QStringLiteral("store")), clock);
-    FirstRunController firstRun(session, checkEnrolmentCode);
-    firstRun.setKdfParams(store::KdfLimits::kFloor);
-    UnlockController unlock(session);
-    HomeController home(session);
-    AutoLock autoLock(session);
-    SessionSingleton::instance = &session;
-    FirstRunSingleton::instance = &firstRun;
-    UnlockSingleton::instance = &unlock;
-    HomeSingleton::instance = &home;
-    AutoLockSingleton::instance = &autoLock;
+    AppControllers app(QDir(dir.path()).filePath(QStringLiteral("store")), clock,
+                       FirstRunController::enrolmentCodeCheck(clock));
+    app.firstRun.setKdfParams(store::KdfLimits::kFloor);
+    app.registerSingletons();
+    AppSession &session = app.session;
+    FirstRunController &firstRun = app.firstRun;
+    UnlockController &unlock = app.unlock;
+    HomeController &home = app.home;
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
@@ -100,7 +103,7 @@ int runSelfTest(const QString &screenshotDir)
     capture(engine, screenshotDir, QStringLiteral("first-run"));
 
     const QString passphrase = QStringLiteral("SYNTHETIC orbit lantern meadow copper");
-    if (!firstRun.submitCode(QStringLiteral("SGE1.") + QString(60, QLatin1Char('A'))) ||
+    if (!firstRun.submitCode(syntheticEnrolmentCode(clock)) ||
         !firstRun.finish(passphrase, passphrase)) {
         out << "self-test: could not set up the store: " << firstRun.error() << "\n";
         return 1;
@@ -130,6 +133,7 @@ int runSelfTest(const QString &screenshotDir)
     visited << QStringLiteral("home again");
 
     session.lock();
+    settle();
     session.vault().wipe();
     AppSession wiped(session.storeDir(), clock);
     SessionSingleton::instance = &wiped;

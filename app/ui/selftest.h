@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/clock.h"
+
 #include <QString>
 
 namespace safeguard::ui {
@@ -12,8 +14,7 @@ namespace safeguard::ui {
 // tablet size.
 int runSelfTest(const QString &screenshotDir = QString());
 
-// The enrolment code's format check for the first-run screen; empty when the
-// code looks like one the hub issues, else why not.
-QString checkEnrolmentCode(const QString &code);
+// A well-formed enrolment code for tests and screenshots, pointing nowhere.
+QString syntheticEnrolmentCode(const protocol::Clock &clock);
 
 } // namespace safeguard::ui

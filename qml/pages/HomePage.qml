@@ -36,6 +36,10 @@ Page {
             Layout.fillHeight: true
             clip: true
             model: Home.records
+            // Delegates are made when scrolled to, never incubated ahead:
+            // Qt 6.4 warns when a view with a pending incubation is torn
+            // down as the app locks.
+            cacheBuffer: 0
             delegate: ItemDelegate {
                 objectName: "recordRow_" + index
                 required property int index

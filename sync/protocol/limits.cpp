@@ -25,6 +25,7 @@ const QSet<QString> &longTextFields()
 {
     static const QSet<QString> s{
         QStringLiteral("safeguard.v1.Incident.circumstances"),
+        QStringLiteral("safeguard.v1.Incident.visit_reason"),
         QStringLiteral("safeguard.v1.ChildVoice.wishes_and_feelings"),
         QStringLiteral("safeguard.v1.ChildObservation.demeanour"),
         QStringLiteral("safeguard.v1.ChildObservation.interaction_with_carers"),

@@ -63,6 +63,8 @@ v1::IncidentRecord SyntheticRecordFactory::next(const QString &officerId, const 
     in->set_type(type);
     if (type == v1::INCIDENT_TYPE_OTHER)
         in->set_other_type_description("SYNTHETIC concern reported by a neighbour");
+    if (type == v1::INCIDENT_TYPE_SCHOOL_LIAISON)
+        in->set_visit_reason("SYNTHETIC: school reported the child arriving hungry on several days");
     in->set_police_reference(s(QStringLiteral("SYN-CAD-%1").arg(m_serial, 6, 10, QLatin1Char('0'))));
     v1::LocalTimestamp occurred = now();
     occurred.set_unix_ms(occurred.unix_ms() - qint64(m_random.bounded(3600u)) * 1000);

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "recordform.h"
+
+#include <QAbstractListModel>
+#include <QtQml/qqmlregistration.h>
+
+namespace safeguard::ui {
+
+// The fields of one form section for one record (or one child of it), as
+// flat rows QML renders with one delegate per kind: only the fields that
+// apply to this incident type and child, each with its current value and
+// any good-practice issue at its path. Repeated groups (injuries, household
+// members, officers) appear as a header row, then each entry's heading and
+// fields. Values are edited through RecordEditor::setValue, which updates
+// the row in place, so the field being typed in is never re-created.
+class FormModel : public QAbstractListModel
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("Owned by RecordEditor")
+
+public:
+    enum Role {
+        PathRole = Qt::UserRole + 1,
+        KindRole,
+        LabelRole,
+        HelpRole,
+        ValueRole,
+        ChoicesRole,   // [{value, label}]
+        IssueRole,     // plain-English message, or ""
+        SensitiveRole,
+        ListPathRole,  // ListHeader/ListItem: the repeated field's path
+        ListIndexRole, // ListItem: the entry's index
+    };
+    Q_ENUM(Role)
+
+    struct Row
+    {
+        QString path;
+        FieldKind kind = FieldKind::Text;
+        QString label;
+        QString help;
+        QVariant value;
+        QVariantList choices;
+        QString issue;
+        bool sensitive = true;
+        QString listPath;
+        int listIndex = -1;
+    };
+
+    explicit FormModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    // Replaces every row when the set of rows differs, else updates values
+    // and issues in place.
+    void setRows(QList<Row> rows);
+    const QList<Row> &rows() const { return m_rows; }
+    int rowOf(const QString &path) const;
+
+private:
+    QList<Row> m_rows;
+};
+
+} // namespace safeguard::ui

@@ -1,0 +1,147 @@
+#pragma once
+
+#include "appsession.h"
+#include "childrenmodel.h"
+#include "formmodel.h"
+#include "recordform.h"
+
+#include "protocol/goodpractice.h"
+
+#include <QObject>
+#include <QTimer>
+#include <QtQml/qqmlregistration.h>
+
+namespace safeguard::ui {
+
+// The record flow: incident details, then the children (add, remove,
+// reorder, an unborn child allowed), then each child's sections, then the
+// risk checklist and sharing, then review and submit. One step at a time;
+// the form adapts to the incident type and to each child.
+//
+// Nothing typed is lost: every edit schedules an autosave at most
+// kAutosaveMs after the last keystroke, and the session's aboutToLock (lock,
+// hidden window, quit) saves at once. The step the officer was on is kept
+// beside the store (a record id and a step number, nothing personal), so
+// reopening a draft lands where they were.
+class RecordEditor : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("Created by the application")
+    Q_PROPERTY(bool active READ active NOTIFY recordChanged)
+    Q_PROPERTY(QString recordId READ recordId NOTIFY recordChanged)
+    Q_PROPERTY(int stepIndex READ stepIndex NOTIFY stepChanged)
+    Q_PROPERTY(int stepCount READ stepCount NOTIFY stepChanged)
+    Q_PROPERTY(QString stepTitle READ stepTitle NOTIFY stepChanged)
+    Q_PROPERTY(StepKind stepKind READ stepKind NOTIFY stepChanged)
+    Q_PROPERTY(int stepChild READ stepChild NOTIFY stepChanged)
+    Q_PROPERTY(QString stepSubtitle READ stepSubtitle NOTIFY stepChanged)
+    Q_PROPERTY(safeguard::ui::FormModel *fields READ fields CONSTANT)
+    Q_PROPERTY(safeguard::ui::ChildrenModel *children READ children CONSTANT)
+    Q_PROPERTY(QString riskSummary READ riskSummary NOTIFY valuesChanged)
+    Q_PROPERTY(QVariantList issues READ issues NOTIFY valuesChanged)
+    Q_PROPERTY(bool savePending READ savePending NOTIFY saveStateChanged)
+    Q_PROPERTY(QString saveError READ saveError NOTIFY saveStateChanged)
+    Q_PROPERTY(QString submitError READ submitError NOTIFY valuesChanged)
+
+public:
+    enum class StepKind { Form, Children, Review };
+    Q_ENUM(StepKind)
+
+    static constexpr int kAutosaveMs = 1000;
+
+    RecordEditor(AppSession &session, QObject *parent = nullptr);
+
+    bool active() const { return !m_recordId.isEmpty(); }
+    QString recordId() const { return m_recordId; }
+    int stepIndex() const { return m_step; }
+    int stepCount() const { return int(m_steps.size()); }
+    QString stepTitle() const;
+    QString stepSubtitle() const;
+    StepKind stepKind() const;
+    int stepChild() const;
+    FormModel *fields() { return &m_fields; }
+    ChildrenModel *children() { return &m_children; }
+    QString riskSummary() const;
+    QVariantList issues() const;
+    bool savePending() const { return m_dirty; }
+    QString saveError() const { return m_saveError; }
+    QString submitError() const { return m_submitError; }
+    const v1::IncidentRecord &record() const { return m_record; }
+
+    // Starts a new draft (saved at once) and opens it at the first step.
+    Q_INVOKABLE bool startNew();
+    // Opens a draft where the officer left it.
+    Q_INVOKABLE bool open(const QString &recordId);
+    // Saves and closes the record.
+    Q_INVOKABLE void close();
+
+    Q_INVOKABLE void setValue(const QString &path, const QVariant &value);
+    Q_INVOKABLE void toggleFlag(const QString &path, int flag, bool on);
+    Q_INVOKABLE void addListItem(const QString &listPath);
+    Q_INVOKABLE void removeListItem(const QString &listPath, int index);
+
+    Q_INVOKABLE void addChild(bool unborn);
+    Q_INVOKABLE void removeChild(int index);
+    Q_INVOKABLE void moveChild(int from, int to);
+    Q_INVOKABLE void editChild(int index);
+
+    Q_INVOKABLE void next();
+    Q_INVOKABLE void back();
+    Q_INVOKABLE void goToStep(int index);
+    // The step that holds a field path (from an issue), or -1.
+    Q_INVOKABLE int stepFor(const QString &path) const;
+
+    // Validates, freezes and queues the record; false with submitError set.
+    Q_INVOKABLE bool submit();
+
+public slots:
+    // Writes the draft now if anything changed since the last save.
+    bool saveNow();
+
+signals:
+    void recordChanged();
+    void stepChanged();
+    void valuesChanged();
+    void saveStateChanged();
+    void submitted(const QString &recordId);
+
+private:
+    struct Step
+    {
+        StepKind kind = StepKind::Form;
+        const FormSection *section = nullptr;
+        int child = -1;
+    };
+
+    void load(v1::IncidentRecord record, int step);
+    void rebuildSteps();
+    void rebuildRows();
+    void prepareStep();
+    void appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,
+                    const QHash<QString, QString> &issues) const;
+    bool fieldApplies(const FormField &field, const QString &base) const;
+    void changed(bool structural);
+    void setStep(int index);
+    void ensureRiskAnswers();
+    QString resumeFile() const;
+    void rememberStep() const;
+    int rememberedStep(const QString &recordId) const;
+
+    AppSession &m_session;
+    protocol::RiskChecklistRegistry m_checklists;
+    protocol::GoodPracticeValidator m_validator;
+    v1::IncidentRecord m_record;
+    QString m_recordId;
+    QList<Step> m_steps;
+    int m_step = 0;
+    FormModel m_fields;
+    ChildrenModel m_children;
+    protocol::RecordIssues m_issues;
+    QTimer m_autosave;
+    bool m_dirty = false;
+    QString m_saveError;
+    QString m_submitError;
+};
+
+} // namespace safeguard::ui
