@@ -58,7 +58,7 @@ ApplicationWindow {
             case AppSession.NeedsSetup: return "pages/FirstRunPage.qml"
             case AppSession.Locked: return "pages/UnlockPage.qml"
             case AppSession.Wiped: return "pages/WipedPage.qml"
-            default: return "pages/HomePage.qml"
+            default: return Editor.active ? "pages/RecordPage.qml" : "pages/HomePage.qml"
             }
         }
     }

@@ -122,6 +122,29 @@ int runSelfTest(const QString &screenshotDir)
     visited << QStringLiteral("home");
     capture(engine, screenshotDir, QStringLiteral("home"));
 
+    // Every step of the record flow, on a complete synthetic draft.
+    RecordEditor &editor = app.editor;
+    v1::IncidentRecord full = factory.next();
+    while (full.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE || full.children_size() < 2)
+        full = factory.next();
+    session.recordStore()->saveDraft(full);
+    if (!editor.open(QString::fromStdString(full.record_id()))) {
+        out << "self-test: could not open a draft\n";
+        return 1;
+    }
+    for (int step = 0; step < editor.stepCount(); ++step) {
+        editor.goToStep(step);
+        settle();
+        const QString name = QStringLiteral("record-%1-%2")
+                                 .arg(step, 2, 10, QLatin1Char('0'))
+                                 .arg(editor.stepTitle().toLower().replace(QLatin1Char(' '), QLatin1Char('-')));
+        if (step < 4 || editor.stepKind() == RecordEditor::StepKind::Review || editor.stepTitle() == QLatin1String("Risk checklist"))
+            capture(engine, screenshotDir, name);
+    }
+    visited << QStringLiteral("record flow (%1 steps)").arg(editor.stepCount());
+    editor.close();
+    settle();
+
     session.lock();
     settle();
     unlock.unlock(QStringLiteral("SYNTHETIC wrong passphrase"));

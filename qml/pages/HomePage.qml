@@ -49,8 +49,11 @@ Page {
                 required property string updatedText
                 required property int childCount
                 required property bool urgent
+                required property string recordId
                 width: ListView.view.width
                 implicitHeight: 72
+                // Drafts open where the officer left them.
+                onClicked: if (statusKey === "draft") Editor.open(recordId)
                 contentItem: RowLayout {
                     spacing: 12
                     ColumnLayout {
@@ -108,19 +111,10 @@ Page {
             ColumnLayout {
                 anchors.left: parent.left
                 anchors.right: parent.right
-                Label {
-                    id: notYetAvailable
-                    objectName: "notYetAvailable"
-                    visible: false
-                    text: qsTr("Writing a record is not available in this build yet.")
-                    color: Material.color(Material.Red)
-                    wrapMode: Text.Wrap
-                    Layout.fillWidth: true
-                }
                 BigButton {
                     objectName: "newRecordButton"
                     text: qsTr("New record")
-                    onClicked: notYetAvailable.visible = true
+                    onClicked: Editor.startNew()
                 }
             }
         }

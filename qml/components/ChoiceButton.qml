@@ -1,0 +1,36 @@
+import QtQuick
+import QtQuick.Controls
+
+// One option of a choice, big enough for a gloved finger; the chosen one is
+// filled so it reads at a glance in poor light.
+Button {
+    id: control
+    // A long label wraps rather than running off a phone's screen.
+    property real maxWidth: 100000
+    width: Math.min(naturalText.advanceWidth + leftPadding + rightPadding + 2, maxWidth)
+    checkable: true
+    font.pixelSize: 16
+    font.capitalization: Font.MixedCase
+    implicitHeight: 52
+    leftPadding: 16
+    rightPadding: 16
+    contentItem: Text {
+        text: control.text
+        font: control.font
+        color: control.checked ? "white" : "#1d3557"
+        horizontalAlignment: Text.AlignHCenter
+        verticalAlignment: Text.AlignVCenter
+        wrapMode: Text.Wrap
+    }
+    TextMetrics {
+        id: naturalText
+        font: control.font
+        text: control.text
+    }
+    background: Rectangle {
+        radius: 6
+        color: control.checked ? "#1d3557" : (control.down ? "#dde4ee" : "#f1f4f8")
+        border.color: control.checked ? "#1d3557" : "#9aa8bb"
+        border.width: 1
+    }
+}

@@ -1,0 +1,171 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Safeguard.Ui
+import "."
+
+// One row of the record form, drawn by its kind. Every edit goes straight
+// to the editor (which autosaves); nothing is validated here.
+ColumnLayout {
+    id: row
+    required property int index
+    required property string path
+    required property int kind
+    required property string label
+    required property string help
+    required property var value
+    required property var choices
+    required property string issue
+    required property bool sensitive
+    required property string listPath
+    required property int listIndex
+
+    readonly property int hints: sensitive ? (Qt.ImhSensitiveData | Qt.ImhNoPredictiveText) : Qt.ImhNone
+    objectName: "field:" + path
+    spacing: 4
+    Layout.fillWidth: true
+
+    Label {
+        text: row.label
+        visible: row.kind !== FieldKind.Bool
+        font.pixelSize: row.kind === FieldKind.ListHeader ? 19 : 16
+        font.bold: true
+        wrapMode: Text.Wrap
+        Layout.fillWidth: true
+        Layout.topMargin: row.kind === FieldKind.ListHeader ? 12 : 4
+    }
+    Label {
+        text: row.help
+        visible: text.length > 0
+        font.pixelSize: 13
+        opacity: 0.7
+        wrapMode: Text.Wrap
+        Layout.fillWidth: true
+    }
+
+    Loader {
+        id: editor
+        Layout.fillWidth: true
+        sourceComponent: {
+            switch (row.kind) {
+            case FieldKind.LongText:
+            case FieldKind.ChildWords:
+            case FieldKind.Lines: return longText
+            case FieldKind.Bool: return toggle
+            case FieldKind.Choice: return choice
+            case FieldKind.Flags: return flags
+            case FieldKind.ListHeader: return listHeader
+            case FieldKind.ListItem: return listItem
+            default: return shortText
+            }
+        }
+    }
+
+    Label {
+        objectName: "issue:" + row.path
+        text: row.issue
+        visible: text.length > 0
+        color: "#b3261e"
+        font.pixelSize: 14
+        wrapMode: Text.Wrap
+        Layout.fillWidth: true
+    }
+
+    Component {
+        id: shortText
+        TextField {
+            objectName: "input:" + row.path
+            text: row.value === undefined ? "" : String(row.value)
+            placeholderText: row.kind === FieldKind.Date ? "yyyy-mm-dd"
+                             : row.kind === FieldKind.DateTime ? "yyyy-mm-dd hh:mm" : ""
+            inputMethodHints: row.kind === FieldKind.Number ? Qt.ImhDigitsOnly : row.hints
+            font.pixelSize: 17
+            implicitHeight: 52
+            onTextEdited: Editor.setValue(row.path, text)
+        }
+    }
+    Component {
+        id: longText
+        TextArea {
+            objectName: "input:" + row.path
+            text: row.kind === FieldKind.Lines ? (row.value ? row.value.join("\n") : "")
+                                               : (row.value === undefined ? "" : String(row.value))
+            wrapMode: TextEdit.Wrap
+            inputMethodHints: row.hints
+            font.pixelSize: 17
+            implicitHeight: Math.max(row.kind === FieldKind.ChildWords ? 200 : 96, contentHeight + 24)
+            onTextChanged: {
+                if (!activeFocus)
+                    return // a value set by the editor, not typed here
+                Editor.setValue(row.path, row.kind === FieldKind.Lines ? text.split("\n") : text)
+            }
+        }
+    }
+    Component {
+        id: toggle
+        Switch {
+            objectName: "input:" + row.path
+            text: row.label
+            checked: row.value === true
+            font.pixelSize: 16
+            implicitHeight: 52
+            onToggled: Editor.setValue(row.path, checked)
+        }
+    }
+    Component {
+        id: choice
+        Flow {
+            spacing: 8
+            Repeater {
+                model: row.choices
+                delegate: ChoiceButton {
+                    required property var modelData
+                    objectName: "choice:" + row.path + ":" + modelData.value
+                    maxWidth: row.width
+                    text: modelData.label
+                    checked: row.value === modelData.value
+                    onClicked: Editor.setValue(row.path, checked ? modelData.value : 0)
+                }
+            }
+        }
+    }
+    Component {
+        id: flags
+        Flow {
+            spacing: 4
+            Repeater {
+                model: row.choices
+                delegate: CheckBox {
+                    required property var modelData
+                    objectName: "flag:" + row.path + ":" + modelData.value
+                    text: modelData.label
+                    checked: row.value !== undefined && row.value.indexOf(modelData.value) >= 0
+                    font.pixelSize: 16
+                    onToggled: Editor.toggleFlag(row.path, modelData.value, checked)
+                }
+            }
+        }
+    }
+    Component {
+        id: listHeader
+        Button {
+            objectName: "add:" + row.listPath
+            text: qsTr("Add")
+            font.pixelSize: 16
+            implicitHeight: 52
+            onClicked: Editor.addListItem(row.listPath)
+        }
+    }
+    Component {
+        id: listItem
+        Button {
+            objectName: "remove:" + row.path
+            text: qsTr("Remove this entry")
+            flat: true
+            font.pixelSize: 15
+            implicitHeight: 48
+            onClicked: Editor.removeListItem(row.listPath, row.listIndex)
+        }
+    }
+}

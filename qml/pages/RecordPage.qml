@@ -1,0 +1,233 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Safeguard.Ui
+import "../components"
+
+// The record flow, one step at a time: the incident, the children, each
+// child's sections, the risk checklist and sharing, then review and submit.
+// Every edit is autosaved by the editor.
+Page {
+    id: page
+    objectName: "recordPage"
+
+    header: Pane {
+        Material.background: "#eef2f7"
+        padding: 12
+        RowLayout {
+            anchors.left: parent.left
+            anchors.right: parent.right
+            ColumnLayout {
+                Layout.fillWidth: true
+                spacing: 2
+                Label {
+                    objectName: "stepTitle"
+                    text: Editor.stepTitle
+                    font.pixelSize: 22
+                    font.bold: true
+                    Layout.fillWidth: true
+                    elide: Text.ElideRight
+                }
+                Label {
+                    objectName: "stepSubtitle"
+                    text: (Editor.stepSubtitle.length > 0 ? Editor.stepSubtitle + "  ·  " : "")
+                          + qsTr("Step %1 of %2").arg(Editor.stepIndex + 1).arg(Editor.stepCount)
+                    font.pixelSize: 14
+                    opacity: 0.75
+                    Layout.fillWidth: true
+                    elide: Text.ElideRight
+                }
+            }
+            Label {
+                objectName: "saveState"
+                text: Editor.saveError.length > 0 ? Editor.saveError
+                      : Editor.savePending ? qsTr("Saving…") : qsTr("Saved")
+                color: Editor.saveError.length > 0 ? "#b3261e" : "#1b5e20"
+                font.pixelSize: 14
+            }
+            Button {
+                objectName: "closeRecordButton"
+                text: qsTr("Done")
+                flat: true
+                implicitHeight: 52
+                onClicked: Editor.close()
+            }
+        }
+    }
+
+    StackLayout {
+        anchors.fill: parent
+        currentIndex: Editor.stepKind === RecordEditor.Children ? 1
+                      : Editor.stepKind === RecordEditor.Review ? 2 : 0
+
+        // A form step: the fields that apply here.
+        CenteredColumn {
+            id: formView
+            objectName: "formView"
+            Repeater {
+                objectName: "formFields"
+                model: Editor.fields
+                delegate: FormFieldDelegate {}
+            }
+            Item { Layout.preferredHeight: 24 }
+        }
+
+        // The children: add (an unborn child too), remove, reorder, edit.
+        CenteredColumn {
+            objectName: "childrenView"
+            Label {
+                text: qsTr("Add every child who lives here or was present, including any unborn child.")
+                wrapMode: Text.Wrap
+                font.pixelSize: 16
+                Layout.fillWidth: true
+            }
+            Repeater {
+                model: Editor.children
+                delegate: Frame {
+                    id: childRow
+                    required property int index
+                    required property string name
+                    required property string detail
+                    objectName: "child:" + index
+                    Layout.fillWidth: true
+                    ColumnLayout {
+                        anchors.left: parent.left
+                        anchors.right: parent.right
+                        Label { text: childRow.name; font.pixelSize: 17; font.bold: true; wrapMode: Text.Wrap; Layout.fillWidth: true }
+                        Label { text: childRow.detail; font.pixelSize: 14; opacity: 0.7; visible: text.length > 0 }
+                        Flow {
+                            spacing: 8
+                            Layout.fillWidth: true
+                            ChoiceButton {
+                                objectName: "childEdit:" + childRow.index
+                                text: qsTr("Edit")
+                                checkable: false
+                                onClicked: Editor.editChild(childRow.index)
+                            }
+                            ChoiceButton {
+                                objectName: "childUp:" + childRow.index
+                                text: qsTr("↑ Up")
+                                checkable: false
+                                enabled: childRow.index > 0
+                                opacity: enabled ? 1 : 0.4
+                                onClicked: Editor.moveChild(childRow.index, childRow.index - 1)
+                            }
+                            ChoiceButton {
+                                objectName: "childDown:" + childRow.index
+                                text: qsTr("↓ Down")
+                                checkable: false
+                                enabled: childRow.index < Editor.children.count - 1
+                                opacity: enabled ? 1 : 0.4
+                                onClicked: Editor.moveChild(childRow.index, childRow.index + 1)
+                            }
+                            Button {
+                                objectName: "childRemove:" + childRow.index
+                                text: qsTr("Remove")
+                                flat: true
+                                font.capitalization: Font.MixedCase
+                                implicitHeight: 52
+                                onClicked: Editor.removeChild(childRow.index)
+                            }
+                        }
+                    }
+                }
+            }
+            RowLayout {
+                Layout.fillWidth: true
+                spacing: 12
+                BigButton {
+                    objectName: "addChildButton"
+                    text: qsTr("Add child")
+                    onClicked: Editor.addChild(false)
+                }
+                ChoiceButton {
+                    objectName: "addUnbornButton"
+                    text: qsTr("Add unborn child")
+                    checkable: false
+                    implicitHeight: 64
+                    Layout.fillWidth: true
+                    onClicked: Editor.addChild(true)
+                }
+            }
+        }
+
+        // Review: what is still missing, each a step away; then submit.
+        CenteredColumn {
+            objectName: "reviewView"
+            Label {
+                objectName: "riskSummary"
+                text: Editor.riskSummary
+                visible: text.length > 0
+                font.pixelSize: 16
+                font.bold: true
+                Layout.fillWidth: true
+            }
+            Label {
+                text: Editor.issues.length === 0
+                      ? qsTr("Everything good practice asks for is recorded.")
+                      : qsTr("Still needed before submitting:")
+                font.pixelSize: 17
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            Repeater {
+                model: Editor.issues
+                delegate: ItemDelegate {
+                    required property var modelData
+                    required property int index
+                    objectName: "issueRow:" + index
+                    text: modelData.message
+                    font.pixelSize: 15
+                    Layout.fillWidth: true
+                    enabled: modelData.step >= 0
+                    onClicked: Editor.goToStep(modelData.step)
+                    contentItem: Label {
+                        text: "• " + modelData.message
+                        wrapMode: Text.Wrap
+                        color: "#8a1c12"
+                        font.pixelSize: 15
+                    }
+                }
+            }
+            Label {
+                objectName: "submitError"
+                text: Editor.submitError
+                visible: text.length > 0
+                color: "#b3261e"
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            BigButton {
+                objectName: "submitButton"
+                text: qsTr("Submit to the hub")
+                enabled: Editor.issues.length === 0
+                onClicked: Editor.submit()
+            }
+        }
+    }
+
+    footer: Pane {
+        padding: 8
+        RowLayout {
+            anchors.left: parent.left
+            anchors.right: parent.right
+            spacing: 12
+            Button {
+                objectName: "backButton"
+                text: qsTr("Back")
+                enabled: Editor.stepIndex > 0
+                font.pixelSize: 17
+                implicitHeight: 60
+                Layout.preferredWidth: 120
+                onClicked: Editor.back()
+            }
+            BigButton {
+                objectName: "nextButton"
+                text: qsTr("Next")
+                enabled: Editor.stepIndex < Editor.stepCount - 1
+                onClicked: Editor.next()
+            }
+        }
+    }
+}
