@@ -2,7 +2,29 @@
 
 #include "qmlsingletons.h"
 
+#include <QCoreApplication>
+#include <QTranslator>
+
 namespace safeguard::ui {
+
+namespace {
+
+// Installs the app's translations once per process (English plural forms
+// today).
+void installTranslations()
+{
+    static QTranslator *translator = [] {
+        auto *t = new QTranslator(QCoreApplication::instance());
+        if (t->load(QStringLiteral(":/i18n/safeguard_en.qm")))
+            QCoreApplication::installTranslator(t);
+        else
+            qWarning("safeguard: the English translation file is missing from the build");
+        return t;
+    }();
+    Q_UNUSED(translator);
+}
+
+} // namespace
 
 AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &clock,
                                FirstRunController::CodeCheck checkCode)
@@ -13,6 +35,7 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
     , editor(session)
     , autoLock(session)
 {
+    installTranslations();
     // The home list follows the editor: a new draft appears, a submit moves
     // it to "waiting to send". (Closing a record shows the home page again,
     // which refreshes itself; locking must not touch the list mid-teardown.)

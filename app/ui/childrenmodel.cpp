@@ -68,7 +68,7 @@ QList<ChildrenModel::Child> ChildrenModel::fromRecord(const v1::IncidentRecord &
         child.name = child.unborn ? (name.isEmpty() ? tr("Unborn child") : tr("Unborn: %1").arg(name))
                                   : (name.isEmpty() ? tr("Child (no name yet)") : name);
         if (const auto age = protocol::derived::ageInYears(c.identity(), on))
-            child.detail = QCoreApplication::translate("ChildrenModel", "Age %n", nullptr, *age);
+            child.detail = tr("Age %1").arg(*age);
         child.grade = c.grade();
         out << child;
     }

@@ -1,0 +1,75 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>HomePage</name>
+    <message numerus="yes">
+        <location filename="../pages/HomePage.qml" line="70"/>
+        <source>%n child(ren)</source>
+        <translation>
+            <numerusform>%n child</numerusform>
+            <numerusform>%n children</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>UnlockPage</name>
+    <message numerus="yes">
+        <location filename="../pages/UnlockPage.qml" line="76"/>
+        <source>Warning: %n more wrong passphrase(s) will destroy every record on this device that has not reached the hub.</source>
+        <translation>
+            <numerusform>Warning: %n more wrong passphrase will destroy every record on this device that has not reached the hub.</numerusform>
+            <numerusform>Warning: %n more wrong passphrases will destroy every record on this device that has not reached the hub.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>safeguard::ui::HomeController</name>
+    <message numerus="yes">
+        <location filename="../../app/ui/homecontroller.cpp" line="26"/>
+        <source>%n record(s) only on this device, waiting to send</source>
+        <translation>
+            <numerusform>%n record only on this device, waiting to send</numerusform>
+            <numerusform>%n records only on this device, waiting to send</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/ui/homecontroller.cpp" line="28"/>
+        <source>%n record(s) need correction</source>
+        <translation>
+            <numerusform>%n record needs correction</numerusform>
+            <numerusform>%n records need correction</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>safeguard::ui::RecordEditor</name>
+    <message numerus="yes">
+        <location filename="../../app/ui/recordeditor.cpp" line="411"/>
+        <source> (%n question(s) unanswered)</source>
+        <translation>
+            <numerusform> (%n question unanswered)</numerusform>
+            <numerusform> (%n questions unanswered)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/ui/recordeditor.cpp" line="526"/>
+        <source>%n item(s) still needed before this record can be submitted.</source>
+        <translation>
+            <numerusform>%n item still needed before this record can be submitted.</numerusform>
+            <numerusform>%n items still needed before this record can be submitted.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>safeguard::ui::UnlockController</name>
+    <message numerus="yes">
+        <location filename="../../app/ui/unlockcontroller.cpp" line="64"/>
+        <source>That passphrase is not right. %n attempt(s) left.</source>
+        <translation>
+            <numerusform>That passphrase is not right. %n attempt left.</numerusform>
+            <numerusform>That passphrase is not right. %n attempts left.</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,437 @@
+// The officer app's controllers and models, without QML: first run, unlock
+// and lockout display, auto-lock, the record flow adapting to the record,
+// autosave and restore, and every model under QAbstractItemModelTester.
+#include "appcontrollers.h"
+#include "fieldpath.h"
+#include "selftest.h"
+
+#include "protocol/syntheticrecords.h"
+
+#include <QAbstractItemModelTester>
+#include <QDir>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace safeguard;
+using namespace safeguard::ui;
+
+namespace {
+
+const QString kPassphrase = QStringLiteral("SYNTHETIC orbit lantern meadow copper");
+
+QStringList rowPaths(const FormModel &m)
+{
+    QStringList out;
+    for (const auto &r : m.rows())
+        out << r.path;
+    return out;
+}
+
+QStringList stepTitles(RecordEditor &e)
+{
+    QStringList out;
+    const int keep = e.stepIndex();
+    for (int i = 0; i < e.stepCount(); ++i) {
+        e.goToStep(i);
+        out << e.stepTitle() + (e.stepChild() >= 0 ? QStringLiteral("#%1").arg(e.stepChild()) : QString());
+    }
+    e.goToStep(keep);
+    return out;
+}
+
+} // namespace
+
+class TestAppControllers : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    protocol::ManualClock m_clock{QDateTime(QDate(2026, 3, 10), QTime(21, 30), Qt::UTC)};
+    std::unique_ptr<AppControllers> m_app;
+
+    QString storeDir() const { return QDir(m_dir->path()).filePath(QStringLiteral("store")); }
+
+    // A fresh app with a store set up (vault at the Argon2id floor).
+    void setUpStore()
+    {
+        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock));
+        m_app->firstRun.setKdfParams(store::KdfLimits::kFloor);
+        QVERIFY(m_app->firstRun.submitCode(syntheticEnrolmentCode(m_clock)));
+        QVERIFY2(m_app->firstRun.finish(kPassphrase, kPassphrase), qPrintable(m_app->firstRun.error()));
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+    }
+
+    // Drops the app as a crash would (no lock, no save) and starts it again
+    // from what is on disk.
+    void restartFromDisk()
+    {
+        const QString crashed = QDir(m_dir->path()).filePath(QStringLiteral("crash-image"));
+        QDir().mkpath(crashed);
+        for (const QFileInfo &fi : QDir(storeDir()).entryInfoList(QDir::Files))
+            QFile::copy(fi.filePath(), QDir(crashed).filePath(fi.fileName()));
+        m_app.reset(); // the original would save on the way out; its image is already taken
+        QDir(storeDir()).removeRecursively();
+        QDir().rename(crashed, storeDir());
+        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock));
+        QCOMPARE(m_app->session.state(), AppSession::State::Locked);
+        m_app->unlock.unlock(kPassphrase);
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+    }
+
+private slots:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+    }
+    void cleanup()
+    {
+        m_app.reset();
+        m_dir.reset();
+    }
+
+    // ----------------------------------------------------------- first run
+
+    void firstRunChecksTheCodeAndThePassphrase()
+    {
+        AppControllers app(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock));
+        app.firstRun.setKdfParams(store::KdfLimits::kFloor);
+        QCOMPARE(app.session.state(), AppSession::State::NeedsSetup);
+        QVERIFY(!app.firstRun.storageStatement().isEmpty());
+
+        QVERIFY(!app.firstRun.finish(kPassphrase, kPassphrase)); // no code yet
+        QVERIFY(!app.firstRun.submitCode(QStringLiteral("hello")));
+        QVERIFY(app.firstRun.codeError().contains(QLatin1String("SGE1.")));
+
+        m_clock.advanceSecs(25 * 3600); // past the code's 24 hours
+        const QString stale = syntheticEnrolmentCode(protocol::ManualClock(m_clock.nowUtc().addSecs(-25 * 3600)));
+        QVERIFY(!app.firstRun.submitCode(stale));
+        QVERIFY(app.firstRun.codeError().contains(QLatin1String("expired")));
+        QVERIFY(app.firstRun.submitCode(syntheticEnrolmentCode(m_clock)));
+
+        app.firstRun.judgePassphrase(QStringLiteral("password1"));
+        QVERIFY(!app.firstRun.strongEnough());
+        QVERIFY(!app.firstRun.strengthAdvice().isEmpty());
+        QVERIFY(!app.firstRun.finish(QStringLiteral("password1"), QStringLiteral("password1")));
+        QVERIFY(!app.firstRun.finish(kPassphrase, kPassphrase + QLatin1Char('x')));
+        QVERIFY(app.firstRun.error().contains(QLatin1String("not the same")));
+        QCOMPARE(app.session.state(), AppSession::State::NeedsSetup);
+
+        QVERIFY(app.firstRun.finish(kPassphrase, kPassphrase));
+        QCOMPARE(app.session.state(), AppSession::State::Unlocked);
+        QVERIFY(app.session.recordStore());
+    }
+
+    // -------------------------------------------------------------- unlock
+
+    void unlockShowsAttemptsLockoutAndWipeWarning()
+    {
+        setUpStore();
+        UnlockController &u = m_app->unlock;
+        m_app->session.lock();
+        QCOMPARE(m_app->session.state(), AppSession::State::Locked);
+        QVERIFY(!m_app->session.recordStore()); // the store is closed and its key gone
+
+        u.refresh();
+        QCOMPARE(u.attemptsLeft(), 10);
+        QVERIFY(!u.wipeWarning());
+        for (int i = 1; i <= 3; ++i) {
+            u.unlock(QStringLiteral("SYNTHETIC wrong"));
+            QCOMPARE(u.outcome(), UnlockController::Outcome::WrongPassphrase);
+            QCOMPARE(u.attemptsLeft(), 10 - i);
+            QVERIFY(u.canTry());
+        }
+        u.unlock(QStringLiteral("SYNTHETIC wrong")); // the 4th: a delay starts
+        QVERIFY(u.secondsUntilRetry() > 0);
+        QVERIFY(!u.canTry());
+        const int wait = u.secondsUntilRetry();
+        u.unlock(kPassphrase); // refused without trying while locked out
+        QCOMPARE(m_app->session.state(), AppSession::State::Locked);
+        m_clock.advanceSecs(wait);
+        QCOMPARE(u.secondsUntilRetry(), 0);
+        QVERIFY(u.canTry());
+
+        for (int i = 0; u.attemptsLeft() > 3; ++i) {
+            u.unlock(QStringLiteral("SYNTHETIC wrong"));
+            m_clock.advanceSecs(u.secondsUntilRetry());
+        }
+        QVERIFY(u.wipeWarning());
+        u.unlock(kPassphrase);
+        QCOMPARE(u.outcome(), UnlockController::Outcome::Unlocked);
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+    }
+
+    void tooManyWrongPassphrasesWipe()
+    {
+        setUpStore();
+        m_app->session.lock();
+        for (int i = 0; i < 10 && m_app->session.state() != AppSession::State::Wiped; ++i) {
+            m_app->unlock.unlock(QStringLiteral("SYNTHETIC wrong"));
+            m_clock.advanceSecs(m_app->unlock.secondsUntilRetry());
+        }
+        QCOMPARE(m_app->unlock.outcome(), UnlockController::Outcome::Wiped);
+        QCOMPARE(m_app->session.state(), AppSession::State::Wiped);
+        QVERIFY(!m_app->unlock.canTry());
+    }
+
+    // ----------------------------------------------------------- auto-lock
+
+    void autoLockAfterInactivityAndWhenHidden()
+    {
+        setUpStore();
+        AutoLock &a = m_app->autoLock;
+        QCOMPARE(a.timeoutSeconds(), 5 * 60);
+        m_clock.advanceSecs(4 * 60);
+        a.check();
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+        a.noteActivity();
+        m_clock.advanceSecs(4 * 60);
+        a.check();
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+        m_clock.advanceSecs(60);
+        a.check();
+        QCOMPARE(m_app->session.state(), AppSession::State::Locked);
+
+        m_app->unlock.unlock(kPassphrase);
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+        a.windowHidden();
+        QCOMPARE(m_app->session.state(), AppSession::State::Locked);
+    }
+
+    // --------------------------------------------------------- record flow
+
+    void fieldPathsReadAndWriteEveryKind()
+    {
+        v1::IncidentRecord r;
+        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.police_reference"), QStringLiteral("SYN-1"), 0));
+        QCOMPARE(r.incident().police_reference(), std::string("SYN-1"));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_WELFARE_CHECK), 0));
+        QCOMPARE(fieldpath::get(r, QStringLiteral("incident.type")).toInt(), int(v1::INCIDENT_TYPE_WELFARE_CHECK));
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("incident.type"), 77, 0)); // not a choice
+        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.occurred_at"), QStringLiteral("2026-04-01 00:30"), 60));
+        QCOMPARE(r.incident().occurred_at().utc_offset_minutes(), 60);
+        QCOMPARE(QDateTime::fromMSecsSinceEpoch(r.incident().occurred_at().unix_ms(), Qt::UTC),
+                 QDateTime(QDate(2026, 3, 31), QTime(23, 30), Qt::UTC));
+        QCOMPARE(fieldpath::get(r, QStringLiteral("incident.occurred_at")).toString(), QStringLiteral("2026-04-01 00:30"));
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("incident.occurred_at"), QStringLiteral("yesterday"), 0));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.address.lines"),
+                               QStringList{QStringLiteral("1 Example St"), QString(), QStringLiteral("Flat 2")}, 0));
+        QCOMPARE(r.incident().address().lines_size(), 2);
+
+        QVERIFY(fieldpath::append(&r, QStringLiteral("children")));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].identity.date_of_birth"), QStringLiteral("2017-01-15"), 0));
+        QCOMPARE(r.children(0).identity().date_of_birth().year(), 2017);
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[0].identity.date_of_birth"), QStringLiteral("2017-02-30"), 0));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].identity.estimated_age_years"), QStringLiteral("9"), 0));
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[0].identity.estimated_age_years"), QStringLiteral("nine"), 0));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].identity.unborn"), true, 0));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].indicators"),
+                               QVariantList{int(v1::INDICATOR_NEGLECT), int(v1::INDICATOR_DRUG_MISUSE)}, 0));
+        QCOMPARE(r.children(0).indicators_size(), 2);
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[3].demeanour"), QStringLiteral("x"), 0)); // no such child
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[0].nonsense"), QStringLiteral("x"), 0));
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("Children[0]"), QStringLiteral("x"), 0));
+    }
+
+    void formAdaptsToTheIncidentType()
+    {
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        QAbstractItemModelTester fieldsTester(e.fields(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        e.addChild(false);
+
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE));
+        QStringList steps = stepTitles(e);
+        QVERIFY(steps.contains(QStringLiteral("Risk checklist")));
+        QVERIFY(steps.contains(QStringLiteral("Seen and heard#0")));
+        e.goToStep(0);
+        QVERIFY(!rowPaths(*e.fields()).contains(QStringLiteral("incident.visit_reason")));
+
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+        steps = stepTitles(e);
+        QVERIFY(!steps.contains(QStringLiteral("Risk checklist")));
+        e.goToStep(0);
+        QVERIFY(rowPaths(*e.fields()).contains(QStringLiteral("incident.visit_reason")));
+        e.goToStep(steps.indexOf(QStringLiteral("Seen and heard#0")));
+        const QStringList seen = rowPaths(*e.fields());
+        QVERIFY(!seen.contains(QStringLiteral("children[0].presence"))); // asked at home incidents, not school visits
+        QVERIFY(seen.contains(QStringLiteral("children[0].seen.answer")));
+        e.goToStep(steps.indexOf(QStringLiteral("Demeanour and home#0")));
+        QVERIFY(!rowPaths(*e.fields()).contains(QStringLiteral("children[0].home_conditions.hazards")));
+    }
+
+    void reasonsAppearWhenTheAnswerIsNo()
+    {
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        e.addChild(false);
+        e.goToStep(stepTitles(e).indexOf(QStringLiteral("Seen and heard#0")));
+        QVERIFY(!rowPaths(*e.fields()).contains(QStringLiteral("children[0].seen.reason_if_no")));
+        e.setValue(QStringLiteral("children[0].seen.answer"), int(v1::ANSWER_NO));
+        QVERIFY(rowPaths(*e.fields()).contains(QStringLiteral("children[0].seen.reason_if_no")));
+        QVERIFY(rowPaths(*e.fields()).contains(QStringLiteral("children[0].spoken_to_alone.answer")));
+        e.setValue(QStringLiteral("children[0].spoken_to.answer"), int(v1::ANSWER_NO));
+        QVERIFY(!rowPaths(*e.fields()).contains(QStringLiteral("children[0].spoken_to_alone.answer")));
+        // The missing reason shows at its field, in plain words.
+        const int row = e.fields()->rowOf(QStringLiteral("children[0].seen.reason_if_no"));
+        QVERIFY(e.fields()->rows().at(row).issue.startsWith(QLatin1String("Say why not")));
+        e.setValue(QStringLiteral("children[0].seen.reason_if_no"), QStringLiteral("SYNTHETIC: asleep"));
+        QVERIFY(e.fields()->rows().at(row).issue.isEmpty());
+    }
+
+    void childrenAddRemoveReorderAndUnborn()
+    {
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        QAbstractItemModelTester childrenTester(e.children(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        e.addChild(false);
+        e.setValue(QStringLiteral("children[0].identity.given_names"), QStringLiteral("Alpha SYNTHETIC"));
+        e.addChild(true);
+        e.addChild(false);
+        e.setValue(QStringLiteral("children[2].identity.given_names"), QStringLiteral("Charlie SYNTHETIC"));
+        QCOMPARE(e.children()->rowCount(), 3);
+        QCOMPARE(e.children()->index(1).data(ChildrenModel::UnbornRole).toBool(), true);
+
+        const QStringList steps = stepTitles(e);
+        QVERIFY(steps.contains(QStringLiteral("Who#1")));
+        QVERIFY(!steps.contains(QStringLiteral("Seen and heard#1"))); // not asked of an unborn child
+        QVERIFY(steps.contains(QStringLiteral("Seen and heard#2")));
+
+        const std::string first = e.record().children(0).child_id();
+        e.moveChild(0, 2);
+        QCOMPARE(e.record().children(2).child_id(), first);
+        QCOMPARE(e.children()->index(0).data(ChildrenModel::NameRole).toString(), QStringLiteral("Unborn child"));
+        e.removeChild(0);
+        QCOMPARE(e.children()->rowCount(), 2);
+        QCOMPARE(e.children()->index(0).data().toString(), QStringLiteral("Charlie SYNTHETIC"));
+    }
+
+    void listEntriesCanBeAddedAndRemoved()
+    {
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        e.addChild(false);
+        e.goToStep(stepTitles(e).indexOf(QStringLiteral("Household#0")));
+        e.addListItem(QStringLiteral("children[0].household"));
+        e.addListItem(QStringLiteral("children[0].household"));
+        QVERIFY(rowPaths(*e.fields()).contains(QStringLiteral("children[0].household[1].name")));
+        e.setValue(QStringLiteral("children[0].household[1].name"), QStringLiteral("Adult SYNTHETIC"));
+        e.removeListItem(QStringLiteral("children[0].household"), 0);
+        QCOMPARE(e.record().children(0).household_size(), 1);
+        QCOMPARE(e.record().children(0).household(0).name(), std::string("Adult SYNTHETIC"));
+    }
+
+    // ------------------------------------------------ autosave and restore
+
+    void autosaveWithinASecondOfTheLastEdit()
+    {
+        QVERIFY(RecordEditor::kAutosaveMs <= 1000);
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        const QString id = e.recordId();
+        e.setValue(QStringLiteral("incident.police_reference"), QStringLiteral("SYN-CAD-7"));
+        QVERIFY(e.savePending());
+        QTRY_VERIFY_WITH_TIMEOUT(!e.savePending(), RecordEditor::kAutosaveMs + 500);
+        auto stored = m_app->session.recordStore()->load(id);
+        QVERIFY(stored);
+        QCOMPARE(stored.value().incident().police_reference(), std::string("SYN-CAD-7"));
+    }
+
+    void lockSavesAtOnceAndReopeningLandsWhereTheOfficerWas()
+    {
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        const QString id = e.recordId();
+        e.addChild(false);
+        const int seenStep = stepTitles(e).indexOf(QStringLiteral("Seen and heard#0"));
+        e.goToStep(seenStep);
+        e.setValue(QStringLiteral("children[0].voice.words_verbatim"), QStringLiteral("SYNTHETIC: \"I hid\""));
+        QVERIFY(e.savePending());
+        m_app->session.lock(); // no waiting for the autosave
+        QVERIFY(!e.active());  // nothing of the record stays in memory
+
+        m_app->unlock.unlock(kPassphrase);
+        QVERIFY(e.open(id));
+        QCOMPARE(e.stepIndex(), seenStep);
+        QCOMPARE(e.record().children(0).voice().words_verbatim(), std::string("SYNTHETIC: \"I hid\""));
+    }
+
+    void aCrashAfterAutosaveLosesNothing()
+    {
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        const QString id = e.recordId();
+        e.addChild(false);
+        e.setValue(QStringLiteral("children[0].demeanour"), QStringLiteral("SYNTHETIC: quiet"));
+        QVERIFY(e.saveNow()); // what the autosave timer does
+        restartFromDisk();
+        QVERIFY(m_app->editor.open(id));
+        QCOMPARE(m_app->editor.record().children(0).demeanour(), std::string("SYNTHETIC: quiet"));
+        QCOMPARE(m_app->editor.children()->rowCount(), 1);
+    }
+
+    void submitFreezesAndQueues()
+    {
+        setUpStore();
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(3, m_clock, checklists);
+        const v1::IncidentRecord r = factory.next();
+        QVERIFY(!m_app->session.recordStore()->saveDraft(r));
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.open(QString::fromStdString(r.record_id())));
+        QVERIFY(e.issues().isEmpty());
+
+        e.setValue(QStringLiteral("children[0].grade_rationale"), QString());
+        QCOMPARE(e.issues().size(), 1);
+        QVERIFY(!e.submit());
+        QVERIFY(!e.submitError().isEmpty());
+        e.setValue(QStringLiteral("children[0].grade_rationale"), QStringLiteral("SYNTHETIC: reason"));
+
+        QSignalSpy submitted(&e, &RecordEditor::submitted);
+        QVERIFY(e.submit());
+        QCOMPARE(submitted.size(), 1);
+        QVERIFY(!e.active());
+        QVERIFY(!e.open(QString::fromStdString(r.record_id()))); // frozen: not editable
+        m_app->home.refresh();
+        QCOMPARE(m_app->home.waitingCount(), 1);
+    }
+
+    void homeListsRecordsWithStatus()
+    {
+        setUpStore();
+        HomeController &home = m_app->home;
+        QAbstractItemModelTester tester(home.records(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(5, m_clock, checklists);
+        for (int i = 0; i < 4; ++i) {
+            const auto r = factory.next();
+            QVERIFY(!m_app->session.recordStore()->saveDraft(r));
+            if (i % 2)
+                QVERIFY(m_app->session.recordStore()->submit(QString::fromStdString(r.record_id())));
+        }
+        home.refresh();
+        QCOMPARE(home.records()->rowCount(), 4);
+        QCOMPARE(home.waitingCount(), 2);
+        QCOMPARE(home.draftCount(), 2);
+        QVERIFY(home.syncBanner().contains(QLatin1String("2 records")));
+        QStringList statuses;
+        for (int i = 0; i < 4; ++i)
+            statuses << home.records()->index(i).data(RecordListModel::StatusTextRole).toString();
+        QCOMPARE(statuses.count(QStringLiteral("Waiting to send")), 2);
+        QCOMPARE(statuses.count(QStringLiteral("Draft")), 2);
+
+        m_app->session.lock();
+        QTRY_COMPARE(home.records()->rowCount(), 0); // nothing listed while locked
+    }
+};
+
+QTEST_MAIN(TestAppControllers)
+#include "tst_appcontrollers.moc"
