@@ -1,0 +1,65 @@
+import QtQuick
+import QtTest
+import Safeguard
+import Safeguard.Ui
+import Safeguard.Testing
+
+// First run: the enrolment code, the passphrase with its strength in plain
+// words, what the device keeps, and set-up.
+TestCase {
+    name: "FirstRun"
+    when: windowShown
+    width: 390
+    visible: true
+    height: 1600
+
+    function typeText(text) {
+        for (let i = 0; i < text.length; ++i)
+            keyClick(text[i])
+    }
+
+    Component { id: pageComponent; FirstRunPage { width: 390; height: 1600 } }
+
+    function test_firstRun() {
+        const page = createTemporaryObject(pageComponent, this)
+        verify(page)
+        compare(Session.state, AppSession.NeedsSetup)
+        verify(findChild(page, "storageStatement").text.indexOf("24 hours") >= 0)
+
+        const code = findChild(page, "enrolmentCodeField")
+        const passphrase = findChild(page, "passphraseField")
+        verify(!passphrase.enabled, "passphrase waits for a valid code")
+
+        code.text = "not a code"
+        mouseClick(findChild(page, "checkCodeButton"))
+        const codeError = findChild(page, "codeErrorLabel")
+        verify(codeError.visible)
+        verify(codeError.text.indexOf("SGE1.") >= 0)
+
+        code.text = Harness.enrolmentCode()
+        mouseClick(findChild(page, "checkCodeButton"))
+        verify(!codeError.visible)
+        verify(passphrase.enabled)
+        verify(passphrase.inputMethodHints & Qt.ImhSensitiveData)
+        verify(passphrase.inputMethodHints & Qt.ImhNoPredictiveText)
+
+        passphrase.forceActiveFocus()
+        typeText("password1")
+        const strength = findChild(page, "strengthLabel")
+        verify(!FirstRun.strongEnough)
+        verify(strength.text.length > 10, "weak passphrase explained in words")
+
+        passphrase.text = Harness.passphrase
+        verify(FirstRun.strongEnough)
+        compare(strength.text, "Strong enough.")
+        findChild(page, "confirmField").text = Harness.passphrase + "typo"
+        mouseClick(findChild(page, "finishButton"))
+        verify(findChild(page, "firstRunError").text.indexOf("not the same") >= 0)
+        compare(Session.state, AppSession.NeedsSetup)
+
+        findChild(page, "confirmField").text = Harness.passphrase
+        mouseClick(findChild(page, "finishButton"))
+        compare(Session.state, AppSession.Unlocked)
+        compare(passphrase.text, "", "the passphrase does not linger in the field")
+    }
+}
