@@ -197,6 +197,11 @@ RecordEditor::StepKind RecordEditor::stepKind() const
     return m_steps.isEmpty() ? StepKind::Form : m_steps[m_step].kind;
 }
 
+QString RecordEditor::stepId() const
+{
+    return m_steps.isEmpty() || !m_steps[m_step].section ? QString() : m_steps[m_step].section->id;
+}
+
 int RecordEditor::stepChild() const
 {
     return m_steps.isEmpty() ? -1 : m_steps[m_step].child;

@@ -36,6 +36,7 @@ class RecordEditor : public QObject
     Q_PROPERTY(StepKind stepKind READ stepKind NOTIFY stepChanged)
     Q_PROPERTY(int stepChild READ stepChild NOTIFY stepChanged)
     Q_PROPERTY(QString stepSubtitle READ stepSubtitle NOTIFY stepChanged)
+    Q_PROPERTY(QString stepId READ stepId NOTIFY stepChanged)
     Q_PROPERTY(safeguard::ui::FormModel *fields READ fields CONSTANT)
     Q_PROPERTY(safeguard::ui::ChildrenModel *children READ children CONSTANT)
     Q_PROPERTY(QString riskSummary READ riskSummary NOTIFY valuesChanged)
@@ -59,6 +60,8 @@ public:
     QString stepTitle() const;
     QString stepSubtitle() const;
     StepKind stepKind() const;
+    // The form section's id ("incident", "presence", "risk"...), "" otherwise.
+    QString stepId() const;
     int stepChild() const;
     FormModel *fields() { return &m_fields; }
     ChildrenModel *children() { return &m_children; }

@@ -37,12 +37,12 @@ Page {
             Layout.preferredHeight: 96
             enabled: !FirstRun.codeAccepted
         }
-        Button {
+        ChoiceButton {
             objectName: "checkCodeButton"
             text: FirstRun.codeAccepted ? qsTr("Code accepted") : qsTr("Use this code")
+            checkable: false
             enabled: !FirstRun.codeAccepted
             implicitHeight: 56
-            font.pixelSize: 16
             onClicked: FirstRun.submitCode(codeField.text)
         }
         Label {

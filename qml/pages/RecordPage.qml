@@ -65,6 +65,14 @@ Page {
         CenteredColumn {
             id: formView
             objectName: "formView"
+            Label {
+                objectName: "riskScore"
+                visible: Editor.stepId === "risk" && text.length > 0
+                text: Editor.riskSummary
+                font.pixelSize: 17
+                font.bold: true
+                Layout.fillWidth: true
+            }
             Repeater {
                 objectName: "formFields"
                 model: Editor.fields
