@@ -78,14 +78,14 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
 
 SyncEngine::~SyncEngine() = default;
 
-SyncError SyncEngine::start()
+SyncError SyncEngine::load()
 {
-    if (!m_outbox) {
-        OutboxError e;
-        m_outbox = SealedOutbox::open(m_dir, &e);
-        if (!m_outbox)
-            return {SyncErrorKind::Outbox, e.message};
-    }
+    if (m_outbox)
+        return isEnrolled() ? SyncError{} : SyncError{SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
+    OutboxError e;
+    m_outbox = SealedOutbox::open(m_dir, &e);
+    if (!m_outbox)
+        return {SyncErrorKind::Outbox, e.message};
     if (auto enrolment = m_outbox->enrolment()) {
         QByteArray credential;
         const platform::CredentialStoreError ce =
@@ -99,9 +99,17 @@ SyncError SyncEngine::start()
     }
     refreshCounts();
     emit lastSuccessfulSyncChanged();
+    return isEnrolled() ? SyncError{} : SyncError{SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
+}
+
+SyncError SyncEngine::start()
+{
+    const SyncError e = load();
+    if (e && e.kind != SyncErrorKind::NotEnrolled)
+        return e;
     m_periodicTimer.start();
     pump();
-    return isEnrolled() ? SyncError{} : SyncError{SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
+    return e;
 }
 
 void SyncEngine::ensureConnection()
@@ -312,6 +320,17 @@ SyncError SyncEngine::unlocked(store::RecordStore *store)
     refreshCounts();
     pump();
     return result ? result : purge;
+}
+
+SyncError SyncEngine::sealSubmissions(store::RecordStore *store)
+{
+    if (SyncError e = load(); e)
+        return e;
+    store::RecordStore *previous = m_store;
+    m_store = store;
+    SyncError e = reconcile();
+    m_store = previous;
+    return e;
 }
 
 void SyncEngine::locked()

@@ -181,6 +181,10 @@ public:
     SyncError unlocked(store::RecordStore *store);
     void locked();
 
+    // Seals every submission the outbox lacks without sending (a batch
+    // submit, e.g. the simulator's submit-all); needs the store.
+    SyncError sealSubmissions(store::RecordStore *store);
+
     // A record was just submitted: seal its exact bytes into the outbox and
     // send (an urgent one at once).
     SyncError recordSubmitted(const store::Submission &submission);
@@ -241,6 +245,7 @@ private:
         qint64 bodyBytes = 0;
     };
 
+    SyncError load();
     void setState(State s);
     void refreshCounts();
     void pump();
