@@ -105,6 +105,7 @@ SyncError SyncEngine::load()
 SyncError SyncEngine::start()
 {
     const SyncError e = load();
+    refreshCounts();
     if (e && e.kind != SyncErrorKind::NotEnrolled)
         return e;
     m_periodicTimer.start();
@@ -570,6 +571,10 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
     if (outcome != TransportOutcome::Answered) {
         qCInfo(lcSync) << "batch" << batch.batchId << "network error" << reply->error();
         rewind();
+        // A proxy or hub with a smaller body limit may cut a large upload
+        // without a readable 413: after repeated failures, send less.
+        if (m_failures >= 2 && batch.entries.size() > 1)
+            lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
         backOff(-1, true);
         return;
     }
