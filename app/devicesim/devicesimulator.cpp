@@ -156,6 +156,9 @@ int DeviceSimulator::run(const QStringList &argsIn)
             dirs.append(QDir(storeDir).filePath(QStringLiteral("device-%1").arg(i)));
     }
 
+    if (dirs.size() == 1)
+        storeDir = dirs.first();
+
     // enrol and sync work on a locked device: no passphrase needed.
     if (command == QLatin1String("enrol")) {
         QStringList codes;
