@@ -6,10 +6,18 @@
 #include "store/keyvault.h"
 #include "store/recordstore.h"
 #include "store/securebuffer.h"
+#include "client/syncengine.h"
+#include "keystore/linux/filecredentialstore.h"
 
+#include <QDir>
+#include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
+#include <QTimer>
+#include <memory>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMetaEnum>
 #include <QRandomGenerator>
 #include <fcntl.h>
 #include <unistd.h>
@@ -81,18 +89,17 @@ DeviceSimulator::DeviceSimulator(const protocol::Clock &clock, std::FILE *out, s
 int DeviceSimulator::run(const QStringList &argsIn)
 {
     QStringList args = argsIn;
-    QString storeDir, passFile;
+    QString storeDir, passFile, codesFile;
+    int devices = 0; // 0: one device in --store itself
+    int timeoutSecs = 600;
     KdfParams kdf = KdfLimits::kDefault;
     quint32 seed = QRandomGenerator::system()->generate();
-    auto fail = [this](int code, const QString &msg) {
-        std::fprintf(m_err, "safeguard-devicesim: %s\n", qPrintable(msg));
-        return code;
-    };
     auto usage = [&] {
         return fail(kUsage,
                     QStringLiteral("usage: safeguard-devicesim --store DIR --passphrase-file FILE "
                                    "[--kdf-ops N --kdf-mem-mib M] [--seed S] "
-                                   "init|generate N|submit-all|verify"));
+                                   "[--devices K --codes FILE] [--timeout SECONDS] "
+                                   "init|generate N|submit-all|verify|enrol [CODE]|sync"));
     };
     QStringList positional;
     while (!args.isEmpty()) {
@@ -118,6 +125,17 @@ int DeviceSimulator::run(const QStringList &argsIn)
             if (!value(&v))
                 return usage();
             kdf.memLimitBytes = v.toULongLong() << 20;
+        } else if (a == QLatin1String("--devices")) {
+            if (!value(&v) || v.toInt() < 1)
+                return usage();
+            devices = v.toInt();
+        } else if (a == QLatin1String("--codes")) {
+            if (!value(&codesFile))
+                return usage();
+        } else if (a == QLatin1String("--timeout")) {
+            if (!value(&v) || v.toInt() < 1)
+                return usage();
+            timeoutSecs = v.toInt();
         } else if (a == QLatin1String("--seed")) {
             if (!value(&v))
                 return usage();
@@ -126,9 +144,57 @@ int DeviceSimulator::run(const QStringList &argsIn)
             positional.append(a);
         }
     }
-    if (storeDir.isEmpty() || passFile.isEmpty() || positional.isEmpty())
+    if (storeDir.isEmpty() || positional.isEmpty())
         return usage();
     const QString command = positional.takeFirst();
+
+    QStringList dirs;
+    if (devices == 0) {
+        dirs.append(storeDir);
+    } else {
+        for (int i = 1; i <= devices; ++i)
+            dirs.append(QDir(storeDir).filePath(QStringLiteral("device-%1").arg(i)));
+    }
+
+    if (dirs.size() == 1)
+        storeDir = dirs.first();
+
+    // enrol and sync work on a locked device: no passphrase needed.
+    if (command == QLatin1String("enrol")) {
+        QStringList codes;
+        if (!codesFile.isEmpty()) {
+            QFile f(codesFile);
+            if (!f.open(QIODevice::ReadOnly))
+                return fail(kUsage, QStringLiteral("cannot read the codes file"));
+            for (const QByteArray &line : f.readAll().split('\n')) {
+                if (!line.trimmed().isEmpty())
+                    codes.append(QString::fromLatin1(line.trimmed()));
+            }
+        } else if (!positional.isEmpty()) {
+            codes.append(positional.first());
+        }
+        if (codes.size() < dirs.size())
+            return fail(kUsage, QStringLiteral("one enrolment code per device is needed"));
+        return enrol(dirs, codes);
+    }
+    if (command == QLatin1String("sync"))
+        return sync(dirs, passFile, timeoutSecs);
+
+    if (passFile.isEmpty())
+        return usage();
+    if (dirs.size() > 1) {
+        // The other commands run device by device.
+        for (const QString &dir : dirs) {
+            QStringList one = argsIn;
+            const int d = int(one.indexOf(QStringLiteral("--devices")));
+            one.remove(d, 2);
+            const int st = int(one.indexOf(QStringLiteral("--store")));
+            one[st + 1] = dir;
+            if (const int rc = run(one); rc != kOk)
+                return rc;
+        }
+        return kOk;
+    }
 
     const SecureBuffer passphrase = readPassphrase(passFile);
     if (passphrase.isNull())
@@ -209,7 +275,16 @@ int DeviceSimulator::run(const QStringList &argsIn)
             std::fflush(m_out);
             ++submitted;
         }
-        std::fprintf(m_out, "{\"submitted\":%d}\n", submitted);
+        // On an enrolled device every submission is sealed into the outbox
+        // (in the app this happens per submit; a crash in between is what
+        // the engine's reconcile at unlock repairs).
+        platform::FileCredentialStore credentials(storeDir);
+        syncclient::SyncEngine engine(storeDir, {&m_clock, &credentials, {}, nullptr, {}, {}});
+        const syncclient::SyncError se = engine.sealSubmissions(&store);
+        if (se && se.kind != syncclient::SyncErrorKind::NotEnrolled)
+            return fail(kStorage, se.message);
+        std::fprintf(m_out, "{\"submitted\":%d,\"sealed\":%s}\n", submitted,
+                     se ? "false" : "true");
         return kOk;
     }
 
@@ -227,6 +302,134 @@ int DeviceSimulator::run(const QStringList &argsIn)
     o.insert(QStringLiteral("schema_version"), store.schemaVersion());
     std::fprintf(m_out, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
     return kOk;
+}
+
+int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes)
+{
+    int failures = 0;
+    for (int i = 0; i < dirs.size(); ++i) {
+        platform::FileCredentialStore credentials(dirs.at(i));
+        syncclient::SyncEngine engine(dirs.at(i), {&m_clock, &credentials, {}, nullptr, {}, {}});
+        syncclient::SyncError result{syncclient::SyncErrorKind::Transport, QStringLiteral("timeout")};
+        QEventLoop loop;
+        QObject::connect(&engine, &syncclient::SyncEngine::enrolmentFinished, &loop,
+                         [&](const syncclient::SyncError &e) {
+                             result = e;
+                             loop.quit();
+                         });
+        QTimer::singleShot(60000, &loop, &QEventLoop::quit);
+        engine.enrol(codes.at(i));
+        loop.exec();
+        if (result) {
+            std::fprintf(m_err, "safeguard-devicesim: enrol: %s\n", qPrintable(result.message));
+            ++failures;
+            continue;
+        }
+        std::fprintf(m_out, "{\"enrolled\":true,\"device_id\":\"%s\"}\n",
+                     qPrintable(engine.deviceId()));
+    }
+    return failures == 0 ? kOk : kAuth;
+}
+
+int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int timeoutSecs)
+{
+    struct Device
+    {
+        std::unique_ptr<platform::FileCredentialStore> credentials;
+        std::unique_ptr<RecordStore> store;
+        std::unique_ptr<syncclient::SyncEngine> engine;
+    };
+    std::vector<Device> fleet;
+    SecureBuffer passphrase;
+    if (!passFile.isEmpty()) {
+        passphrase = readPassphrase(passFile);
+        if (passphrase.isNull())
+            return fail(kUsage, QStringLiteral("cannot read the passphrase file"));
+    }
+    QElapsedTimer clock;
+    clock.start();
+    for (const QString &dir : dirs) {
+        Device d;
+        d.credentials = std::make_unique<platform::FileCredentialStore>(dir);
+        syncclient::SyncEngine::Dependencies deps{&m_clock, d.credentials.get(), {}, nullptr, {},
+                                                  [dir, this] { KeyVault(dir, m_clock).wipe(); }};
+        d.engine = std::make_unique<syncclient::SyncEngine>(dir, deps);
+        fleet.push_back(std::move(d));
+    }
+    for (Device &d : fleet) {
+        const syncclient::SyncError e = d.engine->start();
+        if (e)
+            return fail(e.kind == syncclient::SyncErrorKind::NotEnrolled ? kUsage : kStorage,
+                        e.message);
+    }
+    // With a passphrase the device is unlocked: verdicts reach the store.
+    if (!passphrase.isNull()) {
+        for (std::size_t i = 0; i < fleet.size(); ++i) {
+            KeyVault vault(dirs.at(int(i)), m_clock);
+            UnlockResult unlocked = vault.unlock(passphrase);
+            if (unlocked.status != UnlockStatus::Unlocked)
+                return fail(kAuth, unlocked.message);
+            auto opened = RecordStore::open(dirs.at(int(i)), unlocked.key, m_clock);
+            if (!opened)
+                return fail(exitFor(opened.error().kind), opened.error().message);
+            fleet[i].store = std::move(opened.value());
+            if (const syncclient::SyncError e = fleet[i].engine->unlocked(fleet[i].store.get()); e)
+                return fail(kStorage, e.message);
+        }
+    }
+    auto allQuiet = [&fleet] {
+        for (const Device &d : fleet) {
+            if (!d.engine->isQuiescent())
+                return false;
+        }
+        return true;
+    };
+    QEventLoop loop;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (allQuiet() || clock.elapsed() > qint64(timeoutSecs) * 1000)
+            loop.quit();
+    });
+    poll.start(2);
+    if (!allQuiet())
+        loop.exec();
+    const double seconds = double(clock.nsecsElapsed()) / 1e9;
+
+    syncclient::SyncStats total;
+    int waiting = 0;
+    QStringList states;
+    for (const Device &d : fleet) {
+        const syncclient::SyncStats &s = d.engine->stats();
+        total.sent += s.sent;
+        total.acknowledged += s.acknowledged;
+        total.needsCorrection += s.needsCorrection;
+        total.conflicts += s.conflicts;
+        total.bytesOnWire += s.bytesOnWire;
+        total.requests += s.requests;
+        waiting += d.engine->waitingCount();
+        states.append(QString::fromLatin1(
+            QMetaEnum::fromType<syncclient::SyncEngine::State>().valueToKey(int(d.engine->state()))));
+    }
+    QJsonObject o;
+    o.insert(QStringLiteral("sent"), total.sent);
+    o.insert(QStringLiteral("acknowledged"), total.acknowledged);
+    o.insert(QStringLiteral("needs_correction"), total.needsCorrection);
+    o.insert(QStringLiteral("conflicts"), total.conflicts);
+    o.insert(QStringLiteral("waiting"), waiting);
+    o.insert(QStringLiteral("requests"), total.requests);
+    o.insert(QStringLiteral("seconds"), seconds);
+    o.insert(QStringLiteral("records_per_s"), seconds > 0 ? double(total.acknowledged) / seconds : 0.0);
+    o.insert(QStringLiteral("bytes_on_wire"), total.bytesOnWire);
+    o.insert(QStringLiteral("devices"), int(fleet.size()));
+    o.insert(QStringLiteral("state"), states.size() == 1 ? states.first() : states.join(QLatin1Char(',')));
+    std::fprintf(m_out, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
+    return waiting == 0 ? kOk : kStorage;
+}
+
+int DeviceSimulator::fail(int code, const QString &message)
+{
+    std::fprintf(m_err, "safeguard-devicesim: %s\n", qPrintable(message));
+    return code;
 }
 
 } // namespace safeguard::store

@@ -17,6 +17,14 @@ namespace safeguard::store {
 //                 each record id on its own line as soon as submit returns
 //   verify        read every page; print {"records":..,"draft":..,...,
 //                 "cipher_version":"3.4.x","schema_version":N}
+//   enrol CODE    exchange an enrolment code with its hub (no passphrase
+//                 needed); submit-all then also seals into the outbox
+//   sync          drain the sealed outbox to the hub; without
+//                 --passphrase-file as a locked device; prints
+//                 {"sent":..,"acknowledged":..,"needs_correction":..,
+//                 "seconds":..,"records_per_s":..,"bytes_on_wire":..}
+//   --devices K   K devices in DIR/device-1..K (enrol takes line i of
+//                 --codes FILE); sync runs all K against the hub at once
 //
 // Exit status: 0 ok; 1 usage or refused input; 2 wrong passphrase, locked
 // out or wiped (no database file is touched); 3 unexpected SQLCipher
@@ -31,6 +39,10 @@ public:
     int run(const QStringList &args);
 
 private:
+    int enrol(const QStringList &dirs, const QStringList &codes);
+    int sync(const QStringList &dirs, const QString &passFile, int timeoutSecs);
+    int fail(int code, const QString &message);
+
     const protocol::Clock &m_clock;
     std::FILE *m_out;
     std::FILE *m_err;

@@ -1,5 +1,7 @@
 #include "hubserver.h"
 
+#include <optional>
+
 #include "batchingestor.h"
 #include "deviceregistry.h"
 #include "hublog.h"
@@ -86,6 +88,21 @@ struct HubServer::Request
     QString deviceId;
     bool holdsSlot = false;
     bool responded = false;
+    // A refusal decided from the headers while the client is still sending a
+    // body of acceptable size is held until the body has been read: answering
+    // and closing mid-upload makes the client's TCP stack reset the
+    // connection, and clients such as QNetworkAccessManager then never see
+    // the status (a device would retry a 401 or a wipe order as a network
+    // error for ever). Oversized bodies are still refused at once.
+    bool deferRefusals = false;
+    struct Deferred
+    {
+        unsigned status = 0;
+        QByteArray body;
+        const char *contentType = nullptr;
+        const char *reason = nullptr;
+    };
+    std::optional<Deferred> deferred;
 };
 
 HubServer::HubServer(HubStore &store, DeviceRegistry &registry, BatchIngestor &ingestor,
@@ -190,6 +207,11 @@ void HubServer::completed(Request *request)
 int HubServer::respond(MHD_Connection *connection, Request &request, unsigned status,
                        const QByteArray &body, const char *contentType, const char *refusalReason)
 {
+    if (request.deferRefusals && status != MHD_HTTP_CONTENT_TOO_LARGE) {
+        request.deferred = Request::Deferred{status, body, contentType, refusalReason};
+        request.deferRefusals = false;
+        return 1;
+    }
     request.responded = true;
     MHD_Response *response = MHD_create_response_from_buffer(
         size_t(body.size()), const_cast<char *>(body.constData()), MHD_RESPMEM_MUST_COPY);
@@ -228,6 +250,15 @@ int HubServer::handle(MHD_Connection *connection, const char *url, const char *m
         // Already answered from the headers: drop whatever still arrives.
         *uploadDataSize = 0;
         return 1;
+    }
+    if (request.deferred) {
+        if (*uploadDataSize != 0) {
+            request.received += qint64(*uploadDataSize);
+            *uploadDataSize = 0;
+            return request.received > 2 * request.limit ? 0 : 1;
+        }
+        const Request::Deferred d = *request.deferred;
+        return respond(connection, request, d.status, d.body, d.contentType, d.reason);
     }
     if (*uploadDataSize != 0) {
         request.received += qint64(*uploadDataSize);
@@ -283,6 +314,13 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
         return respond(connection, request, MHD_HTTP_BAD_REQUEST,
                        errorJson("conflicting_length_headers"), "application/json",
                        "conflicting_length_headers");
+
+    {
+        bool ok = false;
+        const QByteArray length = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const qint64 declared = length.trimmed().toLongLong(&ok);
+        request.deferRefusals = length.isEmpty() || (ok && declared > 0 && declared <= request.limit);
+    }
 
     if (request.route == Route::Sync) {
         const AuthResult auth =

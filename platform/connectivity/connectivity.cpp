@@ -1,0 +1,3 @@
+#include "connectivity.h"
+
+// The interface's meta-object lives here, once, for every implementation.

@@ -1,0 +1,174 @@
+#include "hubconnection.h"
+
+#include <QCryptographicHash>
+#include <QHostAddress>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QSslKey>
+
+namespace safeguard::syncclient {
+
+namespace {
+
+const char *kPinFailed = "safeguard_pin_failed";
+
+} // namespace
+
+NetworkAccessFactory defaultNetworkAccessFactory()
+{
+    return [](QObject *parent) { return new QNetworkAccessManager(parent); };
+}
+
+HubConnection::HubConnection(HubEndpoint endpoint, const NetworkAccessFactory &factory,
+                             int transferTimeoutMs, QObject *parent)
+    : QObject(parent)
+    , m_endpoint(std::move(endpoint))
+    , m_network((factory ? factory : defaultNetworkAccessFactory())(this))
+    , m_timeoutMs(transferTimeoutMs)
+{
+    m_network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    m_network->setCookieJar(nullptr);
+}
+
+bool HubConnection::isPlainLoopback() const
+{
+    if (m_endpoint.baseUrl.scheme() != QLatin1String("http"))
+        return false;
+    const QString host = m_endpoint.baseUrl.host();
+    if (host == QLatin1String("localhost"))
+        return true;
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
+}
+
+QString HubConnection::pinOf(const QSslCertificate &certificate)
+{
+    return QString::fromLatin1(
+        QCryptographicHash::hash(certificate.publicKey().toDer(), QCryptographicHash::Sha256)
+            .toBase64());
+}
+
+bool HubConnection::pinned(const QSslCertificate &certificate) const
+{
+    return !certificate.isNull() && m_endpoint.pins.contains(pinOf(certificate));
+}
+
+QNetworkReply *HubConnection::prepare(QNetworkReply *reply)
+{
+    if (m_endpoint.baseUrl.scheme() != QLatin1String("https"))
+        return reply;
+    connect(reply, &QNetworkReply::sslErrors, reply, [this, reply](const QList<QSslError> &errors) {
+        if (!pinned(reply->sslConfiguration().peerCertificate())) {
+            reply->setProperty(kPinFailed, true);
+            return; // not ignored: the handshake fails
+        }
+        QList<QSslError> expected;
+        for (const QSslError &e : errors) {
+            switch (e.error()) {
+            case QSslError::SelfSignedCertificate:
+            case QSslError::SelfSignedCertificateInChain:
+            case QSslError::CertificateUntrusted:
+            case QSslError::UnableToGetLocalIssuerCertificate:
+            case QSslError::UnableToVerifyFirstCertificate:
+            case QSslError::HostNameMismatch:
+                expected.append(e);
+                break;
+            default:
+                break;
+            }
+        }
+        reply->ignoreSslErrors(expected);
+    });
+    connect(reply, &QNetworkReply::encrypted, reply, [this, reply] {
+        if (!pinned(reply->sslConfiguration().peerCertificate())) {
+            reply->setProperty(kPinFailed, true);
+            reply->abort();
+        }
+    });
+    return reply;
+}
+
+QNetworkReply *HubConnection::post(const QString &path, const QByteArray &body,
+                                   const QByteArray &authorization)
+{
+    const QString scheme = m_endpoint.baseUrl.scheme();
+    if (scheme != QLatin1String("https") && !isPlainLoopback())
+        return nullptr;
+    QUrl url = m_endpoint.baseUrl;
+    url.setPath(path);
+    QNetworkRequest request(url);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                         QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    request.setTransferTimeout(m_timeoutMs);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/x-protobuf"));
+    if (!authorization.isEmpty())
+        request.setRawHeader("Authorization", authorization);
+    if (scheme == QLatin1String("https")) {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        request.setSslConfiguration(tls);
+    }
+    return prepare(m_network->post(request, body));
+}
+
+QNetworkReply *HubConnection::get(const QString &path)
+{
+    const QString scheme = m_endpoint.baseUrl.scheme();
+    if (scheme != QLatin1String("https") && !isPlainLoopback())
+        return nullptr;
+    QUrl url = m_endpoint.baseUrl;
+    url.setPath(path);
+    QNetworkRequest request(url);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    request.setTransferTimeout(m_timeoutMs);
+    return prepare(m_network->get(request));
+}
+
+TransportOutcome HubConnection::outcome(QNetworkReply *reply, int *status) const
+{
+    if (reply->property(kPinFailed).toBool())
+        return TransportOutcome::PinMismatch;
+    const QVariant code = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    if (!code.isValid())
+        return TransportOutcome::NetworkError;
+    if (m_endpoint.baseUrl.scheme() == QLatin1String("https")) {
+        // Checked per reply: a reused connection brings no new handshake.
+        if (!pinned(reply->sslConfiguration().peerCertificate()))
+            return TransportOutcome::PinMismatch;
+    } else if (!isPlainLoopback()) {
+        return TransportOutcome::Refused;
+    }
+    if (status)
+        *status = code.toInt();
+    return TransportOutcome::Answered;
+}
+
+int HubConnection::retryAfterSeconds(QNetworkReply *reply)
+{
+    bool ok = false;
+    const int s = reply->rawHeader("Retry-After").trimmed().toInt(&ok);
+    return ok && s >= 0 ? s : -1;
+}
+
+qint64 HubConnection::bytesOnWire(QNetworkReply *reply, qint64 requestBodyBytes)
+{
+    qint64 bytes = requestBodyBytes;
+    const QNetworkRequest request = reply->request();
+    for (const QByteArray &h : request.rawHeaderList())
+        bytes += h.size() + request.rawHeader(h).size() + 4;
+    for (const auto &pair : reply->rawHeaderPairs())
+        bytes += pair.first.size() + pair.second.size() + 4;
+    bytes += 64; // request and status lines, Host, Content-Length
+    return bytes;
+}
+
+} // namespace safeguard::syncclient

@@ -1,0 +1,395 @@
+#include "sealedoutbox.h"
+
+#include "store/privatefiles.h"
+
+#include <QDir>
+#include <QFile>
+#include <sys/stat.h>
+
+namespace safeguard::syncclient {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char *kSchemaV1 = R"sql(
+CREATE TABLE entries (
+  id          INTEGER PRIMARY KEY,
+  record_id   TEXT    NOT NULL,
+  version     INTEGER NOT NULL CHECK (version >= 1),
+  priority    INTEGER NOT NULL CHECK (priority IN (0, 1)),
+  sha256      BLOB    NOT NULL,
+  size        INTEGER NOT NULL,
+  sealed      BLOB    NOT NULL,
+  state       TEXT    NOT NULL
+              CHECK (state IN ('pending','acknowledged','needs_correction','conflict')),
+  reasons     TEXT    NOT NULL DEFAULT '',
+  created_ms  INTEGER NOT NULL,
+  decided_ms  INTEGER NOT NULL DEFAULT 0,
+  applied     INTEGER NOT NULL DEFAULT 0,
+  purged      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (record_id, version)
+);
+CREATE INDEX entries_lane ON entries (state, priority, id);
+CREATE INDEX entries_unapplied ON entries (applied, state);
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+PRAGMA user_version = 1;
+)sql";
+
+} // namespace
+
+OutboxError OutboxError::fromSql(const sql::SqlError &e, const char *during)
+{
+    if (e.ok())
+        return {};
+    OutboxErrorKind kind = OutboxErrorKind::Internal;
+    switch (e.kind) {
+    case sql::SqlErrorKind::NotADatabase:
+    case sql::SqlErrorKind::Corrupt:
+        kind = OutboxErrorKind::Corrupt;
+        break;
+    case sql::SqlErrorKind::Io:
+    case sql::SqlErrorKind::DiskFull:
+    case sql::SqlErrorKind::ReadOnly:
+    case sql::SqlErrorKind::CantOpen:
+    case sql::SqlErrorKind::Busy:
+        kind = OutboxErrorKind::Io;
+        break;
+    default:
+        break;
+    }
+    return {kind, QStringLiteral("outbox %1: %2").arg(QLatin1String(during), e.message)};
+}
+
+QString toKey(EntryState s)
+{
+    switch (s) {
+    case EntryState::Pending:
+        return QStringLiteral("pending");
+    case EntryState::Acknowledged:
+        return QStringLiteral("acknowledged");
+    case EntryState::NeedsCorrection:
+        return QStringLiteral("needs_correction");
+    case EntryState::Conflict:
+        return QStringLiteral("conflict");
+    }
+    return QStringLiteral("pending");
+}
+
+std::optional<EntryState> entryStateFromKey(const QString &key)
+{
+    for (EntryState s : {EntryState::Pending, EntryState::Acknowledged,
+                         EntryState::NeedsCorrection, EntryState::Conflict}) {
+        if (toKey(s) == key)
+            return s;
+    }
+    return std::nullopt;
+}
+
+SealedOutbox::SealedOutbox(sql::Database db)
+    : m_db(std::move(db))
+{
+    m_sequence = meta("sequence").value_or(QString()).toULongLong();
+}
+
+SealedOutbox::~SealedOutbox() = default;
+
+std::unique_ptr<SealedOutbox> SealedOutbox::open(const QString &dir, OutboxError *error)
+{
+    auto fail = [error](OutboxError e) {
+        if (error)
+            *error = std::move(e);
+        return nullptr;
+    };
+    QString fsError;
+    if (!store::privatefiles::ensurePrivateDir(dir, &fsError))
+        return fail({OutboxErrorKind::Io, fsError});
+    const QString path = QDir(dir).filePath(fileName());
+    std::optional<sql::Database> db;
+    {
+        store::privatefiles::PrivateUmask mask;
+        sql::SqlError e;
+        db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
+        if (!db)
+            return fail(OutboxError::fromSql(e, "open"));
+        // No key: this file is plain SQLite on purpose; its payloads are sealed.
+        sql::Statement wal = db->prepare("PRAGMA journal_mode = WAL;");
+        if (!wal.step() || wal.columnText(0) != QLatin1String("wal"))
+            return fail({OutboxErrorKind::Corrupt, QStringLiteral("outbox: cannot open")});
+        wal = sql::Statement();
+        if ((e = db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+                          "PRAGMA secure_delete = ON; PRAGMA busy_timeout = 5000;")))
+            return fail(OutboxError::fromSql(e, "open"));
+        const auto version = db->queryInt("PRAGMA user_version;", &e);
+        if (!version)
+            return fail(OutboxError::fromSql(e, "open"));
+        if (*version > kSchemaVersion)
+            return fail({OutboxErrorKind::Corrupt,
+                         QStringLiteral("outbox written by a newer version of the app")});
+        if (*version < 1) {
+            sql::Transaction tx(*db);
+            if (tx.beginError())
+                return fail(OutboxError::fromSql(tx.beginError(), "migrate"));
+            if ((e = db->exec(kSchemaV1)) || (e = tx.commit()))
+                return fail(OutboxError::fromSql(e, "migrate"));
+        }
+    }
+    for (const char *suffix : {"", "-wal", "-shm"})
+        ::chmod(QFile::encodeName(path + QLatin1String(suffix)).constData(), 0600);
+    return std::unique_ptr<SealedOutbox>(new SealedOutbox(std::move(*db)));
+}
+
+OutboxError SealedOutbox::add(const QList<SealedEntry> &entries, qint64 nowMs, int *inserted)
+{
+    int count = 0;
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return OutboxError::fromSql(tx.beginError(), "add");
+    sql::Statement st = m_db.prepare(
+        "INSERT OR IGNORE INTO entries (record_id, version, priority, sha256, size, sealed, "
+        "state, created_ms) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?);");
+    for (const SealedEntry &e : entries) {
+        st.bind(1, e.recordId)
+            .bind(2, e.version)
+            .bind(3, e.urgent ? 1 : 0)
+            .bindBlob(4, e.sha256)
+            .bind(5, std::int64_t(e.size))
+            .bindBlob(6, e.sealed)
+            .bind(7, std::int64_t(nowMs));
+        if (!st.exec())
+            return OutboxError::fromSql(st.error(), "add");
+        count += m_db.changes();
+    }
+    if (sql::SqlError e = tx.commit())
+        return OutboxError::fromSql(e, "add");
+    if (inserted)
+        *inserted = count;
+    return {};
+}
+
+bool SealedOutbox::contains(const QString &recordId, int version)
+{
+    sql::Statement st = m_db.prepare("SELECT 1 FROM entries WHERE record_id = ? AND version = ?;");
+    st.bind(1, recordId).bind(2, version);
+    return st.step();
+}
+
+QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRecords,
+                                         qint64 maxBytes, OutboxError *error)
+{
+    QList<SealedEntry> out;
+    sql::Statement st = m_db.prepare(
+        "SELECT id, record_id, version, sha256, size, sealed FROM entries "
+        "WHERE state = 'pending' AND priority = ? AND id > ? ORDER BY id LIMIT ?;");
+    st.bind(1, urgent ? 1 : 0).bind(2, std::int64_t(afterId)).bind(3, maxRecords);
+    qint64 bytes = 0;
+    while (st.step()) {
+        SealedEntry e;
+        e.id = st.columnInt64(0);
+        e.recordId = st.columnText(1);
+        e.version = int(st.columnInt64(2));
+        e.urgent = urgent;
+        e.sha256 = st.columnBlob(3);
+        e.size = st.columnInt64(4);
+        e.sealed = st.columnBlob(5);
+        // An envelope costs its sealed bytes plus ids, hash and framing.
+        const qint64 cost = e.sealed.size() + 128;
+        if (!out.isEmpty() && bytes + cost > maxBytes)
+            break;
+        bytes += cost;
+        out.append(std::move(e));
+    }
+    if (error && st.error())
+        *error = OutboxError::fromSql(st.error(), "read pending");
+    return out;
+}
+
+OutboxError SealedOutbox::record(const QList<EntryResult> &results, qint64 nowMs)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return OutboxError::fromSql(tx.beginError(), "record");
+    // Only a pending entry takes a verdict: a late duplicate answer never
+    // turns "needs correction" back into anything else.
+    sql::Statement st = m_db.prepare(
+        "UPDATE entries SET state = ?, reasons = ?, decided_ms = ?, applied = 0, "
+        "sealed = CASE WHEN ? = 'pending' THEN sealed ELSE X'' END "
+        "WHERE record_id = ? AND version = ? AND state = 'pending';");
+    for (const EntryResult &r : results) {
+        const QString state = toKey(r.state);
+        st.bind(1, state)
+            .bind(2, r.reasons)
+            .bind(3, std::int64_t(nowMs))
+            .bind(4, state)
+            .bind(5, r.recordId)
+            .bind(6, r.version);
+        if (!st.exec())
+            return OutboxError::fromSql(st.error(), "record");
+    }
+    if (OutboxError e = setMeta("last_sync_ms", QString::number(nowMs)); e)
+        return e;
+    if (OutboxError e = setMeta("sequence", QString::number(m_sequence)); e)
+        return e;
+    return OutboxError::fromSql(tx.commit(), "record");
+}
+
+QList<UnappliedResult> SealedOutbox::unapplied(OutboxError *error)
+{
+    QList<UnappliedResult> out;
+    sql::Statement st = m_db.prepare(
+        "SELECT record_id, version, state, reasons, decided_ms FROM entries "
+        "WHERE applied = 0 AND state != 'pending' ORDER BY id;");
+    while (st.step()) {
+        out.append({st.columnText(0), int(st.columnInt64(1)),
+                    entryStateFromKey(st.columnText(2)).value_or(EntryState::Pending),
+                    st.columnText(3), st.columnInt64(4)});
+    }
+    if (error && st.error())
+        *error = OutboxError::fromSql(st.error(), "read verdicts");
+    return out;
+}
+
+OutboxError SealedOutbox::markApplied(const QList<UnappliedResult> &results)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return OutboxError::fromSql(tx.beginError(), "mark applied");
+    sql::Statement st =
+        m_db.prepare("UPDATE entries SET applied = 1 WHERE record_id = ? AND version = ?;");
+    for (const UnappliedResult &r : results) {
+        st.bind(1, r.recordId).bind(2, r.version);
+        if (!st.exec())
+            return OutboxError::fromSql(st.error(), "mark applied");
+    }
+    return OutboxError::fromSql(tx.commit(), "mark applied");
+}
+
+QList<QString> SealedOutbox::purgeableBefore(qint64 cutoffMs, OutboxError *error)
+{
+    QList<QString> out;
+    sql::Statement st = m_db.prepare(
+        "SELECT DISTINCT record_id FROM entries WHERE state = 'acknowledged' AND applied = 1 "
+        "AND purged = 0 AND decided_ms <= ? ORDER BY id;");
+    st.bind(1, std::int64_t(cutoffMs));
+    while (st.step())
+        out.append(st.columnText(0));
+    if (error && st.error())
+        *error = OutboxError::fromSql(st.error(), "read purgeable");
+    return out;
+}
+
+OutboxError SealedOutbox::markPurged(const QString &recordId)
+{
+    sql::Statement st = m_db.prepare(
+        "UPDATE entries SET purged = 1 WHERE record_id = ? AND state = 'acknowledged';");
+    st.bind(1, recordId);
+    return st.exec() ? OutboxError{} : OutboxError::fromSql(st.error(), "mark purged");
+}
+
+OutboxCounts SealedOutbox::counts(OutboxError *error)
+{
+    OutboxCounts c;
+    sql::Statement st = m_db.prepare("SELECT state, priority, count(*) FROM entries "
+                                     "GROUP BY state, priority;");
+    while (st.step()) {
+        const auto state = entryStateFromKey(st.columnText(0));
+        const bool urgent = st.columnInt64(1) != 0;
+        const int n = int(st.columnInt64(2));
+        switch (state.value_or(EntryState::Pending)) {
+        case EntryState::Pending:
+            c.pending += n;
+            if (urgent)
+                c.urgentPending += n;
+            break;
+        case EntryState::Acknowledged:
+            c.acknowledged += n;
+            break;
+        case EntryState::NeedsCorrection:
+            c.needsCorrection += n;
+            break;
+        case EntryState::Conflict:
+            c.conflicts += n;
+            break;
+        }
+    }
+    if (error && st.error())
+        *error = OutboxError::fromSql(st.error(), "count");
+    return c;
+}
+
+std::optional<QString> SealedOutbox::meta(const char *key)
+{
+    sql::Statement st = m_db.prepare("SELECT value FROM meta WHERE key = ?;");
+    st.bind(1, std::string_view(key));
+    if (!st.step())
+        return std::nullopt;
+    return st.columnText(0);
+}
+
+OutboxError SealedOutbox::setMeta(const char *key, const QString &value)
+{
+    sql::Statement st = m_db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?);");
+    st.bind(1, std::string_view(key)).bind(2, value);
+    return st.exec() ? OutboxError{} : OutboxError::fromSql(st.error(), "write meta");
+}
+
+std::optional<Enrolment> SealedOutbox::enrolment()
+{
+    Enrolment e;
+    e.hubUrl = meta("hub_url").value_or(QString());
+    e.hubId = meta("hub_id").value_or(QString());
+    e.deviceId = meta("device_id").value_or(QString());
+    e.officerId = meta("officer_id").value_or(QString());
+    e.tlsPin = meta("tls_pin").value_or(QString());
+    e.backupPin = meta("backup_pin").value_or(QString());
+    e.sealingPublicKey = QByteArray::fromBase64(meta("sealing_public_key").value_or(QString()).toLatin1());
+    if (!e.isValid())
+        return std::nullopt;
+    return e;
+}
+
+OutboxError SealedOutbox::setEnrolment(const Enrolment &e)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return OutboxError::fromSql(tx.beginError(), "enrol");
+    const std::pair<const char *, QString> rows[] = {
+        {"hub_url", e.hubUrl},
+        {"hub_id", e.hubId},
+        {"device_id", e.deviceId},
+        {"officer_id", e.officerId},
+        {"tls_pin", e.tlsPin},
+        {"backup_pin", e.backupPin},
+        {"sealing_public_key", QString::fromLatin1(e.sealingPublicKey.toBase64())},
+    };
+    for (const auto &[key, value] : rows) {
+        if (OutboxError err = setMeta(key, value); err)
+            return err;
+    }
+    return OutboxError::fromSql(tx.commit(), "enrol");
+}
+
+int SealedOutbox::retentionHours()
+{
+    bool ok = false;
+    const int h = meta("retention_hours").value_or(QString()).toInt(&ok);
+    return ok && h > 0 ? h : kDefaultRetentionHours;
+}
+
+OutboxError SealedOutbox::setRetentionHours(int hours)
+{
+    if (hours == retentionHours())
+        return {};
+    return setMeta("retention_hours", QString::number(hours));
+}
+
+qint64 SealedOutbox::lastSuccessfulSyncMs()
+{
+    return meta("last_sync_ms").value_or(QString()).toLongLong();
+}
+
+
+} // namespace safeguard::syncclient

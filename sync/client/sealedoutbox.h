@@ -1,0 +1,165 @@
+#pragma once
+
+#include "sqlite/sqldatabase.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <memory>
+#include <optional>
+
+namespace safeguard::syncclient {
+
+enum class OutboxErrorKind
+{
+    None,
+    Io,      // the file cannot be opened, written or made private
+    Corrupt, // the file is damaged
+    Internal,
+};
+
+struct OutboxError
+{
+    OutboxErrorKind kind = OutboxErrorKind::None;
+    QString message; // SQLite's text or ours; never record content
+    bool ok() const { return kind == OutboxErrorKind::None; }
+    explicit operator bool() const { return !ok(); }
+    static OutboxError fromSql(const sql::SqlError &e, const char *during);
+};
+
+// Where one entry stands. Pending entries are sent; the others are final.
+enum class EntryState
+{
+    Pending,
+    Acknowledged,    // ACCEPTED or DUPLICATE: on the hub
+    NeedsCorrection, // REJECTED, with the hub's reasons
+    Conflict,        // the hub holds this id and version with another hash: a fault
+};
+
+QString toKey(EntryState s);
+std::optional<EntryState> entryStateFromKey(const QString &key);
+
+// One submitted record version, sealed to the hub at submit time.
+struct SealedEntry
+{
+    qint64 id = 0;
+    QString recordId;
+    int version = 0;
+    bool urgent = false;
+    QByteArray sha256;
+    qint64 size = 0;    // of the plaintext record
+    QByteArray sealed;  // crypto_box_seal of the record; empty once final
+};
+
+// The hub's verdict on one entry, as written by the engine.
+struct EntryResult
+{
+    QString recordId;
+    int version = 0;
+    EntryState state = EntryState::Pending;
+    QString reasons; // "code: message" lines for NeedsCorrection/Conflict; no content
+};
+
+// A final verdict not yet copied into the officer's encrypted store.
+struct UnappliedResult
+{
+    QString recordId;
+    int version = 0;
+    EntryState state = EntryState::Pending;
+    QString reasons;
+    qint64 decidedMs = 0;
+};
+
+// What the device learnt at enrolment that is not secret: where the hub is,
+// how to recognise it, and whom to seal to. The credential is elsewhere
+// (platform::CredentialStore).
+struct Enrolment
+{
+    QString hubUrl;
+    QString hubId;
+    QString deviceId;
+    QString officerId;
+    QString tlsPin;    // base64 SHA-256 of the SPKI
+    QString backupPin; // the same for the backup key
+    QByteArray sealingPublicKey;
+    bool isValid() const { return !hubUrl.isEmpty() && !deviceId.isEmpty() && sealingPublicKey.size() == 32; }
+};
+
+struct OutboxCounts
+{
+    int pending = 0;
+    int urgentPending = 0;
+    int needsCorrection = 0;
+    int conflicts = 0;
+    int acknowledged = 0;
+};
+
+// The sealed outbox: a plain SQLite file (outbox.db, 0600, in the 0700 store
+// directory) beside the officer's encrypted store, opened through the
+// SQLCipher build WITHOUT a key so the app, the simulator and tests link one
+// engine. It holds only what sending needs (record id, version, priority,
+// SHA-256, size and the record sealed to the hub's public key) plus each
+// entry's state and the hub's reasons, so it can be read and drained while
+// the app is locked, and it survives a wipe of the key and the store:
+// nothing on the device can open a sealed entry. Sealed bytes are dropped
+// once the hub has answered for them. Enrolment details and device policy
+// (retention) live here too. Every change is one durable transaction (WAL,
+// synchronous=FULL). Entries are keyed by (record id, version), so adding
+// one twice changes nothing. Not thread-safe.
+class SealedOutbox
+{
+public:
+    static QString fileName() { return QStringLiteral("outbox.db"); }
+    static constexpr int kDefaultRetentionHours = 24;
+
+    static std::unique_ptr<SealedOutbox> open(const QString &dir, OutboxError *error);
+    ~SealedOutbox();
+
+    // Inserts entries not already present, in one transaction; *inserted
+    // (optional) counts the new ones.
+    OutboxError add(const QList<SealedEntry> &entries, qint64 nowMs, int *inserted = nullptr);
+    bool contains(const QString &recordId, int version);
+
+    // Pending entries of one lane in id order after afterId, at most
+    // maxRecords and (after the first) at most maxBytes of sealed data.
+    QList<SealedEntry> pending(bool urgent, qint64 afterId, int maxRecords, qint64 maxBytes,
+                               OutboxError *error = nullptr);
+
+    // Records the hub's verdicts from one receipt in one transaction; the
+    // sealed bytes of every final entry are dropped, and nowMs becomes the
+    // last successful sync.
+    OutboxError record(const QList<EntryResult> &results, qint64 nowMs);
+
+    // Final verdicts the store has not seen yet, and marking them seen.
+    QList<UnappliedResult> unapplied(OutboxError *error = nullptr);
+    OutboxError markApplied(const QList<UnappliedResult> &results);
+
+    // Acknowledged record ids whose content may now be purged (verdict before
+    // cutoffMs and not yet purged), and marking them purged.
+    QList<QString> purgeableBefore(qint64 cutoffMs, OutboxError *error = nullptr);
+    OutboxError markPurged(const QString &recordId);
+
+    OutboxCounts counts(OutboxError *error = nullptr);
+
+    std::optional<Enrolment> enrolment();
+    OutboxError setEnrolment(const Enrolment &e);
+
+    int retentionHours();
+    OutboxError setRetentionHours(int hours);
+    qint64 lastSuccessfulSyncMs();
+    // The next SyncBatch.sequence (informational); stored with the next receipt.
+    quint64 takeSequence() { return ++m_sequence; }
+
+    SealedOutbox(const SealedOutbox &) = delete;
+    SealedOutbox &operator=(const SealedOutbox &) = delete;
+
+private:
+    explicit SealedOutbox(sql::Database db);
+    std::optional<QString> meta(const char *key);
+    OutboxError setMeta(const char *key, const QString &value);
+
+    sql::Database m_db;
+    quint64 m_sequence = 0;
+};
+
+} // namespace safeguard::syncclient

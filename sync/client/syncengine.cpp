@@ -1,0 +1,836 @@
+#include "syncengine.h"
+
+#include "batchbuilder.h"
+#include "connectivity/connectivity.h"
+#include "enrolmentcode.h"
+#include "keystore/credentialstore.h"
+#include "store/recordstore.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QNetworkReply>
+#include <QUuid>
+
+Q_LOGGING_CATEGORY(lcSync, "safeguard.sync")
+
+namespace safeguard::syncclient {
+
+namespace {
+
+constexpr int kReconcileChunk = 200;
+
+QString reasonsText(const v1::RecordResult &r)
+{
+    QStringList lines;
+    for (const v1::RejectReason &reason : r.reasons()) {
+        lines.append(QStringLiteral("%1: %2: %3")
+                         .arg(QString::fromStdString(reason.path()),
+                              QString::fromStdString(reason.code()),
+                              QString::fromStdString(reason.message())));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+template <typename Message> bool parseMessage(const QByteArray &body, Message *out)
+{
+    return out->ParseFromArray(body.constData(), int(body.size()));
+}
+
+} // namespace
+
+SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, QObject *parent)
+    : SyncEngine(std::move(deviceDir), std::move(deps), Options{}, parent)
+{}
+
+SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QObject *parent)
+    : QObject(parent)
+    , m_dir(std::move(deviceDir))
+    , m_deps(std::move(deps))
+    , m_options(std::move(options))
+{
+    Q_ASSERT(m_deps.clock && m_deps.credentials);
+    if (!m_deps.random)
+        m_deps.random = systemRandomSource();
+    m_urgent.urgent = true;
+    m_urgent.maxInFlight = std::max(1, m_options.urgentRequestsInFlight);
+    m_urgent.batchLimit = m_options.maxBatchRecords;
+    m_normal.maxInFlight = std::max(1, m_options.normalRequestsInFlight);
+    m_normal.batchLimit = m_options.maxBatchRecords;
+
+    m_backoffTimer.setSingleShot(true);
+    connect(&m_backoffTimer, &QTimer::timeout, this, [this] {
+        m_probeTimer.stop();
+        pump();
+    });
+    m_periodicTimer.setInterval(m_options.periodicSyncMs);
+    connect(&m_periodicTimer, &QTimer::timeout, this, [this] {
+        if (m_store)
+            purgeExpired();
+        pump();
+    });
+    m_probeTimer.setInterval(m_options.healthProbeMs);
+    connect(&m_probeTimer, &QTimer::timeout, this, &SyncEngine::probeHealth);
+    if (m_deps.connectivity)
+        connect(m_deps.connectivity, &platform::Connectivity::reachabilityChanged, this,
+                &SyncEngine::onConnectivity);
+}
+
+SyncEngine::~SyncEngine() = default;
+
+SyncError SyncEngine::load()
+{
+    if (m_outbox)
+        return isEnrolled() ? SyncError{} : SyncError{SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
+    OutboxError e;
+    m_outbox = SealedOutbox::open(m_dir, &e);
+    if (!m_outbox)
+        return {SyncErrorKind::Outbox, e.message};
+    if (auto enrolment = m_outbox->enrolment()) {
+        QByteArray credential;
+        const platform::CredentialStoreError ce =
+            m_deps.credentials->read(credentialName(), &credential);
+        if (ce)
+            return {SyncErrorKind::Credential, ce.message};
+        m_enrolment = *enrolment;
+        m_credential = credential;
+        ensureConnection();
+        emit enrolledChanged();
+    }
+    refreshCounts();
+    emit lastSuccessfulSyncChanged();
+    return isEnrolled() ? SyncError{} : SyncError{SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
+}
+
+SyncError SyncEngine::start()
+{
+    const SyncError e = load();
+    refreshCounts();
+    if (e && e.kind != SyncErrorKind::NotEnrolled)
+        return e;
+    m_periodicTimer.start();
+    pump();
+    return e;
+}
+
+void SyncEngine::ensureConnection()
+{
+    HubEndpoint endpoint{QUrl(m_enrolment.hubUrl), m_enrolment.hubId,
+                         {m_enrolment.tlsPin, m_enrolment.backupPin}};
+    m_connection = std::make_unique<HubConnection>(endpoint, m_deps.networkAccess,
+                                                   m_options.transferTimeoutMs);
+}
+
+QDateTime SyncEngine::lastSuccessfulSync() const
+{
+    const qint64 ms = m_outbox ? m_outbox->lastSuccessfulSyncMs() : 0;
+    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
+}
+
+QByteArray SyncEngine::authorization() const
+{
+    return "Bearer " + m_enrolment.deviceId.toLatin1() + '.' + m_credential;
+}
+
+void SyncEngine::setState(State s)
+{
+    if (m_state == s)
+        return;
+    qCInfo(lcSync) << "state" << m_state << "->" << s;
+    m_state = s;
+    emit stateChanged(s);
+}
+
+void SyncEngine::refreshCounts()
+{
+    if (!m_outbox)
+        return;
+    const OutboxCounts c = m_outbox->counts();
+    const bool changed = c.pending != m_counts.pending || c.urgentPending != m_counts.urgentPending ||
+                         c.needsCorrection != m_counts.needsCorrection ||
+                         c.conflicts != m_counts.conflicts;
+    m_counts = c;
+    if (changed)
+        emit countsChanged();
+}
+
+int SyncEngine::requestsInFlight() const
+{
+    return m_urgent.inFlight + m_normal.inFlight;
+}
+
+bool SyncEngine::isQuiescent() const
+{
+    if (requestsInFlight() > 0)
+        return false;
+    switch (m_state) {
+    case State::ReenrolmentNeeded:
+    case State::Revoked:
+    case State::Error:
+        return true;
+    default:
+        return m_counts.pending == 0;
+    }
+}
+
+// ---- enrolment -------------------------------------------------------------
+
+void SyncEngine::enrol(const QString &codeText)
+{
+    auto finish = [this](SyncError e) {
+        // Queued so callers can connect after calling enrol().
+        QMetaObject::invokeMethod(this, [this, e] { emit enrolmentFinished(e); },
+                                  Qt::QueuedConnection);
+    };
+    if (!m_outbox) {
+        if (SyncError e = start(); e && e.kind != SyncErrorKind::NotEnrolled)
+            return finish(e);
+    }
+    syncwire::EnrolmentCodeParseError parseError;
+    const auto code = syncwire::EnrolmentCode::parse(codeText.trimmed(), &parseError);
+    if (!code)
+        return finish({SyncErrorKind::InvalidCode, parseError.message});
+    if (code->expires_at_unix_ms() <= m_deps.clock->nowMs())
+        return finish({SyncErrorKind::InvalidCode, QStringLiteral("The enrolment code has expired.")});
+
+    HubEndpoint endpoint{QUrl(QString::fromStdString(code->hub_url())),
+                         QString::fromStdString(code->hub_id()),
+                         {QString::fromStdString(code->tls_pin_sha256()),
+                          QString::fromStdString(code->backup_pin_sha256())}};
+    auto *connection = new HubConnection(endpoint, m_deps.networkAccess,
+                                         m_options.transferTimeoutMs, this);
+    v1::EnrolmentRequest request;
+    request.set_code_id(code->code_id());
+    request.set_secret(code->secret());
+    request.set_device_name(m_options.deviceName.toStdString());
+    const std::string body = request.SerializeAsString();
+    QNetworkReply *reply =
+        connection->post(QStringLiteral("/v1/devices/enrol"), QByteArray::fromStdString(body));
+    if (!reply) {
+        connection->deleteLater();
+        return finish({SyncErrorKind::Transport,
+                       QStringLiteral("The hub's address is not HTTPS (plain HTTP is for loopback only).")});
+    }
+    const v1::EnrolmentCode codeCopy = *code;
+    connect(reply, &QNetworkReply::finished, this, [this, reply, connection, codeCopy, finish] {
+        reply->deleteLater();
+        connection->deleteLater();
+        int status = 0;
+        const TransportOutcome outcome = connection->outcome(reply, &status);
+        if (outcome != TransportOutcome::Answered)
+            return finish({SyncErrorKind::Transport,
+                           outcome == TransportOutcome::PinMismatch
+                               ? QStringLiteral("The hub's certificate does not match the code.")
+                               : QStringLiteral("The hub could not be reached.")});
+        if (status == 401 || status == 410)
+            return finish({SyncErrorKind::CodeRefused,
+                           status == 410 ? QStringLiteral("The code was already used or has expired.")
+                                         : QStringLiteral("The hub does not know this code.")});
+        v1::EnrolmentResponse response;
+        if (status != 200 || !parseMessage(reply->readAll(), &response) ||
+            response.device_id().empty() || response.device_credential().empty() ||
+            response.hub_id() != codeCopy.hub_id())
+            return finish({SyncErrorKind::UnexpectedAnswer,
+                           QStringLiteral("The hub answered enrolment with status %1.").arg(status)});
+
+        const QByteArray credential = QByteArray::fromStdString(response.device_credential());
+        if (auto ce = m_deps.credentials->write(credentialName(), credential); ce)
+            return finish({SyncErrorKind::Credential, ce.message});
+        Enrolment e;
+        e.hubUrl = QString::fromStdString(codeCopy.hub_url());
+        e.hubId = QString::fromStdString(codeCopy.hub_id());
+        e.deviceId = QString::fromStdString(response.device_id());
+        e.officerId = QString::fromStdString(response.officer_id());
+        e.tlsPin = QString::fromStdString(codeCopy.tls_pin_sha256());
+        e.backupPin = QString::fromStdString(codeCopy.backup_pin_sha256());
+        e.sealingPublicKey = QByteArray::fromStdString(codeCopy.sealing_public_key());
+        if (auto oe = m_outbox->setEnrolment(e); oe)
+            return finish({SyncErrorKind::Outbox, oe.message});
+        if (response.has_policy() && response.policy().retention_hours() > 0)
+            m_outbox->setRetentionHours(int(response.policy().retention_hours()));
+        m_enrolment = e;
+        m_credential = credential;
+        ensureConnection();
+        qCInfo(lcSync) << "enrolled device" << e.deviceId << "with hub" << e.hubId;
+        emit enrolledChanged();
+        // A new enrolment starts afresh, whatever stopped the last one.
+        m_failures = 0;
+        m_urgent.batchLimit = m_normal.batchLimit = m_options.maxBatchRecords;
+        setState(State::Idle);
+        if (m_store)
+            reconcile();
+        finish({});
+        pump();
+    });
+}
+
+// ---- store side ------------------------------------------------------------
+
+SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
+{
+    if (!m_enrolment.isValid())
+        return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
+    syncwire::BatchBuilder sealer(m_enrolment.sealingPublicKey, m_enrolment.deviceId);
+    QList<SealedEntry> entries;
+    entries.reserve(subs.size());
+    for (const store::Submission &s : subs) {
+        auto bytes = m_store->submittedBytes(s.recordId, s.version);
+        if (!bytes)
+            return {SyncErrorKind::Store, bytes.error().message};
+        const v1::RecordEnvelope env =
+            sealer.seal(s.recordId, quint32(s.version),
+                        s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL, bytes.value());
+        SealedEntry e;
+        e.recordId = s.recordId;
+        e.version = s.version;
+        e.urgent = s.urgent;
+        e.sha256 = QByteArray::fromStdString(env.sha256());
+        e.size = bytes.value().size();
+        e.sealed = QByteArray::fromStdString(env.sealed());
+        entries.append(std::move(e));
+    }
+    if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs()); oe)
+        return {SyncErrorKind::Outbox, oe.message};
+    return {};
+}
+
+SyncError SyncEngine::recordSubmitted(const store::Submission &submission)
+{
+    if (!m_outbox || !m_store)
+        return {SyncErrorKind::Store, QStringLiteral("the store is locked")};
+    if (!m_enrolment.isValid())
+        return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled; sealed at enrolment")};
+    if (SyncError e = sealAndAdd({submission}); e)
+        return e;
+    refreshCounts();
+    pump();
+    return {};
+}
+
+SyncError SyncEngine::unlocked(store::RecordStore *store)
+{
+    m_store = store;
+    if (!m_outbox) {
+        if (SyncError e = start(); e && e.kind != SyncErrorKind::NotEnrolled)
+            return e;
+    }
+    applyVerdictsToStore();
+    SyncError result = reconcile();
+    SyncError purge;
+    purgeExpired(&purge);
+    refreshCounts();
+    pump();
+    return result ? result : purge;
+}
+
+SyncError SyncEngine::sealSubmissions(store::RecordStore *store)
+{
+    if (SyncError e = load(); e)
+        return e;
+    store::RecordStore *previous = m_store;
+    m_store = store;
+    SyncError e = reconcile();
+    m_store = previous;
+    return e;
+}
+
+void SyncEngine::locked()
+{
+    m_store = nullptr;
+}
+
+SyncError SyncEngine::reconcile()
+{
+    if (!m_store || !m_enrolment.isValid())
+        return {};
+    auto pending = m_store->pendingOutbox(-1);
+    if (!pending)
+        return {SyncErrorKind::Store, pending.error().message};
+    QList<store::Submission> missing;
+    int sealed = 0;
+    for (const store::OutboxEntry &o : pending.value()) {
+        if (m_outbox->contains(o.recordId, o.version))
+            continue;
+        store::Submission s;
+        s.recordId = o.recordId;
+        s.version = o.version;
+        s.urgent = o.urgent;
+        missing.append(s);
+        if (missing.size() >= kReconcileChunk) {
+            if (SyncError e = sealAndAdd(missing); e)
+                return e;
+            sealed += int(missing.size());
+            missing.clear();
+        }
+    }
+    if (!missing.isEmpty()) {
+        if (SyncError e = sealAndAdd(missing); e)
+            return e;
+        sealed += int(missing.size());
+    }
+    if (sealed > 0)
+        qCInfo(lcSync) << "sealed" << sealed << "submissions the outbox lacked";
+    refreshCounts();
+    return {};
+}
+
+void SyncEngine::applyVerdictsToStore()
+{
+    if (!m_store || !m_outbox)
+        return;
+    const QList<UnappliedResult> verdicts = m_outbox->unapplied();
+    if (verdicts.isEmpty())
+        return;
+    QList<store::OutboxOutcome> outcomes;
+    for (const UnappliedResult &v : verdicts) {
+        store::OutboxOutcome o;
+        o.recordId = v.recordId;
+        o.version = v.version;
+        if (v.state == EntryState::Acknowledged) {
+            o.kind = store::OutboxOutcome::Kind::Acknowledged;
+        } else if (v.state == EntryState::NeedsCorrection) {
+            o.kind = store::OutboxOutcome::Kind::NeedsCorrection;
+            o.reason = v.reasons;
+        } else {
+            continue; // a conflict is a fault for administrators, not a status
+        }
+        outcomes.append(o);
+    }
+    if (const store::StoreError e = m_store->applyOutcomes(outcomes); e) {
+        qCWarning(lcSync) << "could not apply" << outcomes.size() << "verdicts to the store";
+        return;
+    }
+    m_outbox->markApplied(verdicts);
+}
+
+int SyncEngine::purgeExpired(SyncError *error)
+{
+    if (!m_store || !m_outbox)
+        return 0;
+    const qint64 cutoff =
+        m_deps.clock->nowMs() - qint64(m_outbox->retentionHours()) * 3600 * 1000;
+    int purged = 0;
+    for (const QString &id : m_outbox->purgeableBefore(cutoff)) {
+        const store::StoreError e = m_store->purge(id);
+        if (e.ok() || e.kind == store::StoreErrorKind::NotFound) {
+            m_outbox->markPurged(id);
+            purged += e.ok() ? 1 : 0;
+        } else if (e.kind != store::StoreErrorKind::WrongState && error) {
+            *error = {SyncErrorKind::Store, e.message};
+        }
+        // WrongState: a newer version is still on its way; purge later.
+    }
+    if (purged > 0)
+        qCInfo(lcSync) << "purged" << purged << "acknowledged records past retention";
+    return purged;
+}
+
+// ---- sending ---------------------------------------------------------------
+
+void SyncEngine::syncNow()
+{
+    if (m_state == State::Error)
+        setState(State::Idle);
+    m_backoffTimer.stop();
+    m_probeTimer.stop();
+    m_backoffDelayMs = 0;
+    m_nextAttemptAtMs = 0;
+    if (m_state == State::BackingOff)
+        setState(State::Idle);
+    pump();
+}
+
+void SyncEngine::pump()
+{
+    if (!m_outbox || !isEnrolled() || !m_connection)
+        return;
+    switch (m_state) {
+    case State::ReenrolmentNeeded:
+    case State::Revoked:
+    case State::Error:
+        return;
+    default:
+        break;
+    }
+    if (m_backoffTimer.isActive())
+        return;
+    if (m_deps.connectivity &&
+        m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Offline) {
+        if (requestsInFlight() == 0)
+            setState(State::WaitingForNetwork);
+        return;
+    }
+    while (m_urgent.inFlight < m_urgent.maxInFlight && sendNext(m_urgent)) {
+    }
+    while (m_normal.inFlight < m_normal.maxInFlight && sendNext(m_normal)) {
+    }
+    settle();
+}
+
+void SyncEngine::settle()
+{
+    if (m_state == State::ReenrolmentNeeded || m_state == State::Revoked ||
+        m_state == State::Error)
+        ;
+    else if (m_backoffTimer.isActive())
+        setState(State::BackingOff);
+    else if (requestsInFlight() > 0)
+        setState(State::Sending);
+    else
+        setState(State::Idle);
+    if (isQuiescent())
+        emit quiescent();
+}
+
+bool SyncEngine::sendNext(Lane &lane)
+{
+    OutboxError error;
+    QList<SealedEntry> entries;
+    // Skip what is in flight; the cursor keeps a busy lane from rescanning.
+    for (;;) {
+        entries = m_outbox->pending(lane.urgent, lane.cursor, lane.batchLimit,
+                                    m_options.maxBatchBytes, &error);
+        if (error) {
+            qCWarning(lcSync) << "outbox read failed";
+            return false;
+        }
+        if (entries.isEmpty())
+            return false;
+        lane.cursor = entries.last().id;
+        entries.removeIf([&](const SealedEntry &e) { return lane.inFlightIds.contains(e.id); });
+        if (!entries.isEmpty())
+            break;
+    }
+
+    syncwire::BatchBuilder builder(m_enrolment.sealingPublicKey, m_enrolment.deviceId);
+    v1::SyncBatch batch = builder.batch(m_outbox->takeSequence(), m_deps.clock->nowMs(),
+                                        m_deps.clock->utcOffsetMinutes());
+    for (const SealedEntry &e : entries) {
+        v1::RecordEnvelope *env = batch.add_records();
+        env->set_record_id(e.recordId.toStdString());
+        env->set_version(quint32(e.version));
+        env->set_priority(e.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL);
+        env->set_sha256(e.sha256.constData(), std::size_t(e.sha256.size()));
+        env->set_sealed(e.sealed.constData(), std::size_t(e.sealed.size()));
+    }
+    std::string body;
+    batch.SerializeToString(&body);
+
+    Batch sent;
+    sent.batchId = QString::fromStdString(batch.batch_id());
+    sent.lane = &lane;
+    sent.bodyBytes = qint64(body.size());
+    for (SealedEntry &e : entries) {
+        lane.inFlightIds.insert(e.id);
+        e.sealed.clear(); // the request holds the bytes now
+    }
+    sent.entries = std::move(entries);
+
+    QNetworkReply *reply = m_connection->post(QStringLiteral("/v1/sync"),
+                                              QByteArray::fromStdString(body), authorization());
+    if (!reply) {
+        for (const SealedEntry &e : sent.entries)
+            lane.inFlightIds.remove(e.id);
+        halt(State::Error);
+        emit faultReported(SyncFault::ClientBug, QStringLiteral("hub URL not allowed"));
+        return false;
+    }
+    ++lane.inFlight;
+    ++m_stats.requests;
+    m_stats.sent += sent.entries.size();
+    qCDebug(lcSync) << "batch" << sent.batchId << (lane.urgent ? "urgent" : "normal")
+                    << sent.entries.size() << "records";
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, sent] { onSyncReply(reply, sent); });
+    setState(State::Sending);
+    return true;
+}
+
+void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
+{
+    reply->deleteLater();
+    Lane &lane = *batch.lane;
+    --lane.inFlight;
+    for (const SealedEntry &e : batch.entries)
+        lane.inFlightIds.remove(e.id);
+
+    int status = 0;
+    const TransportOutcome outcome = m_connection->outcome(reply, &status);
+    const QByteArray body = reply->readAll();
+    m_stats.bytesOnWire += HubConnection::bytesOnWire(reply, batch.bodyBytes) + body.size();
+    // Whatever was not answered must be looked at again from the start.
+    auto rewind = [&lane] { lane.cursor = 0; };
+
+    if (outcome == TransportOutcome::PinMismatch) {
+        qCWarning(lcSync) << "batch" << batch.batchId << "refused: the hub's key matches no pin";
+        emit faultReported(SyncFault::PinMismatch, batch.batchId);
+        rewind();
+        backOff(-1, false);
+        return;
+    }
+    if (outcome != TransportOutcome::Answered) {
+        qCInfo(lcSync) << "batch" << batch.batchId << "network error" << reply->error();
+        rewind();
+        // A proxy or hub with a smaller body limit may cut a large upload
+        // without a readable 413: after repeated failures, send less.
+        if (m_failures >= 2 && batch.entries.size() > 1)
+            lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
+        backOff(-1, true);
+        return;
+    }
+
+    if (status >= 200 && status < 300) {
+        QString why;
+        if (!applyReceipt(body, batch, &why)) {
+            qCWarning(lcSync) << "batch" << batch.batchId << "status" << status
+                              << "is not a receipt:" << why;
+            emit faultReported(SyncFault::NotAReceipt, batch.batchId);
+            rewind();
+            backOff(-1, false);
+            return;
+        }
+        m_failures = 0;
+        m_lastFailureWasNetwork = false;
+        if (lane.batchLimit < m_options.maxBatchRecords)
+            lane.batchLimit = std::min(m_options.maxBatchRecords, lane.batchLimit * 2);
+        pump();
+        return;
+    }
+    if (status >= 300 && status < 400) {
+        qCWarning(lcSync) << "batch" << batch.batchId << "redirected (" << status << "): nothing sent";
+        emit faultReported(SyncFault::Redirect, batch.batchId);
+        rewind();
+        backOff(-1, false);
+        return;
+    }
+    switch (status) {
+    case 401:
+        qCWarning(lcSync) << "device" << m_enrolment.deviceId << "not authorised: re-enrolment needed";
+        emit faultReported(SyncFault::Unauthorised, m_enrolment.deviceId);
+        rewind();
+        halt(State::ReenrolmentNeeded);
+        return;
+    case 403: {
+        v1::SyncReceipt receipt;
+        if (parseMessage(body, &receipt) && receipt.policy().wipe() &&
+            QString::fromStdString(receipt.hub_id()) == m_enrolment.hubId) {
+            // outcome() == Answered means pinned TLS or plain loopback.
+            handleWipeOrder();
+            return;
+        }
+        qCWarning(lcSync) << "batch" << batch.batchId << "403 without a valid wipe order";
+        emit faultReported(SyncFault::ClientBug, QStringLiteral("403"));
+        rewind();
+        halt(State::Error);
+        return;
+    }
+    case 413:
+        rewind();
+        if (batch.entries.size() > 1) {
+            lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
+            ++m_stats.splits;
+            qCInfo(lcSync) << "batch" << batch.batchId << "too large; splitting to"
+                           << lane.batchLimit << "records";
+            pump();
+        } else {
+            // One record the hub will never take whole: it needs correcting,
+            // and nothing behind it waits.
+            const SealedEntry &e = batch.entries.first();
+            m_outbox->record({{e.recordId, e.version, EntryState::NeedsCorrection,
+                               QStringLiteral(": record_too_large: The record is larger than the hub accepts.")}},
+                             m_deps.clock->nowMs());
+            ++m_stats.needsCorrection;
+            applyVerdictsToStore();
+            refreshCounts();
+            pump();
+        }
+        return;
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+        rewind();
+        backOff(HubConnection::retryAfterSeconds(reply), false);
+        return;
+    default:
+        qCWarning(lcSync) << "batch" << batch.batchId << "refused with status" << status;
+        emit faultReported(SyncFault::ClientBug, QString::number(status));
+        rewind();
+        halt(State::Error);
+        return;
+    }
+}
+
+bool SyncEngine::applyReceipt(const QByteArray &body, const Batch &batch, QString *why)
+{
+    v1::SyncReceipt receipt;
+    if (!parseMessage(body, &receipt)) {
+        *why = QStringLiteral("undecodable");
+        return false;
+    }
+    if (QString::fromStdString(receipt.batch_id()) != batch.batchId) {
+        *why = QStringLiteral("batch id differs");
+        return false;
+    }
+    if (QString::fromStdString(receipt.hub_id()) != m_enrolment.hubId) {
+        *why = QStringLiteral("hub id differs");
+        return false;
+    }
+    if (receipt.results_size() != batch.entries.size()) {
+        *why = QStringLiteral("result count differs");
+        return false;
+    }
+    QList<EntryResult> results;
+    results.reserve(batch.entries.size());
+    int conflicts = 0;
+    for (int i = 0; i < receipt.results_size(); ++i) {
+        const v1::RecordResult &r = receipt.results(i);
+        const SealedEntry &e = batch.entries.at(i);
+        if (QString::fromStdString(r.record_id()) != e.recordId || int(r.version()) != e.version) {
+            *why = QStringLiteral("results out of order");
+            return false;
+        }
+        EntryResult out{e.recordId, e.version, EntryState::Pending, {}};
+        switch (r.result()) {
+        case v1::RecordResult::RESULT_ACCEPTED:
+        case v1::RecordResult::RESULT_DUPLICATE:
+            out.state = EntryState::Acknowledged;
+            break;
+        case v1::RecordResult::RESULT_REJECTED:
+            out.state = EntryState::NeedsCorrection;
+            out.reasons = reasonsText(r);
+            break;
+        case v1::RecordResult::RESULT_CONFLICT:
+            out.state = EntryState::Conflict;
+            out.reasons = QStringLiteral(": conflict: The hub holds this version with another hash.");
+            ++conflicts;
+            break;
+        default:
+            *why = QStringLiteral("unknown result");
+            return false;
+        }
+        results.append(out);
+    }
+    const qint64 now = m_deps.clock->nowMs();
+    if (OutboxError e = m_outbox->record(results, now); e) {
+        *why = QStringLiteral("outbox write failed");
+        return false;
+    }
+    for (const EntryResult &r : results) {
+        switch (r.state) {
+        case EntryState::Acknowledged:
+            ++m_stats.acknowledged;
+            break;
+        case EntryState::NeedsCorrection:
+            ++m_stats.needsCorrection;
+            qCInfo(lcSync) << "record" << r.recordId << "version" << r.version << "needs correction";
+            break;
+        case EntryState::Conflict:
+            ++m_stats.conflicts;
+            qCWarning(lcSync) << "record" << r.recordId << "version" << r.version << "conflicts on the hub";
+            emit faultReported(SyncFault::Conflict, r.recordId);
+            break;
+        case EntryState::Pending:
+            break;
+        }
+    }
+    Q_UNUSED(conflicts);
+    if (receipt.has_policy() && receipt.policy().retention_hours() > 0)
+        m_outbox->setRetentionHours(int(receipt.policy().retention_hours()));
+    applyVerdictsToStore();
+    refreshCounts();
+    emit lastSuccessfulSyncChanged();
+    emit entriesDecided(results);
+    return true;
+}
+
+void SyncEngine::backOff(int retryAfterSeconds, bool networkFailure)
+{
+    ++m_failures;
+    m_lastFailureWasNetwork = networkFailure;
+    const qint64 delay = retryAfterSeconds >= 0
+                             ? m_options.backoff.retryAfterMs(retryAfterSeconds)
+                             : m_options.backoff.delayMs(m_failures, m_deps.random);
+    // A later failure never shortens a wait already promised to the hub.
+    const qint64 at = m_deps.clock->nowMs() + delay;
+    if (!m_backoffTimer.isActive() || at > m_nextAttemptAtMs) {
+        m_backoffDelayMs = delay;
+        m_nextAttemptAtMs = at;
+        m_backoffTimer.start(int(std::min<qint64>(delay, std::numeric_limits<int>::max())));
+    }
+    qCInfo(lcSync) << "backing off" << m_backoffDelayMs << "ms after" << m_failures << "failures";
+    if (networkFailure && m_deps.connectivity &&
+        m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Unknown &&
+        m_backoffDelayMs > m_options.healthProbeMs)
+        m_probeTimer.start();
+    settle();
+}
+
+void SyncEngine::halt(State s)
+{
+    m_backoffTimer.stop();
+    m_probeTimer.stop();
+    m_backoffDelayMs = 0;
+    m_nextAttemptAtMs = 0;
+    setState(s);
+    if (isQuiescent())
+        emit quiescent();
+}
+
+void SyncEngine::handleWipeOrder()
+{
+    qCWarning(lcSync) << "device" << m_enrolment.deviceId
+                      << "revoked with a wipe order; the sealed outbox is kept";
+    emit faultReported(SyncFault::WipeOrdered, m_enrolment.deviceId);
+    m_store = nullptr; // the handler destroys it
+    if (m_deps.onWipeOrder)
+        m_deps.onWipeOrder();
+    halt(State::Revoked);
+}
+
+void SyncEngine::onConnectivity()
+{
+    const auto r = m_deps.connectivity->reachability();
+    if (r == platform::Connectivity::Reachability::Offline) {
+        if (requestsInFlight() == 0 && m_state != State::ReenrolmentNeeded &&
+            m_state != State::Revoked && m_state != State::Error)
+            setState(State::WaitingForNetwork);
+        return;
+    }
+    // Regained (or at least not known to be offline): try at once.
+    if (m_state == State::WaitingForNetwork)
+        setState(State::Idle);
+    if (m_state == State::BackingOff && m_lastFailureWasNetwork) {
+        m_backoffTimer.stop();
+        m_backoffDelayMs = 0;
+    }
+    pump();
+}
+
+void SyncEngine::probeHealth()
+{
+    if (m_probing || !m_connection)
+        return;
+    QNetworkReply *reply = m_connection->get(QStringLiteral("/healthz"));
+    if (!reply)
+        return;
+    m_probing = true;
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        m_probing = false;
+        int status = 0;
+        if (m_connection->outcome(reply, &status) != TransportOutcome::Answered || status != 200)
+            return;
+        const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
+        if (o.value(QStringLiteral("hub_id")).toString() != m_enrolment.hubId)
+            return; // a portal's 200 is not the hub
+        m_probeTimer.stop();
+        if (m_state == State::BackingOff && m_lastFailureWasNetwork) {
+            m_backoffTimer.stop();
+            m_backoffDelayMs = 0;
+            pump();
+        }
+    });
+}
+
+} // namespace safeguard::syncclient

@@ -1,0 +1,290 @@
+#pragma once
+
+#include "hubconnection.h"
+#include "protocol/clock.h"
+#include "protocol/limits.h"
+#include "sealedoutbox.h"
+#include "syncbackoff.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+#include <functional>
+#include <memory>
+
+class QNetworkReply;
+
+namespace safeguard::store {
+class RecordStore;
+struct Submission;
+} // namespace safeguard::store
+
+namespace safeguard::platform {
+class Connectivity;
+class CredentialStore;
+} // namespace safeguard::platform
+
+namespace safeguard::syncclient {
+
+enum class SyncErrorKind
+{
+    None,
+    NotEnrolled,      // no hub yet: enrol with a code first
+    InvalidCode,      // the enrolment code cannot be read or has expired
+    CodeRefused,      // the hub refused the code (unknown, used or expired)
+    Outbox,           // the sealed outbox could not be read or written
+    Store,            // the officer's store refused a read or write
+    Credential,       // the platform key store failed
+    Transport,        // the hub could not be reached or could not be trusted
+    UnexpectedAnswer, // the hub (or something pretending) answered nonsense
+};
+
+struct SyncError
+{
+    SyncErrorKind kind = SyncErrorKind::None;
+    QString message; // ids and counts only
+    bool ok() const { return kind == SyncErrorKind::None; }
+    explicit operator bool() const { return !ok(); }
+};
+
+// A problem the engine reports for logs and administrators, never for the
+// officer to fix: ids and counts only.
+enum class SyncFault
+{
+    Conflict,     // the hub holds this id and version with another hash
+    Redirect,     // a 3xx: a portal or a misconfigured proxy; nothing sent
+    NotAReceipt,  // a 2xx that is not this batch's receipt from this hub
+    PinMismatch,  // TLS with a key that matches neither pin
+    ClientBug,    // 400, 404, 405, 415: the same bytes are not retried
+    Unauthorised, // 401
+    WipeOrdered,  // 403 with a wipe order over a trusted connection
+};
+
+// The counters the simulator and the benchmark print.
+struct SyncStats
+{
+    qint64 requests = 0;
+    qint64 sent = 0; // envelopes put on the wire (a resend counts again)
+    qint64 acknowledged = 0;
+    qint64 needsCorrection = 0;
+    qint64 conflicts = 0;
+    qint64 splits = 0; // 413 answers that halved a batch
+    qint64 bytesOnWire = 0;
+};
+
+// The app's sync engine: drains the sealed outbox (SealedOutbox) to the hub
+// so that every submitted record version reaches it exactly once (the hub is
+// idempotent per id, version and hash; the device resends until a receipt
+// says so), whether the app is unlocked, locked, or wiped.
+//
+// State machine (State, with a NOTIFY property): Idle; WaitingForNetwork
+// (the OS says offline); Sending; BackingOff (503 honouring Retry-After,
+// network errors and untrusted answers, exponential with full jitter and a
+// cap, timed from the injected Clock and RandomSource); ReenrolmentNeeded
+// (401: every record kept); Revoked (403 with a wipe order over a trusted
+// connection: the store is crypto-shredded through the wipe handler, the
+// sealed outbox kept); Error (the hub called our request a bug: 400/404/
+// 405/415; "sync now" retries).
+//
+// Two lanes: urgent entries (red grade, Operation Encompass) have their own
+// request slot, so they go at once in their own request and never wait
+// behind a normal batch in flight; normal entries go in batches bounded by
+// Limits (500 records, 8 MiB) with a few requests in flight. A 413 halves
+// the batch size down to one record; a single record refused as too large
+// is marked for correction, so the queue never blocks on one record.
+//
+// A 2xx counts only when its body is the SyncReceipt for this batch id from
+// this hub id with one known result per envelope in order; then verdicts
+// are recorded in one outbox transaction (ACCEPTED/DUPLICATE acknowledged,
+// REJECTED needs correction with the hub's reasons, CONFLICT a fault that
+// is not resent) and, while a store is attached, copied to the store in
+// one store transaction. Receipts that arrive while locked reach the store
+// at the next unlock(), which also seals any submission that never reached
+// the outbox (a crash between the two files) and purges acknowledged
+// content older than the hub's retention.
+//
+// Triggers: start(), unlock, recordSubmitted(), connectivity regained, a
+// periodic timer, syncNow(); where no connectivity backend reports, a
+// failed network sends the engine probing the hub's /healthz (hub id
+// checked) until it answers. Logs hold ids and counts only.
+class SyncEngine : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(int waitingCount READ waitingCount NOTIFY countsChanged)
+    Q_PROPERTY(int urgentWaitingCount READ urgentWaitingCount NOTIFY countsChanged)
+    Q_PROPERTY(int needsCorrectionCount READ needsCorrectionCount NOTIFY countsChanged)
+    Q_PROPERTY(int conflictCount READ conflictCount NOTIFY countsChanged)
+    Q_PROPERTY(QDateTime lastSuccessfulSync READ lastSuccessfulSync NOTIFY lastSuccessfulSyncChanged)
+    Q_PROPERTY(bool enrolled READ isEnrolled NOTIFY enrolledChanged)
+
+public:
+    enum class State
+    {
+        Idle,
+        WaitingForNetwork,
+        Sending,
+        BackingOff,
+        ReenrolmentNeeded,
+        Revoked,
+        Error,
+    };
+    Q_ENUM(State)
+
+    struct Options
+    {
+        int maxBatchRecords = protocol::Limits::kMaxBatchRecords;
+        // Leave room for the batch's own fields and framing.
+        qint64 maxBatchBytes = protocol::Limits::kMaxBatchBytes - 64 * 1024;
+        int normalRequestsInFlight = 2;
+        int urgentRequestsInFlight = 1;
+        int transferTimeoutMs = 30000;
+        int periodicSyncMs = 5 * 60 * 1000;
+        int healthProbeMs = 15000;
+        SyncBackoff backoff;
+        QString deviceName;
+    };
+
+    // Called on a trusted wipe order, after the engine has let go of the
+    // store: destroy the data key and the store (KeyVault::wipe()).
+    using WipeHandler = std::function<void()>;
+
+    struct Dependencies
+    {
+        const protocol::Clock *clock = nullptr;
+        platform::CredentialStore *credentials = nullptr;
+        NetworkAccessFactory networkAccess;           // default: a plain QNetworkAccessManager
+        platform::Connectivity *connectivity = nullptr; // optional: none means "unknown"
+        RandomSource random;                           // default: the system's
+        WipeHandler onWipeOrder;
+    };
+
+    static QString credentialName() { return QStringLiteral("device-credential"); }
+
+    SyncEngine(QString deviceDir, Dependencies deps, Options options, QObject *parent = nullptr);
+    SyncEngine(QString deviceDir, Dependencies deps, QObject *parent = nullptr);
+    ~SyncEngine() override;
+
+    // Opens the sealed outbox and, when enrolled, starts sending (the app-start
+    // trigger). Works without the officer's key.
+    SyncError start();
+
+    // Exchanges a one-line enrolment code with its hub over the pinned
+    // connection; enrolmentFinished() reports the outcome.
+    void enrol(const QString &codeText);
+
+    // The officer unlocked: copies receipts that arrived while locked into
+    // the store, seals submissions the outbox lacks, purges expired content,
+    // then sends. The store must outlive the engine's use (until locked()).
+    SyncError unlocked(store::RecordStore *store);
+    void locked();
+
+    // Seals every submission the outbox lacks without sending (a batch
+    // submit, e.g. the simulator's submit-all); needs the store.
+    SyncError sealSubmissions(store::RecordStore *store);
+
+    // A record was just submitted: seal its exact bytes into the outbox and
+    // send (an urgent one at once).
+    SyncError recordSubmitted(const store::Submission &submission);
+
+    // "Sync now": skips any backoff wait, and leaves Error to try again.
+    void syncNow();
+
+    // Purges acknowledged records' content older than the retention period
+    // (needs the store); returns how many records were purged.
+    int purgeExpired(SyncError *error = nullptr);
+
+    State state() const { return m_state; }
+    int waitingCount() const { return m_counts.pending; }
+    int urgentWaitingCount() const { return m_counts.urgentPending; }
+    int needsCorrectionCount() const { return m_counts.needsCorrection; }
+    int conflictCount() const { return m_counts.conflicts; }
+    QDateTime lastSuccessfulSync() const;
+    bool isEnrolled() const { return m_enrolment.isValid() && !m_credential.isEmpty(); }
+    QString deviceId() const { return m_enrolment.deviceId; }
+
+    // Nothing in flight and nothing that could be sent now.
+    bool isQuiescent() const;
+    int requestsInFlight() const;
+    // The current wait and when it ends (Clock ms); 0 when not backing off.
+    qint64 backoffDelayMs() const { return m_backoffDelayMs; }
+    qint64 nextAttemptAtMs() const { return m_nextAttemptAtMs; }
+    int consecutiveFailures() const { return m_failures; }
+    const SyncStats &stats() const { return m_stats; }
+    SealedOutbox *outbox() const { return m_outbox.get(); }
+
+signals:
+    void stateChanged(safeguard::syncclient::SyncEngine::State state);
+    void countsChanged();
+    void lastSuccessfulSyncChanged();
+    void enrolledChanged();
+    void enrolmentFinished(const safeguard::syncclient::SyncError &error);
+    // Verdicts just recorded from a receipt.
+    void entriesDecided(const QList<safeguard::syncclient::EntryResult> &results);
+    void faultReported(safeguard::syncclient::SyncFault fault, const QString &detail);
+    // Everything sendable has been answered (or the engine cannot go on).
+    void quiescent();
+
+private:
+    struct Lane
+    {
+        bool urgent = false;
+        int maxInFlight = 1;
+        int inFlight = 0;
+        int batchLimit = protocol::Limits::kMaxBatchRecords;
+        qint64 cursor = 0;
+        QSet<qint64> inFlightIds;
+    };
+    struct Batch
+    {
+        QString batchId;
+        QList<SealedEntry> entries;
+        Lane *lane = nullptr;
+        qint64 bodyBytes = 0;
+    };
+
+    SyncError load();
+    void setState(State s);
+    void refreshCounts();
+    void pump();
+    bool sendNext(Lane &lane);
+    void onSyncReply(QNetworkReply *reply, const Batch &batch);
+    bool applyReceipt(const QByteArray &body, const Batch &batch, QString *why);
+    void backOff(int retryAfterSeconds, bool networkFailure);
+    void halt(State s);
+    void settle();
+    void applyVerdictsToStore();
+    SyncError reconcile();
+    void handleWipeOrder();
+    void onConnectivity();
+    void probeHealth();
+    void ensureConnection();
+    QByteArray authorization() const;
+    SyncError sealAndAdd(const QList<store::Submission> &subs);
+
+    QString m_dir;
+    Dependencies m_deps;
+    Options m_options;
+    std::unique_ptr<SealedOutbox> m_outbox;
+    std::unique_ptr<HubConnection> m_connection;
+    Enrolment m_enrolment;
+    QByteArray m_credential;
+    store::RecordStore *m_store = nullptr;
+    State m_state = State::Idle;
+    OutboxCounts m_counts;
+    SyncStats m_stats;
+    Lane m_urgent;
+    Lane m_normal;
+    int m_failures = 0;
+    bool m_lastFailureWasNetwork = false;
+    qint64 m_backoffDelayMs = 0;
+    qint64 m_nextAttemptAtMs = 0;
+    QTimer m_backoffTimer;
+    QTimer m_periodicTimer;
+    QTimer m_probeTimer;
+    bool m_probing = false;
+};
+
+} // namespace safeguard::syncclient

@@ -1,0 +1,223 @@
+// safeguard-bench sync: the sync engine end to end against a real hub on
+// loopback, durable commits on both ends (outbox.db and the hub's database
+// with synchronous=FULL). Figures, one JSON line each:
+//   sync_drain_1_device    a locked device drains 10,000 submitted records
+//                          (safeguard-devicesim sync), records/s
+//   sync_drain_16_devices  the same 10,000 records from 16 devices at once;
+//                          baseline and ratio (seconds per record, cost over
+//                          cost) against one device
+//   sync_bytes_per_record  bytes on the wire per record, one device
+//   sync_urgent_latency_p50/_p99  an urgent record submitted while a
+//                          5,000-record backlog drains, until its receipt
+// --smoke runs the same steps on a few hundred records in a few seconds.
+#include "client/batchbuilder.h"
+#include "client/sealedoutbox.h"
+#include "client/syncengine.h"
+#include "fakecredentialstore.h"
+#include "hubprocess.h"
+#include "protocol/clock.h"
+#include "protocol/riskchecklist.h"
+#include "protocol/syntheticrecords.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+using namespace safeguard;
+
+namespace {
+
+const QString kHub = QStringLiteral(SAFEGUARD_HUB_BINARY);
+const QString kDeviceSim = QStringLiteral(SAFEGUARD_DEVICESIM_BINARY);
+
+void figure(const QString &name, double value, const char *unit, const char *better,
+            QJsonObject extra = {})
+{
+    extra.insert(QStringLiteral("name"), name);
+    extra.insert(QStringLiteral("value"), std::round(value * 100) / 100);
+    extra.insert(QStringLiteral("unit"), QString::fromLatin1(unit));
+    extra.insert(QStringLiteral("better"), QString::fromLatin1(better));
+    std::printf("%s\n", QJsonDocument(extra).toJson(QJsonDocument::Compact).constData());
+    std::fflush(stdout);
+}
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
+}
+
+// Runs safeguard-devicesim; the last stdout line as JSON.
+QJsonObject sim(const QStringList &args, bool *ok)
+{
+    QProcess p;
+    p.start(kDeviceSim, args);
+    p.waitForFinished(-1);
+    const QList<QByteArray> lines = p.readAllStandardOutput().trimmed().split('\n');
+    *ok = *ok && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    if (p.exitCode() != 0)
+        std::fprintf(stderr, "devicesim %s failed: %s\n", qPrintable(args.join(QLatin1Char(' '))),
+                     p.readAllStandardError().right(400).constData());
+    return QJsonDocument::fromJson(lines.last()).object();
+}
+
+// A drain of `records` spread over `devices` devices; the sync JSON.
+QJsonObject drain(testing::HubProcess &hub, const QString &root, int devices, int records,
+                  bool *ok)
+{
+    const QString pass = QDir(root).filePath(QStringLiteral("pass"));
+    QFile f(pass);
+    f.open(QIODevice::WriteOnly);
+    f.write("orbit lantern cabbage velvet harbour\n");
+    f.close();
+    const QString codes = QDir(root).filePath(QStringLiteral("codes"));
+    QFile c(codes);
+    c.open(QIODevice::WriteOnly);
+    c.write(hub.enrolmentCodes(devices).join(QLatin1Char('\n')).toLatin1());
+    c.close();
+    const QStringList base = {QStringLiteral("--store"), QDir(root).filePath(QStringLiteral("devices")),
+                              QStringLiteral("--devices"), QString::number(devices)};
+    const QStringList withPass = base + QStringList{QStringLiteral("--passphrase-file"), pass};
+    sim(withPass + QStringList{QStringLiteral("--kdf-ops"), QStringLiteral("2"),
+                               QStringLiteral("--kdf-mem-mib"), QStringLiteral("64"),
+                               QStringLiteral("init")},
+        ok);
+    sim(withPass + QStringList{QStringLiteral("generate"), QString::number(records / devices)}, ok);
+    sim(base + QStringList{QStringLiteral("--codes"), codes, QStringLiteral("enrol")}, ok);
+    sim(withPass + QStringList{QStringLiteral("submit-all")}, ok);
+    // The measured step: locked devices (no passphrase) drain their outboxes.
+    return sim(base + QStringList{QStringLiteral("sync")}, ok);
+}
+
+// Urgent latency behind a backlog, with the engine in this process.
+std::vector<double> urgentLatencies(testing::HubProcess &hub, int backlog, int samples)
+{
+    std::vector<double> out;
+    protocol::ManualClock clock(QDateTime::currentDateTimeUtc());
+    const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
+    protocol::SyntheticRecordFactory factory(77, clock, registry);
+    while (int(out.size()) < samples) {
+        QTemporaryDir dir;
+        platform::FakeCredentialStore credentials;
+        syncclient::SyncEngine engine(dir.path(), {&clock, &credentials, {}, nullptr, {}, {}});
+        QEventLoop loop;
+        QObject::connect(&engine, &syncclient::SyncEngine::enrolmentFinished, &loop, &QEventLoop::quit);
+        engine.enrol(hub.enrolmentCodes(1).value(0));
+        loop.exec();
+        const syncclient::Enrolment e = *engine.outbox()->enrolment();
+        syncwire::BatchBuilder builder(e.sealingPublicKey, e.deviceId);
+        auto entry = [&](bool urgent) {
+            const v1::IncidentRecord r = factory.next();
+            const QByteArray bytes = QByteArray::fromStdString(r.SerializeAsString());
+            const auto env = builder.seal(QString::fromStdString(r.record_id()), r.version(),
+                                          urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL, bytes);
+            return syncclient::SealedEntry{0, QString::fromStdString(r.record_id()), int(r.version()),
+                                           urgent, QByteArray::fromStdString(env.sha256()),
+                                           bytes.size(), QByteArray::fromStdString(env.sealed())};
+        };
+        QList<syncclient::SealedEntry> normal;
+        for (int i = 0; i < backlog; ++i)
+            normal.append(entry(false));
+        engine.outbox()->add(normal, clock.nowMs());
+
+        QHash<QString, QElapsedTimer> waiting;
+        QObject::connect(&engine, &syncclient::SyncEngine::entriesDecided, &engine,
+                         [&](const QList<syncclient::EntryResult> &results) {
+                             for (const auto &r : results) {
+                                 auto it = waiting.find(r.recordId);
+                                 if (it != waiting.end()) {
+                                     out.push_back(double(it->nsecsElapsed()) / 1e6);
+                                     waiting.erase(it);
+                                 }
+                             }
+                         });
+        engine.start();
+        // An urgent submit every 40 ms while the backlog drains.
+        QTimer submit;
+        QObject::connect(&submit, &QTimer::timeout, &engine, [&] {
+            if (engine.waitingCount() - engine.urgentWaitingCount() < 500)
+                return; // measure only behind a real backlog
+            const syncclient::SealedEntry u = entry(true);
+            QElapsedTimer t;
+            t.start();
+            waiting.insert(u.recordId, t);
+            engine.outbox()->add({u}, clock.nowMs());
+            engine.syncNow(); // what recordSubmitted() does after sealing
+        });
+        submit.start(40);
+        QEventLoop drainLoop;
+        QTimer poll;
+        QObject::connect(&poll, &QTimer::timeout, &drainLoop, [&] {
+            if (engine.isQuiescent() && waiting.isEmpty())
+                drainLoop.quit();
+        });
+        poll.start(5);
+        drainLoop.exec();
+        if (out.empty())
+            break; // the backlog drained too fast to measure anything
+    }
+    return out;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QLoggingCategory::setFilterRules(QStringLiteral("safeguard.sync.debug=false\nsafeguard.sync.info=false"));
+    const bool smoke = app.arguments().contains(QStringLiteral("--smoke"));
+    const int records = smoke ? 320 : 10000;
+    const int devices = smoke ? 4 : 16;
+    const int backlog = smoke ? 1000 : 5000;
+
+    testing::HubProcess hub(kHub);
+    if (!hub.start({QStringLiteral("--plain-http"), QStringLiteral("--quiet")}) &&
+        !hub.start({QStringLiteral("--plain-http")})) {
+        std::fprintf(stderr, "cannot start the hub\n");
+        return 1;
+    }
+    bool ok = true;
+    QTemporaryDir one(QDir::currentPath() + QStringLiteral("/.bench-sync-XXXXXX"));
+    const QJsonObject single = drain(hub, one.path(), 1, records, &ok);
+    const double rate1 = single.value(QStringLiteral("records_per_s")).toDouble();
+    const double acked1 = single.value(QStringLiteral("acknowledged")).toDouble();
+    figure(QStringLiteral("sync_drain_1_device"), rate1, "records/s", "higher",
+           {{QStringLiteral("records"), acked1},
+            {QStringLiteral("seconds"), single.value(QStringLiteral("seconds"))},
+            {QStringLiteral("requests"), single.value(QStringLiteral("requests"))}});
+    figure(QStringLiteral("sync_bytes_per_record"),
+           acked1 > 0 ? single.value(QStringLiteral("bytes_on_wire")).toDouble() / acked1 : 0,
+           "bytes", "lower");
+
+    QTemporaryDir many(QDir::currentPath() + QStringLiteral("/.bench-sync-XXXXXX"));
+    const QJsonObject fleet = drain(hub, many.path(), devices, records, &ok);
+    const double rateN = fleet.value(QStringLiteral("records_per_s")).toDouble();
+    figure(QStringLiteral("sync_drain_%1_devices").arg(devices), rateN, "records/s", "higher",
+           {{QStringLiteral("records"), fleet.value(QStringLiteral("acknowledged"))},
+            {QStringLiteral("seconds"), fleet.value(QStringLiteral("seconds"))},
+            {QStringLiteral("baseline"), rate1},
+            // cost over cost: seconds per record with N devices / with one
+            {QStringLiteral("ratio"), rateN > 0 ? std::round(rate1 / rateN * 1000) / 1000 : 0}});
+
+    const std::vector<double> latencies = urgentLatencies(hub, backlog, smoke ? 5 : 100);
+    figure(QStringLiteral("sync_urgent_latency_p50"), percentile(latencies, 0.5), "ms", "lower",
+           {{QStringLiteral("backlog"), backlog}, {QStringLiteral("samples"), int(latencies.size())}});
+    figure(QStringLiteral("sync_urgent_latency_p99"), percentile(latencies, 0.99), "ms", "lower",
+           {{QStringLiteral("backlog"), backlog}, {QStringLiteral("samples"), int(latencies.size())}});
+    if (acked1 < records || latencies.empty())
+        ok = false;
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,697 @@
+// The sync engine against a real safeguard-hub process on loopback: exactly
+// once, locked, wiped, urgent lane, verdicts, every status a device must
+// handle, untrusted answers, pins, retention and the state machine.
+#include "client/batchbuilder.h"
+#include "client/enrolmentcode.h"
+#include "client/sealedoutbox.h"
+#include "client/syncengine.h"
+#include "fakeconnectivity.h"
+#include "fakecredentialstore.h"
+#include "hubprocess.h"
+#include "protocol/clock.h"
+#include "protocol/riskchecklist.h"
+#include "protocol/syntheticrecords.h"
+#include "store/keyvault.h"
+#include "store/recordstore.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace safeguard;
+using namespace safeguard::syncclient;
+using safeguard::testing::HubProcess;
+using State = SyncEngine::State;
+
+namespace {
+
+const QString kHub = QStringLiteral(SAFEGUARD_HUB_BINARY);
+const char *kPassphrase = "orbit lantern cabbage velvet harbour";
+
+// A loopback server that is not the hub: a captive portal, a proxy that
+// redirects, or a server answering with a fixed status.
+class FakeServer : public QTcpServer
+{
+public:
+    QByteArray response;
+    int requests = 0;
+    FakeServer()
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection()) {
+                auto *buffer = new QByteArray;
+                connect(s, &QTcpSocket::readyRead, s, [this, s, buffer] {
+                    *buffer += s->readAll();
+                    const qsizetype end = buffer->indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    qsizetype length = 0;
+                    for (const QByteArray &line : buffer->left(end).split('\n')) {
+                        if (line.toLower().startsWith("content-length:"))
+                            length = line.mid(15).trimmed().toLongLong();
+                    }
+                    if (buffer->size() < end + 4 + length)
+                        return;
+                    ++requests;
+                    buffer->clear();
+                    s->write(response);
+                    s->disconnectFromHost();
+                });
+                connect(s, &QTcpSocket::disconnected, s, [s, buffer] {
+                    delete buffer;
+                    s->deleteLater();
+                });
+            }
+        });
+    }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(serverPort()); }
+};
+
+// One simulated officer device: its directory, clock, fake platform
+// services, encrypted store and engine.
+struct Device
+{
+    QTemporaryDir dir;
+    protocol::ManualClock clock{QDateTime::currentDateTimeUtc()};
+    platform::FakeCredentialStore credentials;
+    platform::FakeConnectivity connectivity;
+    protocol::RiskChecklistRegistry registry = protocol::RiskChecklistRegistry::withBuiltIns();
+    std::unique_ptr<store::RecordStore> store;
+    std::unique_ptr<SyncEngine> engine;
+    bool wiped = false;
+    quint64 randomDraw = 0;
+
+    QString path() const { return dir.path(); }
+
+    void makeEngine(SyncEngine::Options options = {})
+    {
+        SyncEngine::Dependencies deps;
+        deps.clock = &clock;
+        deps.credentials = &credentials;
+        deps.connectivity = &connectivity;
+        deps.random = [this](quint64 bound) { return std::min(bound, randomDraw); };
+        deps.onWipeOrder = [this] {
+            store.reset();
+            store::KeyVault(path(), clock).wipe();
+            wiped = true;
+        };
+        engine = std::make_unique<SyncEngine>(path(), deps, options);
+    }
+
+    bool openStore()
+    {
+        store::KeyVault vault(path(), clock);
+        store::DataKey key;
+        if (!vault.exists()) {
+            if (!vault.create(store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase)),
+                              &key, store::KdfLimits::kFloor)
+                     .ok())
+                return false;
+        } else {
+            auto u = vault.unlock(store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase)));
+            if (u.status != store::UnlockStatus::Unlocked)
+                return false;
+            key = std::move(u.key);
+        }
+        auto opened = store::RecordStore::open(path(), key, clock);
+        if (!opened)
+            return false;
+        store = std::move(opened.value());
+        return true;
+    }
+
+    bool enrol(const QString &code)
+    {
+        QSignalSpy done(engine.get(), &SyncEngine::enrolmentFinished);
+        engine->enrol(code);
+        if (!done.wait(20000))
+            return false;
+        const auto e = done.first().first().value<SyncError>();
+        if (e)
+            qWarning() << "enrol failed:" << e.message;
+        return e.ok();
+    }
+
+    // n synthetic records saved and submitted through the store.
+    QList<store::Submission> submit(int n, quint32 seed)
+    {
+        protocol::SyntheticRecordFactory factory(seed, clock, registry);
+        QList<v1::IncidentRecord> drafts;
+        for (int i = 0; i < n; ++i)
+            drafts.append(factory.next());
+        QList<store::Submission> subs;
+        if (store->saveDrafts(drafts))
+            return subs;
+        for (const auto &r : drafts) {
+            auto s = store->submit(QString::fromStdString(r.record_id()));
+            if (s)
+                subs.append(s.value());
+        }
+        return subs;
+    }
+
+    bool waitQuiescent(int ms = 30000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (!engine->isQuiescent() && t.elapsed() < ms)
+            QTest::qWait(5);
+        return engine->isQuiescent();
+    }
+};
+
+int hubRecords(const HubProcess &hub)
+{
+    return hub.stats().value(QStringLiteral("versions")).toInt();
+}
+
+// Sealed entries made straight from synthetic records, urgency chosen by the test.
+QList<SealedEntry> sealedEntries(const Enrolment &e, int n, bool urgent, quint32 seed,
+                                 const protocol::Clock &clock)
+{
+    const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
+    protocol::SyntheticRecordFactory factory(seed, clock, registry);
+    syncwire::BatchBuilder builder(e.sealingPublicKey, e.deviceId);
+    QList<SealedEntry> out;
+    for (int i = 0; i < n; ++i) {
+        v1::IncidentRecord r = factory.next();
+        r.mutable_submitted_at()->set_unix_ms(clock.nowMs());
+        const std::string bytes = r.SerializeAsString();
+        const auto env = builder.seal(QString::fromStdString(r.record_id()), r.version(),
+                                      urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL,
+                                      QByteArray::fromStdString(bytes));
+        out.append({0, QString::fromStdString(r.record_id()), int(r.version()), urgent,
+                    QByteArray::fromStdString(env.sha256()), qint64(bytes.size()),
+                    QByteArray::fromStdString(env.sealed())});
+    }
+    return out;
+}
+
+} // namespace
+
+class TestSyncEngine : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<HubProcess> m_hub;
+
+    QString code(HubProcess &hub) { return hub.enrolmentCodes(1).value(0); }
+
+private slots:
+    void initTestCase()
+    {
+        qRegisterMetaType<SyncError>();
+        qRegisterMetaType<SyncFault>();
+        qRegisterMetaType<QList<EntryResult>>();
+        m_hub = std::make_unique<HubProcess>(kHub);
+        QVERIFY2(m_hub->start(), qPrintable(m_hub->stderrText()));
+    }
+
+    void backoffIsExponentialWithFullJitterAndACap()
+    {
+        SyncBackoff b;
+        QCOMPARE(b.ceilingMs(1), 1000);
+        QCOMPARE(b.ceilingMs(2), 2000);
+        QCOMPARE(b.ceilingMs(5), 16000);
+        QCOMPARE(b.ceilingMs(40), b.capMs);
+        quint64 seenBound = 0;
+        const RandomSource half = [&seenBound](quint64 bound) {
+            seenBound = bound;
+            return bound / 2;
+        };
+        QCOMPARE(b.delayMs(3, half), 2000);
+        QCOMPARE(seenBound, quint64(4000)); // the whole window: full jitter
+        QCOMPARE(b.delayMs(3, [](quint64) { return quint64(0); }), b.floorMs);
+        QCOMPARE(b.retryAfterMs(5), 5000);
+        QCOMPARE(b.retryAfterMs(1000000), b.maxRetryAfterMs);
+    }
+
+    void backlogArrivesOnceAndASecondSyncSendsNothing()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        const int before = hubRecords(*m_hub);
+        const auto subs = d.submit(120, 11);
+        QCOMPARE(subs.size(), 120);
+        QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 120);
+        QCOMPARE(d.engine->waitingCount(), 0);
+        QCOMPARE(hubRecords(*m_hub), before + 120);
+        QVERIFY(d.engine->lastSuccessfulSync().isValid());
+        // Idle -> Sending -> Idle.
+        QVERIFY(states.size() >= 2);
+        QCOMPARE(states.first().first().value<State>(), State::Sending);
+        QCOMPARE(d.engine->state(), State::Idle);
+        // The store knows: every record acknowledged.
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 120);
+
+        const qint64 requests = d.engine->stats().requests;
+        d.engine->syncNow();
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().requests, requests);
+        // An app restart sends nothing either.
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().requests, 0);
+        QCOMPARE(hubRecords(*m_hub), before + 120);
+    }
+
+    void syncsWhileLockedAndTheStoreLearnsAtUnlock()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        const auto subs = d.submit(30, 12);
+        for (const auto &s : subs)
+            QVERIFY(!d.engine->recordSubmitted(s));
+        QCOMPARE(d.engine->state(), State::WaitingForNetwork);
+        QCOMPARE(d.engine->waitingCount(), 30);
+        // Lock: the key and the store go; the engine keeps sending.
+        d.engine->locked();
+        d.store.reset();
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 30);
+        // Unlock: the receipts that came while locked reach the store at once.
+        QVERIFY(d.openStore());
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Queued), 30);
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 30);
+    }
+
+    void crashBetweenStoreAndOutboxIsRepairedAtUnlock()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        // Submitted in the store, never sealed (the app died in between).
+        const auto subs = d.submit(7, 13);
+        QCOMPARE(d.engine->waitingCount(), 0);
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        for (const auto &sub : subs)
+            QVERIFY(d.engine->outbox()->contains(sub.recordId, sub.version));
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 7);
+        // Reconciling again adds nothing.
+        QVERIFY(!d.engine->sealSubmissions(d.store.get()));
+        QCOMPARE(d.engine->outbox()->counts().acknowledged, 7);
+    }
+
+    void wipeKeepsAndLaterDeliversTheSealedUnsentEntries()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        for (const auto &s : d.submit(20, 14))
+            QVERIFY(!d.engine->recordSubmitted(s));
+        QCOMPARE(d.engine->waitingCount(), 20);
+        d.engine.reset();
+        d.store.reset();
+        const int before = hubRecords(*m_hub);
+
+        // Ten wrong passphrases: the key and the store are shredded.
+        store::KeyVault vault(d.path(), d.clock);
+        for (int i = 0; i < store::KeyVault::kDefaultMaxAttempts; ++i) {
+            d.clock.advanceSecs(3600);
+            vault.unlock(store::SecureBuffer::fromPassphrase(QStringLiteral("wrong guess %1").arg(i)));
+        }
+        QVERIFY(!QFile::exists(QDir(d.path()).filePath(QStringLiteral("store.db"))));
+        QVERIFY(!QFile::exists(vault.vaultPath()));
+        QVERIFY(QFile::exists(QDir(d.path()).filePath(SealedOutbox::fileName())));
+        QCOMPARE(d.credentials.size(), 1);
+
+        // What was sealed still leaves, though nothing here can read it.
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 20);
+        QCOMPARE(hubRecords(*m_hub), before + 20);
+    }
+
+    void urgentGoesAtOnceAheadOfABacklog()
+    {
+        Device d;
+        SyncEngine::Options options;
+        options.normalRequestsInFlight = 1;
+        d.makeEngine(options);
+        QVERIFY(d.enrol(code(*m_hub)));
+        const Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2000, false, 15, d.clock), d.clock.nowMs()));
+        const QList<SealedEntry> urgent = sealedEntries(e, 1, true, 16, d.clock);
+        QString ackedUrgent;
+        int pendingWhenUrgentAcked = -1;
+        QElapsedTimer latency;
+        connect(d.engine.get(), &SyncEngine::entriesDecided, this,
+                [&](const QList<EntryResult> &results) {
+                    for (const EntryResult &r : results) {
+                        if (r.recordId == urgent.first().recordId) {
+                            ackedUrgent = r.recordId;
+                            pendingWhenUrgentAcked = d.engine->waitingCount();
+                        }
+                    }
+                });
+        QVERIFY(!d.engine->start());
+        QCOMPARE(d.engine->state(), State::Sending);
+        latency.start();
+        QVERIFY(!d.engine->outbox()->add(urgent, d.clock.nowMs()));
+        d.engine->syncNow(); // the submit trigger
+        QTRY_VERIFY_WITH_TIMEOUT(!ackedUrgent.isEmpty(), 10000);
+        qInfo() << "urgent acknowledged in" << latency.elapsed() << "ms behind a backlog";
+        QVERIFY(latency.elapsed() < 2000);
+        QVERIFY2(pendingWhenUrgentAcked > 0, "the urgent record waited for the backlog");
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 2001);
+    }
+
+    void rejectedNeedsCorrectionConflictIsAFaultAndTheRestArrive()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        const Enrolment e = *d.engine->outbox()->enrolment();
+        QList<SealedEntry> entries = sealedEntries(e, 6, false, 17, d.clock);
+        entries[2].sha256[0] = char(entries[2].sha256[0] ^ 0x5a); // damaged on the device
+        QVERIFY(!d.engine->outbox()->add(entries, d.clock.nowMs()));
+        QSignalSpy decided(d.engine.get(), &SyncEngine::entriesDecided);
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 5);
+        QCOMPARE(d.engine->needsCorrectionCount(), 1);
+        QCOMPARE(d.engine->waitingCount(), 0);
+        bool sawReason = false;
+        for (const auto &call : decided) {
+            for (const EntryResult &r : call.first().value<QList<EntryResult>>()) {
+                if (r.recordId == entries[2].recordId) {
+                    QCOMPARE(r.state, EntryState::NeedsCorrection);
+                    sawReason = r.reasons.contains(QLatin1String("hash_mismatch"));
+                }
+            }
+        }
+        QVERIFY(sawReason);
+
+        // Another device sends the same id and version with other content.
+        Device other;
+        other.makeEngine();
+        QVERIFY(other.enrol(code(*m_hub)));
+        const Enrolment oe = *other.engine->outbox()->enrolment();
+        QList<SealedEntry> clash = sealedEntries(oe, 2, false, 18, other.clock);
+        clash[0].recordId = entries[0].recordId; // the envelope id must match the sealed record
+        const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(99, other.clock, registry);
+        v1::IncidentRecord r = factory.next();
+        r.set_record_id(entries[0].recordId.toStdString());
+        const std::string bytes = r.SerializeAsString();
+        const auto env = syncwire::BatchBuilder(oe.sealingPublicKey, oe.deviceId)
+                             .seal(entries[0].recordId, 1, v1::PRIORITY_NORMAL,
+                                   QByteArray::fromStdString(bytes));
+        clash[0] = {0, entries[0].recordId, 1, false, QByteArray::fromStdString(env.sha256()),
+                    qint64(bytes.size()), QByteArray::fromStdString(env.sealed())};
+        QVERIFY(!other.engine->outbox()->add(clash, other.clock.nowMs()));
+        QSignalSpy faults(other.engine.get(), &SyncEngine::faultReported);
+        QVERIFY(!other.engine->start());
+        QVERIFY(other.waitQuiescent());
+        QCOMPARE(other.engine->conflictCount(), 1);
+        QCOMPARE(other.engine->needsCorrectionCount(), 0); // not the officer's to fix
+        QCOMPARE(other.engine->stats().acknowledged, 1);
+        QCOMPARE(other.engine->waitingCount(), 0); // and not retried for ever
+        QCOMPARE(faults.size(), 1);
+        QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::Conflict);
+    }
+
+    void unauthorisedKeepsEveryRecordUntilReenrolment()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        QVERIFY(!d.credentials.write(SyncEngine::credentialName(), "not-the-credential"));
+        d.makeEngine(); // restart with the bad credential
+        d.engine->locked();
+        QVERIFY(!d.engine->start());
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        for (const auto &s : d.submit(5, 19))
+            QVERIFY(!d.engine->recordSubmitted(s));
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::ReenrolmentNeeded, 10000);
+        QCOMPARE(d.engine->waitingCount(), 5);
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Queued), 5);
+        QVERIFY(d.enrol(code(*m_hub)));
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->state(), State::Idle);
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 5);
+    }
+
+    void tooLargeSplitsTheBatch()
+    {
+        // A device whose batches exceed the hub's 500 records: the hub reads
+        // the body, answers 413, and the engine halves until it fits.
+        HubProcess hub(kHub);
+        QVERIFY(hub.start());
+        Device d;
+        SyncEngine::Options options;
+        options.maxBatchRecords = 1200;
+        d.makeEngine(options);
+        QVERIFY(d.enrol(code(hub)));
+        const Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1000, false, 20, d.clock), d.clock.nowMs()));
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QVERIFY(d.engine->stats().splits >= 1);
+        QCOMPARE(d.engine->stats().acknowledged, 1000);
+        QCOMPARE(hubRecords(hub), 1000);
+    }
+
+    void overloadHonoursRetryAfterAndLosesNothing()
+    {
+        HubProcess busy(kHub);
+        QVERIFY(busy.start({QStringLiteral("--plain-http"), QStringLiteral("--max-inflight"),
+                            QStringLiteral("0")}));
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(busy)));
+        const Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 10, false, 21, d.clock), d.clock.nowMs()));
+        const qint64 t0 = d.clock.nowMs();
+        QVERIFY(!d.engine->start());
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
+        QCOMPARE(d.engine->backoffDelayMs(), 5000); // the hub's Retry-After: 5
+        QCOMPARE(d.engine->nextAttemptAtMs(), t0 + 5000);
+        QCOMPARE(d.engine->waitingCount(), 10);
+        const quint16 port = quint16(busy.url().port());
+        busy.stop();
+
+        // Without Retry-After (the hub is down): exponential, jittered.
+        d.randomDraw = 700;
+        d.engine->syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
+        QCOMPARE(d.engine->backoffDelayMs(), 700);
+        QCOMPARE(d.engine->consecutiveFailures(), 2);
+        QCOMPARE(d.engine->waitingCount(), 10);
+
+        HubProcess again(kHub, busy.dataDir());
+        QVERIFY(again.start({QStringLiteral("--plain-http"), QStringLiteral("--listen"),
+                             QStringLiteral("127.0.0.1:%1").arg(port)}));
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 10);
+        QCOMPARE(d.engine->consecutiveFailures(), 0);
+    }
+
+    void redirectAndCaptivePortalMarkNothingSent()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        FakeServer portal;
+        Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 3, false, 22, d.clock), d.clock.nowMs()));
+        const QString realUrl = e.hubUrl;
+        e.hubUrl = portal.url();
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        d.makeEngine();
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+
+        portal.response = "HTTP/1.1 302 Found\r\nLocation: " + realUrl.toLatin1() +
+                          "/v1/sync\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        QVERIFY(!d.engine->start());
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
+        QCOMPARE(faults.last().first().value<SyncFault>(), SyncFault::Redirect);
+        QCOMPARE(d.engine->waitingCount(), 3);
+        QCOMPARE(portal.requests, 1); // not followed
+
+        const QByteArray html = "<html><body>Welcome! Accept the terms</body></html>";
+        portal.response = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
+                          QByteArray::number(html.size()) + "\r\nConnection: close\r\n\r\n" + html;
+        d.engine->syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(faults.size(), 2, 10000);
+        QCOMPARE(faults.last().first().value<SyncFault>(), SyncFault::NotAReceipt);
+        QCOMPARE(d.engine->state(), State::BackingOff);
+        QCOMPARE(d.engine->waitingCount(), 3);
+        QCOMPARE(d.engine->stats().acknowledged, 0);
+
+        // A portal echoing a well-formed receipt for another hub is no better.
+        v1::SyncReceipt fake;
+        fake.set_hub_id("not-the-hub");
+        const std::string body = fake.SerializeAsString();
+        portal.response = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
+                          QByteArray::number(qsizetype(body.size())) + "\r\nConnection: close\r\n\r\n" +
+                          QByteArray::fromStdString(body);
+        d.engine->syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(faults.size(), 3, 10000);
+        QCOMPARE(faults.last().first().value<SyncFault>(), SyncFault::NotAReceipt);
+        QCOMPARE(d.engine->waitingCount(), 3);
+
+        // A 400 is our bug: Error, until "sync now".
+        portal.response = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        d.engine->syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Error, 10000);
+        QCOMPARE(d.engine->waitingCount(), 3);
+
+        // Back to the real hub: everything arrives.
+        e.hubUrl = realUrl;
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 3);
+    }
+
+    void pinsDecideTrustAndAWipeOrderRevokes()
+    {
+        HubProcess hub(kHub);
+        QVERIFY2(hub.start({}), qPrintable(hub.stderrText())); // HTTPS
+        QCOMPARE(hub.url().scheme(), QStringLiteral("https"));
+
+        // A code whose pins are not the hub's: enrolment is refused.
+        auto wrong = syncwire::EnrolmentCode::parse(code(hub));
+        QVERIFY(wrong);
+        wrong->set_tls_pin_sha256("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        wrong->set_backup_pin_sha256("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        Device refused;
+        refused.makeEngine();
+        QVERIFY(!refused.enrol(syncwire::EnrolmentCode::encode(*wrong)));
+        QCOMPARE(hub.stats().value(QStringLiteral("devices")).toInt(), 0);
+
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(hub)));
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.waitQuiescent());
+
+        // A wrong pin on sync: refused, nothing marked sent.
+        Enrolment e = *d.engine->outbox()->enrolment();
+        const Enrolment good = e;
+        e.tlsPin = e.backupPin = QStringLiteral("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        d.makeEngine();
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+        QVERIFY(!d.engine->start());
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        for (const auto &s : d.submit(4, 23))
+            QVERIFY(!d.engine->recordSubmitted(s));
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
+        QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::PinMismatch);
+        QCOMPARE(d.engine->waitingCount(), 4);
+        QCOMPARE(hubRecords(hub), 0);
+
+        // The right pins: delivered.
+        QVERIFY(!d.engine->outbox()->setEnrolment(good));
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(hubRecords(hub), 4);
+
+        // Revoked: the next request brings a wipe order over the pinned connection.
+        for (const auto &s : d.submit(3, 24))
+            QVERIFY(!d.engine->outbox()->contains(s.recordId, s.version));
+        QCOMPARE(hub.cli(QStringLiteral("revoke-device"),
+                         {QStringLiteral("--device"), d.engine->deviceId()}),
+                 0);
+        QVERIFY(!d.engine->unlocked(d.store.get())); // seals the 3 and sends
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
+        QVERIFY(d.wiped);
+        QVERIFY(!d.store);
+        QVERIFY(!QFile::exists(QDir(d.path()).filePath(QStringLiteral("store.db"))));
+        QVERIFY(QFile::exists(QDir(d.path()).filePath(SealedOutbox::fileName())));
+        QCOMPARE(d.engine->waitingCount(), 3); // kept, unreadable, never dropped
+    }
+
+    void retentionPurgesAcknowledgedContentLeavingAReceipt()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        for (const auto &s : d.submit(6, 25))
+            QVERIFY(!d.engine->recordSubmitted(s));
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->outbox()->retentionHours(), 24);
+        d.clock.advanceSecs(23 * 3600);
+        QCOMPARE(d.engine->purgeExpired(), 0);
+        d.clock.advanceSecs(2 * 3600);
+        QCOMPARE(d.engine->purgeExpired(), 6);
+        const auto counts = d.store->statusCounts().value();
+        QCOMPARE(counts.value(protocol::RecordStatus::Purged), 6);
+        QCOMPARE(counts.value(protocol::RecordStatus::Acknowledged), 0);
+        QCOMPARE(d.engine->purgeExpired(), 0);
+    }
+
+    void waitsForTheNetworkAndGoesWhenItReturns()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        const Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, true, 26, d.clock), d.clock.nowMs()));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
+        QVERIFY(!d.engine->start());
+        QCOMPARE(d.engine->state(), State::WaitingForNetwork);
+        QCOMPARE(d.engine->urgentWaitingCount(), 2);
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+        QVERIFY(d.waitQuiescent());
+        QList<State> seen;
+        for (const auto &s : states)
+            seen.append(s.first().value<State>());
+        QVERIFY(seen.contains(State::Sending));
+        QCOMPARE(seen.last(), State::Idle);
+        QCOMPARE(d.engine->urgentWaitingCount(), 0);
+    }
+
+    void outboxIsPrivate()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        const auto others = QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup |
+                            QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
+        const QFileInfo f(QDir(d.path()).filePath(SealedOutbox::fileName()));
+        QVERIFY(f.exists());
+        QCOMPARE(int(f.permissions() & others), 0);
+        QVERIFY(!(f.permissions() & QFile::ExeOwner));
+        QCOMPARE(int(QFileInfo(d.path()).permissions() & others), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncEngine)
+#include "tst_syncengine.moc"
