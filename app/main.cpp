@@ -40,8 +40,12 @@ int main(int argc, char **argv)
         ? cli.value(storeOption)
         : QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("store"));
 
+    ui::AppControllers::Platform platform;
+    platform.credentials = platform::createPlatformCredentialStore(storeDir);
+    platform.connectivity = platform::createPlatformConnectivity();
     ui::AppControllers app(storeDir, protocol::SystemClock::instance(),
-                          ui::FirstRunController::enrolmentCodeCheck(protocol::SystemClock::instance()));
+                           ui::FirstRunController::enrolmentCodeCheck(protocol::SystemClock::instance()),
+                           std::move(platform));
     app.autoLock.install();
     app.registerSingletons();
 

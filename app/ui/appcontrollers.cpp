@@ -26,12 +26,31 @@ void installTranslations()
 
 } // namespace
 
+namespace {
+
+syncclient::SyncEngine::Dependencies syncDependencies(const protocol::Clock &clock,
+                                                     AppControllers::Platform &platform,
+                                                     AppSession &session)
+{
+    syncclient::SyncEngine::Dependencies d;
+    d.clock = &clock;
+    d.credentials = platform.credentials.get();
+    d.connectivity = platform.connectivity.get();
+    d.networkAccess = platform.networkAccess;
+    d.onWipeOrder = [&session] { session.wipe(); };
+    return d;
+}
+
+} // namespace
+
 AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &clock,
-                               FirstRunController::CodeCheck checkCode)
-    : session(storeDir, clock)
+                               FirstRunController::CodeCheck checkCode, Platform platformServices)
+    : platform(std::move(platformServices))
+    , session(storeDir, clock)
+    , sync(storeDir, syncDependencies(clock, platform, session))
     , firstRun(session, std::move(checkCode))
     , unlock(session)
-    , home(session)
+    , home(session, sync)
     , editor(session)
     , autoLock(session)
 {
@@ -44,6 +63,19 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
             home.refresh();
     });
     QObject::connect(&editor, &RecordEditor::submitted, &home, &HomeController::refresh);
+
+    // The sync engine's triggers: app start, unlock, submit; locking leaves
+    // it sending from the sealed outbox.
+    QObject::connect(&session, &AppSession::unlocked, &sync, [this] { sync.unlocked(session.recordStore()); });
+    QObject::connect(&session, &AppSession::aboutToLock, &sync, [this] { sync.locked(); });
+    QObject::connect(&editor, &RecordEditor::submitted, &sync, [this] {
+        if (session.recordStore()) {
+            sync.sealSubmissions(session.recordStore());
+            sync.syncNow();
+        }
+    });
+    QObject::connect(&firstRun, &FirstRunController::setupFinished, &sync, &syncclient::SyncEngine::enrol);
+    sync.start();
 }
 
 void AppControllers::registerSingletons()

@@ -7,6 +7,10 @@
 #include "recordeditor.h"
 #include "unlockcontroller.h"
 
+#include "client/syncengine.h"
+#include "connectivity/connectivity.h"
+#include "keystore/credentialstore.h"
+
 namespace safeguard::ui {
 
 // Every controller the QML screens use, built and wired once for a store
@@ -15,13 +19,24 @@ namespace safeguard::ui {
 class AppControllers
 {
 public:
+    // What the platform provides: where the device credential is kept and
+    // how connectivity is known (tests pass fakes; none means "unknown").
+    struct Platform
+    {
+        std::unique_ptr<platform::CredentialStore> credentials;
+        std::unique_ptr<platform::Connectivity> connectivity;
+        syncclient::NetworkAccessFactory networkAccess; // empty: the default
+    };
+
     AppControllers(const QString &storeDir, const protocol::Clock &clock,
-                   FirstRunController::CodeCheck checkCode);
+                   FirstRunController::CodeCheck checkCode, Platform platform);
 
     // Makes these the instances QML's singletons return. Call before loading QML.
     void registerSingletons();
 
+    Platform platform;
     AppSession session;
+    syncclient::SyncEngine sync;
     FirstRunController firstRun;
     UnlockController unlock;
     HomeController home;

@@ -77,4 +77,11 @@ void AppSession::lock()
     setState(State::Locked);
 }
 
+void AppSession::wipe()
+{
+    lock();
+    m_vault.wipe();
+    setState(State::Wiped);
+}
+
 } // namespace safeguard::ui

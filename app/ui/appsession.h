@@ -50,6 +50,9 @@ public:
 public slots:
     // Saves pending edits (aboutToLock), closes the store, frees the key.
     void lock();
+    // Crypto-shreds the store (the hub's wipe order): the key and the store's
+    // files are destroyed; the sealed outbox stays for the sync engine.
+    void wipe();
 
 signals:
     void stateChanged();

@@ -94,6 +94,7 @@ bool FirstRunController::finish(const QString &passphrase, const QString &confir
         return false;
     }
     setError(QString());
+    emit setupFinished(m_code);
     return true;
 }
 

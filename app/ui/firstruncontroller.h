@@ -58,6 +58,8 @@ signals:
     void strengthChanged();
     void errorChanged();
     void enrolmentCodeAccepted(const QString &code);
+    // The store exists; the code is handed to the sync engine to enrol.
+    void setupFinished(const QString &code);
 
 private:
     void setError(const QString &e);

@@ -1,11 +1,24 @@
 #include "homecontroller.h"
 
+#include <QLocale>
+
 namespace safeguard::ui {
 
-HomeController::HomeController(AppSession &session, QObject *parent)
+HomeController::HomeController(AppSession &session, syncclient::SyncEngine &sync, QObject *parent)
     : QObject(parent)
     , m_session(session)
+    , m_sync(sync)
 {
+    using syncclient::SyncEngine;
+    // Receipts change statuses on the list; the engine's state changes the banner.
+    connect(&m_sync, &SyncEngine::countsChanged, this, &HomeController::refresh);
+    connect(&m_sync, &SyncEngine::stateChanged, this, &HomeController::countsChanged);
+    connect(&m_sync, &SyncEngine::lastSuccessfulSyncChanged, this, &HomeController::countsChanged);
+    connect(&m_sync, &SyncEngine::enrolledChanged, this, &HomeController::countsChanged);
+    connect(&m_sync, &SyncEngine::enrolmentFinished, this, [this](const syncclient::SyncError &e) {
+        m_enrolmentProblem = e ? tr("Not yet connected to the hub: %1").arg(e.message) : QString();
+        emit countsChanged();
+    });
     connect(&m_session, &AppSession::unlocked, this, &HomeController::refresh);
     // Nothing about the records stays in memory while locked. Queued: the
     // home page lets go of the model first (its binding on the session's
@@ -21,12 +34,59 @@ HomeController::HomeController(AppSession &session, QObject *parent)
 
 QString HomeController::syncBanner() const
 {
-    // The sync engine (next phase) adds "sending n" and the last sync time.
-    if (waitingCount() > 0)
-        return tr("%n record(s) only on this device, waiting to send", nullptr, waitingCount());
+    using State = syncclient::SyncEngine::State;
+    const int waiting = m_sync.isEnrolled() ? m_sync.waitingCount() : waitingCount();
+    if (!m_sync.isEnrolled()) {
+        return waiting > 0 ? tr("Not connected to a hub yet: %n record(s) only on this device", nullptr, waiting)
+                           : tr("Not connected to a hub yet");
+    }
+    switch (m_sync.state()) {
+    case State::Revoked:
+        return tr("This device was withdrawn by the hub.");
+    case State::ReenrolmentNeeded:
+        return tr("The hub no longer accepts this device: enrol it again. %n record(s) kept, waiting to send",
+                  nullptr, waiting);
+    case State::WaitingForNetwork:
+        return tr("Offline: %n record(s) only on this device, waiting to send", nullptr, waiting);
+    case State::Sending:
+        return tr("Sending %n record(s) to the hub…", nullptr, waiting);
+    case State::BackingOff:
+    case State::Error:
+        return tr("The hub cannot be reached; trying again. %n record(s) waiting to send", nullptr, waiting);
+    case State::Idle:
+        break;
+    }
+    if (waiting > 0)
+        return tr("%n record(s) only on this device, waiting to send", nullptr, waiting);
+    const QDateTime last = m_sync.lastSuccessfulSync();
     if (needsCorrectionCount() > 0)
         return tr("%n record(s) need correction", nullptr, needsCorrectionCount());
-    return tr("Every submitted record is on the hub");
+    return last.isValid() ? tr("All records are on the hub · last sync %1")
+                                .arg(QLocale().toString(last.toLocalTime(), QLocale::ShortFormat))
+                          : tr("All records are on the hub");
+}
+
+bool HomeController::allOnHub() const
+{
+    return m_sync.isEnrolled() && m_sync.waitingCount() == 0 && waitingCount() == 0;
+}
+
+bool HomeController::canSyncNow() const
+{
+    using State = syncclient::SyncEngine::State;
+    return m_sync.isEnrolled() && m_sync.state() != State::Revoked && m_sync.state() != State::Sending;
+}
+
+void HomeController::syncNow()
+{
+    m_sync.syncNow();
+}
+
+void HomeController::enrol(const QString &code)
+{
+    m_enrolmentProblem.clear();
+    emit countsChanged();
+    m_sync.enrol(code.trimmed());
 }
 
 void HomeController::refresh()

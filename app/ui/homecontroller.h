@@ -3,13 +3,17 @@
 #include "appsession.h"
 #include "recordlistmodel.h"
 
+#include "client/syncengine.h"
+
 #include <QObject>
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
 
 // The home screen: the officer's records and a banner saying what is still
-// only on this device. Refreshes when the store opens and after any change.
+// only on this device and what the sync engine is doing (offline, sending,
+// all on the hub, the last sync time). Refreshes when the store opens, after
+// a submit and whenever the engine's counts change.
 class HomeController : public QObject
 {
     Q_OBJECT
@@ -21,9 +25,13 @@ class HomeController : public QObject
     Q_PROPERTY(int draftCount READ draftCount NOTIFY countsChanged)
     Q_PROPERTY(QString syncBanner READ syncBanner NOTIFY countsChanged)
     Q_PROPERTY(QString error READ error NOTIFY countsChanged)
+    Q_PROPERTY(bool allOnHub READ allOnHub NOTIFY countsChanged)
+    Q_PROPERTY(bool canSyncNow READ canSyncNow NOTIFY countsChanged)
+    Q_PROPERTY(QString enrolmentProblem READ enrolmentProblem NOTIFY countsChanged)
+    Q_PROPERTY(bool enrolled READ enrolled NOTIFY countsChanged)
 
 public:
-    HomeController(AppSession &session, QObject *parent = nullptr);
+    HomeController(AppSession &session, syncclient::SyncEngine &sync, QObject *parent = nullptr);
 
     RecordListModel *records() { return &m_model; }
     int waitingCount() const { return m_counts.value(protocol::RecordStatus::Queued); }
@@ -31,14 +39,24 @@ public:
     int draftCount() const { return m_counts.value(protocol::RecordStatus::Draft); }
     QString syncBanner() const;
     QString error() const { return m_error; }
+    bool allOnHub() const;
+    bool canSyncNow() const;
+    QString enrolmentProblem() const { return m_enrolmentProblem; }
 
     Q_INVOKABLE void refresh();
+    bool enrolled() const { return m_sync.isEnrolled(); }
+    Q_INVOKABLE void syncNow();
+    // Enrols with a (new) code from the hub, e.g. after first-run enrolment
+    // failed for want of a network.
+    Q_INVOKABLE void enrol(const QString &code);
 
 signals:
     void countsChanged();
 
 private:
     AppSession &m_session;
+    syncclient::SyncEngine &m_sync;
+    QString m_enrolmentProblem;
     RecordListModel m_model;
     QHash<protocol::RecordStatus, int> m_counts;
     QString m_error;

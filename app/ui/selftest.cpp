@@ -4,6 +4,7 @@
 #include "qmlsingletons.h"
 
 #include "client/enrolmentcode.h"
+#include "fakecredentialstore.h"
 #include "protocol/syntheticrecords.h"
 
 #include <QCoreApplication>
@@ -82,8 +83,10 @@ int runSelfTest(const QString &screenshotDir)
     g_previous = qInstallMessageHandler(countProblems);
 
     protocol::SystemClock &clock = protocol::SystemClock::instance();
+    AppControllers::Platform platform;
+    platform.credentials = std::make_unique<platform::FakeCredentialStore>();
     AppControllers app(QDir(dir.path()).filePath(QStringLiteral("store")), clock,
-                       FirstRunController::enrolmentCodeCheck(clock));
+                       FirstRunController::enrolmentCodeCheck(clock), std::move(platform));
     app.firstRun.setKdfParams(store::KdfLimits::kFloor);
     app.registerSingletons();
     AppSession &session = app.session;

@@ -4,7 +4,6 @@
 <context>
     <name>HomePage</name>
     <message numerus="yes">
-        <location filename="../pages/HomePage.qml" line="70"/>
         <source>%n child(ren)</source>
         <translation>
             <numerusform>%n child</numerusform>
@@ -15,7 +14,6 @@
 <context>
     <name>UnlockPage</name>
     <message numerus="yes">
-        <location filename="../pages/UnlockPage.qml" line="76"/>
         <source>Warning: %n more wrong passphrase(s) will destroy every record on this device that has not reached the hub.</source>
         <translation>
             <numerusform>Warning: %n more wrong passphrase will destroy every record on this device that has not reached the hub.</numerusform>
@@ -26,7 +24,6 @@
 <context>
     <name>safeguard::ui::HomeController</name>
     <message numerus="yes">
-        <location filename="../../app/ui/homecontroller.cpp" line="26"/>
         <source>%n record(s) only on this device, waiting to send</source>
         <translation>
             <numerusform>%n record only on this device, waiting to send</numerusform>
@@ -34,18 +31,51 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/ui/homecontroller.cpp" line="28"/>
         <source>%n record(s) need correction</source>
         <translation>
             <numerusform>%n record needs correction</numerusform>
             <numerusform>%n records need correction</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Not connected to a hub yet: %n record(s) only on this device</source>
+        <translation>
+            <numerusform>Not connected to a hub yet: %n record only on this device</numerusform>
+            <numerusform>Not connected to a hub yet: %n records only on this device</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The hub no longer accepts this device: enrol it again. %n record(s) kept, waiting to send</source>
+        <translation>
+            <numerusform>The hub no longer accepts this device: enrol it again. %n record kept, waiting to send</numerusform>
+            <numerusform>The hub no longer accepts this device: enrol it again. %n records kept, waiting to send</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Offline: %n record(s) only on this device, waiting to send</source>
+        <translation>
+            <numerusform>Offline: %n record only on this device, waiting to send</numerusform>
+            <numerusform>Offline: %n records only on this device, waiting to send</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Sending %n record(s) to the hub…</source>
+        <translation>
+            <numerusform>Sending %n record to the hub…</numerusform>
+            <numerusform>Sending %n records to the hub…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The hub cannot be reached; trying again. %n record(s) waiting to send</source>
+        <translation>
+            <numerusform>The hub cannot be reached; trying again. %n record waiting to send</numerusform>
+            <numerusform>The hub cannot be reached; trying again. %n records waiting to send</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>safeguard::ui::RecordEditor</name>
     <message numerus="yes">
-        <location filename="../../app/ui/recordeditor.cpp" line="411"/>
         <source> (%n question(s) unanswered)</source>
         <translation>
             <numerusform> (%n question unanswered)</numerusform>
@@ -53,7 +83,6 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/ui/recordeditor.cpp" line="526"/>
         <source>%n item(s) still needed before this record can be submitted.</source>
         <translation>
             <numerusform>%n item still needed before this record can be submitted.</numerusform>
@@ -64,7 +93,6 @@
 <context>
     <name>safeguard::ui::UnlockController</name>
     <message numerus="yes">
-        <location filename="../../app/ui/unlockcontroller.cpp" line="64"/>
         <source>That passphrase is not right. %n attempt(s) left.</source>
         <translation>
             <numerusform>That passphrase is not right. %n attempt left.</numerusform>

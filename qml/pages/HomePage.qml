@@ -18,14 +18,57 @@ Page {
         Pane {
             objectName: "syncBanner"
             Layout.fillWidth: true
-            Material.background: Home.waitingCount > 0 ? "#fff4e5" : "#e8f5e9"
-            Label {
-                objectName: "syncBannerText"
+            Material.background: Home.allOnHub ? "#e8f5e9" : "#fff4e5"
+            ColumnLayout {
                 anchors.left: parent.left
                 anchors.right: parent.right
-                text: Home.syncBanner
-                wrapMode: Text.Wrap
-                font.pixelSize: 16
+                RowLayout {
+                    Layout.fillWidth: true
+                    Label {
+                        objectName: "syncBannerText"
+                        text: Home.syncBanner
+                        wrapMode: Text.Wrap
+                        font.pixelSize: 16
+                        Layout.fillWidth: true
+                    }
+                    ChoiceButton {
+                        objectName: "syncNowButton"
+                        text: qsTr("Sync now")
+                        checkable: false
+                        visible: Home.canSyncNow
+                        onClicked: Home.syncNow()
+                    }
+                }
+                Label {
+                    objectName: "enrolmentProblem"
+                    text: Home.enrolmentProblem
+                    visible: text.length > 0
+                    wrapMode: Text.Wrap
+                    color: "#8a1c12"
+                    font.pixelSize: 14
+                    Layout.fillWidth: true
+                }
+                RowLayout {
+                    visible: !Home.enrolled
+                    Layout.fillWidth: true
+                    TextField {
+                        id: codeField
+                        objectName: "homeEnrolmentCode"
+                        placeholderText: qsTr("Paste an enrolment code")
+                        inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText | Qt.ImhNoAutoUppercase
+                        Layout.fillWidth: true
+                    }
+                    ChoiceButton {
+                        objectName: "homeEnrolButton"
+                        text: qsTr("Enrol")
+                        checkable: false
+                        enabled: codeField.text.length > 0
+                        onClicked: {
+                            Home.enrol(codeField.text)
+                            codeField.clear()
+                        }
+                    }
+                }
             }
         }
 

@@ -4,6 +4,7 @@
 // the screens: move the clock, add synthetic records, look at what a
 // restarted app would find on disk after a crash.
 #include "appcontrollers.h"
+#include "fakecredentialstore.h"
 #include "selftest.h"
 
 #include "protocol/syntheticrecords.h"
@@ -16,6 +17,17 @@
 
 using namespace safeguard;
 using namespace safeguard::ui;
+
+namespace {
+// No secret service and no network monitor in tests: a fake credential
+// store, connectivity unknown.
+AppControllers::Platform fakePlatform()
+{
+    AppControllers::Platform p;
+    p.credentials = std::make_unique<platform::FakeCredentialStore>();
+    return p;
+}
+} // namespace
 
 namespace {
 const QString kPassphrase = QStringLiteral("SYNTHETIC orbit lantern meadow copper");
@@ -38,7 +50,7 @@ public:
         m_app.reset();
         m_dir = std::make_unique<QTemporaryDir>();
         m_clock.setNowUtc(QDateTime(QDate(2026, 3, 10), QTime(21, 30), Qt::UTC));
-        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock));
+        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
         m_app->firstRun.setKdfParams(store::KdfLimits::kFloor); // fast tests, still the real floor
         m_app->registerSingletons();
     }
@@ -78,7 +90,7 @@ public:
         QDir().mkpath(image);
         for (const QFileInfo &fi : QDir(storeDir()).entryInfoList(QDir::Files))
             QFile::copy(fi.filePath(), QDir(image).filePath(fi.fileName()));
-        AppControllers restarted(image, m_clock, FirstRunController::enrolmentCodeCheck(m_clock));
+        AppControllers restarted(image, m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
         restarted.unlock.unlock(kPassphrase);
         if (!restarted.editor.open(recordId))
             return {{QStringLiteral("found"), false}};

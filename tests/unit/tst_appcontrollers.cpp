@@ -2,6 +2,7 @@
 // and lockout display, auto-lock, the record flow adapting to the record,
 // autosave and restore, and every model under QAbstractItemModelTester.
 #include "appcontrollers.h"
+#include "fakecredentialstore.h"
 #include "fieldpath.h"
 #include "selftest.h"
 
@@ -15,6 +16,17 @@
 
 using namespace safeguard;
 using namespace safeguard::ui;
+
+namespace {
+// No secret service and no network monitor in tests: a fake credential
+// store, connectivity unknown.
+AppControllers::Platform fakePlatform()
+{
+    AppControllers::Platform p;
+    p.credentials = std::make_unique<platform::FakeCredentialStore>();
+    return p;
+}
+} // namespace
 
 namespace {
 
@@ -55,7 +67,7 @@ class TestAppControllers : public QObject
     // A fresh app with a store set up (vault at the Argon2id floor).
     void setUpStore()
     {
-        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock));
+        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
         m_app->firstRun.setKdfParams(store::KdfLimits::kFloor);
         QVERIFY(m_app->firstRun.submitCode(syntheticEnrolmentCode(m_clock)));
         QVERIFY2(m_app->firstRun.finish(kPassphrase, kPassphrase), qPrintable(m_app->firstRun.error()));
@@ -73,7 +85,7 @@ class TestAppControllers : public QObject
         m_app.reset(); // the original would save on the way out; its image is already taken
         QDir(storeDir()).removeRecursively();
         QDir().rename(crashed, storeDir());
-        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock));
+        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
         QCOMPARE(m_app->session.state(), AppSession::State::Locked);
         m_app->unlock.unlock(kPassphrase);
         QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
@@ -95,7 +107,7 @@ private slots:
 
     void firstRunChecksTheCodeAndThePassphrase()
     {
-        AppControllers app(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock));
+        AppControllers app(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
         app.firstRun.setKdfParams(store::KdfLimits::kFloor);
         QCOMPARE(app.session.state(), AppSession::State::NeedsSetup);
         QVERIFY(!app.firstRun.storageStatement().isEmpty());
