@@ -63,9 +63,21 @@ store::UnlockResult AppSession::unlock(const store::SecureBuffer &passphrase)
             r.status = store::UnlockStatus::CorruptVault;
         r.key = store::DataKey(); // the store holds what it needs
     } else if (r.status == store::UnlockStatus::Wiped) {
+        removeUiFiles();
         setState(State::Wiped);
     }
     return r;
+}
+
+QString AppSession::resumeFilePath() const
+{
+    return QDir(m_storeDir).filePath(QStringLiteral("resume.json"));
+}
+
+void AppSession::removeUiFiles()
+{
+    // Record ids and step numbers only, but nothing of a wiped store stays.
+    QFile::remove(resumeFilePath());
 }
 
 void AppSession::lock()
@@ -81,6 +93,7 @@ void AppSession::wipe()
 {
     lock();
     m_vault.wipe();
+    removeUiFiles();
     setState(State::Wiped);
 }
 

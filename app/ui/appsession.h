@@ -44,6 +44,9 @@ public:
                                   store::KdfParams params = store::KdfLimits::kDefault);
     // Tries the passphrase; on success the store is open.
     store::UnlockResult unlock(const store::SecureBuffer &passphrase);
+    // Where the record editor keeps each draft's step (record id and step
+    // number, nothing personal), beside the store; removed by a wipe.
+    QString resumeFilePath() const;
     // The open store, or nullptr while locked.
     store::RecordStore *recordStore() const { return m_store.get(); }
 
@@ -63,6 +66,7 @@ signals:
 
 private:
     void setState(State s);
+    void removeUiFiles();
     bool openStore(const store::DataKey &key);
 
     QString m_storeDir;

@@ -545,7 +545,7 @@ bool RecordEditor::submit()
 
 QString RecordEditor::resumeFile() const
 {
-    return QDir(m_session.storeDir()).filePath(QStringLiteral("resume.json"));
+    return m_session.resumeFilePath();
 }
 
 void RecordEditor::rememberStep() const

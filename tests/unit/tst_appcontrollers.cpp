@@ -177,12 +177,15 @@ private slots:
     void tooManyWrongPassphrasesWipe()
     {
         setUpStore();
+        QVERIFY(m_app->editor.startNew()); // leaves a resume position beside the store
+        QVERIFY(QFile::exists(m_app->session.resumeFilePath()));
         m_app->session.lock();
         for (int i = 0; i < 10 && m_app->session.state() != AppSession::State::Wiped; ++i) {
             m_app->unlock.unlock(QStringLiteral("SYNTHETIC wrong"));
             m_clock.advanceSecs(m_app->unlock.secondsUntilRetry());
         }
         QCOMPARE(m_app->unlock.outcome(), UnlockController::Outcome::Wiped);
+        QVERIFY(!QFile::exists(m_app->session.resumeFilePath()));
         QCOMPARE(m_app->session.state(), AppSession::State::Wiped);
         QVERIFY(!m_app->unlock.canTry());
     }
