@@ -250,7 +250,10 @@ private slots:
         QVERIFY(d.engine->lastSuccessfulSync().isValid());
         // Idle -> Sending -> Idle.
         QVERIFY(states.size() >= 2);
-        QCOMPARE(states.first().first().value<State>(), State::Sending);
+        bool sent = false;
+        for (const auto &change : states)
+            sent = sent || change.first().value<State>() == State::Sending;
+        QVERIFY(sent);
         QCOMPARE(d.engine->state(), State::Idle);
         // The store knows: every record acknowledged.
         QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 120);
@@ -563,6 +566,19 @@ private slots:
         d.engine->syncNow();
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Error, 10000);
         QCOMPARE(d.engine->waitingCount(), 3);
+        // Error stays until "sync now", which sends again (Error -> Sending).
+        const int before = portal.requests;
+        portal.response = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
+                          "Connection: close\r\n\r\n";
+        QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
+        d.engine->syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
+        bool sent = false;
+        for (const auto &change : states)
+            sent = sent || change.first().value<State>() == State::Sending;
+        QVERIFY(sent);
+        QCOMPARE(portal.requests, before + 1);
+        QCOMPARE(d.engine->waitingCount(), 3);
 
         // Back to the real hub: everything arrives.
         e.hubUrl = realUrl;
@@ -633,6 +649,16 @@ private slots:
         QVERIFY(!QFile::exists(QDir(d.path()).filePath(QStringLiteral("store.db"))));
         QVERIFY(QFile::exists(QDir(d.path()).filePath(SealedOutbox::fileName())));
         QCOMPARE(d.engine->waitingCount(), 3); // kept, unreadable, never dropped
+
+        // Revoked is final: "sync now" sends nothing more.
+        const int versions = hub.stats().value(QStringLiteral("versions")).toInt();
+        const int refusedRequests = hub.stats().value(QStringLiteral("rejected_requests")).toInt();
+        d.engine->syncNow();
+        QTest::qWait(300); // nothing may happen; there is no event to wait for
+        QCOMPARE(d.engine->state(), State::Revoked);
+        QCOMPARE(d.engine->requestsInFlight(), 0);
+        QCOMPARE(hub.stats().value(QStringLiteral("versions")).toInt(), versions);
+        QCOMPARE(hub.stats().value(QStringLiteral("rejected_requests")).toInt(), refusedRequests);
     }
 
     void retentionPurgesAcknowledgedContentLeavingAReceipt()
