@@ -75,6 +75,7 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
         }
     });
     QObject::connect(&firstRun, &FirstRunController::setupFinished, &sync, &syncclient::SyncEngine::enrol);
+    editor.setSubmitter([this] { return RecordEditor::Submitter{sync.officerId(), sync.deviceId()}; });
     sync.start();
 }
 

@@ -522,7 +522,20 @@ void RecordEditor::editChild(int index)
 
 bool RecordEditor::submit()
 {
-    if (!active() || !saveNow())
+    if (!active())
+        return false;
+    if (m_submitter) {
+        const Submitter who = m_submitter();
+        if (!who.officerId.isEmpty() && m_record.officer_id() != who.officerId.toStdString()) {
+            m_record.set_officer_id(who.officerId.toStdString());
+            m_dirty = true;
+        }
+        if (!who.deviceId.isEmpty() && m_record.device_id() != who.deviceId.toStdString()) {
+            m_record.set_device_id(who.deviceId.toStdString());
+            m_dirty = true;
+        }
+    }
+    if (!saveNow())
         return false;
     auto result = m_session.recordStore()->submit(m_recordId);
     if (!result) {
@@ -537,6 +550,7 @@ bool RecordEditor::submit()
     m_submitError.clear();
     m_dirty = false;
     close();
+    forgetStep(id); // a submitted record is not reopened for editing
     emit submitted(id);
     return true;
 }
@@ -557,6 +571,24 @@ void RecordEditor::rememberStep() const
     if (in.open(QIODevice::ReadOnly))
         o = QJsonDocument::fromJson(in.readAll()).object();
     o.insert(m_recordId, m_step);
+    QSaveFile out(resumeFile());
+    if (!out.open(QIODevice::WriteOnly))
+        return;
+    out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    out.write(QJsonDocument(o).toJson(QJsonDocument::Compact));
+    out.commit();
+}
+
+void RecordEditor::forgetStep(const QString &recordId) const
+{
+    QFile in(resumeFile());
+    if (!in.open(QIODevice::ReadOnly))
+        return;
+    QJsonObject o = QJsonDocument::fromJson(in.readAll()).object();
+    in.close();
+    if (!o.contains(recordId))
+        return;
+    o.remove(recordId);
     QSaveFile out(resumeFile());
     if (!out.open(QIODevice::WriteOnly))
         return;

@@ -9,6 +9,8 @@
 
 #include <QObject>
 #include <QTimer>
+
+#include <functional>
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
@@ -52,6 +54,16 @@ public:
     static constexpr int kAutosaveMs = 1000;
 
     RecordEditor(AppSession &session, QObject *parent = nullptr);
+
+    // Who is submitting: the enrolled officer's id and the hub-issued device
+    // id, stamped on every record as it is submitted (empty before enrolment;
+    // the hub then knows the officer from the device).
+    struct Submitter
+    {
+        QString officerId;
+        QString deviceId;
+    };
+    void setSubmitter(std::function<Submitter()> submitter) { m_submitter = std::move(submitter); }
 
     bool active() const { return !m_recordId.isEmpty(); }
     QString recordId() const { return m_recordId; }
@@ -129,6 +141,7 @@ private:
     void ensureRiskAnswers();
     QString resumeFile() const;
     void rememberStep() const;
+    void forgetStep(const QString &recordId) const;
     int rememberedStep(const QString &recordId) const;
 
     AppSession &m_session;
@@ -145,6 +158,7 @@ private:
     bool m_dirty = false;
     QString m_saveError;
     QString m_submitError;
+    std::function<Submitter()> m_submitter;
 };
 
 } // namespace safeguard::ui

@@ -204,6 +204,7 @@ public:
     QDateTime lastSuccessfulSync() const;
     bool isEnrolled() const { return m_enrolment.isValid() && !m_credential.isEmpty(); }
     QString deviceId() const { return m_enrolment.deviceId; }
+    QString officerId() const { return m_enrolment.officerId; }
 
     // Nothing in flight and nothing that could be sent now.
     bool isQuiescent() const;

@@ -99,8 +99,8 @@ struct HubServer::Request
     {
         unsigned status = 0;
         QByteArray body;
-        const char *contentType = nullptr;
-        const char *reason = nullptr;
+        const char *contentType = nullptr; // always a string literal
+        QByteArray reason;                 // owned: the caller's may be a temporary
     };
     std::optional<Deferred> deferred;
 };
@@ -208,7 +208,8 @@ int HubServer::respond(MHD_Connection *connection, Request &request, unsigned st
                        const QByteArray &body, const char *contentType, const char *refusalReason)
 {
     if (request.deferRefusals && status != MHD_HTTP_CONTENT_TOO_LARGE) {
-        request.deferred = Request::Deferred{status, body, contentType, refusalReason};
+        request.deferred = Request::Deferred{status, body, contentType,
+                                             refusalReason ? QByteArray(refusalReason) : QByteArray()};
         request.deferRefusals = false;
         return 1;
     }
@@ -258,7 +259,8 @@ int HubServer::handle(MHD_Connection *connection, const char *url, const char *m
             return request.received > 2 * request.limit ? 0 : 1;
         }
         const Request::Deferred d = *request.deferred;
-        return respond(connection, request, d.status, d.body, d.contentType, d.reason);
+        return respond(connection, request, d.status, d.body, d.contentType,
+                       d.reason.isEmpty() ? nullptr : d.reason.constData());
     }
     if (*uploadDataSize != 0) {
         request.received += qint64(*uploadDataSize);
@@ -384,6 +386,8 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
 
 int HubServer::finish(MHD_Connection *connection, Request &request)
 {
+    // The whole body is in: every answer from here on goes out at once.
+    request.deferRefusals = false;
     if (request.received > request.limit)
         return respond(connection, request, MHD_HTTP_CONTENT_TOO_LARGE, errorJson("body_too_large"),
                        "application/json", "body_too_large");

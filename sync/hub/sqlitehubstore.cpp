@@ -203,7 +203,7 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
         return outcome;
     };
     auto st = m_db.prepare(
-        "SELECT secret_hash, expires_at, used_at FROM enrolment_codes WHERE code_id = ?");
+        "SELECT secret_hash, expires_at, used_at, officer_id FROM enrolment_codes WHERE code_id = ?");
     st.bind(1, codeId);
     if (!st.step())
         return st.error() ? RedeemOutcome::StoreFailed
@@ -211,6 +211,8 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
     const QByteArray stored = st.columnBlob(0);
     const qint64 expiresAt = st.columnInt64(1);
     const bool used = !st.columnIsNull(2);
+    // The device belongs to the officer the code was issued to.
+    const QString officerId = st.columnText(3);
     st = {};
     if (stored.size() != secretHash.size() ||
         sodium_memcmp(stored.constData(), secretHash.constData(), size_t(stored.size())) != 0)
@@ -229,7 +231,7 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
                             "credential_hash, code_id, enrolled_at)"
                             " VALUES (?,?,?,?,?,?)");
     dev.bind(1, newDevice.deviceId)
-        .bind(2, newDevice.officerId)
+        .bind(2, officerId)
         .bind(3, deviceName.left(100))
         .bindBlob(4, newDevice.credentialHash)
         .bind(5, codeId)

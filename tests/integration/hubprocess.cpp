@@ -177,7 +177,8 @@ std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, i
     if (!response.ParseFromArray(reply.body.constData(), int(reply.body.size())))
         return std::nullopt;
     return EnrolledDevice{*code, QString::fromStdString(response.device_id()),
-                          QString::fromStdString(response.device_credential())};
+                          QString::fromStdString(response.device_credential()),
+                          QString::fromStdString(response.officer_id())};
 }
 
 } // namespace safeguard::testing

@@ -80,6 +80,7 @@ struct EnrolledDevice
     v1::EnrolmentCode code;
     QString deviceId;
     QString credential;
+    QString officerId; // the officer the hub says the device belongs to
     QByteArray authorization() const
     {
         return "Bearer " + deviceId.toLatin1() + '.' + credential.toLatin1();

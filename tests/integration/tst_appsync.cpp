@@ -53,6 +53,11 @@ private slots:
         QVERIFY(!app.session.recordStore()->saveDraft(r));
         QVERIFY(app.editor.open(QString::fromStdString(r.record_id())));
         QVERIFY(app.editor.submit());
+        // Stamped with who submitted it, from the enrolment.
+        const auto submitted = app.session.recordStore()->load(QString::fromStdString(r.record_id()));
+        QVERIFY(submitted);
+        QCOMPARE(QString::fromStdString(submitted.value().officer_id()), QStringLiteral("SYN-OFFICER-0001"));
+        QCOMPARE(QString::fromStdString(submitted.value().device_id()), app.sync.deviceId());
 
         // Locking does not stop the sending: it goes from the sealed outbox.
         app.session.lock();

@@ -140,8 +140,11 @@ private slots:
         QVERIFY(in > 23 * 3600 * 1000LL && in <= 24 * 3600 * 1000LL);
 
         int status = 0;
-        QVERIFY(enrol(m_hub->url(), codes[0], &status));
+        const auto device = enrol(m_hub->url(), codes[0], &status);
+        QVERIFY(device);
         QCOMPARE(status, 200);
+        // The device belongs to the officer the code was issued to.
+        QCOMPARE(device->officerId, QStringLiteral("SYN-OFFICER-0001"));
         QVERIFY(!enrol(m_hub->url(), codes[0], &status));
         QCOMPARE(status, 410); // reuse refused
     }

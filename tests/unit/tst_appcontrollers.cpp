@@ -413,6 +413,10 @@ private slots:
         QSignalSpy submitted(&e, &RecordEditor::submitted);
         QVERIFY(e.submit());
         QCOMPARE(submitted.size(), 1);
+        // Its resume position is forgotten with it.
+        QFile resume(m_app->session.resumeFilePath());
+        QVERIFY(resume.open(QIODevice::ReadOnly));
+        QVERIFY(!resume.readAll().contains(r.record_id().c_str()));
         QVERIFY(!e.active());
         QVERIFY(!e.open(QString::fromStdString(r.record_id()))); // frozen: not editable
         m_app->home.refresh();
