@@ -36,6 +36,11 @@ QString HomeController::syncBanner() const
 {
     using State = syncclient::SyncEngine::State;
     const int waiting = m_sync.isEnrolled() ? m_sync.waitingCount() : waitingCount();
+    if (!m_sync.isEnrolled() && m_sync.hasPendingEnrolment()) {
+        return waiting > 0 ? tr("Will connect to the hub when it can be reached: %n record(s) only on this device",
+                                nullptr, waiting)
+                           : tr("Will connect to the hub when it can be reached");
+    }
     if (!m_sync.isEnrolled()) {
         return waiting > 0 ? tr("Not connected to a hub yet: %n record(s) only on this device", nullptr, waiting)
                            : tr("Not connected to a hub yet");
@@ -69,6 +74,11 @@ QString HomeController::syncBanner() const
 bool HomeController::allOnHub() const
 {
     return m_sync.isEnrolled() && m_sync.waitingCount() == 0 && waitingCount() == 0;
+}
+
+bool HomeController::needsEnrolmentCode() const
+{
+    return !m_sync.isEnrolled() || m_sync.state() == syncclient::SyncEngine::State::ReenrolmentNeeded;
 }
 
 bool HomeController::canSyncNow() const

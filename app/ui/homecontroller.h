@@ -28,7 +28,7 @@ class HomeController : public QObject
     Q_PROPERTY(bool allOnHub READ allOnHub NOTIFY countsChanged)
     Q_PROPERTY(bool canSyncNow READ canSyncNow NOTIFY countsChanged)
     Q_PROPERTY(QString enrolmentProblem READ enrolmentProblem NOTIFY countsChanged)
-    Q_PROPERTY(bool enrolled READ enrolled NOTIFY countsChanged)
+    Q_PROPERTY(bool needsEnrolmentCode READ needsEnrolmentCode NOTIFY countsChanged)
 
 public:
     HomeController(AppSession &session, syncclient::SyncEngine &sync, QObject *parent = nullptr);
@@ -44,7 +44,9 @@ public:
     QString enrolmentProblem() const { return m_enrolmentProblem; }
 
     Q_INVOKABLE void refresh();
-    bool enrolled() const { return m_sync.isEnrolled(); }
+    // Not enrolled yet, or the hub no longer accepts this device: offer a
+    // field for a (new) code.
+    bool needsEnrolmentCode() const;
     Q_INVOKABLE void syncNow();
     // Enrols with a (new) code from the hub, e.g. after first-run enrolment
     // failed for want of a network.

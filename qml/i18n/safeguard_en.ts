@@ -72,6 +72,13 @@
             <numerusform>The hub cannot be reached; trying again. %n records waiting to send</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Will connect to the hub when it can be reached: %n record(s) only on this device</source>
+        <translation>
+            <numerusform>Will connect to the hub when it can be reached: %n record only on this device</numerusform>
+            <numerusform>Will connect to the hub when it can be reached: %n records only on this device</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>safeguard::ui::RecordEditor</name>

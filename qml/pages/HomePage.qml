@@ -49,7 +49,7 @@ Page {
                     Layout.fillWidth: true
                 }
                 RowLayout {
-                    visible: !Home.enrolled
+                    visible: Home.needsEnrolmentCode
                     Layout.fillWidth: true
                     TextField {
                         id: codeField

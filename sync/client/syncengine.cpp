@@ -175,13 +175,44 @@ bool SyncEngine::isQuiescent() const
 
 // ---- enrolment -------------------------------------------------------------
 
+bool SyncEngine::hasPendingEnrolment() const
+{
+    QByteArray code;
+    return !m_deps.credentials->read(pendingCodeName(), &code) && !code.isEmpty();
+}
+
+void SyncEngine::retryPendingEnrolment()
+{
+    if (isEnrolled() || m_enrolling || m_deps.clock->nowMs() < m_nextEnrolAttemptMs)
+        return;
+    QByteArray code;
+    if (m_deps.credentials->read(pendingCodeName(), &code) || code.isEmpty())
+        return;
+    qCInfo(lcSync) << "retrying enrolment with the pending code";
+    enrol(QString::fromLatin1(code));
+}
+
 void SyncEngine::enrol(const QString &codeText)
 {
     auto finish = [this](SyncError e) {
+        m_enrolling = false;
+        if (e.kind == SyncErrorKind::Transport) {
+            // The hub could not be reached: keep the code and try again
+            // later, waiting longer each time.
+            m_nextEnrolAttemptMs = m_deps.clock->nowMs() + m_enrolRetryDelayMs;
+            m_enrolRetryDelayMs = std::min(m_enrolRetryDelayMs * 2, kEnrolRetryMaxMs);
+        } else {
+            // Enrolled, or the code can never work: it is not kept.
+            m_deps.credentials->remove(pendingCodeName());
+            m_enrolRetryDelayMs = kEnrolRetryMinMs;
+            m_nextEnrolAttemptMs = 0;
+        }
         // Queued so callers can connect after calling enrol().
         QMetaObject::invokeMethod(this, [this, e] { emit enrolmentFinished(e); },
                                   Qt::QueuedConnection);
     };
+    if (m_enrolling)
+        return;
     if (!m_outbox) {
         if (SyncError e = start(); e && e.kind != SyncErrorKind::NotEnrolled)
             return finish(e);
@@ -192,6 +223,10 @@ void SyncEngine::enrol(const QString &codeText)
         return finish({SyncErrorKind::InvalidCode, parseError.message});
     if (code->expires_at_unix_ms() <= m_deps.clock->nowMs())
         return finish({SyncErrorKind::InvalidCode, QStringLiteral("The enrolment code has expired.")});
+    // Kept until the hub has answered for it, so a device set up with no
+    // signal enrols as soon as it reaches the hub.
+    m_deps.credentials->write(pendingCodeName(), codeText.trimmed().toLatin1());
+    m_enrolling = true;
 
     HubEndpoint endpoint{QUrl(QString::fromStdString(code->hub_url())),
                          QString::fromStdString(code->hub_id()),
@@ -222,6 +257,9 @@ void SyncEngine::enrol(const QString &codeText)
                            outcome == TransportOutcome::PinMismatch
                                ? QStringLiteral("The hub's certificate does not match the code.")
                                : QStringLiteral("The hub could not be reached.")});
+        if (status >= 500)
+            return finish({SyncErrorKind::Transport,
+                           QStringLiteral("The hub is busy (status %1); trying again later.").arg(status)});
         if (status == 401 || status == 410)
             return finish({SyncErrorKind::CodeRefused,
                            status == 410 ? QStringLiteral("The code was already used or has expired.")
@@ -429,6 +467,7 @@ int SyncEngine::purgeExpired(SyncError *error)
 
 void SyncEngine::syncNow()
 {
+    m_nextEnrolAttemptMs = 0; // the officer asked: a pending enrolment goes now too
     if (m_state == State::Error)
         setState(State::Idle);
     m_backoffTimer.stop();
@@ -442,6 +481,8 @@ void SyncEngine::syncNow()
 
 void SyncEngine::pump()
 {
+    if (m_outbox && !isEnrolled())
+        retryPendingEnrolment();
     if (!m_outbox || !isEnrolled() || !m_connection)
         return;
     switch (m_state) {

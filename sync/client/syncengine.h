@@ -162,6 +162,12 @@ public:
     };
 
     static QString credentialName() { return QStringLiteral("device-credential"); }
+    // An enrolment code that could not reach the hub yet (it holds a secret,
+    // so it lives in the credential store). Retried on every trigger until
+    // the hub answers for it; the first retry waits kEnrolRetryMinMs.
+    static QString pendingCodeName() { return QStringLiteral("pending-enrolment-code"); }
+    static constexpr qint64 kEnrolRetryMinMs = 30 * 1000;
+    static constexpr qint64 kEnrolRetryMaxMs = 15 * 60 * 1000;
 
     SyncEngine(QString deviceDir, Dependencies deps, Options options, QObject *parent = nullptr);
     SyncEngine(QString deviceDir, Dependencies deps, QObject *parent = nullptr);
@@ -174,6 +180,8 @@ public:
     // Exchanges a one-line enrolment code with its hub over the pinned
     // connection; enrolmentFinished() reports the outcome.
     void enrol(const QString &codeText);
+    // True while a code waits to be exchanged with the hub.
+    bool hasPendingEnrolment() const;
 
     // The officer unlocked: copies receipts that arrived while locked into
     // the store, seals submissions the outbox lacks, purges expired content,
@@ -229,6 +237,10 @@ signals:
     void quiescent();
 
 private:
+    bool m_enrolling = false;
+    qint64 m_nextEnrolAttemptMs = 0;
+    qint64 m_enrolRetryDelayMs = kEnrolRetryMinMs;
+
     struct Lane
     {
         bool urgent = false;
@@ -247,6 +259,7 @@ private:
     };
 
     SyncError load();
+    void retryPendingEnrolment();
     void setState(State s);
     void refreshCounts();
     void pump();

@@ -704,6 +704,79 @@ private slots:
         QCOMPARE(d.engine->urgentWaitingCount(), 0);
     }
 
+    void pendingEnrolmentIsRetriedUntilTheHubAnswers()
+    {
+        // Set up with no signal: the code is kept (in the credential store,
+        // it holds a secret) and tried again on the next trigger after a
+        // delay, until the hub answers for it.
+        FakeServer hub;
+        v1::EnrolmentCode c;
+        c.set_hub_url(hub.url().toStdString());
+        c.set_hub_id("00000000-0000-4000-8000-00000000000a");
+        c.set_tls_pin_sha256("SYNTHETIC-PIN");
+        c.set_code_id("SYNTHETIC-CODE");
+        c.set_secret(std::string(32, 's'));
+        c.set_sealing_public_key(std::string(32, 'k'));
+        Device d;
+        c.set_expires_at_unix_ms(d.clock.nowMs() + 3600 * 1000);
+        d.makeEngine();
+        QCOMPARE(d.engine->start().kind, SyncErrorKind::NotEnrolled);
+        QSignalSpy finished(d.engine.get(), &SyncEngine::enrolmentFinished);
+
+        hub.response = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
+                       "Connection: close\r\n\r\n";
+        d.engine->enrol(syncwire::EnrolmentCode::encode(c));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QCOMPARE(finished.last().first().value<SyncError>().kind, SyncErrorKind::Transport);
+        QVERIFY(!d.engine->isEnrolled());
+        QVERIFY(d.engine->hasPendingEnrolment());
+        QCOMPARE(hub.requests, 1);
+
+        // The hub can answer now; a trigger before the delay does not retry.
+        v1::EnrolmentResponse ok;
+        ok.set_device_id("11111111-2222-4333-8444-555555555555");
+        ok.set_device_credential("SYNTHETIC-CREDENTIAL");
+        ok.set_hub_id(c.hub_id());
+        ok.set_officer_id("SYN-OFFICER-0001");
+        const std::string body = ok.SerializeAsString();
+        hub.response = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
+                       QByteArray::number(qsizetype(body.size())) + "\r\nConnection: close\r\n\r\n" +
+                       QByteArray::fromStdString(body);
+        d.clock.advanceSecs(SyncEngine::kEnrolRetryMinMs / 1000 - 1);
+        QVERIFY(!d.engine->start() || !d.engine->isEnrolled());
+        QTest::qWait(200); // nothing may happen; there is no event to wait for
+        QCOMPARE(hub.requests, 1);
+
+        d.clock.advanceSecs(2); // the periodic timer, connectivity or unlock would do this
+        d.engine->start();
+        QTRY_VERIFY_WITH_TIMEOUT(d.engine->isEnrolled(), 10000);
+        QCOMPARE(hub.requests, 2);
+        QCOMPARE(d.engine->officerId(), QStringLiteral("SYN-OFFICER-0001"));
+        QTRY_VERIFY(!d.engine->hasPendingEnrolment()); // the secret is not kept once used
+    }
+
+    void aRefusedCodeIsNotKept()
+    {
+        FakeServer hub;
+        v1::EnrolmentCode c;
+        c.set_hub_url(hub.url().toStdString());
+        c.set_hub_id("00000000-0000-4000-8000-00000000000b");
+        c.set_tls_pin_sha256("SYNTHETIC-PIN");
+        c.set_code_id("SYNTHETIC-CODE");
+        c.set_secret(std::string(32, 's'));
+        c.set_sealing_public_key(std::string(32, 'k'));
+        Device d;
+        c.set_expires_at_unix_ms(d.clock.nowMs() + 3600 * 1000);
+        d.makeEngine();
+        d.engine->start();
+        QSignalSpy finished(d.engine.get(), &SyncEngine::enrolmentFinished);
+        hub.response = "HTTP/1.1 410 Gone\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        d.engine->enrol(syncwire::EnrolmentCode::encode(c));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QCOMPARE(finished.last().first().value<SyncError>().kind, SyncErrorKind::CodeRefused);
+        QVERIFY(!d.engine->hasPendingEnrolment());
+    }
+
     void outboxIsPrivate()
     {
         Device d;
