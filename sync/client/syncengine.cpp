@@ -80,13 +80,20 @@ SyncEngine::~SyncEngine() = default;
 
 SyncError SyncEngine::load()
 {
-    if (m_outbox)
-        return isEnrolled() ? SyncError{} : SyncError{SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
-    OutboxError e;
-    m_outbox = SealedOutbox::open(m_dir, &e);
-    if (!m_outbox)
-        return {SyncErrorKind::Outbox, e.message};
+    if (!m_outbox) {
+        OutboxError e;
+        m_outbox = SealedOutbox::open(m_dir, &e);
+        if (!m_outbox)
+            return {SyncErrorKind::Outbox, e.message};
+        refreshCounts();
+        emit lastSuccessfulSyncChanged();
+    }
+    if (isEnrolled())
+        return {};
     if (auto enrolment = m_outbox->enrolment()) {
+        // Enrolled before: the credential must be read again. The platform
+        // key store may not be ready at start (a Secret Service that comes
+        // up late), so this is retried on every trigger until it answers.
         QByteArray credential;
         const platform::CredentialStoreError ce =
             m_deps.credentials->read(credentialName(), &credential);
@@ -96,10 +103,9 @@ SyncError SyncEngine::load()
         m_credential = credential;
         ensureConnection();
         emit enrolledChanged();
+        return {};
     }
-    refreshCounts();
-    emit lastSuccessfulSyncChanged();
-    return isEnrolled() ? SyncError{} : SyncError{SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
+    return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
 }
 
 SyncError SyncEngine::start()
@@ -481,8 +487,10 @@ void SyncEngine::syncNow()
 
 void SyncEngine::pump()
 {
-    if (m_outbox && !isEnrolled())
-        retryPendingEnrolment();
+    if (m_outbox && !isEnrolled()) {
+        if (load().kind == SyncErrorKind::NotEnrolled)
+            retryPendingEnrolment();
+    }
     if (!m_outbox || !isEnrolled() || !m_connection)
         return;
     switch (m_state) {
