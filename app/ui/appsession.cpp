@@ -69,6 +69,14 @@ store::UnlockResult AppSession::unlock(const store::SecureBuffer &passphrase)
     return r;
 }
 
+void AppSession::setUpAgain()
+{
+    if (m_state != State::Wiped)
+        return;
+    QFile::remove(QDir(m_storeDir).filePath(store::KeyVault::tombstoneFileName()));
+    setState(State::NeedsSetup);
+}
+
 QString AppSession::resumeFilePath() const
 {
     return QDir(m_storeDir).filePath(QStringLiteral("resume.json"));

@@ -56,6 +56,10 @@ public slots:
     // Crypto-shreds the store (the hub's wipe order): the key and the store's
     // files are destroyed; the sealed outbox stays for the sync engine.
     void wipe();
+    // After a wipe: back to first run, to set the device up with a new code.
+    // Unsent sealed records in the outbox are kept and go with the new
+    // enrolment.
+    Q_INVOKABLE void setUpAgain();
 
 signals:
     void stateChanged();

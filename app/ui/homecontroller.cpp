@@ -35,7 +35,9 @@ HomeController::HomeController(AppSession &session, syncclient::SyncEngine &sync
 QString HomeController::syncBanner() const
 {
     using State = syncclient::SyncEngine::State;
-    const int waiting = m_sync.isEnrolled() ? m_sync.waitingCount() : waitingCount();
+    // The larger of what the store still calls queued and what the sealed
+    // outbox has not delivered: never "all on the hub" while either waits.
+    const int waiting = std::max(m_sync.isEnrolled() ? m_sync.waitingCount() : 0, waitingCount());
     if (!m_sync.isEnrolled() && m_sync.hasPendingEnrolment()) {
         return waiting > 0 ? tr("Will connect to the hub when it can be reached: %n record(s) only on this device",
                                 nullptr, waiting)

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Safeguard.Ui
 import "../components"
 
 // After a wipe: say plainly what happened and what to do next.
@@ -16,10 +17,15 @@ Page {
             Layout.fillWidth: true
         }
         Label {
-            text: qsTr("Too many wrong passphrases destroyed the key to the records on this device. Records already on the hub are safe. Ask your supervisor for a new enrolment code to set the device up again.")
+            text: qsTr("The key to the records on this device was destroyed, after too many wrong passphrases or on the hub's order. Records already on the hub are safe, and records that were waiting to send still go when this device is enrolled again. Ask your supervisor for a new enrolment code.")
             wrapMode: Text.Wrap
             font.pixelSize: 16
             Layout.fillWidth: true
+        }
+        BigButton {
+            objectName: "setUpAgainButton"
+            text: qsTr("Set up again")
+            onClicked: Session.setUpAgain()
         }
     }
 }

@@ -186,8 +186,17 @@ private slots:
         }
         QCOMPARE(m_app->unlock.outcome(), UnlockController::Outcome::Wiped);
         QVERIFY(!QFile::exists(m_app->session.resumeFilePath()));
+
         QCOMPARE(m_app->session.state(), AppSession::State::Wiped);
         QVERIFY(!m_app->unlock.canTry());
+
+        // Back to first run with a new code.
+        m_app->session.setUpAgain();
+        QCOMPARE(m_app->session.state(), AppSession::State::NeedsSetup);
+        m_app->firstRun.setKdfParams(store::KdfLimits::kFloor);
+        QVERIFY(m_app->firstRun.submitCode(syntheticEnrolmentCode(m_clock)));
+        QVERIFY(m_app->firstRun.finish(kPassphrase, kPassphrase));
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
     }
 
     // ----------------------------------------------------------- auto-lock
