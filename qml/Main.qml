@@ -25,7 +25,7 @@ ApplicationWindow {
 
     header: ToolBar {
         objectName: "appHeader"
-        visible: Session.state === AppSession.Unlocked
+        visible: Session.state === Session.Unlocked
         Material.foreground: "white"
         background: Rectangle { color: "#1d3557" }
         RowLayout {
@@ -55,9 +55,9 @@ ApplicationWindow {
         anchors.fill: parent
         source: {
             switch (Session.state) {
-            case AppSession.NeedsSetup: return "pages/FirstRunPage.qml"
-            case AppSession.Locked: return "pages/UnlockPage.qml"
-            case AppSession.Wiped: return "pages/WipedPage.qml"
+            case Session.NeedsSetup: return "pages/FirstRunPage.qml"
+            case Session.Locked: return "pages/UnlockPage.qml"
+            case Session.Wiped: return "pages/WipedPage.qml"
             default: return Editor.active ? "pages/RecordPage.qml" : "pages/HomePage.qml"
             }
         }

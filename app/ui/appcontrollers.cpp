@@ -1,6 +1,5 @@
 #include "appcontrollers.h"
 
-#include "qmlsingletons.h"
 
 #include <QCoreApplication>
 #include <QTranslator>
@@ -81,12 +80,12 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
 
 void AppControllers::registerSingletons()
 {
-    SessionSingleton::instance = &session;
-    FirstRunSingleton::instance = &firstRun;
-    UnlockSingleton::instance = &unlock;
-    HomeSingleton::instance = &home;
-    EditorSingleton::instance = &editor;
-    AutoLockSingleton::instance = &autoLock;
+    AppSession::setQmlInstance(&session);
+    FirstRunController::setQmlInstance(&firstRun);
+    UnlockController::setQmlInstance(&unlock);
+    HomeController::setQmlInstance(&home);
+    RecordEditor::setQmlInstance(&editor);
+    AutoLock::setQmlInstance(&autoLock);
 }
 
 } // namespace safeguard::ui

@@ -4,6 +4,8 @@
 #include "store/recordstore.h"
 
 #include <QObject>
+#include "qmlsingleton.h"
+
 #include <QtQml/qqmlregistration.h>
 
 #include <memory>
@@ -18,8 +20,9 @@ namespace safeguard::ui {
 class AppSession : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Created by the application")
+    QML_NAMED_ELEMENT(Session)
+    QML_SINGLETON
+    SAFEGUARD_QML_SINGLETON_INSTANCE(AppSession)
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
 
 public:

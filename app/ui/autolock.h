@@ -4,6 +4,8 @@
 
 #include <QObject>
 #include <QTimer>
+#include "qmlsingleton.h"
+
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
@@ -16,8 +18,9 @@ namespace safeguard::ui {
 class AutoLock : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Created by the application")
+    QML_NAMED_ELEMENT(Locker)
+    QML_SINGLETON
+    SAFEGUARD_QML_SINGLETON_INSTANCE(AutoLock)
     Q_PROPERTY(int timeoutSeconds READ timeoutSeconds WRITE setTimeoutSeconds NOTIFY timeoutChanged)
 
 public:

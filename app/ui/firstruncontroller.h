@@ -3,6 +3,8 @@
 #include "appsession.h"
 
 #include <QObject>
+#include "qmlsingleton.h"
+
 #include <QtQml/qqmlregistration.h>
 
 #include <functional>
@@ -16,8 +18,9 @@ namespace safeguard::ui {
 class FirstRunController : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Created by the application")
+    QML_NAMED_ELEMENT(FirstRun)
+    QML_SINGLETON
+    SAFEGUARD_QML_SINGLETON_INSTANCE(FirstRunController)
     Q_PROPERTY(QString codeError READ codeError NOTIFY codeChanged)
     Q_PROPERTY(bool codeAccepted READ codeAccepted NOTIFY codeChanged)
     Q_PROPERTY(int strengthScore READ strengthScore NOTIFY strengthChanged)

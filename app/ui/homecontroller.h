@@ -6,6 +6,8 @@
 #include "client/syncengine.h"
 
 #include <QObject>
+#include "qmlsingleton.h"
+
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
@@ -17,8 +19,9 @@ namespace safeguard::ui {
 class HomeController : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Created by the application")
+    QML_NAMED_ELEMENT(Home)
+    QML_SINGLETON
+    SAFEGUARD_QML_SINGLETON_INSTANCE(HomeController)
     Q_PROPERTY(safeguard::ui::RecordListModel *records READ records CONSTANT)
     Q_PROPERTY(int waitingCount READ waitingCount NOTIFY countsChanged)
     Q_PROPERTY(int needsCorrectionCount READ needsCorrectionCount NOTIFY countsChanged)

@@ -11,6 +11,8 @@
 #include <QTimer>
 
 #include <functional>
+#include "qmlsingleton.h"
+
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
@@ -28,8 +30,9 @@ namespace safeguard::ui {
 class RecordEditor : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Created by the application")
+    QML_NAMED_ELEMENT(Editor)
+    QML_SINGLETON
+    SAFEGUARD_QML_SINGLETON_INSTANCE(RecordEditor)
     Q_PROPERTY(bool active READ active NOTIFY recordChanged)
     Q_PROPERTY(QString recordId READ recordId NOTIFY recordChanged)
     Q_PROPERTY(int stepIndex READ stepIndex NOTIFY stepChanged)

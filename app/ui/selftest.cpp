@@ -1,7 +1,6 @@
 #include "selftest.h"
 
 #include "appcontrollers.h"
-#include "qmlsingletons.h"
 
 #include "client/enrolmentcode.h"
 #include "fakecredentialstore.h"
@@ -162,7 +161,7 @@ int runSelfTest(const QString &screenshotDir)
     settle();
     session.vault().wipe();
     AppSession wiped(session.storeDir(), clock);
-    SessionSingleton::instance = &wiped;
+    AppSession::setQmlInstance(&wiped);
     QQmlApplicationEngine wipedEngine;
     wipedEngine.addImportPath(QStringLiteral("qrc:/qt/qml"));
     wipedEngine.load(QUrl(QStringLiteral("qrc:/qt/qml/Safeguard/Main.qml")));

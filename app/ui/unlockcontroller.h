@@ -4,6 +4,8 @@
 
 #include <QObject>
 #include <QTimer>
+#include "qmlsingleton.h"
+
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
@@ -15,8 +17,9 @@ namespace safeguard::ui {
 class UnlockController : public QObject
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Created by the application")
+    QML_NAMED_ELEMENT(Unlock)
+    QML_SINGLETON
+    SAFEGUARD_QML_SINGLETON_INSTANCE(UnlockController)
     Q_PROPERTY(Outcome outcome READ outcome NOTIFY changed)
     Q_PROPERTY(QString message READ message NOTIFY changed)
     Q_PROPERTY(int attemptsLeft READ attemptsLeft NOTIFY changed)

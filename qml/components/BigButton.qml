@@ -5,11 +5,12 @@ import QtQuick.Layouts
 
 // A primary action sized for gloved hands: at least 56 px tall, full width.
 Button {
+    id: control
     highlighted: true
     Material.foreground: "white"
     contentItem: Text {
-        text: parent.text
-        font: parent.font
+        text: control.text
+        font: control.font
         color: "white"
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter
@@ -17,7 +18,7 @@ Button {
     // Drawn plainly, so it renders the same on every graphics backend.
     background: Rectangle {
         radius: 6
-        color: parent.enabled ? (parent.down ? "#1d4f6e" : "#2a6f97") : "#c9ced6"
+        color: control.enabled ? (control.down ? "#1d4f6e" : "#2a6f97") : "#c9ced6"
     }
     font.pixelSize: 18
     implicitHeight: 64

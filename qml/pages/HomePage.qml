@@ -84,6 +84,7 @@ Page {
             // down as the app locks.
             cacheBuffer: 0
             delegate: ItemDelegate {
+                id: recordRow
                 objectName: "recordRow_" + index
                 required property int index
                 required property string policeReference
@@ -96,21 +97,21 @@ Page {
                 width: ListView.view.width
                 implicitHeight: 72
                 // Drafts open where the officer left them.
-                onClicked: if (statusKey === "draft") Editor.open(recordId)
+                onClicked: if (recordRow.statusKey === "draft") Editor.open(recordRow.recordId)
                 contentItem: RowLayout {
                     spacing: 12
                     ColumnLayout {
                         Layout.fillWidth: true
                         spacing: 2
                         Label {
-                            text: policeReference
+                            text: recordRow.policeReference
                             font.pixelSize: 17
                             font.bold: true
                             elide: Text.ElideRight
                             Layout.fillWidth: true
                         }
                         Label {
-                            text: qsTr("%n child(ren)", "", childCount) + "  ·  " + updatedText
+                            text: qsTr("%n child(ren)", "", recordRow.childCount) + "  ·  " + recordRow.updatedText
                             font.pixelSize: 14
                             opacity: 0.7
                             Layout.fillWidth: true
@@ -120,15 +121,15 @@ Page {
                     spacing: 2
                     Label {
                         Layout.alignment: Qt.AlignRight
-                        text: statusText
+                        text: recordRow.statusText
                         font.pixelSize: 14
-                        font.bold: statusKey === "needs_correction" || statusKey === "queued"
-                        color: statusKey === "needs_correction" ? "#b3261e"
-                             : statusKey === "queued" ? "#8a5300" : "#1b5e20"
+                        font.bold: recordRow.statusKey === "needs_correction" || recordRow.statusKey === "queued"
+                        color: recordRow.statusKey === "needs_correction" ? "#b3261e"
+                             : recordRow.statusKey === "queued" ? "#8a5300" : "#1b5e20"
                     }
                     Label {
                         Layout.alignment: Qt.AlignRight
-                        visible: urgent
+                        visible: recordRow.urgent
                         text: qsTr("URGENT")
                         font.pixelSize: 13
                         font.bold: true

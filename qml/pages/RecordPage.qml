@@ -58,8 +58,8 @@ Page {
 
     StackLayout {
         anchors.fill: parent
-        currentIndex: Editor.stepKind === RecordEditor.Children ? 1
-                      : Editor.stepKind === RecordEditor.Review ? 2 : 0
+        currentIndex: Editor.stepKind === Editor.Children ? 1
+                      : Editor.stepKind === Editor.Review ? 2 : 0
 
         // A form step: the fields that apply here.
         CenteredColumn {
@@ -182,6 +182,7 @@ Page {
             Repeater {
                 model: Editor.issues
                 delegate: ItemDelegate {
+                    id: issueRow
                     required property var modelData
                     required property int index
                     objectName: "issueRow:" + index
@@ -191,7 +192,7 @@ Page {
                     enabled: modelData.step >= 0
                     onClicked: Editor.goToStep(modelData.step)
                     contentItem: Label {
-                        text: "• " + modelData.message
+                        text: "• " + issueRow.modelData.message
                         wrapMode: Text.Wrap
                         color: "#8a1c12"
                         font.pixelSize: 15

@@ -49,7 +49,7 @@ Page {
         Label {
             objectName: "unlockMessage"
             text: Unlock.message
-            visible: text.length > 0 && Unlock.outcome !== UnlockController.Unlocked
+            visible: text.length > 0 && Unlock.outcome !== Unlock.Unlocked
             color: Material.color(Material.Red)
             wrapMode: Text.Wrap
             font.pixelSize: 16

@@ -64,7 +64,7 @@ TestCase {
         compare(found.step, step)
 
         Unlock.unlock(Harness.passphrase)
-        compare(Session.state, AppSession.Unlocked)
+        compare(Session.state, Session.Unlocked)
         verify(Editor.open(id))
         compare(Editor.stepIndex, step)
         Editor.close()

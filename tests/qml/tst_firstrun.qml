@@ -23,7 +23,7 @@ TestCase {
     function test_firstRun() {
         const page = createTemporaryObject(pageComponent, this)
         verify(page)
-        compare(Session.state, AppSession.NeedsSetup)
+        compare(Session.state, Session.NeedsSetup)
         verify(findChild(page, "storageStatement").text.indexOf("24 hours") >= 0)
 
         const code = findChild(page, "enrolmentCodeField")
@@ -55,11 +55,11 @@ TestCase {
         findChild(page, "confirmField").text = Harness.passphrase + "typo"
         mouseClick(findChild(page, "finishButton"))
         verify(findChild(page, "firstRunError").text.indexOf("not the same") >= 0)
-        compare(Session.state, AppSession.NeedsSetup)
+        compare(Session.state, Session.NeedsSetup)
 
         findChild(page, "confirmField").text = Harness.passphrase
         mouseClick(findChild(page, "finishButton"))
-        compare(Session.state, AppSession.Unlocked)
+        compare(Session.state, Session.Unlocked)
         compare(passphrase.text, "", "the passphrase does not linger in the field")
     }
 }

@@ -44,7 +44,7 @@ TestCase {
 
         mouseClick(findChild(page, "nextButton"))
         waitForRendering(page)
-        compare(Editor.stepKind, RecordEditor.Children)
+        compare(Editor.stepKind, Editor.Children)
         waitForRendering(page)
         mouseClick(findChild(page, "addChildButton"))
         mouseClick(findChild(page, "addUnbornButton"))
@@ -98,7 +98,7 @@ TestCase {
         verify(Editor.startNew())
         const page = createTemporaryObject(pageComponent, this)
         Editor.goToStep(Editor.stepCount - 1)
-        compare(Editor.stepKind, RecordEditor.Review)
+        compare(Editor.stepKind, Editor.Review)
         verify(Editor.issues.length > 0)
         verify(!findChild(page, "submitButton").enabled)
         const first = findChild(page, "issueRow:0")

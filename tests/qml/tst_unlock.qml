@@ -23,7 +23,7 @@ TestCase {
     function test_lockoutAndWarning() {
         verify(Harness.setUpStore())
         Session.lock()
-        compare(Session.state, AppSession.Locked)
+        compare(Session.state, Session.Locked)
         const page = createTemporaryObject(pageComponent, this)
         const message = findChild(page, "unlockMessage")
         const countdown = findChild(page, "countdownLabel")
@@ -58,6 +58,6 @@ TestCase {
         verify(warning.visible)
 
         tryPassphrase(page, Harness.passphrase)
-        compare(Session.state, AppSession.Unlocked)
+        compare(Session.state, Session.Unlocked)
     }
 }
