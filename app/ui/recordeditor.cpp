@@ -562,47 +562,43 @@ QString RecordEditor::resumeFile() const
     return m_session.resumeFilePath();
 }
 
+QJsonObject RecordEditor::readResume() const
+{
+    QFile in(resumeFile());
+    return in.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(in.readAll()).object() : QJsonObject();
+}
+
+void RecordEditor::writeResume(const QJsonObject &positions) const
+{
+    QSaveFile out(resumeFile());
+    if (!out.open(QIODevice::WriteOnly))
+        return;
+    out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    out.write(QJsonDocument(positions).toJson(QJsonDocument::Compact));
+    out.commit();
+}
+
 void RecordEditor::rememberStep() const
 {
     if (!active())
         return;
-    QFile in(resumeFile());
-    QJsonObject o;
-    if (in.open(QIODevice::ReadOnly))
-        o = QJsonDocument::fromJson(in.readAll()).object();
-    o.insert(m_recordId, m_step);
-    QSaveFile out(resumeFile());
-    if (!out.open(QIODevice::WriteOnly))
-        return;
-    out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    out.write(QJsonDocument(o).toJson(QJsonDocument::Compact));
-    out.commit();
+    QJsonObject positions = readResume();
+    positions.insert(m_recordId, m_step);
+    writeResume(positions);
 }
 
 void RecordEditor::forgetStep(const QString &recordId) const
 {
-    QFile in(resumeFile());
-    if (!in.open(QIODevice::ReadOnly))
-        return;
-    QJsonObject o = QJsonDocument::fromJson(in.readAll()).object();
-    in.close();
-    if (!o.contains(recordId))
-        return;
-    o.remove(recordId);
-    QSaveFile out(resumeFile());
-    if (!out.open(QIODevice::WriteOnly))
-        return;
-    out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    out.write(QJsonDocument(o).toJson(QJsonDocument::Compact));
-    out.commit();
+    QJsonObject positions = readResume();
+    if (positions.contains(recordId)) {
+        positions.remove(recordId);
+        writeResume(positions);
+    }
 }
 
 int RecordEditor::rememberedStep(const QString &recordId) const
 {
-    QFile in(resumeFile());
-    if (!in.open(QIODevice::ReadOnly))
-        return 0;
-    return QJsonDocument::fromJson(in.readAll()).object().value(recordId).toInt(0);
+    return readResume().value(recordId).toInt(0);
 }
 
 } // namespace safeguard::ui

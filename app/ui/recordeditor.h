@@ -7,6 +7,7 @@
 
 #include "protocol/goodpractice.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QTimer>
 
@@ -143,6 +144,8 @@ private:
     void setStep(int index);
     void ensureRiskAnswers();
     QString resumeFile() const;
+    QJsonObject readResume() const;
+    void writeResume(const QJsonObject &positions) const;
     void rememberStep() const;
     void forgetStep(const QString &recordId) const;
     int rememberedStep(const QString &recordId) const;

@@ -3,7 +3,7 @@
 // submitted and reaches the hub while the app is locked, and the home screen
 // then says it is on the hub.
 #include "appcontrollers.h"
-#include "fakecredentialstore.h"
+#include "fakeplatform.h"
 #include "hubprocess.h"
 
 #include "protocol/syntheticrecords.h"
@@ -34,10 +34,8 @@ private slots:
 
         QTemporaryDir dir;
         protocol::SystemClock &clock = protocol::SystemClock::instance();
-        AppControllers::Platform platform;
-        platform.credentials = std::make_unique<platform::FakeCredentialStore>();
         AppControllers app(QDir(dir.path()).filePath(QStringLiteral("store")), clock,
-                           FirstRunController::enrolmentCodeCheck(clock), std::move(platform));
+                           FirstRunController::enrolmentCodeCheck(clock), testing::fakePlatform());
         app.firstRun.setKdfParams(store::KdfLimits::kFloor);
 
         // First run: the code from the hub, a passphrase; enrolment follows.

@@ -73,6 +73,20 @@ public:
     QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(serverPort()); }
 };
 
+// A well-formed enrolment code for a fake hub on loopback, valid an hour.
+v1::EnrolmentCode codeFor(const FakeServer &hub, const protocol::Clock &clock)
+{
+    v1::EnrolmentCode c;
+    c.set_hub_url(hub.url().toStdString());
+    c.set_hub_id("00000000-0000-4000-8000-00000000000a");
+    c.set_tls_pin_sha256("SYNTHETIC-PIN");
+    c.set_code_id("SYNTHETIC-CODE");
+    c.set_secret(std::string(32, 's'));
+    c.set_sealing_public_key(std::string(32, 'k'));
+    c.set_expires_at_unix_ms(clock.nowMs() + 3600 * 1000);
+    return c;
+}
+
 // One simulated officer device: its directory, clock, fake platform
 // services, encrypted store and engine.
 struct Device
@@ -710,15 +724,8 @@ private slots:
         // it holds a secret) and tried again on the next trigger after a
         // delay, until the hub answers for it.
         FakeServer hub;
-        v1::EnrolmentCode c;
-        c.set_hub_url(hub.url().toStdString());
-        c.set_hub_id("00000000-0000-4000-8000-00000000000a");
-        c.set_tls_pin_sha256("SYNTHETIC-PIN");
-        c.set_code_id("SYNTHETIC-CODE");
-        c.set_secret(std::string(32, 's'));
-        c.set_sealing_public_key(std::string(32, 'k'));
         Device d;
-        c.set_expires_at_unix_ms(d.clock.nowMs() + 3600 * 1000);
+        const v1::EnrolmentCode c = codeFor(hub, d.clock);
         d.makeEngine();
         QCOMPARE(d.engine->start().kind, SyncErrorKind::NotEnrolled);
         QSignalSpy finished(d.engine.get(), &SyncEngine::enrolmentFinished);
@@ -758,15 +765,8 @@ private slots:
     void aRefusedCodeIsNotKept()
     {
         FakeServer hub;
-        v1::EnrolmentCode c;
-        c.set_hub_url(hub.url().toStdString());
-        c.set_hub_id("00000000-0000-4000-8000-00000000000b");
-        c.set_tls_pin_sha256("SYNTHETIC-PIN");
-        c.set_code_id("SYNTHETIC-CODE");
-        c.set_secret(std::string(32, 's'));
-        c.set_sealing_public_key(std::string(32, 'k'));
         Device d;
-        c.set_expires_at_unix_ms(d.clock.nowMs() + 3600 * 1000);
+        const v1::EnrolmentCode c = codeFor(hub, d.clock);
         d.makeEngine();
         d.engine->start();
         QSignalSpy finished(d.engine.get(), &SyncEngine::enrolmentFinished);

@@ -4,7 +4,7 @@
 // the screens: move the clock, add synthetic records, look at what a
 // restarted app would find on disk after a crash.
 #include "appcontrollers.h"
-#include "fakecredentialstore.h"
+#include "fakeplatform.h"
 #include "selftest.h"
 
 #include "protocol/syntheticrecords.h"
@@ -17,17 +17,7 @@
 
 using namespace safeguard;
 using namespace safeguard::ui;
-
-namespace {
-// No secret service and no network monitor in tests: a fake credential
-// store, connectivity unknown.
-AppControllers::Platform fakePlatform()
-{
-    AppControllers::Platform p;
-    p.credentials = std::make_unique<platform::FakeCredentialStore>();
-    return p;
-}
-} // namespace
+using safeguard::testing::fakePlatform;
 
 namespace {
 const QString kPassphrase = QStringLiteral("SYNTHETIC orbit lantern meadow copper");

@@ -2,7 +2,7 @@
 // and lockout display, auto-lock, the record flow adapting to the record,
 // autosave and restore, and every model under QAbstractItemModelTester.
 #include "appcontrollers.h"
-#include "fakecredentialstore.h"
+#include "fakeplatform.h"
 #include "fieldpath.h"
 #include "selftest.h"
 
@@ -16,17 +16,7 @@
 
 using namespace safeguard;
 using namespace safeguard::ui;
-
-namespace {
-// No secret service and no network monitor in tests: a fake credential
-// store, connectivity unknown.
-AppControllers::Platform fakePlatform()
-{
-    AppControllers::Platform p;
-    p.credentials = std::make_unique<platform::FakeCredentialStore>();
-    return p;
-}
-} // namespace
+using safeguard::testing::fakePlatform;
 
 namespace {
 
