@@ -479,6 +479,8 @@ void SqliteHubStore::commitGroup(const std::vector<PendingBatch *> &group)
     }
     if (auto e = tx.commit())
         return failAll(fail(e, "commit_batch"));
+    ++m_groups;
+    m_batches += qint64(group.size());
     if (m_walPages >= kInlineCheckpointPages) {
         // The checkpointer cannot keep up (it only copies frames committed
         // before it started): checkpoint here, between two groups, so the

@@ -3,6 +3,7 @@
 #include "hubstore.h"
 #include "sqlite/sqldatabase.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -41,6 +42,10 @@ public:
 
     ~SqliteHubStore() override;
 
+    // Group commit at work: transactions committed, and batches in them.
+    qint64 groupsCommitted() const { return m_groups.load(); }
+    qint64 batchesCommitted() const { return m_batches.load(); }
+
     // WAL size (pages) at which the checkpointer is woken, and past which the
     // leader checkpoints itself so the WAL cannot grow without bound.
     static constexpr int kCheckpointPages = 1000;
@@ -76,6 +81,7 @@ private:
     std::condition_variable m_queueChanged;
     std::vector<PendingBatch *> m_queue;
     bool m_leaderActive = false;
+    std::atomic<qint64> m_groups{0}, m_batches{0};
 
     std::mutex m_checkpointMutex;
     std::condition_variable m_checkpointWanted;
