@@ -106,7 +106,8 @@ struct SqliteHubStore::BatchStatements
             return;
         insert = db.prepare(
             "INSERT INTO records(record_id, version, sha256, bytes, flags, flagged, urgent,"
-            " received_at, device_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " received_at, device_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(record_id, version) DO NOTHING",
             &error);
         if (error)
             return;
@@ -538,6 +539,28 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
             outcomes.push_back(StoredOutcome::Rejected);
             continue;
         }
+        st.insert.reset();
+        st.insert.bind(1, item.recordId)
+            .bind(2, std::int64_t(item.version))
+            .bindBlob(3, item.sha256)
+            .bindBlob(4, item.plaintext)
+            .bind(5, item.flagsJson)
+            .bind(6, item.flagged ? 1 : 0)
+            .bind(7, item.urgent ? 1 : 0)
+            .bind(8, std::int64_t(batch.receivedAtMs))
+            .bind(9, batch.deviceId)
+            .bind(10, batch.batchId);
+        if (!st.insert.exec())
+            return fail(st.insert.error(), "write_batch");
+        // The insert searched the tree anyway: only when it stored nothing
+        // (the id and version are held) is the held hash read.
+        if (m_db.changes() == 1) {
+            if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
+                            QString()))
+                return fail(st.audit.error(), "write_batch");
+            outcomes.push_back(StoredOutcome::Accepted);
+            continue;
+        }
         st.held.reset();
         st.held.bind(1, item.recordId).bind(2, std::int64_t(item.version));
         if (st.held.step()) {
@@ -567,25 +590,12 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
             outcomes.push_back(StoredOutcome::Conflict);
             continue;
         }
-        if (st.held.error())
-            return fail(st.held.error(), "write_batch");
-        st.insert.reset();
-        st.insert.bind(1, item.recordId)
-            .bind(2, std::int64_t(item.version))
-            .bindBlob(3, item.sha256)
-            .bindBlob(4, item.plaintext)
-            .bind(5, item.flagsJson)
-            .bind(6, item.flagged ? 1 : 0)
-            .bind(7, item.urgent ? 1 : 0)
-            .bind(8, std::int64_t(batch.receivedAtMs))
-            .bind(9, batch.deviceId)
-            .bind(10, batch.batchId);
-        if (!st.insert.exec())
-            return fail(st.insert.error(), "write_batch");
-        if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
-                        QString()))
-            return fail(st.audit.error(), "write_batch");
-        outcomes.push_back(StoredOutcome::Accepted);
+        // Held a moment ago and gone now cannot happen inside the writer's
+        // transaction; treat it as a store failure rather than guess.
+        return fail(st.held.error() ? st.held.error()
+                                    : sql::SqlError{sql::SqlErrorKind::Other, 0,
+                                                    QStringLiteral("held record vanished")},
+                    "write_batch");
     }
     return {};
 }
