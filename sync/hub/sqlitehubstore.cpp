@@ -12,7 +12,7 @@ namespace safeguard::hub {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 const char *kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS devices (
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS records (
   device_id TEXT NOT NULL,
   batch_id TEXT NOT NULL,
   PRIMARY KEY (record_id, version)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -82,6 +82,30 @@ CREATE TABLE IF NOT EXISTS audit (
   detail TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_event ON audit(event);
+)SQL";
+
+// Schema 1 kept records WITHOUT ROWID: each row (a whole record, kilobytes)
+// was a key of the b-tree, so every search compared whole rows read through
+// their overflow pages. Schema 2 keeps them in a rowid table with a small
+// unique index on (record_id, version). Same columns, same rows.
+const char *kMigrateRecordsToRowid = R"SQL(
+CREATE TABLE records_v2 (
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  sha256 BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  flags TEXT NOT NULL,
+  flagged INTEGER NOT NULL,
+  urgent INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  PRIMARY KEY (record_id, version)
+);
+INSERT INTO records_v2 SELECT record_id, version, sha256, bytes, flags, flagged, urgent,
+  received_at, device_id, batch_id FROM records ORDER BY received_at;
+DROP TABLE records;
+ALTER TABLE records_v2 RENAME TO records;
 )SQL";
 
 QString issuesJson(const protocol::RecordIssues &issues)
@@ -181,8 +205,7 @@ std::unique_ptr<SqliteHubStore> SqliteHubStore::open(const QString &path, HubSto
         return db;
     };
     // WAL + FULL: a committed batch survives power loss before the receipt
-    // leaves. The writer's page cache (32 MiB) holds the records b-tree's
-    // interior pages, so an insert at a random id reads no page from disk.
+    // leaves. The writer's page cache is 32 MiB (the default is 2).
     auto db = connect("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
                       " PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;");
     if (!db)
@@ -260,9 +283,13 @@ HubStoreError SqliteHubStore::migrate()
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return fail(tx.beginError(), "migrate");
+    if (*version == 1) {
+        if (auto e = m_db.exec(kMigrateRecordsToRowid))
+            return fail(e, "migrate");
+    }
     if (auto e = m_db.exec(kSchema))
         return fail(e, "migrate");
-    if (auto e = m_db.exec("PRAGMA user_version = 1"))
+    if (auto e = m_db.exec("PRAGMA user_version = 2"))
         return fail(e, "migrate");
     if (auto e = tx.commit())
         return fail(e, "migrate");

@@ -288,6 +288,66 @@ private slots:
                   sqlite->groupsCommitted());
     }
 
+    // A hub.db from before schema 2 (records WITHOUT ROWID) keeps every
+    // record through the upgrade, and a resent record is still a DUPLICATE.
+    void schemaOneDatabaseIsUpgradedInPlace()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("old.db"));
+        {
+            sql::SqlError error;
+            auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &error);
+            QVERIFY(db);
+            QVERIFY(db->exec("PRAGMA journal_mode=WAL;"
+                             "CREATE TABLE records (record_id TEXT NOT NULL, version INTEGER NOT NULL,"
+                             " sha256 BLOB NOT NULL, bytes BLOB NOT NULL, flags TEXT NOT NULL,"
+                             " flagged INTEGER NOT NULL, urgent INTEGER NOT NULL,"
+                             " received_at INTEGER NOT NULL, device_id TEXT NOT NULL,"
+                             " batch_id TEXT NOT NULL, PRIMARY KEY (record_id, version)) WITHOUT ROWID;"
+                             "INSERT INTO records VALUES ('r-1', 1, x'01', x'0203', '[]', 0, 1, 5,"
+                             " 'd-1', 'b-1');"
+                             "PRAGMA user_version = 1;")
+                        .ok());
+        }
+        HubStoreError storeError;
+        auto store = HubStore::open(QStringLiteral("sqlite:") + path, &storeError);
+        QVERIFY2(store, qPrintable(storeError.message));
+        const auto stats = store->stats();
+        QVERIFY(stats);
+        QCOMPARE(stats->versions, 1);
+        QCOMPARE(stats->urgent, 1);
+
+        BatchWrite write;
+        write.batchId = QStringLiteral("b-2");
+        write.deviceId = QStringLiteral("d-1");
+        IngestItem same;
+        same.recordId = QStringLiteral("r-1");
+        same.version = 1;
+        same.sha256 = QByteArray("\x01", 1);
+        same.keep = true;
+        same.plaintext = QByteArray("\x02\x03", 2);
+        same.flagsJson = QStringLiteral("[]");
+        IngestItem other = same;
+        other.sha256 = QByteArray("\x09", 1);
+        IngestItem fresh = same;
+        fresh.recordId = QStringLiteral("r-2");
+        write.items = {same, other, fresh};
+        std::vector<StoredOutcome> outcomes;
+        QVERIFY(store->commitBatch(write, outcomes).ok());
+        QCOMPARE(outcomes, (std::vector<StoredOutcome>{StoredOutcome::Duplicate,
+                                                        StoredOutcome::Conflict,
+                                                        StoredOutcome::Accepted}));
+        store.reset();
+        sql::SqlError error;
+        auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
+        QVERIFY(db);
+        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 2);
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'records'"
+                                  " AND sql LIKE '%WITHOUT ROWID%'")
+                         .value_or(-1)),
+                 0);
+    }
+
     void serverAnswersFromHeaders()
     {
         DeviceRegistry registry(*m_store, m_clock);
