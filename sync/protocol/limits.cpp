@@ -3,7 +3,6 @@
 #include "safeguard/v1/record.pb.h"
 
 #include <QSet>
-#include <QUuid>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
@@ -177,12 +176,24 @@ void walk(const gp::Message &m, const FieldPath &prefix, RecordIssues &out)
 
 bool isUuid(const std::string &s)
 {
-    // Canonical lower-case 8-4-4-4-12 form only, so one record has one id.
+    // Canonical lower-case 8-4-4-4-12 form only, so one record has one id;
+    // the nil UUID is not an id. (What QUuid parses and prints back
+    // unchanged, checked byte by byte: the hub checks every record.)
     if (s.size() != 36)
         return false;
-    const QString q = QString::fromStdString(s);
-    const QUuid u(q);
-    return !u.isNull() && u.toString(QUuid::WithoutBraces) == q;
+    bool nonZero = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return false;
+        } else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+            nonZero = nonZero || c != '0';
+        } else {
+            return false;
+        }
+    }
+    return nonZero;
 }
 
 void checkEnums(const gp::Message &m, const FieldPath &prefix, RecordIssues &out)
@@ -295,12 +306,12 @@ RecordIssues checkStructure(const v1::IncidentRecord &record)
     const int children = std::min(record.children_size(), Limits::kMaxChildren);
     for (int i = 0; i < children; ++i) {
         const std::string &id = record.children(i).child_id();
-        const QString path = QStringLiteral("children[%1].child_id").arg(i);
+        auto path = [i] { return QStringLiteral("children[%1].child_id").arg(i); };
         if (!isUuid(id)) {
-            out.append({path, QStringLiteral("invalid_id"),
+            out.append({path(), QStringLiteral("invalid_id"),
                         QStringLiteral("The child id is not a lower-case UUID.")});
         } else if (childIds.contains(id)) {
-            out.append({path, QStringLiteral("duplicate_id"),
+            out.append({path(), QStringLiteral("duplicate_id"),
                         QStringLiteral("Two children in this record share one id.")});
         }
         childIds.insert(id);
