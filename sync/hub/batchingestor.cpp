@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <algorithm>
 #include <google/protobuf/arena.h>
+#include <system_error>
 #include <thread>
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -180,9 +181,17 @@ void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs,
             items[size_t(i)] = open(batch.records(i), batch, nowMs);
     };
     std::vector<std::thread> helpers;
-    for (int t = 1; t < threads; ++t)
-        helpers.emplace_back(run, n * t / threads, n * (t + 1) / threads);
+    int inlineFrom = n; // ranges no helper thread could be started for
+    for (int t = 1; t < threads; ++t) {
+        try {
+            helpers.emplace_back(run, n * t / threads, n * (t + 1) / threads);
+        } catch (const std::system_error &) {
+            inlineFrom = n * t / threads; // out of threads: do the rest here
+            break;
+        }
+    }
     run(0, n / threads);
+    run(inlineFrom, n);
     for (auto &h : helpers)
         h.join();
 }

@@ -283,6 +283,28 @@ private slots:
                          .value_or(-1)),
                  kDevices * kRounds * kRecords + kConflicting + sentBatches);
         QVERIFY(conflicts >= kConflicting); // each id's other payload arrived at least once
+
+        // A batch large enough to be opened on several threads: verdicts in
+        // envelope order, the tampered one (in the second half) alone rejected.
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceIds[0]);
+        v1::SyncBatch big = builder.batch(1000, deviceClock.nowMs(), 0);
+        constexpr int kBig = 3 * BatchIngestor::kRecordsPerThread;
+        for (int i = 0; i < kBig; ++i)
+            *big.add_records() = builder.seal(records[size_t(i % kRecords)]);
+        big.mutable_records(kBig - 5)->mutable_sealed()->back() ^= 1;
+        const IngestResult bigResult =
+            ingestor.ingest(QByteArray::fromStdString(big.SerializeAsString()), deviceIds[0]);
+        QCOMPARE(bigResult.error, IngestError::None);
+        QCOMPARE(bigResult.receipt.results_size(), kBig);
+        for (int i = 0; i < kBig; ++i) {
+            const auto &result = bigResult.receipt.results(i);
+            QCOMPARE(result.record_id(), big.records(i).record_id());
+            const bool storedIsThis = held[big.records(i).record_id()] == big.records(i).sha256();
+            QCOMPARE(result.result(), i == kBig - 5 ? v1::RecordResult::RESULT_REJECTED
+                                      : storedIsThis ? v1::RecordResult::RESULT_DUPLICATE
+                                                     : v1::RecordResult::RESULT_CONFLICT);
+        }
+
         if (auto *sqlite = dynamic_cast<SqliteHubStore *>(store.get()))
             qInfo("group commit: %lld batches in %lld transactions", sqlite->batchesCommitted(),
                   sqlite->groupsCommitted());
