@@ -10,6 +10,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
+#include <google/protobuf/arena.h>
+#include <system_error>
+#include <thread>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 namespace safeguard::hub {
@@ -19,6 +24,20 @@ namespace {
 protocol::RecordIssue issue(const char *code, const char *message, const QString &path = {})
 {
     return {path, QString::fromLatin1(code), QString::fromLatin1(message)};
+}
+
+// SHA-256 of a record as the envelope states it. OpenSSL's, not libsodium's:
+// it uses the CPU's SHA instructions where they exist (2 us instead of 10 us
+// for a 3.6 KB record on the benchmark machine), and the hub hashes every
+// record it receives. Same digest as BatchBuilder::sha256 on the device.
+QByteArray sha256(const QByteArray &bytes)
+{
+    static EVP_MD *const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (!md || EVP_Digest(bytes.constData(), size_t(bytes.size()), digest, &size, md, nullptr) != 1)
+        return syncwire::BatchBuilder::sha256(bytes);
+    return QByteArray(reinterpret_cast<const char *>(digest), int(size));
 }
 
 v1::RecordResult::Result toWire(StoredOutcome o)
@@ -87,12 +106,19 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
         return item;
     }
     item.plaintext = plain;
-    if (syncwire::BatchBuilder::sha256(plain) != item.sha256) {
+    if (sha256(plain) != item.sha256) {
         item.reasons.append(
             issue("hash_mismatch", "the record's SHA-256 does not match the envelope"));
         return item;
     }
-    v1::IncidentRecord record;
+    // A parsed record is a tree of a few hundred small objects: an arena
+    // whose first block is on the stack spares a malloc and free for each.
+    alignas(std::max_align_t) char firstBlock[16 * 1024];
+    google::protobuf::ArenaOptions arenaOptions;
+    arenaOptions.initial_block = firstBlock;
+    arenaOptions.initial_block_size = sizeof firstBlock;
+    google::protobuf::Arena arena(arenaOptions);
+    v1::IncidentRecord &record = *google::protobuf::Arena::CreateMessage<v1::IncidentRecord>(&arena);
     if (!record.ParseFromArray(plain.constData(), int(plain.size()))) {
         item.reasons.append(issue("undecodable", "the record is not a valid IncidentRecord"));
         return item;
@@ -139,6 +165,37 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
     return item;
 }
 
+void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs,
+                            std::vector<IngestItem> &items) const
+{
+    // Opening a seal, hashing, parsing and checking a record is about 70 us
+    // of CPU, so a batch of 500 would keep one core busy for 35 ms while
+    // the others idle (one device drains with only 2 requests in flight).
+    // Large batches are split across threads; each record's verdict is the
+    // same whichever thread computes it.
+    const int n = batch.records_size();
+    const int threads =
+        std::clamp(n / kRecordsPerThread, 1, std::max(1, int(std::thread::hardware_concurrency())));
+    auto run = [&](int from, int to) {
+        for (int i = from; i < to; ++i)
+            items[size_t(i)] = open(batch.records(i), batch, nowMs);
+    };
+    std::vector<std::thread> helpers;
+    int inlineFrom = n; // ranges no helper thread could be started for
+    for (int t = 1; t < threads; ++t) {
+        try {
+            helpers.emplace_back(run, n * t / threads, n * (t + 1) / threads);
+        } catch (const std::system_error &) {
+            inlineFrom = n * t / threads; // out of threads: do the rest here
+            break;
+        }
+    }
+    run(0, n / threads);
+    run(inlineFrom, n);
+    for (auto &h : helpers)
+        h.join();
+}
+
 IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &deviceId)
 {
     IngestResult result;
@@ -163,9 +220,8 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
     write.batchId = QString::fromStdString(batch.batch_id()).left(64);
     write.deviceId = deviceId;
     write.receivedAtMs = now;
-    write.items.reserve(size_t(batch.records_size()));
-    for (const auto &envelope : batch.records())
-        write.items.push_back(open(envelope, batch, now));
+    write.items.resize(size_t(batch.records_size()));
+    openAll(batch, now, write.items);
 
     std::vector<StoredOutcome> outcomes;
     if (auto e = m_store.commitBatch(write, outcomes); !e.ok()) {

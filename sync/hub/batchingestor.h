@@ -49,7 +49,12 @@ public:
     // The body of a 403: an empty receipt carrying the wipe order.
     v1::SyncReceipt wipeReceipt() const;
 
+    // A batch with at least twice this many records is opened on several
+    // threads (at most one per core).
+    static constexpr int kRecordsPerThread = 64;
+
 private:
+    void openAll(const v1::SyncBatch &batch, qint64 nowMs, std::vector<IngestItem> &items) const;
     IngestItem open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
                     qint64 nowMs) const;
 

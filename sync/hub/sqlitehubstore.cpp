@@ -6,12 +6,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <sodium.h>
+#include <sqlite3.h>
 
 namespace safeguard::hub {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 const char *kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS devices (
@@ -44,7 +45,7 @@ CREATE TABLE IF NOT EXISTS records (
   device_id TEXT NOT NULL,
   batch_id TEXT NOT NULL,
   PRIMARY KEY (record_id, version)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -83,6 +84,30 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_event ON audit(event);
 )SQL";
 
+// Schema 1 kept records WITHOUT ROWID: each row (a whole record, kilobytes)
+// was a key of the b-tree, so every search compared whole rows read through
+// their overflow pages. Schema 2 keeps them in a rowid table with a small
+// unique index on (record_id, version). Same columns, same rows.
+const char *kMigrateRecordsToRowid = R"SQL(
+CREATE TABLE records_v2 (
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  sha256 BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  flags TEXT NOT NULL,
+  flagged INTEGER NOT NULL,
+  urgent INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  PRIMARY KEY (record_id, version)
+);
+INSERT INTO records_v2 SELECT record_id, version, sha256, bytes, flags, flagged, urgent,
+  received_at, device_id, batch_id FROM records ORDER BY received_at;
+DROP TABLE records;
+ALTER TABLE records_v2 RENAME TO records;
+)SQL";
+
 QString issuesJson(const protocol::RecordIssues &issues)
 {
     return QString::fromUtf8(
@@ -91,30 +116,149 @@ QString issuesJson(const protocol::RecordIssues &issues)
 
 } // namespace
 
-SqliteHubStore::SqliteHubStore(sql::Database db)
+// The statements of a batch, prepared once on the writer connection and
+// reused (re-prepared after any error, since a failed statement stays failed).
+struct SqliteHubStore::BatchStatements
+{
+    sql::Statement held, insert, quarantine, alert, audit, savepoint, release, rollbackTo;
+    sql::SqlError error;
+
+    explicit BatchStatements(sql::Database &db)
+    {
+        held = db.prepare("SELECT sha256 FROM records WHERE record_id = ? AND version = ?", &error);
+        if (error)
+            return;
+        insert = db.prepare(
+            "INSERT INTO records(record_id, version, sha256, bytes, flags, flagged, urgent,"
+            " received_at, device_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(record_id, version) DO NOTHING",
+            &error);
+        if (error)
+            return;
+        quarantine = db.prepare(
+            "INSERT INTO quarantine(received_at, device_id, batch_id, record_id, version,"
+            " reason, reasons, sha256_claimed, sealed, plaintext) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            &error);
+        if (error)
+            return;
+        alert = db.prepare(
+            "INSERT INTO alerts(raised_at, kind, device_id, batch_id, record_id, version,"
+            " quarantine_id) VALUES (?, 'conflict', ?,?,?,?,?)",
+            &error);
+        if (error)
+            return;
+        audit = db.prepare(
+            "INSERT INTO audit(at, event, device_id, batch_id, record_id, version, detail)"
+            " VALUES (?,?,?,?,?,?,?)",
+            &error);
+        if (error)
+            return;
+        savepoint = db.prepare("SAVEPOINT batch", &error);
+        if (error)
+            return;
+        release = db.prepare("RELEASE batch", &error);
+        if (error)
+            return;
+        rollbackTo = db.prepare("ROLLBACK TO batch", &error);
+    }
+};
+
+SqliteHubStore::SqliteHubStore(sql::Database db, sql::Database readDb, sql::Database checkpointDb)
     : m_db(std::move(db))
+    , m_readDb(std::move(readDb))
+    , m_checkpointDb(std::move(checkpointDb))
 {}
+
+SqliteHubStore::~SqliteHubStore()
+{
+    {
+        std::lock_guard lock(m_checkpointMutex);
+        m_stopping = true;
+    }
+    m_checkpointWanted.notify_all();
+    if (m_checkpointer.joinable())
+        m_checkpointer.join();
+    std::lock_guard lock(m_mutex);
+    if (m_db.isOpen())
+        sqlite3_wal_hook(m_db.handle(), nullptr, nullptr);
+    m_statements.reset();
+}
 
 std::unique_ptr<SqliteHubStore> SqliteHubStore::open(const QString &path, HubStoreError *error)
 {
-    sql::SqlError e;
-    auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
-    if (!db) {
-        if (error)
-            *error = {HubStoreErrorKind::Unavailable,
-                      QStringLiteral("cannot open %1: %2").arg(path, e.message)};
+    auto connect = [&](const char *pragmas) -> std::optional<sql::Database> {
+        sql::SqlError e;
+        auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
+        if (!db) {
+            if (error)
+                *error = {HubStoreErrorKind::Unavailable,
+                          QStringLiteral("cannot open %1: %2").arg(path, e.message)};
+            return std::nullopt;
+        }
+        e = db->exec(pragmas);
+        if (e) {
+            if (error)
+                *error = {HubStoreErrorKind::Unavailable,
+                          QStringLiteral("cannot configure %1: %2").arg(path, e.message)};
+            return std::nullopt;
+        }
+        return db;
+    };
+    // WAL + FULL: a committed batch survives power loss before the receipt
+    // leaves. The writer's page cache is 32 MiB (the default is 2).
+    auto db = connect("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
+                      " PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;");
+    if (!db)
         return nullptr;
-    }
-    // WAL + FULL: a committed batch survives power loss before the receipt leaves.
-    e = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
-                 " PRAGMA foreign_keys=ON;");
-    if (e) {
-        if (error)
-            *error = {HubStoreErrorKind::Unavailable,
-                      QStringLiteral("cannot configure %1: %2").arg(path, e.message)};
+    auto readDb = connect("PRAGMA busy_timeout=5000; PRAGMA query_only=ON;");
+    if (!readDb)
         return nullptr;
+    auto checkpointDb = connect("PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL;");
+    if (!checkpointDb)
+        return nullptr;
+    std::unique_ptr<SqliteHubStore> store(
+        new SqliteHubStore(std::move(*db), std::move(*readDb), std::move(*checkpointDb)));
+    store->startCheckpointer();
+    return store;
+}
+
+void SqliteHubStore::startCheckpointer()
+{
+    // Replaces SQLite's automatic checkpoint, which would run inside the
+    // committing call while every other batch waits for the writer.
+    sqlite3_wal_hook(m_db.handle(), &SqliteHubStore::walHook, this);
+    m_checkpointer = std::thread([this] { checkpointLoop(); });
+}
+
+int SqliteHubStore::walHook(void *self, sqlite3 *, const char *, int pages)
+{
+    auto *store = static_cast<SqliteHubStore *>(self);
+    store->m_walPages = pages;
+    if (pages >= kCheckpointPages) {
+        {
+            std::lock_guard lock(store->m_checkpointMutex);
+            store->m_checkpointDue = true;
+        }
+        store->m_checkpointWanted.notify_one();
     }
-    return std::unique_ptr<SqliteHubStore>(new SqliteHubStore(std::move(*db)));
+    return SQLITE_OK;
+}
+
+void SqliteHubStore::checkpointLoop()
+{
+    std::unique_lock lock(m_checkpointMutex);
+    for (;;) {
+        m_checkpointWanted.wait(lock, [this] { return m_checkpointDue || m_stopping; });
+        if (m_stopping)
+            return;
+        m_checkpointDue = false;
+        lock.unlock();
+        // PASSIVE never blocks the writer or readers; frames committed while
+        // it runs are copied next time.
+        sqlite3_wal_checkpoint_v2(m_checkpointDb.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                  nullptr, nullptr);
+        lock.lock();
+    }
 }
 
 HubStoreError SqliteHubStore::fail(const sql::SqlError &e, const char *what)
@@ -139,9 +283,13 @@ HubStoreError SqliteHubStore::migrate()
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return fail(tx.beginError(), "migrate");
+    if (*version == 1) {
+        if (auto e = m_db.exec(kMigrateRecordsToRowid))
+            return fail(e, "migrate");
+    }
     if (auto e = m_db.exec(kSchema))
         return fail(e, "migrate");
-    if (auto e = m_db.exec("PRAGMA user_version = 1"))
+    if (auto e = m_db.exec("PRAGMA user_version = 2"))
         return fail(e, "migrate");
     if (auto e = tx.commit())
         return fail(e, "migrate");
@@ -150,8 +298,8 @@ HubStoreError SqliteHubStore::migrate()
 
 bool SqliteHubStore::ping()
 {
-    std::lock_guard lock(m_mutex);
-    return m_db.queryInt("SELECT count(*) FROM devices").has_value();
+    std::lock_guard lock(m_readMutex);
+    return m_readDb.queryInt("SELECT count(*) FROM devices").has_value();
 }
 
 HubStoreError SqliteHubStore::addEnrolmentCode(const EnrolmentCodeRow &code)
@@ -245,8 +393,10 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
 
 std::optional<DeviceRow> SqliteHubStore::findDevice(const QString &deviceId, HubStoreError *error)
 {
-    std::lock_guard lock(m_mutex);
-    auto st = m_db.prepare(
+    // The reader connection: authenticating a request never waits for a
+    // group commit in progress (WAL readers see the last committed state).
+    std::lock_guard lock(m_readMutex);
+    auto st = m_readDb.prepare(
         "SELECT officer_id, credential_hash, revoked_at FROM devices WHERE device_id = ?");
     st.bind(1, deviceId);
     if (!st.step()) {
@@ -285,40 +435,112 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch,
                                           std::vector<StoredOutcome> &outcomes)
 {
     outcomes.clear();
+    PendingBatch mine;
+    mine.batch = &batch;
+    mine.outcomes = &outcomes;
+    std::unique_lock lock(m_queueMutex);
+    m_queue.push_back(&mine);
+    while (!mine.done) {
+        if (m_leaderActive) {
+            m_queueChanged.wait(lock);
+            continue;
+        }
+        // Lead: commit everything queued so far (our own batch included).
+        m_leaderActive = true;
+        std::vector<PendingBatch *> group;
+        group.swap(m_queue);
+        lock.unlock();
+        commitGroup(group);
+        lock.lock();
+        for (PendingBatch *p : group)
+            p->done = true;
+        m_leaderActive = false;
+        m_queueChanged.notify_all();
+    }
+    return mine.error;
+}
+
+void SqliteHubStore::commitGroup(const std::vector<PendingBatch *> &group)
+{
     std::lock_guard lock(m_mutex);
+    auto failAll = [&](const HubStoreError &e) {
+        for (PendingBatch *p : group) {
+            p->error = e;
+            p->outcomes->clear();
+        }
+    };
     sql::Transaction tx(m_db);
     if (tx.beginError())
-        return fail(tx.beginError(), "commit_batch");
+        return failAll(fail(tx.beginError(), "commit_batch"));
+    for (PendingBatch *p : group) {
+        // An I/O error can make SQLite roll the whole transaction back; then
+        // nothing of this group may be written outside it.
+        if (sqlite3_get_autocommit(m_db.handle())) {
+            p->error = {HubStoreErrorKind::Unavailable,
+                        QStringLiteral("commit_batch: the transaction was rolled back")};
+            p->outcomes->clear();
+            continue;
+        }
+        if (!m_statements)
+            m_statements = std::make_unique<BatchStatements>(m_db);
+        BatchStatements &st = *m_statements;
+        if (st.error) {
+            p->error = fail(st.error, "prepare_batch");
+            p->outcomes->clear();
+            m_statements.reset();
+            continue;
+        }
+        if (!st.savepoint.exec()) {
+            p->error = fail(st.savepoint.error(), "commit_batch");
+            p->outcomes->clear();
+            m_statements.reset();
+            continue;
+        }
+        p->error = writeBatch(*p->batch, *p->outcomes);
+        if (p->error.ok() && st.release.exec())
+            continue;
+        if (p->error.ok())
+            p->error = fail(st.release.error(), "commit_batch");
+        // This batch alone fails (503, nothing of it stored); the others stay.
+        p->outcomes->clear();
+        st.rollbackTo.exec();
+        st.release.exec();
+        m_statements.reset();
+    }
+    if (auto e = tx.commit())
+        return failAll(fail(e, "commit_batch"));
+    ++m_groups;
+    m_batches += qint64(group.size());
+    if (m_walPages >= kInlineCheckpointPages) {
+        // The checkpointer cannot keep up (it only copies frames committed
+        // before it started): checkpoint here, between two groups, so the
+        // WAL restarts from its beginning at the next write.
+        sqlite3_wal_checkpoint_v2(m_db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
+    }
+}
 
-    auto held = m_db.prepare("SELECT sha256 FROM records WHERE record_id = ? AND version = ?");
-    auto insert = m_db.prepare(
-        "INSERT INTO records(record_id, version, sha256, bytes, flags, flagged, urgent,"
-        " received_at, device_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    auto quarantine = m_db.prepare(
-        "INSERT INTO quarantine(received_at, device_id, batch_id, record_id, version,"
-        " reason, reasons, sha256_claimed, sealed, plaintext) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    auto alert =
-        m_db.prepare("INSERT INTO alerts(raised_at, kind, device_id, batch_id, record_id, version,"
-                     " quarantine_id) VALUES (?, 'conflict', ?,?,?,?,?)");
-    auto audit =
-        m_db.prepare("INSERT INTO audit(at, event, device_id, batch_id, record_id, version, detail)"
-                     " VALUES (?,?,?,?,?,?,?)");
-
+HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
+                                         std::vector<StoredOutcome> &outcomes)
+{
+    outcomes.clear();
+    outcomes.reserve(batch.items.size());
+    BatchStatements &st = *m_statements;
     auto writeAudit = [&](const char *event, const IngestItem &item, const QString &detail) {
-        audit.reset();
-        audit.bind(1, std::int64_t(batch.receivedAtMs))
+        st.audit.reset();
+        st.audit.bind(1, std::int64_t(batch.receivedAtMs))
             .bind(2, std::string_view(event))
             .bind(3, batch.deviceId)
             .bind(4, batch.batchId)
             .bind(5, item.recordId)
             .bind(6, std::int64_t(item.version))
             .bind(7, detail);
-        return audit.exec();
+        return st.audit.exec();
     };
     auto writeQuarantine = [&](const IngestItem &item, const QString &reason,
                                const QString &reasons) {
-        quarantine.reset();
-        quarantine.bind(1, std::int64_t(batch.receivedAtMs))
+        st.quarantine.reset();
+        st.quarantine.bind(1, std::int64_t(batch.receivedAtMs))
             .bind(2, batch.deviceId)
             .bind(3, batch.batchId)
             .bind(4, item.recordId)
@@ -328,10 +550,10 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch,
             .bindBlob(8, item.sha256)
             .bindBlob(9, item.sealed);
         if (item.plaintext.isNull())
-            quarantine.bindNull(10);
+            st.quarantine.bindNull(10);
         else
-            quarantine.bindBlob(10, item.plaintext);
-        return quarantine.exec();
+            st.quarantine.bindBlob(10, item.plaintext);
+        return st.quarantine.exec();
     };
 
     for (const IngestItem &item : batch.items) {
@@ -340,44 +562,14 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch,
             const QString first =
                 item.reasons.isEmpty() ? QStringLiteral("rejected") : item.reasons.first().code;
             if (!writeQuarantine(item, first, reasons))
-                return fail(quarantine.error(), "commit_batch");
+                return fail(st.quarantine.error(), "write_batch");
             if (!writeAudit("record_rejected", item, first))
-                return fail(audit.error(), "commit_batch");
+                return fail(st.audit.error(), "write_batch");
             outcomes.push_back(StoredOutcome::Rejected);
             continue;
         }
-        held.reset();
-        held.bind(1, item.recordId).bind(2, std::int64_t(item.version));
-        if (held.step()) {
-            const QByteArray heldHash = held.columnBlob(0);
-            if (heldHash == item.sha256) {
-                if (!writeAudit("record_duplicate", item, QString()))
-                    return fail(audit.error(), "commit_batch");
-                outcomes.push_back(StoredOutcome::Duplicate);
-                continue;
-            }
-            // Never overwrite: keep the other payload aside and tell an administrator.
-            if (!writeQuarantine(item, QStringLiteral("conflict"), QStringLiteral("[]")))
-                return fail(quarantine.error(), "commit_batch");
-            const qint64 quarantineId = m_db.lastInsertRowId();
-            alert.reset();
-            alert.bind(1, std::int64_t(batch.receivedAtMs))
-                .bind(2, batch.deviceId)
-                .bind(3, batch.batchId)
-                .bind(4, item.recordId)
-                .bind(5, std::int64_t(item.version))
-                .bind(6, std::int64_t(quarantineId));
-            if (!alert.exec())
-                return fail(alert.error(), "commit_batch");
-            if (!writeAudit("record_conflict", item, QString()))
-                return fail(audit.error(), "commit_batch");
-            outcomes.push_back(StoredOutcome::Conflict);
-            continue;
-        }
-        if (held.error())
-            return fail(held.error(), "commit_batch");
-        insert.reset();
-        insert.bind(1, item.recordId)
+        st.insert.reset();
+        st.insert.bind(1, item.recordId)
             .bind(2, std::int64_t(item.version))
             .bindBlob(3, item.sha256)
             .bindBlob(4, item.plaintext)
@@ -387,16 +579,52 @@ HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch,
             .bind(8, std::int64_t(batch.receivedAtMs))
             .bind(9, batch.deviceId)
             .bind(10, batch.batchId);
-        if (!insert.exec())
-            return fail(insert.error(), "commit_batch");
-        if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
-                        QString()))
-            return fail(audit.error(), "commit_batch");
-        outcomes.push_back(StoredOutcome::Accepted);
-    }
-    if (auto e = tx.commit()) {
-        outcomes.clear();
-        return fail(e, "commit_batch");
+        if (!st.insert.exec())
+            return fail(st.insert.error(), "write_batch");
+        // The insert searched the tree anyway: only when it stored nothing
+        // (the id and version are held) is the held hash read.
+        if (m_db.changes() == 1) {
+            if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
+                            QString()))
+                return fail(st.audit.error(), "write_batch");
+            outcomes.push_back(StoredOutcome::Accepted);
+            continue;
+        }
+        st.held.reset();
+        st.held.bind(1, item.recordId).bind(2, std::int64_t(item.version));
+        if (st.held.step()) {
+            const QByteArray heldHash = st.held.columnBlob(0);
+            st.held.reset(); // no statement stays open across the commit
+            if (heldHash == item.sha256) {
+                if (!writeAudit("record_duplicate", item, QString()))
+                    return fail(st.audit.error(), "write_batch");
+                outcomes.push_back(StoredOutcome::Duplicate);
+                continue;
+            }
+            // Never overwrite: keep the other payload aside and tell an administrator.
+            if (!writeQuarantine(item, QStringLiteral("conflict"), QStringLiteral("[]")))
+                return fail(st.quarantine.error(), "write_batch");
+            const qint64 quarantineId = m_db.lastInsertRowId();
+            st.alert.reset();
+            st.alert.bind(1, std::int64_t(batch.receivedAtMs))
+                .bind(2, batch.deviceId)
+                .bind(3, batch.batchId)
+                .bind(4, item.recordId)
+                .bind(5, std::int64_t(item.version))
+                .bind(6, std::int64_t(quarantineId));
+            if (!st.alert.exec())
+                return fail(st.alert.error(), "write_batch");
+            if (!writeAudit("record_conflict", item, QString()))
+                return fail(st.audit.error(), "write_batch");
+            outcomes.push_back(StoredOutcome::Conflict);
+            continue;
+        }
+        // Held a moment ago and gone now cannot happen inside the writer's
+        // transaction; treat it as a store failure rather than guess.
+        return fail(st.held.error() ? st.held.error()
+                                    : sql::SqlError{sql::SqlErrorKind::Other, 0,
+                                                    QStringLiteral("held record vanished")},
+                    "write_batch");
     }
     return {};
 }
@@ -419,7 +647,18 @@ void SqliteHubStore::auditRefusedRequest(qint64 nowMs, int status, const QString
 
 std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
 {
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_readMutex);
+    // One read transaction: every count from the same committed state.
+    if (auto e = m_readDb.exec("BEGIN")) {
+        if (error)
+            *error = fail(e, "stats");
+        return std::nullopt;
+    }
+    struct EndRead
+    {
+        sql::Database &db;
+        ~EndRead() { db.exec("ROLLBACK"); }
+    } endRead{m_readDb};
     HubStats s;
     const std::pair<const char *, qint64 *> queries[] = {
         {"SELECT count(*) FROM devices", &s.devices},
@@ -435,7 +674,7 @@ std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
     };
     for (const auto &[sqlText, target] : queries) {
         sql::SqlError e;
-        const auto v = m_db.queryInt(sqlText, &e);
+        const auto v = m_readDb.queryInt(sqlText, &e);
         if (!v) {
             if (error)
                 *error = fail(e, "stats");

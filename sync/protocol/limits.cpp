@@ -3,7 +3,6 @@
 #include "safeguard/v1/record.pb.h"
 
 #include <QSet>
-#include <QUuid>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
@@ -94,34 +93,52 @@ qint64 codePoints(const std::string &s)
     return n;
 }
 
-QString fieldPath(const QString &prefix, const gp::FieldDescriptor *f, int index = -1)
+// Where a field sits in the record, as a chain that lives on the stack while
+// the walk descends. The text ("children[0].identity.name") is built only
+// when an issue is reported: a valid record, which is nearly every record,
+// never pays for a path string (the hub checks every record it receives).
+struct FieldPath
 {
-    QString p = prefix.isEmpty() ? QString::fromStdString(f->name())
-                                 : prefix + QLatin1Char('.') + QString::fromStdString(f->name());
-    if (index >= 0)
-        p += QStringLiteral("[%1]").arg(index);
-    return p;
-}
+    const FieldPath *parent = nullptr;
+    const gp::FieldDescriptor *field = nullptr; // null at the root
+    int index = -1;
 
-void checkText(const std::string &value, const QString &path, const gp::FieldDescriptor *f,
+    QString text() const
+    {
+        if (!field)
+            return {};
+        QString p = parent ? parent->text() : QString();
+        if (!p.isEmpty())
+            p += QLatin1Char('.');
+        p += QString::fromStdString(field->name());
+        if (index >= 0)
+            p += QStringLiteral("[%1]").arg(index);
+        return p;
+    }
+};
+
+void checkText(const std::string &value, const FieldPath &path, const gp::FieldDescriptor *f,
                RecordIssues &out)
 {
     const qint64 n = codePoints(value);
     if (n < 0) {
-        out.append({path, QStringLiteral("invalid_utf8"),
+        out.append({path.text(), QStringLiteral("invalid_utf8"),
                     QStringLiteral("This text is not valid UTF-8.")});
         return;
     }
+    // Most text is far below even the shortest limit: skip the lookup.
+    if (n <= Limits::kShortTextChars)
+        return;
     const int max = Limits::maxChars(f);
     if (n > max) {
-        out.append({path, QStringLiteral("text_too_long"),
+        out.append({path.text(), QStringLiteral("text_too_long"),
                     QStringLiteral("This text is %1 characters long; the most allowed is %2.")
                         .arg(n)
                         .arg(max)});
     }
 }
 
-void walk(const gp::Message &m, const QString &prefix, RecordIssues &out)
+void walk(const gp::Message &m, const FieldPath &prefix, RecordIssues &out)
 {
     const gp::Descriptor *d = m.GetDescriptor();
     const gp::Reflection *r = m.GetReflection();
@@ -129,9 +146,11 @@ void walk(const gp::Message &m, const QString &prefix, RecordIssues &out)
         const gp::FieldDescriptor *f = d->field(i);
         if (f->is_repeated()) {
             const int count = r->FieldSize(m, f);
+            if (count == 0)
+                continue;
             const int max = Limits::maxCount(f);
             if (count > max) {
-                out.append({fieldPath(prefix, f), QStringLiteral("too_many"),
+                out.append({FieldPath{&prefix, f}.text(), QStringLiteral("too_many"),
                             QStringLiteral("%1 entries; the most allowed is %2.")
                                 .arg(count)
                                 .arg(max)});
@@ -140,31 +159,44 @@ void walk(const gp::Message &m, const QString &prefix, RecordIssues &out)
             // refused anyway, and a hostile one must not cost unbounded work.
             const int inspect = std::min(count, max);
             for (int k = 0; k < inspect; ++k) {
+                const FieldPath here{&prefix, f, k};
                 if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_STRING)
-                    checkText(r->GetRepeatedString(m, f, k), fieldPath(prefix, f, k), f, out);
+                    checkText(r->GetRepeatedString(m, f, k), here, f, out);
                 else if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE)
-                    walk(r->GetRepeatedMessage(m, f, k), fieldPath(prefix, f, k), out);
+                    walk(r->GetRepeatedMessage(m, f, k), here, out);
             }
             continue;
         }
         if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_STRING)
-            checkText(r->GetString(m, f), fieldPath(prefix, f), f, out);
+            checkText(r->GetString(m, f), FieldPath{&prefix, f}, f, out);
         else if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE && r->HasField(m, f))
-            walk(r->GetMessage(m, f), fieldPath(prefix, f), out);
+            walk(r->GetMessage(m, f), FieldPath{&prefix, f}, out);
     }
 }
 
 bool isUuid(const std::string &s)
 {
-    // Canonical lower-case 8-4-4-4-12 form only, so one record has one id.
+    // Canonical lower-case 8-4-4-4-12 form only, so one record has one id;
+    // the nil UUID is not an id. (What QUuid parses and prints back
+    // unchanged, checked byte by byte: the hub checks every record.)
     if (s.size() != 36)
         return false;
-    const QString q = QString::fromStdString(s);
-    const QUuid u(q);
-    return !u.isNull() && u.toString(QUuid::WithoutBraces) == q;
+    bool nonZero = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return false;
+        } else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+            nonZero = nonZero || c != '0';
+        } else {
+            return false;
+        }
+    }
+    return nonZero;
 }
 
-void checkEnums(const gp::Message &m, const QString &prefix, RecordIssues &out)
+void checkEnums(const gp::Message &m, const FieldPath &prefix, RecordIssues &out)
 {
     const gp::Descriptor *d = m.GetDescriptor();
     const gp::Reflection *r = m.GetReflection();
@@ -177,7 +209,7 @@ void checkEnums(const gp::Message &m, const QString &prefix, RecordIssues &out)
                 const int v = f->is_repeated() ? r->GetRepeatedEnumValue(m, f, k)
                                                : r->GetEnumValue(m, f);
                 if (!f->enum_type()->FindValueByNumber(v)) {
-                    out.append({fieldPath(prefix, f, f->is_repeated() ? k : -1),
+                    out.append({FieldPath{&prefix, f, f->is_repeated() ? k : -1}.text(),
                                 QStringLiteral("unknown_value"),
                                 QStringLiteral("Value %1 is not one this hub knows.").arg(v)});
                 }
@@ -186,9 +218,9 @@ void checkEnums(const gp::Message &m, const QString &prefix, RecordIssues &out)
             if (f->is_repeated()) {
                 const int count = std::min(r->FieldSize(m, f), Limits::maxCount(f));
                 for (int k = 0; k < count; ++k)
-                    checkEnums(r->GetRepeatedMessage(m, f, k), fieldPath(prefix, f, k), out);
+                    checkEnums(r->GetRepeatedMessage(m, f, k), FieldPath{&prefix, f, k}, out);
             } else if (r->HasField(m, f)) {
-                checkEnums(r->GetMessage(m, f), fieldPath(prefix, f), out);
+                checkEnums(r->GetMessage(m, f), FieldPath{&prefix, f}, out);
             }
         }
     }
@@ -235,7 +267,7 @@ int Limits::maxCount(const gp::FieldDescriptor *field)
 RecordIssues checkLimits(const v1::IncidentRecord &record)
 {
     RecordIssues out;
-    walk(record, QString(), out);
+    walk(record, FieldPath{}, out);
     return out;
 }
 
@@ -274,17 +306,17 @@ RecordIssues checkStructure(const v1::IncidentRecord &record)
     const int children = std::min(record.children_size(), Limits::kMaxChildren);
     for (int i = 0; i < children; ++i) {
         const std::string &id = record.children(i).child_id();
-        const QString path = QStringLiteral("children[%1].child_id").arg(i);
+        auto path = [i] { return QStringLiteral("children[%1].child_id").arg(i); };
         if (!isUuid(id)) {
-            out.append({path, QStringLiteral("invalid_id"),
+            out.append({path(), QStringLiteral("invalid_id"),
                         QStringLiteral("The child id is not a lower-case UUID.")});
         } else if (childIds.contains(id)) {
-            out.append({path, QStringLiteral("duplicate_id"),
+            out.append({path(), QStringLiteral("duplicate_id"),
                         QStringLiteral("Two children in this record share one id.")});
         }
         childIds.insert(id);
     }
-    checkEnums(record, QString(), out);
+    checkEnums(record, FieldPath{}, out);
     return out;
 }
 

@@ -33,6 +33,7 @@ public:
     QString hubId() const { return m_hubId; }
     QString dataDir() const { return m_dataDir; }
     QString stderrText() const { return m_stderr; }
+    qint64 processId() const { return m_process.processId(); }
 
     // Runs `safeguard-hub COMMAND --data-dir DIR args`; stdout in *out.
     int cli(const QString &command, const QStringList &args, QByteArray *out = nullptr,

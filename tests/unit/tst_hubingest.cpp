@@ -11,8 +11,13 @@
 #include "hubprocess.h"
 #include "protocol/syntheticrecords.h"
 
+#include "sqlite/sqldatabase.h"
+
 #include <QTemporaryDir>
 #include <QTest>
+#include <atomic>
+#include <map>
+#include <thread>
 
 using namespace safeguard;
 using namespace safeguard::hub;
@@ -125,6 +130,244 @@ private slots:
         QVERIFY(found);
         QCOMPARE(registry.authenticate(header).outcome, AuthOutcome::Revoked);
         QVERIFY(ingestor.wipeReceipt().policy().wipe());
+    }
+
+    // Group commit under contention: 8 devices send the same 60 records
+    // (each in its own order, in batches of 7, twice over), one device also
+    // sends a different payload under 6 of the same ids and versions, and
+    // every batch carries a tampered envelope. Every authentic record must be
+    // stored exactly once, and every reply must agree with what was committed.
+    void concurrentBatchesStoreEveryRecordOnce()
+    {
+        QTemporaryDir dir;
+        HubStoreError storeError;
+        auto store = HubStore::open(QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("g.db")),
+                                    &storeError);
+        QVERIFY2(store, qPrintable(storeError.message));
+        DeviceRegistry registry(*store, m_clock);
+        BatchIngestor ingestor(*store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
+                               m_identity->sealingSecretKey);
+
+        constexpr int kDevices = 8, kRecords = 60, kConflicting = 6, kBatch = 7, kRounds = 2;
+        std::vector<QString> deviceIds;
+        for (int d = 0; d < kDevices; ++d) {
+            const auto code = registry.issueCode(*m_identity, QStringLiteral("SYN-1"),
+                                                 QStringLiteral("http://127.0.0.1:1"), 60, nullptr);
+            const EnrolmentResult e = registry.enrol(requestFor(*code), m_identity->hubId);
+            QCOMPARE(e.outcome, RedeemOutcome::Enrolled);
+            deviceIds.push_back(QString::fromStdString(e.response.device_id()));
+        }
+        protocol::ManualClock deviceClock(m_clock.nowUtc());
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(31, deviceClock, checklists);
+        std::vector<v1::IncidentRecord> records, variants;
+        for (int i = 0; i < kRecords; ++i)
+            records.push_back(factory.next(QStringLiteral("SYN-1"), deviceIds[0]));
+        for (int i = 0; i < kConflicting; ++i) {
+            v1::IncidentRecord v = records[size_t(i * 7)];
+            v.mutable_incident()->set_police_reference("SYN-VARIANT");
+            variants.push_back(v);
+        }
+
+        // Each device's bodies, built before the threads start.
+        std::vector<std::vector<QByteArray>> bodies{size_t(kDevices)};
+        for (int d = 0; d < kDevices; ++d) {
+            syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceIds[size_t(d)]);
+            std::vector<v1::IncidentRecord> mine;
+            for (int round = 0; round < kRounds; ++round)
+                for (int i = 0; i < kRecords; ++i)
+                    mine.push_back(records[size_t((i * (2 * d + 1) + d + round * 13) % kRecords)]);
+            if (d == kDevices - 1)
+                for (const auto &v : variants)
+                    mine.insert(mine.begin() + 3, v);
+            quint64 sequence = 0;
+            for (size_t i = 0; i < mine.size(); i += kBatch) {
+                v1::SyncBatch batch = builder.batch(++sequence, deviceClock.nowMs(), 0);
+                for (size_t k = i; k < std::min(mine.size(), i + kBatch); ++k)
+                    *batch.add_records() = builder.seal(mine[k]);
+                v1::RecordEnvelope *tampered = batch.add_records();
+                *tampered = builder.seal(records[i % kRecords]);
+                tampered->mutable_sealed()->back() ^= 1;
+                bodies[size_t(d)].push_back(QByteArray::fromStdString(batch.SerializeAsString()));
+            }
+        }
+
+        // (record id, sha256) -> how each reply judged it.
+        struct Tally
+        {
+            int accepted = 0, duplicate = 0, conflict = 0;
+        };
+        std::mutex tallyMutex;
+        std::map<std::pair<std::string, std::string>, Tally> tally;
+        std::atomic<int> rejected{0}, failures{0};
+        std::vector<std::thread> threads;
+        for (int d = 0; d < kDevices; ++d) {
+            threads.emplace_back([&, d] {
+                for (const QByteArray &body : bodies[size_t(d)]) {
+                    const IngestResult r = ingestor.ingest(body, deviceIds[size_t(d)]);
+                    v1::SyncBatch sent;
+                    sent.ParseFromArray(body.constData(), int(body.size()));
+                    if (r.error != IngestError::None ||
+                        r.receipt.results_size() != sent.records_size()) {
+                        ++failures;
+                        continue;
+                    }
+                    std::lock_guard lock(tallyMutex);
+                    for (int i = 0; i < sent.records_size(); ++i) {
+                        const auto &result = r.receipt.results(i);
+                        if (result.record_id() != sent.records(i).record_id())
+                            ++failures;
+                        Tally &t = tally[{sent.records(i).record_id(), sent.records(i).sha256()}];
+                        switch (result.result()) {
+                        case v1::RecordResult::RESULT_ACCEPTED:
+                            ++t.accepted;
+                            break;
+                        case v1::RecordResult::RESULT_DUPLICATE:
+                            ++t.duplicate;
+                            break;
+                        case v1::RecordResult::RESULT_CONFLICT:
+                            ++t.conflict;
+                            break;
+                        case v1::RecordResult::RESULT_REJECTED:
+                            ++rejected;
+                            break;
+                        default:
+                            ++failures;
+                        }
+                    }
+                }
+            });
+        }
+        for (auto &t : threads)
+            t.join();
+        QCOMPARE(failures.load(), 0);
+
+        int sentBatches = 0;
+        for (const auto &b : bodies)
+            sentBatches += int(b.size());
+        QCOMPARE(rejected.load(), sentBatches); // one tampered envelope per batch
+
+        // Read what was committed, independently of the store's interface.
+        sql::SqlError error;
+        auto db = sql::Database::open(dir.filePath(QStringLiteral("g.db")),
+                                      sql::Database::OpenMode::ReadOnly, &error);
+        QVERIFY(db);
+        std::map<std::string, std::string> held; // record id -> stored sha256
+        auto rows = db->prepare("SELECT record_id, sha256, version FROM records");
+        while (rows.step()) {
+            QVERIFY(rows.columnInt64(2) == 1);
+            held[rows.columnString(0)] = rows.columnBlob(1).toStdString();
+        }
+        QCOMPARE(int(held.size()), kRecords);
+        int conflicts = 0;
+        for (const auto &[key, t] : tally) {
+            const auto it = held.find(key.first);
+            QVERIFY(it != held.end());
+            if (it->second == key.second) {
+                // The stored payload was accepted by exactly one reply.
+                QCOMPARE(t.accepted, 1);
+                QCOMPARE(t.conflict, 0);
+            } else {
+                QCOMPARE(t.accepted, 0);
+                QCOMPARE(t.duplicate, 0);
+                conflicts += t.conflict;
+            }
+        }
+        // Replies and the committed state agree, count for count.
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM alerts WHERE kind = 'conflict'")
+                         .value_or(-1)),
+                 conflicts);
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM quarantine").value_or(-1)),
+                 conflicts + sentBatches);
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM audit WHERE event LIKE 'record_%'")
+                         .value_or(-1)),
+                 kDevices * kRounds * kRecords + kConflicting + sentBatches);
+        QVERIFY(conflicts >= kConflicting); // each id's other payload arrived at least once
+
+        // A batch large enough to be opened on several threads: verdicts in
+        // envelope order, the tampered one (in the second half) alone rejected.
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceIds[0]);
+        v1::SyncBatch big = builder.batch(1000, deviceClock.nowMs(), 0);
+        constexpr int kBig = 3 * BatchIngestor::kRecordsPerThread;
+        for (int i = 0; i < kBig; ++i)
+            *big.add_records() = builder.seal(records[size_t(i % kRecords)]);
+        big.mutable_records(kBig - 5)->mutable_sealed()->back() ^= 1;
+        const IngestResult bigResult =
+            ingestor.ingest(QByteArray::fromStdString(big.SerializeAsString()), deviceIds[0]);
+        QCOMPARE(bigResult.error, IngestError::None);
+        QCOMPARE(bigResult.receipt.results_size(), kBig);
+        for (int i = 0; i < kBig; ++i) {
+            const auto &result = bigResult.receipt.results(i);
+            QCOMPARE(result.record_id(), big.records(i).record_id());
+            const bool storedIsThis = held[big.records(i).record_id()] == big.records(i).sha256();
+            QCOMPARE(result.result(), i == kBig - 5 ? v1::RecordResult::RESULT_REJECTED
+                                      : storedIsThis ? v1::RecordResult::RESULT_DUPLICATE
+                                                     : v1::RecordResult::RESULT_CONFLICT);
+        }
+
+        if (auto *sqlite = dynamic_cast<SqliteHubStore *>(store.get()))
+            qInfo("group commit: %lld batches in %lld transactions", sqlite->batchesCommitted(),
+                  sqlite->groupsCommitted());
+    }
+
+    // A hub.db from before schema 2 (records WITHOUT ROWID) keeps every
+    // record through the upgrade, and a resent record is still a DUPLICATE.
+    void schemaOneDatabaseIsUpgradedInPlace()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("old.db"));
+        {
+            sql::SqlError error;
+            auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &error);
+            QVERIFY(db);
+            QVERIFY(db->exec("PRAGMA journal_mode=WAL;"
+                             "CREATE TABLE records (record_id TEXT NOT NULL, version INTEGER NOT NULL,"
+                             " sha256 BLOB NOT NULL, bytes BLOB NOT NULL, flags TEXT NOT NULL,"
+                             " flagged INTEGER NOT NULL, urgent INTEGER NOT NULL,"
+                             " received_at INTEGER NOT NULL, device_id TEXT NOT NULL,"
+                             " batch_id TEXT NOT NULL, PRIMARY KEY (record_id, version)) WITHOUT ROWID;"
+                             "INSERT INTO records VALUES ('r-1', 1, x'01', x'0203', '[]', 0, 1, 5,"
+                             " 'd-1', 'b-1');"
+                             "PRAGMA user_version = 1;")
+                        .ok());
+        }
+        HubStoreError storeError;
+        auto store = HubStore::open(QStringLiteral("sqlite:") + path, &storeError);
+        QVERIFY2(store, qPrintable(storeError.message));
+        const auto stats = store->stats();
+        QVERIFY(stats);
+        QCOMPARE(stats->versions, 1);
+        QCOMPARE(stats->urgent, 1);
+
+        BatchWrite write;
+        write.batchId = QStringLiteral("b-2");
+        write.deviceId = QStringLiteral("d-1");
+        IngestItem same;
+        same.recordId = QStringLiteral("r-1");
+        same.version = 1;
+        same.sha256 = QByteArray("\x01", 1);
+        same.keep = true;
+        same.plaintext = QByteArray("\x02\x03", 2);
+        same.flagsJson = QStringLiteral("[]");
+        IngestItem other = same;
+        other.sha256 = QByteArray("\x09", 1);
+        IngestItem fresh = same;
+        fresh.recordId = QStringLiteral("r-2");
+        write.items = {same, other, fresh};
+        std::vector<StoredOutcome> outcomes;
+        QVERIFY(store->commitBatch(write, outcomes).ok());
+        QCOMPARE(outcomes, (std::vector<StoredOutcome>{StoredOutcome::Duplicate,
+                                                        StoredOutcome::Conflict,
+                                                        StoredOutcome::Accepted}));
+        store.reset();
+        sql::SqlError error;
+        auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
+        QVERIFY(db);
+        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 2);
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'records'"
+                                  " AND sql LIKE '%WITHOUT ROWID%'")
+                         .value_or(-1)),
+                 0);
     }
 
     void serverAnswersFromHeaders()

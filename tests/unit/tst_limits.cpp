@@ -220,6 +220,10 @@ private slots:
         QTest::newRow("child id not a UUID") << 6 << "children[0].child_id" << "invalid_id";
         QTest::newRow("unknown enum value") << 7 << "children[0].grade" << "unknown_value";
         QTest::newRow("unknown repeated enum value") << 8 << "children[0].indicators[0]" << "unknown_value";
+        QTest::newRow("record id nil UUID") << 9 << "record_id" << "invalid_id";
+        QTest::newRow("record id in braces") << 10 << "record_id" << "invalid_id";
+        QTest::newRow("record id with a non-hex letter") << 11 << "record_id" << "invalid_id";
+        QTest::newRow("record id dash misplaced") << 12 << "record_id" << "invalid_id";
     }
 
     void structureProblems()
@@ -238,6 +242,10 @@ private slots:
         case 6: r.mutable_children(0)->set_child_id("child-1"); break;
         case 7: r.mutable_children(0)->set_grade(static_cast<v1::Grade>(7)); break;
         case 8: r.mutable_children(0)->add_indicators(static_cast<v1::Indicator>(77)); break;
+        case 9: r.set_record_id("00000000-0000-0000-0000-000000000000"); break;
+        case 10: r.set_record_id("{0f3c2a9e-1b7d-4c55-9a0e-5b1f6d2c8e4}"); break;
+        case 11: r.set_record_id("0f3c2a9e-1b7d-4c55-9a0e-5b1f6d2c8e4g"); break;
+        case 12: r.set_record_id("0f3c2a9e1-b7d-4c55-9a0e-5b1f6d2c8e47"); break;
         }
         const auto issues = protocol::checkStructure(r);
         QVERIFY2(hasIssueAt(issues, path, code), qPrintable(path));
