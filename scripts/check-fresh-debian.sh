@@ -4,6 +4,7 @@
 # chroot, as root, with nothing else installed. A cached pristine chroot is
 # copied for each run, so nothing from an earlier run leaks in.
 #   scripts/check-fresh-debian.sh [test|run] [CACHE_DIR]
+#   (for run, set SAFEGUARD_RUN_SECONDS so the hub stops by itself)
 set -euo pipefail
 command=${1:-test}
 cache=${2:-/var/tmp/safeguard-chroot}
@@ -33,4 +34,4 @@ mount --rbind /dev "${root}/dev"
 mount -t sysfs sys "${root}/sys"
 
 chroot "${root}" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  LANG=C.UTF-8 /bin/bash -c "cd /root/safeguard && bash scripts/${command}.sh"
+  LANG=C.UTF-8 ${SAFEGUARD_RUN_SECONDS:+SAFEGUARD_RUN_SECONDS=$SAFEGUARD_RUN_SECONDS} /bin/bash -c "cd /root/safeguard && bash scripts/${command}.sh"

@@ -60,9 +60,15 @@ bool RecordEditor::startNew()
     *r.mutable_created_at() = now(m_session.clock());
     *r.mutable_updated_at() = now(m_session.clock());
     *r.mutable_incident()->mutable_occurred_at() = now(m_session.clock());
+    // Saved before it is shown, so the home list already holds it.
+    if (const store::StoreError e = m_session.recordStore()->saveDraft(r); e) {
+        m_saveError = tr("Not saved: %1").arg(e.message);
+        emit saveStateChanged();
+        return false;
+    }
     load(std::move(r), 0);
-    m_dirty = true;
-    return saveNow();
+    rememberStep();
+    return true;
 }
 
 bool RecordEditor::open(const QString &recordId)

@@ -1,0 +1,54 @@
+import QtQuick
+import QtTest
+import Safeguard
+import Safeguard.Ui
+import Safeguard.Testing
+
+// Home: every record with its status in plain words, the sync banner, the
+// large "New record" action, a draft reopening where it was, and lock.
+TestCase {
+    name: "Home"
+    when: windowShown
+    width: 390
+    height: 844
+    visible: true
+
+    Component { id: pageComponent; HomePage { width: 390; height: 844 } }
+
+    function test_home() {
+        verify(Harness.setUpStore())
+        const last = Harness.addDrafts(3)
+        const page = createTemporaryObject(pageComponent, this)
+        const list = findChild(page, "recordList")
+        tryCompare(list, "count", 3)
+        const banner = findChild(page, "syncBannerText")
+        // Set up with a code whose hub cannot be reached: it says so.
+        verify(banner.text.indexOf("Will connect to the hub when it can be reached") === 0
+               || banner.text.indexOf("Not connected to a hub yet") === 0, banner.text)
+        verify(findChild(page, "homeEnrolmentCode").visible, "a code can be entered when not enrolled")
+
+        // Rows say what each record is and whether it is still only here.
+        const row = findChild(page, "recordRow_0")
+        verify(row)
+        compare(row.statusText, "Draft")
+        verify(row.policeReference.indexOf("SYN-CAD-") === 0)
+
+        // A draft opens in the editor.
+        mouseClick(row)
+        verify(Editor.active)
+        Editor.close()
+
+        // The big action starts a new record.
+        const add = findChild(page, "newRecordButton")
+        verify(add.height >= 56, "big enough for gloved hands")
+        mouseClick(add)
+        verify(Editor.active)
+        verify(Editor.recordId !== last)
+        Editor.close()
+        tryCompare(list, "count", 4)
+
+        // Locking empties the list.
+        Session.lock()
+        tryCompare(list, "count", 0)
+    }
+}
