@@ -86,6 +86,11 @@ struct HubServer::Request
     QByteArray body;
     qint64 received = 0;
     QString deviceId;
+    // Revoked but holding its credential: the batch is still ingested (what
+    // the device had not sent is sealed to this hub and would be lost), and
+    // every answer that is not "send less" or "try later" is a 403 with the
+    // wipe order.
+    bool revoked = false;
     bool holdsSlot = false;
     bool responded = false;
     // A refusal decided from the headers while the client is still sending a
@@ -238,6 +243,12 @@ int HubServer::respond(MHD_Connection *connection, Request &request, unsigned st
     return queued == MHD_YES;
 }
 
+int HubServer::respondWipe(MHD_Connection *connection, Request &request)
+{
+    return respond(connection, request, MHD_HTTP_FORBIDDEN, serialize(m_ingestor.wipeReceipt()),
+                   kProtobuf, "device_revoked");
+}
+
 int HubServer::handle(MHD_Connection *connection, const char *url, const char *method,
                       const char *uploadData, size_t *uploadDataSize, void **requestState)
 {
@@ -340,8 +351,8 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
                            errorJson("credentials_invalid"), "application/json",
                            "credentials_invalid");
         case AuthOutcome::Revoked:
-            return respond(connection, request, MHD_HTTP_FORBIDDEN,
-                           serialize(m_ingestor.wipeReceipt()), kProtobuf, "device_revoked");
+            request.revoked = true;
+            break;
         case AuthOutcome::StoreFailed:
             return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
                            errorJson("store_unavailable"), "application/json", "store_unavailable");
@@ -354,6 +365,8 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
             .left(contentType.indexOf(';') < 0 ? contentType.size() : contentType.indexOf(';'))
             .trimmed()
             .toLower();
+    if (contentType != kProtobuf && request.revoked)
+        return respondWipe(connection, request);
     if (contentType != kProtobuf)
         return respond(connection, request, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                        errorJson("unsupported_media_type"), "application/json",
@@ -363,6 +376,8 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
     if (!lengthText.isEmpty()) {
         bool ok = false;
         const qint64 length = lengthText.trimmed().toLongLong(&ok);
+        if ((!ok || length < 0) && request.revoked)
+            return respondWipe(connection, request);
         if (!ok || length < 0)
             return respond(connection, request, MHD_HTTP_BAD_REQUEST,
                            errorJson("invalid_content_length"), "application/json",
@@ -419,14 +434,21 @@ int HubServer::finish(MHD_Connection *connection, Request &request)
                            errorJson("store_unavailable"), "application/json", "store_unavailable");
         }
     }
-    IngestResult result = m_ingestor.ingest(request.body, request.deviceId);
+    IngestResult result =
+        m_ingestor.ingest(request.body, request.deviceId,
+                          request.revoked ? Sender::RevokedDevice : Sender::EnrolledDevice);
     const QByteArray reason = result.reason.toLatin1();
     switch (result.error) {
     case IngestError::None:
+        if (request.revoked)
+            return respond(connection, request, MHD_HTTP_FORBIDDEN, serialize(result.receipt),
+                           kProtobuf, "device_revoked");
         return respond(connection, request, MHD_HTTP_OK, serialize(result.receipt), kProtobuf,
                        nullptr);
     case IngestError::Undecodable:
     case IngestError::DeviceMismatch:
+        if (request.revoked)
+            return respondWipe(connection, request);
         return respond(connection, request, MHD_HTTP_BAD_REQUEST, errorJson(reason.constData()),
                        "application/json", reason.constData());
     case IngestError::TooManyRecords:

@@ -81,6 +81,10 @@ struct BatchWrite
     QString batchId;
     QString deviceId;
     qint64 receivedAtMs = 0;
+    // The device is revoked (its credential may be in other hands): every
+    // kept record carries the "sent_by_revoked_device" flag and its audit
+    // row says so, for staff to review.
+    bool sentByRevokedDevice = false;
     std::vector<IngestItem> items;
 };
 

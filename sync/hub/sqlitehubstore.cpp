@@ -585,7 +585,8 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
         // (the id and version are held) is the held hash read.
         if (m_db.changes() == 1) {
             if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
-                            QString()))
+                            batch.sentByRevokedDevice ? QStringLiteral("sent_by_revoked_device")
+                                                      : QString()))
                 return fail(st.audit.error(), "write_batch");
             outcomes.push_back(StoredOutcome::Accepted);
             continue;

@@ -401,12 +401,61 @@ private slots:
         QCOMPARE(m_hub->cli(QStringLiteral("revoke-device"),
                             {QStringLiteral("--device"), device->deviceId}, &out),
                  0);
-        const Sent s = send(m_hub->url(), *device, batch);
+        // What the device still holds is ingested as from any device (it is
+        // sealed to this hub: refused, it would be lost), every kept record
+        // flagged for review, and the 403 is this batch's receipt plus the
+        // wipe order.
+        const v1::IncidentRecord held = side.record();
+        v1::IncidentRecord broken = side.record();
+        broken.set_record_id("not-a-uuid");
+        v1::SyncBatch after = side.batch();
+        *after.add_records() = batch.records(0); // sent before the revocation
+        *after.add_records() = side.builder.seal(held);
+        *after.add_records() = side.builder.seal(broken);
+        const qint64 quarantined = count("SELECT count(*) FROM quarantine");
+        const Sent s = send(m_hub->url(), *device, after);
         QCOMPARE(s.reply.status, 403);
         QVERIFY(s.parsed);
         QVERIFY(s.receipt.policy().wipe());
         QCOMPARE(QString::fromStdString(s.receipt.hub_id()), m_hub->hubId());
+        QCOMPARE(s.receipt.batch_id(), after.batch_id());
+        QCOMPARE(s.receipt.results_size(), 3);
+        QCOMPARE(s.receipt.results(0).result(), v1::RecordResult::RESULT_DUPLICATE);
+        QCOMPARE(s.receipt.results(1).result(), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(s.receipt.results(1).record_id(), held.record_id());
+        QCOMPARE(s.receipt.results(2).result(), v1::RecordResult::RESULT_REJECTED);
+        QCOMPARE(count("SELECT count(*) FROM quarantine"), quarantined + 1);
+        const QByteArray heldId = QByteArray::fromStdString(held.record_id());
+        QCOMPARE(count(("SELECT count(*) FROM records WHERE flagged = 1 AND record_id = '" +
+                        heldId + "' AND flags LIKE '%sent_by_revoked_device%'")
+                           .constData()),
+                 1);
+        const QByteArray firstId = QByteArray::fromStdString(batch.records(0).record_id());
+        QCOMPARE(count(("SELECT count(*) FROM records WHERE record_id = '" + firstId +
+                        "' AND flags LIKE '%sent_by_revoked_device%'")
+                           .constData()),
+                 0);
+        QCOMPARE(count(("SELECT count(*) FROM audit WHERE record_id = '" + heldId +
+                        "' AND detail = 'sent_by_revoked_device'")
+                           .constData()),
+                 1);
         QCOMPARE(count("SELECT count(*) FROM audit WHERE event = 'device_revoked'"), 1);
+
+        // Resending is idempotent and still answers with the wipe order.
+        const Sent again = send(m_hub->url(), *device, after);
+        QCOMPARE(again.reply.status, 403);
+        QVERIFY(again.receipt.policy().wipe());
+        QCOMPARE(again.receipt.results(1).result(), v1::RecordResult::RESULT_DUPLICATE);
+
+        // A request that cannot be ingested still carries the wipe order.
+        v1::SyncBatch foreign = side.batch();
+        foreign.set_device_id("someone-else");
+        const Sent refused = send(m_hub->url(), *device, foreign);
+        QCOMPARE(refused.reply.status, 403);
+        QVERIFY(refused.parsed);
+        QVERIFY(refused.receipt.policy().wipe());
+        QCOMPARE(refused.receipt.results_size(), 0);
+
         QCOMPARE(m_hub->cli(QStringLiteral("revoke-device"),
                             {QStringLiteral("--device"), QStringLiteral("no-such")}),
                  1);
