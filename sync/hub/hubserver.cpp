@@ -117,6 +117,7 @@ HubServer::HubServer(HubStore &store, DeviceRegistry &registry, BatchIngestor &i
     , m_ingestor(ingestor)
     , m_hubId(std::move(hubId))
     , m_options(std::move(options))
+    , m_anonymousRefusals(m_options.anonymousAuditIntervalMs)
 {}
 
 HubServer::~HubServer()
@@ -198,6 +199,9 @@ void HubServer::stop()
         MHD_stop_daemon(m_daemon);
         m_daemon = nullptr;
     }
+    // In-flight requests have finished: what is still counted goes on record.
+    if (auto summary = m_anonymousRefusals.takeDue(QDateTime::currentMSecsSinceEpoch(), true))
+        writeAnonymousSummary(*summary);
 }
 
 void HubServer::completed(Request *request)
@@ -232,15 +236,43 @@ int HubServer::respond(MHD_Connection *connection, Request &request, unsigned st
         MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     const MHD_Result queued = MHD_queue_response(connection, status, response);
     MHD_destroy_response(response);
-    if (refusalReason) {
-        m_store.auditRefusedRequest(QDateTime::currentMSecsSinceEpoch(), int(status),
-                                    QString::fromLatin1(refusalReason), request.deviceId);
-        HubLog::event("request_refused",
-                      {{QStringLiteral("status"), int(status)},
-                       {QStringLiteral("reason"), QString::fromLatin1(refusalReason)},
-                       {QStringLiteral("device_id"), request.deviceId}});
-    }
+    if (refusalReason)
+        auditRefusal(request, status, refusalReason);
+    else if (auto summary = m_anonymousRefusals.takeDue(QDateTime::currentMSecsSinceEpoch()))
+        writeAnonymousSummary(*summary);
     return queued == MHD_YES;
+}
+
+void HubServer::auditRefusal(const Request &request, unsigned status, const char *reason)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    // A refusal that names no known device costs no fsync and no log line
+    // of its own: one client on a keep-alive connection could otherwise make
+    // thousands of durable writes a second under the store's lock and slow
+    // every device's ingest.
+    if (request.deviceId.isEmpty()) {
+        if (auto summary = m_anonymousRefusals.add(int(status), now))
+            writeAnonymousSummary(*summary);
+        return;
+    }
+    m_store.auditRefusedRequest(now, int(status), QString::fromLatin1(reason), request.deviceId);
+    HubLog::event("request_refused", {{QStringLiteral("status"), int(status)},
+                                      {QStringLiteral("reason"), QString::fromLatin1(reason)},
+                                      {QStringLiteral("device_id"), request.deviceId}});
+}
+
+void HubServer::writeAnonymousSummary(const AnonymousRefusalTally::Summary &summary)
+{
+    QJsonObject byStatus;
+    for (const auto &[status, count] : summary.byStatus)
+        byStatus.insert(QString::number(status), count);
+    const QJsonObject detail{{QStringLiteral("count"), summary.total},
+                             {QStringLiteral("by_status"), byStatus},
+                             {QStringLiteral("from_ms"), summary.fromMs},
+                             {QStringLiteral("to_ms"), summary.toMs}};
+    m_store.auditAnonymousRefusals(
+        summary.toMs, QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact)));
+    HubLog::event("anonymous_refusals", detail);
 }
 
 int HubServer::respondWipe(MHD_Connection *connection, Request &request)

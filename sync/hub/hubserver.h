@@ -1,5 +1,6 @@
 #pragma once
 
+#include "anonymousrefusaltally.h"
 #include "protocol/limits.h"
 
 #include <QByteArray>
@@ -45,6 +46,9 @@ struct ServerOptions
     unsigned connectionTimeoutSecs = 30;
     size_t connectionMemoryLimit = 64 * 1024; // headers and MHD's buffers, per connection
     unsigned threads = 4;
+    // Refusals naming no known device are summarised in one audit row per
+    // interval instead of one fsynced row each.
+    qint64 anonymousAuditIntervalMs = AnonymousRefusalTally::kDefaultIntervalMs;
 };
 
 // The hub's HTTP(S) front: libmicrohttpd with epoll, a thread pool, caps on
@@ -89,12 +93,15 @@ private:
     int firstCall(MHD_Connection *connection, Request &request, const char *url,
                   const char *method);
     int finish(MHD_Connection *connection, Request &request);
+    void auditRefusal(const Request &request, unsigned status, const char *reason);
+    void writeAnonymousSummary(const AnonymousRefusalTally::Summary &summary);
 
     HubStore &m_store;
     DeviceRegistry &m_registry;
     BatchIngestor &m_ingestor;
     QString m_hubId;
     ServerOptions m_options;
+    AnonymousRefusalTally m_anonymousRefusals;
     MHD_Daemon *m_daemon = nullptr;
     QString m_url;
     std::atomic<int> m_inflight{0};
