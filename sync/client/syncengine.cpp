@@ -518,6 +518,12 @@ void SyncEngine::pump()
 
 void SyncEngine::settle()
 {
+    // Wiped and drained: nothing will ever be sent again.
+    if (m_wiped && m_state != State::Revoked && requestsInFlight() == 0 &&
+        !m_backoffTimer.isActive() && m_counts.pending == 0) {
+        halt(State::Revoked);
+        return;
+    }
     if (m_state == State::ReenrolmentNeeded || m_state == State::Revoked ||
         m_state == State::Error)
         ;
@@ -661,16 +667,31 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         return;
     case 403: {
         v1::SyncReceipt receipt;
-        if (parseMessage(body, &receipt) && receipt.policy().wipe() &&
-            QString::fromStdString(receipt.hub_id()) == m_enrolment.hubId) {
-            // outcome() == Answered means pinned TLS or plain loopback.
-            handleWipeOrder();
+        if (!parseMessage(body, &receipt) || !receipt.policy().wipe() ||
+            QString::fromStdString(receipt.hub_id()) != m_enrolment.hubId) {
+            qCWarning(lcSync) << "batch" << batch.batchId << "403 without a valid wipe order";
+            emit faultReported(SyncFault::ClientBug, QStringLiteral("403"));
+            rewind();
+            halt(State::Error);
             return;
         }
-        qCWarning(lcSync) << "batch" << batch.batchId << "403 without a valid wipe order";
-        emit faultReported(SyncFault::ClientBug, QStringLiteral("403"));
+        // outcome() == Answered means pinned TLS or plain loopback. A wipe
+        // order that is also this batch's receipt means the hub still takes
+        // what this device holds (sealed to the hub, so lost if not sent):
+        // record the verdicts first, wipe, and drain the rest; settle()
+        // stops in Revoked once nothing is pending.
+        QString why;
+        if (applyReceipt(body, batch, &why)) {
+            m_failures = 0;
+            m_lastFailureWasNetwork = false;
+            wipeOnce();
+            pump();
+            return;
+        }
+        qCInfo(lcSync) << "batch" << batch.batchId << "wipe order without its receipt:" << why;
+        wipeOnce();
         rewind();
-        halt(State::Error);
+        halt(State::Revoked);
         return;
     }
     case 413:
@@ -826,15 +847,17 @@ void SyncEngine::halt(State s)
         emit quiescent();
 }
 
-void SyncEngine::handleWipeOrder()
+void SyncEngine::wipeOnce()
 {
+    if (m_wiped)
+        return;
+    m_wiped = true;
     qCWarning(lcSync) << "device" << m_enrolment.deviceId
                       << "revoked with a wipe order; the sealed outbox is kept";
     emit faultReported(SyncFault::WipeOrdered, m_enrolment.deviceId);
     m_store = nullptr; // the handler destroys it
     if (m_deps.onWipeOrder)
         m_deps.onWipeOrder();
-    halt(State::Revoked);
 }
 
 void SyncEngine::onConnectivity()

@@ -84,8 +84,12 @@ struct SyncStats
 // network errors and untrusted answers, exponential with full jitter and a
 // cap, timed from the injected Clock and RandomSource); ReenrolmentNeeded
 // (401: every record kept); Revoked (403 with a wipe order over a trusted
-// connection: the store is crypto-shredded through the wipe handler, the
-// sealed outbox kept); Error (the hub called our request a bug: 400/404/
+// connection: the store is crypto-shredded through the wipe handler, once;
+// when the 403 is also this batch's receipt, its verdicts are recorded
+// before the wipe and the engine keeps sending what the sealed outbox still
+// holds, every answer another 403 with a receipt, and enters Revoked only
+// when nothing is pending; a 403 that is not this batch's receipt revokes at
+// once, the sealed outbox kept); Error (the hub called our request a bug: 400/404/
 // 405/415; "sync now" retries).
 //
 // Two lanes: urgent entries (red grade, Operation Encompass) have their own
@@ -271,7 +275,8 @@ private:
     void settle();
     void applyVerdictsToStore();
     SyncError reconcile();
-    void handleWipeOrder();
+    // Performs a trusted wipe order: the handler runs at most once.
+    void wipeOnce();
     void onConnectivity();
     void probeHealth();
     void ensureConnection();
@@ -299,6 +304,7 @@ private:
     QTimer m_periodicTimer;
     QTimer m_probeTimer;
     bool m_probing = false;
+    bool m_wiped = false; // the wipe handler has run; draining, then Revoked
 };
 
 } // namespace safeguard::syncclient

@@ -80,7 +80,7 @@ v1::SyncReceipt BatchIngestor::wipeReceipt() const
 }
 
 IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
-                               qint64 nowMs) const
+                               qint64 nowMs, Sender sender) const
 {
     IngestItem item;
     item.recordId = QString::fromStdString(envelope.record_id()).left(64);
@@ -159,13 +159,17 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
         flags.append(issue("device_mismatch",
                            "the record names another device than the one that sent it",
                            QStringLiteral("device_id")));
+    if (sender == Sender::RevokedDevice)
+        flags.append(issue("sent_by_revoked_device",
+                           "sent after the device was revoked: its credential may be in other "
+                           "hands; review before relying on it"));
     item.flagged = !flags.isEmpty();
     item.flagsJson =
         QString::fromUtf8(QJsonDocument(protocol::toJson(flags)).toJson(QJsonDocument::Compact));
     return item;
 }
 
-void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs,
+void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs, Sender sender,
                             std::vector<IngestItem> &items) const
 {
     // Opening a seal, hashing, parsing and checking a record is about 70 us
@@ -178,7 +182,7 @@ void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs,
         std::clamp(n / kRecordsPerThread, 1, std::max(1, int(std::thread::hardware_concurrency())));
     auto run = [&](int from, int to) {
         for (int i = from; i < to; ++i)
-            items[size_t(i)] = open(batch.records(i), batch, nowMs);
+            items[size_t(i)] = open(batch.records(i), batch, nowMs, sender);
     };
     std::vector<std::thread> helpers;
     int inlineFrom = n; // ranges no helper thread could be started for
@@ -196,7 +200,7 @@ void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs,
         h.join();
 }
 
-IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &deviceId)
+IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &deviceId, Sender sender)
 {
     IngestResult result;
     v1::SyncBatch batch;
@@ -220,8 +224,9 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
     write.batchId = QString::fromStdString(batch.batch_id()).left(64);
     write.deviceId = deviceId;
     write.receivedAtMs = now;
+    write.sentByRevokedDevice = sender == Sender::RevokedDevice;
     write.items.resize(size_t(batch.records_size()));
-    openAll(batch, now, write.items);
+    openAll(batch, now, sender, write.items);
 
     std::vector<StoredOutcome> outcomes;
     if (auto e = m_store.commitBatch(write, outcomes); !e.ok()) {
@@ -234,6 +239,8 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
     receipt.set_hub_id(m_hubId.toStdString());
     receipt.mutable_received_at()->set_unix_ms(now);
     receipt.mutable_policy()->set_retention_hours(DeviceRegistry::kDefaultRetentionHours);
+    if (sender == Sender::RevokedDevice)
+        receipt.mutable_policy()->set_wipe(true);
     int counts[5] = {};
     for (size_t i = 0; i < outcomes.size(); ++i) {
         const IngestItem &item = write.items[i];
@@ -264,7 +271,8 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
                    {QStringLiteral("accepted"), counts[v1::RecordResult::RESULT_ACCEPTED]},
                    {QStringLiteral("duplicate"), counts[v1::RecordResult::RESULT_DUPLICATE]},
                    {QStringLiteral("rejected"), counts[v1::RecordResult::RESULT_REJECTED]},
-                   {QStringLiteral("conflict"), counts[v1::RecordResult::RESULT_CONFLICT]}});
+                   {QStringLiteral("conflict"), counts[v1::RecordResult::RESULT_CONFLICT]},
+                   {QStringLiteral("sent_by_revoked_device"), sender == Sender::RevokedDevice}});
     return result;
 }
 

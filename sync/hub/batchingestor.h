@@ -20,6 +20,18 @@ enum class IngestError
     StoreFailed,    // 503: the database did not commit; nothing was stored
 };
 
+// Who sent a batch, as authentication found it.
+enum class Sender
+{
+    EnrolledDevice,
+    // Revoked, but proved it holds the credential: the batch is ingested as
+    // any other (the sealed records can be opened only here, and would
+    // otherwise be lost), every kept record is flagged
+    // "sent_by_revoked_device" for staff to review (the credential may be
+    // stolen), and the receipt carries the wipe order.
+    RevokedDevice,
+};
+
 struct IngestResult
 {
     IngestError error = IngestError::None;
@@ -44,9 +56,11 @@ public:
     BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
                   QByteArray sealingPublicKey, QByteArray sealingSecretKey);
 
-    IngestResult ingest(const QByteArray &body, const QString &deviceId);
+    IngestResult ingest(const QByteArray &body, const QString &deviceId,
+                        Sender sender = Sender::EnrolledDevice);
 
-    // The body of a 403: an empty receipt carrying the wipe order.
+    // The body of a 403 for a request that could not be ingested: an empty
+    // receipt carrying the wipe order.
     v1::SyncReceipt wipeReceipt() const;
 
     // A batch with at least twice this many records is opened on several
@@ -54,9 +68,10 @@ public:
     static constexpr int kRecordsPerThread = 64;
 
 private:
-    void openAll(const v1::SyncBatch &batch, qint64 nowMs, std::vector<IngestItem> &items) const;
-    IngestItem open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
-                    qint64 nowMs) const;
+    void openAll(const v1::SyncBatch &batch, qint64 nowMs, Sender sender,
+                 std::vector<IngestItem> &items) const;
+    IngestItem open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch, qint64 nowMs,
+                    Sender sender) const;
 
     HubStore &m_store;
     const protocol::Clock &m_clock;

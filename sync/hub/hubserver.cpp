@@ -86,6 +86,11 @@ struct HubServer::Request
     QByteArray body;
     qint64 received = 0;
     QString deviceId;
+    // Revoked but holding its credential: the batch is still ingested (what
+    // the device had not sent is sealed to this hub and would be lost), and
+    // every answer that is not "send less" or "try later" is a 403 with the
+    // wipe order.
+    bool revoked = false;
     bool holdsSlot = false;
     bool responded = false;
     // A refusal decided from the headers while the client is still sending a
@@ -112,6 +117,7 @@ HubServer::HubServer(HubStore &store, DeviceRegistry &registry, BatchIngestor &i
     , m_ingestor(ingestor)
     , m_hubId(std::move(hubId))
     , m_options(std::move(options))
+    , m_anonymousRefusals(m_options.anonymousAuditIntervalMs)
 {}
 
 HubServer::~HubServer()
@@ -193,6 +199,9 @@ void HubServer::stop()
         MHD_stop_daemon(m_daemon);
         m_daemon = nullptr;
     }
+    // In-flight requests have finished: what is still counted goes on record.
+    if (auto summary = m_anonymousRefusals.takeDue(QDateTime::currentMSecsSinceEpoch(), true))
+        writeAnonymousSummary(*summary);
 }
 
 void HubServer::completed(Request *request)
@@ -227,15 +236,49 @@ int HubServer::respond(MHD_Connection *connection, Request &request, unsigned st
         MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     const MHD_Result queued = MHD_queue_response(connection, status, response);
     MHD_destroy_response(response);
-    if (refusalReason) {
-        m_store.auditRefusedRequest(QDateTime::currentMSecsSinceEpoch(), int(status),
-                                    QString::fromLatin1(refusalReason), request.deviceId);
-        HubLog::event("request_refused",
-                      {{QStringLiteral("status"), int(status)},
-                       {QStringLiteral("reason"), QString::fromLatin1(refusalReason)},
-                       {QStringLiteral("device_id"), request.deviceId}});
-    }
+    if (refusalReason)
+        auditRefusal(request, status, refusalReason);
+    else if (auto summary = m_anonymousRefusals.takeDue(QDateTime::currentMSecsSinceEpoch()))
+        writeAnonymousSummary(*summary);
     return queued == MHD_YES;
+}
+
+void HubServer::auditRefusal(const Request &request, unsigned status, const char *reason)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    // A refusal that names no known device costs no fsync and no log line
+    // of its own: one client on a keep-alive connection could otherwise make
+    // thousands of durable writes a second under the store's lock and slow
+    // every device's ingest.
+    if (request.deviceId.isEmpty()) {
+        if (auto summary = m_anonymousRefusals.add(int(status), now))
+            writeAnonymousSummary(*summary);
+        return;
+    }
+    m_store.auditRefusedRequest(now, int(status), QString::fromLatin1(reason), request.deviceId);
+    HubLog::event("request_refused", {{QStringLiteral("status"), int(status)},
+                                      {QStringLiteral("reason"), QString::fromLatin1(reason)},
+                                      {QStringLiteral("device_id"), request.deviceId}});
+}
+
+void HubServer::writeAnonymousSummary(const AnonymousRefusalTally::Summary &summary)
+{
+    QJsonObject byStatus;
+    for (const auto &[status, count] : summary.byStatus)
+        byStatus.insert(QString::number(status), count);
+    const QJsonObject detail{{QStringLiteral("count"), summary.total},
+                             {QStringLiteral("by_status"), byStatus},
+                             {QStringLiteral("from_ms"), summary.fromMs},
+                             {QStringLiteral("to_ms"), summary.toMs}};
+    m_store.auditAnonymousRefusals(
+        summary.toMs, QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact)));
+    HubLog::event("anonymous_refusals", detail);
+}
+
+int HubServer::respondWipe(MHD_Connection *connection, Request &request)
+{
+    return respond(connection, request, MHD_HTTP_FORBIDDEN, serialize(m_ingestor.wipeReceipt()),
+                   kProtobuf, "device_revoked");
 }
 
 int HubServer::handle(MHD_Connection *connection, const char *url, const char *method,
@@ -340,8 +383,8 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
                            errorJson("credentials_invalid"), "application/json",
                            "credentials_invalid");
         case AuthOutcome::Revoked:
-            return respond(connection, request, MHD_HTTP_FORBIDDEN,
-                           serialize(m_ingestor.wipeReceipt()), kProtobuf, "device_revoked");
+            request.revoked = true;
+            break;
         case AuthOutcome::StoreFailed:
             return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
                            errorJson("store_unavailable"), "application/json", "store_unavailable");
@@ -354,6 +397,8 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
             .left(contentType.indexOf(';') < 0 ? contentType.size() : contentType.indexOf(';'))
             .trimmed()
             .toLower();
+    if (contentType != kProtobuf && request.revoked)
+        return respondWipe(connection, request);
     if (contentType != kProtobuf)
         return respond(connection, request, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                        errorJson("unsupported_media_type"), "application/json",
@@ -363,6 +408,8 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
     if (!lengthText.isEmpty()) {
         bool ok = false;
         const qint64 length = lengthText.trimmed().toLongLong(&ok);
+        if ((!ok || length < 0) && request.revoked)
+            return respondWipe(connection, request);
         if (!ok || length < 0)
             return respond(connection, request, MHD_HTTP_BAD_REQUEST,
                            errorJson("invalid_content_length"), "application/json",
@@ -419,14 +466,21 @@ int HubServer::finish(MHD_Connection *connection, Request &request)
                            errorJson("store_unavailable"), "application/json", "store_unavailable");
         }
     }
-    IngestResult result = m_ingestor.ingest(request.body, request.deviceId);
+    IngestResult result =
+        m_ingestor.ingest(request.body, request.deviceId,
+                          request.revoked ? Sender::RevokedDevice : Sender::EnrolledDevice);
     const QByteArray reason = result.reason.toLatin1();
     switch (result.error) {
     case IngestError::None:
+        if (request.revoked)
+            return respond(connection, request, MHD_HTTP_FORBIDDEN, serialize(result.receipt),
+                           kProtobuf, "device_revoked");
         return respond(connection, request, MHD_HTTP_OK, serialize(result.receipt), kProtobuf,
                        nullptr);
     case IngestError::Undecodable:
     case IngestError::DeviceMismatch:
+        if (request.revoked)
+            return respondWipe(connection, request);
         return respond(connection, request, MHD_HTTP_BAD_REQUEST, errorJson(reason.constData()),
                        "application/json", reason.constData());
     case IngestError::TooManyRecords:

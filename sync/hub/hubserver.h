@@ -1,5 +1,6 @@
 #pragma once
 
+#include "anonymousrefusaltally.h"
 #include "protocol/limits.h"
 
 #include <QByteArray>
@@ -45,17 +46,21 @@ struct ServerOptions
     unsigned connectionTimeoutSecs = 30;
     size_t connectionMemoryLimit = 64 * 1024; // headers and MHD's buffers, per connection
     unsigned threads = 4;
+    // Refusals naming no known device are summarised in one audit row per
+    // interval instead of one fsynced row each.
+    qint64 anonymousAuditIntervalMs = AnonymousRefusalTally::kDefaultIntervalMs;
 };
 
 // The hub's HTTP(S) front: libmicrohttpd with epoll, a thread pool, caps on
 // connections (total and per IP), per-connection memory and idle timeouts,
 // TLS through GnuTLS. Every request is judged from its headers before any
 // body byte is read: route and method, conflicting Content-Length and
-// Transfer-Encoding (400), device credentials (401, 403 with a wipe
-// receipt), Content-Type (415), declared length (413) and the in-flight cap
-// (503). Bodies are then buffered up to the limit (413 past it, chunked or
-// not) and handed to the registry or the ingestor. docs/PROTOCOL.md lists
-// every status.
+// Transfer-Encoding (400), device credentials (401), Content-Type (415),
+// declared length (413) and the in-flight cap (503). Bodies are then
+// buffered up to the limit (413 past it, chunked or not) and handed to the
+// registry or the ingestor. A revoked device that proves its credential is
+// ingested like any other and answered 403 with its receipt and the wipe
+// order. docs/PROTOCOL.md lists every status.
 class HubServer
 {
 public:
@@ -82,15 +87,21 @@ public:
 private:
     int respond(MHD_Connection *connection, Request &request, unsigned status,
                 const QByteArray &body, const char *contentType, const char *refusalReason);
+    // 403 with an empty receipt carrying the wipe order: a revoked device's
+    // request that could not be ingested still tells it to wipe.
+    int respondWipe(MHD_Connection *connection, Request &request);
     int firstCall(MHD_Connection *connection, Request &request, const char *url,
                   const char *method);
     int finish(MHD_Connection *connection, Request &request);
+    void auditRefusal(const Request &request, unsigned status, const char *reason);
+    void writeAnonymousSummary(const AnonymousRefusalTally::Summary &summary);
 
     HubStore &m_store;
     DeviceRegistry &m_registry;
     BatchIngestor &m_ingestor;
     QString m_hubId;
     ServerOptions m_options;
+    AnonymousRefusalTally m_anonymousRefusals;
     MHD_Daemon *m_daemon = nullptr;
     QString m_url;
     std::atomic<int> m_inflight{0};

@@ -81,6 +81,10 @@ struct BatchWrite
     QString batchId;
     QString deviceId;
     qint64 receivedAtMs = 0;
+    // The device is revoked (its credential may be in other hands): every
+    // kept record carries the "sent_by_revoked_device" flag and its audit
+    // row says so, for staff to review.
+    bool sentByRevokedDevice = false;
     std::vector<IngestItem> items;
 };
 
@@ -123,9 +127,14 @@ public:
     virtual HubStoreError commitBatch(const BatchWrite &batch,
                                       std::vector<StoredOutcome> &outcomes) = 0;
 
-    // Audits a refused request (status and a reason code; never content).
+    // Audits a refused request tied to a known device (status and a reason
+    // code; never content).
     virtual void auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
                                      const QString &deviceId) = 0;
+    // Audits, in one row, refused requests that named no known device
+    // (AnonymousRefusalTally). summaryJson is {"count": N, "by_status":
+    // {"401": n, ...}, ...}; stats() adds every "count" to rejectedRequests.
+    virtual void auditAnonymousRefusals(qint64 nowMs, const QString &summaryJson) = 0;
 
     virtual std::optional<HubStats> stats(HubStoreError *error = nullptr) = 0;
 

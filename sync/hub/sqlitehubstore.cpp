@@ -585,7 +585,8 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
         // (the id and version are held) is the held hash read.
         if (m_db.changes() == 1) {
             if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
-                            QString()))
+                            batch.sentByRevokedDevice ? QStringLiteral("sent_by_revoked_device")
+                                                      : QString()))
                 return fail(st.audit.error(), "write_batch");
             outcomes.push_back(StoredOutcome::Accepted);
             continue;
@@ -645,6 +646,16 @@ void SqliteHubStore::auditRefusedRequest(qint64 nowMs, int status, const QString
         fail(st.error(), "audit_refusal");
 }
 
+void SqliteHubStore::auditAnonymousRefusals(qint64 nowMs, const QString &summaryJson)
+{
+    std::lock_guard lock(m_mutex);
+    auto st =
+        m_db.prepare("INSERT INTO audit(at, event, detail) VALUES (?, 'anonymous_refusals', ?)");
+    st.bind(1, std::int64_t(nowMs)).bind(2, summaryJson);
+    if (!st.exec())
+        fail(st.error(), "audit_anonymous_refusals");
+}
+
 std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
 {
     std::lock_guard lock(m_readMutex);
@@ -668,7 +679,10 @@ std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
         {"SELECT count(*) FROM records WHERE flagged = 1", &s.flagged},
         {"SELECT count(*) FROM records WHERE urgent = 1", &s.urgent},
         {"SELECT count(*) FROM quarantine WHERE reason <> 'conflict'", &s.rejectedRecords},
-        {"SELECT count(*) FROM audit WHERE event = 'request_refused'", &s.rejectedRequests},
+        {"SELECT (SELECT count(*) FROM audit WHERE event = 'request_refused') + "
+         "(SELECT coalesce(sum(json_extract(detail, '$.count')), 0) FROM audit "
+         "WHERE event = 'anonymous_refusals')",
+         &s.rejectedRequests},
         {"SELECT count(*) FROM alerts WHERE kind = 'conflict'", &s.conflicts},
         {"SELECT count(*) FROM audit WHERE event = 'device_enrolled'", &s.enrolments},
     };

@@ -38,6 +38,7 @@ public:
                               std::vector<StoredOutcome> &outcomes) override;
     void auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
                              const QString &deviceId) override;
+    void auditAnonymousRefusals(qint64 nowMs, const QString &summaryJson) override;
     std::optional<HubStats> stats(HubStoreError *error) override;
 
     ~SqliteHubStore() override;

@@ -650,19 +650,35 @@ private slots:
         QVERIFY(d.waitQuiescent());
         QCOMPARE(hubRecords(hub), 4);
 
-        // Revoked: the next request brings a wipe order over the pinned connection.
+        // Revoked: the next request brings a wipe order over the pinned
+        // connection, with the receipt for what it carried. The device wipes
+        // once and still delivers the rest (one record a batch, so the drain
+        // goes on after the wipe); the hub keeps them flagged for review.
         for (const auto &s : d.submit(3, 24))
             QVERIFY(!d.engine->outbox()->contains(s.recordId, s.version));
         QCOMPARE(hub.cli(QStringLiteral("revoke-device"),
                          {QStringLiteral("--device"), d.engine->deviceId()}),
                  0);
+        const int flaggedBefore = hub.stats().value(QStringLiteral("flagged")).toInt();
+        SyncEngine::Options oneByOne;
+        oneByOne.maxBatchRecords = 1;
+        d.makeEngine(oneByOne);
+        int wipes = 0;
+        QSignalSpy wipeFaults(d.engine.get(), &SyncEngine::faultReported);
+        QVERIFY(!d.engine->start());
         QVERIFY(!d.engine->unlocked(d.store.get())); // seals the 3 and sends
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
+        for (const auto &f : wipeFaults)
+            wipes += f.first().value<SyncFault>() == SyncFault::WipeOrdered ? 1 : 0;
+        QCOMPARE(wipes, 1);
         QVERIFY(d.wiped);
         QVERIFY(!d.store);
         QVERIFY(!QFile::exists(QDir(d.path()).filePath(QStringLiteral("store.db"))));
         QVERIFY(QFile::exists(QDir(d.path()).filePath(SealedOutbox::fileName())));
-        QCOMPARE(d.engine->waitingCount(), 3); // kept, unreadable, never dropped
+        QCOMPARE(d.engine->waitingCount(), 0); // delivered, not dropped
+        QCOMPARE(d.engine->stats().requests, 3);
+        QCOMPARE(hubRecords(hub), 7);
+        QCOMPARE(hub.stats().value(QStringLiteral("flagged")).toInt(), flaggedBefore + 3);
 
         // Revoked is final: "sync now" sends nothing more.
         const int versions = hub.stats().value(QStringLiteral("versions")).toInt();

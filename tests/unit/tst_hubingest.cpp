@@ -2,6 +2,7 @@
 // with an injected clock, so the sanitizer build exercises them too.
 #include "client/batchbuilder.h"
 #include "client/enrolmentcode.h"
+#include "hub/anonymousrefusaltally.h"
 #include "hub/batchingestor.h"
 #include "hub/deviceregistry.h"
 #include "hub/hubidentity.h"
@@ -10,7 +11,6 @@
 #include "hub/sqlitehubstore.h"
 #include "hubprocess.h"
 #include "protocol/syntheticrecords.h"
-
 #include "sqlite/sqldatabase.h"
 
 #include <QTemporaryDir>
@@ -40,6 +40,30 @@ class TestHubIngest : public QObject
     }
 
 private slots:
+    void anonymousRefusalTallyWritesOncePerInterval()
+    {
+        AnonymousRefusalTally tally(10000);
+        const auto first = tally.add(401, 1000); // on record at once
+        QVERIFY(first);
+        QCOMPARE(first->total, 1);
+        for (int i = 0; i < 499; ++i)
+            QVERIFY(!tally.add(i % 2 ? 401 : 404, 1000 + i));
+        QVERIFY(!tally.takeDue(5000));
+        auto second = tally.takeDue(11000);
+        QVERIFY(second);
+        QCOMPARE(second->total, 499);
+        QCOMPARE(second->byStatus[401], 249);
+        QCOMPARE(second->byStatus[404], 250);
+        QCOMPARE(second->fromMs, 1000);
+        QVERIFY(!tally.takeDue(30000)); // nothing counted: nothing to write
+        QVERIFY(tally.add(404, 30000)); // after a quiet interval: at once
+        QVERIFY(!tally.add(404, 30001));
+        const auto last = tally.takeDue(30002, true); // shutdown
+        QVERIFY(last);
+        QCOMPARE(last->total, 1);
+        QVERIFY(!tally.takeDue(30003, true));
+    }
+
     void initTestCase()
     {
         HubLog::setQuiet(true);
