@@ -16,7 +16,11 @@ HomeController::HomeController(AppSession &session, syncclient::SyncEngine &sync
     connect(&m_sync, &SyncEngine::lastSuccessfulSyncChanged, this, &HomeController::countsChanged);
     connect(&m_sync, &SyncEngine::enrolledChanged, this, &HomeController::countsChanged);
     connect(&m_sync, &SyncEngine::enrolmentFinished, this, [this](const syncclient::SyncError &e) {
-        m_enrolmentProblem = e ? tr("Not yet connected to the hub: %1").arg(e.message) : QString();
+        // A hub out of reach is retried and the banner says so; only a code
+        // that can never work needs the officer's attention here.
+        m_enrolmentProblem = e && e.kind != syncclient::SyncErrorKind::Transport
+            ? tr("Not yet connected to the hub: %1").arg(e.message)
+            : QString();
         emit countsChanged();
     });
     connect(&m_session, &AppSession::unlocked, this, &HomeController::refresh);

@@ -76,7 +76,9 @@ ColumnLayout {
         id: shortText
         TextField {
             objectName: "input:" + row.path
-            text: row.value === undefined ? "" : String(row.value)
+            // An unset number (0) shows as empty, not as "0".
+            text: row.value === undefined || (row.kind === FieldKind.Number && row.value === 0)
+                  ? "" : String(row.value)
             placeholderText: row.kind === FieldKind.Date ? "yyyy-mm-dd"
                              : row.kind === FieldKind.DateTime ? "yyyy-mm-dd hh:mm" : ""
             inputMethodHints: row.kind === FieldKind.Number ? Qt.ImhDigitsOnly : row.hints
