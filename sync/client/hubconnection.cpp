@@ -91,12 +91,13 @@ QNetworkReply *HubConnection::prepare(QNetworkReply *reply)
     return reply;
 }
 
-QNetworkReply *HubConnection::post(const QString &path, const QByteArray &body,
-                                   const QByteArray &authorization)
+std::optional<QNetworkRequest> HubConnection::makeRequest(const QString &path) const
 {
+    // HTTPS with the peer verified (the pins are checked on top), or plain
+    // HTTP only to a loopback hub; never a redirect, never a cached answer.
     const QString scheme = m_endpoint.baseUrl.scheme();
     if (scheme != QLatin1String("https") && !isPlainLoopback())
-        return nullptr;
+        return std::nullopt;
     QUrl url = m_endpoint.baseUrl;
     url.setPath(path);
     QNetworkRequest request(url);
@@ -107,30 +108,30 @@ QNetworkReply *HubConnection::post(const QString &path, const QByteArray &body,
                          QNetworkRequest::AlwaysNetwork);
     request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
     request.setTransferTimeout(m_timeoutMs);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/x-protobuf"));
-    if (!authorization.isEmpty())
-        request.setRawHeader("Authorization", authorization);
     if (scheme == QLatin1String("https")) {
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
         request.setSslConfiguration(tls);
     }
-    return prepare(m_network->post(request, body));
+    return request;
+}
+
+QNetworkReply *HubConnection::post(const QString &path, const QByteArray &body,
+                                   const QByteArray &authorization)
+{
+    std::optional<QNetworkRequest> request = makeRequest(path);
+    if (!request)
+        return nullptr;
+    request->setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/x-protobuf"));
+    if (!authorization.isEmpty())
+        request->setRawHeader("Authorization", authorization);
+    return prepare(m_network->post(*request, body));
 }
 
 QNetworkReply *HubConnection::get(const QString &path)
 {
-    const QString scheme = m_endpoint.baseUrl.scheme();
-    if (scheme != QLatin1String("https") && !isPlainLoopback())
-        return nullptr;
-    QUrl url = m_endpoint.baseUrl;
-    url.setPath(path);
-    QNetworkRequest request(url);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::ManualRedirectPolicy);
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    request.setTransferTimeout(m_timeoutMs);
-    return prepare(m_network->get(request));
+    const std::optional<QNetworkRequest> request = makeRequest(path);
+    return request ? prepare(m_network->get(*request)) : nullptr;
 }
 
 TransportOutcome HubConnection::outcome(QNetworkReply *reply, int *status) const

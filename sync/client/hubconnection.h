@@ -1,5 +1,9 @@
 #pragma once
 
+#include <QNetworkRequest>
+
+#include <optional>
+
 #include <QByteArray>
 #include <QObject>
 #include <QSslCertificate>
@@ -66,6 +70,7 @@ public:
 
     static QString pinOf(const QSslCertificate &certificate);
     bool isPlainLoopback() const;
+    std::optional<QNetworkRequest> makeRequest(const QString &path) const;
 
 private:
     QNetworkReply *prepare(QNetworkReply *reply);
