@@ -364,12 +364,23 @@ OutboxError SealedOutbox::setEnrolment(const Enrolment &e)
         {"tls_pin", e.tlsPin},
         {"backup_pin", e.backupPin},
         {"sealing_public_key", QString::fromLatin1(e.sealingPublicKey.toBase64())},
+        {"wipe_ordered", QStringLiteral("0")},
     };
     for (const auto &[key, value] : rows) {
         if (OutboxError err = setMeta(key, value); err)
             return err;
     }
     return OutboxError::fromSql(tx.commit(), "enrol");
+}
+
+bool SealedOutbox::wipeOrdered()
+{
+    return meta("wipe_ordered").value_or(QString()) == QLatin1String("1");
+}
+
+OutboxError SealedOutbox::setWipeOrdered()
+{
+    return setMeta("wipe_ordered", QStringLiteral("1"));
 }
 
 int SealedOutbox::retentionHours()

@@ -144,6 +144,12 @@ public:
     std::optional<Enrolment> enrolment();
     OutboxError setEnrolment(const Enrolment &e);
 
+    // Set once a wipe order has been carried out (the store is gone); a new
+    // enrolment clears it. A restarted engine stays revoked once drained
+    // and does not wipe again.
+    bool wipeOrdered();
+    OutboxError setWipeOrdered();
+
     int retentionHours();
     OutboxError setRetentionHours(int hours);
     qint64 lastSuccessfulSyncMs();

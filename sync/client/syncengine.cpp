@@ -101,6 +101,9 @@ SyncError SyncEngine::load()
             return {SyncErrorKind::Credential, ce.message};
         m_enrolment = *enrolment;
         m_credential = credential;
+        // A wipe order already carried out before a restart: drain what is
+        // left, then stay revoked; the store is gone, so no second wipe.
+        m_wiped = m_outbox->wipeOrdered();
         ensureConnection();
         emit enrolledChanged();
         return {};
@@ -138,10 +141,50 @@ QByteArray SyncEngine::authorization() const
     return "Bearer " + m_enrolment.deviceId.toLatin1() + '.' + m_credential;
 }
 
+QList<std::pair<SyncEngine::State, SyncEngine::State>> SyncEngine::allowedTransitions()
+{
+    using S = State;
+    return {
+        // Work arrives or the network goes.
+        {S::Idle, S::Sending},
+        {S::Idle, S::WaitingForNetwork},
+        {S::WaitingForNetwork, S::Idle},
+        // A request's answer.
+        {S::Sending, S::Idle},
+        {S::Sending, S::BackingOff},
+        {S::Sending, S::ReenrolmentNeeded},
+        {S::Sending, S::Revoked},
+        {S::Sending, S::Error},
+        // Waiting out a failure: the timer, the officer's "sync now", or
+        // the network going while waiting.
+        {S::BackingOff, S::Sending},
+        {S::BackingOff, S::Idle},
+        {S::BackingOff, S::WaitingForNetwork},
+        // Nothing sendable could be built (the outbox failed): an error
+        // before any request.
+        {S::Idle, S::Error},
+        // A wiped device whose sealed outbox is empty: nothing will ever
+        // be sent again.
+        {S::Idle, S::Revoked},
+        // Recovery: a new enrolment, or "sync now" after an error.
+        {S::ReenrolmentNeeded, S::Idle},
+        {S::Error, S::Idle},
+    };
+}
+
+bool SyncEngine::isAllowedTransition(State from, State to)
+{
+    return allowedTransitions().contains(std::pair{from, to});
+}
+
 void SyncEngine::setState(State s)
 {
     if (m_state == s)
         return;
+    if (!isAllowedTransition(m_state, s)) {
+        ++m_stats.illegalTransitions;
+        qCCritical(lcSync) << "state machine bug: no transition" << m_state << "->" << s;
+    }
     qCInfo(lcSync) << "state" << m_state << "->" << s;
     m_state = s;
     emit stateChanged(s);
@@ -539,6 +582,8 @@ void SyncEngine::settle()
 
 bool SyncEngine::sendNext(Lane &lane)
 {
+    if (m_state == State::Error) // e.g. the other lane found the outbox unreadable
+        return false;
     OutboxError error;
     QList<SealedEntry> entries;
     // Skip what is in flight; the cursor keeps a busy lane from rescanning.
@@ -546,7 +591,11 @@ bool SyncEngine::sendNext(Lane &lane)
         entries = m_outbox->pending(lane.urgent, lane.cursor, lane.batchLimit,
                                     m_options.maxBatchBytes, &error);
         if (error) {
-            qCWarning(lcSync) << "outbox read failed";
+            // Loud, not silent: the officer sees the error and "sync now"
+            // tries again; nothing is dropped.
+            qCCritical(lcSync) << "outbox read failed:" << error.message;
+            emit faultReported(SyncFault::OutboxUnreadable, error.message);
+            halt(State::Error);
             return false;
         }
         if (entries.isEmpty())
@@ -858,6 +907,10 @@ void SyncEngine::wipeOnce()
     m_store = nullptr; // the handler destroys it
     if (m_deps.onWipeOrder)
         m_deps.onWipeOrder();
+    // Only after the handler: a crash before this line wipes again at the
+    // next wipe order, never leaves a store standing.
+    if (OutboxError e = m_outbox->setWipeOrdered(); e)
+        qCWarning(lcSync) << "could not note the wipe order:" << e.message;
 }
 
 void SyncEngine::onConnectivity()

@@ -60,6 +60,7 @@ enum class SyncFault
     ClientBug,    // 400, 404, 405, 415: the same bytes are not retried
     Unauthorised, // 401
     WipeOrdered,  // 403 with a wipe order over a trusted connection
+    OutboxUnreadable, // the sealed outbox could not be read: nothing can be sent
 };
 
 // The counters the simulator and the benchmark print.
@@ -72,6 +73,7 @@ struct SyncStats
     qint64 conflicts = 0;
     qint64 splits = 0; // 413 answers that halved a batch
     qint64 bytesOnWire = 0;
+    qint64 illegalTransitions = 0; // state changes outside the table: bugs
 };
 
 // The app's sync engine: drains the sealed outbox (SealedOutbox) to the hub
@@ -136,6 +138,14 @@ public:
         Error,
     };
     Q_ENUM(State)
+
+    // The state machine's edges: every change setState() may make. Any
+    // other change is a bug: it is logged as critical and counted in
+    // stats().illegalTransitions, and still made (refusing it could leave
+    // records unsent). Tests assert that none happens and that each edge is
+    // taken somewhere.
+    static bool isAllowedTransition(State from, State to);
+    static QList<std::pair<State, State>> allowedTransitions();
 
     struct Options
     {

@@ -11,12 +11,14 @@
 #include "protocol/clock.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
+#include "sqlite/sqldatabase.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QMetaEnum>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -87,6 +89,37 @@ v1::EnrolmentCode codeFor(const FakeServer &hub, const protocol::Clock &clock)
     return c;
 }
 
+// Every state change made by any engine in this test, as "From->To", so the
+// last test can check that each edge of the state machine was taken and no
+// other one was.
+struct TransitionLog
+{
+    QSet<QString> seen;
+    QStringList illegal;
+
+    static TransitionLog &instance()
+    {
+        static TransitionLog log;
+        return log;
+    }
+    static QString edge(State from, State to)
+    {
+        const QMetaEnum e = QMetaEnum::fromType<State>();
+        return QString::fromLatin1(e.valueToKey(int(from))) + QStringLiteral("->") +
+               QString::fromLatin1(e.valueToKey(int(to)));
+    }
+    void watch(SyncEngine *engine)
+    {
+        auto last = std::make_shared<State>(engine->state());
+        QObject::connect(engine, &SyncEngine::stateChanged, engine, [this, last](State now) {
+            seen.insert(edge(*last, now));
+            if (!SyncEngine::isAllowedTransition(*last, now))
+                illegal.append(edge(*last, now));
+            *last = now;
+        });
+    }
+};
+
 // One simulated officer device: its directory, clock, fake platform
 // services, encrypted store and engine.
 struct Device
@@ -116,6 +149,7 @@ struct Device
             wiped = true;
         };
         engine = std::make_unique<SyncEngine>(path(), deps, options);
+        TransitionLog::instance().watch(engine.get());
     }
 
     bool openStore()
@@ -594,6 +628,13 @@ private slots:
         QCOMPARE(portal.requests, before + 1);
         QCOMPARE(d.engine->waitingCount(), 3);
 
+        // The network goes while waiting out the 503: waiting for the
+        // network, not retrying into nothing; nothing dropped.
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        QCOMPARE(d.engine->state(), State::WaitingForNetwork);
+        QCOMPARE(d.engine->waitingCount(), 3);
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+
         // Back to the real hub: everything arrives.
         e.hubUrl = realUrl;
         QVERIFY(!d.engine->outbox()->setEnrolment(e));
@@ -689,6 +730,38 @@ private slots:
         QCOMPARE(d.engine->requestsInFlight(), 0);
         QCOMPARE(hub.stats().value(QStringLiteral("versions")).toInt(), versions);
         QCOMPARE(hub.stats().value(QStringLiteral("rejected_requests")).toInt(), refusedRequests);
+
+        // Restarted after the wipe: still revoked, and the wipe handler (the
+        // store is long gone) is not run a second time.
+        d.engine.reset();
+        d.wiped = false;
+        d.makeEngine(oneByOne);
+        QVERIFY(!d.engine->start());
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
+        QVERIFY(!d.wiped);
+        QCOMPARE(d.engine->stats().requests, 0);
+    }
+
+    void anUnreadableOutboxIsAnErrorNotSilence()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        const Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, false, 31, d.clock), d.clock.nowMs()));
+        // Damage the file under the running engine (another connection
+        // removes the table its reads need).
+        sql::SqlError error;
+        auto other = sql::Database::open(QDir(d.path()).filePath(SealedOutbox::fileName()),
+                                         sql::Database::OpenMode::ReadWrite, &error);
+        QVERIFY(other);
+        QVERIFY(!other->exec("DROP TABLE entries;"));
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+        d.engine->syncNow();
+        QCOMPARE(d.engine->state(), State::Error);
+        QCOMPARE(faults.size(), 1);
+        QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::OutboxUnreadable);
+        QCOMPARE(d.engine->requestsInFlight(), 0);
     }
 
     void retentionPurgesAcknowledgedContentLeavingAReceipt()
@@ -805,6 +878,22 @@ private slots:
         QCOMPARE(int(f.permissions() & others), 0);
         QVERIFY(!(f.permissions() & QFile::ExeOwner));
         QCOMPARE(int(QFileInfo(d.path()).permissions() & others), 0);
+    }
+
+    // Last on purpose: the tests above drove every engine they made; here
+    // the state machine's table is held against what they did.
+    void everyStateTransitionIsTakenAndNoOther()
+    {
+        const TransitionLog &log = TransitionLog::instance();
+        QVERIFY2(log.illegal.isEmpty(),
+                 qPrintable(QStringLiteral("changes outside the table: ") + log.illegal.join(u", ")));
+        QStringList untaken;
+        for (const auto &[from, to] : SyncEngine::allowedTransitions()) {
+            if (!log.seen.contains(TransitionLog::edge(from, to)))
+                untaken.append(TransitionLog::edge(from, to));
+        }
+        QVERIFY2(untaken.isEmpty(),
+                 qPrintable(QStringLiteral("edges no test took: ") + untaken.join(u", ")));
     }
 };
 
