@@ -11,6 +11,7 @@
 #include <QLoggingCategory>
 #include <QNetworkReply>
 #include <QUuid>
+#include <sodium.h>
 
 Q_LOGGING_CATEGORY(lcSync, "safeguard.sync")
 
@@ -245,14 +246,17 @@ void SyncEngine::enrol(const QString &codeText)
 {
     auto finish = [this](SyncError e) {
         m_enrolling = false;
-        if (e.kind == SyncErrorKind::Transport) {
-            // The hub could not be reached: keep the code and try again
-            // later, waiting longer each time.
+        if (e.kind == SyncErrorKind::Transport || e.kind == SyncErrorKind::Credential ||
+            e.kind == SyncErrorKind::Outbox) {
+            // The hub could not be reached, or its answer could not be
+            // written down here: keep the code (and the credential sent with
+            // it) and try again later, waiting longer each time.
             m_nextEnrolAttemptMs = m_deps.clock->nowMs() + m_enrolRetryDelayMs;
             m_enrolRetryDelayMs = std::min(m_enrolRetryDelayMs * 2, kEnrolRetryMaxMs);
         } else {
             // Enrolled, or the code can never work: it is not kept.
             m_deps.credentials->remove(pendingCodeName());
+            m_deps.credentials->remove(pendingCredentialName());
             m_enrolRetryDelayMs = kEnrolRetryMinMs;
             m_nextEnrolAttemptMs = 0;
         }
@@ -270,11 +274,31 @@ void SyncEngine::enrol(const QString &codeText)
     const auto code = syncwire::EnrolmentCode::parse(codeText.trimmed(), &parseError);
     if (!code)
         return finish({SyncErrorKind::InvalidCode, parseError.message});
-    if (code->expires_at_unix_ms() <= m_deps.clock->nowMs())
+    // The credential already sent with this very code, if an earlier
+    // attempt got no answer: the same pair again, so the hub can answer
+    // with the device it may already have enrolled.
+    QByteArray pendingCode;
+    QByteArray ownCredential;
+    const bool retry = !m_deps.credentials->read(pendingCodeName(), &pendingCode) &&
+                       pendingCode == codeText.trimmed().toLatin1() &&
+                       !m_deps.credentials->read(pendingCredentialName(), &ownCredential) &&
+                       syncwire::fromBase64Url(ownCredential).value_or(QByteArray()).size() == 32;
+    // A fresh code past its expiry is refused here at once; a retry is
+    // decided by the hub (the code may have been redeemed in time).
+    if (!retry && code->expires_at_unix_ms() <= m_deps.clock->nowMs())
         return finish({SyncErrorKind::InvalidCode, QStringLiteral("The enrolment code has expired.")});
-    // Kept until the hub has answered for it, so a device set up with no
-    // signal enrols as soon as it reaches the hub.
-    m_deps.credentials->write(pendingCodeName(), codeText.trimmed().toLatin1());
+    if (!retry) {
+        QByteArray raw(32, Qt::Uninitialized);
+        randombytes_buf(raw.data(), size_t(raw.size()));
+        ownCredential = syncwire::toBase64Url(raw);
+        sodium_memzero(raw.data(), size_t(raw.size()));
+        // Kept until the hub has answered for it, so a device set up with
+        // no signal enrols as soon as it reaches the hub. Both are written
+        // before anything is sent.
+        if (auto ce = m_deps.credentials->write(pendingCredentialName(), ownCredential); ce)
+            return finish({SyncErrorKind::Credential, ce.message});
+        m_deps.credentials->write(pendingCodeName(), codeText.trimmed().toLatin1());
+    }
     m_enrolling = true;
 
     HubEndpoint endpoint{QUrl(QString::fromStdString(code->hub_url())),
@@ -287,6 +311,7 @@ void SyncEngine::enrol(const QString &codeText)
     request.set_code_id(code->code_id());
     request.set_secret(code->secret());
     request.set_device_name(m_options.deviceName.toStdString());
+    request.set_device_credential(ownCredential.toStdString());
     const std::string body = request.SerializeAsString();
     QNetworkReply *reply =
         connection->post(QStringLiteral("/v1/devices/enrol"), QByteArray::fromStdString(body));
@@ -296,7 +321,8 @@ void SyncEngine::enrol(const QString &codeText)
                        QStringLiteral("The hub's address is not HTTPS (plain HTTP is for loopback only).")});
     }
     const v1::EnrolmentCode codeCopy = *code;
-    connect(reply, &QNetworkReply::finished, this, [this, reply, connection, codeCopy, finish] {
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, connection, codeCopy, finish, ownCredential] {
         reply->deleteLater();
         connection->deleteLater();
         int status = 0;
@@ -315,12 +341,14 @@ void SyncEngine::enrol(const QString &codeText)
                                          : QStringLiteral("The hub does not know this code.")});
         v1::EnrolmentResponse response;
         if (status != 200 || !parseMessage(reply->readAll(), &response) ||
-            response.device_id().empty() || response.device_credential().empty() ||
-            response.hub_id() != codeCopy.hub_id())
+            response.device_id().empty() || response.hub_id() != codeCopy.hub_id())
             return finish({SyncErrorKind::UnexpectedAnswer,
                            QStringLiteral("The hub answered enrolment with status %1.").arg(status)});
 
-        const QByteArray credential = QByteArray::fromStdString(response.device_credential());
+        // A hub that predates device-chosen credentials sends its own.
+        const QByteArray credential = response.device_credential().empty()
+                                          ? ownCredential
+                                          : QByteArray::fromStdString(response.device_credential());
         if (auto ce = m_deps.credentials->write(credentialName(), credential); ce)
             return finish({SyncErrorKind::Credential, ce.message});
         Enrolment e;

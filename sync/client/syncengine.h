@@ -180,6 +180,10 @@ public:
     // so it lives in the credential store). Retried on every trigger until
     // the hub answers for it; the first retry waits kEnrolRetryMinMs.
     static QString pendingCodeName() { return QStringLiteral("pending-enrolment-code"); }
+    // The credential this device chose for the pending code, kept with it
+    // until the enrolment is written down: a retry after a lost reply or a
+    // crash sends the same pair and the hub answers with the same device.
+    static QString pendingCredentialName() { return QStringLiteral("pending-device-credential"); }
     static constexpr qint64 kEnrolRetryMinMs = 30 * 1000;
     static constexpr qint64 kEnrolRetryMaxMs = 15 * 60 * 1000;
 

@@ -59,9 +59,23 @@ DeviceRegistry::issueCode(const HubIdentity &identity, const QString &officerId,
 EnrolmentResult DeviceRegistry::enrol(const v1::EnrolmentRequest &request, const QString &hubId)
 {
     EnrolmentResult result;
-    QByteArray credential(32, Qt::Uninitialized);
-    randombytes_buf(credential.data(), size_t(credential.size()));
-    const QString credentialText = QString::fromLatin1(syncwire::toBase64Url(credential));
+    // The device's own credential when it sent one (it can then retry with
+    // the same code after a lost reply); otherwise one chosen here.
+    const bool ownCredential = !request.device_credential().empty();
+    QString credentialText;
+    if (ownCredential) {
+        const QByteArray text = QByteArray::fromStdString(request.device_credential());
+        const auto raw = text.size() <= 64 ? syncwire::fromBase64Url(text) : std::nullopt;
+        if (!raw || raw->size() != 32 || syncwire::toBase64Url(*raw) != text) {
+            result.outcome = RedeemOutcome::Malformed;
+            return result;
+        }
+        credentialText = QString::fromLatin1(text);
+    } else {
+        QByteArray credential(32, Qt::Uninitialized);
+        randombytes_buf(credential.data(), size_t(credential.size()));
+        credentialText = QString::fromLatin1(syncwire::toBase64Url(credential));
+    }
 
     const QString codeId = QString::fromStdString(request.code_id()).left(64);
     DeviceRow device;
@@ -74,7 +88,8 @@ EnrolmentResult DeviceRegistry::enrol(const v1::EnrolmentRequest &request, const
         return result;
     const auto stored = m_store.findDevice(device.deviceId);
     result.response.set_device_id(device.deviceId.toStdString());
-    result.response.set_device_credential(credentialText.toStdString());
+    if (!ownCredential)
+        result.response.set_device_credential(credentialText.toStdString());
     result.response.set_hub_id(hubId.toStdString());
     result.response.mutable_policy()->set_retention_hours(kDefaultRetentionHours);
     if (stored)

@@ -458,6 +458,10 @@ int HubServer::finish(MHD_Connection *connection, Request &request)
         case RedeemOutcome::AlreadyUsed:
             return respond(connection, request, MHD_HTTP_GONE, errorJson("code_used"),
                            "application/json", "enrolment_code_used");
+        case RedeemOutcome::Malformed:
+            return respond(connection, request, MHD_HTTP_BAD_REQUEST,
+                           errorJson("credential_malformed"), "application/json",
+                           "enrolment_credential_malformed");
         case RedeemOutcome::Expired:
             return respond(connection, request, MHD_HTTP_GONE, errorJson("code_expired"),
                            "application/json", "enrolment_code_expired");

@@ -49,6 +49,7 @@ enum class RedeemOutcome
     UnknownCode,
     WrongSecret,
     AlreadyUsed,
+    Malformed, // the request's own device credential is not 32 bytes of base64url
     Expired,
     StoreFailed
 };
@@ -112,8 +113,11 @@ public:
     virtual HubStoreError addEnrolmentCode(const EnrolmentCodeRow &code) = 0;
     // Exchanges a code for a new device in one transaction; the code can be
     // redeemed once only. The secret hash is compared in constant time.
+    // Redeeming a used code again with the credential hash of the device it
+    // enrolled (not revoked) answers Enrolled and sets device.deviceId to
+    // that device: the retry of an enrolment whose reply was lost.
     virtual RedeemOutcome redeemCode(const QString &codeId, const QByteArray &secretHash,
-                                     qint64 nowMs, const DeviceRow &newDevice,
+                                     qint64 nowMs, DeviceRow &device,
                                      const QString &deviceName) = 0;
     virtual std::optional<DeviceRow> findDevice(const QString &deviceId,
                                                 HubStoreError *error = nullptr) = 0;

@@ -328,7 +328,7 @@ HubStoreError SqliteHubStore::addEnrolmentCode(const EnrolmentCodeRow &code)
 }
 
 RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray &secretHash,
-                                         qint64 nowMs, const DeviceRow &newDevice,
+                                         qint64 nowMs, DeviceRow &newDevice,
                                          const QString &deviceName)
 {
     std::lock_guard lock(m_mutex);
@@ -365,8 +365,31 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
     if (stored.size() != secretHash.size() ||
         sodium_memcmp(stored.constData(), secretHash.constData(), size_t(stored.size())) != 0)
         return refuse(RedeemOutcome::WrongSecret, "enrolment_refused_secret");
-    if (used)
+    if (used) {
+        // The same device asking again (it holds the code's secret and the
+        // credential it chose): the answer it may never have received.
+        auto again = m_db.prepare("SELECT d.device_id, d.credential_hash FROM enrolment_codes c "
+                                  "JOIN devices d ON d.device_id = c.device_id "
+                                  "WHERE c.code_id = ? AND d.revoked_at IS NULL");
+        again.bind(1, codeId);
+        if (again.step()) {
+            const QString deviceId = again.columnText(0);
+            const QByteArray held = again.columnBlob(1);
+            again = {};
+            if (held.size() == newDevice.credentialHash.size() &&
+                sodium_memcmp(held.constData(), newDevice.credentialHash.constData(),
+                              size_t(held.size())) == 0) {
+                newDevice.deviceId = deviceId;
+                newDevice.officerId = officerId;
+                if (!audit("device_enrolment_repeated", deviceId) || tx.commit())
+                    return RedeemOutcome::StoreFailed;
+                return RedeemOutcome::Enrolled;
+            }
+        } else if (again.error()) {
+            return RedeemOutcome::StoreFailed;
+        }
         return refuse(RedeemOutcome::AlreadyUsed, "enrolment_refused_used");
+    }
     if (nowMs >= expiresAt)
         return refuse(RedeemOutcome::Expired, "enrolment_refused_expired");
 

@@ -31,7 +31,7 @@ public:
     bool ping() override;
     HubStoreError addEnrolmentCode(const EnrolmentCodeRow &code) override;
     RedeemOutcome redeemCode(const QString &codeId, const QByteArray &secretHash, qint64 nowMs,
-                             const DeviceRow &newDevice, const QString &deviceName) override;
+                             DeviceRow &device, const QString &deviceName) override;
     std::optional<DeviceRow> findDevice(const QString &deviceId, HubStoreError *error) override;
     HubStoreError revokeDevice(const QString &deviceId, qint64 nowMs, bool *found) override;
     HubStoreError commitBatch(const BatchWrite &batch,

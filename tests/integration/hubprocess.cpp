@@ -157,7 +157,8 @@ HttpReply RawHttp::post(const QUrl &base, const QByteArray &path, const QByteArr
     return exchange(base, request, 30000);
 }
 
-std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, int *status)
+std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, int *status,
+                                    const QByteArray &ownCredential)
 {
     const auto code = syncwire::EnrolmentCode::parse(codeText);
     if (!code)
@@ -166,6 +167,7 @@ std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, i
     request.set_code_id(code->code_id());
     request.set_secret(code->secret());
     request.set_device_name("SYNTHETIC test tablet");
+    request.set_device_credential(ownCredential.toStdString());
     const std::string body = request.SerializeAsString();
     const HttpReply reply =
         RawHttp::post(base, "/v1/devices/enrol", QByteArray::fromStdString(body));
@@ -177,7 +179,9 @@ std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, i
     if (!response.ParseFromArray(reply.body.constData(), int(reply.body.size())))
         return std::nullopt;
     return EnrolledDevice{*code, QString::fromStdString(response.device_id()),
-                          QString::fromStdString(response.device_credential()),
+                          response.device_credential().empty()
+                              ? QString::fromLatin1(ownCredential)
+                              : QString::fromStdString(response.device_credential()),
                           QString::fromStdString(response.officer_id())};
 }
 

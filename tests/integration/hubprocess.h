@@ -89,7 +89,8 @@ struct EnrolledDevice
 };
 
 // Parses a code and enrols through POST /v1/devices/enrol; status in *status.
+// ownCredential: sent as the device's own credential (empty: the hub's).
 std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText,
-                                    int *status = nullptr);
+                                    int *status = nullptr, const QByteArray &ownCredential = {});
 
 } // namespace safeguard::testing

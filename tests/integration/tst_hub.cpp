@@ -149,6 +149,47 @@ private slots:
         QCOMPARE(status, 410); // reuse refused
     }
 
+    void enrolmentRetriedWithItsOwnCredentialGetsTheSameDevice()
+    {
+        // The device chooses its credential and keeps it with the code
+        // before sending: if the reply is lost, the same pair again gets the
+        // same device instead of a spent code.
+        const QString code = m_hub->enrolmentCodes(1).value(0);
+        const QByteArray own = syncwire::toBase64Url(QByteArray(32, '\x5a'));
+        int status = 0;
+        const auto first = enrol(m_hub->url(), code, &status, own);
+        QVERIFY(first);
+        QCOMPARE(status, 200);
+        const auto again = enrol(m_hub->url(), code, &status, own);
+        QVERIFY(again);
+        QCOMPARE(status, 200);
+        QCOMPARE(again->deviceId, first->deviceId);
+        QCOMPARE(again->officerId, QStringLiteral("SYN-OFFICER-0001"));
+        // The hub did not send the secret back: the device already has it.
+        QCOMPARE(again->credential, QString::fromLatin1(own));
+        // It authenticates: a batch from this device is answered.
+        DeviceSide side(*again, 120);
+        v1::SyncBatch batch = side.batch();
+        *batch.add_records() = side.builder.seal(side.record());
+        const Sent sent = send(m_hub->url(), *again, batch);
+        QCOMPARE(sent.reply.status, 200);
+        QVERIFY(sent.parsed);
+        QCOMPARE(sent.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
+        // Anyone else with the code (another credential) is refused.
+        QVERIFY(!enrol(m_hub->url(), code, &status,
+                       syncwire::toBase64Url(QByteArray(32, '\x33'))));
+        QCOMPARE(status, 410);
+        // A credential that is not 32 bytes of base64url is refused outright.
+        const QString fresh = m_hub->enrolmentCodes(1).value(0);
+        for (const QByteArray &bad : {QByteArray("short"), QByteArray(43, '*'),
+                                      syncwire::toBase64Url(QByteArray(33, 'x'))}) {
+            QVERIFY(!enrol(m_hub->url(), fresh, &status, bad));
+            QCOMPARE(status, 400);
+        }
+        // ... and does not spend the code.
+        QVERIFY(enrol(m_hub->url(), fresh, &status, own + QByteArray()));
+    }
+
     void expiredOrForgedCodeIsRefused()
     {
         // --expires-in 0: the code has expired by the time anyone uses it.

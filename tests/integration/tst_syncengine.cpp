@@ -42,6 +42,9 @@ class FakeServer : public QTcpServer
 public:
     QByteArray response;
     int requests = 0;
+    // When set, each request's body goes here and its answer is what this
+    // returns (an empty answer: the connection is cut, no reply at all).
+    std::function<QByteArray(const QByteArray &body)> relay;
     FakeServer()
     {
         listen(QHostAddress::LocalHost, 0);
@@ -61,8 +64,14 @@ public:
                     if (buffer->size() < end + 4 + length)
                         return;
                     ++requests;
+                    const QByteArray body = buffer->mid(end + 4, length);
                     buffer->clear();
-                    s->write(response);
+                    const QByteArray answer = relay ? relay(body) : response;
+                    if (answer.isEmpty()) {
+                        s->abort(); // the reply is lost on the way
+                        return;
+                    }
+                    s->write(answer);
                     s->disconnectFromHost();
                 });
                 connect(s, &QTcpSocket::disconnected, s, [s, buffer] {
@@ -849,6 +858,64 @@ private slots:
         QCOMPARE(hub.requests, 2);
         QCOMPARE(d.engine->officerId(), QStringLiteral("SYN-OFFICER-0001"));
         QTRY_VERIFY(!d.engine->hasPendingEnrolment()); // the secret is not kept once used
+    }
+
+    void aLostEnrolmentReplyIsRetriedAndGetsTheSameDevice()
+    {
+        // The hub enrols the device but its answer never arrives (a tunnel
+        // drops, the app is killed): the code is not spent, because the
+        // retry sends the same code with the same device-chosen credential.
+        FakeServer tunnel;
+        bool lose = true;
+        tunnel.relay = [&](const QByteArray &body) -> QByteArray {
+            const testing::HttpReply r =
+                testing::RawHttp::post(m_hub->url(), "/v1/devices/enrol", body);
+            if (lose)
+                return {};
+            return "HTTP/1.1 " + QByteArray::number(r.status) +
+                   " X\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
+                   QByteArray::number(r.body.size()) + "\r\nConnection: close\r\n\r\n" + r.body;
+        };
+        auto issued = syncwire::EnrolmentCode::parse(code(*m_hub));
+        QVERIFY(issued);
+        issued->set_hub_url(tunnel.url().toStdString());
+        const int devicesBefore = m_hub->stats().value(QStringLiteral("devices")).toInt();
+
+        Device d;
+        d.makeEngine();
+        QCOMPARE(d.engine->start().kind, SyncErrorKind::NotEnrolled);
+        QSignalSpy finished(d.engine.get(), &SyncEngine::enrolmentFinished);
+        d.engine->enrol(syncwire::EnrolmentCode::encode(*issued));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QCOMPARE(finished.last().first().value<SyncError>().kind, SyncErrorKind::Transport);
+        QCOMPARE(m_hub->stats().value(QStringLiteral("devices")).toInt(), devicesBefore + 1);
+        QVERIFY(d.engine->hasPendingEnrolment());
+        QVERIFY(!d.engine->isEnrolled());
+        // (Qt itself may resend a POST whose connection closed unanswered:
+        // with the same credential that is harmless too.)
+        const int lostRequests = tunnel.requests;
+
+        lose = false;
+        d.clock.advanceSecs(SyncEngine::kEnrolRetryMinMs / 1000 + 1);
+        d.engine->start();
+        QTRY_VERIFY_WITH_TIMEOUT(d.engine->isEnrolled(), 10000);
+        QCOMPARE(tunnel.requests, lostRequests + 1);
+        // One device on the hub, not two; the pending pair is gone.
+        QCOMPARE(m_hub->stats().value(QStringLiteral("devices")).toInt(), devicesBefore + 1);
+        QTRY_VERIFY(!d.engine->hasPendingEnrolment());
+        QByteArray kept;
+        QVERIFY(d.credentials.read(SyncEngine::pendingCredentialName(), &kept) || kept.isEmpty());
+
+        // And it is that device: its records are taken (sent straight to
+        // the hub, not through the tunnel).
+        Enrolment e = *d.engine->outbox()->enrolment();
+        e.hubUrl = m_hub->url().toString();
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, false, 41, d.clock), d.clock.nowMs()));
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 2);
     }
 
     void aRefusedCodeIsNotKept()
