@@ -43,7 +43,7 @@ QString displayName(RecordStatus status)
         return QStringLiteral("Needs correction");
     case RecordStatus::HeldAtHub:
         // The hub has it and its staff are on it: nothing to resend or amend.
-        return QStringLiteral("Sent · hub staff are checking it");
+        return QStringLiteral("Sent · hub is checking");
     case RecordStatus::Purged:
         return QStringLiteral("On the hub (removed from device)");
     }

@@ -74,6 +74,39 @@ public:
     QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(serverPort()); }
 };
 
+// A proxy with a small body limit that cuts the upload instead of
+// answering: it reads the headers and cutAfter body bytes, then resets the
+// connection.
+class CuttingProxy : public QTcpServer
+{
+public:
+    qint64 cutAfter = 64 * 1024;
+    int requests = 0;
+    CuttingProxy()
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection()) {
+                auto *seen = new QByteArray;
+                connect(s, &QTcpSocket::readyRead, s, [this, s, seen] {
+                    *seen += s->readAll();
+                    const qsizetype end = seen->indexOf("\r\n\r\n");
+                    if (end >= 0 && seen->size() - (end + 4) >= cutAfter) {
+                        ++requests;
+                        seen->clear();
+                        s->abort();
+                    }
+                });
+                connect(s, &QTcpSocket::disconnected, s, [s, seen] {
+                    delete seen;
+                    s->deleteLater();
+                });
+            }
+        });
+    }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(serverPort()); }
+};
+
 // A well-formed enrolment code for a fake hub on loopback, valid an hour.
 v1::EnrolmentCode codeFor(const FakeServer &hub, const protocol::Clock &clock)
 {
@@ -585,6 +618,59 @@ private slots:
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().splits, 0);
         QCOMPARE(d.engine->stats().acknowledged, 300);
+    }
+
+    void onlyAnUploadCutPartWaySendsLess()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(
+            !d.engine->outbox()->add(sealedEntries(e, 400, false, 24, d.clock), d.clock.nowMs()));
+        const QString realUrl = e.hubUrl;
+
+        // Nothing listening: refused before a byte is sent. However often
+        // that happens, the batch is not the problem and keeps its size.
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        e.hubUrl = QStringLiteral("http://127.0.0.1:%1").arg(closed.serverPort());
+        closed.close();
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        SyncEngine::Options options;
+        options.normalRequestsInFlight = 1;
+        // Only "sync now" retries here, so each attempt can be counted.
+        options.backoff.floorMs = options.backoff.baseMs = 60 * 1000;
+        d.makeEngine(options);
+        QVERIFY(!d.engine->start());
+        for (int i = 1; i <= 3; ++i) {
+            QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, i, 10000);
+            QCOMPARE(d.engine->stats().sent, 400 * i);
+            d.engine->syncNow();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 4, 10000);
+        QCOMPARE(d.engine->stats().sent, 1600);
+
+        // A proxy that cuts uploads part way: the batch halves at once.
+        CuttingProxy proxy;
+        e.hubUrl = proxy.url();
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        d.makeEngine(options);
+        QVERIFY(!d.engine->start());
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 1, 10000);
+        QCOMPARE(d.engine->stats().sent, 400);
+        d.engine->syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 2, 10000);
+        QCOMPARE(d.engine->stats().sent, 400 + 200);
+        QCOMPARE(d.engine->stats().splits, 0); // a guess, not a 413
+
+        // The real hub again: everything arrives.
+        e.hubUrl = realUrl;
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 400);
     }
 
     void overloadHonoursRetryAfterAndLosesNothing()

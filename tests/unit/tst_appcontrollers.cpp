@@ -468,7 +468,7 @@ private slots:
             QCOMPARE(row.data(RecordListModel::StatusKeyRole).toString(),
                      QStringLiteral("held_at_hub"));
             QCOMPARE(row.data(RecordListModel::StatusTextRole).toString(),
-                     QStringLiteral("Sent · hub staff are checking it"));
+                     QStringLiteral("Sent · hub is checking"));
             shown = true;
         }
         QVERIFY(shown);
