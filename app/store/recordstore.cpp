@@ -471,13 +471,17 @@ StoreError RecordStore::applyOutcomes(const QList<OutboxOutcome> &outcomes)
         return StoreError::fromSql(tx.beginError(), "apply outcomes");
     const qint64 now = m_clock.nowMs();
     sql::Statement box = m_db.prepare("UPDATE outbox SET state = ?, reason = ?, updated_ms = ? "
-                                      "WHERE record_id = ? AND version = ?;");
+                                      "WHERE record_id = ? AND version = ? AND state = 'pending';");
     sql::Statement rec = m_db.prepare(
-        "UPDATE records SET status = ? WHERE record_id = ? AND version = ? AND status != 'draft';");
+        "UPDATE records SET status = ? WHERE record_id = ? AND version = ? AND status = 'queued';");
     for (const OutboxOutcome &o : outcomes) {
-        const bool ack = o.kind == OutboxOutcome::Kind::Acknowledged;
-        const QString status =
-            statusKey(ack ? RecordStatus::Acknowledged : RecordStatus::NeedsCorrection);
+        RecordStatus to = RecordStatus::Acknowledged;
+        if (o.kind == OutboxOutcome::Kind::NeedsCorrection)
+            to = RecordStatus::NeedsCorrection;
+        else if (o.kind == OutboxOutcome::Kind::HeldAtHub)
+            to = RecordStatus::HeldAtHub;
+        Q_ASSERT(protocol::canChange(RecordStatus::Queued, to));
+        const QString status = statusKey(to);
         box.bind(1, status)
             .bind(2, o.reason)
             .bind(3, std::int64_t(now))

@@ -58,12 +58,13 @@ struct OutboxOutcome
     enum class Kind
     {
         Acknowledged,
-        NeedsCorrection
+        NeedsCorrection,
+        HeldAtHub, // CONFLICT: the hub holds this version with other content
     };
     QString recordId;
     int version = 0;
     Kind kind = Kind::Acknowledged;
-    QString reason; // the hub's reason for NeedsCorrection; no record content
+    QString reason; // the hub's reason for NeedsCorrection or HeldAtHub; no record content
 };
 
 // The officer's records at rest: a SQLCipher database (store.db) in the
@@ -118,7 +119,9 @@ public:
     StoreResult<QList<OutboxEntry>> pendingOutbox(int limit = 500);
     // The exact bytes submitted (what the SHA-256 covers).
     StoreResult<QByteArray> submittedBytes(const QString &recordId, int version);
-    // Applies the hub's answers in one transaction; unknown versions are ignored.
+    // Applies the hub's answers in one transaction. Only a queued version
+    // takes one (protocol::canChange); unknown versions and late answers for
+    // a version already decided are ignored.
     StoreError applyOutcomes(const QList<OutboxOutcome> &outcomes);
 
     // Records by status (latest version each), as protocol::statusCountsToJson wants.

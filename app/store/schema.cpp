@@ -96,7 +96,55 @@ CREATE TABLE receipts (
 );
 )sql";
 
-constexpr const char *kMigrations[] = {kV1, kV2};
+// Version 3: a record version the hub holds with other content (CONFLICT)
+// is "held_at_hub", in records and in the outbox, instead of staying
+// "queued" for ever: both CHECKs change, so both tables are rebuilt.
+constexpr const char *kV3 = R"sql(
+CREATE TABLE records_new (
+  record_id        TEXT    NOT NULL,
+  version          INTEGER NOT NULL CHECK (version >= 1),
+  status           TEXT    NOT NULL
+                   CHECK (status IN ('draft','queued','acknowledged','needs_correction',
+                                     'held_at_hub')),
+  created_ms       INTEGER NOT NULL,
+  updated_ms       INTEGER NOT NULL,
+  submitted_ms     INTEGER,
+  police_reference TEXT    NOT NULL DEFAULT '',
+  child_count      INTEGER NOT NULL DEFAULT 0,
+  urgent           INTEGER NOT NULL DEFAULT 0,
+  amendment_reason TEXT    NOT NULL DEFAULT '',
+  body             BLOB    NOT NULL,
+  sha256           BLOB,
+  PRIMARY KEY (record_id, version)
+);
+INSERT INTO records_new SELECT record_id, version, status, created_ms, updated_ms, submitted_ms,
+  police_reference, child_count, urgent, amendment_reason, body, sha256 FROM records;
+DROP TABLE records;
+ALTER TABLE records_new RENAME TO records;
+
+CREATE TABLE outbox_new (
+  id         INTEGER PRIMARY KEY,
+  record_id  TEXT    NOT NULL,
+  version    INTEGER NOT NULL,
+  priority   INTEGER NOT NULL CHECK (priority IN (0, 1)),
+  sha256     BLOB    NOT NULL,
+  size       INTEGER NOT NULL,
+  state      TEXT    NOT NULL
+             CHECK (state IN ('pending','acknowledged','needs_correction','held_at_hub')),
+  reason     TEXT    NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (record_id, version),
+  FOREIGN KEY (record_id, version) REFERENCES records (record_id, version) ON DELETE CASCADE
+);
+INSERT INTO outbox_new SELECT id, record_id, version, priority, sha256, size, state, reason,
+  created_ms, updated_ms FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_pending ON outbox (state, priority DESC, id);
+)sql";
+
+constexpr const char *kMigrations[] = {kV1, kV2, kV3};
 static_assert(std::size(kMigrations) == kCurrentVersion);
 
 } // namespace

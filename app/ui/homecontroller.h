@@ -26,6 +26,9 @@ class HomeController : public QObject
     Q_PROPERTY(int waitingCount READ waitingCount NOTIFY countsChanged)
     Q_PROPERTY(int needsCorrectionCount READ needsCorrectionCount NOTIFY countsChanged)
     Q_PROPERTY(int draftCount READ draftCount NOTIFY countsChanged)
+    // Sent, but the hub already held another copy of that version: kept
+    // aside for its staff; nothing for the officer to do.
+    Q_PROPERTY(int heldAtHubCount READ heldAtHubCount NOTIFY countsChanged)
     Q_PROPERTY(QString syncBanner READ syncBanner NOTIFY countsChanged)
     Q_PROPERTY(QString error READ error NOTIFY countsChanged)
     Q_PROPERTY(bool allOnHub READ allOnHub NOTIFY countsChanged)
@@ -40,6 +43,7 @@ public:
     int waitingCount() const { return m_counts.value(protocol::RecordStatus::Queued); }
     int needsCorrectionCount() const { return m_counts.value(protocol::RecordStatus::NeedsCorrection); }
     int draftCount() const { return m_counts.value(protocol::RecordStatus::Draft); }
+    int heldAtHubCount() const { return m_counts.value(protocol::RecordStatus::HeldAtHub); }
     QString syncBanner() const;
     QString error() const { return m_error; }
     bool allOnHub() const;

@@ -10,7 +10,8 @@ namespace safeguard::ui {
 // The officer's records for the home screen, newest first: the police
 // reference, how many children, whether urgent, and the status in the
 // officer's words ("Draft", "Waiting to send", "On the hub", "Needs
-// correction"). Filled from RecordStore::listRecords(); holds no content.
+// correction", "Sent · hub is checking"). Filled from
+// RecordStore::listRecords(); holds no content.
 class RecordListModel : public QAbstractListModel
 {
     Q_OBJECT

@@ -113,12 +113,24 @@ int runSelfTest(const QString &screenshotDir)
     // Realistic data on the home screen: drafts and submitted records.
     const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
     protocol::SyntheticRecordFactory factory(7, clock, checklists);
+    // Some of them already answered by the hub, one way or another.
+    QList<store::OutboxOutcome> answers;
     for (int i = 0; i < 12; ++i) {
         const v1::IncidentRecord r = factory.next();
+        const QString id = QString::fromStdString(r.record_id());
         session.recordStore()->saveDraft(r);
         if (i % 3 != 0)
-            session.recordStore()->submit(QString::fromStdString(r.record_id()));
+            session.recordStore()->submit(id);
+        using Kind = store::OutboxOutcome::Kind;
+        if (i == 1 || i == 5)
+            answers.append({id, 1, Kind::Acknowledged, {}});
+        else if (i == 2)
+            answers.append(
+                {id, 1, Kind::NeedsCorrection, QStringLiteral(": text_too_long: SYNTHETIC")});
+        else if (i == 4)
+            answers.append({id, 1, Kind::HeldAtHub, QStringLiteral(": conflict: SYNTHETIC")});
     }
+    session.recordStore()->applyOutcomes(answers);
     home.refresh();
     settle();
     visited << QStringLiteral("home");

@@ -124,8 +124,11 @@ Page {
                         text: recordRow.statusText
                         font.pixelSize: 14
                         font.bold: recordRow.statusKey === "needs_correction" || recordRow.statusKey === "queued"
+                        // Held at the hub: sent, and the hub's staff have
+                        // it; neither a warning nor "all done".
                         color: recordRow.statusKey === "needs_correction" ? "#b3261e"
-                             : recordRow.statusKey === "queued" ? "#8a5300" : "#1b5e20"
+                             : recordRow.statusKey === "queued" ? "#8a5300"
+                             : recordRow.statusKey === "held_at_hub" ? "#0b4f8a" : "#1b5e20"
                     }
                     Label {
                         Layout.alignment: Qt.AlignRight

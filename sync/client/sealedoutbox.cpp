@@ -267,6 +267,20 @@ OutboxError SealedOutbox::markApplied(const QList<UnappliedResult> &results)
     return OutboxError::fromSql(tx.commit(), "mark applied");
 }
 
+OutboxError SealedOutbox::reapplyConflictsOnce()
+{
+    if (meta("conflicts_reapplied"))
+        return {};
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return OutboxError::fromSql(tx.beginError(), "reapply conflicts");
+    if (sql::SqlError e = m_db.exec("UPDATE entries SET applied = 0 WHERE state = 'conflict';"))
+        return OutboxError::fromSql(e, "reapply conflicts");
+    if (OutboxError e = setMeta("conflicts_reapplied", QStringLiteral("1")); e)
+        return e;
+    return OutboxError::fromSql(tx.commit(), "reapply conflicts");
+}
+
 QList<QString> SealedOutbox::purgeableBefore(qint64 cutoffMs, OutboxError *error)
 {
     QList<QString> out;
@@ -395,6 +409,30 @@ OutboxError SealedOutbox::setRetentionHours(int hours)
     if (hours == retentionHours())
         return {};
     return setMeta("retention_hours", QString::number(hours));
+}
+
+HubLimits SealedOutbox::hubLimits()
+{
+    HubLimits l;
+    l.maxBodyBytes =
+        std::max<qint64>(0, meta("hub_max_body_bytes").value_or(QString()).toLongLong());
+    l.maxBatchRecords = std::max(0, meta("hub_max_batch_records").value_or(QString()).toInt());
+    return l;
+}
+
+OutboxError SealedOutbox::setHubLimits(const HubLimits &limits)
+{
+    if (limits == hubLimits())
+        return {};
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return OutboxError::fromSql(tx.beginError(), "write limits");
+    if (OutboxError e = setMeta("hub_max_body_bytes", QString::number(limits.maxBodyBytes)); e)
+        return e;
+    if (OutboxError e = setMeta("hub_max_batch_records", QString::number(limits.maxBatchRecords));
+        e)
+        return e;
+    return OutboxError::fromSql(tx.commit(), "write limits");
 }
 
 qint64 SealedOutbox::lastSuccessfulSyncMs()

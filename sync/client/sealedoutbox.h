@@ -85,6 +85,15 @@ struct Enrolment
     bool isValid() const { return !hubUrl.isEmpty() && !deviceId.isEmpty() && sealingPublicKey.size() == 32; }
 };
 
+// What the hub last said it takes in one POST /v1/sync (DevicePolicy);
+// 0 where it has said nothing.
+struct HubLimits
+{
+    qint64 maxBodyBytes = 0;
+    int maxBatchRecords = 0;
+    bool operator==(const HubLimits &) const = default;
+};
+
 struct OutboxCounts
 {
     int pending = 0;
@@ -103,9 +112,9 @@ struct OutboxCounts
 // the app is locked, and it survives a wipe of the key and the store:
 // nothing on the device can open a sealed entry. Sealed bytes are dropped
 // once the hub has answered for them. Enrolment details and device policy
-// (retention) live here too. Every change is one durable transaction (WAL,
-// synchronous=FULL). Entries are keyed by (record id, version), so adding
-// one twice changes nothing. Not thread-safe.
+// (retention, the hub's request limits) live here too. Every change is one
+// durable transaction (WAL, synchronous=FULL). Entries are keyed by (record
+// id, version), so adding one twice changes nothing. Not thread-safe.
 class SealedOutbox
 {
 public:
@@ -133,6 +142,9 @@ public:
     // Final verdicts the store has not seen yet, and marking them seen.
     QList<UnappliedResult> unapplied(OutboxError *error = nullptr);
     OutboxError markApplied(const QList<UnappliedResult> &results);
+    // Once per outbox: conflicts count as not yet applied again (builds
+    // before the store had a status for them marked them applied unseen).
+    OutboxError reapplyConflictsOnce();
 
     // Acknowledged record ids whose content may now be purged (verdict before
     // cutoffMs and not yet purged), and marking them purged.
@@ -152,6 +164,8 @@ public:
 
     int retentionHours();
     OutboxError setRetentionHours(int hours);
+    HubLimits hubLimits();
+    OutboxError setHubLimits(const HubLimits &limits);
     qint64 lastSuccessfulSyncMs();
     // The next SyncBatch.sequence (informational); stored with the next receipt.
     quint64 takeSequence() { return ++m_sequence; }

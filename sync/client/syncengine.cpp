@@ -86,6 +86,10 @@ SyncError SyncEngine::load()
         m_outbox = SealedOutbox::open(m_dir, &e);
         if (!m_outbox)
             return {SyncErrorKind::Outbox, e.message};
+        m_hubLimits = m_outbox->hubLimits();
+        // Earlier builds never copied a conflict into the store, leaving the
+        // record "waiting to send" for ever: copy them at the next unlock.
+        m_outbox->reapplyConflictsOnce();
         refreshCounts();
         emit lastSuccessfulSyncChanged();
     }
@@ -363,6 +367,8 @@ void SyncEngine::enrol(const QString &codeText)
             return finish({SyncErrorKind::Outbox, oe.message});
         if (response.has_policy() && response.policy().retention_hours() > 0)
             m_outbox->setRetentionHours(int(response.policy().retention_hours()));
+        // A new hub: what an earlier one took says nothing about this one.
+        learnHubLimits(response.policy(), true);
         m_enrolment = e;
         m_credential = credential;
         ensureConnection();
@@ -506,8 +512,13 @@ void SyncEngine::applyVerdictsToStore()
         } else if (v.state == EntryState::NeedsCorrection) {
             o.kind = store::OutboxOutcome::Kind::NeedsCorrection;
             o.reason = v.reasons;
+        } else if (v.state == EntryState::Conflict) {
+            // A fault for the hub's staff, not the officer's to fix; but no
+            // longer waiting to send either.
+            o.kind = store::OutboxOutcome::Kind::HeldAtHub;
+            o.reason = v.reasons;
         } else {
-            continue; // a conflict is a fault for administrators, not a status
+            continue;
         }
         outcomes.append(o);
     }
@@ -541,6 +552,41 @@ int SyncEngine::purgeExpired(SyncError *error)
 }
 
 // ---- sending ---------------------------------------------------------------
+
+void SyncEngine::learnHubLimits(const v1::DevicePolicy &policy, bool replace)
+{
+    HubLimits limits = replace ? HubLimits{} : m_hubLimits;
+    if (policy.max_body_bytes() > 0)
+        limits.maxBodyBytes = qint64(std::min<quint64>(
+            policy.max_body_bytes(), quint64(std::numeric_limits<qint64>::max())));
+    if (policy.max_batch_records() > 0)
+        limits.maxBatchRecords = int(std::min<quint32>(policy.max_batch_records(),
+                                                       quint32(std::numeric_limits<int>::max())));
+    if (limits == m_hubLimits)
+        return;
+    qCInfo(lcSync) << "hub takes at most" << limits.maxBodyBytes << "bytes and"
+                   << limits.maxBatchRecords << "records per batch";
+    m_hubLimits = limits;
+    if (m_outbox)
+        m_outbox->setHubLimits(limits); // if this fails, the next receipt says it again
+}
+
+int SyncEngine::batchRecordCap() const
+{
+    const int hub = m_hubLimits.maxBatchRecords;
+    return hub > 0 ? std::min(m_options.maxBatchRecords, hub) : m_options.maxBatchRecords;
+}
+
+qint64 SyncEngine::batchByteCap() const
+{
+    const qint64 hub = m_hubLimits.maxBodyBytes;
+    if (hub <= 0)
+        return m_options.maxBatchBytes;
+    // Room for the batch's own fields and framing, as in the default; the
+    // outbox's per-envelope estimate is generous too.
+    return std::min(m_options.maxBatchBytes,
+                    std::max<qint64>(1, hub - std::min<qint64>(64 * 1024, hub / 8)));
+}
 
 void SyncEngine::syncNow()
 {
@@ -616,8 +662,9 @@ bool SyncEngine::sendNext(Lane &lane)
     QList<SealedEntry> entries;
     // Skip what is in flight; the cursor keeps a busy lane from rescanning.
     for (;;) {
-        entries = m_outbox->pending(lane.urgent, lane.cursor, lane.batchLimit,
-                                    m_options.maxBatchBytes, &error);
+        entries =
+            m_outbox->pending(lane.urgent, lane.cursor, std::min(lane.batchLimit, batchRecordCap()),
+                              batchByteCap(), &error);
         if (error) {
             // Loud, not silent: the officer sees the error and "sync now"
             // tries again; nothing is dropped.
@@ -672,6 +719,10 @@ bool SyncEngine::sendNext(Lane &lane)
     m_stats.sent += sent.entries.size();
     qCDebug(lcSync) << "batch" << sent.batchId << (lane.urgent ? "urgent" : "normal")
                     << sent.entries.size() << "records";
+    connect(reply, &QNetworkReply::uploadProgress, this,
+            [uploaded = sent.uploaded](qint64 bytesSent, qint64) {
+                *uploaded = std::max(*uploaded, bytesSent);
+            });
     connect(reply, &QNetworkReply::finished, this,
             [this, reply, sent] { onSyncReply(reply, sent); });
     setState(State::Sending);
@@ -701,12 +752,21 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         return;
     }
     if (outcome != TransportOutcome::Answered) {
-        qCInfo(lcSync) << "batch" << batch.batchId << "network error" << reply->error();
+        ++m_stats.networkErrors;
+        const qint64 uploaded = *batch.uploaded;
+        qCInfo(lcSync) << "batch" << batch.batchId << "network error" << reply->error() << "after"
+                       << uploaded << "of" << batch.bodyBytes << "bytes";
         rewind();
-        // A proxy or hub with a smaller body limit may cut a large upload
-        // without a readable 413: after repeated failures, send less.
-        if (m_failures >= 2 && batch.entries.size() > 1)
+        // The hub answers an oversized body with a readable 413, but a proxy
+        // with a smaller body limit may cut the upload instead. Only a
+        // connection lost part way through the upload says so (offline or
+        // refused sends nothing; a timeout comes after the whole body): then
+        // send less.
+        if (uploaded > 0 && uploaded < batch.bodyBytes && batch.entries.size() > 1) {
             lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
+            qCInfo(lcSync) << "upload cut part way; next batches at most" << lane.batchLimit
+                           << "records";
+        }
         backOff(-1, true);
         return;
     }
@@ -771,8 +831,16 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         halt(State::Revoked);
         return;
     }
-    case 413:
+    case 413: {
         rewind();
+        // The hub's 413 states its limits: later batches fit at once.
+        const QJsonObject refusal = QJsonDocument::fromJson(body).object();
+        v1::DevicePolicy stated;
+        stated.set_max_body_bytes(quint64(
+            std::max<qint64>(0, refusal.value(QStringLiteral("max_body_bytes")).toInteger())));
+        stated.set_max_batch_records(quint32(
+            std::max<qint64>(0, refusal.value(QStringLiteral("max_batch_records")).toInteger())));
+        learnHubLimits(stated, false);
         if (batch.entries.size() > 1) {
             lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
             ++m_stats.splits;
@@ -792,6 +860,7 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
             pump();
         }
         return;
+    }
     case 500:
     case 502:
     case 503:
@@ -884,6 +953,7 @@ bool SyncEngine::applyReceipt(const QByteArray &body, const Batch &batch, QStrin
     Q_UNUSED(conflicts);
     if (receipt.has_policy() && receipt.policy().retention_hours() > 0)
         m_outbox->setRetentionHours(int(receipt.policy().retention_hours()));
+    learnHubLimits(receipt.policy(), false);
     applyVerdictsToStore();
     refreshCounts();
     emit lastSuccessfulSyncChanged();

@@ -16,6 +16,10 @@
 
 class QNetworkReply;
 
+namespace safeguard::v1 {
+class DevicePolicy;
+}
+
 namespace safeguard::store {
 class RecordStore;
 struct Submission;
@@ -72,6 +76,7 @@ struct SyncStats
     qint64 needsCorrection = 0;
     qint64 conflicts = 0;
     qint64 splits = 0; // 413 answers that halved a batch
+    qint64 networkErrors = 0; // requests that got no answer (not counting pin mismatches)
     qint64 bytesOnWire = 0;
     qint64 illegalTransitions = 0; // state changes outside the table: bugs
 };
@@ -97,19 +102,23 @@ struct SyncStats
 // Two lanes: urgent entries (red grade, Operation Encompass) have their own
 // request slot, so they go at once in their own request and never wait
 // behind a normal batch in flight; normal entries go in batches bounded by
-// Limits (500 records, 8 MiB) with a few requests in flight. A 413 halves
-// the batch size down to one record; a single record refused as too large
-// is marked for correction, so the queue never blocks on one record.
+// Limits (500 records, 8 MiB) and by what the hub last said it takes
+// (DevicePolicy in the enrolment answer and every receipt, kept in the
+// sealed outbox), with a few requests in flight. A 413 (which the hub lets
+// the device read, and which may state the hub's limits) halves the batch
+// size down to one record; a single record refused as too large is marked
+// for correction, so the queue never blocks on one record. An upload cut
+// part way (a proxy with a smaller limit) halves the batch too.
 //
 // A 2xx counts only when its body is the SyncReceipt for this batch id from
 // this hub id with one known result per envelope in order; then verdicts
 // are recorded in one outbox transaction (ACCEPTED/DUPLICATE acknowledged,
 // REJECTED needs correction with the hub's reasons, CONFLICT a fault that
 // is not resent) and, while a store is attached, copied to the store in
-// one store transaction. Receipts that arrive while locked reach the store
-// at the next unlock(), which also seals any submission that never reached
-// the outbox (a crash between the two files) and purges acknowledged
-// content older than the hub's retention.
+// one store transaction (a CONFLICT as "held at hub": sent, and the hub's
+// staff's to resolve, never left waiting to send). Receipts that arrive while locked reach the
+// store at the next unlock(), which also seals any submission that never reached the outbox (a
+// crash between the two files) and purges acknowledged content older than the hub's retention.
 //
 // Triggers: start(), unlock, recordSubmitted(), connectivity regained, a
 // periodic timer, syncNow(); where no connectivity backend reports, a
@@ -274,6 +283,8 @@ private:
         QList<SealedEntry> entries;
         Lane *lane = nullptr;
         qint64 bodyBytes = 0;
+        // Body bytes handed to the network when the reply finished.
+        std::shared_ptr<qint64> uploaded = std::make_shared<qint64>(0);
     };
 
     SyncError load();
@@ -288,6 +299,10 @@ private:
     void halt(State s);
     void settle();
     void applyVerdictsToStore();
+    // What the hub said it takes (0: not said; keep what was heard before).
+    void learnHubLimits(const v1::DevicePolicy &policy, bool replace);
+    int batchRecordCap() const;
+    qint64 batchByteCap() const;
     SyncError reconcile();
     // Performs a trusted wipe order: the handler runs at most once.
     void wipeOnce();
@@ -307,6 +322,7 @@ private:
     store::RecordStore *m_store = nullptr;
     State m_state = State::Idle;
     OutboxCounts m_counts;
+    HubLimits m_hubLimits;
     SyncStats m_stats;
     Lane m_urgent;
     Lane m_normal;

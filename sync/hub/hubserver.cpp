@@ -83,6 +83,9 @@ struct HubServer::Request
 {
     Route route = Route::Health;
     qint64 limit = 0;
+    // Past this many body bytes the connection is dropped: the limit, or
+    // discardAllowance() once the client is known (a device, or enrolment).
+    qint64 discardLimit = 0;
     QByteArray body;
     qint64 received = 0;
     QString deviceId;
@@ -98,7 +101,8 @@ struct HubServer::Request
     // and closing mid-upload makes the client's TCP stack reset the
     // connection, and clients such as QNetworkAccessManager then never see
     // the status (a device would retry a 401 or a wipe order as a network
-    // error for ever). Oversized bodies are still refused at once.
+    // error for ever, and could not tell a 413 from a cut connection).
+    // Bodies declared over discardLimit are still refused at once.
     bool deferRefusals = false;
     struct Deferred
     {
@@ -123,6 +127,27 @@ HubServer::HubServer(HubStore &store, DeviceRegistry &registry, BatchIngestor &i
 HubServer::~HubServer()
 {
     stop();
+}
+
+qint64 HubServer::discardAllowance(qint64 limit, qint64 floor)
+{
+    return std::max(limit, std::min(std::max(4 * limit, floor), kMaxDiscardBytes));
+}
+
+QByteArray HubServer::tooLargeJson(const Request &request, const char *reason) const
+{
+    QJsonObject o{{QStringLiteral("error"), QString::fromLatin1(reason)}};
+    if (request.route == Route::Sync) {
+        o.insert(QStringLiteral("max_body_bytes"), m_options.maxBodyBytes);
+        o.insert(QStringLiteral("max_batch_records"), protocol::Limits::kMaxBatchRecords);
+    }
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+void HubServer::tellLimits(v1::DevicePolicy *policy) const
+{
+    policy->set_max_body_bytes(quint64(m_options.maxBodyBytes));
+    policy->set_max_batch_records(quint32(protocol::Limits::kMaxBatchRecords));
 }
 
 bool HubServer::isLoopbackHost(const QString &host)
@@ -216,7 +241,7 @@ void HubServer::completed(Request *request)
 int HubServer::respond(MHD_Connection *connection, Request &request, unsigned status,
                        const QByteArray &body, const char *contentType, const char *refusalReason)
 {
-    if (request.deferRefusals && status != MHD_HTTP_CONTENT_TOO_LARGE) {
+    if (request.deferRefusals) {
         request.deferred = Request::Deferred{status, body, contentType,
                                              refusalReason ? QByteArray(refusalReason) : QByteArray()};
         request.deferRefusals = false;
@@ -277,8 +302,10 @@ void HubServer::writeAnonymousSummary(const AnonymousRefusalTally::Summary &summ
 
 int HubServer::respondWipe(MHD_Connection *connection, Request &request)
 {
-    return respond(connection, request, MHD_HTTP_FORBIDDEN, serialize(m_ingestor.wipeReceipt()),
-                   kProtobuf, "device_revoked");
+    v1::SyncReceipt receipt = m_ingestor.wipeReceipt();
+    tellLimits(receipt.mutable_policy());
+    return respond(connection, request, MHD_HTTP_FORBIDDEN, serialize(receipt), kProtobuf,
+                   "device_revoked");
 }
 
 int HubServer::handle(MHD_Connection *connection, const char *url, const char *method,
@@ -291,15 +318,19 @@ int HubServer::handle(MHD_Connection *connection, const char *url, const char *m
     }
     Request &request = *static_cast<Request *>(*requestState);
     if (request.responded) {
-        // Already answered from the headers: drop whatever still arrives.
+        // Already answered from the headers: drop whatever still arrives,
+        // and the connection past the allowance.
+        request.received += qint64(*uploadDataSize);
         *uploadDataSize = 0;
-        return 1;
+        return request.received > request.discardLimit ? 0 : 1;
     }
     if (request.deferred) {
         if (*uploadDataSize != 0) {
+            // Read and dropped (a chunked body may run past what it could
+            // declare): the answer goes once the body is in.
             request.received += qint64(*uploadDataSize);
             *uploadDataSize = 0;
-            return request.received > 2 * request.limit ? 0 : 1;
+            return request.received > request.discardLimit ? 0 : 1;
         }
         const Request::Deferred d = *request.deferred;
         return respond(connection, request, d.status, d.body, d.contentType,
@@ -308,11 +339,14 @@ int HubServer::handle(MHD_Connection *connection, const char *url, const char *m
     if (*uploadDataSize != 0) {
         request.received += qint64(*uploadDataSize);
         // Chunked bodies declare no length: cap what actually arrives. Past
-        // twice the limit the client is hostile; drop the connection.
-        if (request.received > 2 * request.limit)
+        // the limit nothing is kept and finish() answers 413; past the
+        // allowance the client is hostile: drop the connection.
+        if (request.received > request.discardLimit)
             return 0;
         if (request.received <= request.limit)
             request.body.append(uploadData, qsizetype(*uploadDataSize));
+        else if (!request.body.isNull())
+            request.body = QByteArray();
         *uploadDataSize = 0;
         return 1;
     }
@@ -342,9 +376,11 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
     if (std::strcmp(url, "/v1/devices/enrol") == 0) {
         request.route = Route::Enrol;
         request.limit = m_options.maxEnrolmentBytes;
+        request.discardLimit = discardAllowance(request.limit);
     } else if (std::strcmp(url, "/v1/sync") == 0) {
         request.route = Route::Sync;
         request.limit = m_options.maxBodyBytes;
+        request.discardLimit = request.limit; // until the device is known
     } else {
         return respond(connection, request, MHD_HTTP_NOT_FOUND, errorJson("not_found"),
                        "application/json", "not_found");
@@ -371,6 +407,9 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
         const AuthResult auth =
             m_registry.authenticate(header(connection, MHD_HTTP_HEADER_AUTHORIZATION));
         request.deviceId = auth.deviceId;
+        if (auth.outcome == AuthOutcome::Authenticated || auth.outcome == AuthOutcome::Revoked)
+            request.discardLimit =
+                discardAllowance(request.limit, protocol::Limits::kMaxBatchBytes);
         switch (auth.outcome) {
         case AuthOutcome::Authenticated:
             break;
@@ -414,9 +453,14 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
             return respond(connection, request, MHD_HTTP_BAD_REQUEST,
                            errorJson("invalid_content_length"), "application/json",
                            "invalid_content_length");
-        if (length > request.limit)
+        if (length > request.limit) {
+            // Within the allowance the body is read and dropped first, so
+            // the client reads the 413 and sends less; beyond it, at once.
+            request.deferRefusals = length <= request.discardLimit;
             return respond(connection, request, MHD_HTTP_CONTENT_TOO_LARGE,
-                           errorJson("body_too_large"), "application/json", "body_too_large");
+                           tooLargeJson(request, "body_too_large"), "application/json",
+                           "body_too_large");
+        }
         request.body.reserve(qsizetype(length));
     }
 
@@ -436,19 +480,21 @@ int HubServer::finish(MHD_Connection *connection, Request &request)
     // The whole body is in: every answer from here on goes out at once.
     request.deferRefusals = false;
     if (request.received > request.limit)
-        return respond(connection, request, MHD_HTTP_CONTENT_TOO_LARGE, errorJson("body_too_large"),
-                       "application/json", "body_too_large");
+        return respond(connection, request, MHD_HTTP_CONTENT_TOO_LARGE,
+                       tooLargeJson(request, "body_too_large"), "application/json",
+                       "body_too_large");
     if (request.route == Route::Enrol) {
         v1::EnrolmentRequest enrolment;
         if (!enrolment.ParseFromArray(request.body.constData(), int(request.body.size())))
             return respond(connection, request, MHD_HTTP_BAD_REQUEST, errorJson("undecodable"),
                            "application/json", "undecodable");
-        const EnrolmentResult result = m_registry.enrol(enrolment, m_hubId);
+        EnrolmentResult result = m_registry.enrol(enrolment, m_hubId);
         switch (result.outcome) {
         case RedeemOutcome::Enrolled:
             HubLog::event("device_enrolled",
                           {{QStringLiteral("device_id"),
                             QString::fromStdString(result.response.device_id())}});
+            tellLimits(result.response.mutable_policy());
             return respond(connection, request, MHD_HTTP_OK, serialize(result.response), kProtobuf,
                            nullptr);
         case RedeemOutcome::UnknownCode:
@@ -473,6 +519,7 @@ int HubServer::finish(MHD_Connection *connection, Request &request)
     IngestResult result =
         m_ingestor.ingest(request.body, request.deviceId,
                           request.revoked ? Sender::RevokedDevice : Sender::EnrolledDevice);
+    tellLimits(result.receipt.mutable_policy());
     const QByteArray reason = result.reason.toLatin1();
     switch (result.error) {
     case IngestError::None:
@@ -489,7 +536,8 @@ int HubServer::finish(MHD_Connection *connection, Request &request)
                        "application/json", reason.constData());
     case IngestError::TooManyRecords:
         return respond(connection, request, MHD_HTTP_CONTENT_TOO_LARGE,
-                       errorJson(reason.constData()), "application/json", reason.constData());
+                       tooLargeJson(request, reason.constData()), "application/json",
+                       reason.constData());
     case IngestError::StoreFailed:
         return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
                        errorJson(reason.constData()), "application/json", reason.constData());

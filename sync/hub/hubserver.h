@@ -8,6 +8,9 @@
 #include <atomic>
 
 struct MHD_Daemon;
+namespace safeguard::v1 {
+class DevicePolicy;
+}
 struct MHD_Connection;
 
 namespace safeguard::hub {
@@ -54,11 +57,16 @@ struct ServerOptions
 // The hub's HTTP(S) front: libmicrohttpd with epoll, a thread pool, caps on
 // connections (total and per IP), per-connection memory and idle timeouts,
 // TLS through GnuTLS. Every request is judged from its headers before any
-// body byte is read: route and method, conflicting Content-Length and
+// body byte is stored: route and method, conflicting Content-Length and
 // Transfer-Encoding (400), device credentials (401), Content-Type (415),
 // declared length (413) and the in-flight cap (503). Bodies are then
-// buffered up to the limit (413 past it, chunked or not) and handed to the
-// registry or the ingestor. A revoked device that proves its credential is
+// buffered up to the limit and handed to the registry or the ingestor. A
+// body over the limit (declared, or counted when chunked) but within
+// discardAllowance() is read and dropped and then answered 413, so the
+// client reads the status instead of a reset connection; past the allowance
+// the hub answers at once and closes. Every receipt and enrolment answer
+// tells the device the limits (DevicePolicy), so a device that has heard
+// them never sends too much. A revoked device that proves its credential is
 // ingested like any other and answered 403 with its receipt and the wipe
 // order. docs/PROTOCOL.md lists every status.
 class HubServer
@@ -78,6 +86,19 @@ public:
     // True for an IPv4 loopback address (127.0.0.0/8) or "localhost".
     static bool isLoopbackHost(const QString &host);
 
+    // The most a request body may total, in bytes, that the hub still reads
+    // (and drops) to answer 413 after it, for a route whose limit is `limit`.
+    // Four times the limit covers a device whose batch was built for a limit
+    // up to four times larger (one lowered since the device last heard it);
+    // never less than `floor` (for sync, Limits::kMaxBatchBytes: the most a
+    // device sends before it has heard this hub's limit); at most
+    // kMaxDiscardBytes, so what a client can make the hub read for nothing is
+    // bounded (about 3 s of a 100 Mbit/s link; only an authenticated device
+    // gets more than the limit on /v1/sync; the idle timeout still applies).
+    // Never less than the limit itself.
+    static constexpr qint64 kMaxDiscardBytes = 32 * 1024 * 1024;
+    static qint64 discardAllowance(qint64 limit, qint64 floor = 0);
+
     // libmicrohttpd callbacks (public so the C trampolines can reach them).
     struct Request;
     int handle(MHD_Connection *connection, const char *url, const char *method,
@@ -90,6 +111,10 @@ private:
     // 403 with an empty receipt carrying the wipe order: a revoked device's
     // request that could not be ingested still tells it to wipe.
     int respondWipe(MHD_Connection *connection, Request &request);
+    // The limits this hub enforces, for the device (receipts, enrolment).
+    void tellLimits(v1::DevicePolicy *policy) const;
+    // A 413's JSON: the reason and, for /v1/sync, the same limits.
+    QByteArray tooLargeJson(const Request &request, const char *reason) const;
     int firstCall(MHD_Connection *connection, Request &request, const char *url,
                   const char *method);
     int finish(MHD_Connection *connection, Request &request);

@@ -13,6 +13,8 @@ QString toKey(RecordStatus status)
         return QStringLiteral("acknowledged");
     case RecordStatus::NeedsCorrection:
         return QStringLiteral("needs_correction");
+    case RecordStatus::HeldAtHub:
+        return QStringLiteral("held_at_hub");
     case RecordStatus::Purged:
         return QStringLiteral("purged");
     }
@@ -39,10 +41,36 @@ QString displayName(RecordStatus status)
         return QStringLiteral("On the hub");
     case RecordStatus::NeedsCorrection:
         return QStringLiteral("Needs correction");
+    case RecordStatus::HeldAtHub:
+        // The hub has it and its staff are on it: nothing to resend or amend.
+        return QStringLiteral("Sent · hub is checking");
     case RecordStatus::Purged:
         return QStringLiteral("On the hub (removed from device)");
     }
     Q_UNREACHABLE();
+}
+
+bool canChange(RecordStatus from, RecordStatus to)
+{
+    switch (from) {
+    case RecordStatus::Draft:
+        return to == RecordStatus::Queued;
+    case RecordStatus::Queued:
+        return to == RecordStatus::Acknowledged || to == RecordStatus::NeedsCorrection ||
+               to == RecordStatus::HeldAtHub;
+    case RecordStatus::Acknowledged:
+        return to == RecordStatus::Purged;
+    case RecordStatus::NeedsCorrection:
+    case RecordStatus::HeldAtHub:
+    case RecordStatus::Purged:
+        return false;
+    }
+    return false;
+}
+
+bool isSettled(RecordStatus status)
+{
+    return status != RecordStatus::Draft && status != RecordStatus::Queued;
 }
 
 QJsonObject statusCountsToJson(const QHash<RecordStatus, int> &counts)

@@ -4,6 +4,7 @@
 #include "protocol/clock.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
+#include "store/schema.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -124,9 +125,10 @@ private slots:
         QCOMPARE(o.value("draft").toInt(), 0);
         QCOMPARE(o.value("acknowledged").toInt(), 0);
         QCOMPARE(o.value("needs_correction").toInt(), 0);
+        QCOMPARE(o.value("held_at_hub").toInt(), 0);
         QCOMPARE(o.value("purged").toInt(), 0);
         QVERIFY(o.value("cipher_version").toString().startsWith(QLatin1String("3.4.")));
-        QCOMPARE(o.value("schema_version").toInt(), 2);
+        QCOMPARE(o.value("schema_version").toInt(), store::schema::kCurrentVersion);
         // Every record is visibly fake.
         protocol::ManualClock clock;
         UnlockResult u = KeyVault(m_store, clock).unlock(SecureBuffer::fromPassphrase(kGood));

@@ -458,13 +458,14 @@ private slots:
 
     void oversizedBodyIsRefusedBeforeItIsRead()
     {
-        // Only headers are sent: the 413 must come without waiting for 9 MiB.
+        // Declared past what the hub would read to answer (33 MiB): only
+        // headers are sent, and the 413 comes without waiting for the body.
         QElapsedTimer timer;
         timer.start();
         const HttpReply r = RawHttp::exchange(
             m_hub->url(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
                           "application/x-protobuf\r\nAuthorization: " +
-                              m_device.authorization() + "\r\nContent-Length: 9437184\r\n\r\n");
+                              m_device.authorization() + "\r\nContent-Length: 34603008\r\n\r\n");
         QCOMPARE(r.status, 413);
         QVERIFY(timer.elapsed() < 3000);
 
@@ -478,6 +479,154 @@ private slots:
             chunked += "100000\r\n" + chunk + "\r\n";
         chunked += "0\r\n\r\n";
         QCOMPARE(RawHttp::exchange(m_hub->url(), chunked, 20000).status, 413);
+    }
+
+    // ---- a 413 the device can read, and the limits it is told --------------
+
+    void overLimitBodyIsReadThenAnswered413()
+    {
+        HubProcess hub(kHub);
+        QVERIFY(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--max-body-bytes"),
+                           QStringLiteral("65536")}));
+        const auto device = enrol(hub.url(), hub.enrolmentCodes().first());
+        QVERIFY(device);
+
+        // Slightly over, sent whole: a complete 413 with its JSON, after
+        // the body (a client still uploading would otherwise see a reset).
+        const QByteArray body(70000, 'a');
+        const HttpReply over = RawHttp::post(hub.url(), "/v1/sync", body, "application/x-protobuf",
+                                             device->authorization());
+        QCOMPARE(over.status, 413);
+        QCOMPARE(over.headers.value("content-length").toInt(), over.body.size());
+        const QJsonObject refusal = QJsonDocument::fromJson(over.body).object();
+        QCOMPARE(refusal.value(QStringLiteral("error")).toString(),
+                 QStringLiteral("body_too_large"));
+        QCOMPARE(refusal.value(QStringLiteral("max_body_bytes")).toInteger(), 65536);
+        QCOMPARE(refusal.value(QStringLiteral("max_batch_records")).toInt(), 500);
+
+        // A device that has not heard this hub's limit sends up to 8 MiB:
+        // that too is read and answered.
+        const HttpReply stale = RawHttp::post(hub.url(), "/v1/sync", QByteArray(6 << 20, 'b'),
+                                              "application/x-protobuf", device->authorization());
+        QCOMPARE(stale.status, 413);
+
+        // Chunked, growing past the limit: read, dropped, then 413.
+        QByteArray chunked = "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                             "application/x-protobuf\r\nAuthorization: " +
+                             device->authorization() +
+                             "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        const QByteArray chunk(1 << 16, 'c');
+        for (int i = 0; i < 4; ++i)
+            chunked += "10000\r\n" + chunk + "\r\n";
+        chunked += "0\r\n\r\n";
+        const HttpReply chunkedOver = RawHttp::exchange(hub.url(), chunked, 20000);
+        QCOMPARE(chunkedOver.status, 413);
+        QVERIFY(chunkedOver.body.contains("body_too_large"));
+
+        // Chunked past the allowance (8 MiB here): the hub stops reading and
+        // closes; no answer.
+        QByteArray endless = "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                             "application/x-protobuf\r\nAuthorization: " +
+                             device->authorization() +
+                             "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        const QByteArray mib(1 << 20, 'd');
+        for (int i = 0; i < 10; ++i)
+            endless += "100000\r\n" + mib + "\r\n";
+        endless += "0\r\n\r\n";
+        QCOMPARE(RawHttp::exchange(hub.url(), endless, 20000).status, 0);
+
+        // No credential: nothing past the limit is read for it; refused at once.
+        QElapsedTimer timer;
+        timer.start();
+        const HttpReply anonymous =
+            RawHttp::exchange(hub.url(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                         "application/x-protobuf\r\nContent-Length: 70000\r\n\r\n");
+        QCOMPARE(anonymous.status, 401);
+        QVERIFY(timer.elapsed() < 3000);
+
+        // The hub still takes what fits.
+        DeviceSide side(*device, 808);
+        v1::SyncBatch batch = side.batch();
+        *batch.add_records() = side.builder.seal(side.record());
+        const Sent fits = send(hub.url(), *device, batch);
+        QCOMPARE(fits.reply.status, 200);
+        QCOMPARE(fits.receipt.policy().max_body_bytes(), quint64(65536));
+        QCOMPARE(fits.receipt.policy().max_batch_records(), 500u);
+    }
+
+    void hugeDeclaredBodyIsCutAndTheHubStaysResponsive()
+    {
+        // 1 GiB declared by an enrolled device: far past the allowance. The
+        // hub answers at once and closes; it never reads the gigabyte.
+        QTcpSocket socket;
+        socket.connectToHost(m_hub->url().host(), quint16(m_hub->url().port()));
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write("POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/x-protobuf\r\nAuthorization: " +
+                     m_device.authorization() + "\r\nContent-Length: 1073741824\r\n\r\n");
+        // The answer comes from the headers alone.
+        QByteArray response;
+        QElapsedTimer timer;
+        timer.start();
+        while (!response.contains("\r\n\r\n") && timer.elapsed() < 3000 &&
+               socket.waitForReadyRead(100))
+            response += socket.readAll();
+        QCOMPARE(RawHttp::parse(response).status, 413);
+        // A client that sends anyway is cut off long before the gigabyte,
+        // and the hub answers others meanwhile.
+        const QByteArray mib(1 << 20, 'e');
+        qint64 written = 0;
+        qint64 nextProbe = 0;
+        timer.restart();
+        while (socket.state() == QAbstractSocket::ConnectedState && timer.elapsed() < 20000 &&
+               written < (qint64(1) << 30)) {
+            if (socket.bytesToWrite() < (4 << 20)) {
+                socket.write(mib);
+                written += mib.size();
+            }
+            socket.waitForBytesWritten(100);
+            socket.readAll();
+            if (written >= nextProbe) {
+                nextProbe += 16 << 20;
+                QCOMPARE(RawHttp::exchange(m_hub->url(), "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                                                         "Connection: close\r\n\r\n")
+                             .status,
+                         200);
+            }
+        }
+        QVERIFY2(socket.state() != QAbstractSocket::ConnectedState,
+                 qPrintable(QStringLiteral("still connected after %1 bytes").arg(written)));
+        QVERIFY2(written < (64 << 20), qPrintable(QString::number(written)));
+        QCOMPARE(RawHttp::exchange(m_hub->url(),
+                                   "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                     .status,
+                 200);
+    }
+
+    void enrolmentAndEveryReceiptTellTheLimits()
+    {
+        const auto code = syncwire::EnrolmentCode::parse(m_hub->enrolmentCodes().first());
+        QVERIFY(code);
+        v1::EnrolmentRequest request;
+        request.set_code_id(code->code_id());
+        request.set_secret(code->secret());
+        const HttpReply enrolled =
+            RawHttp::post(m_hub->url(), "/v1/devices/enrol",
+                          QByteArray::fromStdString(request.SerializeAsString()));
+        QCOMPARE(enrolled.status, 200);
+        v1::EnrolmentResponse response;
+        QVERIFY(response.ParseFromArray(enrolled.body.constData(), int(enrolled.body.size())));
+        QCOMPARE(response.policy().max_body_bytes(), quint64(8 * 1024 * 1024));
+        QCOMPARE(response.policy().max_batch_records(), 500u);
+        QCOMPARE(response.policy().retention_hours(), 24u);
+
+        DeviceSide side(m_device, 909);
+        v1::SyncBatch batch = side.batch();
+        *batch.add_records() = side.builder.seal(side.record());
+        const Sent sent = send(m_hub->url(), m_device, batch);
+        QCOMPARE(sent.reply.status, 200);
+        QCOMPARE(sent.receipt.policy().max_body_bytes(), quint64(8 * 1024 * 1024));
+        QCOMPARE(sent.receipt.policy().max_batch_records(), 500u);
     }
 
     void conflictingLengthHeadersAreRefused()

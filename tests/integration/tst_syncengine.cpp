@@ -84,6 +84,39 @@ public:
     QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(serverPort()); }
 };
 
+// A proxy with a small body limit that cuts the upload instead of
+// answering: it reads the headers and cutAfter body bytes, then resets the
+// connection.
+class CuttingProxy : public QTcpServer
+{
+public:
+    qint64 cutAfter = 64 * 1024;
+    int requests = 0;
+    CuttingProxy()
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection()) {
+                auto *seen = new QByteArray;
+                connect(s, &QTcpSocket::readyRead, s, [this, s, seen] {
+                    *seen += s->readAll();
+                    const qsizetype end = seen->indexOf("\r\n\r\n");
+                    if (end >= 0 && seen->size() - (end + 4) >= cutAfter) {
+                        ++requests;
+                        seen->clear();
+                        s->abort();
+                    }
+                });
+                connect(s, &QTcpSocket::disconnected, s, [s, seen] {
+                    delete seen;
+                    s->deleteLater();
+                });
+            }
+        });
+    }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(serverPort()); }
+};
+
 // A well-formed enrolment code for a fake hub on loopback, valid an hour.
 v1::EnrolmentCode codeFor(const FakeServer &hub, const protocol::Clock &clock)
 {
@@ -468,33 +501,86 @@ private slots:
         }
         QVERIFY(sawReason);
 
-        // Another device sends the same id and version with other content.
+        // Another officer's device submits the same id and version with
+        // other content, and one more record.
         Device other;
+        QVERIFY(other.openStore());
         other.makeEngine();
         QVERIFY(other.enrol(code(*m_hub)));
-        const Enrolment oe = *other.engine->outbox()->enrolment();
-        QList<SealedEntry> clash = sealedEntries(oe, 2, false, 18, other.clock);
-        clash[0].recordId = entries[0].recordId; // the envelope id must match the sealed record
-        const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
-        protocol::SyntheticRecordFactory factory(99, other.clock, registry);
-        v1::IncidentRecord r = factory.next();
-        r.set_record_id(entries[0].recordId.toStdString());
-        const std::string bytes = r.SerializeAsString();
-        const auto env = syncwire::BatchBuilder(oe.sealingPublicKey, oe.deviceId)
-                             .seal(entries[0].recordId, 1, v1::PRIORITY_NORMAL,
-                                   QByteArray::fromStdString(bytes));
-        clash[0] = {0, entries[0].recordId, 1, false, QByteArray::fromStdString(env.sha256()),
-                    qint64(bytes.size()), QByteArray::fromStdString(env.sealed())};
-        QVERIFY(!other.engine->outbox()->add(clash, other.clock.nowMs()));
+        protocol::SyntheticRecordFactory factory(99, other.clock, other.registry);
+        v1::IncidentRecord clash = factory.next();
+        clash.set_record_id(entries[0].recordId.toStdString());
+        const v1::IncidentRecord fine = factory.next();
+        QVERIFY(!other.store->saveDrafts({clash, fine}));
+        QVERIFY(other.store->submit(entries[0].recordId));
+        QVERIFY(other.store->submit(QString::fromStdString(fine.record_id())));
         QSignalSpy faults(other.engine.get(), &SyncEngine::faultReported);
-        QVERIFY(!other.engine->start());
+        QSignalSpy counts(other.engine.get(), &SyncEngine::countsChanged);
+        QVERIFY(!other.engine->unlocked(other.store.get())); // seals both and sends
+        // The officer locks before the receipt is in: it reaches the store at unlock.
+        other.engine->locked();
+        other.store.reset();
         QVERIFY(other.waitQuiescent());
         QCOMPARE(other.engine->conflictCount(), 1);
         QCOMPARE(other.engine->needsCorrectionCount(), 0); // not the officer's to fix
         QCOMPARE(other.engine->stats().acknowledged, 1);
         QCOMPARE(other.engine->waitingCount(), 0); // and not retried for ever
+        QVERIFY(!counts.isEmpty());
         QCOMPARE(faults.size(), 1);
         QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::Conflict);
+
+        QVERIFY(other.openStore());
+        QCOMPARE(other.store->statusCounts().value().value(protocol::RecordStatus::Queued), 2);
+        QVERIFY(!other.engine->unlocked(other.store.get()));
+        const auto status = other.store->statusCounts().value();
+        QCOMPARE(status.value(protocol::RecordStatus::Queued), 0); // nothing waits for ever
+        QCOMPARE(status.value(protocol::RecordStatus::HeldAtHub), 1);
+        QCOMPARE(status.value(protocol::RecordStatus::Acknowledged), 1);
+        QCOMPARE(status.value(protocol::RecordStatus::NeedsCorrection), 0);
+        for (const store::RecordSummary &s : other.store->listRecords().value()) {
+            if (s.recordId == entries[0].recordId)
+                QCOMPARE(s.status, protocol::RecordStatus::HeldAtHub);
+        }
+        QCOMPARE(other.store->pendingOutbox().value().size(), 0);
+        // Nothing is sent again for it.
+        const qint64 requests = other.engine->stats().requests;
+        other.engine->syncNow();
+        QVERIFY(other.waitQuiescent());
+        QCOMPARE(other.engine->stats().requests, requests);
+    }
+
+    void conflictsFromEarlierBuildsReachTheStoreOnce()
+    {
+        // An outbox written before conflicts had a store status: the verdict
+        // was marked applied, and the record stayed "waiting to send".
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        const auto subs = d.submit(1, 23);
+        QCOMPARE(subs.size(), 1);
+        QVERIFY(!d.engine->sealSubmissions(d.store.get()));
+        SealedOutbox &outbox = *d.engine->outbox();
+        QVERIFY(!outbox.record({{subs[0].recordId, subs[0].version, EntryState::Conflict,
+                                 QStringLiteral(": conflict: x")}},
+                               d.clock.nowMs()));
+        QVERIFY(!outbox.markApplied(outbox.unapplied()));
+        d.engine.reset();
+        {
+            // As the earlier build left it: never looked at its conflicts again.
+            auto db = sql::Database::open(QDir(d.path()).filePath(SealedOutbox::fileName()),
+                                          sql::Database::OpenMode::ReadWrite, nullptr);
+            QVERIFY(db);
+            QVERIFY(!db->exec("DELETE FROM meta WHERE key = 'conflicts_reapplied';"));
+        }
+        d.makeEngine(); // the upgraded app starts
+        QVERIFY(!d.engine->start());
+        QCOMPARE(d.engine->outbox()->unapplied().size(), 1);
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::HeldAtHub), 1);
+        d.makeEngine(); // once only
+        QVERIFY(!d.engine->start());
+        QCOMPARE(d.engine->outbox()->unapplied().size(), 0);
     }
 
     void unauthorisedKeepsEveryRecordUntilReenrolment()
@@ -521,22 +607,112 @@ private slots:
 
     void tooLargeSplitsTheBatch()
     {
-        // A device whose batches exceed the hub's 500 records: the hub reads
-        // the body, answers 413, and the engine halves until it fits.
+        // A hub with a small body limit, and a device that last heard a
+        // larger one (the limit was lowered since): its first batches are
+        // too large. The hub reads each body and answers a 413 the device
+        // can read, and the engine splits until they fit, with no network
+        // error and nothing lost.
+        const qint64 limit = 256 * 1024;
         HubProcess hub(kHub);
-        QVERIFY(hub.start());
+        QVERIFY(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--max-body-bytes"),
+                           QString::number(limit)}));
         Device d;
-        SyncEngine::Options options;
-        options.maxBatchRecords = 1200;
-        d.makeEngine(options);
+        d.makeEngine();
         QVERIFY(d.enrol(code(hub)));
+        // Enrolment told the device the limits, and they are kept.
+        const HubLimits told{limit, protocol::Limits::kMaxBatchRecords};
+        QCOMPARE(d.engine->outbox()->hubLimits(), told);
+        QVERIFY(!d.engine->outbox()->setHubLimits(
+            {protocol::Limits::kMaxBatchBytes, protocol::Limits::kMaxBatchRecords}));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1000, false, 20, d.clock), d.clock.nowMs()));
+        const QList<SealedEntry> entries = sealedEntries(e, 1000, false, 20, d.clock);
+        qint64 sealedBytes = 0;
+        for (const SealedEntry &s : entries)
+            sealedBytes += s.sealed.size();
+        QVERIFY2(sealedBytes / 2 > limit, "the first batch must be over the limit");
+        QVERIFY(!d.engine->outbox()->add(entries, d.clock.nowMs()));
+        d.makeEngine(); // restarts with the stale, larger limit
         QVERIFY(!d.engine->start());
         QVERIFY(d.waitQuiescent());
         QVERIFY(d.engine->stats().splits >= 1);
+        QCOMPARE(d.engine->stats().networkErrors, 0);
         QCOMPARE(d.engine->stats().acknowledged, 1000);
+        QCOMPARE(d.engine->needsCorrectionCount(), 0);
         QCOMPARE(hubRecords(hub), 1000);
+        // The 413 and the receipts told it the hub's limit again.
+        QCOMPARE(d.engine->outbox()->hubLimits(), told);
+
+        // From now on every batch fits: more records, no more splits.
+        const qint64 splits = d.engine->stats().splits;
+        QVERIFY(
+            !d.engine->outbox()->add(sealedEntries(e, 600, false, 21, d.clock), d.clock.nowMs()));
+        d.engine->syncNow();
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().splits, splits);
+        QCOMPARE(d.engine->stats().networkErrors, 0);
+        QCOMPARE(d.engine->stats().acknowledged, 1600);
+        QCOMPARE(hubRecords(hub), 1600);
+        // And a restart remembers the limit.
+        QVERIFY(
+            !d.engine->outbox()->add(sealedEntries(e, 300, false, 22, d.clock), d.clock.nowMs()));
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().splits, 0);
+        QCOMPARE(d.engine->stats().acknowledged, 300);
+    }
+
+    void onlyAnUploadCutPartWaySendsLess()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(
+            !d.engine->outbox()->add(sealedEntries(e, 400, false, 24, d.clock), d.clock.nowMs()));
+        const QString realUrl = e.hubUrl;
+
+        // Nothing listening: refused before a byte is sent. However often
+        // that happens, the batch is not the problem and keeps its size.
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        e.hubUrl = QStringLiteral("http://127.0.0.1:%1").arg(closed.serverPort());
+        closed.close();
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        SyncEngine::Options options;
+        options.normalRequestsInFlight = 1;
+        // Only "sync now" retries here, so each attempt can be counted.
+        options.backoff.floorMs = options.backoff.baseMs = 60 * 1000;
+        d.makeEngine(options);
+        QVERIFY(!d.engine->start());
+        for (int i = 1; i <= 3; ++i) {
+            QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, i, 10000);
+            QCOMPARE(d.engine->stats().sent, 400 * i);
+            d.engine->syncNow();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 4, 10000);
+        QCOMPARE(d.engine->stats().sent, 1600);
+
+        // A proxy that cuts uploads part way: the batch halves at once.
+        CuttingProxy proxy;
+        e.hubUrl = proxy.url();
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        d.makeEngine(options);
+        QVERIFY(!d.engine->start());
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 1, 10000);
+        QCOMPARE(d.engine->stats().sent, 400);
+        d.engine->syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 2, 10000);
+        QCOMPARE(d.engine->stats().sent, 400 + 200);
+        QCOMPARE(d.engine->stats().splits, 0); // a guess, not a 413
+
+        // The real hub again: everything arrives.
+        e.hubUrl = realUrl;
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 400);
     }
 
     void overloadHonoursRetryAfterAndLosesNothing()

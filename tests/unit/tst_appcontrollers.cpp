@@ -446,6 +446,34 @@ private slots:
         QCOMPARE(statuses.count(QStringLiteral("Waiting to send")), 2);
         QCOMPARE(statuses.count(QStringLiteral("Draft")), 2);
 
+        // A version the hub already held with other content (CONFLICT): sent,
+        // kept aside for the hub's staff, and no longer "waiting to send".
+        QString heldId;
+        for (int i = 0; i < 4 && heldId.isEmpty(); ++i) {
+            const QModelIndex row = home.records()->index(i);
+            if (row.data(RecordListModel::StatusKeyRole).toString() == QLatin1String("queued"))
+                heldId = row.data(RecordListModel::RecordIdRole).toString();
+        }
+        QVERIFY(!m_app->session.recordStore()->applyOutcomes(
+            {{heldId, 1, store::OutboxOutcome::Kind::HeldAtHub, QStringLiteral(": conflict: x")}}));
+        home.refresh();
+        QCOMPARE(home.waitingCount(), 1);
+        QCOMPARE(home.heldAtHubCount(), 1);
+        QCOMPARE(home.needsCorrectionCount(), 0);
+        bool shown = false;
+        for (int i = 0; i < 4; ++i) {
+            const QModelIndex row = home.records()->index(i);
+            if (row.data(RecordListModel::RecordIdRole).toString() != heldId)
+                continue;
+            QCOMPARE(row.data(RecordListModel::StatusKeyRole).toString(),
+                     QStringLiteral("held_at_hub"));
+            QCOMPARE(row.data(RecordListModel::StatusTextRole).toString(),
+                     QStringLiteral("Sent · hub is checking"));
+            shown = true;
+        }
+        QVERIFY(shown);
+        QVERIFY(home.syncBanner().contains(QLatin1String("1 record")));
+
         m_app->session.lock();
         QTRY_COMPARE(home.records()->rowCount(), 0); // nothing listed while locked
     }

@@ -40,6 +40,22 @@ class TestHubIngest : public QObject
     }
 
 private slots:
+    void discardAllowanceIsBoundedAndNeverBelowTheLimit()
+    {
+        const qint64 MiB = 1024 * 1024;
+        const qint64 batch = protocol::Limits::kMaxBatchBytes;
+        // The default sync limit: four times it, which is the cap.
+        QCOMPARE(HubServer::discardAllowance(batch, batch), 32 * MiB);
+        QCOMPARE(HubServer::kMaxDiscardBytes, 32 * MiB);
+        // A hub with a small limit still reads what a device sends before
+        // it has heard that limit.
+        QCOMPARE(HubServer::discardAllowance(64 * 1024, batch), batch);
+        // Enrolment: four times its limit.
+        QCOMPARE(HubServer::discardAllowance(64 * 1024), 256 * 1024);
+        // A limit past the cap: nothing more than the limit is read.
+        QCOMPARE(HubServer::discardAllowance(100 * MiB, batch), 100 * MiB);
+    }
+
     void anonymousRefusalTallyWritesOncePerInterval()
     {
         AnonymousRefusalTally tally(10000);

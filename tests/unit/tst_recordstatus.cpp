@@ -16,9 +16,10 @@ class TestRecordStatus : public QObject
 private slots:
     void keysAreSnakeCaseAndRoundTrip()
     {
-        const QStringList expected{QStringLiteral("draft"), QStringLiteral("queued"),
-                                   QStringLiteral("acknowledged"), QStringLiteral("needs_correction"),
-                                   QStringLiteral("purged")};
+        const QStringList expected{
+            QStringLiteral("draft"),        QStringLiteral("queued"),
+            QStringLiteral("acknowledged"), QStringLiteral("needs_correction"),
+            QStringLiteral("held_at_hub"),  QStringLiteral("purged")};
         QStringList keys;
         for (RecordStatus s : kAllRecordStatuses) {
             keys << toKey(s);
@@ -40,7 +41,48 @@ private slots:
         QCOMPARE(o.value(QStringLiteral("queued")).toInt(), 300);
         QCOMPARE(o.value(QStringLiteral("draft")).toInt(), 2);
         QCOMPARE(o.value(QStringLiteral("needs_correction")).toInt(), 0);
-        QCOMPARE(o.size(), 6);
+        QCOMPARE(o.value(QStringLiteral("held_at_hub")).toInt(), 0);
+        QCOMPARE(o.size(), 7);
+    }
+
+    void officerWordsSayWhatToDo()
+    {
+        QCOMPARE(displayName(RecordStatus::Queued), QStringLiteral("Waiting to send"));
+        // A conflict is the hub's staff's to sort out: the officer reads
+        // that it was sent, not that anything waits or needs fixing.
+        const QString held = displayName(RecordStatus::HeldAtHub);
+        QVERIFY(held.startsWith(QLatin1String("Sent")));
+        QVERIFY(!held.contains(QLatin1String("correct"), Qt::CaseInsensitive));
+        QVERIFY(!held.contains(QLatin1String("waiting"), Qt::CaseInsensitive));
+        QStringList names;
+        for (RecordStatus s : kAllRecordStatuses)
+            names << displayName(s);
+        names.removeDuplicates();
+        QCOMPARE(names.size(), int(std::size(kAllRecordStatuses)));
+    }
+
+    void transitionsFollowOneVersionsLife()
+    {
+        using S = RecordStatus;
+        const QList<QPair<S, S>> allowed{
+            {S::Draft, S::Queued},           {S::Queued, S::Acknowledged},
+            {S::Queued, S::NeedsCorrection}, {S::Queued, S::HeldAtHub},
+            {S::Acknowledged, S::Purged},
+        };
+        for (S from : kAllRecordStatuses) {
+            for (S to : kAllRecordStatuses) {
+                QCOMPARE(canChange(from, to), allowed.contains({from, to}));
+            }
+        }
+        // Every hub verdict settles a version; nothing else does.
+        QVERIFY(!isSettled(S::Draft));
+        QVERIFY(!isSettled(S::Queued));
+        for (S s : {S::Acknowledged, S::NeedsCorrection, S::HeldAtHub, S::Purged})
+            QVERIFY(isSettled(s));
+        // A held version is final: not resent, not purged, not undone by a
+        // late answer.
+        for (S to : kAllRecordStatuses)
+            QVERIFY(!canChange(S::HeldAtHub, to));
     }
 
     void manualClockMovesOnlyWhenTold()

@@ -228,7 +228,12 @@ private slots:
         QCOMPARE(store->listRecords().value().first().status, RecordStatus::NeedsCorrection);
         QCOMPARE(store->pendingOutbox().value().size(), 0);
         QCOMPARE(store->purge(id).kind, StoreErrorKind::WrongState);
+        // A late answer never undoes a verdict: version 2 stays to correct.
         QVERIFY(store->applyOutcomes({{id, 2, OutboxOutcome::Kind::Acknowledged, {}}}).ok());
+        QCOMPARE(store->listRecords().value().first().status, RecordStatus::NeedsCorrection);
+        QVERIFY(store->amend(id, QStringLiteral("Corrected what the hub refused")).ok());
+        QCOMPARE(store->submit(id)->version, 3);
+        QVERIFY(store->applyOutcomes({{id, 3, OutboxOutcome::Kind::Acknowledged, {}}}).ok());
         QCOMPARE(store->listRecords().value().first().status, RecordStatus::Acknowledged);
 
         m_clock.advanceSecs(3600);
@@ -236,7 +241,7 @@ private slots:
         const auto list = store->listRecords().value();
         QCOMPARE(list.size(), 1);
         QCOMPARE(list.first().status, RecordStatus::Purged);
-        QCOMPARE(list.first().version, 2);
+        QCOMPARE(list.first().version, 3);
         QCOMPARE(list.first().policeReference,
                  QString::fromStdString(r.incident().police_reference()));
         QCOMPARE(store->load(id).error().kind, StoreErrorKind::NotFound);
@@ -452,7 +457,7 @@ private slots:
         }
         auto store = openStore(dir, key);
         QVERIFY(store);
-        QCOMPARE(store->schemaVersion(), 2);
+        QCOMPARE(store->schemaVersion(), schema::kCurrentVersion);
         QVERIFY(store->verifyEveryPage().ok());
         QCOMPARE(store->listRecords().value().first().status, RecordStatus::Queued);
         QCOMPARE(store->load(id).value().SerializeAsString(), r.SerializeAsString());
@@ -463,7 +468,112 @@ private slots:
         QCOMPARE(store->listRecords().value().first().status, RecordStatus::Purged);
         store.reset();
         // Reopening a current store runs nothing again.
-        QCOMPARE(openStore(dir, key)->schemaVersion(), 2);
+        QCOMPARE(openStore(dir, key)->schemaVersion(), schema::kCurrentVersion);
+    }
+
+    void migratesFromSchemaVersion2KeepingEveryRow()
+    {
+        QTemporaryDir tmp;
+        const QString dir = tmp.filePath("s");
+        QVERIFY(QDir().mkpath(dir));
+        const DataKey key = randomKey();
+        protocol::SyntheticRecordFactory factory(10, m_clock, m_registry);
+        const v1::IncidentRecord queued = factory.next();
+        const v1::IncidentRecord refused = factory.next();
+        {
+            // A store as release 2 left it: one queued record, one the hub refused.
+            sql::SqlError e;
+            auto db = sql::Database::open(QDir(dir).filePath(RecordStore::databaseFileName()),
+                                          sql::Database::OpenMode::ReadWriteCreate, &e);
+            QVERIFY(db);
+            QVERIFY(db->setRawKey(key.data(), key.size(), 4096).ok());
+            QVERIFY(db->exec("PRAGMA journal_mode = WAL;").ok());
+            QVERIFY(schema::migrate(*db, 2).ok());
+            QCOMPARE(*db->queryInt("PRAGMA user_version;"), 2);
+            // Version 2 refuses the new status.
+            QVERIFY(!db->exec("INSERT INTO records (record_id, version, status, created_ms, "
+                              "updated_ms, body) VALUES ('x', 1, 'held_at_hub', 1, 1, x'00');")
+                         .ok());
+            int n = 0;
+            for (const auto *r : {&queued, &refused}) {
+                const std::string body = r->SerializeAsString();
+                const bool isRefused = r == &refused;
+                sql::Statement ins = db->prepare(
+                    "INSERT INTO records (record_id, version, status, created_ms, updated_ms, "
+                    "submitted_ms, police_reference, child_count, urgent, amendment_reason, body, "
+                    "sha256) VALUES (?, 1, ?, 1, 2, 3, ?, ?, 1, '', ?, x'01');");
+                ins.bind(1, idOf(*r))
+                    .bind(2, std::string_view(isRefused ? "needs_correction" : "queued"))
+                    .bind(3, std::string_view(r->incident().police_reference()))
+                    .bind(4, r->children_size())
+                    .bindBlob(5, body.data(), body.size());
+                QVERIFY(ins.exec());
+                sql::Statement box =
+                    db->prepare("INSERT INTO outbox (record_id, version, priority, sha256, size, "
+                                "state, reason, "
+                                "created_ms, updated_ms) VALUES (?, 1, 1, x'01', ?, ?, ?, 3, ?);");
+                box.bind(1, idOf(*r))
+                    .bind(2, int(body.size()))
+                    .bind(3, std::string_view(isRefused ? "needs_correction" : "pending"))
+                    .bind(4, std::string_view(isRefused ? "text_too_long" : ""))
+                    .bind(5, 4 + n++);
+                QVERIFY(box.exec());
+            }
+        }
+        auto store = openStore(dir, key);
+        QVERIFY(store);
+        QCOMPARE(store->schemaVersion(), 3);
+        QVERIFY(store->verifyEveryPage().ok());
+        QHash<QString, RecordSummary> byId;
+        for (const RecordSummary &s : store->listRecords().value())
+            byId.insert(s.recordId, s);
+        QCOMPARE(byId.size(), 2);
+        QCOMPARE(byId.value(idOf(queued)).status, RecordStatus::Queued);
+        QCOMPARE(byId.value(idOf(refused)).status, RecordStatus::NeedsCorrection);
+        QCOMPARE(byId.value(idOf(queued)).policeReference,
+                 QString::fromStdString(queued.incident().police_reference()));
+        QVERIFY(byId.value(idOf(queued)).urgent);
+        QCOMPARE(store->load(idOf(queued)).value().SerializeAsString(), queued.SerializeAsString());
+        const auto pending = store->pendingOutbox().value();
+        QCOMPARE(pending.size(), 1);
+        QCOMPARE(pending.first().recordId, idOf(queued));
+        QCOMPARE(pending.first().sha256, QByteArray("\x01", 1));
+        // The new status is accepted, in both tables, on migrated rows.
+        QVERIFY(store
+                    ->applyOutcomes({{idOf(queued), 1, OutboxOutcome::Kind::HeldAtHub,
+                                      QStringLiteral(": conflict: held")}})
+                    .ok());
+        QCOMPARE(store->statusCounts().value().value(RecordStatus::HeldAtHub), 1);
+        QCOMPARE(store->pendingOutbox().value().size(), 0);
+        QVERIFY(store->verifyEveryPage().ok());
+    }
+
+    void aConflictIsHeldAtTheHubNotQueuedForEver()
+    {
+        QTemporaryDir tmp;
+        auto store = openStore(tmp.filePath("s"), randomKey());
+        QVERIFY(store);
+        protocol::SyntheticRecordFactory factory(11, m_clock, m_registry);
+        const v1::IncidentRecord r = factory.next();
+        const QString id = idOf(r);
+        QVERIFY(store->saveDraft(r).ok());
+        QVERIFY(store->submit(id).ok());
+        QVERIFY(store
+                    ->applyOutcomes({{id, 1, OutboxOutcome::Kind::HeldAtHub,
+                                      QStringLiteral(": conflict: another copy")}})
+                    .ok());
+        QCOMPARE(store->listRecords().value().first().status, RecordStatus::HeldAtHub);
+        QCOMPARE(store->statusCounts().value().value(RecordStatus::Queued), 0);
+        QCOMPARE(store->pendingOutbox().value().size(), 0);
+        // Not acknowledged: the content stays on the device.
+        QCOMPARE(store->purge(id).kind, StoreErrorKind::WrongState);
+        // A late answer changes nothing.
+        QVERIFY(store->applyOutcomes({{id, 1, OutboxOutcome::Kind::Acknowledged, {}}}).ok());
+        QCOMPARE(store->listRecords().value().first().status, RecordStatus::HeldAtHub);
+        // The officer may still amend it (a new version, sent as usual).
+        QVERIFY(store->amend(id, QStringLiteral("Added a detail")).ok());
+        QCOMPARE(store->submit(id)->version, 2);
+        QCOMPARE(store->listRecords().value().first().status, RecordStatus::Queued);
     }
 
     void refusesANewerSchema()
