@@ -30,9 +30,14 @@ QVariant RecordListModel::data(const QModelIndex &index, int role) const
         return protocol::toKey(r.status);
     case StatusTextRole:
         return protocol::displayName(r.status);
-    case UpdatedTextRole:
-        return QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.updatedMs).toLocalTime(),
-                                  QLocale::ShortFormat);
+    case UpdatedTextRole: {
+        // Short enough to sit beside the status on a phone: no seconds, and
+        // the year only when it is not this one.
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(r.updatedMs).toLocalTime();
+        const bool thisYear = at.date().year() == QDate::currentDate().year();
+        return QLocale().toString(at, thisYear ? QStringLiteral("d MMM, HH:mm")
+                                               : QStringLiteral("d MMM yyyy, HH:mm"));
+    }
     case ChildCountRole:
         return r.childCount;
     case UrgentRole:

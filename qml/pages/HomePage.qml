@@ -114,33 +114,34 @@ Page {
                             text: qsTr("%n child(ren)", "", recordRow.childCount) + "  ·  " + recordRow.updatedText
                             font.pixelSize: 14
                             opacity: 0.7
+                            elide: Text.ElideRight
                             Layout.fillWidth: true
                         }
                     }
                     ColumnLayout {
-                    spacing: 2
-                    Label {
-                        Layout.alignment: Qt.AlignRight
-                        text: recordRow.statusText
-                        font.pixelSize: 14
-                        font.bold: recordRow.statusKey === "needs_correction" || recordRow.statusKey === "queued"
-                        // Held at the hub: sent, and the hub's staff have
-                        // it; neither a warning nor "all done".
-                        color: recordRow.statusKey === "needs_correction" ? "#b3261e"
-                             : recordRow.statusKey === "queued" ? "#8a5300"
-                             : recordRow.statusKey === "held_at_hub" ? "#0b4f8a" : "#1b5e20"
-                    }
-                    Label {
-                        Layout.alignment: Qt.AlignRight
-                        visible: recordRow.urgent
-                        text: qsTr("URGENT")
-                        font.pixelSize: 13
-                        font.bold: true
-                        color: "white"
-                        leftPadding: 6
-                        rightPadding: 6
-                        background: Rectangle { color: "#b3261e"; radius: 4 }
-                    }
+                        spacing: 2
+                        Label {
+                            Layout.alignment: Qt.AlignRight
+                            text: recordRow.statusText
+                            font.pixelSize: 14
+                            font.bold: recordRow.statusKey === "needs_correction" || recordRow.statusKey === "queued"
+                            // Held at the hub: sent, and the hub's staff have
+                            // it; neither a warning nor "all done".
+                            color: recordRow.statusKey === "needs_correction" ? "#b3261e"
+                                 : recordRow.statusKey === "queued" ? "#8a5300"
+                                 : recordRow.statusKey === "held_at_hub" ? "#0b4f8a" : "#1b5e20"
+                        }
+                        Label {
+                            Layout.alignment: Qt.AlignRight
+                            visible: recordRow.urgent
+                            text: qsTr("URGENT")
+                            font.pixelSize: 13
+                            font.bold: true
+                            color: "white"
+                            leftPadding: 6
+                            rightPadding: 6
+                            background: Rectangle { color: "#b3261e"; radius: 4 }
+                        }
                     }
                 }
             }
