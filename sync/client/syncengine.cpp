@@ -129,6 +129,22 @@ SyncError SyncEngine::start()
 
 void SyncEngine::ensureConnection()
 {
+    if (m_connection) {
+        // Re-enrolled while requests were out: they belong to the old
+        // connection and will never be answered here. Forget them (their
+        // entries are still pending and go again; the hub is idempotent),
+        // or the lanes would count them in flight for ever.
+        for (QNetworkReply *reply : m_connection->findChildren<QNetworkReply *>()) {
+            reply->disconnect(this);
+            reply->abort();
+        }
+        for (Lane *lane : {&m_urgent, &m_normal}) {
+            lane->inFlight = 0;
+            lane->inFlightIds.clear();
+            lane->cursor = 0;
+        }
+        m_probing = false;
+    }
     HubEndpoint endpoint{QUrl(m_enrolment.hubUrl), m_enrolment.hubId,
                          {m_enrolment.tlsPin, m_enrolment.backupPin}};
     m_connection = std::make_unique<HubConnection>(endpoint, m_deps.networkAccess,

@@ -45,6 +45,7 @@ public:
     // When set, each request's body goes here and its answer is what this
     // returns (an empty answer: the connection is cut, no reply at all).
     std::function<QByteArray(const QByteArray &body)> relay;
+    bool hang = false; // read requests, never answer
     FakeServer()
     {
         listen(QHostAddress::LocalHost, 0);
@@ -63,6 +64,11 @@ public:
                     }
                     if (buffer->size() < end + 4 + length)
                         return;
+                    if (hang) {
+                        ++requests;
+                        buffer->clear();
+                        return;
+                    }
                     ++requests;
                     const QByteArray body = buffer->mid(end + 4, length);
                     buffer->clear();
@@ -1092,6 +1098,34 @@ private slots:
         QVERIFY(!d.engine->start());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 2);
+    }
+
+    void reenrolmentWhileRequestsAreOutLosesNothingAndSendsOn()
+    {
+        // The hub's address changes while two requests hang unanswered; the
+        // officer enrols again. The old requests are forgotten, not counted
+        // in flight for ever, and everything arrives at the new address.
+        FakeServer stuck;
+        stuck.hang = true;
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        Enrolment e = *d.engine->outbox()->enrolment();
+        e.hubUrl = stuck.url();
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 40, false, 43, d.clock), d.clock.nowMs()));
+        SyncEngine::Options small;
+        small.maxBatchRecords = 10;
+        d.makeEngine(small);
+        QVERIFY(!d.engine->start());
+        QTRY_COMPARE_WITH_TIMEOUT(stuck.requests, 2, 10000);
+        QCOMPARE(d.engine->requestsInFlight(), 2);
+
+        QVERIFY(d.enrol(code(*m_hub)));
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->waitingCount(), 0);
+        QCOMPARE(d.engine->stats().acknowledged, 40);
+        QCOMPARE(d.engine->requestsInFlight(), 0);
     }
 
     void aRefusedCodeIsNotKept()
