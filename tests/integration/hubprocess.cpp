@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpSocket>
+#include <csignal>
+#include <sys/prctl.h>
 
 namespace safeguard::testing {
 
@@ -29,6 +31,9 @@ bool HubProcess::start(const QStringList &extraArgs)
     QStringList args = {QStringLiteral("serve"), QStringLiteral("--data-dir"), m_dataDir,
                         QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")};
     args += extraArgs;
+    // A test that crashes must not leave its hub running: the kernel stops
+    // the hub when the test process dies, however it dies.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     m_process.start(m_binary, args);
     if (!m_process.waitForStarted(5000))
         return false;
