@@ -138,9 +138,12 @@ std::unique_ptr<SealedOutbox> SealedOutbox::open(const QString &dir, OutboxError
         const auto version = db->queryInt("PRAGMA user_version;", &e);
         if (!version)
             return fail(OutboxError::fromSql(e, "open"));
-        if (*version > kSchemaVersion || *version < 0)
+        if (*version > kSchemaVersion)
             return fail({OutboxErrorKind::Corrupt,
                          QStringLiteral("outbox written by a newer version of the app")});
+        if (*version < 0)
+            return fail(
+                {OutboxErrorKind::Corrupt, QStringLiteral("outbox schema version invalid")});
         for (int from = int(*version); from < kSchemaVersion; ++from) {
             sql::Transaction tx(*db);
             if (tx.beginError())

@@ -605,6 +605,13 @@ private slots:
         QVERIFY(!session.isDue(1000 + syncwire::SealingSession::kMaxAgeMs - 1));
         QVERIFY(session.isDue(1000 + syncwire::SealingSession::kMaxAgeMs));
         QVERIFY(session.isDue(999)); // the clock went back
+        // And after kMaxRecords records (2 sealed so far).
+        for (int i = 2; i < syncwire::SealingSession::kMaxRecords - 1; ++i)
+            QVERIFY(session.seal(id, 3, QByteArray(1, 'b')));
+        QVERIFY(!session.isDue(1000));
+        QVERIFY(session.seal(id, 3, QByteArray(1, 'b')));
+        QCOMPARE(session.recordsSealed(), syncwire::SealingSession::kMaxRecords);
+        QVERIFY(session.isDue(1000));
 
         session.end();
         QVERIFY(!session.isOpen());
