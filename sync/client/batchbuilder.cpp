@@ -15,6 +15,23 @@ BatchBuilder::BatchBuilder(QByteArray sealingPublicKey, QString deviceId)
     [[maybe_unused]] const int ready = sodium_init();
 }
 
+BatchBuilder::BatchBuilder(QByteArray sealingPublicKey, QString deviceId, SealingSession &session)
+    : BatchBuilder(std::move(sealingPublicKey), std::move(deviceId))
+{
+    m_session = &session;
+}
+
+BatchBuilder::~BatchBuilder() = default;
+
+SealingSession &BatchBuilder::session() const
+{
+    if (m_session)
+        return *m_session;
+    if (!m_ownSession)
+        m_ownSession = std::make_unique<SealingSession>(m_publicKey, 0);
+    return *m_ownSession;
+}
+
 QByteArray BatchBuilder::sha256(const QByteArray &bytes)
 {
     QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
@@ -24,16 +41,56 @@ QByteArray BatchBuilder::sha256(const QByteArray &bytes)
     return out;
 }
 
-v1::RecordEnvelope BatchBuilder::seal(const QString &recordId, quint32 version,
-                                      v1::Priority priority,
-                                      const QByteArray &serializedRecord) const
+namespace {
+
+v1::RecordEnvelope envelopeFor(const QString &recordId, quint32 version, v1::Priority priority,
+                               const QByteArray &serializedRecord)
 {
     v1::RecordEnvelope envelope;
     envelope.set_record_id(recordId.toStdString());
     envelope.set_version(version);
     envelope.set_priority(priority);
-    const QByteArray digest = sha256(serializedRecord);
+    const QByteArray digest = BatchBuilder::sha256(serializedRecord);
     envelope.set_sha256(digest.constData(), size_t(digest.size()));
+    return envelope;
+}
+
+v1::Priority priorityOf(const v1::IncidentRecord &record)
+{
+    return protocol::derived::isUrgent(record) ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL;
+}
+
+QByteArray bytesOf(const v1::IncidentRecord &record)
+{
+    const std::string bytes = record.SerializeAsString();
+    return QByteArray(bytes.data(), qsizetype(bytes.size()));
+}
+
+} // namespace
+
+v1::RecordEnvelope BatchBuilder::seal(const QString &recordId, quint32 version,
+                                      v1::Priority priority, const QByteArray &serializedRecord,
+                                      SealingError *error) const
+{
+    v1::RecordEnvelope envelope = envelopeFor(recordId, version, priority, serializedRecord);
+    envelope.set_seal_scheme(v1::SEAL_SCHEME_SESSION_XCHACHA20);
+    if (const auto sealed = session().seal(recordId, version, serializedRecord, error))
+        envelope.set_sealed(sealed->constData(), size_t(sealed->size()));
+    return envelope;
+}
+
+v1::RecordEnvelope BatchBuilder::seal(const v1::IncidentRecord &record) const
+{
+    return seal(QString::fromStdString(record.record_id()), record.version(), priorityOf(record),
+                bytesOf(record));
+}
+
+v1::RecordEnvelope BatchBuilder::sealLegacy(const QString &recordId, quint32 version,
+                                            v1::Priority priority,
+                                            const QByteArray &serializedRecord) const
+{
+    v1::RecordEnvelope envelope = envelopeFor(recordId, version, priority, serializedRecord);
+    envelope.set_seal_scheme(v1::SEAL_SCHEME_UNSPECIFIED);
     std::string sealed(size_t(serializedRecord.size()) + crypto_box_SEALBYTES, '\0');
     crypto_box_seal(reinterpret_cast<unsigned char *>(sealed.data()),
                     reinterpret_cast<const unsigned char *>(serializedRecord.constData()),
@@ -43,12 +100,10 @@ v1::RecordEnvelope BatchBuilder::seal(const QString &recordId, quint32 version,
     return envelope;
 }
 
-v1::RecordEnvelope BatchBuilder::seal(const v1::IncidentRecord &record) const
+v1::RecordEnvelope BatchBuilder::sealLegacy(const v1::IncidentRecord &record) const
 {
-    const std::string bytes = record.SerializeAsString();
-    return seal(QString::fromStdString(record.record_id()), record.version(),
-                protocol::derived::isUrgent(record) ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL,
-                QByteArray(bytes.data(), qsizetype(bytes.size())));
+    return sealLegacy(QString::fromStdString(record.record_id()), record.version(),
+                      priorityOf(record), bytesOf(record));
 }
 
 v1::SyncBatch BatchBuilder::batch(quint64 sequence, qint64 sentAtMs, int utcOffsetMinutes) const

@@ -4,13 +4,14 @@
 
 #include <QDir>
 #include <QFile>
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <sys/stat.h>
 
 namespace safeguard::syncclient {
 
 namespace {
-
-constexpr int kSchemaVersion = 1;
 
 constexpr const char *kSchemaV1 = R"sql(
 CREATE TABLE entries (
@@ -38,6 +39,17 @@ CREATE TABLE meta (
 );
 PRAGMA user_version = 1;
 )sql";
+
+// Schema 2: each entry says how it was sealed (v1::SealScheme). Every entry
+// written before was crypto_box_seal, the scheme 0 the default gives them.
+constexpr const char *kSchemaV2 = R"sql(
+ALTER TABLE entries ADD COLUMN seal_scheme INTEGER NOT NULL DEFAULT 0 CHECK (seal_scheme >= 0);
+PRAGMA user_version = 2;
+)sql";
+
+// kMigrations[v] takes a file from user_version v to v + 1.
+constexpr const char *kMigrations[] = {kSchemaV1, kSchemaV2};
+static_assert(std::size(kMigrations) == size_t(SealedOutbox::kSchemaVersion));
 
 } // namespace
 
@@ -129,11 +141,14 @@ std::unique_ptr<SealedOutbox> SealedOutbox::open(const QString &dir, OutboxError
         if (*version > kSchemaVersion)
             return fail({OutboxErrorKind::Corrupt,
                          QStringLiteral("outbox written by a newer version of the app")});
-        if (*version < 1) {
+        if (*version < 0)
+            return fail(
+                {OutboxErrorKind::Corrupt, QStringLiteral("outbox schema version invalid")});
+        for (int from = int(*version); from < kSchemaVersion; ++from) {
             sql::Transaction tx(*db);
             if (tx.beginError())
                 return fail(OutboxError::fromSql(tx.beginError(), "migrate"));
-            if ((e = db->exec(kSchemaV1)) || (e = tx.commit()))
+            if ((e = db->exec(kMigrations[from])) || (e = tx.commit()))
                 return fail(OutboxError::fromSql(e, "migrate"));
         }
     }
@@ -150,7 +165,7 @@ OutboxError SealedOutbox::add(const QList<SealedEntry> &entries, qint64 nowMs, i
         return OutboxError::fromSql(tx.beginError(), "add");
     sql::Statement st = m_db.prepare(
         "INSERT OR IGNORE INTO entries (record_id, version, priority, sha256, size, sealed, "
-        "state, created_ms) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?);");
+        "seal_scheme, state, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?);");
     for (const SealedEntry &e : entries) {
         st.bind(1, e.recordId)
             .bind(2, e.version)
@@ -158,7 +173,8 @@ OutboxError SealedOutbox::add(const QList<SealedEntry> &entries, qint64 nowMs, i
             .bindBlob(4, e.sha256)
             .bind(5, std::int64_t(e.size))
             .bindBlob(6, e.sealed)
-            .bind(7, std::int64_t(nowMs));
+            .bind(7, int(e.scheme))
+            .bind(8, std::int64_t(nowMs));
         if (!st.exec())
             return OutboxError::fromSql(st.error(), "add");
         count += m_db.changes();
@@ -182,7 +198,7 @@ QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRec
 {
     QList<SealedEntry> out;
     sql::Statement st = m_db.prepare(
-        "SELECT id, record_id, version, sha256, size, sealed FROM entries "
+        "SELECT id, record_id, version, sha256, size, sealed, seal_scheme FROM entries "
         "WHERE state = 'pending' AND priority = ? AND id > ? ORDER BY id LIMIT ?;");
     st.bind(1, urgent ? 1 : 0).bind(2, std::int64_t(afterId)).bind(3, maxRecords);
     qint64 bytes = 0;
@@ -195,6 +211,9 @@ QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRec
         e.sha256 = st.columnBlob(3);
         e.size = st.columnInt64(4);
         e.sealed = st.columnBlob(5);
+        // A value this build does not know is sent as it is: the hub says
+        // "unsealable" and the entry needs correction instead of blocking.
+        e.scheme = v1::SealScheme(std::clamp<std::int64_t>(st.columnInt64(6), 0, INT32_MAX));
         // An envelope costs its sealed bytes plus ids, hash and framing.
         const qint64 cost = e.sealed.size() + 128;
         if (!out.isEmpty() && bytes + cost > maxBytes)

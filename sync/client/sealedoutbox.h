@@ -1,5 +1,6 @@
 #pragma once
 
+#include "safeguard/v1/sync.pb.h"
 #include "sqlite/sqldatabase.h"
 
 #include <QByteArray>
@@ -48,7 +49,9 @@ struct SealedEntry
     bool urgent = false;
     QByteArray sha256;
     qint64 size = 0;    // of the plaintext record
-    QByteArray sealed;  // crypto_box_seal of the record; empty once final
+    QByteArray sealed;  // the record sealed to the hub; empty once final
+    // How sealed was sealed (schema 1 entries were all crypto_box_seal).
+    v1::SealScheme scheme = v1::SEAL_SCHEME_SESSION_XCHACHA20;
 };
 
 // The hub's verdict on one entry, as written by the engine.
@@ -107,19 +110,24 @@ struct OutboxCounts
 // directory) beside the officer's encrypted store, opened through the
 // SQLCipher build WITHOUT a key so the app, the simulator and tests link one
 // engine. It holds only what sending needs (record id, version, priority,
-// SHA-256, size and the record sealed to the hub's public key) plus each
+// SHA-256, size, the record sealed to the hub's public key and how it was
+// sealed) plus each
 // entry's state and the hub's reasons, so it can be read and drained while
 // the app is locked, and it survives a wipe of the key and the store:
 // nothing on the device can open a sealed entry. Sealed bytes are dropped
 // once the hub has answered for them. Enrolment details and device policy
 // (retention, the hub's request limits) live here too. Every change is one
 // durable transaction (WAL, synchronous=FULL). Entries are keyed by (record
-// id, version), so adding one twice changes nothing. Not thread-safe.
+// id, version), so adding one twice changes nothing. The schema is versioned
+// (PRAGMA user_version) and upgraded step by step at open, each step in one
+// transaction; a file from a newer app is refused. Not thread-safe.
 class SealedOutbox
 {
 public:
     static QString fileName() { return QStringLiteral("outbox.db"); }
     static constexpr int kDefaultRetentionHours = 24;
+    // The schema this build writes (PRAGMA user_version of outbox.db).
+    static constexpr int kSchemaVersion = 2;
 
     static std::unique_ptr<SealedOutbox> open(const QString &dir, OutboxError *error);
     ~SealedOutbox();

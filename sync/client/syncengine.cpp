@@ -4,6 +4,7 @@
 #include "connectivity/connectivity.h"
 #include "enrolmentcode.h"
 #include "keystore/credentialstore.h"
+#include "sealingsession.h"
 #include "store/recordstore.h"
 
 #include <QJsonDocument>
@@ -407,16 +408,22 @@ SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
 {
     if (!m_enrolment.isValid())
         return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
-    syncwire::BatchBuilder sealer(m_enrolment.sealingPublicKey, m_enrolment.deviceId);
     QList<SealedEntry> entries;
     entries.reserve(subs.size());
     for (const store::Submission &s : subs) {
         auto bytes = m_store->submittedBytes(s.recordId, s.version);
         if (!bytes)
             return {SyncErrorKind::Store, bytes.error().message};
-        const v1::RecordEnvelope env =
-            sealer.seal(s.recordId, quint32(s.version),
-                        s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL, bytes.value());
+        if (SyncError e = ensureSession(); e)
+            return e;
+        syncwire::BatchBuilder sealer(m_enrolment.sealingPublicKey, m_enrolment.deviceId,
+                                      *m_session);
+        syncwire::SealingError sealingError;
+        const v1::RecordEnvelope env = sealer.seal(
+            s.recordId, quint32(s.version), s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL,
+            bytes.value(), &sealingError);
+        if (sealingError)
+            return {SyncErrorKind::Sealing, sealingError.message};
         SealedEntry e;
         e.recordId = s.recordId;
         e.version = s.version;
@@ -424,11 +431,35 @@ SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
         e.sha256 = QByteArray::fromStdString(env.sha256());
         e.size = bytes.value().size();
         e.sealed = QByteArray::fromStdString(env.sealed());
+        e.scheme = env.seal_scheme();
         entries.append(std::move(e));
     }
     if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs()); oe)
         return {SyncErrorKind::Outbox, oe.message};
     return {};
+}
+
+SyncError SyncEngine::ensureSession()
+{
+    if (!m_store)
+        return {SyncErrorKind::Store, QStringLiteral("the store is locked")};
+    const qint64 now = m_deps.clock->nowMs();
+    if (m_session && m_session->hubPublicKey() == m_enrolment.sealingPublicKey &&
+        !m_session->isDue(now))
+        return {};
+    endSession();
+    auto session = std::make_unique<syncwire::SealingSession>(m_enrolment.sealingPublicKey, now);
+    if (!session->isOpen())
+        return {SyncErrorKind::Sealing, session->error().message};
+    m_session = std::move(session);
+    return {};
+}
+
+void SyncEngine::endSession()
+{
+    if (m_session)
+        m_session->end();
+    m_session.reset();
 }
 
 SyncError SyncEngine::recordSubmitted(const store::Submission &submission)
@@ -468,12 +499,15 @@ SyncError SyncEngine::sealSubmissions(store::RecordStore *store)
     m_store = store;
     SyncError e = reconcile();
     m_store = previous;
+    if (!m_store)
+        endSession(); // the caller's store was attached only for this call
     return e;
 }
 
 void SyncEngine::locked()
 {
     m_store = nullptr;
+    endSession();
 }
 
 SyncError SyncEngine::reconcile()
@@ -707,6 +741,7 @@ bool SyncEngine::sendNext(Lane &lane)
         env->set_priority(e.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL);
         env->set_sha256(e.sha256.constData(), std::size_t(e.sha256.size()));
         env->set_sealed(e.sealed.constData(), std::size_t(e.sealed.size()));
+        env->set_seal_scheme(e.scheme);
     }
     std::string body;
     batch.SerializeToString(&body);
@@ -1019,6 +1054,7 @@ void SyncEngine::wipeOnce()
                       << "revoked with a wipe order; the sealed outbox is kept";
     emit faultReported(SyncFault::WipeOrdered, m_enrolment.deviceId);
     m_store = nullptr; // the handler destroys it
+    endSession();
     if (m_deps.onWipeOrder)
         m_deps.onWipeOrder();
     // Only after the handler: a crash before this line wipes again at the

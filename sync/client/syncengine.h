@@ -25,6 +25,10 @@ class RecordStore;
 struct Submission;
 } // namespace safeguard::store
 
+namespace safeguard::syncwire {
+class SealingSession;
+} // namespace safeguard::syncwire
+
 namespace safeguard::platform {
 class Connectivity;
 class CredentialStore;
@@ -43,6 +47,7 @@ enum class SyncErrorKind
     Credential,       // the platform key store failed
     Transport,        // the hub could not be reached or could not be trusted
     UnexpectedAnswer, // the hub (or something pretending) answered nonsense
+    Sealing,          // no sealing session could be opened (a bad hub key, no secure memory)
 };
 
 struct SyncError
@@ -119,6 +124,13 @@ struct SyncStats
 // staff's to resolve, never left waiting to send). Receipts that arrive while locked reach the
 // store at the next unlock(), which also seals any submission that never reached the outbox (a
 // crash between the two files) and purges acknowledged content older than the hub's retention.
+//
+// Sealing: records are sealed with one syncwire::SealingSession (one X25519
+// key agreement per session, the key only in locked memory), opened at the
+// first seal while a store is attached, rotated after
+// SealingSession::kMaxRecords records or kMaxAgeMs on the injected clock or
+// when the hub key changes, and ended (key wiped) at locked(), at a wipe
+// order, and after sealSubmissions() when no store was attached before.
 //
 // Triggers: start(), unlock, recordSubmitted(), connectivity regained, a
 // periodic timer, syncNow(); where no connectivity backend reports, a
@@ -214,7 +226,10 @@ public:
     // the store, seals submissions the outbox lacks, purges expired content,
     // then sends. The store must outlive the engine's use (until locked()).
     SyncError unlocked(store::RecordStore *store);
+    // The store is going away: ends the sealing session (its key is wiped).
     void locked();
+    // The sealing session in use; null while none is open (tests).
+    const syncwire::SealingSession *sealingSession() const { return m_session.get(); }
 
     // Seals every submission the outbox lacks without sending (a batch
     // submit, e.g. the simulator's submit-all); needs the store.
@@ -311,6 +326,9 @@ private:
     void ensureConnection();
     QByteArray authorization() const;
     SyncError sealAndAdd(const QList<store::Submission> &subs);
+    // The open session to seal the next record with (a new one when due).
+    SyncError ensureSession();
+    void endSession();
 
     QString m_dir;
     Dependencies m_deps;
@@ -320,6 +338,7 @@ private:
     Enrolment m_enrolment;
     QByteArray m_credential;
     store::RecordStore *m_store = nullptr;
+    std::unique_ptr<syncwire::SealingSession> m_session; // only while m_store is attached
     State m_state = State::Idle;
     OutboxCounts m_counts;
     HubLimits m_hubLimits;

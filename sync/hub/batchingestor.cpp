@@ -6,16 +6,17 @@
 #include "protocol/derivedfacts.h"
 #include "protocol/goodpractice.h"
 #include "protocol/limits.h"
+#include "sessionkeycache.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
 #include <google/protobuf/arena.h>
-#include <system_error>
-#include <thread>
 #include <openssl/evp.h>
 #include <sodium.h>
+#include <system_error>
+#include <thread>
 
 namespace safeguard::hub {
 
@@ -57,6 +58,8 @@ v1::RecordResult::Result toWire(StoredOutcome o)
 
 } // namespace
 
+BatchIngestor::~BatchIngestor() = default;
+
 BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
                              QByteArray sealingPublicKey, QByteArray sealingSecretKey)
     : m_store(store)
@@ -64,6 +67,7 @@ BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock, QStr
     , m_hubId(std::move(hubId))
     , m_publicKey(std::move(sealingPublicKey))
     , m_secretKey(std::move(sealingSecretKey))
+    , m_sessionKeys(std::make_unique<SessionKeyCache>(m_publicKey, m_secretKey))
     , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
 {
     [[maybe_unused]] const int ready = sodium_init();
@@ -79,6 +83,47 @@ v1::SyncReceipt BatchIngestor::wipeReceipt() const
     return receipt;
 }
 
+std::optional<QByteArray> BatchIngestor::openSeal(const v1::RecordEnvelope &envelope,
+                                                  protocol::RecordIssues *reasons) const
+{
+    const std::string &sealed = envelope.sealed();
+    auto refuse = [reasons](const char *message) -> std::optional<QByteArray> {
+        reasons->append(issue("unsealable", message));
+        return std::nullopt;
+    };
+    const char *const tooLarge = "the sealed record is empty or larger than a record may be";
+    const char *const wrongKey = "the record could not be opened with this hub's key";
+    switch (envelope.seal_scheme()) {
+    case v1::SEAL_SCHEME_UNSPECIFIED: {
+        // crypto_box_seal, from apps older than the session scheme.
+        if (sealed.size() < crypto_box_SEALBYTES ||
+            sealed.size() - crypto_box_SEALBYTES > size_t(protocol::Limits::kMaxRecordBytes))
+            return refuse(tooLarge);
+        QByteArray plain(qsizetype(sealed.size() - crypto_box_SEALBYTES), Qt::Uninitialized);
+        if (crypto_box_seal_open(
+                reinterpret_cast<unsigned char *>(plain.data()),
+                reinterpret_cast<const unsigned char *>(sealed.data()), sealed.size(),
+                reinterpret_cast<const unsigned char *>(m_publicKey.constData()),
+                reinterpret_cast<const unsigned char *>(m_secretKey.constData())) != 0)
+            return refuse(wrongKey);
+        return plain;
+    }
+    case v1::SEAL_SCHEME_SESSION_XCHACHA20: {
+        namespace ss = syncwire::sessionseal;
+        if (sealed.size() < ss::kOverheadBytes ||
+            sealed.size() - ss::kOverheadBytes > size_t(protocol::Limits::kMaxRecordBytes))
+            return refuse(tooLarge);
+        // Bound to the envelope's record id and version as received.
+        auto plain = m_sessionKeys->open(sealed, envelope.record_id(), envelope.version());
+        if (!plain)
+            return refuse(wrongKey);
+        return plain;
+    }
+    default:
+        return refuse("the record is sealed with a scheme this hub does not know");
+    }
+}
+
 IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
                                qint64 nowMs, Sender sender) const
 {
@@ -88,23 +133,10 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
     item.sha256 = QByteArray::fromStdString(envelope.sha256());
     item.sealed = QByteArray::fromStdString(envelope.sealed());
 
-    const std::string &sealed = envelope.sealed();
-    if (sealed.size() < crypto_box_SEALBYTES ||
-        sealed.size() - crypto_box_SEALBYTES > size_t(protocol::Limits::kMaxRecordBytes)) {
-        item.reasons.append(
-            issue("unsealable", "the sealed record is empty or larger than a record may be"));
+    const std::optional<QByteArray> opened = openSeal(envelope, &item.reasons);
+    if (!opened)
         return item;
-    }
-    QByteArray plain(qsizetype(sealed.size() - crypto_box_SEALBYTES), Qt::Uninitialized);
-    if (crypto_box_seal_open(reinterpret_cast<unsigned char *>(plain.data()),
-                             reinterpret_cast<const unsigned char *>(sealed.data()), sealed.size(),
-                             reinterpret_cast<const unsigned char *>(m_publicKey.constData()),
-                             reinterpret_cast<const unsigned char *>(m_secretKey.constData())) !=
-        0) {
-        item.reasons.append(
-            issue("unsealable", "the record could not be opened with this hub's key"));
-        return item;
-    }
+    const QByteArray &plain = *opened;
     item.plaintext = plain;
     if (sha256(plain) != item.sha256) {
         item.reasons.append(
@@ -184,6 +216,10 @@ void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs, Sender sen
         for (int i = from; i < to; ++i)
             items[size_t(i)] = open(batch.records(i), batch, nowMs, sender);
     };
+    // The first record is opened before any helper starts, so a batch from
+    // one sealing session derives its key once, not once per thread.
+    const int first = std::min(n, 1);
+    run(0, first);
     std::vector<std::thread> helpers;
     int inlineFrom = n; // ranges no helper thread could be started for
     for (int t = 1; t < threads; ++t) {
@@ -194,7 +230,7 @@ void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs, Sender sen
             break;
         }
     }
-    run(0, n / threads);
+    run(first, n / threads);
     run(inlineFrom, n);
     for (auto &h : helpers)
         h.join();

@@ -7,8 +7,12 @@
 
 #include <QByteArray>
 #include <QString>
+#include <memory>
+#include <optional>
 
 namespace safeguard::hub {
+
+class SessionKeyCache;
 
 // Why a whole batch was refused (the HTTP layer maps each to a status).
 enum class IngestError
@@ -40,12 +44,15 @@ struct IngestResult
 };
 
 // Turns one SyncBatch into stored records and a receipt. Per envelope: open
-// the seal with the hub's X25519 key, compare SHA-256 of the plaintext with
-// the envelope's, parse the IncidentRecord, match id and version, and run
-// the shared structural, limit and size checks; any failure REJECTs that
-// record (quarantined) and nothing else. A kept record carries flags for
-// good-practice gaps and device clock skew; they never reject it. The batch
-// is committed in one durable transaction before the receipt is built.
+// the seal with the hub's X25519 key as its seal_scheme says (legacy
+// crypto_box_seal, or a sealing session whose key SessionKeyCache keeps per
+// session; any failure, an unknown scheme included, is "unsealable"),
+// compare SHA-256 of the plaintext with the envelope's, parse the
+// IncidentRecord, match id and version, and run the shared structural,
+// limit and size checks; any failure REJECTs that record (quarantined) and
+// nothing else. A kept record carries flags for good-practice gaps and
+// device clock skew; they never reject it. The batch is committed in one
+// durable transaction before the receipt is built.
 class BatchIngestor
 {
 public:
@@ -55,6 +62,7 @@ public:
 
     BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
                   QByteArray sealingPublicKey, QByteArray sealingSecretKey);
+    ~BatchIngestor();
 
     IngestResult ingest(const QByteArray &body, const QString &deviceId,
                         Sender sender = Sender::EnrolledDevice);
@@ -67,9 +75,14 @@ public:
     // threads (at most one per core).
     static constexpr int kRecordsPerThread = 64;
 
+    // The session keys derived so far (tests read its counters).
+    const SessionKeyCache &sessionKeys() const { return *m_sessionKeys; }
+
 private:
     void openAll(const v1::SyncBatch &batch, qint64 nowMs, Sender sender,
                  std::vector<IngestItem> &items) const;
+    std::optional<QByteArray> openSeal(const v1::RecordEnvelope &envelope,
+                                       protocol::RecordIssues *reasons) const;
     IngestItem open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch, qint64 nowMs,
                     Sender sender) const;
 
@@ -78,6 +91,7 @@ private:
     QString m_hubId;
     QByteArray m_publicKey;
     QByteArray m_secretKey;
+    std::unique_ptr<SessionKeyCache> m_sessionKeys; // thread-safe: openAll shares it
     protocol::RiskChecklistRegistry m_checklists;
 };
 

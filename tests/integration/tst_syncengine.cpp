@@ -4,6 +4,7 @@
 #include "client/batchbuilder.h"
 #include "client/enrolmentcode.h"
 #include "client/sealedoutbox.h"
+#include "client/sealingsession.h"
 #include "client/syncengine.h"
 #include "fakeconnectivity.h"
 #include "fakecredentialstore.h"
@@ -1155,6 +1156,173 @@ private slots:
         QCOMPARE(int(f.permissions() & others), 0);
         QVERIFY(!(f.permissions() & QFile::ExeOwner));
         QCOMPARE(int(QFileInfo(d.path()).permissions() & others), 0);
+    }
+
+    // The engine seals with one session while the store is attached, ends it
+    // (key wiped) at lock, and rotates it after an hour on its clock.
+    void sealingSessionLivesWhileUnlockedAndRotates()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(!d.engine->sealingSession()); // opened at the first seal
+        const auto first = d.submit(3, 30);
+        for (const auto &s : first)
+            QVERIFY(!d.engine->recordSubmitted(s));
+        QVERIFY(d.engine->sealingSession() && d.engine->sealingSession()->isOpen());
+        const QByteArray firstKey = d.engine->sealingSession()->ephemeralPublicKey();
+        QCOMPARE(d.engine->sealingSession()->recordsSealed(), 3);
+
+        d.clock.advanceSecs(syncwire::SealingSession::kMaxAgeMs / 1000);
+        const auto second = d.submit(2, 31);
+        for (const auto &s : second)
+            QVERIFY(!d.engine->recordSubmitted(s));
+        const QByteArray secondKey = d.engine->sealingSession()->ephemeralPublicKey();
+        QVERIFY(secondKey != firstKey);
+        QCOMPARE(d.engine->sealingSession()->recordsSealed(), 2);
+
+        QList<SealedEntry> entries = d.engine->outbox()->pending(false, 0, 100, 1 << 30) +
+                                     d.engine->outbox()->pending(true, 0, 100, 1 << 30);
+        std::sort(entries.begin(), entries.end(),
+                  [](const SealedEntry &a, const SealedEntry &b) { return a.id < b.id; });
+        QCOMPARE(entries.size(), 5);
+        for (int i = 0; i < entries.size(); ++i) {
+            QCOMPARE(entries[i].scheme, v1::SEAL_SCHEME_SESSION_XCHACHA20);
+            QCOMPARE(entries[i].sealed.left(32), i < 3 ? firstKey : secondKey);
+        }
+
+        d.engine->locked();
+        QVERIFY(!d.engine->sealingSession());
+        d.store.reset();
+        // Locked: everything sealed still leaves, and the hub opens it.
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 5);
+        QVERIFY(!d.engine->sealingSession());
+    }
+
+    // An outbox.db written by an app before schema 2 (no seal_scheme column,
+    // entries sealed with crypto_box_seal) is upgraded at open and its
+    // pending entry is still delivered and accepted.
+    void schemaOneOutboxIsUpgradedAndItsLegacyEntryDelivers()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        const Enrolment e = *d.engine->outbox()->enrolment();
+        d.engine.reset();
+        const QString path = QDir(d.path()).filePath(SealedOutbox::fileName());
+        QList<std::pair<QString, QString>> meta;
+        {
+            sql::SqlError error;
+            auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
+            QVERIFY(db);
+            sql::Statement st = db->prepare("SELECT key, value FROM meta;");
+            while (st.step())
+                meta.append({st.columnText(0), st.columnText(1)});
+        }
+        for (const char *suffix : {"", "-wal", "-shm"})
+            QFile::remove(path + QLatin1String(suffix));
+
+        // Schema 1 exactly as the app before this change wrote it.
+        const v1::IncidentRecord record = [&] {
+            protocol::SyntheticRecordFactory factory(32, d.clock, d.registry);
+            v1::IncidentRecord r = factory.next();
+            r.mutable_submitted_at()->set_unix_ms(d.clock.nowMs());
+            return r;
+        }();
+        const QByteArray bytes = QByteArray::fromStdString(record.SerializeAsString());
+        const v1::RecordEnvelope env =
+            syncwire::BatchBuilder(e.sealingPublicKey, e.deviceId)
+                .sealLegacy(QString::fromStdString(record.record_id()), record.version(),
+                            v1::PRIORITY_NORMAL, bytes);
+        {
+            sql::SqlError error;
+            auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &error);
+            QVERIFY(db);
+            QVERIFY(!db->exec(R"sql(
+CREATE TABLE entries (
+  id          INTEGER PRIMARY KEY,
+  record_id   TEXT    NOT NULL,
+  version     INTEGER NOT NULL CHECK (version >= 1),
+  priority    INTEGER NOT NULL CHECK (priority IN (0, 1)),
+  sha256      BLOB    NOT NULL,
+  size        INTEGER NOT NULL,
+  sealed      BLOB    NOT NULL,
+  state       TEXT    NOT NULL
+              CHECK (state IN ('pending','acknowledged','needs_correction','conflict')),
+  reasons     TEXT    NOT NULL DEFAULT '',
+  created_ms  INTEGER NOT NULL,
+  decided_ms  INTEGER NOT NULL DEFAULT 0,
+  applied     INTEGER NOT NULL DEFAULT 0,
+  purged      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (record_id, version)
+);
+CREATE INDEX entries_lane ON entries (state, priority, id);
+CREATE INDEX entries_unapplied ON entries (applied, state);
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+PRAGMA user_version = 1;
+)sql"));
+            sql::Statement m = db->prepare("INSERT INTO meta (key, value) VALUES (?, ?);");
+            for (const auto &[key, value] : meta) {
+                m.bind(1, key).bind(2, value);
+                QVERIFY(m.exec());
+            }
+            sql::Statement st = db->prepare(
+                "INSERT INTO entries (record_id, version, priority, sha256, size, sealed, state, "
+                "created_ms) VALUES (?, ?, 0, ?, ?, ?, 'pending', ?);");
+            st.bind(1, QString::fromStdString(record.record_id()))
+                .bind(2, int(record.version()))
+                .bindBlob(3, QByteArray::fromStdString(env.sha256()))
+                .bind(4, std::int64_t(bytes.size()))
+                .bindBlob(5, QByteArray::fromStdString(env.sealed()))
+                .bind(6, std::int64_t(d.clock.nowMs()));
+            QVERIFY(st.exec());
+        }
+
+        const int before = hubRecords(*m_hub);
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 1);
+        QCOMPARE(d.engine->stats().needsCorrection, 0);
+        QCOMPARE(hubRecords(*m_hub), before + 1);
+        d.engine.reset();
+
+        sql::SqlError error;
+        auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
+        QVERIFY(db);
+        QCOMPARE(int(db->queryInt("PRAGMA user_version;").value_or(-1)),
+                 SealedOutbox::kSchemaVersion);
+        QCOMPARE(int(db->queryInt("SELECT seal_scheme FROM entries;").value_or(-1)),
+                 int(v1::SEAL_SCHEME_UNSPECIFIED));
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM entries WHERE state = 'acknowledged';")
+                         .value_or(-1)),
+                 1);
+    }
+
+    // A file from a newer app is refused, never downgraded.
+    void outboxFromANewerAppIsRefused()
+    {
+        QTemporaryDir dir;
+        {
+            sql::SqlError error;
+            auto db = sql::Database::open(dir.filePath(SealedOutbox::fileName()),
+                                          sql::Database::OpenMode::ReadWriteCreate, &error);
+            QVERIFY(db);
+            const QByteArray newer =
+                "PRAGMA user_version = " + QByteArray::number(SealedOutbox::kSchemaVersion + 1);
+            QVERIFY(!db->exec(newer.constData()));
+        }
+        OutboxError error;
+        QVERIFY(!SealedOutbox::open(dir.path(), &error));
+        QCOMPARE(error.kind, OutboxErrorKind::Corrupt);
     }
 
     // Last on purpose: the tests above drove every engine they made; here

@@ -8,6 +8,7 @@
 #include "hub/hubidentity.h"
 #include "hub/hublog.h"
 #include "hub/hubserver.h"
+#include "hub/sessionkeycache.h"
 #include "hub/sqlitehubstore.h"
 #include "hubprocess.h"
 #include "protocol/syntheticrecords.h"
@@ -17,6 +18,7 @@
 #include <QTest>
 #include <atomic>
 #include <map>
+#include <sodium.h>
 #include <thread>
 
 using namespace safeguard;
@@ -37,6 +39,22 @@ class TestHubIngest : public QObject
         r.set_code_id(code.code_id());
         r.set_secret(code.secret());
         return r;
+    }
+
+    // A device enrolled on m_store; its id.
+    QString enrolledDevice()
+    {
+        DeviceRegistry registry(*m_store, m_clock);
+        const auto code = registry.issueCode(*m_identity, QStringLiteral("SYN-1"),
+                                             QStringLiteral("http://127.0.0.1:1"), 60, nullptr);
+        const EnrolmentResult e = registry.enrol(requestFor(*code), m_identity->hubId);
+        return e.outcome == RedeemOutcome::Enrolled ? QString::fromStdString(e.response.device_id())
+                                                    : QString();
+    }
+
+    static QByteArray bytesOf(const v1::IncidentRecord &r)
+    {
+        return QByteArray::fromStdString(r.SerializeAsString());
     }
 
 private slots:
@@ -408,6 +426,226 @@ private slots:
                                   " AND sql LIKE '%WITHOUT ROWID%'")
                          .value_or(-1)),
                  0);
+    }
+
+    // Both schemes open: the session scheme the app seals with now, and
+    // crypto_box_seal from entries an older app sealed.
+    void sessionAndLegacySealsBothOpen()
+    {
+        const QString deviceId = enrolledDevice();
+        QVERIFY(!deviceId.isEmpty());
+        protocol::ManualClock deviceClock(m_clock.nowUtc());
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(41, deviceClock, checklists);
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceId);
+        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
+                               m_identity->sealingSecretKey);
+        v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
+        const v1::RecordEnvelope session =
+            builder.seal(factory.next(QStringLiteral("SYN-1"), deviceId));
+        const v1::RecordEnvelope legacy =
+            builder.sealLegacy(factory.next(QStringLiteral("SYN-1"), deviceId));
+        QCOMPARE(session.seal_scheme(), v1::SEAL_SCHEME_SESSION_XCHACHA20);
+        QCOMPARE(legacy.seal_scheme(), v1::SEAL_SCHEME_UNSPECIFIED);
+        *batch.add_records() = session;
+        *batch.add_records() = legacy;
+        const IngestResult r =
+            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), deviceId);
+        QCOMPARE(r.error, IngestError::None);
+        QCOMPARE(r.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(r.receipt.results(1).result(), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(ingestor.sessionKeys().derivations(), 1);
+    }
+
+    // Whatever is wrong with a session seal, the record is "unsealable"
+    // (rejected, quarantined) and the rest of the batch goes on.
+    void brokenSessionSealsAreUnsealable_data()
+    {
+        QTest::addColumn<QString>("damage");
+        for (const char *d : {"ciphertext", "tag", "nonce", "ephemeral_key", "other_record_id",
+                              "other_version", "truncated_header", "truncated_tag", "empty",
+                              "unknown_scheme", "labelled_legacy", "low_order_key"})
+            QTest::newRow(d) << QString::fromLatin1(d);
+    }
+    void brokenSessionSealsAreUnsealable()
+    {
+        QFETCH(QString, damage);
+        const QString deviceId = enrolledDevice();
+        QVERIFY(!deviceId.isEmpty());
+        protocol::ManualClock deviceClock(m_clock.nowUtc());
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(43, deviceClock, checklists);
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceId);
+        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
+                               m_identity->sealingSecretKey);
+        const v1::IncidentRecord victim = factory.next(QStringLiteral("SYN-1"), deviceId);
+        const v1::IncidentRecord other = factory.next(QStringLiteral("SYN-1"), deviceId);
+        v1::RecordEnvelope broken = builder.seal(victim);
+        namespace ss = syncwire::sessionseal;
+        std::string &sealed = *broken.mutable_sealed();
+        if (damage == QLatin1String("ciphertext"))
+            sealed[ss::kHeaderBytes + 10] ^= 0x01;
+        else if (damage == QLatin1String("tag"))
+            sealed.back() ^= 0x80;
+        else if (damage == QLatin1String("nonce"))
+            sealed[ss::kPublicKeyBytes + 3] ^= 0x01;
+        else if (damage == QLatin1String("ephemeral_key"))
+            sealed[5] ^= 0x01;
+        else if (damage == QLatin1String("other_record_id"))
+            broken.set_record_id(other.record_id()); // the blob moved to another envelope
+        else if (damage == QLatin1String("other_version"))
+            broken.set_version(victim.version() + 1);
+        else if (damage == QLatin1String("truncated_header"))
+            sealed.resize(ss::kHeaderBytes + 3);
+        else if (damage == QLatin1String("truncated_tag"))
+            sealed.pop_back();
+        else if (damage == QLatin1String("empty"))
+            sealed.clear();
+        else if (damage == QLatin1String("unknown_scheme"))
+            broken.set_seal_scheme(v1::SealScheme(7));
+        else if (damage == QLatin1String("labelled_legacy"))
+            broken.set_seal_scheme(v1::SEAL_SCHEME_UNSPECIFIED);
+        else if (damage == QLatin1String("low_order_key"))
+            std::fill(sealed.begin(), sealed.begin() + ss::kPublicKeyBytes, '\0');
+        v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
+        *batch.add_records() = broken;
+        *batch.add_records() = builder.seal(other);
+        const IngestResult r =
+            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), deviceId);
+        QCOMPARE(r.error, IngestError::None);
+        QCOMPARE(r.receipt.results_size(), 2);
+        QCOMPARE(r.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
+        QCOMPARE(r.receipt.results(0).reasons_size(), 1);
+        QCOMPARE(r.receipt.results(0).reasons(0).code(), std::string("unsealable"));
+        QCOMPARE(r.receipt.results(1).result(), v1::RecordResult::RESULT_ACCEPTED);
+    }
+
+    // One session, one X25519 on the hub: a 300-record batch (opened on
+    // several threads) and a second batch from the same session derive the
+    // key once; a new session derives once more.
+    void oneSessionCostsOneKeyDerivation()
+    {
+        const QString deviceId = enrolledDevice();
+        QVERIFY(!deviceId.isEmpty());
+        protocol::ManualClock deviceClock(m_clock.nowUtc());
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(47, deviceClock, checklists);
+        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
+                               m_identity->sealingSecretKey);
+        syncwire::SealingSession session(m_identity->sealingPublicKey, deviceClock.nowMs());
+        QVERIFY(session.isOpen());
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceId, session);
+        for (int n : {300, 20}) {
+            v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
+            for (int i = 0; i < n; ++i)
+                *batch.add_records() =
+                    builder.seal(factory.next(QStringLiteral("SYN-1"), deviceId));
+            const IngestResult r =
+                ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), deviceId);
+            QCOMPARE(r.error, IngestError::None);
+            for (const auto &result : r.receipt.results())
+                QCOMPARE(result.result(), v1::RecordResult::RESULT_ACCEPTED);
+        }
+        QCOMPARE(session.recordsSealed(), 320);
+        QCOMPARE(ingestor.sessionKeys().derivations(), 1);
+        QCOMPARE(ingestor.sessionKeys().size(), 1);
+
+        syncwire::BatchBuilder fresh(m_identity->sealingPublicKey, deviceId); // its own session
+        v1::SyncBatch batch = fresh.batch(2, deviceClock.nowMs(), 0);
+        *batch.add_records() = fresh.seal(factory.next(QStringLiteral("SYN-1"), deviceId));
+        QCOMPARE(ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), deviceId)
+                     .receipt.results(0)
+                     .result(),
+                 v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(ingestor.sessionKeys().derivations(), 2);
+    }
+
+    // More sessions than the cache holds: it stays at its capacity, keeps
+    // the recent ones, and derives an evicted one again. A key that opens
+    // nothing is never cached.
+    void sessionKeyCacheStaysBounded()
+    {
+        constexpr int kCapacity = 8, kSessions = 50;
+        SessionKeyCache cache(m_identity->sealingPublicKey, m_identity->sealingSecretKey,
+                              kCapacity);
+        const QByteArray record("a record's bytes");
+        const QString id = QStringLiteral("00000000-0000-4000-8000-000000000001");
+        std::vector<std::unique_ptr<syncwire::SealingSession>> sessions;
+        for (int i = 0; i < kSessions; ++i) {
+            sessions.push_back(
+                std::make_unique<syncwire::SealingSession>(m_identity->sealingPublicKey, 0));
+            const auto sealed = sessions.back()->seal(id, 1, record);
+            QVERIFY(sealed);
+            const auto opened = cache.open(sealed->toStdString(), id.toStdString(), 1);
+            QVERIFY(opened);
+            QCOMPARE(*opened, record);
+            QVERIFY(cache.size() <= kCapacity);
+        }
+        QCOMPARE(cache.size(), kCapacity);
+        QCOMPARE(cache.derivations(), kSessions);
+        // The latest session is still cached; the first was evicted.
+        QVERIFY(
+            cache.open(sessions.back()->seal(id, 1, record)->toStdString(), id.toStdString(), 1));
+        QCOMPARE(cache.derivations(), kSessions);
+        QVERIFY(
+            cache.open(sessions.front()->seal(id, 1, record)->toStdString(), id.toStdString(), 1));
+        QCOMPARE(cache.derivations(), kSessions + 1);
+        QCOMPARE(cache.size(), kCapacity);
+
+        // Random bytes shaped like a session seal: derived, refused, not kept.
+        std::string junk(syncwire::sessionseal::kOverheadBytes + 40, '\0');
+        randombytes_buf(junk.data(), junk.size());
+        const int before = cache.size();
+        QVERIFY(!cache.open(junk, id.toStdString(), 1));
+        QCOMPARE(cache.derivations(), kSessions + 2);
+        QVERIFY(!cache.open(junk, id.toStdString(), 1));
+        QCOMPARE(cache.derivations(), kSessions + 3); // not cached: derived again
+        QCOMPARE(cache.size(), before);
+    }
+
+    // The device's session: it opens with a valid hub key, seals, and once
+    // ended holds no key and refuses to seal with a clear error.
+    void endedSealingSessionHoldsNoKey()
+    {
+        syncwire::SealingSession session(m_identity->sealingPublicKey, 1000);
+        QVERIFY(session.isOpen());
+        QVERIFY(session.error().ok());
+        QCOMPARE(session.ephemeralPublicKey().size(), 32);
+        const QString id = QStringLiteral("00000000-0000-4000-8000-000000000002");
+        const auto sealed = session.seal(id, 3, QByteArray("bytes"));
+        QVERIFY(sealed);
+        QCOMPARE(sealed->left(32), session.ephemeralPublicKey());
+        QCOMPARE(sealed->size(), qsizetype(syncwire::sessionseal::kOverheadBytes + 5));
+        // Two seals of the same bytes differ (a fresh nonce each).
+        QVERIFY(*session.seal(id, 3, QByteArray("bytes")) != *sealed);
+        QVERIFY(!session.isDue(1000 + syncwire::SealingSession::kMaxAgeMs - 1));
+        QVERIFY(session.isDue(1000 + syncwire::SealingSession::kMaxAgeMs));
+        QVERIFY(session.isDue(999)); // the clock went back
+        // And after kMaxRecords records (2 sealed so far).
+        for (int i = 2; i < syncwire::SealingSession::kMaxRecords - 1; ++i)
+            QVERIFY(session.seal(id, 3, QByteArray(1, 'b')));
+        QVERIFY(!session.isDue(1000));
+        QVERIFY(session.seal(id, 3, QByteArray(1, 'b')));
+        QCOMPARE(session.recordsSealed(), syncwire::SealingSession::kMaxRecords);
+        QVERIFY(session.isDue(1000));
+
+        session.end();
+        QVERIFY(!session.isOpen());
+        QVERIFY(session.isDue(1000));
+        syncwire::SealingError error;
+        QVERIFY(!session.seal(id, 3, QByteArray("bytes"), &error));
+        QCOMPARE(error.kind, syncwire::SealingErrorKind::SessionEnded);
+        QVERIFY(!error.message.isEmpty());
+        session.end(); // twice is harmless
+
+        syncwire::SealingSession shortKey(QByteArray(31, 'k'), 0);
+        QVERIFY(!shortKey.isOpen());
+        QCOMPARE(shortKey.error().kind, syncwire::SealingErrorKind::BadHubKey);
+        syncwire::SealingSession lowOrder(QByteArray(32, '\0'), 0);
+        QVERIFY(!lowOrder.isOpen());
+        QCOMPARE(lowOrder.error().kind, syncwire::SealingErrorKind::BadHubKey);
+        QVERIFY(!lowOrder.seal(id, 3, QByteArray("bytes"), &error));
+        QCOMPARE(error.kind, syncwire::SealingErrorKind::BadHubKey);
     }
 
     void serverAnswersFromHeaders()
