@@ -337,7 +337,7 @@ VaultError KeyVault::changePassphrase(const SecureBuffer &oldPassphrase,
     return {};
 }
 
-void KeyVault::wipe()
+bool KeyVault::wipe()
 {
     // The vault first: without the wrapped key the database is noise.
     privatefiles::shred(vaultPath());
@@ -350,6 +350,7 @@ void KeyVault::wipe()
     privatefiles::fsyncDir(m_dir);
     // The tombstone holds no secret; it lets the lock screen say what happened.
     privatefiles::atomicWrite(dir.filePath(tombstoneFileName()), "wiped\n", 6, nullptr);
+    return !QFile::exists(vaultPath());
 }
 
 } // namespace safeguard::store

@@ -134,7 +134,8 @@ public:
     static qint64 lockoutDelayMs(int failures);
 
     // Destroys the wrapped key and the store's database files.
-    void wipe();
+    // True when the wrapped key is gone (the store is noise without it).
+    bool wipe();
 
 private:
     const QString m_dir;

@@ -36,7 +36,7 @@ syncclient::SyncEngine::Dependencies syncDependencies(const protocol::Clock &clo
     d.credentials = platform.credentials.get();
     d.connectivity = platform.connectivity.get();
     d.networkAccess = platform.networkAccess;
-    d.onWipeOrder = [&session] { session.wipe(); };
+    d.onWipeOrder = [&session] { return session.wipe(); };
     return d;
 }
 

@@ -97,12 +97,13 @@ void AppSession::lock()
     setState(State::Locked);
 }
 
-void AppSession::wipe()
+bool AppSession::wipe()
 {
     lock();
-    m_vault.wipe();
+    const bool done = m_vault.wipe();
     removeUiFiles();
     setState(State::Wiped);
+    return done;
 }
 
 } // namespace safeguard::ui

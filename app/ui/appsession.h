@@ -58,7 +58,9 @@ public slots:
     void lock();
     // Crypto-shreds the store (the hub's wipe order): the key and the store's
     // files are destroyed; the sealed outbox stays for the sync engine.
-    void wipe();
+    // False if the key could not be destroyed (the engine tries again at
+    // the next wipe order).
+    bool wipe();
     // After a wipe: back to first run, to set the device up with a new code.
     // Unsent sealed records in the outbox are kept and go with the new
     // enrolment.

@@ -182,14 +182,22 @@ QList<std::pair<SyncEngine::State, SyncEngine::State>> SyncEngine::allowedTransi
         {S::BackingOff, S::Sending},
         {S::BackingOff, S::Idle},
         {S::BackingOff, S::WaitingForNetwork},
-        // Nothing sendable could be built (the outbox failed): an error
-        // before any request.
+        // Nothing could be sent: the hub's address is not allowed (plain
+        // HTTP off loopback), an error before any request; or the outbox
+        // could not be read, backed off and tried again.
         {S::Idle, S::Error},
+        {S::Idle, S::BackingOff},
         // A wiped device whose sealed outbox is empty: nothing will ever
         // be sent again.
         {S::Idle, S::Revoked},
-        // Recovery: a new enrolment, or "sync now" after an error.
+        // One lane halted in Error while the other's request was out; its
+        // answer says more.
+        {S::Error, S::ReenrolmentNeeded},
+        {S::Error, S::Revoked},
+        // Recovery: a new enrolment (also after a wipe: "set up again"),
+        // or "sync now" after an error.
         {S::ReenrolmentNeeded, S::Idle},
+        {S::Revoked, S::Idle},
         {S::Error, S::Idle},
     };
 }
@@ -265,7 +273,7 @@ void SyncEngine::retryPendingEnrolment()
 
 void SyncEngine::enrol(const QString &codeText)
 {
-    auto finish = [this](SyncError e) {
+    auto finish = [this, attempt = codeText.trimmed().toLatin1()](SyncError e) {
         m_enrolling = false;
         if (e.kind == SyncErrorKind::Transport || e.kind == SyncErrorKind::Credential ||
             e.kind == SyncErrorKind::Outbox) {
@@ -275,9 +283,14 @@ void SyncEngine::enrol(const QString &codeText)
             m_nextEnrolAttemptMs = m_deps.clock->nowMs() + m_enrolRetryDelayMs;
             m_enrolRetryDelayMs = std::min(m_enrolRetryDelayMs * 2, kEnrolRetryMaxMs);
         } else {
-            // Enrolled, or the code can never work: it is not kept.
-            m_deps.credentials->remove(pendingCodeName());
-            m_deps.credentials->remove(pendingCredentialName());
+            // Enrolled, or this code can never work. Another code's failure
+            // (a garbled scan) leaves a pending code and its credential
+            // alone: the hub may already have enrolled this device with it.
+            QByteArray pending;
+            if (!e || (!m_deps.credentials->read(pendingCodeName(), &pending) && pending == attempt)) {
+                m_deps.credentials->remove(pendingCodeName());
+                m_deps.credentials->remove(pendingCredentialName());
+            }
             m_enrolRetryDelayMs = kEnrolRetryMinMs;
             m_nextEnrolAttemptMs = 0;
         }
@@ -318,7 +331,8 @@ void SyncEngine::enrol(const QString &codeText)
         // before anything is sent.
         if (auto ce = m_deps.credentials->write(pendingCredentialName(), ownCredential); ce)
             return finish({SyncErrorKind::Credential, ce.message});
-        m_deps.credentials->write(pendingCodeName(), codeText.trimmed().toLatin1());
+        if (auto ce = m_deps.credentials->write(pendingCodeName(), codeText.trimmed().toLatin1()); ce)
+            return finish({SyncErrorKind::Credential, ce.message});
     }
     m_enrolling = true;
 
@@ -391,7 +405,13 @@ void SyncEngine::enrol(const QString &codeText)
         ensureConnection();
         qCInfo(lcSync) << "enrolled device" << e.deviceId << "with hub" << e.hubId;
         emit enrolledChanged();
-        // A new enrolment starts afresh, whatever stopped the last one.
+        // A new enrolment starts afresh, whatever stopped the last one: no
+        // wipe carried out for it, no backoff promised to another hub.
+        m_wiped = false;
+        m_backoffTimer.stop();
+        m_probeTimer.stop();
+        m_backoffDelayMs = 0;
+        m_nextAttemptAtMs = 0;
         m_failures = 0;
         m_urgent.batchLimit = m_normal.batchLimit = m_options.maxBatchRecords;
         setState(State::Idle);
@@ -706,7 +726,8 @@ void SyncEngine::settle()
 
 bool SyncEngine::sendNext(Lane &lane)
 {
-    if (m_state == State::Error) // e.g. the other lane found the outbox unreadable
+    // The other lane may just have halted, or found the outbox unreadable.
+    if (m_state == State::Error || m_backoffTimer.isActive())
         return false;
     OutboxError error;
     QList<SealedEntry> entries;
@@ -716,11 +737,12 @@ bool SyncEngine::sendNext(Lane &lane)
             m_outbox->pending(lane.urgent, lane.cursor, std::min(lane.batchLimit, batchRecordCap()),
                               batchByteCap(), &error);
         if (error) {
-            // Loud, not silent: the officer sees the error and "sync now"
-            // tries again; nothing is dropped.
+            // Loud, not silent, but not a dead end: a passing I/O error
+            // (memory pressure, a full disk) must not keep an urgent record
+            // waiting for the officer to notice. Backed off, tried again.
             qCCritical(lcSync) << "outbox read failed:" << error.message;
             emit faultReported(SyncFault::OutboxUnreadable, error.message);
-            halt(State::Error);
+            backOff(-1, false);
             return false;
         }
         if (entries.isEmpty())
@@ -813,10 +835,17 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         // connection lost part way through the upload says so (offline or
         // refused sends nothing; a timeout comes after the whole body): then
         // send less.
-        if (uploaded > 0 && uploaded < batch.bodyBytes && batch.entries.size() > 1) {
+        // Bytes handed to the socket are not bytes the server read: a proxy
+        // that resets after the whole body fit in the send buffer looks
+        // like a timeout. So, as a backstop, several network errors in a
+        // row with the whole body handed over send less too (a success
+        // doubles the limit again).
+        const bool cut = uploaded > 0 && uploaded < batch.bodyBytes;
+        const bool repeated = uploaded >= batch.bodyBytes && m_failures >= kNetworkErrorsBeforeSplit;
+        if ((cut || repeated) && batch.entries.size() > 1) {
             lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
-            qCInfo(lcSync) << "upload cut part way; next batches at most" << lane.batchLimit
-                           << "records";
+            qCInfo(lcSync) << (cut ? "upload cut part way;" : "repeated network errors;")
+                           << "next batches at most" << lane.batchLimit << "records";
         }
         backOff(-1, true);
         return;
@@ -1036,6 +1065,16 @@ void SyncEngine::backOff(int retryAfterSeconds, bool networkFailure)
 
 void SyncEngine::halt(State s)
 {
+    // The lanes answer in any order: a lesser stop arriving after a more
+    // decisive one (an Error from one lane after the other's 401 or wipe
+    // order) does not undo it. Revoked > re-enrolment needed > error.
+    auto rank = [](State x) {
+        return x == State::Revoked ? 3 : x == State::ReenrolmentNeeded ? 2 : x == State::Error ? 1 : 0;
+    };
+    if (rank(s) > 0 && rank(m_state) > rank(s)) {
+        qCInfo(lcSync) << "staying" << m_state << "rather than" << s;
+        return;
+    }
     m_backoffTimer.stop();
     m_probeTimer.stop();
     m_backoffDelayMs = 0;
@@ -1055,8 +1094,14 @@ void SyncEngine::wipeOnce()
     emit faultReported(SyncFault::WipeOrdered, m_enrolment.deviceId);
     m_store = nullptr; // the handler destroys it
     endSession();
-    if (m_deps.onWipeOrder)
-        m_deps.onWipeOrder();
+    const bool done = m_deps.onWipeOrder ? m_deps.onWipeOrder() : true;
+    if (!done) {
+        // The key is still there: not wiped, so the next wipe order (every
+        // answer to a revoked device carries one) runs the handler again.
+        qCCritical(lcSync) << "the wipe order could not be carried out; trying again at the next";
+        m_wiped = false;
+        return;
+    }
     // Only after the handler: a crash before this line wipes again at the
     // next wipe order, never leaves a store standing.
     if (OutboxError e = m_outbox->setWipeOrdered(); e)

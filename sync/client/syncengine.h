@@ -166,6 +166,9 @@ public:
     // records unsent). Tests assert that none happens and that each edge is
     // taken somewhere.
     static bool isAllowedTransition(State from, State to);
+    // Network errors in a row, each after the whole body was handed over,
+    // before the next batch is halved anyway (see onSyncReply).
+    static constexpr int kNetworkErrorsBeforeSplit = 4;
     static QList<std::pair<State, State>> allowedTransitions();
 
     struct Options
@@ -184,7 +187,9 @@ public:
 
     // Called on a trusted wipe order, after the engine has let go of the
     // store: destroy the data key and the store (KeyVault::wipe()).
-    using WipeHandler = std::function<void()>;
+    // Destroys the store's key; false when that failed (tried again at the
+    // next wipe order).
+    using WipeHandler = std::function<bool()>;
 
     struct Dependencies
     {

@@ -407,7 +407,10 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
         const AuthResult auth =
             m_registry.authenticate(header(connection, MHD_HTTP_HEADER_AUTHORIZATION));
         request.deviceId = auth.deviceId;
-        if (auth.outcome == AuthOutcome::Authenticated || auth.outcome == AuthOutcome::Revoked)
+        // Only an enrolled device in good standing gets its stale over-limit
+        // batch read to a readable 413; a revoked credential may be in
+        // hostile hands and gets the plain limit.
+        if (auth.outcome == AuthOutcome::Authenticated)
             request.discardLimit =
                 discardAllowance(request.limit, protocol::Limits::kMaxBatchBytes);
         switch (auth.outcome) {

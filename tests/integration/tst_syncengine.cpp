@@ -20,6 +20,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMetaEnum>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -47,6 +48,18 @@ public:
     // returns (an empty answer: the connection is cut, no reply at all).
     std::function<QByteArray(const QByteArray &body)> relay;
     bool hang = false; // read requests, never answer
+    // A relay answer of "HOLD" keeps the request unanswered here, for the
+    // test to answer with answerHeld() when it chooses.
+    QList<QPointer<QTcpSocket>> held;
+    void answerHeld(const QByteArray &answer)
+    {
+        for (const auto &s : std::exchange(held, {})) {
+            if (s) {
+                s->write(answer);
+                s->disconnectFromHost();
+            }
+        }
+    }
     FakeServer()
     {
         listen(QHostAddress::LocalHost, 0);
@@ -74,6 +87,10 @@ public:
                     const QByteArray body = buffer->mid(end + 4, length);
                     buffer->clear();
                     const QByteArray answer = relay ? relay(body) : response;
+                    if (answer == "HOLD") {
+                        held.append(s);
+                        return;
+                    }
                     if (answer.isEmpty()) {
                         s->abort(); // the reply is lost on the way
                         return;
@@ -194,8 +211,8 @@ struct Device
         deps.random = [this](quint64 bound) { return std::min(bound, randomDraw); };
         deps.onWipeOrder = [this] {
             store.reset();
-            store::KeyVault(path(), clock).wipe();
-            wiped = true;
+            wiped = store::KeyVault(path(), clock).wipe();
+            return wiped;
         };
         engine = std::make_unique<SyncEngine>(path(), deps, options);
         TransitionLog::instance().watch(engine.get());
@@ -932,6 +949,12 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
         QVERIFY(!d.wiped);
         QCOMPARE(d.engine->stats().requests, 0);
+
+        // "Set up again": a new code enrols the device afresh (Revoked ->
+        // Idle); a later wipe order would be carried out again.
+        QVERIFY(d.enrol(code(hub)));
+        QCOMPARE(d.engine->state(), State::Idle);
+        QVERIFY(!d.engine->outbox()->wipeOrdered());
     }
 
     void anUnreadableOutboxIsAnErrorNotSilence()
@@ -950,10 +973,104 @@ private slots:
         QVERIFY(!other->exec("DROP TABLE entries;"));
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         d.engine->syncNow();
-        QCOMPARE(d.engine->state(), State::Error);
+        // Reported, and tried again later rather than stopped for good: a
+        // passing I/O error must not hold an urgent record until someone
+        // notices.
+        QCOMPARE(d.engine->state(), State::BackingOff);
         QCOMPARE(faults.size(), 1);
         QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::OutboxUnreadable);
         QCOMPARE(d.engine->requestsInFlight(), 0);
+    }
+
+    void plainHttpOffLoopbackIsRefusedBeforeAnythingIsSent()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, false, 44, d.clock), d.clock.nowMs()));
+        // A documentation address (RFC 5737): nothing may ever be sent there.
+        e.hubUrl = QStringLiteral("http://192.0.2.10:8080");
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        d.makeEngine();
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+        QVERIFY(!d.engine->start());
+        QCOMPARE(d.engine->state(), State::Error);
+        QCOMPARE(faults.size(), 1);
+        QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::ClientBug);
+        QCOMPARE(d.engine->stats().requests, 0);
+        QCOMPARE(d.engine->waitingCount(), 2);
+    }
+
+    void anAnswerBehindAnErrorStillDecides()
+    {
+        // Both lanes have a request out; the first answer is a 400 (Error),
+        // the second a 401 or a wipe order, which says more and wins.
+        for (const bool wipe : {false, true}) {
+            FakeServer hub;
+            Device d;
+            QVERIFY(d.openStore());
+            d.makeEngine();
+            QVERIFY(d.enrol(code(*m_hub)));
+            Enrolment e = *d.engine->outbox()->enrolment();
+            QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, true, 45, d.clock), d.clock.nowMs()));
+            QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, false, 46, d.clock), d.clock.nowMs()));
+            e.hubUrl = hub.url();
+            QVERIFY(!d.engine->outbox()->setEnrolment(e));
+            v1::SyncReceipt order;
+            order.set_hub_id(e.hubId.toStdString());
+            order.mutable_policy()->set_wipe(true);
+            const std::string orderBody = order.SerializeAsString();
+            // The urgent lane's request is answered 400 at once; the normal
+            // lane's is held until the engine is in Error.
+            hub.relay = [&](const QByteArray &body) -> QByteArray {
+                v1::SyncBatch batch;
+                if (batch.ParseFromArray(body.constData(), int(body.size())) &&
+                    batch.records_size() > 0 && batch.records(0).priority() == v1::PRIORITY_URGENT)
+                    return "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                return "HOLD";
+            };
+            d.makeEngine();
+            QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
+            QVERIFY(!d.engine->start());
+            QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Error, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(hub.held.size(), 1, 10000);
+            hub.answerHeld(wipe ? "HTTP/1.1 403 Forbidden\r\nContent-Type: application/x-protobuf\r\n"
+                                  "Content-Length: " + QByteArray::number(qsizetype(orderBody.size())) +
+                                  "\r\nConnection: close\r\n\r\n" + QByteArray::fromStdString(orderBody)
+                                : "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            const State last = wipe ? State::Revoked : State::ReenrolmentNeeded;
+            QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), last, 10000);
+            QCOMPARE(states.at(states.size() - 2).first().value<State>(), State::Error);
+            QCOMPARE(d.wiped, wipe);
+            QCOMPARE(d.engine->waitingCount(), 2); // nothing dropped
+        }
+
+        // The other order: the 401 first, then the held 400. The 400 does
+        // not turn "re-enrolment needed" back into a mere error.
+        FakeServer hub;
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, true, 47, d.clock), d.clock.nowMs()));
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, false, 48, d.clock), d.clock.nowMs()));
+        e.hubUrl = hub.url();
+        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        hub.relay = [&](const QByteArray &body) -> QByteArray {
+            v1::SyncBatch batch;
+            if (batch.ParseFromArray(body.constData(), int(body.size())) &&
+                batch.records_size() > 0 && batch.records(0).priority() == v1::PRIORITY_URGENT)
+                return "HOLD";
+            return "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        };
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::ReenrolmentNeeded, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(hub.held.size(), 1, 10000);
+        hub.answerHeld("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
+        QCOMPARE(d.engine->state(), State::ReenrolmentNeeded);
     }
 
     void retentionPurgesAcknowledgedContentLeavingAReceipt()
