@@ -436,6 +436,7 @@ HubLimits SealedOutbox::hubLimits()
     l.maxBodyBytes =
         std::max<qint64>(0, meta("hub_max_body_bytes").value_or(QString()).toLongLong());
     l.maxBatchRecords = std::max(0, meta("hub_max_batch_records").value_or(QString()).toInt());
+    l.opensSessionSeals = meta("hub_opens_session_seals").value_or(QString()) == QLatin1String("1");
     return l;
 }
 
@@ -449,6 +450,10 @@ OutboxError SealedOutbox::setHubLimits(const HubLimits &limits)
     if (OutboxError e = setMeta("hub_max_body_bytes", QString::number(limits.maxBodyBytes)); e)
         return e;
     if (OutboxError e = setMeta("hub_max_batch_records", QString::number(limits.maxBatchRecords));
+        e)
+        return e;
+    if (OutboxError e = setMeta("hub_opens_session_seals",
+                                limits.opensSessionSeals ? QStringLiteral("1") : QStringLiteral("0"));
         e)
         return e;
     return OutboxError::fromSql(tx.commit(), "write limits");

@@ -94,6 +94,9 @@ struct HubLimits
 {
     qint64 maxBodyBytes = 0;
     int maxBatchRecords = 0;
+    // The hub has said it opens session seals (DevicePolicy.seal_schemes);
+    // until then records are sealed with crypto_box_seal.
+    bool opensSessionSeals = false;
     bool operator==(const HubLimits &) const = default;
 };
 

@@ -434,16 +434,24 @@ SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
         auto bytes = m_store->submittedBytes(s.recordId, s.version);
         if (!bytes)
             return {SyncErrorKind::Store, bytes.error().message};
-        if (SyncError e = ensureSession(); e)
-            return e;
-        syncwire::BatchBuilder sealer(m_enrolment.sealingPublicKey, m_enrolment.deviceId,
-                                      *m_session);
-        syncwire::SealingError sealingError;
-        const v1::RecordEnvelope env = sealer.seal(
-            s.recordId, quint32(s.version), s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL,
-            bytes.value(), &sealingError);
-        if (sealingError)
-            return {SyncErrorKind::Sealing, sealingError.message};
+        const v1::Priority priority = s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL;
+        v1::RecordEnvelope env;
+        if (m_hubLimits.opensSessionSeals) {
+            if (SyncError e = ensureSession(); e)
+                return e;
+            syncwire::BatchBuilder sealer(m_enrolment.sealingPublicKey, m_enrolment.deviceId,
+                                          *m_session);
+            syncwire::SealingError sealingError;
+            env = sealer.seal(s.recordId, quint32(s.version), priority, bytes.value(),
+                              &sealingError);
+            if (sealingError)
+                return {SyncErrorKind::Sealing, sealingError.message};
+        } else {
+            // A hub that has not said it opens session seals (an older
+            // one) gets what every hub opens.
+            env = syncwire::BatchBuilder(m_enrolment.sealingPublicKey, m_enrolment.deviceId)
+                      .sealLegacy(s.recordId, quint32(s.version), priority, bytes.value());
+        }
         SealedEntry e;
         e.recordId = s.recordId;
         e.version = s.version;
@@ -632,6 +640,12 @@ void SyncEngine::learnHubLimits(const v1::DevicePolicy &policy, bool replace)
     if (policy.max_batch_records() > 0)
         limits.maxBatchRecords = int(std::min<quint32>(policy.max_batch_records(),
                                                        quint32(std::numeric_limits<int>::max())));
+    if (policy.seal_schemes_size() > 0) {
+        limits.opensSessionSeals = false;
+        for (int i = 0; i < policy.seal_schemes_size(); ++i)
+            limits.opensSessionSeals = limits.opensSessionSeals ||
+                                       policy.seal_schemes(i) == v1::SEAL_SCHEME_SESSION_XCHACHA20;
+    }
     if (limits == m_hubLimits)
         return;
     qCInfo(lcSync) << "hub takes at most" << limits.maxBodyBytes << "bytes and"

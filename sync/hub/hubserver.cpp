@@ -148,6 +148,9 @@ void HubServer::tellLimits(v1::DevicePolicy *policy) const
 {
     policy->set_max_body_bytes(quint64(m_options.maxBodyBytes));
     policy->set_max_batch_records(quint32(protocol::Limits::kMaxBatchRecords));
+    policy->clear_seal_schemes();
+    policy->add_seal_schemes(v1::SEAL_SCHEME_UNSPECIFIED);
+    policy->add_seal_schemes(v1::SEAL_SCHEME_SESSION_XCHACHA20);
 }
 
 bool HubServer::isLoopbackHost(const QString &host)

@@ -644,10 +644,10 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(hub)));
         // Enrolment told the device the limits, and they are kept.
-        const HubLimits told{limit, protocol::Limits::kMaxBatchRecords};
+        const HubLimits told{limit, protocol::Limits::kMaxBatchRecords, true};
         QCOMPARE(d.engine->outbox()->hubLimits(), told);
         QVERIFY(!d.engine->outbox()->setHubLimits(
-            {protocol::Limits::kMaxBatchBytes, protocol::Limits::kMaxBatchRecords}));
+            {protocol::Limits::kMaxBatchBytes, protocol::Limits::kMaxBatchRecords, true}));
         const Enrolment e = *d.engine->outbox()->enrolment();
         const QList<SealedEntry> entries = sealedEntries(e, 1000, false, 20, d.clock);
         qint64 sealedBytes = 0;
@@ -1277,6 +1277,47 @@ private slots:
 
     // The engine seals with one session while the store is attached, ends it
     // (key wiped) at lock, and rotates it after an hour on its clock.
+    void sealsWithWhatTheHubSaysItOpens()
+    {
+        // An app updated before its hub: until the hub lists session seals
+        // (DevicePolicy.seal_schemes) records go as crypto_box_seal, which
+        // every hub opens; once it does, they go in a session.
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        HubLimits older = d.engine->outbox()->hubLimits();
+        QVERIFY(older.opensSessionSeals); // this hub said so at enrolment
+        older.opensSessionSeals = false;  // as if enrolled with an older hub
+        QVERIFY(!d.engine->outbox()->setHubLimits(older));
+        d.makeEngine();
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        QVERIFY(!d.engine->start());
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        for (const auto &s : d.submit(2, 32))
+            QVERIFY(!d.engine->recordSubmitted(s));
+        QVERIFY(!d.engine->sealingSession());
+        QList<SealedEntry> entries = d.engine->outbox()->pending(false, 0, 100, 1 << 30) +
+                                     d.engine->outbox()->pending(true, 0, 100, 1 << 30);
+        QCOMPARE(entries.size(), 2);
+        for (const auto &e : entries)
+            QCOMPARE(e.scheme, v1::SEAL_SCHEME_UNSPECIFIED);
+
+        // The first receipt from this hub says it opens sessions: from then
+        // on, new records are sealed in one.
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 2);
+        QVERIFY(d.engine->outbox()->hubLimits().opensSessionSeals);
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        for (const auto &s : d.submit(1, 33))
+            QVERIFY(!d.engine->recordSubmitted(s));
+        entries = d.engine->outbox()->pending(false, 0, 100, 1 << 30) +
+                  d.engine->outbox()->pending(true, 0, 100, 1 << 30);
+        QCOMPARE(entries.size(), 1);
+        QCOMPARE(entries.first().scheme, v1::SEAL_SCHEME_SESSION_XCHACHA20);
+    }
+
     void sealingSessionLivesWhileUnlockedAndRotates()
     {
         Device d;
