@@ -139,6 +139,14 @@ Statement &Statement::bindBlob(int index, const void *data, std::size_t size)
     return *this;
 }
 
+Statement &Statement::bindBlobView(int index, const QByteArray &data)
+{
+    // A zero-length blob is still a blob, not NULL.
+    noteBind(sqlite3_bind_blob(m_stmt, index, data.isEmpty() ? "" : data.constData(),
+                               int(data.size()), SQLITE_STATIC));
+    return *this;
+}
+
 Statement &Statement::bindNull(int index)
 {
     noteBind(sqlite3_bind_null(m_stmt, index));

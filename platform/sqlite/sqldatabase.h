@@ -69,6 +69,10 @@ public:
     Statement &bind(int index, const QString &text);
     Statement &bindBlob(int index, const void *data, std::size_t size); // BLOB, copied
     Statement &bindBlob(int index, const QByteArray &data) { return bindBlob(index, data.constData(), std::size_t(data.size())); }
+    // BLOB, not copied: data must stay unchanged until the statement has
+    // been stepped for the last time with this binding (a 3.6 KB record
+    // bound for one insert need not be copied first).
+    Statement &bindBlobView(int index, const QByteArray &data);
     Statement &bindNull(int index);
 
     // Advances; true when a row is ready. false at the end or on error.

@@ -66,7 +66,10 @@ struct IngestItem
     bool flagged = false;
     bool urgent = false;
     protocol::RecordIssues reasons; // rejected records: why
-    QByteArray sealed;              // rejected records: the payload as received
+    // The payload as received, stored for quarantined records. May be a view
+    // (QByteArray::fromRawData) of the request's parsed batch: valid only
+    // while that batch lives, i.e. for the commitBatch call.
+    QByteArray sealed;
 };
 
 enum class StoredOutcome

@@ -549,13 +549,21 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
     outcomes.clear();
     outcomes.reserve(batch.items.size());
     BatchStatements &st = *m_statements;
+    // The batch's own ids are bound to every row: converted once per batch,
+    // and each record's id once per record, not once per statement.
+    const QByteArray deviceIdUtf8 = batch.deviceId.toUtf8();
+    const QByteArray batchIdUtf8 = batch.batchId.toUtf8();
+    const std::string_view deviceId(deviceIdUtf8.constData(), size_t(deviceIdUtf8.size()));
+    const std::string_view batchId(batchIdUtf8.constData(), size_t(batchIdUtf8.size()));
+    QByteArray recordIdUtf8;
+    std::string_view recordId;
     auto writeAudit = [&](const char *event, const IngestItem &item, const QString &detail) {
         st.audit.reset();
         st.audit.bind(1, std::int64_t(batch.receivedAtMs))
             .bind(2, std::string_view(event))
-            .bind(3, batch.deviceId)
-            .bind(4, batch.batchId)
-            .bind(5, item.recordId)
+            .bind(3, deviceId)
+            .bind(4, batchId)
+            .bind(5, recordId)
             .bind(6, std::int64_t(item.version))
             .bind(7, detail);
         return st.audit.exec();
@@ -564,9 +572,9 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
                                const QString &reasons) {
         st.quarantine.reset();
         st.quarantine.bind(1, std::int64_t(batch.receivedAtMs))
-            .bind(2, batch.deviceId)
-            .bind(3, batch.batchId)
-            .bind(4, item.recordId)
+            .bind(2, deviceId)
+            .bind(3, batchId)
+            .bind(4, recordId)
             .bind(5, std::int64_t(item.version))
             .bind(6, reason)
             .bind(7, reasons)
@@ -580,6 +588,8 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
     };
 
     for (const IngestItem &item : batch.items) {
+        recordIdUtf8 = item.recordId.toUtf8();
+        recordId = std::string_view(recordIdUtf8.constData(), size_t(recordIdUtf8.size()));
         if (!item.keep) {
             const QString reasons = issuesJson(item.reasons);
             const QString first =
@@ -592,16 +602,16 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
             continue;
         }
         st.insert.reset();
-        st.insert.bind(1, item.recordId)
+        st.insert.bind(1, recordId)
             .bind(2, std::int64_t(item.version))
             .bindBlob(3, item.sha256)
-            .bindBlob(4, item.plaintext)
+            .bindBlobView(4, item.plaintext) // item outlives the insert
             .bind(5, item.flagsJson)
             .bind(6, item.flagged ? 1 : 0)
             .bind(7, item.urgent ? 1 : 0)
             .bind(8, std::int64_t(batch.receivedAtMs))
-            .bind(9, batch.deviceId)
-            .bind(10, batch.batchId);
+            .bind(9, deviceId)
+            .bind(10, batchId);
         if (!st.insert.exec())
             return fail(st.insert.error(), "write_batch");
         // The insert searched the tree anyway: only when it stored nothing
@@ -615,7 +625,7 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
             continue;
         }
         st.held.reset();
-        st.held.bind(1, item.recordId).bind(2, std::int64_t(item.version));
+        st.held.bind(1, recordId).bind(2, std::int64_t(item.version));
         if (st.held.step()) {
             const QByteArray heldHash = st.held.columnBlob(0);
             st.held.reset(); // no statement stays open across the commit
@@ -631,9 +641,9 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
             const qint64 quarantineId = m_db.lastInsertRowId();
             st.alert.reset();
             st.alert.bind(1, std::int64_t(batch.receivedAtMs))
-                .bind(2, batch.deviceId)
-                .bind(3, batch.batchId)
-                .bind(4, item.recordId)
+                .bind(2, deviceId)
+                .bind(3, batchId)
+                .bind(4, recordId)
                 .bind(5, std::int64_t(item.version))
                 .bind(6, std::int64_t(quarantineId));
             if (!st.alert.exec())

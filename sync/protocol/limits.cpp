@@ -3,9 +3,13 @@
 #include "safeguard/v1/record.pb.h"
 
 #include <QSet>
-
+#include <cstdint>
+#include <cstring>
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 #include <google/protobuf/reflection.h>
+#include <unordered_map>
+#include <vector>
 
 namespace safeguard::protocol {
 
@@ -70,6 +74,17 @@ qint64 codePoints(const std::string &s)
     const auto *p = reinterpret_cast<const unsigned char *>(s.data());
     const auto *end = p + s.size();
     while (p < end) {
+        // Nearly all text is ASCII: take it eight bytes at a time.
+        while (end - p >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, p, 8);
+            if (word & 0x8080808080808080ull)
+                break;
+            p += 8;
+            n += 8;
+        }
+        if (p == end)
+            break;
         int len;
         if (*p < 0x80)
             len = 1;
@@ -117,8 +132,7 @@ struct FieldPath
     }
 };
 
-void checkText(const std::string &value, const FieldPath &path, const gp::FieldDescriptor *f,
-               RecordIssues &out)
+void checkText(const std::string &value, const FieldPath &path, int maxChars, RecordIssues &out)
 {
     const qint64 n = codePoints(value);
     if (n < 0) {
@@ -126,51 +140,172 @@ void checkText(const std::string &value, const FieldPath &path, const gp::FieldD
                     QStringLiteral("This text is not valid UTF-8.")});
         return;
     }
-    // Most text is far below even the shortest limit: skip the lookup.
-    if (n <= Limits::kShortTextChars)
-        return;
-    const int max = Limits::maxChars(f);
-    if (n > max) {
+    if (n > maxChars) {
         out.append({path.text(), QStringLiteral("text_too_long"),
                     QStringLiteral("This text is %1 characters long; the most allowed is %2.")
                         .arg(n)
-                        .arg(max)});
+                        .arg(maxChars)});
     }
 }
 
-void walk(const gp::Message &m, const FieldPath &prefix, RecordIssues &out)
+// What the walk needs to know about one field, worked out once per field of
+// the schema instead of per record: Limits::maxChars and maxCount compare
+// full names, and Message::GetDescriptor/GetReflection go through protobuf's
+// descriptor-assignment guard on every call.
+struct MessagePlan;
+struct FieldPlan
 {
-    const gp::Descriptor *d = m.GetDescriptor();
-    const gp::Reflection *r = m.GetReflection();
-    for (int i = 0; i < d->field_count(); ++i) {
-        const gp::FieldDescriptor *f = d->field(i);
-        if (f->is_repeated()) {
+    enum Kind
+    {
+        Text,
+        Message,
+        Enum,
+        Other
+    };
+    const gp::FieldDescriptor *field = nullptr;
+    Kind kind = Other;
+    bool repeated = false;
+    int maxChars = 0;
+    int maxCount = 0;
+    const MessagePlan *message = nullptr; // Kind Message: the element's plan
+};
+
+struct MessagePlan
+{
+    const gp::Reflection *reflection = nullptr;
+    std::vector<FieldPlan> fields;
+};
+
+// Plans for IncidentRecord and every message type reachable from it. Built
+// on first use (a function-local static: thread-safe, and the hub checks
+// records on several threads). Node-based, so a plan's address is stable.
+class SchemaPlan
+{
+public:
+    SchemaPlan() { root = plan(v1::IncidentRecord::descriptor()); }
+    const MessagePlan *root = nullptr;
+
+private:
+    const MessagePlan *plan(const gp::Descriptor *d)
+    {
+        if (auto it = m_plans.find(d); it != m_plans.end())
+            return &it->second;
+        MessagePlan &p = m_plans[d]; // inserted before recursing: recursive types end here
+        // Generated messages of one type share one Reflection.
+        p.reflection = gp::MessageFactory::generated_factory()->GetPrototype(d)->GetReflection();
+        p.fields.reserve(size_t(d->field_count()));
+        for (int i = 0; i < d->field_count(); ++i) {
+            const gp::FieldDescriptor *f = d->field(i);
+            FieldPlan fp;
+            fp.field = f;
+            fp.repeated = f->is_repeated();
+            fp.maxCount = fp.repeated ? Limits::maxCount(f) : 1;
+            switch (f->cpp_type()) {
+            case gp::FieldDescriptor::CPPTYPE_STRING:
+                fp.kind = FieldPlan::Text;
+                fp.maxChars = Limits::maxChars(f);
+                break;
+            case gp::FieldDescriptor::CPPTYPE_MESSAGE:
+                fp.kind = FieldPlan::Message;
+                break;
+            case gp::FieldDescriptor::CPPTYPE_ENUM:
+                fp.kind = FieldPlan::Enum;
+                break;
+            default:
+                break;
+            }
+            p.fields.push_back(fp);
+        }
+        for (FieldPlan &fp : p.fields) {
+            if (fp.kind == FieldPlan::Message)
+                fp.message = plan(fp.field->message_type());
+        }
+        return &p;
+    }
+
+    std::unordered_map<const gp::Descriptor *, MessagePlan> m_plans;
+};
+
+const SchemaPlan &schemaPlan()
+{
+    static const SchemaPlan s;
+    return s;
+}
+
+void checkEnumValue(const gp::FieldDescriptor *f, int v, const FieldPath &path, RecordIssues &out)
+{
+    if (!f->enum_type()->FindValueByNumber(v)) {
+        out.append({path.text(), QStringLiteral("unknown_value"),
+                    QStringLiteral("Value %1 is not one this hub knows.").arg(v)});
+    }
+}
+
+// One walk over the record for both the limits (into *limits: text length,
+// UTF-8, repeated counts) and the enum values (into *enums); either may be
+// null. Each list gets the issues, in the same order, that a walk of its own
+// would give: both visit fields in schema order, elements up to the count
+// bound, and sub-messages only when present.
+void walk(const gp::Message &m, const MessagePlan &plan, const FieldPath &prefix,
+          RecordIssues *limits, RecordIssues *enums)
+{
+    const gp::Reflection *r = plan.reflection;
+    std::string scratch;
+    for (const FieldPlan &fp : plan.fields) {
+        const gp::FieldDescriptor *f = fp.field;
+        // Whether this walk looks at the field's values (every repeated
+        // field's count is a limit, whatever its type).
+        const bool values = fp.kind == FieldPlan::Message ||
+                            (fp.kind == FieldPlan::Text && limits) ||
+                            (fp.kind == FieldPlan::Enum && enums);
+        if (!values && !(fp.repeated && limits))
+            continue;
+        if (fp.repeated) {
             const int count = r->FieldSize(m, f);
             if (count == 0)
                 continue;
-            const int max = Limits::maxCount(f);
-            if (count > max) {
-                out.append({FieldPath{&prefix, f}.text(), QStringLiteral("too_many"),
-                            QStringLiteral("%1 entries; the most allowed is %2.")
-                                .arg(count)
-                                .arg(max)});
+            const int max = fp.maxCount;
+            if (limits && count > max) {
+                limits->append(
+                    {FieldPath{&prefix, f}.text(), QStringLiteral("too_many"),
+                     QStringLiteral("%1 entries; the most allowed is %2.").arg(count).arg(max)});
             }
             // Elements past the bound are not inspected: the record is
             // refused anyway, and a hostile one must not cost unbounded work.
-            const int inspect = std::min(count, max);
+            const int inspect = values ? std::min(count, max) : 0;
             for (int k = 0; k < inspect; ++k) {
                 const FieldPath here{&prefix, f, k};
-                if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_STRING)
-                    checkText(r->GetRepeatedString(m, f, k), here, f, out);
-                else if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE)
-                    walk(r->GetRepeatedMessage(m, f, k), here, out);
+                switch (fp.kind) {
+                case FieldPlan::Text:
+                    checkText(r->GetRepeatedStringReference(m, f, k, &scratch), here, fp.maxChars,
+                              *limits);
+                    break;
+                case FieldPlan::Message:
+                    walk(r->GetRepeatedMessage(m, f, k), *fp.message, here, limits, enums);
+                    break;
+                case FieldPlan::Enum:
+                    checkEnumValue(f, r->GetRepeatedEnumValue(m, f, k), here, *enums);
+                    break;
+                case FieldPlan::Other:
+                    break;
+                }
             }
             continue;
         }
-        if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_STRING)
-            checkText(r->GetString(m, f), FieldPath{&prefix, f}, f, out);
-        else if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE && r->HasField(m, f))
-            walk(r->GetMessage(m, f), FieldPath{&prefix, f}, out);
+        switch (fp.kind) {
+        case FieldPlan::Text:
+            checkText(r->GetStringReference(m, f, &scratch), FieldPath{&prefix, f}, fp.maxChars,
+                      *limits);
+            break;
+        case FieldPlan::Message:
+            if (r->HasField(m, f))
+                walk(r->GetMessage(m, f), *fp.message, FieldPath{&prefix, f}, limits, enums);
+            break;
+        case FieldPlan::Enum:
+            checkEnumValue(f, r->GetEnumValue(m, f), FieldPath{&prefix, f}, *enums);
+            break;
+        case FieldPlan::Other:
+            break;
+        }
     }
 }
 
@@ -194,36 +329,6 @@ bool isUuid(const std::string &s)
         }
     }
     return nonZero;
-}
-
-void checkEnums(const gp::Message &m, const FieldPath &prefix, RecordIssues &out)
-{
-    const gp::Descriptor *d = m.GetDescriptor();
-    const gp::Reflection *r = m.GetReflection();
-    for (int i = 0; i < d->field_count(); ++i) {
-        const gp::FieldDescriptor *f = d->field(i);
-        if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_ENUM) {
-            const int count = f->is_repeated() ? std::min(r->FieldSize(m, f), Limits::maxCount(f))
-                                               : 1;
-            for (int k = 0; k < count; ++k) {
-                const int v = f->is_repeated() ? r->GetRepeatedEnumValue(m, f, k)
-                                               : r->GetEnumValue(m, f);
-                if (!f->enum_type()->FindValueByNumber(v)) {
-                    out.append({FieldPath{&prefix, f, f->is_repeated() ? k : -1}.text(),
-                                QStringLiteral("unknown_value"),
-                                QStringLiteral("Value %1 is not one this hub knows.").arg(v)});
-                }
-            }
-        } else if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE) {
-            if (f->is_repeated()) {
-                const int count = std::min(r->FieldSize(m, f), Limits::maxCount(f));
-                for (int k = 0; k < count; ++k)
-                    checkEnums(r->GetRepeatedMessage(m, f, k), FieldPath{&prefix, f, k}, out);
-            } else if (r->HasField(m, f)) {
-                checkEnums(r->GetMessage(m, f), FieldPath{&prefix, f}, out);
-            }
-        }
-    }
 }
 
 } // namespace
@@ -267,7 +372,7 @@ int Limits::maxCount(const gp::FieldDescriptor *field)
 RecordIssues checkLimits(const v1::IncidentRecord &record)
 {
     RecordIssues out;
-    walk(record, FieldPath{}, out);
+    walk(record, *schemaPlan().root, FieldPath{}, &out, nullptr);
     return out;
 }
 
@@ -281,9 +386,11 @@ RecordIssues checkRecordSize(qint64 serializedBytes)
                  .arg(Limits::kMaxRecordBytes)}};
 }
 
-RecordIssues checkStructure(const v1::IncidentRecord &record)
+namespace {
+
+// The checks of checkStructure before its enum walk.
+void checkIds(const v1::IncidentRecord &record, RecordIssues &out)
 {
-    RecordIssues out;
     if (!isUuid(record.record_id())) {
         out.append({QStringLiteral("record_id"), QStringLiteral("invalid_id"),
                     QStringLiteral("The record id is not a lower-case UUID.")});
@@ -316,7 +423,25 @@ RecordIssues checkStructure(const v1::IncidentRecord &record)
         }
         childIds.insert(id);
     }
-    checkEnums(record, FieldPath{}, out);
+}
+
+} // namespace
+
+RecordIssues checkStructure(const v1::IncidentRecord &record)
+{
+    RecordIssues out;
+    checkIds(record, out);
+    walk(record, *schemaPlan().root, FieldPath{}, nullptr, &out);
+    return out;
+}
+
+RecordIssues checkStructureAndLimits(const v1::IncidentRecord &record)
+{
+    RecordIssues out;
+    checkIds(record, out);
+    RecordIssues limits;
+    walk(record, *schemaPlan().root, FieldPath{}, &limits, &out);
+    out += limits;
     return out;
 }
 

@@ -60,4 +60,9 @@ RecordIssues checkRecordSize(qint64 serializedBytes);
 // "unknown_value", "reason_required".
 RecordIssues checkStructure(const v1::IncidentRecord &record);
 
+// checkStructure(record) followed by checkLimits(record), the same issues in
+// the same order, from one walk over the record instead of two (the hub
+// runs both on every record it receives).
+RecordIssues checkStructureAndLimits(const v1::IncidentRecord &record);
+
 } // namespace safeguard::protocol

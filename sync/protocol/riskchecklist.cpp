@@ -144,6 +144,7 @@ std::variant<RiskChecklist, ChecklistLoadError> RiskChecklist::fromJson(const QB
         seen.insert(rq.id);
         c.m_questions.append(rq);
     }
+    c.m_questionIds = seen;
 
     const QJsonArray thresholds = o.value(QLatin1String("thresholds")).toArray();
     if (thresholds.isEmpty())
@@ -198,9 +199,7 @@ RiskScore RiskChecklist::score(const v1::RiskAssessment &assessment) const
     for (const v1::RiskAnswer &a : assessment.answers())
         answers.insert(QString::fromStdString(a.question_id()), a.answer());
 
-    QSet<QString> known;
     for (const RiskQuestion &q : m_questions) {
-        known.insert(q.id);
         const v1::Answer a = answers.value(q.id, v1::ANSWER_UNSPECIFIED);
         if (a == v1::ANSWER_UNSPECIFIED)
             s.unansweredQuestionIds.append(q.id);
@@ -208,7 +207,7 @@ RiskScore RiskChecklist::score(const v1::RiskAssessment &assessment) const
             s.score += q.weight;
     }
     for (auto it = answers.cbegin(); it != answers.cend(); ++it) {
-        if (!known.contains(it.key()))
+        if (!m_questionIds.contains(it.key()))
             s.unknownQuestionIds.append(it.key());
     }
     s.unknownQuestionIds.sort();

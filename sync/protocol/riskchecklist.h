@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -97,6 +98,7 @@ private:
     QString m_title;
     QList<v1::IncidentType> m_appliesTo;
     QList<RiskQuestion> m_questions;
+    QSet<QString> m_questionIds; // of m_questions: score() runs for every record the hub checks
     QList<RiskThreshold> m_thresholds; // ascending minScore
     OverrideRule m_override;
     QByteArray m_json;
