@@ -135,6 +135,14 @@ std::unique_ptr<SealedOutbox> SealedOutbox::open(const QString &dir, OutboxError
         if ((e = db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
                           "PRAGMA secure_delete = ON; PRAGMA busy_timeout = 5000;")))
             return fail(OutboxError::fromSql(e, "open"));
+        // A drain reads every sealed blob once (pending()) and rewrites its
+        // page once (record()): mapping the file saves a kernel copy per page
+        // read (a pread was ~10% of the device's CPU per record). Reads only:
+        // SQLite still writes through the WAL, and a mapping it cannot get
+        // falls back to pread. Not for the encrypted store (SQLCipher never
+        // maps a keyed file); this one holds only sealed bytes.
+        if ((e = db->exec("PRAGMA mmap_size = 268435456;")))
+            return fail(OutboxError::fromSql(e, "open"));
         const auto version = db->queryInt("PRAGMA user_version;", &e);
         if (!version)
             return fail(OutboxError::fromSql(e, "open"));
