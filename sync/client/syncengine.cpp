@@ -948,6 +948,7 @@ bool SyncEngine::applyReceipt(const QByteArray &body, const Batch &batch, QStrin
             return false;
         }
         EntryResult out{e.recordId, e.version, EntryState::Pending, {}};
+        out.entryId = e.id;
         switch (r.result()) {
         case v1::RecordResult::RESULT_ACCEPTED:
         case v1::RecordResult::RESULT_DUPLICATE:
