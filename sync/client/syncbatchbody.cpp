@@ -1,16 +1,16 @@
 #include "syncbatchbody.h"
 
+#include <cstring>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
-
-#include <cstring>
+#include <vector>
 
 namespace safeguard::syncclient {
 
 namespace {
 
-using google::protobuf::io::CodedOutputStream;
 using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedOutputStream;
 
 // Field numbers of v1::RecordEnvelope and v1::SyncBatch.records; the
 // generated constants keep them in step with the .proto.
@@ -43,8 +43,8 @@ uint8_t *writeBytes(int field, const char *data, size_t length, uint8_t *target)
 {
     if (length == 0) // proto3 leaves empty scalars off the wire
         return target;
-    target = WireFormatLite::WriteTagToArray(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED,
-                                             target);
+    target =
+        WireFormatLite::WriteTagToArray(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, target);
     target = CodedOutputStream::WriteVarint32ToArray(uint32_t(length), target);
     std::memcpy(target, data, length);
     return target + length;
@@ -65,8 +65,7 @@ QByteArray encodeSyncBatch(const v1::SyncBatch &head, const QList<SealedEntry> &
         v.size = bytesFieldSize(size_t(v.recordId.size())) +
                  (v.version ? 1 + CodedOutputStream::VarintSize32(v.version) : 0) +
                  (v.priority ? 1 + WireFormatLite::EnumSize(v.priority) : 0) +
-                 bytesFieldSize(size_t(e.sha256.size())) +
-                 bytesFieldSize(size_t(e.sealed.size())) +
+                 bytesFieldSize(size_t(e.sha256.size())) + bytesFieldSize(size_t(e.sealed.size())) +
                  (e.scheme ? 1 + WireFormatLite::EnumSize(int(e.scheme)) : 0);
         total += 1 + CodedOutputStream::VarintSize32(uint32_t(v.size)) + v.size;
         views.push_back(std::move(v));

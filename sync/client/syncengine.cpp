@@ -3,10 +3,10 @@
 #include "batchbuilder.h"
 #include "connectivity/connectivity.h"
 #include "enrolmentcode.h"
-#include "syncbatchbody.h"
 #include "keystore/credentialstore.h"
 #include "sealingsession.h"
 #include "store/recordstore.h"
+#include "syncbatchbody.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
