@@ -135,6 +135,14 @@ std::unique_ptr<SealedOutbox> SealedOutbox::open(const QString &dir, OutboxError
         if ((e = db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
                           "PRAGMA secure_delete = ON; PRAGMA busy_timeout = 5000;")))
             return fail(OutboxError::fromSql(e, "open"));
+        // A drain reads every sealed blob once (pending()) and rewrites its
+        // page once (record()): mapping the file saves a kernel copy per page
+        // read (a pread was ~10% of the device's CPU per record). Reads only:
+        // SQLite still writes through the WAL, and a mapping it cannot get
+        // falls back to pread. Not for the encrypted store (SQLCipher never
+        // maps a keyed file); this one holds only sealed bytes.
+        if ((e = db->exec("PRAGMA mmap_size = 268435456;")))
+            return fail(OutboxError::fromSql(e, "open"));
         const auto version = db->queryInt("PRAGMA user_version;", &e);
         if (!version)
             return fail(OutboxError::fromSql(e, "open"));
@@ -233,11 +241,17 @@ OutboxError SealedOutbox::record(const QList<EntryResult> &results, qint64 nowMs
         return OutboxError::fromSql(tx.beginError(), "record");
     // Only a pending entry takes a verdict: a late duplicate answer never
     // turns "needs correction" back into anything else.
-    sql::Statement st = m_db.prepare(
+    const char *const update =
         "UPDATE entries SET state = ?, reasons = ?, decided_ms = ?, applied = 0, "
         "sealed = CASE WHEN ? = 'pending' THEN sealed ELSE X'' END "
-        "WHERE record_id = ? AND version = ? AND state = 'pending';");
+        "WHERE record_id = ? AND version = ? AND state = 'pending'";
+    sql::Statement byKey = m_db.prepare(std::string(update) + ";");
+    // "AND id = ?" matches the same row ((record_id, version) is unique and
+    // entryId is that entry's row) but lets SQLite find it by rowid: the
+    // seek through the text index was about a tenth of a receipt's CPU.
+    sql::Statement byId = m_db.prepare(std::string(update) + " AND id = ?;");
     for (const EntryResult &r : results) {
+        sql::Statement &st = r.entryId > 0 ? byId : byKey;
         const QString state = toKey(r.state);
         st.bind(1, state)
             .bind(2, r.reasons)
@@ -245,6 +259,8 @@ OutboxError SealedOutbox::record(const QList<EntryResult> &results, qint64 nowMs
             .bind(4, state)
             .bind(5, r.recordId)
             .bind(6, r.version);
+        if (r.entryId > 0)
+            st.bind(7, std::int64_t(r.entryId));
         if (!st.exec())
             return OutboxError::fromSql(st.error(), "record");
     }

@@ -61,6 +61,10 @@ struct EntryResult
     int version = 0;
     EntryState state = EntryState::Pending;
     QString reasons; // "code: message" lines for NeedsCorrection/Conflict; no content
+    // The entry's row (SealedEntry::id) when the caller knows it: record()
+    // then finds it by rowid instead of through the (record_id, version)
+    // index; 0 finds it by record id and version alone.
+    qint64 entryId = 0;
 };
 
 // A final verdict not yet copied into the officer's encrypted store.

@@ -6,6 +6,7 @@
 #include "keystore/credentialstore.h"
 #include "sealingsession.h"
 #include "store/recordstore.h"
+#include "syncbatchbody.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -768,22 +769,12 @@ bool SyncEngine::sendNext(Lane &lane)
     }
 
     syncwire::BatchBuilder builder(m_enrolment.sealingPublicKey, m_enrolment.deviceId);
-    v1::SyncBatch batch = builder.batch(m_outbox->takeSequence(), m_deps.clock->nowMs(),
-                                        m_deps.clock->utcOffsetMinutes());
-    for (const SealedEntry &e : entries) {
-        v1::RecordEnvelope *env = batch.add_records();
-        env->set_record_id(e.recordId.toStdString());
-        env->set_version(quint32(e.version));
-        env->set_priority(e.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL);
-        env->set_sha256(e.sha256.constData(), std::size_t(e.sha256.size()));
-        env->set_sealed(e.sealed.constData(), std::size_t(e.sealed.size()));
-        env->set_seal_scheme(e.scheme);
-    }
-    std::string body;
-    batch.SerializeToString(&body);
+    const v1::SyncBatch head = builder.batch(m_outbox->takeSequence(), m_deps.clock->nowMs(),
+                                             m_deps.clock->utcOffsetMinutes());
+    const QByteArray body = encodeSyncBatch(head, entries);
 
     Batch sent;
-    sent.batchId = QString::fromStdString(batch.batch_id());
+    sent.batchId = QString::fromStdString(head.batch_id());
     sent.lane = &lane;
     sent.bodyBytes = qint64(body.size());
     for (SealedEntry &e : entries) {
@@ -792,8 +783,7 @@ bool SyncEngine::sendNext(Lane &lane)
     }
     sent.entries = std::move(entries);
 
-    QNetworkReply *reply = m_connection->post(QStringLiteral("/v1/sync"),
-                                              QByteArray::fromStdString(body), authorization());
+    QNetworkReply *reply = m_connection->post(QStringLiteral("/v1/sync"), body, authorization());
     if (!reply) {
         for (const SealedEntry &e : sent.entries)
             lane.inFlightIds.remove(e.id);
@@ -1001,6 +991,7 @@ bool SyncEngine::applyReceipt(const QByteArray &body, const Batch &batch, QStrin
             return false;
         }
         EntryResult out{e.recordId, e.version, EntryState::Pending, {}};
+        out.entryId = e.id;
         switch (r.result()) {
         case v1::RecordResult::RESULT_ACCEPTED:
         case v1::RecordResult::RESULT_DUPLICATE:

@@ -5,6 +5,7 @@
 #include "client/enrolmentcode.h"
 #include "client/sealedoutbox.h"
 #include "client/sealingsession.h"
+#include "client/syncbatchbody.h"
 #include "client/syncengine.h"
 #include "fakeconnectivity.h"
 #include "fakecredentialstore.h"
@@ -325,6 +326,61 @@ private slots:
         qRegisterMetaType<QList<EntryResult>>();
         m_hub = std::make_unique<HubProcess>(kHub);
         QVERIFY2(m_hub->start(), qPrintable(m_hub->stderrText()));
+    }
+
+    // The engine writes the request body itself (no per-record copies into a
+    // message); the hub must still receive exactly the SyncBatch the
+    // generated code would have written, for every shape of entry.
+    void batchBodyIsTheSerializedSyncBatch()
+    {
+        v1::SyncBatch head;
+        head.set_batch_id("4f7c2d1e-0000-4000-8000-000000000001");
+        head.set_device_id("device-\xc3\xa9");
+        head.set_sequence(300);
+        head.mutable_sent_at()->set_unix_ms(1700000000123);
+        head.mutable_sent_at()->set_utc_offset_minutes(-300);
+
+        auto entry = [](QString id, int version, bool urgent, qsizetype sealedSize,
+                        v1::SealScheme scheme, qsizetype shaSize = 32) {
+            SealedEntry e;
+            e.recordId = std::move(id);
+            e.version = version;
+            e.urgent = urgent;
+            e.sha256 = QByteArray(shaSize, '\x5a');
+            QByteArray sealed(sealedSize, Qt::Uninitialized);
+            for (qsizetype i = 0; i < sealedSize; ++i)
+                sealed[i] = char(i * 31 + 7);
+            e.sealed = sealed;
+            e.scheme = scheme;
+            return e;
+        };
+        const QList<QList<SealedEntry>> cases = {
+            {},
+            {entry(QStringLiteral("0b6e3f52-6d4e-4c1b-9a52-0d1f1c2b3a4d"), 1, false, 3700,
+                   v1::SEAL_SCHEME_SESSION_XCHACHA20)},
+            {entry(QStringLiteral("r\u00e9cord-\u4e2d"), 7, true, 100, v1::SEAL_SCHEME_UNSPECIFIED),
+             entry(QString(), 0, false, 0, v1::SealScheme(INT32_MAX), 0),
+             entry(QStringLiteral("x"), 200000, false, 127, v1::SealScheme(999)),
+             entry(QStringLiteral("y"), 2, true, 128, v1::SEAL_SCHEME_SESSION_XCHACHA20),
+             entry(QStringLiteral("z"), 3, false, 20000, v1::SEAL_SCHEME_SESSION_XCHACHA20)},
+        };
+        for (const QList<SealedEntry> &entries : cases) {
+            v1::SyncBatch expected = head;
+            for (const SealedEntry &e : entries) {
+                v1::RecordEnvelope *env = expected.add_records();
+                env->set_record_id(e.recordId.toStdString());
+                env->set_version(quint32(e.version));
+                env->set_priority(e.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL);
+                env->set_sha256(e.sha256.constData(), std::size_t(e.sha256.size()));
+                env->set_sealed(e.sealed.constData(), std::size_t(e.sealed.size()));
+                env->set_seal_scheme(e.scheme);
+            }
+            const QByteArray body = encodeSyncBatch(head, entries);
+            QCOMPARE(body, QByteArray::fromStdString(expected.SerializeAsString()));
+            v1::SyncBatch parsed;
+            QVERIFY(parsed.ParseFromArray(body.constData(), int(body.size())));
+            QCOMPARE(parsed.records_size(), int(entries.size()));
+        }
     }
 
     void backoffIsExponentialWithFullJitterAndACap()
