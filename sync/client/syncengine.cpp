@@ -81,6 +81,29 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
 
 SyncEngine::~SyncEngine() = default;
 
+QByteArray SyncEngine::enrolmentDigest(const Enrolment &e)
+{
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, nullptr, 0, crypto_generichash_BYTES);
+    auto add = [&state](const QByteArray &field) {
+        // Length-prefixed, so no two enrolments hash alike by shifting text.
+        const quint64 n = quint64(field.size());
+        unsigned char len[8];
+        for (int i = 0; i < 8; ++i)
+            len[i] = static_cast<unsigned char>(n >> (8 * i));
+        crypto_generichash_update(&state, len, sizeof len);
+        crypto_generichash_update(&state, reinterpret_cast<const unsigned char *>(field.constData()),
+                                  n);
+    };
+    add(QByteArrayLiteral("safeguard/v1/enrolment-digest"));
+    for (const QString &text : {e.hubUrl, e.hubId, e.deviceId, e.officerId, e.tlsPin, e.backupPin})
+        add(text.toUtf8());
+    add(e.sealingPublicKey);
+    QByteArray out(crypto_generichash_BYTES, Qt::Uninitialized);
+    crypto_generichash_final(&state, reinterpret_cast<unsigned char *>(out.data()), size_t(out.size()));
+    return out.toBase64();
+}
+
 SyncError SyncEngine::load()
 {
     if (!m_outbox) {
@@ -106,6 +129,32 @@ SyncError SyncEngine::load()
             m_deps.credentials->read(credentialName(), &credential);
         if (ce)
             return {SyncErrorKind::Credential, ce.message};
+        const QByteArray digest = enrolmentDigest(*enrolment);
+        QByteArray remembered;
+        const platform::CredentialStoreError de =
+            m_deps.credentials->read(enrolmentDigestName(), &remembered);
+        if (de.kind == platform::CredentialStoreErrorKind::NotFound) {
+            // Enrolled by a build that kept no digest: remember this one.
+            if (auto we = m_deps.credentials->write(enrolmentDigestName(), digest); we)
+                return {SyncErrorKind::Credential, we.message};
+        } else if (de) {
+            return {SyncErrorKind::Credential, de.message};
+        } else if (remembered.size() != digest.size() ||
+                   sodium_memcmp(remembered.constData(), digest.constData(),
+                                 size_t(digest.size())) != 0) {
+            if (!m_enrolmentChangedReported) {
+                m_enrolmentChangedReported = true;
+                qCCritical(lcSync) << "outbox.db names another hub, pins or sealing key than "
+                                      "this device enrolled with: nothing is sent";
+                emit faultReported(SyncFault::EnrolmentChanged, QString());
+            }
+            if (m_state != State::Error)
+                halt(State::Error);
+            return {SyncErrorKind::EnrolmentChanged,
+                    QStringLiteral("The hub settings on this device were changed outside the app; "
+                                   "nothing is sent until it is enrolled again.")};
+        }
+        m_enrolmentChangedReported = false;
         m_enrolment = *enrolment;
         m_credential = credential;
         // A wipe order already carried out before a restart: drain what is
@@ -395,6 +444,11 @@ void SyncEngine::enrol(const QString &codeText)
         e.tlsPin = QString::fromStdString(codeCopy.tls_pin_sha256());
         e.backupPin = QString::fromStdString(codeCopy.backup_pin_sha256());
         e.sealingPublicKey = QByteArray::fromStdString(codeCopy.sealing_public_key());
+        // The digest first: a crash before the outbox row leaves a mismatch
+        // that the pending code's retry (same code, same credential, same
+        // device) repairs by writing the row.
+        if (auto ce = m_deps.credentials->write(enrolmentDigestName(), enrolmentDigest(e)); ce)
+            return finish({SyncErrorKind::Credential, ce.message});
         if (auto oe = m_outbox->setEnrolment(e); oe)
             return finish({SyncErrorKind::Outbox, oe.message});
         if (response.has_policy() && response.policy().retention_hours() > 0)
@@ -690,7 +744,12 @@ void SyncEngine::syncNow()
 void SyncEngine::pump()
 {
     if (m_outbox && !isEnrolled()) {
-        if (load().kind == SyncErrorKind::NotEnrolled)
+        const SyncErrorKind k = load().kind;
+        // A changed enrolment with a code still pending is most likely our
+        // own crash between the digest and the outbox row: the retry
+        // settles it (the hub answers with the same device).
+        if (k == SyncErrorKind::NotEnrolled ||
+            (k == SyncErrorKind::EnrolmentChanged && hasPendingEnrolment()))
             retryPendingEnrolment();
     }
     if (!m_outbox || !isEnrolled() || !m_connection)

@@ -48,6 +48,7 @@ enum class SyncErrorKind
     Transport,        // the hub could not be reached or could not be trusted
     UnexpectedAnswer, // the hub (or something pretending) answered nonsense
     Sealing,          // no sealing session could be opened (a bad hub key, no secure memory)
+    EnrolmentChanged, // outbox.db names another hub than the key store remembers: nothing is sent
 };
 
 struct SyncError
@@ -70,6 +71,7 @@ enum class SyncFault
     Unauthorised, // 401
     WipeOrdered,  // 403 with a wipe order over a trusted connection
     OutboxUnreadable, // the sealed outbox could not be read: nothing can be sent
+    EnrolmentChanged, // outbox.db's hub, pins or sealing key differ from the enrolment
 };
 
 // The counters the simulator and the benchmark print.
@@ -206,6 +208,14 @@ public:
     // so it lives in the credential store). Retried on every trigger until
     // the hub answers for it; the first retry waits kEnrolRetryMinMs.
     static QString pendingCodeName() { return QStringLiteral("pending-enrolment-code"); }
+    // A digest of the enrolment (hub URL and id, device, officer, pins,
+    // sealing key), kept in the platform key store beside the credential.
+    // outbox.db is a plain file: whoever can write it could point the device
+    // at another hub, pins and sealing key, and have its records "acknowledged"
+    // there and purged. At every load the outbox's enrolment must match this,
+    // or nothing is sealed or sent (SyncErrorKind::EnrolmentChanged).
+    static QString enrolmentDigestName() { return QStringLiteral("enrolment-digest"); }
+    static QByteArray enrolmentDigest(const Enrolment &e);
     // The credential this device chose for the pending code, kept with it
     // until the enrolment is written down: a retry after a lost reply or a
     // crash sends the same pair and the hub answers with the same device.
@@ -359,6 +369,7 @@ private:
     QTimer m_probeTimer;
     bool m_probing = false;
     bool m_wiped = false; // the wipe handler has run; draining, then Revoked
+    bool m_enrolmentChangedReported = false; // the fault is emitted once
 };
 
 } // namespace safeguard::syncclient

@@ -241,6 +241,15 @@ struct Device
         return true;
     }
 
+    // What the tests do to point a device at a fake or another hub: the
+    // outbox's enrolment and the digest the key store keeps of it, as an
+    // enrolment would write them (see aChangedEnrolmentIsNotTrusted).
+    bool retarget(const Enrolment &e)
+    {
+        return !engine->outbox()->setEnrolment(e) &&
+               !credentials.write(SyncEngine::enrolmentDigestName(), SyncEngine::enrolmentDigest(e));
+    }
+
     bool enrol(const QString &code)
     {
         QSignalSpy done(engine.get(), &SyncEngine::enrolmentFinished);
@@ -509,7 +518,7 @@ private slots:
         QVERIFY(!QFile::exists(QDir(d.path()).filePath(QStringLiteral("store.db"))));
         QVERIFY(!QFile::exists(vault.vaultPath()));
         QVERIFY(QFile::exists(QDir(d.path()).filePath(SealedOutbox::fileName())));
-        QCOMPARE(d.credentials.size(), 1);
+        QCOMPARE(d.credentials.size(), 2); // the credential and the enrolment digest
 
         // What was sealed still leaves, though nothing here can read it.
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
@@ -758,7 +767,7 @@ private slots:
         QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
         e.hubUrl = QStringLiteral("http://127.0.0.1:%1").arg(closed.serverPort());
         closed.close();
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         SyncEngine::Options options;
         options.normalRequestsInFlight = 1;
         // Only "sync now" retries here, so each attempt can be counted.
@@ -776,7 +785,7 @@ private slots:
         // A proxy that cuts uploads part way: the batch halves at once.
         CuttingProxy proxy;
         e.hubUrl = proxy.url();
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         d.makeEngine(options);
         QVERIFY(!d.engine->start());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 1, 10000);
@@ -788,7 +797,7 @@ private slots:
 
         // The real hub again: everything arrives.
         e.hubUrl = realUrl;
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         d.makeEngine();
         QVERIFY(!d.engine->start());
         QVERIFY(d.waitQuiescent());
@@ -840,7 +849,7 @@ private slots:
         QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 3, false, 22, d.clock), d.clock.nowMs()));
         const QString realUrl = e.hubUrl;
         e.hubUrl = portal.url();
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
 
@@ -902,7 +911,7 @@ private slots:
 
         // Back to the real hub: everything arrives.
         e.hubUrl = realUrl;
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         d.makeEngine();
         QVERIFY(!d.engine->start());
         QVERIFY(d.waitQuiescent());
@@ -936,7 +945,7 @@ private slots:
         Enrolment e = *d.engine->outbox()->enrolment();
         const Enrolment good = e;
         e.tlsPin = e.backupPin = QStringLiteral("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(!d.engine->start());
@@ -949,7 +958,7 @@ private slots:
         QCOMPARE(hubRecords(hub), 0);
 
         // The right pins: delivered.
-        QVERIFY(!d.engine->outbox()->setEnrolment(good));
+        QVERIFY(d.retarget(good));
         d.makeEngine();
         QVERIFY(!d.engine->start());
         QVERIFY(!d.engine->unlocked(d.store.get()));
@@ -1047,7 +1056,7 @@ private slots:
         QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, false, 44, d.clock), d.clock.nowMs()));
         // A documentation address (RFC 5737): nothing may ever be sent there.
         e.hubUrl = QStringLiteral("http://192.0.2.10:8080");
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(!d.engine->start());
@@ -1072,7 +1081,7 @@ private slots:
             QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, true, 45, d.clock), d.clock.nowMs()));
             QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, false, 46, d.clock), d.clock.nowMs()));
             e.hubUrl = hub.url();
-            QVERIFY(!d.engine->outbox()->setEnrolment(e));
+            QVERIFY(d.retarget(e));
             v1::SyncReceipt order;
             order.set_hub_id(e.hubId.toStdString());
             order.mutable_policy()->set_wipe(true);
@@ -1112,7 +1121,7 @@ private slots:
         QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, true, 47, d.clock), d.clock.nowMs()));
         QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, false, 48, d.clock), d.clock.nowMs()));
         e.hubUrl = hub.url();
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         hub.relay = [&](const QByteArray &body) -> QByteArray {
             v1::SyncBatch batch;
             if (batch.ParseFromArray(body.constData(), int(body.size())) &&
@@ -1266,7 +1275,7 @@ private slots:
         // the hub, not through the tunnel).
         Enrolment e = *d.engine->outbox()->enrolment();
         e.hubUrl = m_hub->url().toString();
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, false, 41, d.clock), d.clock.nowMs()));
         d.makeEngine();
         QVERIFY(!d.engine->start());
@@ -1286,7 +1295,7 @@ private slots:
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
         e.hubUrl = stuck.url();
-        QVERIFY(!d.engine->outbox()->setEnrolment(e));
+        QVERIFY(d.retarget(e));
         QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 40, false, 43, d.clock), d.clock.nowMs()));
         SyncEngine::Options small;
         small.maxBatchRecords = 10;
@@ -1300,6 +1309,60 @@ private slots:
         QCOMPARE(d.engine->waitingCount(), 0);
         QCOMPARE(d.engine->stats().acknowledged, 40);
         QCOMPARE(d.engine->requestsInFlight(), 0);
+    }
+
+    void aChangedEnrolmentIsNotTrusted()
+    {
+        // Someone who can write outbox.db (not the key store) points the
+        // device at their own server with matching pins, which would answer
+        // every batch with a receipt and have the records purged. The
+        // outbox no longer matches the digest kept at enrolment: nothing is
+        // sent there, nothing is marked sent, and a real enrolment recovers.
+        FakeServer impostor;
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 3, false, 49, d.clock), d.clock.nowMs()));
+        v1::SyncReceipt fake;
+        fake.set_hub_id(e.hubId.toStdString());
+        const std::string body = fake.SerializeAsString();
+        impostor.response = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
+                            QByteArray::number(qsizetype(body.size())) +
+                            "\r\nConnection: close\r\n\r\n" + QByteArray::fromStdString(body);
+        e.hubUrl = impostor.url();
+        e.sealingPublicKey = QByteArray(32, 'i');
+        QVERIFY(!d.engine->outbox()->setEnrolment(e)); // the outbox only, as an intruder could
+        d.makeEngine();
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+        QCOMPARE(d.engine->start().kind, SyncErrorKind::EnrolmentChanged);
+        QCOMPARE(d.engine->state(), State::Error);
+        QVERIFY(!d.engine->isEnrolled());
+        QCOMPARE(faults.size(), 1);
+        QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::EnrolmentChanged);
+        d.engine->syncNow(); // the officer insists: still nothing goes
+        QTest::qWait(200); // nothing may happen; there is no event to wait for
+        QCOMPARE(d.engine->state(), State::Error);
+        QCOMPARE(impostor.requests, 0);
+        QCOMPARE(d.engine->stats().requests, 0);
+        QCOMPARE(d.engine->waitingCount(), 3);
+
+        // Enrolling again with a real code puts it right; the records go to
+        // the real hub.
+        QVERIFY(d.enrol(code(*m_hub)));
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 3);
+        QCOMPARE(impostor.requests, 0);
+
+        // A device enrolled by a build that kept no digest adopts its
+        // enrolment as it is at the next start, and goes on sending.
+        QVERIFY(!d.credentials.remove(SyncEngine::enrolmentDigestName()));
+        d.makeEngine();
+        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->isEnrolled());
+        QByteArray kept;
+        QVERIFY(!d.credentials.read(SyncEngine::enrolmentDigestName(), &kept));
+        QCOMPARE(kept, SyncEngine::enrolmentDigest(*d.engine->outbox()->enrolment()));
     }
 
     void aRefusedCodeIsNotKept()
