@@ -21,6 +21,14 @@ HomeController::HomeController(AppSession &session, syncclient::SyncEngine &sync
         m_enrolmentProblem = e && e.kind != syncclient::SyncErrorKind::Transport
             ? tr("Not yet connected to the hub: %1").arg(e.message)
             : QString();
+        if (!e)
+            m_enrolmentChanged = false;
+        emit countsChanged();
+    });
+    connect(&m_sync, &SyncEngine::faultReported, this, [this](syncclient::SyncFault fault) {
+        if (fault != syncclient::SyncFault::EnrolmentChanged)
+            return;
+        m_enrolmentChanged = true;
         emit countsChanged();
     });
     connect(&m_session, &AppSession::unlocked, this, &HomeController::refresh);
@@ -42,6 +50,12 @@ QString HomeController::syncBanner() const
     // The larger of what the store still calls queued and what the sealed
     // outbox has not delivered: never "all on the hub" while either waits.
     const int waiting = std::max(m_sync.isEnrolled() ? m_sync.waitingCount() : 0, waitingCount());
+    // Before the pending code: the officer must know why nothing went.
+    if (!m_sync.isEnrolled() && m_enrolmentChanged) {
+        return tr("The hub settings on this device were changed outside the app, so nothing is "
+                  "sent. Enrol it again with a new code. %n record(s) kept, waiting to send",
+                  nullptr, waiting);
+    }
     if (!m_sync.isEnrolled() && m_sync.hasPendingEnrolment()) {
         return waiting > 0 ? tr("Will connect to the hub when it can be reached: %n record(s) only on this device",
                                 nullptr, waiting)
@@ -62,8 +76,12 @@ QString HomeController::syncBanner() const
     case State::Sending:
         return tr("Sending %n record(s) to the hub…", nullptr, waiting);
     case State::BackingOff:
-    case State::Error:
         return tr("The hub cannot be reached; trying again. %n record(s) waiting to send", nullptr, waiting);
+    case State::Error:
+        // Not retried on its own (a fault on our side or the hub's): the
+        // officer can try again, and the fault is in the hub's logs.
+        return tr("Sending stopped after a fault; press Sync now to try again. %n record(s) waiting to send",
+                  nullptr, waiting);
     case State::Idle:
         break;
     }

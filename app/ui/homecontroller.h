@@ -66,6 +66,7 @@ private:
     AppSession &m_session;
     syncclient::SyncEngine &m_sync;
     QString m_enrolmentProblem;
+    bool m_enrolmentChanged = false; // the engine found outbox.db's enrolment changed
     RecordListModel m_model;
     QHash<protocol::RecordStatus, int> m_counts;
     QString m_error;

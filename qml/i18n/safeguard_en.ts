@@ -79,6 +79,20 @@
             <numerusform>Will connect to the hub when it can be reached: %n records only on this device</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>The hub settings on this device were changed outside the app, so nothing is sent. Enrol it again with a new code. %n record(s) kept, waiting to send</source>
+        <translation>
+            <numerusform>The hub settings on this device were changed outside the app, so nothing is sent. Enrol it again with a new code. %n record kept, waiting to send</numerusform>
+            <numerusform>The hub settings on this device were changed outside the app, so nothing is sent. Enrol it again with a new code. %n records kept, waiting to send</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Sending stopped after a fault; press Sync now to try again. %n record(s) waiting to send</source>
+        <translation>
+            <numerusform>Sending stopped after a fault; press Sync now to try again. %n record waiting to send</numerusform>
+            <numerusform>Sending stopped after a fault; press Sync now to try again. %n records waiting to send</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>safeguard::ui::RecordEditor</name>

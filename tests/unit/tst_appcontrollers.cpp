@@ -422,6 +422,21 @@ private slots:
         QCOMPARE(m_app->home.waitingCount(), 1);
     }
 
+    void homeSaysWhenTheHubSettingsWereChanged()
+    {
+        // The engine refuses an outbox whose enrolment no longer matches the
+        // key store's digest; the officer is told why nothing goes and what
+        // to do, not "not connected yet".
+        setUpStore();
+        HomeController &home = m_app->home;
+        QVERIFY(!home.syncBanner().contains(QLatin1String("changed outside the app")));
+        emit m_app->sync.faultReported(syncclient::SyncFault::EnrolmentChanged, QString());
+        QVERIFY2(home.syncBanner().contains(QLatin1String("changed outside the app")),
+                 qPrintable(home.syncBanner()));
+        QVERIFY(home.syncBanner().contains(QLatin1String("Enrol it again")));
+        QVERIFY(home.needsEnrolmentCode());
+    }
+
     void homeListsRecordsWithStatus()
     {
         setUpStore();
