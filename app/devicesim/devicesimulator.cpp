@@ -351,8 +351,10 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     for (const QString &dir : dirs) {
         Device d;
         d.credentials = std::make_unique<platform::FileCredentialStore>(dir);
-        syncclient::SyncEngine::Dependencies deps{&m_clock, d.credentials.get(), {}, nullptr, {},
-                                                  [dir, this] { return KeyVault(dir, m_clock).wipe(); }};
+        syncclient::SyncEngine::Dependencies deps{
+            &m_clock, d.credentials.get(),
+            {},       nullptr,
+            {},       [dir, this] { return KeyVault(dir, m_clock).wipe(); }};
         d.engine = std::make_unique<syncclient::SyncEngine>(dir, deps);
         fleet.push_back(std::move(d));
     }

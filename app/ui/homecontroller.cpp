@@ -80,7 +80,8 @@ QString HomeController::syncBanner() const
     case State::Error:
         // Not retried on its own (a fault on our side or the hub's): the
         // officer can try again, and the fault is in the hub's logs.
-        return tr("Sending stopped after a fault; press Sync now to try again. %n record(s) waiting to send",
+        return tr("Sending stopped after a fault; press Sync now to try again. %n record(s) "
+                  "waiting to send",
                   nullptr, waiting);
     case State::Idle:
         break;

@@ -468,8 +468,9 @@ OutboxError SealedOutbox::setHubLimits(const HubLimits &limits)
     if (OutboxError e = setMeta("hub_max_batch_records", QString::number(limits.maxBatchRecords));
         e)
         return e;
-    if (OutboxError e = setMeta("hub_opens_session_seals",
-                                limits.opensSessionSeals ? QStringLiteral("1") : QStringLiteral("0"));
+    if (OutboxError e =
+            setMeta("hub_opens_session_seals",
+                    limits.opensSessionSeals ? QStringLiteral("1") : QStringLiteral("0"));
         e)
         return e;
     return OutboxError::fromSql(tx.commit(), "write limits");

@@ -92,15 +92,16 @@ QByteArray SyncEngine::enrolmentDigest(const Enrolment &e)
         for (int i = 0; i < 8; ++i)
             len[i] = static_cast<unsigned char>(n >> (8 * i));
         crypto_generichash_update(&state, len, sizeof len);
-        crypto_generichash_update(&state, reinterpret_cast<const unsigned char *>(field.constData()),
-                                  n);
+        crypto_generichash_update(&state,
+                                  reinterpret_cast<const unsigned char *>(field.constData()), n);
     };
     add(QByteArrayLiteral("safeguard/v1/enrolment-digest"));
     for (const QString &text : {e.hubUrl, e.hubId, e.deviceId, e.officerId, e.tlsPin, e.backupPin})
         add(text.toUtf8());
     add(e.sealingPublicKey);
     QByteArray out(crypto_generichash_BYTES, Qt::Uninitialized);
-    crypto_generichash_final(&state, reinterpret_cast<unsigned char *>(out.data()), size_t(out.size()));
+    crypto_generichash_final(&state, reinterpret_cast<unsigned char *>(out.data()),
+                             size_t(out.size()));
     return out.toBase64();
 }
 
@@ -337,7 +338,8 @@ void SyncEngine::enrol(const QString &codeText)
             // (a garbled scan) leaves a pending code and its credential
             // alone: the hub may already have enrolled this device with it.
             QByteArray pending;
-            if (!e || (!m_deps.credentials->read(pendingCodeName(), &pending) && pending == attempt)) {
+            if (!e ||
+                (!m_deps.credentials->read(pendingCodeName(), &pending) && pending == attempt)) {
                 m_deps.credentials->remove(pendingCodeName());
                 m_deps.credentials->remove(pendingCredentialName());
             }
@@ -381,7 +383,8 @@ void SyncEngine::enrol(const QString &codeText)
         // before anything is sent.
         if (auto ce = m_deps.credentials->write(pendingCredentialName(), ownCredential); ce)
             return finish({SyncErrorKind::Credential, ce.message});
-        if (auto ce = m_deps.credentials->write(pendingCodeName(), codeText.trimmed().toLatin1()); ce)
+        if (auto ce = m_deps.credentials->write(pendingCodeName(), codeText.trimmed().toLatin1());
+            ce)
             return finish({SyncErrorKind::Credential, ce.message});
     }
     m_enrolling = true;
@@ -406,75 +409,81 @@ void SyncEngine::enrol(const QString &codeText)
                        QStringLiteral("The hub's address is not HTTPS (plain HTTP is for loopback only).")});
     }
     const v1::EnrolmentCode codeCopy = *code;
-    connect(reply, &QNetworkReply::finished, this,
-            [this, reply, connection, codeCopy, finish, ownCredential] {
-        reply->deleteLater();
-        connection->deleteLater();
-        int status = 0;
-        const TransportOutcome outcome = connection->outcome(reply, &status);
-        if (outcome != TransportOutcome::Answered)
-            return finish({SyncErrorKind::Transport,
-                           outcome == TransportOutcome::PinMismatch
-                               ? QStringLiteral("The hub's certificate does not match the code.")
-                               : QStringLiteral("The hub could not be reached.")});
-        if (status >= 500)
-            return finish({SyncErrorKind::Transport,
-                           QStringLiteral("The hub is busy (status %1); trying again later.").arg(status)});
-        if (status == 401 || status == 410)
-            return finish({SyncErrorKind::CodeRefused,
-                           status == 410 ? QStringLiteral("The code was already used or has expired.")
-                                         : QStringLiteral("The hub does not know this code.")});
-        v1::EnrolmentResponse response;
-        if (status != 200 || !parseMessage(reply->readAll(), &response) ||
-            response.device_id().empty() || response.hub_id() != codeCopy.hub_id())
-            return finish({SyncErrorKind::UnexpectedAnswer,
-                           QStringLiteral("The hub answered enrolment with status %1.").arg(status)});
+    connect(
+        reply, &QNetworkReply::finished, this,
+        [this, reply, connection, codeCopy, finish, ownCredential] {
+            reply->deleteLater();
+            connection->deleteLater();
+            int status = 0;
+            const TransportOutcome outcome = connection->outcome(reply, &status);
+            if (outcome != TransportOutcome::Answered)
+                return finish(
+                    {SyncErrorKind::Transport,
+                     outcome == TransportOutcome::PinMismatch
+                         ? QStringLiteral("The hub's certificate does not match the code.")
+                         : QStringLiteral("The hub could not be reached.")});
+            if (status >= 500)
+                return finish({SyncErrorKind::Transport,
+                               QStringLiteral("The hub is busy (status %1); trying again later.")
+                                   .arg(status)});
+            if (status == 401 || status == 410)
+                return finish({SyncErrorKind::CodeRefused,
+                               status == 410
+                                   ? QStringLiteral("The code was already used or has expired.")
+                                   : QStringLiteral("The hub does not know this code.")});
+            v1::EnrolmentResponse response;
+            if (status != 200 || !parseMessage(reply->readAll(), &response) ||
+                response.device_id().empty() || response.hub_id() != codeCopy.hub_id())
+                return finish(
+                    {SyncErrorKind::UnexpectedAnswer,
+                     QStringLiteral("The hub answered enrolment with status %1.").arg(status)});
 
-        // A hub that predates device-chosen credentials sends its own.
-        const QByteArray credential = response.device_credential().empty()
-                                          ? ownCredential
-                                          : QByteArray::fromStdString(response.device_credential());
-        if (auto ce = m_deps.credentials->write(credentialName(), credential); ce)
-            return finish({SyncErrorKind::Credential, ce.message});
-        Enrolment e;
-        e.hubUrl = QString::fromStdString(codeCopy.hub_url());
-        e.hubId = QString::fromStdString(codeCopy.hub_id());
-        e.deviceId = QString::fromStdString(response.device_id());
-        e.officerId = QString::fromStdString(response.officer_id());
-        e.tlsPin = QString::fromStdString(codeCopy.tls_pin_sha256());
-        e.backupPin = QString::fromStdString(codeCopy.backup_pin_sha256());
-        e.sealingPublicKey = QByteArray::fromStdString(codeCopy.sealing_public_key());
-        // The digest first: a crash before the outbox row leaves a mismatch
-        // that the pending code's retry (same code, same credential, same
-        // device) repairs by writing the row.
-        if (auto ce = m_deps.credentials->write(enrolmentDigestName(), enrolmentDigest(e)); ce)
-            return finish({SyncErrorKind::Credential, ce.message});
-        if (auto oe = m_outbox->setEnrolment(e); oe)
-            return finish({SyncErrorKind::Outbox, oe.message});
-        if (response.has_policy() && response.policy().retention_hours() > 0)
-            m_outbox->setRetentionHours(int(response.policy().retention_hours()));
-        // A new hub: what an earlier one took says nothing about this one.
-        learnHubLimits(response.policy(), true);
-        m_enrolment = e;
-        m_credential = credential;
-        ensureConnection();
-        qCInfo(lcSync) << "enrolled device" << e.deviceId << "with hub" << e.hubId;
-        emit enrolledChanged();
-        // A new enrolment starts afresh, whatever stopped the last one: no
-        // wipe carried out for it, no backoff promised to another hub.
-        m_wiped = false;
-        m_backoffTimer.stop();
-        m_probeTimer.stop();
-        m_backoffDelayMs = 0;
-        m_nextAttemptAtMs = 0;
-        m_failures = 0;
-        m_urgent.batchLimit = m_normal.batchLimit = m_options.maxBatchRecords;
-        setState(State::Idle);
-        if (m_store)
-            reconcile();
-        finish({});
-        pump();
-    });
+            // A hub that predates device-chosen credentials sends its own.
+            const QByteArray credential =
+                response.device_credential().empty()
+                    ? ownCredential
+                    : QByteArray::fromStdString(response.device_credential());
+            if (auto ce = m_deps.credentials->write(credentialName(), credential); ce)
+                return finish({SyncErrorKind::Credential, ce.message});
+            Enrolment e;
+            e.hubUrl = QString::fromStdString(codeCopy.hub_url());
+            e.hubId = QString::fromStdString(codeCopy.hub_id());
+            e.deviceId = QString::fromStdString(response.device_id());
+            e.officerId = QString::fromStdString(response.officer_id());
+            e.tlsPin = QString::fromStdString(codeCopy.tls_pin_sha256());
+            e.backupPin = QString::fromStdString(codeCopy.backup_pin_sha256());
+            e.sealingPublicKey = QByteArray::fromStdString(codeCopy.sealing_public_key());
+            // The digest first: a crash before the outbox row leaves a mismatch
+            // that the pending code's retry (same code, same credential, same
+            // device) repairs by writing the row.
+            if (auto ce = m_deps.credentials->write(enrolmentDigestName(), enrolmentDigest(e)); ce)
+                return finish({SyncErrorKind::Credential, ce.message});
+            if (auto oe = m_outbox->setEnrolment(e); oe)
+                return finish({SyncErrorKind::Outbox, oe.message});
+            if (response.has_policy() && response.policy().retention_hours() > 0)
+                m_outbox->setRetentionHours(int(response.policy().retention_hours()));
+            // A new hub: what an earlier one took says nothing about this one.
+            learnHubLimits(response.policy(), true);
+            m_enrolment = e;
+            m_credential = credential;
+            ensureConnection();
+            qCInfo(lcSync) << "enrolled device" << e.deviceId << "with hub" << e.hubId;
+            emit enrolledChanged();
+            // A new enrolment starts afresh, whatever stopped the last one: no
+            // wipe carried out for it, no backoff promised to another hub.
+            m_wiped = false;
+            m_backoffTimer.stop();
+            m_probeTimer.stop();
+            m_backoffDelayMs = 0;
+            m_nextAttemptAtMs = 0;
+            m_failures = 0;
+            m_urgent.batchLimit = m_normal.batchLimit = m_options.maxBatchRecords;
+            setState(State::Idle);
+            if (m_store)
+                reconcile();
+            finish({});
+            pump();
+        });
 }
 
 // ---- store side ------------------------------------------------------------
@@ -497,8 +506,8 @@ SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
             syncwire::BatchBuilder sealer(m_enrolment.sealingPublicKey, m_enrolment.deviceId,
                                           *m_session);
             syncwire::SealingError sealingError;
-            env = sealer.seal(s.recordId, quint32(s.version), priority, bytes.value(),
-                              &sealingError);
+            env =
+                sealer.seal(s.recordId, quint32(s.version), priority, bytes.value(), &sealingError);
             if (sealingError)
                 return {SyncErrorKind::Sealing, sealingError.message};
         } else {
@@ -904,7 +913,8 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         // row with the whole body handed over send less too (a success
         // doubles the limit again).
         const bool cut = uploaded > 0 && uploaded < batch.bodyBytes;
-        const bool repeated = uploaded >= batch.bodyBytes && m_failures >= kNetworkErrorsBeforeSplit;
+        const bool repeated =
+            uploaded >= batch.bodyBytes && m_failures >= kNetworkErrorsBeforeSplit;
         if ((cut || repeated) && batch.entries.size() > 1) {
             lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
             qCInfo(lcSync) << (cut ? "upload cut part way;" : "repeated network errors;")
@@ -1133,7 +1143,10 @@ void SyncEngine::halt(State s)
     // decisive one (an Error from one lane after the other's 401 or wipe
     // order) does not undo it. Revoked > re-enrolment needed > error.
     auto rank = [](State x) {
-        return x == State::Revoked ? 3 : x == State::ReenrolmentNeeded ? 2 : x == State::Error ? 1 : 0;
+        return x == State::Revoked             ? 3
+               : x == State::ReenrolmentNeeded ? 2
+               : x == State::Error             ? 1
+                                               : 0;
     };
     if (rank(s) > 0 && rank(m_state) > rank(s)) {
         qCInfo(lcSync) << "staying" << m_state << "rather than" << s;

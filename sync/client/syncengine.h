@@ -63,13 +63,13 @@ struct SyncError
 // officer to fix: ids and counts only.
 enum class SyncFault
 {
-    Conflict,     // the hub holds this id and version with another hash
-    Redirect,     // a 3xx: a portal or a misconfigured proxy; nothing sent
-    NotAReceipt,  // a 2xx that is not this batch's receipt from this hub
-    PinMismatch,  // TLS with a key that matches neither pin
-    ClientBug,    // 400, 404, 405, 415: the same bytes are not retried
-    Unauthorised, // 401
-    WipeOrdered,  // 403 with a wipe order over a trusted connection
+    Conflict,         // the hub holds this id and version with another hash
+    Redirect,         // a 3xx: a portal or a misconfigured proxy; nothing sent
+    NotAReceipt,      // a 2xx that is not this batch's receipt from this hub
+    PinMismatch,      // TLS with a key that matches neither pin
+    ClientBug,        // 400, 404, 405, 415: the same bytes are not retried
+    Unauthorised,     // 401
+    WipeOrdered,      // 403 with a wipe order over a trusted connection
     OutboxUnreadable, // the sealed outbox could not be read: nothing can be sent
     EnrolmentChanged, // outbox.db's hub, pins or sealing key differ from the enrolment
 };

@@ -176,8 +176,7 @@ private slots:
         QVERIFY(sent.parsed);
         QCOMPARE(sent.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
         // Anyone else with the code (another credential) is refused.
-        QVERIFY(!enrol(m_hub->url(), code, &status,
-                       syncwire::toBase64Url(QByteArray(32, '\x33'))));
+        QVERIFY(!enrol(m_hub->url(), code, &status, syncwire::toBase64Url(QByteArray(32, '\x33'))));
         QCOMPARE(status, 410);
         // A credential that is not 32 bytes of base64url is refused outright.
         const QString fresh = m_hub->enrolmentCodes(1).value(0);

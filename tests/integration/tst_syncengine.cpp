@@ -247,7 +247,8 @@ struct Device
     bool retarget(const Enrolment &e)
     {
         return !engine->outbox()->setEnrolment(e) &&
-               !credentials.write(SyncEngine::enrolmentDigestName(), SyncEngine::enrolmentDigest(e));
+               !credentials.write(SyncEngine::enrolmentDigestName(),
+                                  SyncEngine::enrolmentDigest(e));
     }
 
     bool enrol(const QString &code)
@@ -1078,8 +1079,10 @@ private slots:
             d.makeEngine();
             QVERIFY(d.enrol(code(*m_hub)));
             Enrolment e = *d.engine->outbox()->enrolment();
-            QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, true, 45, d.clock), d.clock.nowMs()));
-            QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, false, 46, d.clock), d.clock.nowMs()));
+            QVERIFY(
+                !d.engine->outbox()->add(sealedEntries(e, 1, true, 45, d.clock), d.clock.nowMs()));
+            QVERIFY(
+                !d.engine->outbox()->add(sealedEntries(e, 1, false, 46, d.clock), d.clock.nowMs()));
             e.hubUrl = hub.url();
             QVERIFY(d.retarget(e));
             v1::SyncReceipt order;
@@ -1092,7 +1095,8 @@ private slots:
                 v1::SyncBatch batch;
                 if (batch.ParseFromArray(body.constData(), int(body.size())) &&
                     batch.records_size() > 0 && batch.records(0).priority() == v1::PRIORITY_URGENT)
-                    return "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                    return "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: "
+                           "close\r\n\r\n";
                 return "HOLD";
             };
             d.makeEngine();
@@ -1100,10 +1104,13 @@ private slots:
             QVERIFY(!d.engine->start());
             QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Error, 10000);
             QTRY_COMPARE_WITH_TIMEOUT(hub.held.size(), 1, 10000);
-            hub.answerHeld(wipe ? "HTTP/1.1 403 Forbidden\r\nContent-Type: application/x-protobuf\r\n"
-                                  "Content-Length: " + QByteArray::number(qsizetype(orderBody.size())) +
-                                  "\r\nConnection: close\r\n\r\n" + QByteArray::fromStdString(orderBody)
-                                : "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            hub.answerHeld(
+                wipe ? "HTTP/1.1 403 Forbidden\r\nContent-Type: application/x-protobuf\r\n"
+                       "Content-Length: " +
+                           QByteArray::number(qsizetype(orderBody.size())) +
+                           "\r\nConnection: close\r\n\r\n" + QByteArray::fromStdString(orderBody)
+                     : "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: "
+                       "close\r\n\r\n");
             const State last = wipe ? State::Revoked : State::ReenrolmentNeeded;
             QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), last, 10000);
             QCOMPARE(states.at(states.size() - 2).first().value<State>(), State::Error);
@@ -1133,7 +1140,8 @@ private slots:
         QVERIFY(!d.engine->start());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::ReenrolmentNeeded, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(hub.held.size(), 1, 10000);
-        hub.answerHeld("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        hub.answerHeld(
+            "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QCOMPARE(d.engine->state(), State::ReenrolmentNeeded);
     }
@@ -1296,7 +1304,8 @@ private slots:
         Enrolment e = *d.engine->outbox()->enrolment();
         e.hubUrl = stuck.url();
         QVERIFY(d.retarget(e));
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 40, false, 43, d.clock), d.clock.nowMs()));
+        QVERIFY(
+            !d.engine->outbox()->add(sealedEntries(e, 40, false, 43, d.clock), d.clock.nowMs()));
         SyncEngine::Options small;
         small.maxBatchRecords = 10;
         d.makeEngine(small);
@@ -1327,9 +1336,10 @@ private slots:
         v1::SyncReceipt fake;
         fake.set_hub_id(e.hubId.toStdString());
         const std::string body = fake.SerializeAsString();
-        impostor.response = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
-                            QByteArray::number(qsizetype(body.size())) +
-                            "\r\nConnection: close\r\n\r\n" + QByteArray::fromStdString(body);
+        impostor.response =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
+            QByteArray::number(qsizetype(body.size())) + "\r\nConnection: close\r\n\r\n" +
+            QByteArray::fromStdString(body);
         e.hubUrl = impostor.url();
         e.sealingPublicKey = QByteArray(32, 'i');
         QVERIFY(!d.engine->outbox()->setEnrolment(e)); // the outbox only, as an intruder could
@@ -1341,7 +1351,7 @@ private slots:
         QCOMPARE(faults.size(), 1);
         QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::EnrolmentChanged);
         d.engine->syncNow(); // the officer insists: still nothing goes
-        QTest::qWait(200); // nothing may happen; there is no event to wait for
+        QTest::qWait(200);   // nothing may happen; there is no event to wait for
         QCOMPARE(d.engine->state(), State::Error);
         QCOMPARE(impostor.requests, 0);
         QCOMPARE(d.engine->stats().requests, 0);
@@ -1607,8 +1617,8 @@ PRAGMA user_version = 1;
     void everyStateTransitionIsTakenAndNoOther()
     {
         const TransitionLog &log = TransitionLog::instance();
-        QVERIFY2(log.illegal.isEmpty(),
-                 qPrintable(QStringLiteral("changes outside the table: ") + log.illegal.join(u", ")));
+        QVERIFY2(log.illegal.isEmpty(), qPrintable(QStringLiteral("changes outside the table: ") +
+                                                   log.illegal.join(u", ")));
         QStringList untaken;
         for (const auto &[from, to] : SyncEngine::allowedTransitions()) {
             if (!log.seen.contains(TransitionLog::edge(from, to)))
