@@ -217,7 +217,8 @@ QByteArray SyncEngine::authorization() const
 QList<std::pair<SyncEngine::State, SyncEngine::State>> SyncEngine::allowedTransitions()
 {
     using S = State;
-    return {
+    // Built once: setState() consults it on every change.
+    static const QList<std::pair<State, State>> edges = {
         // Work arrives or the network goes.
         {S::Idle, S::Sending},
         {S::Idle, S::WaitingForNetwork},
@@ -251,6 +252,7 @@ QList<std::pair<SyncEngine::State, SyncEngine::State>> SyncEngine::allowedTransi
         {S::Revoked, S::Idle},
         {S::Error, S::Idle},
     };
+    return edges;
 }
 
 bool SyncEngine::isAllowedTransition(State from, State to)
