@@ -1,25 +1,26 @@
 #include "devicesimulator.h"
 
+#include "client/sealedoutbox.h"
+#include "client/syncengine.h"
+#include "keystore/linux/filecredentialstore.h"
 #include "protocol/recordstatus.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
 #include "store/securebuffer.h"
-#include "client/syncengine.h"
-#include "keystore/linux/filecredentialstore.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
-#include <QTimer>
-#include <memory>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMetaEnum>
 #include <QRandomGenerator>
+#include <QTimer>
 #include <fcntl.h>
+#include <memory>
 #include <unistd.h>
 
 namespace safeguard::store {
@@ -242,15 +243,29 @@ int DeviceSimulator::run(const QStringList &argsIn)
         return fail(exitFor(opened.error().kind), opened.error().message);
     RecordStore &store = *opened.value();
 
+    // Records are attributed as the app attributes them: to the officer and
+    // device of the enrolment (the hub refuses any other), or to no one yet
+    // on a device that is not enrolled (filled in at submit once it is).
+    const auto enrolment = [&]() -> std::optional<syncclient::Enrolment> {
+        syncclient::OutboxError error;
+        auto outbox = syncclient::SealedOutbox::open(storeDir, &error);
+        auto e = outbox ? outbox->enrolment() : std::nullopt;
+        if (e && !e->isValid())
+            e.reset();
+        return e;
+    };
+
     if (command == QLatin1String("generate")) {
+        const auto enrolled = enrolment();
         const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(seed, m_clock, registry);
         constexpr int kBatch = 500;
+        const QString officer = enrolled ? enrolled->officerId : QStringLiteral("SYN-OFFICER-0001");
+        const QString device = enrolled ? enrolled->deviceId : QString();
         for (int done = 0; done < count;) {
             QList<v1::IncidentRecord> batch;
             for (int i = 0; i < kBatch && done < count; ++i, ++done)
-                batch.append(factory.next(QStringLiteral("SYN-OFFICER-0001"),
-                                          QStringLiteral("SYN-DEVICE-0001")));
+                batch.append(factory.next(officer, device));
             if (const StoreError e = store.saveDrafts(batch); e)
                 return fail(exitFor(e.kind), e.message);
         }
@@ -263,9 +278,24 @@ int DeviceSimulator::run(const QStringList &argsIn)
         if (!list)
             return fail(exitFor(list.error().kind), list.error().message);
         int submitted = 0;
+        const auto enrolled = enrolment();
         for (const RecordSummary &s : list.value()) {
             if (s.status != protocol::RecordStatus::Draft)
                 continue;
+            if (enrolled) {
+                // As the app's submit does: the enrolment names the author.
+                auto draft = store.load(s.recordId);
+                if (!draft)
+                    return fail(exitFor(draft.error().kind), draft.error().message);
+                v1::IncidentRecord &r = draft.value();
+                if (r.officer_id() != enrolled->officerId.toStdString() ||
+                    r.device_id() != enrolled->deviceId.toStdString()) {
+                    r.set_officer_id(enrolled->officerId.toStdString());
+                    r.set_device_id(enrolled->deviceId.toStdString());
+                    if (const StoreError e = store.saveDraft(r); e)
+                        return fail(exitFor(e.kind), e.message);
+                }
+            }
             // One durable transaction per submit, as the app does: when the
             // id is printed, the submission survives a crash or power loss.
             auto sub = store.submit(s.recordId);
@@ -283,8 +313,7 @@ int DeviceSimulator::run(const QStringList &argsIn)
         const syncclient::SyncError se = engine.sealSubmissions(&store);
         if (se && se.kind != syncclient::SyncErrorKind::NotEnrolled)
             return fail(kStorage, se.message);
-        std::fprintf(m_out, "{\"submitted\":%d,\"sealed\":%s}\n", submitted,
-                     se ? "false" : "true");
+        std::fprintf(m_out, "{\"submitted\":%d,\"sealed\":%s}\n", submitted, se ? "false" : "true");
         return kOk;
     }
 
@@ -310,7 +339,8 @@ int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes)
     for (int i = 0; i < dirs.size(); ++i) {
         platform::FileCredentialStore credentials(dirs.at(i));
         syncclient::SyncEngine engine(dirs.at(i), {&m_clock, &credentials, {}, nullptr, {}, {}});
-        syncclient::SyncError result{syncclient::SyncErrorKind::Transport, QStringLiteral("timeout")};
+        syncclient::SyncError result{syncclient::SyncErrorKind::Transport,
+                                     QStringLiteral("timeout")};
         QEventLoop loop;
         QObject::connect(&engine, &syncclient::SyncEngine::enrolmentFinished, &loop,
                          [&](const syncclient::SyncError &e) {
@@ -409,8 +439,9 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
         total.bytesOnWire += s.bytesOnWire;
         total.requests += s.requests;
         waiting += d.engine->waitingCount();
-        states.append(QString::fromLatin1(
-            QMetaEnum::fromType<syncclient::SyncEngine::State>().valueToKey(int(d.engine->state()))));
+        states.append(
+            QString::fromLatin1(QMetaEnum::fromType<syncclient::SyncEngine::State>().valueToKey(
+                int(d.engine->state()))));
     }
     QJsonObject o;
     o.insert(QStringLiteral("sent"), total.sent);
@@ -420,10 +451,12 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     o.insert(QStringLiteral("waiting"), waiting);
     o.insert(QStringLiteral("requests"), total.requests);
     o.insert(QStringLiteral("seconds"), seconds);
-    o.insert(QStringLiteral("records_per_s"), seconds > 0 ? double(total.acknowledged) / seconds : 0.0);
+    o.insert(QStringLiteral("records_per_s"),
+             seconds > 0 ? double(total.acknowledged) / seconds : 0.0);
     o.insert(QStringLiteral("bytes_on_wire"), total.bytesOnWire);
     o.insert(QStringLiteral("devices"), int(fleet.size()));
-    o.insert(QStringLiteral("state"), states.size() == 1 ? states.first() : states.join(QLatin1Char(',')));
+    o.insert(QStringLiteral("state"),
+             states.size() == 1 ? states.first() : states.join(QLatin1Char(',')));
     std::fprintf(m_out, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
     return waiting == 0 ? kOk : kStorage;
 }

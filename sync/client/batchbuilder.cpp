@@ -7,16 +7,16 @@
 
 namespace safeguard::syncwire {
 
-BatchBuilder::BatchBuilder(QByteArray sealingPublicKey, QString deviceId)
+BatchBuilder::BatchBuilder(QByteArray sealingPublicKey, SealBinding binding)
     : m_publicKey(std::move(sealingPublicKey))
-    , m_deviceId(std::move(deviceId))
+    , m_binding(std::move(binding))
 {
     Q_ASSERT(m_publicKey.size() == crypto_box_PUBLICKEYBYTES);
     [[maybe_unused]] const int ready = sodium_init();
 }
 
-BatchBuilder::BatchBuilder(QByteArray sealingPublicKey, QString deviceId, SealingSession &session)
-    : BatchBuilder(std::move(sealingPublicKey), std::move(deviceId))
+BatchBuilder::BatchBuilder(SealingSession &session)
+    : BatchBuilder(session.hubPublicKey(), session.binding())
 {
     m_session = &session;
 }
@@ -28,7 +28,7 @@ SealingSession &BatchBuilder::session() const
     if (m_session)
         return *m_session;
     if (!m_ownSession)
-        m_ownSession = std::make_unique<SealingSession>(m_publicKey, 0);
+        m_ownSession = std::make_unique<SealingSession>(m_publicKey, m_binding, 0);
     return *m_ownSession;
 }
 
@@ -85,32 +85,11 @@ v1::RecordEnvelope BatchBuilder::seal(const v1::IncidentRecord &record) const
                 bytesOf(record));
 }
 
-v1::RecordEnvelope BatchBuilder::sealLegacy(const QString &recordId, quint32 version,
-                                            v1::Priority priority,
-                                            const QByteArray &serializedRecord) const
-{
-    v1::RecordEnvelope envelope = envelopeFor(recordId, version, priority, serializedRecord);
-    envelope.set_seal_scheme(v1::SEAL_SCHEME_UNSPECIFIED);
-    std::string sealed(size_t(serializedRecord.size()) + crypto_box_SEALBYTES, '\0');
-    crypto_box_seal(reinterpret_cast<unsigned char *>(sealed.data()),
-                    reinterpret_cast<const unsigned char *>(serializedRecord.constData()),
-                    quint64(serializedRecord.size()),
-                    reinterpret_cast<const unsigned char *>(m_publicKey.constData()));
-    envelope.set_sealed(std::move(sealed));
-    return envelope;
-}
-
-v1::RecordEnvelope BatchBuilder::sealLegacy(const v1::IncidentRecord &record) const
-{
-    return sealLegacy(QString::fromStdString(record.record_id()), record.version(),
-                      priorityOf(record), bytesOf(record));
-}
-
 v1::SyncBatch BatchBuilder::batch(quint64 sequence, qint64 sentAtMs, int utcOffsetMinutes) const
 {
     v1::SyncBatch b;
     b.set_batch_id(QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
-    b.set_device_id(m_deviceId.toStdString());
+    b.set_device_id(m_binding.deviceId.toStdString());
     b.set_sequence(sequence);
     b.mutable_sent_at()->set_unix_ms(sentAtMs);
     b.mutable_sent_at()->set_utc_offset_minutes(utcOffsetMinutes);

@@ -14,17 +14,18 @@ namespace safeguard::syncwire {
 // per session on either side; the session key lives only in locked memory,
 // so the device keeps nothing on disk that can open what it has sealed):
 // the caller's, or one of the builder's own opened at the first seal() and
-// ended with the builder. sealLegacy() is crypto_box_seal (an ephemeral key
-// per record), what apps before the session scheme sent; the hub still
-// opens it. The envelope carries the SHA-256 of the exact plaintext bytes,
-// which the hub checks after opening the seal.
+// ended with the builder. Every seal is bound to the device and hub of the
+// builder's SealBinding (see syncwire::sessionseal). The envelope carries the SHA-256 of the exact
+// plaintext bytes, which the hub checks after opening the seal.
 class BatchBuilder
 {
 public:
-    // sealingPublicKey: the 32-byte key from the enrolment code.
-    BatchBuilder(QByteArray sealingPublicKey, QString deviceId);
-    // Seals with session, which must outlive the builder.
-    BatchBuilder(QByteArray sealingPublicKey, QString deviceId, SealingSession &session);
+    // sealingPublicKey: the 32-byte key from the enrolment code; binding:
+    // the enrolled device's id (also the batches' device id) and the hub's.
+    BatchBuilder(QByteArray sealingPublicKey, SealBinding binding);
+    // Seals with session (and its key and binding), which must outlive the
+    // builder.
+    explicit BatchBuilder(SealingSession &session);
     ~BatchBuilder();
 
     // An envelope for one record's exact serialized bytes, session-sealed.
@@ -35,11 +36,6 @@ public:
                             SealingError *error = nullptr) const;
     // Serializes, judges urgency with derived::isUrgent, and seals.
     v1::RecordEnvelope seal(const v1::IncidentRecord &record) const;
-    // The same with crypto_box_seal (v1::SEAL_SCHEME_UNSPECIFIED), as older
-    // apps sealed.
-    v1::RecordEnvelope sealLegacy(const QString &recordId, quint32 version, v1::Priority priority,
-                                  const QByteArray &serializedRecord) const;
-    v1::RecordEnvelope sealLegacy(const v1::IncidentRecord &record) const;
 
     // A batch with a fresh UUID batch id; sentAtMs/offset from the device clock.
     v1::SyncBatch batch(quint64 sequence, qint64 sentAtMs, int utcOffsetMinutes) const;
@@ -50,7 +46,7 @@ private:
     SealingSession &session() const;
 
     QByteArray m_publicKey;
-    QString m_deviceId;
+    SealBinding m_binding;
     SealingSession *m_session = nullptr;                  // the caller's, or m_ownSession
     mutable std::unique_ptr<SealingSession> m_ownSession; // opened at the first seal()
 };

@@ -93,8 +93,8 @@ QString toKey(EntryState s)
 
 std::optional<EntryState> entryStateFromKey(const QString &key)
 {
-    for (EntryState s : {EntryState::Pending, EntryState::Acknowledged,
-                         EntryState::NeedsCorrection, EntryState::Conflict}) {
+    for (EntryState s : {EntryState::Pending, EntryState::Acknowledged, EntryState::NeedsCorrection,
+                         EntryState::Conflict}) {
         if (toKey(s) == key)
             return s;
     }
@@ -208,7 +208,9 @@ QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRec
     sql::Statement st = m_db.prepare(
         "SELECT id, record_id, version, sha256, size, sealed, seal_scheme FROM entries "
         "WHERE state = 'pending' AND priority = ? AND id > ? ORDER BY id LIMIT ?;");
-    st.bind(1, urgent ? 1 : 0).bind(2, std::int64_t(afterId)).bind(3, maxRecords);
+    st.bind(1, urgent ? 1 : 0)
+        .bind(2, std::int64_t(std::max(afterId, resealThrough())))
+        .bind(3, maxRecords);
     qint64 bytes = 0;
     while (st.step()) {
         SealedEntry e;
@@ -274,9 +276,9 @@ OutboxError SealedOutbox::record(const QList<EntryResult> &results, qint64 nowMs
 QList<UnappliedResult> SealedOutbox::unapplied(OutboxError *error)
 {
     QList<UnappliedResult> out;
-    sql::Statement st = m_db.prepare(
-        "SELECT record_id, version, state, reasons, decided_ms FROM entries "
-        "WHERE applied = 0 AND state != 'pending' ORDER BY id;");
+    sql::Statement st =
+        m_db.prepare("SELECT record_id, version, state, reasons, decided_ms FROM entries "
+                     "WHERE applied = 0 AND state != 'pending' ORDER BY id;");
     while (st.step()) {
         out.append({st.columnText(0), int(st.columnInt64(1)),
                     entryStateFromKey(st.columnText(2)).value_or(EntryState::Pending),
@@ -394,17 +396,65 @@ std::optional<Enrolment> SealedOutbox::enrolment()
     e.officerId = meta("officer_id").value_or(QString());
     e.tlsPin = meta("tls_pin").value_or(QString());
     e.backupPin = meta("backup_pin").value_or(QString());
-    e.sealingPublicKey = QByteArray::fromBase64(meta("sealing_public_key").value_or(QString()).toLatin1());
+    e.sealingPublicKey =
+        QByteArray::fromBase64(meta("sealing_public_key").value_or(QString()).toLatin1());
     if (!e.isValid())
         return std::nullopt;
     return e;
 }
 
+qint64 SealedOutbox::resealThrough()
+{
+    return std::max<qint64>(0, meta("reseal_through").value_or(QString()).toLongLong());
+}
+
+OutboxError SealedOutbox::resealed(const QList<SealedEntry> &entries)
+{
+    const qint64 through = resealThrough();
+    if (through <= 0)
+        return {};
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return OutboxError::fromSql(tx.beginError(), "reseal");
+    sql::Statement st =
+        m_db.prepare("UPDATE entries SET sealed = ?, seal_scheme = ? "
+                     "WHERE record_id = ? AND version = ? AND state = 'pending' AND id <= ?;");
+    for (const SealedEntry &e : entries) {
+        st.reset();
+        st.bindBlob(1, e.sealed)
+            .bind(2, int(e.scheme))
+            .bind(3, e.recordId)
+            .bind(4, e.version)
+            .bind(5, std::int64_t(through));
+        if (!st.exec())
+            return OutboxError::fromSql(st.error(), "reseal");
+    }
+    if (OutboxError err = setMeta("reseal_through", QStringLiteral("0")); err)
+        return err;
+    return OutboxError::fromSql(tx.commit(), "reseal");
+}
+
 OutboxError SealedOutbox::setEnrolment(const Enrolment &e)
 {
+    const std::optional<Enrolment> before = enrolment();
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return OutboxError::fromSql(tx.beginError(), "enrol");
+    if (before && !before->deviceId.isEmpty() &&
+        (before->deviceId != e.deviceId || before->hubId != e.hubId)) {
+        sql::SqlError readError;
+        const auto last = m_db.queryInt("SELECT coalesce(max(id), 0) FROM entries "
+                                        "WHERE state = 'pending';",
+                                        &readError);
+        if (!last)
+            return OutboxError::fromSql(readError, "enrol");
+        if (*last > 0) {
+            if (OutboxError err = setMeta(
+                    "reseal_through", QString::number(std::max<qint64>(*last, resealThrough())));
+                err)
+                return err;
+        }
+    }
     const std::pair<const char *, QString> rows[] = {
         {"hub_url", e.hubUrl},
         {"hub_id", e.hubId},
@@ -452,7 +502,6 @@ HubLimits SealedOutbox::hubLimits()
     l.maxBodyBytes =
         std::max<qint64>(0, meta("hub_max_body_bytes").value_or(QString()).toLongLong());
     l.maxBatchRecords = std::max(0, meta("hub_max_batch_records").value_or(QString()).toInt());
-    l.opensSessionSeals = meta("hub_opens_session_seals").value_or(QString()) == QLatin1String("1");
     return l;
 }
 
@@ -468,11 +517,6 @@ OutboxError SealedOutbox::setHubLimits(const HubLimits &limits)
     if (OutboxError e = setMeta("hub_max_batch_records", QString::number(limits.maxBatchRecords));
         e)
         return e;
-    if (OutboxError e =
-            setMeta("hub_opens_session_seals",
-                    limits.opensSessionSeals ? QStringLiteral("1") : QStringLiteral("0"));
-        e)
-        return e;
     return OutboxError::fromSql(tx.commit(), "write limits");
 }
 
@@ -480,6 +524,5 @@ qint64 SealedOutbox::lastSuccessfulSyncMs()
 {
     return meta("last_sync_ms").value_or(QString()).toLongLong();
 }
-
 
 } // namespace safeguard::syncclient

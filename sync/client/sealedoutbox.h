@@ -48,8 +48,8 @@ struct SealedEntry
     int version = 0;
     bool urgent = false;
     QByteArray sha256;
-    qint64 size = 0;    // of the plaintext record
-    QByteArray sealed;  // the record sealed to the hub; empty once final
+    qint64 size = 0;   // of the plaintext record
+    QByteArray sealed; // the record sealed to the hub; empty once final
     // How sealed was sealed (schema 1 entries were all crypto_box_seal).
     v1::SealScheme scheme = v1::SEAL_SCHEME_SESSION_XCHACHA20;
 };
@@ -89,7 +89,10 @@ struct Enrolment
     QString tlsPin;    // base64 SHA-256 of the SPKI
     QString backupPin; // the same for the backup key
     QByteArray sealingPublicKey;
-    bool isValid() const { return !hubUrl.isEmpty() && !deviceId.isEmpty() && sealingPublicKey.size() == 32; }
+    bool isValid() const
+    {
+        return !hubUrl.isEmpty() && !deviceId.isEmpty() && sealingPublicKey.size() == 32;
+    }
 };
 
 // What the hub last said it takes in one POST /v1/sync (DevicePolicy);
@@ -98,9 +101,6 @@ struct HubLimits
 {
     qint64 maxBodyBytes = 0;
     int maxBatchRecords = 0;
-    // The hub has said it opens session seals (DevicePolicy.seal_schemes);
-    // until then records are sealed with crypto_box_seal.
-    bool opensSessionSeals = false;
     bool operator==(const HubLimits &) const = default;
 };
 
@@ -169,7 +169,18 @@ public:
     OutboxCounts counts(OutboxError *error = nullptr);
 
     std::optional<Enrolment> enrolment();
+    // Stores a new enrolment. When it names another device or hub than the
+    // one before, every entry still pending was sealed for the old one (the
+    // seal binds both), which the hub would refuse: they are held back
+    // (pending() skips them) until resealed under the new enrolment.
     OutboxError setEnrolment(const Enrolment &e);
+    // Entries with an id up to this one are held back for resealing; 0 when
+    // none are.
+    qint64 resealThrough();
+    // Replaces the sealed bytes of held-back pending entries (matched by
+    // record id and version) and releases every held-back entry: those not
+    // replaced (the store no longer has their content) are sent as they are.
+    OutboxError resealed(const QList<SealedEntry> &entries);
 
     // Set once a wipe order has been carried out (the store is gone); a new
     // enrolment clears it. A restarted engine stays revoked once drained

@@ -31,22 +31,33 @@ bool deriveKey(unsigned char key[kKeyBytes], const unsigned char secretKey[32],
 }
 
 std::string associatedData(const unsigned char ephemeralPublicKey[kPublicKeyBytes],
-                           std::string_view recordId, quint32 version)
+                           std::string_view recordId, quint32 version, std::string_view deviceId,
+                           std::string_view hubId)
 {
     std::string ad;
-    ad.reserve(kAdContext.size() + kPublicKeyBytes + 4 + recordId.size());
+    ad.reserve(kAdContext.size() + kPublicKeyBytes + 4 + 6 + recordId.size() + deviceId.size() +
+               hubId.size());
     ad.append(kAdContext);
     ad.append(reinterpret_cast<const char *>(ephemeralPublicKey), kPublicKeyBytes);
     for (int shift = 0; shift < 32; shift += 8)
         ad.push_back(char((version >> shift) & 0xff));
-    ad.append(recordId);
+    for (std::string_view s : {recordId, deviceId, hubId}) {
+        s = s.substr(0, kMaxIdBytes);
+        ad.push_back(char(s.size() & 0xff));
+        ad.push_back(char((s.size() >> 8) & 0xff));
+        ad.append(s);
+    }
     return ad;
 }
 
 } // namespace sessionseal
 
-SealingSession::SealingSession(const QByteArray &hubPublicKey, qint64 openedAtMs)
+SealingSession::SealingSession(const QByteArray &hubPublicKey, SealBinding binding,
+                               qint64 openedAtMs)
     : m_hubPublicKey(hubPublicKey)
+    , m_binding(std::move(binding))
+    , m_deviceIdUtf8(m_binding.deviceId.toStdString())
+    , m_hubIdUtf8(m_binding.hubId.toStdString())
     , m_openedAtMs(openedAtMs)
 {
     if (sodium_init() < 0 || hubPublicKey.size() != int(sessionseal::kPublicKeyBytes)) {
@@ -116,7 +127,8 @@ std::optional<QByteArray> SealingSession::seal(const QString &recordId, quint32 
 
     using namespace sessionseal;
     const std::string id = recordId.toStdString();
-    const std::string ad = associatedData(m_ephemeralPublicKey, id, version);
+    const std::string ad =
+        associatedData(m_ephemeralPublicKey, id, version, m_deviceIdUtf8, m_hubIdUtf8);
     QByteArray sealed(qsizetype(kOverheadBytes) + plaintext.size(), Qt::Uninitialized);
     auto *out = reinterpret_cast<unsigned char *>(sealed.data());
     std::copy(m_ephemeralPublicKey, m_ephemeralPublicKey + kPublicKeyBytes, out);

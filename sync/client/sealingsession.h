@@ -4,6 +4,7 @@
 #include <QString>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace safeguard::syncwire {
@@ -14,11 +15,17 @@ namespace safeguard::syncwire {
 // and the associated data from one definition:
 //
 //   k      = BLAKE2b-256(kKdfContext || X25519(e_sk, hub_pk) || e_pk || hub_pk)
-//   AD     = kAdContext || e_pk || version (uint32, little endian) || record_id (UTF-8)
+//   AD     = kAdContext || e_pk || version (uint32, little endian)
+//            || str(record_id) || str(device_id) || str(hub_id)
+//            where str(s) = length of s's UTF-8 (uint16, little endian) || s
 //   sealed = e_pk (32) || nonce (24, random) || XChaCha20-Poly1305-IETF(k, nonce, AD, record)
 //
 // The associated data binds a sealed blob to its envelope's record id and
-// version: moved to another envelope it no longer opens.
+// version, to the device that sealed it (the hub checks it against the
+// device that authenticated the request) and to the hub it was sealed for:
+// moved to another envelope, replayed by another device or sent to another
+// hub it no longer opens. The length prefixes keep two different triples
+// from ever giving the same bytes.
 namespace sessionseal {
 inline constexpr std::size_t kPublicKeyBytes = 32;
 inline constexpr std::size_t kKeyBytes = 32;
@@ -34,9 +41,21 @@ inline constexpr std::string_view kAdContext = "safeguard/v1/session-seal/ad";
 bool deriveKey(unsigned char key[kKeyBytes], const unsigned char secretKey[32],
                const unsigned char peerPublicKey[32], const unsigned char ephemeralPublicKey[32],
                const unsigned char hubPublicKey[32]);
+// The longest id that fits a length prefix; longer ids are cut (no id the
+// protocol allows is near it).
+inline constexpr std::size_t kMaxIdBytes = 0xffff;
 std::string associatedData(const unsigned char ephemeralPublicKey[kPublicKeyBytes],
-                           std::string_view recordId, quint32 version);
+                           std::string_view recordId, quint32 version, std::string_view deviceId,
+                           std::string_view hubId);
 } // namespace sessionseal
+
+// Who seals and for whom: the enrolled device's id and its hub's id, both
+// bound into every record's associated data.
+struct SealBinding
+{
+    QString deviceId;
+    QString hubId;
+};
 
 // Why a session refused to seal.
 enum class SealingErrorKind
@@ -75,9 +94,10 @@ public:
     static constexpr int kMaxRecords = 10000;
     static constexpr qint64 kMaxAgeMs = 60 * 60 * 1000;
 
-    // Opens a session to hubPublicKey (32 bytes); openedAtMs is the caller's
-    // clock, used only by isDue(). Check isOpen() or error() after.
-    SealingSession(const QByteArray &hubPublicKey, qint64 openedAtMs);
+    // Opens a session to hubPublicKey (32 bytes) for the binding's device
+    // and hub; openedAtMs is the caller's clock, used only by isDue(). Check
+    // isOpen() or error() after.
+    SealingSession(const QByteArray &hubPublicKey, SealBinding binding, qint64 openedAtMs);
     ~SealingSession();
     SealingSession(const SealingSession &) = delete;
     SealingSession &operator=(const SealingSession &) = delete;
@@ -93,16 +113,19 @@ public:
     bool isDue(qint64 nowMs) const;
 
     const QByteArray &hubPublicKey() const { return m_hubPublicKey; }
+    const SealBinding &binding() const { return m_binding; }
     QByteArray ephemeralPublicKey() const;
     int recordsSealed() const { return m_recordsSealed; }
 
     // The sealed bytes (layout above) of one record bound to its envelope's
-    // record id and version.
+    // record id and version and to the session's binding.
     std::optional<QByteArray> seal(const QString &recordId, quint32 version,
                                    const QByteArray &plaintext, SealingError *error = nullptr);
 
 private:
     QByteArray m_hubPublicKey;
+    SealBinding m_binding;
+    std::string m_deviceIdUtf8, m_hubIdUtf8;
     qint64 m_openedAtMs = 0;
     unsigned char m_ephemeralPublicKey[sessionseal::kPublicKeyBytes] = {};
     unsigned char *m_key = nullptr; // sodium_malloc'd, kKeyBytes

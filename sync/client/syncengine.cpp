@@ -35,7 +35,7 @@ QString reasonsText(const v1::RecordResult &r)
     return lines.join(QLatin1Char('\n'));
 }
 
-template <typename Message> bool parseMessage(const QByteArray &body, Message *out)
+template<typename Message> bool parseMessage(const QByteArray &body, Message *out)
 {
     return out->ParseFromArray(body.constData(), int(body.size()));
 }
@@ -197,8 +197,8 @@ void SyncEngine::ensureConnection()
         }
         m_probing = false;
     }
-    HubEndpoint endpoint{QUrl(m_enrolment.hubUrl), m_enrolment.hubId,
-                         {m_enrolment.tlsPin, m_enrolment.backupPin}};
+    HubEndpoint endpoint{
+        QUrl(m_enrolment.hubUrl), m_enrolment.hubId, {m_enrolment.tlsPin, m_enrolment.backupPin}};
     m_connection = std::make_unique<HubConnection>(endpoint, m_deps.networkAccess,
                                                    m_options.transferTimeoutMs);
 }
@@ -278,9 +278,9 @@ void SyncEngine::refreshCounts()
     if (!m_outbox)
         return;
     const OutboxCounts c = m_outbox->counts();
-    const bool changed = c.pending != m_counts.pending || c.urgentPending != m_counts.urgentPending ||
-                         c.needsCorrection != m_counts.needsCorrection ||
-                         c.conflicts != m_counts.conflicts;
+    const bool changed =
+        c.pending != m_counts.pending || c.urgentPending != m_counts.urgentPending ||
+        c.needsCorrection != m_counts.needsCorrection || c.conflicts != m_counts.conflicts;
     m_counts = c;
     if (changed)
         emit countsChanged();
@@ -349,8 +349,8 @@ void SyncEngine::enrol(const QString &codeText)
             m_nextEnrolAttemptMs = 0;
         }
         // Queued so callers can connect after calling enrol().
-        QMetaObject::invokeMethod(this, [this, e] { emit enrolmentFinished(e); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, e] { emit enrolmentFinished(e); }, Qt::QueuedConnection);
     };
     if (m_enrolling)
         return;
@@ -374,7 +374,8 @@ void SyncEngine::enrol(const QString &codeText)
     // A fresh code past its expiry is refused here at once; a retry is
     // decided by the hub (the code may have been redeemed in time).
     if (!retry && code->expires_at_unix_ms() <= m_deps.clock->nowMs())
-        return finish({SyncErrorKind::InvalidCode, QStringLiteral("The enrolment code has expired.")});
+        return finish(
+            {SyncErrorKind::InvalidCode, QStringLiteral("The enrolment code has expired.")});
     if (!retry) {
         QByteArray raw(32, Qt::Uninitialized);
         randombytes_buf(raw.data(), size_t(raw.size()));
@@ -395,8 +396,8 @@ void SyncEngine::enrol(const QString &codeText)
                          QString::fromStdString(code->hub_id()),
                          {QString::fromStdString(code->tls_pin_sha256()),
                           QString::fromStdString(code->backup_pin_sha256())}};
-    auto *connection = new HubConnection(endpoint, m_deps.networkAccess,
-                                         m_options.transferTimeoutMs, this);
+    auto *connection =
+        new HubConnection(endpoint, m_deps.networkAccess, m_options.transferTimeoutMs, this);
     v1::EnrolmentRequest request;
     request.set_code_id(code->code_id());
     request.set_secret(code->secret());
@@ -407,8 +408,9 @@ void SyncEngine::enrol(const QString &codeText)
         connection->post(QStringLiteral("/v1/devices/enrol"), QByteArray::fromStdString(body));
     if (!reply) {
         connection->deleteLater();
-        return finish({SyncErrorKind::Transport,
-                       QStringLiteral("The hub's address is not HTTPS (plain HTTP is for loopback only).")});
+        return finish(
+            {SyncErrorKind::Transport,
+             QStringLiteral("The hub's address is not HTTPS (plain HTTP is for loopback only).")});
     }
     const v1::EnrolmentCode codeCopy = *code;
     connect(
@@ -492,32 +494,34 @@ void SyncEngine::enrol(const QString &codeText)
 
 SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
 {
+    QList<SealedEntry> entries;
+    if (SyncError e = sealEntries(subs, entries); e)
+        return e;
+    if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs()); oe)
+        return {SyncErrorKind::Outbox, oe.message};
+    return {};
+}
+
+SyncError SyncEngine::sealEntries(const QList<store::Submission> &subs, QList<SealedEntry> &entries)
+{
     if (!m_enrolment.isValid())
         return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
-    QList<SealedEntry> entries;
-    entries.reserve(subs.size());
+    entries.reserve(entries.size() + subs.size());
     for (const store::Submission &s : subs) {
         auto bytes = m_store->submittedBytes(s.recordId, s.version);
         if (!bytes)
             return {SyncErrorKind::Store, bytes.error().message};
         const v1::Priority priority = s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL;
-        v1::RecordEnvelope env;
-        if (m_hubLimits.opensSessionSeals) {
-            if (SyncError e = ensureSession(); e)
-                return e;
-            syncwire::BatchBuilder sealer(m_enrolment.sealingPublicKey, m_enrolment.deviceId,
-                                          *m_session);
-            syncwire::SealingError sealingError;
-            env =
-                sealer.seal(s.recordId, quint32(s.version), priority, bytes.value(), &sealingError);
-            if (sealingError)
-                return {SyncErrorKind::Sealing, sealingError.message};
-        } else {
-            // A hub that has not said it opens session seals (an older
-            // one) gets what every hub opens.
-            env = syncwire::BatchBuilder(m_enrolment.sealingPublicKey, m_enrolment.deviceId)
-                      .sealLegacy(s.recordId, quint32(s.version), priority, bytes.value());
-        }
+        // Always the session scheme: hubs no longer open crypto_box_seal,
+        // which binds a sealed record to nothing.
+        if (SyncError e = ensureSession(); e)
+            return e;
+        syncwire::BatchBuilder sealer(*m_session);
+        syncwire::SealingError sealingError;
+        const v1::RecordEnvelope env =
+            sealer.seal(s.recordId, quint32(s.version), priority, bytes.value(), &sealingError);
+        if (sealingError)
+            return {SyncErrorKind::Sealing, sealingError.message};
         SealedEntry e;
         e.recordId = s.recordId;
         e.version = s.version;
@@ -528,8 +532,6 @@ SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
         e.scheme = env.seal_scheme();
         entries.append(std::move(e));
     }
-    if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs()); oe)
-        return {SyncErrorKind::Outbox, oe.message};
     return {};
 }
 
@@ -539,10 +541,13 @@ SyncError SyncEngine::ensureSession()
         return {SyncErrorKind::Store, QStringLiteral("the store is locked")};
     const qint64 now = m_deps.clock->nowMs();
     if (m_session && m_session->hubPublicKey() == m_enrolment.sealingPublicKey &&
-        !m_session->isDue(now))
+        m_session->binding().deviceId == m_enrolment.deviceId &&
+        m_session->binding().hubId == m_enrolment.hubId && !m_session->isDue(now))
         return {};
     endSession();
-    auto session = std::make_unique<syncwire::SealingSession>(m_enrolment.sealingPublicKey, now);
+    auto session = std::make_unique<syncwire::SealingSession>(
+        m_enrolment.sealingPublicKey,
+        syncwire::SealBinding{m_enrolment.deviceId, m_enrolment.hubId}, now);
     if (!session->isOpen())
         return {SyncErrorKind::Sealing, session->error().message};
     m_session = std::move(session);
@@ -611,6 +616,27 @@ SyncError SyncEngine::reconcile()
     auto pending = m_store->pendingOutbox(-1);
     if (!pending)
         return {SyncErrorKind::Store, pending.error().message};
+    if (m_outbox->resealThrough() > 0) {
+        // Re-enrolled as another device (or with another hub): what was
+        // sealed for the old one is sealed again, from the store, for this
+        // one. Entries the store no longer holds go as they are.
+        QList<store::Submission> held;
+        for (const store::OutboxEntry &o : pending.value()) {
+            if (!m_outbox->contains(o.recordId, o.version))
+                continue;
+            store::Submission s;
+            s.recordId = o.recordId;
+            s.version = o.version;
+            s.urgent = o.urgent;
+            held.append(s);
+        }
+        QList<SealedEntry> resealed;
+        if (SyncError e = sealEntries(held, resealed); e)
+            return e;
+        if (OutboxError oe = m_outbox->resealed(resealed); oe)
+            return {SyncErrorKind::Outbox, oe.message};
+        qCInfo(lcSync) << "sealed" << resealed.size() << "entries again for the new enrolment";
+    }
     QList<store::Submission> missing;
     int sealed = 0;
     for (const store::OutboxEntry &o : pending.value()) {
@@ -677,8 +703,7 @@ int SyncEngine::purgeExpired(SyncError *error)
 {
     if (!m_store || !m_outbox)
         return 0;
-    const qint64 cutoff =
-        m_deps.clock->nowMs() - qint64(m_outbox->retentionHours()) * 3600 * 1000;
+    const qint64 cutoff = m_deps.clock->nowMs() - qint64(m_outbox->retentionHours()) * 3600 * 1000;
     int purged = 0;
     for (const QString &id : m_outbox->purgeableBefore(cutoff)) {
         const store::StoreError e = m_store->purge(id);
@@ -706,12 +731,6 @@ void SyncEngine::learnHubLimits(const v1::DevicePolicy &policy, bool replace)
     if (policy.max_batch_records() > 0)
         limits.maxBatchRecords = int(std::min<quint32>(policy.max_batch_records(),
                                                        quint32(std::numeric_limits<int>::max())));
-    if (policy.seal_schemes_size() > 0) {
-        limits.opensSessionSeals = false;
-        for (int i = 0; i < policy.seal_schemes_size(); ++i)
-            limits.opensSessionSeals = limits.opensSessionSeals ||
-                                       policy.seal_schemes(i) == v1::SEAL_SCHEME_SESSION_XCHACHA20;
-    }
     if (limits == m_hubLimits)
         return;
     qCInfo(lcSync) << "hub takes at most" << limits.maxBodyBytes << "bytes and"
@@ -796,8 +815,7 @@ void SyncEngine::settle()
         halt(State::Revoked);
         return;
     }
-    if (m_state == State::ReenrolmentNeeded || m_state == State::Revoked ||
-        m_state == State::Error)
+    if (m_state == State::ReenrolmentNeeded || m_state == State::Revoked || m_state == State::Error)
         ;
     else if (m_backoffTimer.isActive())
         setState(State::BackingOff);
@@ -838,7 +856,8 @@ bool SyncEngine::sendNext(Lane &lane)
             break;
     }
 
-    syncwire::BatchBuilder builder(m_enrolment.sealingPublicKey, m_enrolment.deviceId);
+    syncwire::BatchBuilder builder(m_enrolment.sealingPublicKey,
+                                   syncwire::SealBinding{m_enrolment.deviceId, m_enrolment.hubId});
     const v1::SyncBatch head = builder.batch(m_outbox->takeSequence(), m_deps.clock->nowMs(),
                                              m_deps.clock->utcOffsetMinutes());
     const QByteArray body = encodeSyncBatch(head, entries);
@@ -944,7 +963,8 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         return;
     }
     if (status >= 300 && status < 400) {
-        qCWarning(lcSync) << "batch" << batch.batchId << "redirected (" << status << "): nothing sent";
+        qCWarning(lcSync) << "batch" << batch.batchId << "redirected (" << status
+                          << "): nothing sent";
         emit faultReported(SyncFault::Redirect, batch.batchId);
         rewind();
         backOff(-1, false);
@@ -952,7 +972,8 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
     }
     switch (status) {
     case 401:
-        qCWarning(lcSync) << "device" << m_enrolment.deviceId << "not authorised: re-enrolment needed";
+        qCWarning(lcSync) << "device" << m_enrolment.deviceId
+                          << "not authorised: re-enrolment needed";
         emit faultReported(SyncFault::Unauthorised, m_enrolment.deviceId);
         rewind();
         halt(State::ReenrolmentNeeded);
@@ -1006,9 +1027,11 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
             // One record the hub will never take whole: it needs correcting,
             // and nothing behind it waits.
             const SealedEntry &e = batch.entries.first();
-            m_outbox->record({{e.recordId, e.version, EntryState::NeedsCorrection,
-                               QStringLiteral(": record_too_large: The record is larger than the hub accepts.")}},
-                             m_deps.clock->nowMs());
+            m_outbox->record(
+                {{e.recordId, e.version, EntryState::NeedsCorrection,
+                  QStringLiteral(
+                      ": record_too_large: The record is larger than the hub accepts.")}},
+                m_deps.clock->nowMs());
             ++m_stats.needsCorrection;
             applyVerdictsToStore();
             refreshCounts();
@@ -1074,7 +1097,8 @@ bool SyncEngine::applyReceipt(const QByteArray &body, const Batch &batch, QStrin
             break;
         case v1::RecordResult::RESULT_CONFLICT:
             out.state = EntryState::Conflict;
-            out.reasons = QStringLiteral(": conflict: The hub holds this version with another hash.");
+            out.reasons =
+                QStringLiteral(": conflict: The hub holds this version with another hash.");
             ++conflicts;
             break;
         default:
@@ -1095,11 +1119,13 @@ bool SyncEngine::applyReceipt(const QByteArray &body, const Batch &batch, QStrin
             break;
         case EntryState::NeedsCorrection:
             ++m_stats.needsCorrection;
-            qCInfo(lcSync) << "record" << r.recordId << "version" << r.version << "needs correction";
+            qCInfo(lcSync) << "record" << r.recordId << "version" << r.version
+                           << "needs correction";
             break;
         case EntryState::Conflict:
             ++m_stats.conflicts;
-            qCWarning(lcSync) << "record" << r.recordId << "version" << r.version << "conflicts on the hub";
+            qCWarning(lcSync) << "record" << r.recordId << "version" << r.version
+                              << "conflicts on the hub";
             emit faultReported(SyncFault::Conflict, r.recordId);
             break;
         case EntryState::Pending:

@@ -340,6 +340,8 @@ private:
     void probeHealth();
     void ensureConnection();
     QByteArray authorization() const;
+    // Seals submissions from the store into entries (not yet in the outbox).
+    SyncError sealEntries(const QList<store::Submission> &subs, QList<SealedEntry> &entries);
     SyncError sealAndAdd(const QList<store::Submission> &subs);
     // The open session to seal the next record with (a new one when due).
     SyncError ensureSession();

@@ -65,6 +65,7 @@ BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock, QStr
     : m_store(store)
     , m_clock(clock)
     , m_hubId(std::move(hubId))
+    , m_hubIdUtf8(m_hubId.toStdString())
     , m_publicKey(std::move(sealingPublicKey))
     , m_secretKey(std::move(sealingSecretKey))
     , m_sessionKeys(std::make_unique<SessionKeyCache>(m_publicKey, m_secretKey))
@@ -84,6 +85,7 @@ v1::SyncReceipt BatchIngestor::wipeReceipt() const
 }
 
 std::optional<QByteArray> BatchIngestor::openSeal(const v1::RecordEnvelope &envelope,
+                                                  const SenderIds &sender,
                                                   protocol::RecordIssues *reasons) const
 {
     const std::string &sealed = envelope.sealed();
@@ -91,32 +93,25 @@ std::optional<QByteArray> BatchIngestor::openSeal(const v1::RecordEnvelope &enve
         reasons->append(issue("unsealable", message));
         return std::nullopt;
     };
-    const char *const tooLarge = "the sealed record is empty or larger than a record may be";
-    const char *const wrongKey = "the record could not be opened with this hub's key";
     switch (envelope.seal_scheme()) {
-    case v1::SEAL_SCHEME_UNSPECIFIED: {
-        // crypto_box_seal, from apps older than the session scheme.
-        if (sealed.size() < crypto_box_SEALBYTES ||
-            sealed.size() - crypto_box_SEALBYTES > size_t(protocol::Limits::kMaxRecordBytes))
-            return refuse(tooLarge);
-        QByteArray plain(qsizetype(sealed.size() - crypto_box_SEALBYTES), Qt::Uninitialized);
-        if (crypto_box_seal_open(
-                reinterpret_cast<unsigned char *>(plain.data()),
-                reinterpret_cast<const unsigned char *>(sealed.data()), sealed.size(),
-                reinterpret_cast<const unsigned char *>(m_publicKey.constData()),
-                reinterpret_cast<const unsigned char *>(m_secretKey.constData())) != 0)
-            return refuse(wrongKey);
-        return plain;
-    }
+    case v1::SEAL_SCHEME_UNSPECIFIED:
+        // crypto_box_seal binds the sealed bytes to nothing: any device that
+        // copied them from another's outbox could send them as its own.
+        // Every install seals in sessions, so none is still opened.
+        return refuse("sealed with crypto_box_seal (scheme 0), which this hub no longer opens: "
+                      "it binds the record to no device");
     case v1::SEAL_SCHEME_SESSION_XCHACHA20: {
         namespace ss = syncwire::sessionseal;
         if (sealed.size() < ss::kOverheadBytes ||
             sealed.size() - ss::kOverheadBytes > size_t(protocol::Limits::kMaxRecordBytes))
-            return refuse(tooLarge);
-        // Bound to the envelope's record id and version as received.
-        auto plain = m_sessionKeys->open(sealed, envelope.record_id(), envelope.version());
+            return refuse("the sealed record is empty or larger than a record may be");
+        // Bound to the envelope's record id and version as received, to the
+        // device that authenticated this request and to this hub.
+        auto plain = m_sessionKeys->open(sealed, envelope.record_id(), envelope.version(),
+                                         sender.deviceId, m_hubIdUtf8);
         if (!plain)
-            return refuse(wrongKey);
+            return refuse("the record could not be opened with this hub's key as sealed by this "
+                          "device for this hub");
         return plain;
     }
     default:
@@ -125,7 +120,7 @@ std::optional<QByteArray> BatchIngestor::openSeal(const v1::RecordEnvelope &enve
 }
 
 IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch,
-                               qint64 nowMs, Sender sender) const
+                               qint64 nowMs, const SenderIds &sender) const
 {
     IngestItem item;
     item.recordId = QString::fromStdString(envelope.record_id()).left(64);
@@ -137,7 +132,7 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
     item.sealed =
         QByteArray::fromRawData(envelope.sealed().data(), qsizetype(envelope.sealed().size()));
 
-    const std::optional<QByteArray> opened = openSeal(envelope, &item.reasons);
+    const std::optional<QByteArray> opened = openSeal(envelope, sender, &item.reasons);
     if (!opened)
         return item;
     const QByteArray &plain = *opened;
@@ -154,7 +149,8 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
     arenaOptions.initial_block = firstBlock;
     arenaOptions.initial_block_size = sizeof firstBlock;
     google::protobuf::Arena arena(arenaOptions);
-    v1::IncidentRecord &record = *google::protobuf::Arena::CreateMessage<v1::IncidentRecord>(&arena);
+    v1::IncidentRecord &record =
+        *google::protobuf::Arena::CreateMessage<v1::IncidentRecord>(&arena);
     if (!record.ParseFromArray(plain.constData(), int(plain.size()))) {
         item.reasons.append(issue("undecodable", "the record is not a valid IncidentRecord"));
         return item;
@@ -163,12 +159,36 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
         record.version() != item.version)
         item.reasons.append(issue("envelope_mismatch",
                                   "the envelope's record id or version differs from the record's"));
+    // The owner is the authenticated device's officer. A record that names
+    // another officer or device is a forgery or a misfiled record: never
+    // stored as anyone's, and staff are alerted.
+    if (!record.officer_id().empty() && record.officer_id() != sender.officerId)
+        item.reasons.append(issue("attribution_mismatch",
+                                  "the record names another officer than the one the sending "
+                                  "device is enrolled for",
+                                  QStringLiteral("officer_id")));
+    // Another device of the same officer is the one case that is no
+    // forgery: a device re-enrolled (a new device id) or replaced delivers
+    // what it had written before; the seal is bound to the sending device
+    // either way. It is flagged for staff.
+    bool writtenOnOtherDevice = false;
+    if (!record.device_id().empty() && record.device_id() != sender.deviceId) {
+        const auto stated = m_store.findDevice(QString::fromStdString(record.device_id()));
+        if (stated && stated->officerId.toStdString() == sender.officerId)
+            writtenOnOtherDevice = true;
+        else
+            item.reasons.append(issue("attribution_mismatch",
+                                      "the record names a device that is not one of the sending "
+                                      "officer's",
+                                      QStringLiteral("device_id")));
+    }
     item.reasons += protocol::checkRecordSize(plain.size());
     item.reasons += protocol::checkStructureAndLimits(record);
     if (!item.reasons.isEmpty())
         return item;
 
     item.keep = true;
+    item.parentVersion = record.parent_version();
     item.urgent = protocol::derived::isUrgent(record);
     protocol::RecordIssues flags = protocol::GoodPracticeValidator(m_checklists).check(record);
     auto skew = [&](const v1::LocalTimestamp &t, const char *path) {
@@ -190,25 +210,28 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
     // future shows a fast one.
     skew(batch.sent_at(), "sent_at");
     skew(record.submitted_at(), "submitted_at");
-    if (!record.device_id().empty() && record.device_id() != batch.device_id())
-        flags.append(issue("device_mismatch",
-                           "the record names another device than the one that sent it",
+    // Submitted before the device learnt its ids (an enrolment whose answer
+    // came late): attributed from authentication, and said so.
+    if (record.officer_id().empty() || record.device_id().empty())
+        flags.append(issue("attribution_unstated",
+                           "the record does not name its officer or device; attributed to the "
+                           "device that sent it",
+                           record.officer_id().empty() ? QStringLiteral("officer_id")
+                                                       : QStringLiteral("device_id")));
+    if (writtenOnOtherDevice)
+        flags.append(issue("written_on_other_device",
+                           "written on another device of the same officer (re-enrolled or "
+                           "replaced) and sent by this one",
                            QStringLiteral("device_id")));
-    if (sender == Sender::RevokedDevice)
+    if (sender.revoked)
         flags.append(issue("sent_by_revoked_device",
                            "sent after the device was revoked: its credential may be in other "
                            "hands; review before relying on it"));
-    item.flagged = !flags.isEmpty();
-    // Most records carry no flag: spare them a JSON document.
-    item.flagsJson =
-        flags.isEmpty()
-            ? QStringLiteral("[]")
-            : QString::fromUtf8(
-                  QJsonDocument(protocol::toJson(flags)).toJson(QJsonDocument::Compact));
+    item.flags = std::move(flags);
     return item;
 }
 
-void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs, Sender sender,
+void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs, const SenderIds &sender,
                             std::vector<IngestItem> &items) const
 {
     // Opening a seal, hashing, parsing and checking a record is about 70 us
@@ -243,8 +266,9 @@ void BatchIngestor::openAll(const v1::SyncBatch &batch, qint64 nowMs, Sender sen
         h.join();
 }
 
-IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &deviceId, Sender sender)
+IngestResult BatchIngestor::ingest(const QByteArray &body, const AuthenticatedDevice &sender)
 {
+    const QString &deviceId = sender.deviceId;
     IngestResult result;
     // A batch of 100 envelopes is a few hundred small objects (about 16 KB;
     // the strings' bytes stay on the heap); an arena frees them at once.
@@ -274,12 +298,14 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
     BatchWrite write;
     write.batchId = QString::fromStdString(batch.batch_id()).left(64);
     write.deviceId = deviceId;
+    write.officerId = sender.officerId;
     write.receivedAtMs = now;
-    write.sentByRevokedDevice = sender == Sender::RevokedDevice;
+    write.sentByRevokedDevice = sender.revoked;
     write.items.resize(size_t(batch.records_size()));
-    openAll(batch, now, sender, write.items);
+    const SenderIds ids{deviceId.toStdString(), sender.officerId.toStdString(), sender.revoked};
+    openAll(batch, now, ids, write.items);
 
-    std::vector<StoredOutcome> outcomes;
+    std::vector<StoredResult> outcomes;
     if (auto e = m_store.commitBatch(write, outcomes); !e.ok()) {
         result.error = IngestError::StoreFailed;
         result.reason = QStringLiteral("store_unavailable");
@@ -290,17 +316,18 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
     receipt.set_hub_id(m_hubId.toStdString());
     receipt.mutable_received_at()->set_unix_ms(now);
     receipt.mutable_policy()->set_retention_hours(DeviceRegistry::kDefaultRetentionHours);
-    if (sender == Sender::RevokedDevice)
+    if (sender.revoked)
         receipt.mutable_policy()->set_wipe(true);
     int counts[5] = {};
     for (size_t i = 0; i < outcomes.size(); ++i) {
         const IngestItem &item = write.items[i];
+        const StoredResult &stored = outcomes[i];
         auto *r = receipt.add_results();
         r->set_record_id(batch.records(int(i)).record_id());
         r->set_version(item.version);
-        r->set_result(toWire(outcomes[i]));
+        r->set_result(toWire(stored.outcome));
         ++counts[r->result()];
-        if (outcomes[i] == StoredOutcome::Rejected) {
+        if (stored.outcome == StoredOutcome::Rejected) {
             for (const auto &reason : item.reasons) {
                 auto *w = r->add_reasons();
                 w->set_path(reason.path.toStdString());
@@ -308,12 +335,19 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
                 w->set_message(reason.message.toStdString());
             }
         }
-        if (outcomes[i] == StoredOutcome::Conflict)
-            HubLog::event("admin_alert", {{QStringLiteral("kind"), QStringLiteral("conflict")},
-                                          {QStringLiteral("device_id"), deviceId},
-                                          {QStringLiteral("batch_id"), write.batchId},
-                                          {QStringLiteral("record_id"), item.recordId},
-                                          {QStringLiteral("version"), qint64(item.version)}});
+        if (!stored.alert.isEmpty()) {
+            QJsonObject fields{{QStringLiteral("kind"), stored.alert},
+                               {QStringLiteral("officer_id"), sender.officerId},
+                               {QStringLiteral("device_id"), deviceId},
+                               {QStringLiteral("batch_id"), write.batchId},
+                               {QStringLiteral("record_id"), item.recordId},
+                               {QStringLiteral("version"), qint64(item.version)}};
+            if (!stored.otherDeviceId.isEmpty()) {
+                fields.insert(QStringLiteral("other_officer_id"), stored.otherOfficerId);
+                fields.insert(QStringLiteral("other_device_id"), stored.otherDeviceId);
+            }
+            HubLog::event("admin_alert", fields);
+        }
     }
     HubLog::event("batch_ingested",
                   {{QStringLiteral("device_id"), deviceId},
@@ -323,7 +357,7 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const QString &device
                    {QStringLiteral("duplicate"), counts[v1::RecordResult::RESULT_DUPLICATE]},
                    {QStringLiteral("rejected"), counts[v1::RecordResult::RESULT_REJECTED]},
                    {QStringLiteral("conflict"), counts[v1::RecordResult::RESULT_CONFLICT]},
-                   {QStringLiteral("sent_by_revoked_device"), sender == Sender::RevokedDevice}});
+                   {QStringLiteral("sent_by_revoked_device"), sender.revoked}});
     return result;
 }
 

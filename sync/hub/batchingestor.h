@@ -9,6 +9,7 @@
 #include <QString>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace safeguard::hub {
 
@@ -24,16 +25,18 @@ enum class IngestError
     StoreFailed,    // 503: the database did not commit; nothing was stored
 };
 
-// Who sent a batch, as authentication found it.
-enum class Sender
+// Who sent a batch, as authentication found it: the only source of a
+// record's owner and attribution (never the record's own fields).
+struct AuthenticatedDevice
 {
-    EnrolledDevice,
+    QString deviceId;
+    QString officerId; // the officer the device was enrolled for
     // Revoked, but proved it holds the credential: the batch is ingested as
     // any other (the sealed records can be opened only here, and would
     // otherwise be lost), every kept record is flagged
     // "sent_by_revoked_device" for staff to review (the credential may be
     // stolen), and the receipt carries the wipe order.
-    RevokedDevice,
+    bool revoked = false;
 };
 
 struct IngestResult
@@ -44,15 +47,18 @@ struct IngestResult
 };
 
 // Turns one SyncBatch into stored records and a receipt. Per envelope: open
-// the seal with the hub's X25519 key as its seal_scheme says (legacy
-// crypto_box_seal, or a sealing session whose key SessionKeyCache keeps per
-// session; any failure, an unknown scheme included, is "unsealable"),
-// compare SHA-256 of the plaintext with the envelope's, parse the
-// IncidentRecord, match id and version, and run the shared structural,
-// limit and size checks; any failure REJECTs that record (quarantined) and
-// nothing else. A kept record carries flags for good-practice gaps and
-// device clock skew; they never reject it. The batch is committed in one
-// durable transaction before the receipt is built.
+// the seal with the hub's X25519 key (the session scheme, whose key
+// SessionKeyCache keeps per session, bound to the record id and version, the
+// authenticated device and this hub; crypto_box_seal, which binds nothing,
+// and unknown schemes are "unsealable"), compare SHA-256 of the plaintext
+// with the envelope's, parse the IncidentRecord, match id and version,
+// check its officer and device ids against the authenticated device
+// ("attribution_mismatch"), and run the shared structural, limit and size
+// checks; any failure REJECTs that record (quarantined) and nothing else. A
+// kept record carries flags for good-practice gaps and device clock skew;
+// they never reject it. The store adds the ownership flags (id collision,
+// missing parent). The batch is committed in one durable transaction before
+// the receipt is built.
 class BatchIngestor
 {
 public:
@@ -64,8 +70,7 @@ public:
                   QByteArray sealingPublicKey, QByteArray sealingSecretKey);
     ~BatchIngestor();
 
-    IngestResult ingest(const QByteArray &body, const QString &deviceId,
-                        Sender sender = Sender::EnrolledDevice);
+    IngestResult ingest(const QByteArray &body, const AuthenticatedDevice &sender);
 
     // The body of a 403 for a request that could not be ingested: an empty
     // receipt carrying the wipe order.
@@ -79,16 +84,23 @@ public:
     const SessionKeyCache &sessionKeys() const { return *m_sessionKeys; }
 
 private:
-    void openAll(const v1::SyncBatch &batch, qint64 nowMs, Sender sender,
+    // The sender's ids as UTF-8, converted once per batch.
+    struct SenderIds
+    {
+        std::string deviceId, officerId;
+        bool revoked = false;
+    };
+    void openAll(const v1::SyncBatch &batch, qint64 nowMs, const SenderIds &sender,
                  std::vector<IngestItem> &items) const;
-    std::optional<QByteArray> openSeal(const v1::RecordEnvelope &envelope,
+    std::optional<QByteArray> openSeal(const v1::RecordEnvelope &envelope, const SenderIds &sender,
                                        protocol::RecordIssues *reasons) const;
     IngestItem open(const v1::RecordEnvelope &envelope, const v1::SyncBatch &batch, qint64 nowMs,
-                    Sender sender) const;
+                    const SenderIds &sender) const;
 
     HubStore &m_store;
     const protocol::Clock &m_clock;
     QString m_hubId;
+    std::string m_hubIdUtf8;
     QByteArray m_publicKey;
     QByteArray m_secretKey;
     std::unique_ptr<SessionKeyCache> m_sessionKeys; // thread-safe: openAll shares it

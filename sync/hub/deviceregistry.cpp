@@ -101,29 +101,29 @@ AuthResult DeviceRegistry::authenticate(const QByteArray &header)
 {
     static const QByteArray kScheme = QByteArrayLiteral("Bearer ");
     if (header.isEmpty())
-        return {AuthOutcome::Missing, {}};
+        return {AuthOutcome::Missing, {}, {}};
     if (!header.startsWith(kScheme) || header.size() > 256)
-        return {AuthOutcome::Invalid, {}};
+        return {AuthOutcome::Invalid, {}, {}};
     const QByteArray token = header.mid(kScheme.size()).trimmed();
     const qsizetype dot = token.indexOf('.');
     if (dot <= 0)
-        return {AuthOutcome::Invalid, {}};
+        return {AuthOutcome::Invalid, {}, {}};
     const QString deviceId = QString::fromLatin1(token.left(dot));
     if (QUuid::fromString(deviceId).isNull())
-        return {AuthOutcome::Invalid, {}};
+        return {AuthOutcome::Invalid, {}, {}};
     HubStoreError error;
     const auto device = m_store.findDevice(deviceId, &error);
     if (!device)
-        return {error.ok() ? AuthOutcome::Invalid : AuthOutcome::StoreFailed, {}};
+        return {error.ok() ? AuthOutcome::Invalid : AuthOutcome::StoreFailed, {}, {}};
     const QByteArray presented = hashSecret(token.mid(dot + 1));
     if (presented.size() != device->credentialHash.size() ||
         sodium_memcmp(presented.constData(), device->credentialHash.constData(),
                       size_t(presented.size())) != 0)
-        return {AuthOutcome::Invalid, deviceId};
+        return {AuthOutcome::Invalid, deviceId, {}};
     // Only a device that proves it holds the credential learns it is revoked.
     if (device->revoked)
-        return {AuthOutcome::Revoked, deviceId};
-    return {AuthOutcome::Authenticated, deviceId};
+        return {AuthOutcome::Revoked, deviceId, device->officerId};
+    return {AuthOutcome::Authenticated, deviceId, device->officerId};
 }
 
 } // namespace safeguard::hub

@@ -23,7 +23,8 @@ enum class AuthOutcome
 struct AuthResult
 {
     AuthOutcome outcome = AuthOutcome::Missing;
-    QString deviceId; // set when the header named a known device
+    QString deviceId;  // set when the header named a known device
+    QString officerId; // set when the credential was proved (Authenticated, Revoked)
 };
 
 struct EnrolmentResult

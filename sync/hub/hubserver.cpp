@@ -1,7 +1,5 @@
 #include "hubserver.h"
 
-#include <optional>
-
 #include "batchingestor.h"
 #include "deviceregistry.h"
 #include "hublog.h"
@@ -15,6 +13,7 @@
 #include <cstring>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <optional>
 
 namespace safeguard::hub {
 
@@ -89,6 +88,7 @@ struct HubServer::Request
     QByteArray body;
     qint64 received = 0;
     QString deviceId;
+    QString officerId; // of the authenticated device
     // Revoked but holding its credential: the batch is still ingested (what
     // the device had not sent is sealed to this hub and would be lost), and
     // every answer that is not "send less" or "try later" is a 403 with the
@@ -149,7 +149,6 @@ void HubServer::tellLimits(v1::DevicePolicy *policy) const
     policy->set_max_body_bytes(quint64(m_options.maxBodyBytes));
     policy->set_max_batch_records(quint32(protocol::Limits::kMaxBatchRecords));
     policy->clear_seal_schemes();
-    policy->add_seal_schemes(v1::SEAL_SCHEME_UNSPECIFIED);
     policy->add_seal_schemes(v1::SEAL_SCHEME_SESSION_XCHACHA20);
 }
 
@@ -245,8 +244,8 @@ int HubServer::respond(MHD_Connection *connection, Request &request, unsigned st
                        const QByteArray &body, const char *contentType, const char *refusalReason)
 {
     if (request.deferRefusals) {
-        request.deferred = Request::Deferred{status, body, contentType,
-                                             refusalReason ? QByteArray(refusalReason) : QByteArray()};
+        request.deferred = Request::Deferred{
+            status, body, contentType, refusalReason ? QByteArray(refusalReason) : QByteArray()};
         request.deferRefusals = false;
         return 1;
     }
@@ -403,13 +402,15 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
         bool ok = false;
         const QByteArray length = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
         const qint64 declared = length.trimmed().toLongLong(&ok);
-        request.deferRefusals = length.isEmpty() || (ok && declared > 0 && declared <= request.limit);
+        request.deferRefusals =
+            length.isEmpty() || (ok && declared > 0 && declared <= request.limit);
     }
 
     if (request.route == Route::Sync) {
         const AuthResult auth =
             m_registry.authenticate(header(connection, MHD_HTTP_HEADER_AUTHORIZATION));
         request.deviceId = auth.deviceId;
+        request.officerId = auth.officerId;
         // Only an enrolled device in good standing gets its stale over-limit
         // batch read to a readable 413; a revoked credential may be in
         // hostile hands and gets the plain limit.
@@ -523,8 +524,7 @@ int HubServer::finish(MHD_Connection *connection, Request &request)
         }
     }
     IngestResult result =
-        m_ingestor.ingest(request.body, request.deviceId,
-                          request.revoked ? Sender::RevokedDevice : Sender::EnrolledDevice);
+        m_ingestor.ingest(request.body, {request.deviceId, request.officerId, request.revoked});
     tellLimits(result.receipt.mutable_policy());
     const QByteArray reason = result.reason.toLatin1();
     switch (result.error) {

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -59,11 +60,13 @@ struct IngestItem
 {
     QString recordId; // from the envelope (or the record, when opened)
     quint32 version = 0;
-    QByteArray sha256;    // claimed by the envelope
-    bool keep = false;    // authentic and well formed: store unless held
-    QByteArray plaintext; // the record's bytes, when opened
-    QString flagsJson;    // kept records: good-practice and clock-skew flags
-    bool flagged = false;
+    QByteArray sha256;         // claimed by the envelope
+    bool keep = false;         // authentic and well formed: store unless held
+    QByteArray plaintext;      // the record's bytes, when opened
+    quint32 parentVersion = 0; // kept records: the version this one amends (0: none)
+    // Kept records: good-practice, clock-skew and attribution flags; the
+    // store adds the ownership ones ("record_id_collision", "parent_missing").
+    protocol::RecordIssues flags;
     bool urgent = false;
     protocol::RecordIssues reasons; // rejected records: why
     // The payload as received, stored for quarantined records. May be a view
@@ -80,10 +83,29 @@ enum class StoredOutcome
     Rejected
 };
 
+// The alert kinds the store raises for staff while storing a batch.
+namespace alertkind {
+inline constexpr char kConflict[] = "conflict"; // the owner sent other bytes for a held version
+inline constexpr char kRecordIdCollision[] = "record_id_collision"; // another officer holds the id
+inline constexpr char kAttributionMismatch[] = "attribution_mismatch"; // names another officer
+} // namespace alertkind
+
+// What storing one item did.
+struct StoredResult
+{
+    StoredOutcome outcome = StoredOutcome::Rejected;
+    QString alert; // an alertkind, when this item raised one
+    // For a record_id_collision: the other officer, and the device that
+    // sent that officer's first copy.
+    QString otherOfficerId, otherDeviceId;
+};
+
 struct BatchWrite
 {
     QString batchId;
     QString deviceId;
+    // The authenticated device's officer: the owner of every kept record.
+    QString officerId;
     qint64 receivedAtMs = 0;
     // The device is revoked (its credential may be in other hands): every
     // kept record carries the "sent_by_revoked_device" flag and its audit
@@ -96,6 +118,36 @@ struct HubStats
 {
     qint64 devices = 0, revokedDevices = 0, records = 0, versions = 0, flagged = 0, urgent = 0,
            rejectedRecords = 0, rejectedRequests = 0, conflicts = 0, enrolments = 0;
+    // record_id_collision alerts; records refused as attribution_mismatch;
+    // versions held now whose parent the hub does not hold.
+    qint64 collisions = 0, attributionRefusals = 0, orphanedVersions = 0;
+};
+
+// Which stored versions `safeguard-hub records` lists; empty means any.
+struct RecordFilter
+{
+    QString officerId, deviceId, flag;
+    int limit = 1000;
+};
+
+// One stored version as staff list it: ids, owner, times and flag codes,
+// never content.
+struct RecordListing
+{
+    QString officerId, recordId;
+    quint32 version = 0, parentVersion = 0;
+    QString deviceId, batchId;
+    qint64 receivedAtMs = 0;
+    bool urgent = false;
+    QStringList flags; // codes
+};
+
+struct AlertListing
+{
+    qint64 id = 0, raisedAtMs = 0;
+    QString kind, officerId, deviceId, otherOfficerId, otherDeviceId, batchId, recordId;
+    quint32 version = 0;
+    bool acknowledged = false;
 };
 
 // The hub's durable state: devices, enrolment codes, every record version,
@@ -127,12 +179,19 @@ public:
     // False in *found when no such device exists.
     virtual HubStoreError revokeDevice(const QString &deviceId, qint64 nowMs, bool *found) = 0;
 
-    // Stores a batch in one transaction: kept records are ACCEPTED unless the
-    // same id and version is held (same hash: DUPLICATE; another: CONFLICT,
-    // quarantined and alerted); rejected ones are quarantined. Every record
-    // is audited. outcomes gets one entry per item, in order.
+    // Stores a batch in one transaction. A record is identified by its owner
+    // (batch.officerId, the authenticated device's officer) and record id:
+    // kept records are ACCEPTED unless the owner holds the same version
+    // (same hash: DUPLICATE; another: CONFLICT, quarantined and alerted).
+    // The same record id held by another officer is a different record: this
+    // one is stored under its owner, both officers' copies are flagged
+    // "record_id_collision" and an alert names both devices. A version whose
+    // parent the owner's record lacks is stored and flagged
+    // "parent_missing"; the flag is cleared when the parent arrives.
+    // Rejected records are quarantined (attribution_mismatch ones alerted).
+    // Every record is audited. results gets one entry per item, in order.
     virtual HubStoreError commitBatch(const BatchWrite &batch,
-                                      std::vector<StoredOutcome> &outcomes) = 0;
+                                      std::vector<StoredResult> &results) = 0;
 
     // Audits a refused request tied to a known device (status and a reason
     // code; never content).
@@ -144,6 +203,13 @@ public:
     virtual void auditAnonymousRefusals(qint64 nowMs, const QString &summaryJson) = 0;
 
     virtual std::optional<HubStats> stats(HubStoreError *error = nullptr) = 0;
+
+    // Stored versions matching the filter, newest first, at most filter.limit.
+    virtual std::optional<std::vector<RecordListing>>
+    listRecords(const RecordFilter &filter, HubStoreError *error = nullptr) = 0;
+    // Every alert, newest first, at most limit.
+    virtual std::optional<std::vector<AlertListing>> listAlerts(int limit,
+                                                                HubStoreError *error = nullptr) = 0;
 
     // Opens the store named by a --database URL: "sqlite:PATH". Other
     // schemes are refused with NotImplemented.

@@ -87,7 +87,8 @@ void SessionKeyCache::remember(const PublicKey &ephemeralPublicKey, const unsign
 }
 
 std::optional<QByteArray> SessionKeyCache::open(std::string_view sealed, std::string_view recordId,
-                                                quint32 version)
+                                                quint32 version, std::string_view deviceId,
+                                                std::string_view hubId)
 {
     if (sealed.size() < ss::kOverheadBytes || m_publicKey.size() != int(ss::kPublicKeyBytes) ||
         m_secretKey.size() != crypto_box_SECRETKEYBYTES)
@@ -108,7 +109,7 @@ std::optional<QByteArray> SessionKeyCache::open(std::string_view sealed, std::st
                            reinterpret_cast<const unsigned char *>(m_publicKey.constData())))
             return std::nullopt;
     }
-    const std::string ad = ss::associatedData(ephemeral.data(), recordId, version);
+    const std::string ad = ss::associatedData(ephemeral.data(), recordId, version, deviceId, hubId);
     QByteArray plain(qsizetype(cipherSize - ss::kTagBytes), Qt::Uninitialized);
     unsigned long long plainSize = 0;
     const bool opened = crypto_aead_xchacha20poly1305_ietf_decrypt(

@@ -40,11 +40,13 @@ public:
     SessionKeyCache(const SessionKeyCache &) = delete;
     SessionKeyCache &operator=(const SessionKeyCache &) = delete;
 
-    // The plaintext of sealed, bound to the envelope's record id and version;
-    // nullopt when it does not open (too short, bad key, wrong tag or
-    // associated data). Never throws.
+    // The plaintext of sealed, bound to the envelope's record id and version,
+    // the device that authenticated the request and this hub's id; nullopt
+    // when it does not open (too short, bad key, wrong tag or associated
+    // data). Never throws.
     std::optional<QByteArray> open(std::string_view sealed, std::string_view recordId,
-                                   quint32 version);
+                                   quint32 version, std::string_view deviceId,
+                                   std::string_view hubId);
 
     // X25519 derivations so far (cache misses that were computed).
     qint64 derivations() const { return m_derivations.load(std::memory_order_relaxed); }

@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -12,7 +13,7 @@ namespace safeguard::hub {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 const char *kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS devices (
@@ -34,8 +35,10 @@ CREATE TABLE IF NOT EXISTS enrolment_codes (
   device_id TEXT
 );
 CREATE TABLE IF NOT EXISTS records (
+  officer_id TEXT NOT NULL,
   record_id TEXT NOT NULL,
   version INTEGER NOT NULL,
+  parent_version INTEGER NOT NULL,
   sha256 BLOB NOT NULL,
   bytes BLOB NOT NULL,
   flags TEXT NOT NULL,
@@ -44,12 +47,13 @@ CREATE TABLE IF NOT EXISTS records (
   received_at INTEGER NOT NULL,
   device_id TEXT NOT NULL,
   batch_id TEXT NOT NULL,
-  PRIMARY KEY (record_id, version)
+  PRIMARY KEY (record_id, officer_id, version)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
   device_id TEXT NOT NULL,
+  officer_id TEXT,
   batch_id TEXT NOT NULL,
   record_id TEXT NOT NULL,
   version INTEGER NOT NULL,
@@ -68,7 +72,10 @@ CREATE TABLE IF NOT EXISTS alerts (
   record_id TEXT,
   version INTEGER,
   quarantine_id INTEGER,
-  acknowledged_at INTEGER
+  acknowledged_at INTEGER,
+  officer_id TEXT,
+  other_officer_id TEXT,
+  other_device_id TEXT
 );
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY,
@@ -108,6 +115,83 @@ DROP TABLE records;
 ALTER TABLE records_v2 RENAME TO records;
 )SQL";
 
+// Schema 3 identifies a record by its owner (the officer of the device that
+// sent it) as well as its id: the same record id from two officers is two
+// records. Existing rows take the officer of the device that sent them, and
+// their parent is the previous version (the shared checks have always
+// required parent_version = version - 1).
+const char *kMigrateRecordsToOwners = R"SQL(
+CREATE TABLE records_v3 (
+  officer_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  parent_version INTEGER NOT NULL,
+  sha256 BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  flags TEXT NOT NULL,
+  flagged INTEGER NOT NULL,
+  urgent INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  PRIMARY KEY (record_id, officer_id, version)
+);
+INSERT INTO records_v3 SELECT
+  coalesce((SELECT d.officer_id FROM devices d WHERE d.device_id = r.device_id), ''),
+  r.record_id, r.version, CASE WHEN r.version > 1 THEN r.version - 1 ELSE 0 END,
+  r.sha256, r.bytes, r.flags, r.flagged, r.urgent, r.received_at, r.device_id, r.batch_id
+  FROM records r ORDER BY r.received_at;
+DROP TABLE records;
+ALTER TABLE records_v3 RENAME TO records;
+)SQL";
+
+const char *kFillOwners = R"SQL(
+UPDATE quarantine SET officer_id =
+  (SELECT d.officer_id FROM devices d WHERE d.device_id = quarantine.device_id)
+  WHERE officer_id IS NULL;
+UPDATE alerts SET officer_id =
+  (SELECT d.officer_id FROM devices d WHERE d.device_id = alerts.device_id)
+  WHERE officer_id IS NULL;
+)SQL";
+
+// A stored flag list (JSON, as protocol::toJson writes it) with one code
+// added or removed; unchanged when it already has (or lacks) it.
+QJsonArray flagArray(const QString &json)
+{
+    return QJsonDocument::fromJson(json.toUtf8()).array();
+}
+
+bool hasFlag(const QJsonArray &flags, QLatin1String code)
+{
+    for (const auto &f : flags)
+        if (f.toObject().value(QLatin1String("code")).toString() == code)
+            return true;
+    return false;
+}
+
+QString flagsText(const QJsonArray &flags)
+{
+    return QString::fromUtf8(QJsonDocument(flags).toJson(QJsonDocument::Compact));
+}
+
+constexpr QLatin1String kCollisionFlag("record_id_collision");
+constexpr QLatin1String kParentMissingFlag("parent_missing");
+
+protocol::RecordIssue collisionFlag()
+{
+    return {QString(), kCollisionFlag,
+            QStringLiteral("a device of another officer sent a record with the same id: the two "
+                           "are different records, each stored under its sender; check both")};
+}
+
+protocol::RecordIssue parentMissingFlag(quint32 parent)
+{
+    return {QStringLiteral("parent_version"), kParentMissingFlag,
+            QStringLiteral("the version this one amends (%1) has not arrived yet; devices may "
+                           "deliver versions out of order")
+                .arg(parent)};
+}
+
 QString issuesJson(const protocol::RecordIssues &issues)
 {
     return QString::fromUtf8(
@@ -120,30 +204,39 @@ QString issuesJson(const protocol::RecordIssues &issues)
 // reused (re-prepared after any error, since a failed statement stays failed).
 struct SqliteHubStore::BatchStatements
 {
-    sql::Statement held, insert, quarantine, alert, audit, savepoint, release, rollbackTo;
+    sql::Statement byId, insert, setFlags, quarantine, alert, audit, savepoint, release, rollbackTo;
     sql::SqlError error;
 
     explicit BatchStatements(sql::Database &db)
     {
-        held = db.prepare("SELECT sha256 FROM records WHERE record_id = ? AND version = ?", &error);
+        // Every version of every owner's record with this id: one probe of
+        // the primary key answers held, collision, parent and child at once.
+        byId = db.prepare("SELECT officer_id, version, sha256, device_id, flags, rowid FROM records"
+                          " WHERE record_id = ? ORDER BY received_at, rowid",
+                          &error);
         if (error)
             return;
         insert = db.prepare(
-            "INSERT INTO records(record_id, version, sha256, bytes, flags, flagged, urgent,"
-            " received_at, device_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT(record_id, version) DO NOTHING",
+            "INSERT INTO records(officer_id, record_id, version, parent_version, sha256, bytes,"
+            " flags, flagged, urgent, received_at, device_id, batch_id)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             &error);
         if (error)
             return;
+        setFlags = db.prepare("UPDATE records SET flags = ?, flagged = ? WHERE rowid = ?", &error);
+        if (error)
+            return;
         quarantine = db.prepare(
-            "INSERT INTO quarantine(received_at, device_id, batch_id, record_id, version,"
-            " reason, reasons, sha256_claimed, sealed, plaintext) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO quarantine(received_at, device_id, officer_id, batch_id, record_id,"
+            " version, reason, reasons, sha256_claimed, sealed, plaintext)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             &error);
         if (error)
             return;
         alert = db.prepare(
-            "INSERT INTO alerts(raised_at, kind, device_id, batch_id, record_id, version,"
-            " quarantine_id) VALUES (?, 'conflict', ?,?,?,?,?)",
+            "INSERT INTO alerts(raised_at, kind, officer_id, device_id, batch_id, record_id,"
+            " version, quarantine_id, other_officer_id, other_device_id)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
             &error);
         if (error)
             return;
@@ -287,9 +380,35 @@ HubStoreError SqliteHubStore::migrate()
         if (auto e = m_db.exec(kMigrateRecordsToRowid))
             return fail(e, "migrate");
     }
+    if (*version == 1 || *version == 2) {
+        // Tables an older hub.db lacks are made first (with today's
+        // columns), then the records rebuilt and columns added where absent.
+        if (auto e = m_db.exec(kSchema))
+            return fail(e, "migrate");
+        if (auto e = m_db.exec(kMigrateRecordsToOwners))
+            return fail(e, "migrate");
+        for (const auto &[table, column] :
+             {std::pair{"quarantine", "officer_id"}, std::pair{"alerts", "officer_id"},
+              std::pair{"alerts", "other_officer_id"}, std::pair{"alerts", "other_device_id"}}) {
+            const QByteArray has = QByteArrayLiteral("SELECT count(*) FROM pragma_table_info('") +
+                                   table + "') WHERE name = '" + column + "'";
+            sql::SqlError e;
+            const auto n = m_db.queryInt(has.constData(), &e);
+            if (!n)
+                return fail(e, "migrate");
+            if (*n == 0) {
+                const QByteArray add =
+                    QByteArrayLiteral("ALTER TABLE ") + table + " ADD COLUMN " + column + " TEXT";
+                if (auto e2 = m_db.exec(add.constData()))
+                    return fail(e2, "migrate");
+            }
+        }
+        if (auto e = m_db.exec(kFillOwners))
+            return fail(e, "migrate");
+    }
     if (auto e = m_db.exec(kSchema))
         return fail(e, "migrate");
-    if (auto e = m_db.exec("PRAGMA user_version = 2"))
+    if (auto e = m_db.exec("PRAGMA user_version = 3"))
         return fail(e, "migrate");
     if (auto e = tx.commit())
         return fail(e, "migrate");
@@ -350,8 +469,8 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
             return RedeemOutcome::StoreFailed;
         return outcome;
     };
-    auto st = m_db.prepare(
-        "SELECT secret_hash, expires_at, used_at, officer_id FROM enrolment_codes WHERE code_id = ?");
+    auto st = m_db.prepare("SELECT secret_hash, expires_at, used_at, officer_id FROM "
+                           "enrolment_codes WHERE code_id = ?");
     st.bind(1, codeId);
     if (!st.step())
         return st.error() ? RedeemOutcome::StoreFailed
@@ -455,7 +574,7 @@ HubStoreError SqliteHubStore::revokeDevice(const QString &deviceId, qint64 nowMs
 }
 
 HubStoreError SqliteHubStore::commitBatch(const BatchWrite &batch,
-                                          std::vector<StoredOutcome> &outcomes)
+                                          std::vector<StoredResult> &outcomes)
 {
     outcomes.clear();
     PendingBatch mine;
@@ -544,7 +663,7 @@ void SqliteHubStore::commitGroup(const std::vector<PendingBatch *> &group)
 }
 
 HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
-                                         std::vector<StoredOutcome> &outcomes)
+                                         std::vector<StoredResult> &outcomes)
 {
     outcomes.clear();
     outcomes.reserve(batch.items.size());
@@ -552,8 +671,10 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
     // The batch's own ids are bound to every row: converted once per batch,
     // and each record's id once per record, not once per statement.
     const QByteArray deviceIdUtf8 = batch.deviceId.toUtf8();
+    const QByteArray officerIdUtf8 = batch.officerId.toUtf8();
     const QByteArray batchIdUtf8 = batch.batchId.toUtf8();
     const std::string_view deviceId(deviceIdUtf8.constData(), size_t(deviceIdUtf8.size()));
+    const std::string_view officerId(officerIdUtf8.constData(), size_t(officerIdUtf8.size()));
     const std::string_view batchId(batchIdUtf8.constData(), size_t(batchIdUtf8.size()));
     QByteArray recordIdUtf8;
     std::string_view recordId;
@@ -573,92 +694,209 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
         st.quarantine.reset();
         st.quarantine.bind(1, std::int64_t(batch.receivedAtMs))
             .bind(2, deviceId)
-            .bind(3, batchId)
-            .bind(4, recordId)
-            .bind(5, std::int64_t(item.version))
-            .bind(6, reason)
-            .bind(7, reasons)
-            .bindBlob(8, item.sha256)
-            .bindBlob(9, item.sealed);
+            .bind(3, officerId)
+            .bind(4, batchId)
+            .bind(5, recordId)
+            .bind(6, std::int64_t(item.version))
+            .bind(7, reason)
+            .bind(8, reasons)
+            .bindBlob(9, item.sha256)
+            .bindBlob(10, item.sealed);
         if (item.plaintext.isNull())
-            st.quarantine.bindNull(10);
+            st.quarantine.bindNull(11);
         else
-            st.quarantine.bindBlob(10, item.plaintext);
+            st.quarantine.bindBlob(11, item.plaintext);
         return st.quarantine.exec();
     };
+    auto writeAlert = [&](const char *kind, const IngestItem &item,
+                          std::optional<qint64> quarantineId, const QString &otherOfficer,
+                          const QString &otherDevice) {
+        st.alert.reset();
+        st.alert.bind(1, std::int64_t(batch.receivedAtMs))
+            .bind(2, std::string_view(kind))
+            .bind(3, officerId)
+            .bind(4, deviceId)
+            .bind(5, batchId)
+            .bind(6, recordId)
+            .bind(7, std::int64_t(item.version));
+        if (quarantineId)
+            st.alert.bind(8, std::int64_t(*quarantineId));
+        else
+            st.alert.bindNull(8);
+        if (otherOfficer.isNull())
+            st.alert.bindNull(9).bindNull(10);
+        else
+            st.alert.bind(9, otherOfficer).bind(10, otherDevice);
+        return st.alert.exec();
+    };
+    auto setFlags = [&](qint64 rowid, const QJsonArray &flags) {
+        st.setFlags.reset();
+        st.setFlags.bind(1, flagsText(flags))
+            .bind(2, flags.isEmpty() ? 0 : 1)
+            .bind(3, std::int64_t(rowid));
+        return st.setFlags.exec();
+    };
+
+    // What the store holds under this record id, read once per item.
+    struct HeldRow
+    {
+        QString officerId;
+        quint32 version = 0;
+        QByteArray sha256;
+        QString deviceId;
+        QString flags;
+        qint64 rowid = 0;
+    };
+    std::vector<HeldRow> held;
 
     for (const IngestItem &item : batch.items) {
         recordIdUtf8 = item.recordId.toUtf8();
         recordId = std::string_view(recordIdUtf8.constData(), size_t(recordIdUtf8.size()));
+        StoredResult result;
         if (!item.keep) {
             const QString reasons = issuesJson(item.reasons);
             const QString first =
                 item.reasons.isEmpty() ? QStringLiteral("rejected") : item.reasons.first().code;
             if (!writeQuarantine(item, first, reasons))
                 return fail(st.quarantine.error(), "write_batch");
+            const qint64 quarantineId = m_db.lastInsertRowId();
+            const bool misattributed =
+                std::any_of(item.reasons.begin(), item.reasons.end(), [](const auto &r) {
+                    return r.code == QLatin1String(alertkind::kAttributionMismatch);
+                });
+            if (misattributed) {
+                if (!writeAlert(alertkind::kAttributionMismatch, item, quarantineId, QString(),
+                                QString()))
+                    return fail(st.alert.error(), "write_batch");
+                result.alert = QString::fromLatin1(alertkind::kAttributionMismatch);
+            }
             if (!writeAudit("record_rejected", item, first))
                 return fail(st.audit.error(), "write_batch");
-            outcomes.push_back(StoredOutcome::Rejected);
+            result.outcome = StoredOutcome::Rejected;
+            outcomes.push_back(std::move(result));
             continue;
         }
-        st.insert.reset();
-        st.insert.bind(1, recordId)
-            .bind(2, std::int64_t(item.version))
-            .bindBlob(3, item.sha256)
-            .bindBlobView(4, item.plaintext) // item outlives the insert
-            .bind(5, item.flagsJson)
-            .bind(6, item.flagged ? 1 : 0)
-            .bind(7, item.urgent ? 1 : 0)
-            .bind(8, std::int64_t(batch.receivedAtMs))
-            .bind(9, deviceId)
-            .bind(10, batchId);
-        if (!st.insert.exec())
-            return fail(st.insert.error(), "write_batch");
-        // The insert searched the tree anyway: only when it stored nothing
-        // (the id and version are held) is the held hash read.
-        if (m_db.changes() == 1) {
-            if (!writeAudit(item.flagged ? "record_accepted_flagged" : "record_accepted", item,
-                            batch.sentByRevokedDevice ? QStringLiteral("sent_by_revoked_device")
-                                                      : QString()))
-                return fail(st.audit.error(), "write_batch");
-            outcomes.push_back(StoredOutcome::Accepted);
-            continue;
+
+        held.clear();
+        st.byId.reset();
+        st.byId.bind(1, recordId);
+        while (st.byId.step())
+            held.push_back({st.byId.columnText(0), quint32(st.byId.columnInt64(1)),
+                            st.byId.columnBlob(2), st.byId.columnText(3), st.byId.columnText(4),
+                            st.byId.columnInt64(5)});
+        if (st.byId.error())
+            return fail(st.byId.error(), "write_batch");
+        st.byId.reset(); // no statement stays open across the commit
+
+        const HeldRow *same = nullptr;   // the owner's copy of this version
+        const HeldRow *parent = nullptr; // the owner's copy of the version amended
+        const HeldRow *other = nullptr;  // another officer's first copy of the id
+        bool ownerSeenBefore = false;    // the owner already holds a version
+        for (const HeldRow &row : held) {
+            if (row.officerId == batch.officerId) {
+                ownerSeenBefore = true;
+                if (row.version == item.version)
+                    same = &row;
+                else if (item.parentVersion > 0 && row.version == item.parentVersion)
+                    parent = &row;
+            } else if (!other) {
+                other = &row;
+            }
         }
-        st.held.reset();
-        st.held.bind(1, recordId).bind(2, std::int64_t(item.version));
-        if (st.held.step()) {
-            const QByteArray heldHash = st.held.columnBlob(0);
-            st.held.reset(); // no statement stays open across the commit
-            if (heldHash == item.sha256) {
+
+        if (same) {
+            if (same->sha256 == item.sha256) {
                 if (!writeAudit("record_duplicate", item, QString()))
                     return fail(st.audit.error(), "write_batch");
-                outcomes.push_back(StoredOutcome::Duplicate);
+                result.outcome = StoredOutcome::Duplicate;
+                outcomes.push_back(std::move(result));
                 continue;
             }
-            // Never overwrite: keep the other payload aside and tell an administrator.
-            if (!writeQuarantine(item, QStringLiteral("conflict"), QStringLiteral("[]")))
+            // Never overwrite: keep the other payload aside and tell an
+            // administrator.
+            if (!writeQuarantine(item, QString::fromLatin1(alertkind::kConflict),
+                                 QStringLiteral("[]")))
                 return fail(st.quarantine.error(), "write_batch");
-            const qint64 quarantineId = m_db.lastInsertRowId();
-            st.alert.reset();
-            st.alert.bind(1, std::int64_t(batch.receivedAtMs))
-                .bind(2, deviceId)
-                .bind(3, batchId)
-                .bind(4, recordId)
-                .bind(5, std::int64_t(item.version))
-                .bind(6, std::int64_t(quarantineId));
-            if (!st.alert.exec())
+            if (!writeAlert(alertkind::kConflict, item, m_db.lastInsertRowId(), QString(),
+                            QString()))
                 return fail(st.alert.error(), "write_batch");
             if (!writeAudit("record_conflict", item, QString()))
                 return fail(st.audit.error(), "write_batch");
-            outcomes.push_back(StoredOutcome::Conflict);
+            result.outcome = StoredOutcome::Conflict;
+            result.alert = QString::fromLatin1(alertkind::kConflict);
+            outcomes.push_back(std::move(result));
             continue;
         }
-        // Held a moment ago and gone now cannot happen inside the writer's
-        // transaction; treat it as a store failure rather than guess.
-        return fail(st.held.error() ? st.held.error()
-                                    : sql::SqlError{sql::SqlErrorKind::Other, 0,
-                                                    QStringLiteral("held record vanished")},
-                    "write_batch");
+
+        protocol::RecordIssues flags = item.flags;
+        if (other)
+            flags.append(collisionFlag());
+        if (item.parentVersion > 0 && !parent)
+            flags.append(parentMissingFlag(item.parentVersion));
+        st.insert.reset();
+        st.insert.bind(1, officerId)
+            .bind(2, recordId)
+            .bind(3, std::int64_t(item.version))
+            .bind(4, std::int64_t(item.parentVersion))
+            .bindBlob(5, item.sha256)
+            .bindBlobView(6, item.plaintext) // item outlives the insert
+            .bind(7, flags.isEmpty() ? QStringLiteral("[]") : issuesJson(flags))
+            .bind(8, flags.isEmpty() ? 0 : 1)
+            .bind(9, item.urgent ? 1 : 0)
+            .bind(10, std::int64_t(batch.receivedAtMs))
+            .bind(11, deviceId)
+            .bind(12, batchId);
+        if (!st.insert.exec())
+            return fail(st.insert.error(), "write_batch");
+
+        if (other) {
+            // Both officers' copies carry the flag, whichever came first.
+            for (const HeldRow &row : held) {
+                if (row.officerId == batch.officerId)
+                    continue;
+                QJsonArray rowFlags = flagArray(row.flags);
+                if (hasFlag(rowFlags, kCollisionFlag))
+                    continue;
+                rowFlags.append(collisionFlag().toJson());
+                if (!setFlags(row.rowid, rowFlags))
+                    return fail(st.setFlags.error(), "write_batch");
+            }
+            // One alert when an officer's record first meets another's id.
+            if (!ownerSeenBefore) {
+                if (!writeAlert(alertkind::kRecordIdCollision, item, std::nullopt, other->officerId,
+                                other->deviceId))
+                    return fail(st.alert.error(), "write_batch");
+                result.alert = QString::fromLatin1(alertkind::kRecordIdCollision);
+                result.otherOfficerId = other->officerId;
+                result.otherDeviceId = other->deviceId;
+            }
+        }
+        // A later version that arrived first no longer lacks its parent.
+        for (const HeldRow &row : held) {
+            if (row.officerId != batch.officerId || row.version != item.version + 1)
+                continue;
+            QJsonArray rowFlags = flagArray(row.flags);
+            bool removed = false;
+            for (qsizetype i = rowFlags.size() - 1; i >= 0; --i) {
+                if (rowFlags[i].toObject().value(QLatin1String("code")).toString() ==
+                    kParentMissingFlag) {
+                    rowFlags.removeAt(i);
+                    removed = true;
+                }
+            }
+            if (removed && !setFlags(row.rowid, rowFlags))
+                return fail(st.setFlags.error(), "write_batch");
+        }
+        QString detail;
+        if (batch.sentByRevokedDevice)
+            detail = QStringLiteral("sent_by_revoked_device");
+        if (other)
+            detail += (detail.isEmpty() ? QString() : QStringLiteral(",")) + kCollisionFlag;
+        if (!writeAudit(flags.isEmpty() ? "record_accepted" : "record_accepted_flagged", item,
+                        detail))
+            return fail(st.audit.error(), "write_batch");
+        result.outcome = StoredOutcome::Accepted;
+        outcomes.push_back(std::move(result));
     }
     return {};
 }
@@ -718,6 +956,11 @@ std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
          &s.rejectedRequests},
         {"SELECT count(*) FROM alerts WHERE kind = 'conflict'", &s.conflicts},
         {"SELECT count(*) FROM audit WHERE event = 'device_enrolled'", &s.enrolments},
+        {"SELECT count(*) FROM alerts WHERE kind = 'record_id_collision'", &s.collisions},
+        {"SELECT count(*) FROM alerts WHERE kind = 'attribution_mismatch'", &s.attributionRefusals},
+        {"SELECT count(*) FROM records WHERE flagged = 1 AND EXISTS (SELECT 1 FROM"
+         " json_each(records.flags) WHERE json_extract(value, '$.code') = 'parent_missing')",
+         &s.orphanedVersions},
     };
     for (const auto &[sqlText, target] : queries) {
         sql::SqlError e;
@@ -730,6 +973,79 @@ std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
         *target = *v;
     }
     return s;
+}
+
+std::optional<std::vector<RecordListing>> SqliteHubStore::listRecords(const RecordFilter &filter,
+                                                                      HubStoreError *error)
+{
+    std::lock_guard lock(m_readMutex);
+    // Empty filters match everything; the flag is matched on the stored
+    // codes, not on text.
+    auto st = m_readDb.prepare(
+        "SELECT officer_id, record_id, version, parent_version, device_id, batch_id, received_at,"
+        " urgent, flags FROM records"
+        " WHERE (?1 = '' OR officer_id = ?1) AND (?2 = '' OR device_id = ?2)"
+        " AND (?3 = '' OR EXISTS (SELECT 1 FROM json_each(records.flags)"
+        "      WHERE json_extract(value, '$.code') = ?3))"
+        " ORDER BY received_at DESC, rowid DESC LIMIT ?4");
+    st.bind(1, filter.officerId)
+        .bind(2, filter.deviceId)
+        .bind(3, filter.flag)
+        .bind(4, std::int64_t(std::max(0, filter.limit)));
+    std::vector<RecordListing> out;
+    while (st.step()) {
+        RecordListing r;
+        r.officerId = st.columnText(0);
+        r.recordId = st.columnText(1);
+        r.version = quint32(st.columnInt64(2));
+        r.parentVersion = quint32(st.columnInt64(3));
+        r.deviceId = st.columnText(4);
+        r.batchId = st.columnText(5);
+        r.receivedAtMs = st.columnInt64(6);
+        r.urgent = st.columnInt64(7) != 0;
+        for (const auto &f : flagArray(st.columnText(8)))
+            r.flags.append(f.toObject().value(QLatin1String("code")).toString());
+        out.push_back(std::move(r));
+    }
+    if (st.error()) {
+        if (error)
+            *error = fail(st.error(), "list_records");
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::optional<std::vector<AlertListing>> SqliteHubStore::listAlerts(int limit, HubStoreError *error)
+{
+    std::lock_guard lock(m_readMutex);
+    auto st = m_readDb.prepare(
+        "SELECT id, raised_at, kind, coalesce(officer_id, ''), coalesce(device_id, ''),"
+        " coalesce(other_officer_id, ''), coalesce(other_device_id, ''), coalesce(batch_id, ''),"
+        " coalesce(record_id, ''), coalesce(version, 0), acknowledged_at IS NOT NULL FROM alerts"
+        " ORDER BY id DESC LIMIT ?");
+    st.bind(1, std::int64_t(std::max(0, limit)));
+    std::vector<AlertListing> out;
+    while (st.step()) {
+        AlertListing a;
+        a.id = st.columnInt64(0);
+        a.raisedAtMs = st.columnInt64(1);
+        a.kind = st.columnText(2);
+        a.officerId = st.columnText(3);
+        a.deviceId = st.columnText(4);
+        a.otherOfficerId = st.columnText(5);
+        a.otherDeviceId = st.columnText(6);
+        a.batchId = st.columnText(7);
+        a.recordId = st.columnText(8);
+        a.version = quint32(st.columnInt64(9));
+        a.acknowledged = st.columnInt64(10) != 0;
+        out.push_back(std::move(a));
+    }
+    if (st.error()) {
+        if (error)
+            *error = fail(st.error(), "list_alerts");
+        return std::nullopt;
+    }
+    return out;
 }
 
 std::unique_ptr<HubStore> HubStore::open(const QString &url, HubStoreError *error)

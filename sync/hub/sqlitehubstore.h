@@ -34,12 +34,14 @@ public:
                              DeviceRow &device, const QString &deviceName) override;
     std::optional<DeviceRow> findDevice(const QString &deviceId, HubStoreError *error) override;
     HubStoreError revokeDevice(const QString &deviceId, qint64 nowMs, bool *found) override;
-    HubStoreError commitBatch(const BatchWrite &batch,
-                              std::vector<StoredOutcome> &outcomes) override;
+    HubStoreError commitBatch(const BatchWrite &batch, std::vector<StoredResult> &results) override;
     void auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
                              const QString &deviceId) override;
     void auditAnonymousRefusals(qint64 nowMs, const QString &summaryJson) override;
     std::optional<HubStats> stats(HubStoreError *error) override;
+    std::optional<std::vector<RecordListing>> listRecords(const RecordFilter &filter,
+                                                          HubStoreError *error) override;
+    std::optional<std::vector<AlertListing>> listAlerts(int limit, HubStoreError *error) override;
 
     ~SqliteHubStore() override;
 
@@ -57,7 +59,7 @@ private:
     struct PendingBatch
     {
         const BatchWrite *batch = nullptr;
-        std::vector<StoredOutcome> *outcomes = nullptr;
+        std::vector<StoredResult> *outcomes = nullptr;
         HubStoreError error;
         bool done = false;
     };
@@ -65,7 +67,7 @@ private:
     SqliteHubStore(sql::Database db, sql::Database readDb, sql::Database checkpointDb);
     HubStoreError fail(const sql::SqlError &e, const char *what);
     // Under m_mutex, inside an open transaction.
-    HubStoreError writeBatch(const BatchWrite &batch, std::vector<StoredOutcome> &outcomes);
+    HubStoreError writeBatch(const BatchWrite &batch, std::vector<StoredResult> &outcomes);
     void commitGroup(const std::vector<PendingBatch *> &group);
     void startCheckpointer();
     void checkpointLoop();

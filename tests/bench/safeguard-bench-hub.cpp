@@ -132,12 +132,13 @@ std::vector<std::vector<QByteArray>> prepare(const std::vector<testing::Enrolled
     for (size_t d = 0; d < devices.size(); ++d) {
         protocol::SyntheticRecordFactory factory(seed + quint32(d), clock, checklists);
         syncwire::BatchBuilder builder(
-            QByteArray::fromStdString(devices[d].code.sealing_public_key()), devices[d].deviceId);
+            QByteArray::fromStdString(devices[d].code.sealing_public_key()),
+            {devices[d].deviceId, QString::fromStdString(devices[d].code.hub_id())});
         for (int done = 0; done < perDevice;) {
             v1::SyncBatch batch = builder.batch(quint64(out[d].size() + 1), clock.nowMs(), 0);
             for (int i = 0; i < kBatchRecords && done < perDevice; ++i, ++done)
-                *batch.add_records() = builder.seal(
-                    factory.next(QStringLiteral("SYN-OFFICER-0001"), devices[d].deviceId));
+                *batch.add_records() =
+                    builder.seal(factory.next(devices[d].officerId, devices[d].deviceId));
             out[d].push_back(QByteArray::fromStdString(batch.SerializeAsString()));
         }
     }

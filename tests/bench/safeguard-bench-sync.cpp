@@ -75,8 +75,7 @@ QJsonObject sim(const QStringList &args, bool *ok)
 }
 
 // A drain of `records` spread over `devices` devices; the sync JSON.
-QJsonObject drain(testing::HubProcess &hub, const QString &root, int devices, int records,
-                  bool *ok)
+QJsonObject drain(testing::HubProcess &hub, const QString &root, int devices, int records, bool *ok)
 {
     const QString pass = QDir(root).filePath(QStringLiteral("pass"));
     QFile f(pass);
@@ -88,7 +87,8 @@ QJsonObject drain(testing::HubProcess &hub, const QString &root, int devices, in
     c.open(QIODevice::WriteOnly);
     c.write(hub.enrolmentCodes(devices).join(QLatin1Char('\n')).toLatin1());
     c.close();
-    const QStringList base = {QStringLiteral("--store"), QDir(root).filePath(QStringLiteral("devices")),
+    const QStringList base = {QStringLiteral("--store"),
+                              QDir(root).filePath(QStringLiteral("devices")),
                               QStringLiteral("--devices"), QString::number(devices)};
     const QStringList withPass = base + QStringList{QStringLiteral("--passphrase-file"), pass};
     sim(withPass + QStringList{QStringLiteral("--kdf-ops"), QStringLiteral("2"),
@@ -114,19 +114,25 @@ std::vector<double> urgentLatencies(testing::HubProcess &hub, int backlog, int s
         platform::FakeCredentialStore credentials;
         syncclient::SyncEngine engine(dir.path(), {&clock, &credentials, {}, nullptr, {}, {}});
         QEventLoop loop;
-        QObject::connect(&engine, &syncclient::SyncEngine::enrolmentFinished, &loop, &QEventLoop::quit);
+        QObject::connect(&engine, &syncclient::SyncEngine::enrolmentFinished, &loop,
+                         &QEventLoop::quit);
         engine.enrol(hub.enrolmentCodes(1).value(0));
         loop.exec();
         const syncclient::Enrolment e = *engine.outbox()->enrolment();
-        syncwire::BatchBuilder builder(e.sealingPublicKey, e.deviceId);
+        syncwire::BatchBuilder builder(e.sealingPublicKey, {e.deviceId, e.hubId});
         auto entry = [&](bool urgent) {
-            const v1::IncidentRecord r = factory.next();
+            const v1::IncidentRecord r = factory.next(e.officerId, e.deviceId);
             const QByteArray bytes = QByteArray::fromStdString(r.SerializeAsString());
-            const auto env = builder.seal(QString::fromStdString(r.record_id()), r.version(),
-                                          urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL, bytes);
-            return syncclient::SealedEntry{0, QString::fromStdString(r.record_id()), int(r.version()),
-                                           urgent, QByteArray::fromStdString(env.sha256()),
-                                           bytes.size(), QByteArray::fromStdString(env.sealed())};
+            const auto env =
+                builder.seal(QString::fromStdString(r.record_id()), r.version(),
+                             urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL, bytes);
+            return syncclient::SealedEntry{0,
+                                           QString::fromStdString(r.record_id()),
+                                           int(r.version()),
+                                           urgent,
+                                           QByteArray::fromStdString(env.sha256()),
+                                           bytes.size(),
+                                           QByteArray::fromStdString(env.sealed())};
         };
         QList<syncclient::SealedEntry> normal;
         for (int i = 0; i < backlog; ++i)
@@ -177,7 +183,8 @@ std::vector<double> urgentLatencies(testing::HubProcess &hub, int backlog, int s
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("safeguard.sync.debug=false\nsafeguard.sync.info=false"));
+    QLoggingCategory::setFilterRules(
+        QStringLiteral("safeguard.sync.debug=false\nsafeguard.sync.info=false"));
     const bool smoke = app.arguments().contains(QStringLiteral("--smoke"));
     const int records = smoke ? 320 : 10000;
     const int devices = smoke ? 4 : 16;
@@ -213,10 +220,12 @@ int main(int argc, char **argv)
             {QStringLiteral("ratio"), rateN > 0 ? std::round(rate1 / rateN * 1000) / 1000 : 0}});
 
     const std::vector<double> latencies = urgentLatencies(hub, backlog, smoke ? 5 : 100);
-    figure(QStringLiteral("sync_urgent_latency_p50"), percentile(latencies, 0.5), "ms", "lower",
-           {{QStringLiteral("backlog"), backlog}, {QStringLiteral("samples"), int(latencies.size())}});
-    figure(QStringLiteral("sync_urgent_latency_p99"), percentile(latencies, 0.99), "ms", "lower",
-           {{QStringLiteral("backlog"), backlog}, {QStringLiteral("samples"), int(latencies.size())}});
+    figure(
+        QStringLiteral("sync_urgent_latency_p50"), percentile(latencies, 0.5), "ms", "lower",
+        {{QStringLiteral("backlog"), backlog}, {QStringLiteral("samples"), int(latencies.size())}});
+    figure(
+        QStringLiteral("sync_urgent_latency_p99"), percentile(latencies, 0.99), "ms", "lower",
+        {{QStringLiteral("backlog"), backlog}, {QStringLiteral("samples"), int(latencies.size())}});
     if (acked1 < records || latencies.empty())
         ok = false;
     return ok ? 0 : 1;

@@ -73,16 +73,16 @@ private:
         protocol::SyntheticRecordFactory factory;
         syncwire::BatchBuilder builder;
         QString deviceId;
+        QString officerId;
         DeviceSide(const EnrolledDevice &d, quint32 seed, qint64 skewMs = 0)
             : clock(QDateTime::currentDateTimeUtc().addMSecs(skewMs))
             , factory(seed, clock, checklists)
-            , builder(QByteArray::fromStdString(d.code.sealing_public_key()), d.deviceId)
+            , builder(QByteArray::fromStdString(d.code.sealing_public_key()),
+                      {d.deviceId, QString::fromStdString(d.code.hub_id())})
             , deviceId(d.deviceId)
+            , officerId(d.officerId)
         {}
-        v1::IncidentRecord record()
-        {
-            return factory.next(QStringLiteral("SYN-OFFICER-0001"), deviceId);
-        }
+        v1::IncidentRecord record() { return factory.next(officerId, deviceId); }
         v1::SyncBatch batch() { return builder.batch(1, clock.nowMs(), 0); }
     };
 

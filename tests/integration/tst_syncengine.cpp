@@ -27,6 +27,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <sodium.h>
 
 using namespace safeguard;
 using namespace safeguard::syncclient;
@@ -224,12 +225,14 @@ struct Device
         store::KeyVault vault(path(), clock);
         store::DataKey key;
         if (!vault.exists()) {
-            if (!vault.create(store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase)),
-                              &key, store::KdfLimits::kFloor)
+            if (!vault
+                     .create(store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase)),
+                             &key, store::KdfLimits::kFloor)
                      .ok())
                 return false;
         } else {
-            auto u = vault.unlock(store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase)));
+            auto u =
+                vault.unlock(store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase)));
             if (u.status != store::UnlockStatus::Unlocked)
                 return false;
             key = std::move(u.key);
@@ -268,8 +271,12 @@ struct Device
     {
         protocol::SyntheticRecordFactory factory(seed, clock, registry);
         QList<v1::IncidentRecord> drafts;
+        // Attributed as the app attributes them: from the enrolment, once
+        // there is one.
+        const bool enrolled = engine && engine->isEnrolled();
         for (int i = 0; i < n; ++i)
-            drafts.append(factory.next());
+            drafts.append(enrolled ? factory.next(engine->officerId(), engine->deviceId())
+                                   : factory.next());
         QList<store::Submission> subs;
         if (store->saveDrafts(drafts))
             return subs;
@@ -302,10 +309,10 @@ QList<SealedEntry> sealedEntries(const Enrolment &e, int n, bool urgent, quint32
 {
     const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
     protocol::SyntheticRecordFactory factory(seed, clock, registry);
-    syncwire::BatchBuilder builder(e.sealingPublicKey, e.deviceId);
+    syncwire::BatchBuilder builder(e.sealingPublicKey, {e.deviceId, e.hubId});
     QList<SealedEntry> out;
     for (int i = 0; i < n; ++i) {
-        v1::IncidentRecord r = factory.next();
+        v1::IncidentRecord r = factory.next(e.officerId, e.deviceId);
         r.mutable_submitted_at()->set_unix_ms(clock.nowMs());
         const std::string bytes = r.SerializeAsString();
         const auto env = builder.seal(QString::fromStdString(r.record_id()), r.version(),
@@ -514,7 +521,8 @@ private slots:
         store::KeyVault vault(d.path(), d.clock);
         for (int i = 0; i < store::KeyVault::kDefaultMaxAttempts; ++i) {
             d.clock.advanceSecs(3600);
-            vault.unlock(store::SecureBuffer::fromPassphrase(QStringLiteral("wrong guess %1").arg(i)));
+            vault.unlock(
+                store::SecureBuffer::fromPassphrase(QStringLiteral("wrong guess %1").arg(i)));
         }
         QVERIFY(!QFile::exists(QDir(d.path()).filePath(QStringLiteral("store.db"))));
         QVERIFY(!QFile::exists(vault.vaultPath()));
@@ -538,7 +546,8 @@ private slots:
         d.makeEngine(options);
         QVERIFY(d.enrol(code(*m_hub)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2000, false, 15, d.clock), d.clock.nowMs()));
+        QVERIFY(
+            !d.engine->outbox()->add(sealedEntries(e, 2000, false, 15, d.clock), d.clock.nowMs()));
         const QList<SealedEntry> urgent = sealedEntries(e, 1, true, 16, d.clock);
         QString ackedUrgent;
         int pendingWhenUrgentAcked = -1;
@@ -710,10 +719,10 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(hub)));
         // Enrolment told the device the limits, and they are kept.
-        const HubLimits told{limit, protocol::Limits::kMaxBatchRecords, true};
+        const HubLimits told{limit, protocol::Limits::kMaxBatchRecords};
         QCOMPARE(d.engine->outbox()->hubLimits(), told);
         QVERIFY(!d.engine->outbox()->setHubLimits(
-            {protocol::Limits::kMaxBatchBytes, protocol::Limits::kMaxBatchRecords, true}));
+            {protocol::Limits::kMaxBatchBytes, protocol::Limits::kMaxBatchRecords}));
         const Enrolment e = *d.engine->outbox()->enrolment();
         const QList<SealedEntry> entries = sealedEntries(e, 1000, false, 20, d.clock);
         qint64 sealedBytes = 0;
@@ -814,7 +823,8 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(busy)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 10, false, 21, d.clock), d.clock.nowMs()));
+        QVERIFY(
+            !d.engine->outbox()->add(sealedEntries(e, 10, false, 21, d.clock), d.clock.nowMs()));
         const qint64 t0 = d.clock.nowMs();
         QVERIFY(!d.engine->start());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
@@ -876,23 +886,26 @@ private slots:
         v1::SyncReceipt fake;
         fake.set_hub_id("not-the-hub");
         const std::string body = fake.SerializeAsString();
-        portal.response = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
-                          QByteArray::number(qsizetype(body.size())) + "\r\nConnection: close\r\n\r\n" +
-                          QByteArray::fromStdString(body);
+        portal.response =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
+            QByteArray::number(qsizetype(body.size())) + "\r\nConnection: close\r\n\r\n" +
+            QByteArray::fromStdString(body);
         d.engine->syncNow();
         QTRY_COMPARE_WITH_TIMEOUT(faults.size(), 3, 10000);
         QCOMPARE(faults.last().first().value<SyncFault>(), SyncFault::NotAReceipt);
         QCOMPARE(d.engine->waitingCount(), 3);
 
         // A 400 is our bug: Error, until "sync now".
-        portal.response = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        portal.response =
+            "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         d.engine->syncNow();
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Error, 10000);
         QCOMPARE(d.engine->waitingCount(), 3);
         // Error stays until "sync now", which sends again (Error -> Sending).
         const int before = portal.requests;
-        portal.response = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
-                          "Connection: close\r\n\r\n";
+        portal.response =
+            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
+            "Connection: close\r\n\r\n";
         QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
         d.engine->syncNow();
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
@@ -1217,9 +1230,10 @@ private slots:
         ok.set_hub_id(c.hub_id());
         ok.set_officer_id("SYN-OFFICER-0001");
         const std::string body = ok.SerializeAsString();
-        hub.response = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
-                       QByteArray::number(qsizetype(body.size())) + "\r\nConnection: close\r\n\r\n" +
-                       QByteArray::fromStdString(body);
+        hub.response =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: " +
+            QByteArray::number(qsizetype(body.size())) + "\r\nConnection: close\r\n\r\n" +
+            QByteArray::fromStdString(body);
         d.clock.advanceSecs(SyncEngine::kEnrolRetryMinMs / 1000 - 1);
         QVERIFY(!d.engine->start() || !d.engine->isEnrolled());
         QTest::qWait(200); // nothing may happen; there is no event to wait for
@@ -1296,25 +1310,36 @@ private slots:
         // The hub's address changes while two requests hang unanswered; the
         // officer enrols again. The old requests are forgotten, not counted
         // in flight for ever, and everything arrives at the new address.
+        // The new enrolment is a new device id: what was sealed for the old
+        // one is sealed again from the store, and the hub takes the records
+        // as written on another device of the same officer.
         FakeServer stuck;
         stuck.hang = true;
         Device d;
+        QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
         e.hubUrl = stuck.url();
         QVERIFY(d.retarget(e));
-        QVERIFY(
-            !d.engine->outbox()->add(sealedEntries(e, 40, false, 43, d.clock), d.clock.nowMs()));
         SyncEngine::Options small;
         small.maxBatchRecords = 10;
         d.makeEngine(small);
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
         QVERIFY(!d.engine->start());
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        for (const auto &s : d.submit(40, 43))
+            QVERIFY(!d.engine->recordSubmitted(s));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
         QTRY_COMPARE_WITH_TIMEOUT(stuck.requests, 2, 10000);
         QCOMPARE(d.engine->requestsInFlight(), 2);
 
+        const int flaggedBefore = m_hub->stats().value(QStringLiteral("flagged")).toInt();
         QVERIFY(d.enrol(code(*m_hub)));
+        QVERIFY(d.engine->outbox()->enrolment()->deviceId != e.deviceId);
         QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().needsCorrection, 0);
+        QCOMPARE(m_hub->stats().value(QStringLiteral("flagged")).toInt(), flaggedBefore + 40);
         QCOMPARE(d.engine->waitingCount(), 0);
         QCOMPARE(d.engine->stats().acknowledged, 40);
         QCOMPARE(d.engine->requestsInFlight(), 0);
@@ -1329,10 +1354,16 @@ private slots:
         // sent there, nothing is marked sent, and a real enrolment recovers.
         FakeServer impostor;
         Device d;
+        QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 3, false, 49, d.clock), d.clock.nowMs()));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        for (const auto &s : d.submit(3, 49))
+            QVERIFY(!d.engine->recordSubmitted(s));
+        d.engine->locked();
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
         v1::SyncReceipt fake;
         fake.set_hub_id(e.hubId.toStdString());
         const std::string body = fake.SerializeAsString();
@@ -1358,8 +1389,11 @@ private slots:
         QCOMPARE(d.engine->waitingCount(), 3);
 
         // Enrolling again with a real code puts it right; the records go to
-        // the real hub.
+        // the real hub, sealed again for the new device at unlock.
         QVERIFY(d.enrol(code(*m_hub)));
+        QCOMPARE(d.engine->outbox()->resealThrough() > 0, true); // locked: held back
+        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QCOMPARE(d.engine->outbox()->resealThrough(), 0);
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 3);
         QCOMPARE(impostor.requests, 0);
@@ -1404,47 +1438,30 @@ private slots:
         QCOMPARE(int(QFileInfo(d.path()).permissions() & others), 0);
     }
 
-    // The engine seals with one session while the store is attached, ends it
-    // (key wiped) at lock, and rotates it after an hour on its clock.
-    void sealsWithWhatTheHubSaysItOpens()
+    // Every record is sealed in a session bound to this device and its hub,
+    // whatever the hub's policy lists: hubs no longer open crypto_box_seal.
+    void sealsInASessionBoundToTheDeviceAndHub()
     {
-        // An app updated before its hub: until the hub lists session seals
-        // (DevicePolicy.seal_schemes) records go as crypto_box_seal, which
-        // every hub opens; once it does, they go in a session.
         Device d;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        HubLimits older = d.engine->outbox()->hubLimits();
-        QVERIFY(older.opensSessionSeals); // this hub said so at enrolment
-        older.opensSessionSeals = false;  // as if enrolled with an older hub
-        QVERIFY(!d.engine->outbox()->setHubLimits(older));
-        d.makeEngine();
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(!d.engine->start());
         QVERIFY(!d.engine->unlocked(d.store.get()));
         for (const auto &s : d.submit(2, 32))
             QVERIFY(!d.engine->recordSubmitted(s));
-        QVERIFY(!d.engine->sealingSession());
-        QList<SealedEntry> entries = d.engine->outbox()->pending(false, 0, 100, 1 << 30) +
-                                     d.engine->outbox()->pending(true, 0, 100, 1 << 30);
+        QVERIFY(d.engine->sealingSession());
+        const Enrolment e = *d.engine->outbox()->enrolment();
+        QCOMPARE(d.engine->sealingSession()->binding().deviceId, e.deviceId);
+        QCOMPARE(d.engine->sealingSession()->binding().hubId, m_hub->hubId());
+        const QList<SealedEntry> entries = d.engine->outbox()->pending(false, 0, 100, 1 << 30) +
+                                           d.engine->outbox()->pending(true, 0, 100, 1 << 30);
         QCOMPARE(entries.size(), 2);
-        for (const auto &e : entries)
-            QCOMPARE(e.scheme, v1::SEAL_SCHEME_UNSPECIFIED);
-
-        // The first receipt from this hub says it opens sessions: from then
-        // on, new records are sealed in one.
+        for (const auto &entry : entries)
+            QCOMPARE(entry.scheme, v1::SEAL_SCHEME_SESSION_XCHACHA20);
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 2);
-        QVERIFY(d.engine->outbox()->hubLimits().opensSessionSeals);
-        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        for (const auto &s : d.submit(1, 33))
-            QVERIFY(!d.engine->recordSubmitted(s));
-        entries = d.engine->outbox()->pending(false, 0, 100, 1 << 30) +
-                  d.engine->outbox()->pending(true, 0, 100, 1 << 30);
-        QCOMPARE(entries.size(), 1);
-        QCOMPARE(entries.first().scheme, v1::SEAL_SCHEME_SESSION_XCHACHA20);
     }
 
     void sealingSessionLivesWhileUnlockedAndRotates()
@@ -1492,9 +1509,11 @@ private slots:
     }
 
     // An outbox.db written by an app before schema 2 (no seal_scheme column,
-    // entries sealed with crypto_box_seal) is upgraded at open and its
-    // pending entry is still delivered and accepted.
-    void schemaOneOutboxIsUpgradedAndItsLegacyEntryDelivers()
+    // entries sealed with crypto_box_seal) is upgraded at open. Hubs no
+    // longer open crypto_box_seal (it binds nothing), so its pending entry
+    // is delivered and answered: refused as unsealable, the record needs
+    // correction (and keeps its content), never retried for ever.
+    void schemaOneOutboxIsUpgradedAndItsLegacyEntryIsAnswered()
     {
         Device d;
         d.makeEngine();
@@ -1522,10 +1541,15 @@ private slots:
             return r;
         }();
         const QByteArray bytes = QByteArray::fromStdString(record.SerializeAsString());
-        const v1::RecordEnvelope env =
-            syncwire::BatchBuilder(e.sealingPublicKey, e.deviceId)
-                .sealLegacy(QString::fromStdString(record.record_id()), record.version(),
-                            v1::PRIORITY_NORMAL, bytes);
+        v1::RecordEnvelope env = syncwire::BatchBuilder(e.sealingPublicKey, {e.deviceId, e.hubId})
+                                     .seal(QString::fromStdString(record.record_id()),
+                                           record.version(), v1::PRIORITY_NORMAL, bytes);
+        std::string legacy(size_t(bytes.size()) + crypto_box_SEALBYTES, '\0');
+        crypto_box_seal(reinterpret_cast<unsigned char *>(legacy.data()),
+                        reinterpret_cast<const unsigned char *>(bytes.constData()),
+                        quint64(bytes.size()),
+                        reinterpret_cast<const unsigned char *>(e.sealingPublicKey.constData()));
+        env.set_sealed(legacy);
         {
             sql::SqlError error;
             auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &error);
@@ -1577,9 +1601,9 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QVERIFY(!d.engine->start());
         QVERIFY(d.waitQuiescent());
-        QCOMPARE(d.engine->stats().acknowledged, 1);
-        QCOMPARE(d.engine->stats().needsCorrection, 0);
-        QCOMPARE(hubRecords(*m_hub), before + 1);
+        QCOMPARE(d.engine->stats().acknowledged, 0);
+        QCOMPARE(d.engine->stats().needsCorrection, 1);
+        QCOMPARE(hubRecords(*m_hub), before);
         d.engine.reset();
 
         sql::SqlError error;
@@ -1589,7 +1613,7 @@ PRAGMA user_version = 1;
                  SealedOutbox::kSchemaVersion);
         QCOMPARE(int(db->queryInt("SELECT seal_scheme FROM entries;").value_or(-1)),
                  int(v1::SEAL_SCHEME_UNSPECIFIED));
-        QCOMPARE(int(db->queryInt("SELECT count(*) FROM entries WHERE state = 'acknowledged';")
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM entries WHERE state = 'needs_correction';")
                          .value_or(-1)),
                  1);
     }

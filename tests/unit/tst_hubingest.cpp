@@ -52,6 +52,16 @@ class TestHubIngest : public QObject
                                                     : QString();
     }
 
+    // The sender as authentication finds it: every test device is SYN-1's.
+    static AuthenticatedDevice sender(const QString &deviceId)
+    {
+        return {deviceId, QStringLiteral("SYN-1"), false};
+    }
+    syncwire::SealBinding bind(const QString &deviceId) const
+    {
+        return {deviceId, m_identity->hubId};
+    }
+
     static QByteArray bytesOf(const v1::IncidentRecord &r)
     {
         return QByteArray::fromStdString(r.SerializeAsString());
@@ -151,7 +161,7 @@ private slots:
         protocol::ManualClock deviceClock(m_clock.nowUtc());
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(9, deviceClock, checklists);
-        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceId);
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
         BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
                                m_identity->sealingSecretKey);
         v1::IncidentRecord record = factory.next(QStringLiteral("SYN-1"), deviceId);
@@ -159,24 +169,25 @@ private slots:
         *batch.add_records() = builder.seal(record);
         const QByteArray body = QByteArray::fromStdString(batch.SerializeAsString());
 
-        IngestResult first = ingestor.ingest(body, deviceId);
+        IngestResult first = ingestor.ingest(body, sender(deviceId));
         QCOMPARE(first.error, IngestError::None);
         QCOMPARE(first.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
-        QCOMPARE(ingestor.ingest(body, deviceId).receipt.results(0).result(),
+        QCOMPARE(ingestor.ingest(body, sender(deviceId)).receipt.results(0).result(),
                  v1::RecordResult::RESULT_DUPLICATE);
-        QCOMPARE(ingestor.ingest(body, QStringLiteral("another")).error,
+        QCOMPARE(ingestor.ingest(body, sender(QStringLiteral("another"))).error,
                  IngestError::DeviceMismatch);
-        QCOMPARE(ingestor.ingest(QByteArray("\xff\xff\xff", 3), deviceId).error,
+        QCOMPARE(ingestor.ingest(QByteArray("\xff\xff\xff", 3), sender(deviceId)).error,
                  IngestError::Undecodable);
 
         record.mutable_incident()->set_police_reference("SYN-OTHER");
         v1::SyncBatch conflicting = builder.batch(2, deviceClock.nowMs(), 0);
         *conflicting.add_records() = builder.seal(record);
-        QCOMPARE(
-            ingestor.ingest(QByteArray::fromStdString(conflicting.SerializeAsString()), deviceId)
-                .receipt.results(0)
-                .result(),
-            v1::RecordResult::RESULT_CONFLICT);
+        QCOMPARE(ingestor
+                     .ingest(QByteArray::fromStdString(conflicting.SerializeAsString()),
+                             sender(deviceId))
+                     .receipt.results(0)
+                     .result(),
+                 v1::RecordResult::RESULT_CONFLICT);
 
         const auto stats = m_store->stats();
         QVERIFY(stats);
@@ -199,8 +210,8 @@ private slots:
     {
         QTemporaryDir dir;
         HubStoreError storeError;
-        auto store = HubStore::open(QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("g.db")),
-                                    &storeError);
+        auto store = HubStore::open(
+            QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("g.db")), &storeError);
         QVERIFY2(store, qPrintable(storeError.message));
         DeviceRegistry registry(*store, m_clock);
         BatchIngestor ingestor(*store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
@@ -219,8 +230,11 @@ private slots:
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(31, deviceClock, checklists);
         std::vector<v1::IncidentRecord> records, variants;
+        // The officer's devices (a replacement and its spares) all send the
+        // same records; the records name no device, as one submitted before
+        // its device learnt its id.
         for (int i = 0; i < kRecords; ++i)
-            records.push_back(factory.next(QStringLiteral("SYN-1"), deviceIds[0]));
+            records.push_back(factory.next(QStringLiteral("SYN-1"), QString()));
         for (int i = 0; i < kConflicting; ++i) {
             v1::IncidentRecord v = records[size_t(i * 7)];
             v.mutable_incident()->set_police_reference("SYN-VARIANT");
@@ -230,7 +244,8 @@ private slots:
         // Each device's bodies, built before the threads start.
         std::vector<std::vector<QByteArray>> bodies{size_t(kDevices)};
         for (int d = 0; d < kDevices; ++d) {
-            syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceIds[size_t(d)]);
+            syncwire::BatchBuilder builder(m_identity->sealingPublicKey,
+                                           bind(deviceIds[size_t(d)]));
             std::vector<v1::IncidentRecord> mine;
             for (int round = 0; round < kRounds; ++round)
                 for (int i = 0; i < kRecords; ++i)
@@ -262,7 +277,7 @@ private slots:
         for (int d = 0; d < kDevices; ++d) {
             threads.emplace_back([&, d] {
                 for (const QByteArray &body : bodies[size_t(d)]) {
-                    const IngestResult r = ingestor.ingest(body, deviceIds[size_t(d)]);
+                    const IngestResult r = ingestor.ingest(body, sender(deviceIds[size_t(d)]));
                     v1::SyncBatch sent;
                     sent.ParseFromArray(body.constData(), int(body.size()));
                     if (r.error != IngestError::None ||
@@ -332,9 +347,9 @@ private slots:
             }
         }
         // Replies and the committed state agree, count for count.
-        QCOMPARE(int(db->queryInt("SELECT count(*) FROM alerts WHERE kind = 'conflict'")
-                         .value_or(-1)),
-                 conflicts);
+        QCOMPARE(
+            int(db->queryInt("SELECT count(*) FROM alerts WHERE kind = 'conflict'").value_or(-1)),
+            conflicts);
         QCOMPARE(int(db->queryInt("SELECT count(*) FROM quarantine").value_or(-1)),
                  conflicts + sentBatches);
         QCOMPARE(int(db->queryInt("SELECT count(*) FROM audit WHERE event LIKE 'record_%'")
@@ -344,21 +359,21 @@ private slots:
 
         // A batch large enough to be opened on several threads: verdicts in
         // envelope order, the tampered one (in the second half) alone rejected.
-        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceIds[0]);
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceIds[0]));
         v1::SyncBatch big = builder.batch(1000, deviceClock.nowMs(), 0);
         constexpr int kBig = 3 * BatchIngestor::kRecordsPerThread;
         for (int i = 0; i < kBig; ++i)
             *big.add_records() = builder.seal(records[size_t(i % kRecords)]);
         big.mutable_records(kBig - 5)->mutable_sealed()->back() ^= 1;
-        const IngestResult bigResult =
-            ingestor.ingest(QByteArray::fromStdString(big.SerializeAsString()), deviceIds[0]);
+        const IngestResult bigResult = ingestor.ingest(
+            QByteArray::fromStdString(big.SerializeAsString()), sender(deviceIds[0]));
         QCOMPARE(bigResult.error, IngestError::None);
         QCOMPARE(bigResult.receipt.results_size(), kBig);
         for (int i = 0; i < kBig; ++i) {
             const auto &result = bigResult.receipt.results(i);
             QCOMPARE(result.record_id(), big.records(i).record_id());
             const bool storedIsThis = held[big.records(i).record_id()] == big.records(i).sha256();
-            QCOMPARE(result.result(), i == kBig - 5 ? v1::RecordResult::RESULT_REJECTED
+            QCOMPARE(result.result(), i == kBig - 5  ? v1::RecordResult::RESULT_REJECTED
                                       : storedIsThis ? v1::RecordResult::RESULT_DUPLICATE
                                                      : v1::RecordResult::RESULT_CONFLICT);
         }
@@ -378,16 +393,17 @@ private slots:
             sql::SqlError error;
             auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &error);
             QVERIFY(db);
-            QVERIFY(db->exec("PRAGMA journal_mode=WAL;"
-                             "CREATE TABLE records (record_id TEXT NOT NULL, version INTEGER NOT NULL,"
-                             " sha256 BLOB NOT NULL, bytes BLOB NOT NULL, flags TEXT NOT NULL,"
-                             " flagged INTEGER NOT NULL, urgent INTEGER NOT NULL,"
-                             " received_at INTEGER NOT NULL, device_id TEXT NOT NULL,"
-                             " batch_id TEXT NOT NULL, PRIMARY KEY (record_id, version)) WITHOUT ROWID;"
-                             "INSERT INTO records VALUES ('r-1', 1, x'01', x'0203', '[]', 0, 1, 5,"
-                             " 'd-1', 'b-1');"
-                             "PRAGMA user_version = 1;")
-                        .ok());
+            QVERIFY(
+                db->exec("PRAGMA journal_mode=WAL;"
+                         "CREATE TABLE records (record_id TEXT NOT NULL, version INTEGER NOT NULL,"
+                         " sha256 BLOB NOT NULL, bytes BLOB NOT NULL, flags TEXT NOT NULL,"
+                         " flagged INTEGER NOT NULL, urgent INTEGER NOT NULL,"
+                         " received_at INTEGER NOT NULL, device_id TEXT NOT NULL,"
+                         " batch_id TEXT NOT NULL, PRIMARY KEY (record_id, version)) WITHOUT ROWID;"
+                         "INSERT INTO records VALUES ('r-1', 1, x'01', x'0203', '[]', 0, 1, 5,"
+                         " 'd-1', 'b-1');"
+                         "PRAGMA user_version = 1;")
+                    .ok());
         }
         HubStoreError storeError;
         auto store = HubStore::open(QStringLiteral("sqlite:") + path, &storeError);
@@ -400,61 +416,69 @@ private slots:
         BatchWrite write;
         write.batchId = QStringLiteral("b-2");
         write.deviceId = QStringLiteral("d-1");
+        write.officerId = QString(); // d-1 is unknown: its rows were given no officer
         IngestItem same;
         same.recordId = QStringLiteral("r-1");
         same.version = 1;
         same.sha256 = QByteArray("\x01", 1);
         same.keep = true;
         same.plaintext = QByteArray("\x02\x03", 2);
-        same.flagsJson = QStringLiteral("[]");
         IngestItem other = same;
         other.sha256 = QByteArray("\x09", 1);
         IngestItem fresh = same;
         fresh.recordId = QStringLiteral("r-2");
         write.items = {same, other, fresh};
+        std::vector<StoredResult> results;
+        QVERIFY(store->commitBatch(write, results).ok());
         std::vector<StoredOutcome> outcomes;
-        QVERIFY(store->commitBatch(write, outcomes).ok());
-        QCOMPARE(outcomes, (std::vector<StoredOutcome>{StoredOutcome::Duplicate,
-                                                        StoredOutcome::Conflict,
-                                                        StoredOutcome::Accepted}));
+        for (const auto &r : results)
+            outcomes.push_back(r.outcome);
+        QCOMPARE(outcomes,
+                 (std::vector<StoredOutcome>{StoredOutcome::Duplicate, StoredOutcome::Conflict,
+                                             StoredOutcome::Accepted}));
         store.reset();
         sql::SqlError error;
         auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
         QVERIFY(db);
-        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 2);
+        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 3);
         QCOMPARE(int(db->queryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'records'"
                                   " AND sql LIKE '%WITHOUT ROWID%'")
                          .value_or(-1)),
                  0);
     }
 
-    // Both schemes open: the session scheme the app seals with now, and
-    // crypto_box_seal from entries an older app sealed.
-    void sessionAndLegacySealsBothOpen()
+    // crypto_box_seal (scheme 0) binds a sealed record to nothing, so the
+    // hub no longer opens it: the record is "unsealable" and the rest of the
+    // batch goes on. Only the session scheme is listed to devices.
+    void legacySealIsRefused()
     {
         const QString deviceId = enrolledDevice();
         QVERIFY(!deviceId.isEmpty());
         protocol::ManualClock deviceClock(m_clock.nowUtc());
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(41, deviceClock, checklists);
-        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceId);
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
         BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
                                m_identity->sealingSecretKey);
         v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
-        const v1::RecordEnvelope session =
-            builder.seal(factory.next(QStringLiteral("SYN-1"), deviceId));
-        const v1::RecordEnvelope legacy =
-            builder.sealLegacy(factory.next(QStringLiteral("SYN-1"), deviceId));
-        QCOMPARE(session.seal_scheme(), v1::SEAL_SCHEME_SESSION_XCHACHA20);
-        QCOMPARE(legacy.seal_scheme(), v1::SEAL_SCHEME_UNSPECIFIED);
-        *batch.add_records() = session;
+        const v1::IncidentRecord legacyRecord = factory.next(QStringLiteral("SYN-1"), deviceId);
+        v1::RecordEnvelope legacy = builder.seal(legacyRecord);
+        const QByteArray plain = bytesOf(legacyRecord);
+        std::string sealed(size_t(plain.size()) + crypto_box_SEALBYTES, '\0');
+        crypto_box_seal(
+            reinterpret_cast<unsigned char *>(sealed.data()),
+            reinterpret_cast<const unsigned char *>(plain.constData()), quint64(plain.size()),
+            reinterpret_cast<const unsigned char *>(m_identity->sealingPublicKey.constData()));
+        legacy.set_sealed(sealed);
+        legacy.set_seal_scheme(v1::SEAL_SCHEME_UNSPECIFIED);
         *batch.add_records() = legacy;
+        *batch.add_records() = builder.seal(factory.next(QStringLiteral("SYN-1"), deviceId));
         const IngestResult r =
-            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), deviceId);
+            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), sender(deviceId));
         QCOMPARE(r.error, IngestError::None);
-        QCOMPARE(r.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(r.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
+        QCOMPARE(r.receipt.results(0).reasons(0).code(), std::string("unsealable"));
         QCOMPARE(r.receipt.results(1).result(), v1::RecordResult::RESULT_ACCEPTED);
-        QCOMPARE(ingestor.sessionKeys().derivations(), 1);
     }
 
     // Whatever is wrong with a session seal, the record is "unsealable"
@@ -462,9 +486,10 @@ private slots:
     void brokenSessionSealsAreUnsealable_data()
     {
         QTest::addColumn<QString>("damage");
-        for (const char *d : {"ciphertext", "tag", "nonce", "ephemeral_key", "other_record_id",
-                              "other_version", "truncated_header", "truncated_tag", "empty",
-                              "unknown_scheme", "labelled_legacy", "low_order_key"})
+        for (const char *d :
+             {"ciphertext", "tag", "nonce", "ephemeral_key", "other_record_id", "other_version",
+              "truncated_header", "truncated_tag", "empty", "unknown_scheme", "labelled_legacy",
+              "low_order_key", "sealed_by_other_device", "sealed_for_other_hub"})
             QTest::newRow(d) << QString::fromLatin1(d);
     }
     void brokenSessionSealsAreUnsealable()
@@ -475,7 +500,7 @@ private slots:
         protocol::ManualClock deviceClock(m_clock.nowUtc());
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(43, deviceClock, checklists);
-        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceId);
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
         BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
                                m_identity->sealingSecretKey);
         const v1::IncidentRecord victim = factory.next(QStringLiteral("SYN-1"), deviceId);
@@ -507,11 +532,18 @@ private slots:
             broken.set_seal_scheme(v1::SEAL_SCHEME_UNSPECIFIED);
         else if (damage == QLatin1String("low_order_key"))
             std::fill(sealed.begin(), sealed.begin() + ss::kPublicKeyBytes, '\0');
+        else if (damage == QLatin1String("sealed_by_other_device")) // copied from its outbox
+            broken = syncwire::BatchBuilder(m_identity->sealingPublicKey, bind(enrolledDevice()))
+                         .seal(victim);
+        else if (damage == QLatin1String("sealed_for_other_hub"))
+            broken = syncwire::BatchBuilder(m_identity->sealingPublicKey,
+                                            {deviceId, QStringLiteral("another-hub")})
+                         .seal(victim);
         v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
         *batch.add_records() = broken;
         *batch.add_records() = builder.seal(other);
         const IngestResult r =
-            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), deviceId);
+            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), sender(deviceId));
         QCOMPARE(r.error, IngestError::None);
         QCOMPARE(r.receipt.results_size(), 2);
         QCOMPARE(r.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
@@ -532,16 +564,17 @@ private slots:
         protocol::SyntheticRecordFactory factory(47, deviceClock, checklists);
         BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
                                m_identity->sealingSecretKey);
-        syncwire::SealingSession session(m_identity->sealingPublicKey, deviceClock.nowMs());
+        syncwire::SealingSession session(m_identity->sealingPublicKey, bind(deviceId),
+                                         deviceClock.nowMs());
         QVERIFY(session.isOpen());
-        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, deviceId, session);
+        syncwire::BatchBuilder builder(session);
         for (int n : {300, 20}) {
             v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
             for (int i = 0; i < n; ++i)
                 *batch.add_records() =
                     builder.seal(factory.next(QStringLiteral("SYN-1"), deviceId));
-            const IngestResult r =
-                ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), deviceId);
+            const IngestResult r = ingestor.ingest(
+                QByteArray::fromStdString(batch.SerializeAsString()), sender(deviceId));
             QCOMPARE(r.error, IngestError::None);
             for (const auto &result : r.receipt.results())
                 QCOMPARE(result.result(), v1::RecordResult::RESULT_ACCEPTED);
@@ -550,13 +583,15 @@ private slots:
         QCOMPARE(ingestor.sessionKeys().derivations(), 1);
         QCOMPARE(ingestor.sessionKeys().size(), 1);
 
-        syncwire::BatchBuilder fresh(m_identity->sealingPublicKey, deviceId); // its own session
+        syncwire::BatchBuilder fresh(m_identity->sealingPublicKey,
+                                     bind(deviceId)); // its own session
         v1::SyncBatch batch = fresh.batch(2, deviceClock.nowMs(), 0);
         *batch.add_records() = fresh.seal(factory.next(QStringLiteral("SYN-1"), deviceId));
-        QCOMPARE(ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), deviceId)
-                     .receipt.results(0)
-                     .result(),
-                 v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(
+            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), sender(deviceId))
+                .receipt.results(0)
+                .result(),
+            v1::RecordResult::RESULT_ACCEPTED);
         QCOMPARE(ingestor.sessionKeys().derivations(), 2);
     }
 
@@ -570,13 +605,15 @@ private slots:
                               kCapacity);
         const QByteArray record("a record's bytes");
         const QString id = QStringLiteral("00000000-0000-4000-8000-000000000001");
+        const QString kDevice = QStringLiteral("00000000-0000-4000-8000-0000000000d1");
+        const std::string device = kDevice.toStdString(), hub = m_identity->hubId.toStdString();
         std::vector<std::unique_ptr<syncwire::SealingSession>> sessions;
         for (int i = 0; i < kSessions; ++i) {
-            sessions.push_back(
-                std::make_unique<syncwire::SealingSession>(m_identity->sealingPublicKey, 0));
+            sessions.push_back(std::make_unique<syncwire::SealingSession>(
+                m_identity->sealingPublicKey, bind(kDevice), 0));
             const auto sealed = sessions.back()->seal(id, 1, record);
             QVERIFY(sealed);
-            const auto opened = cache.open(sealed->toStdString(), id.toStdString(), 1);
+            const auto opened = cache.open(sealed->toStdString(), id.toStdString(), 1, device, hub);
             QVERIFY(opened);
             QCOMPARE(*opened, record);
             QVERIFY(cache.size() <= kCapacity);
@@ -584,11 +621,11 @@ private slots:
         QCOMPARE(cache.size(), kCapacity);
         QCOMPARE(cache.derivations(), kSessions);
         // The latest session is still cached; the first was evicted.
-        QVERIFY(
-            cache.open(sessions.back()->seal(id, 1, record)->toStdString(), id.toStdString(), 1));
+        QVERIFY(cache.open(sessions.back()->seal(id, 1, record)->toStdString(), id.toStdString(), 1,
+                           device, hub));
         QCOMPARE(cache.derivations(), kSessions);
-        QVERIFY(
-            cache.open(sessions.front()->seal(id, 1, record)->toStdString(), id.toStdString(), 1));
+        QVERIFY(cache.open(sessions.front()->seal(id, 1, record)->toStdString(), id.toStdString(),
+                           1, device, hub));
         QCOMPARE(cache.derivations(), kSessions + 1);
         QCOMPARE(cache.size(), kCapacity);
 
@@ -596,9 +633,9 @@ private slots:
         std::string junk(syncwire::sessionseal::kOverheadBytes + 40, '\0');
         randombytes_buf(junk.data(), junk.size());
         const int before = cache.size();
-        QVERIFY(!cache.open(junk, id.toStdString(), 1));
+        QVERIFY(!cache.open(junk, id.toStdString(), 1, device, hub));
         QCOMPARE(cache.derivations(), kSessions + 2);
-        QVERIFY(!cache.open(junk, id.toStdString(), 1));
+        QVERIFY(!cache.open(junk, id.toStdString(), 1, device, hub));
         QCOMPARE(cache.derivations(), kSessions + 3); // not cached: derived again
         QCOMPARE(cache.size(), before);
     }
@@ -607,7 +644,8 @@ private slots:
     // ended holds no key and refuses to seal with a clear error.
     void endedSealingSessionHoldsNoKey()
     {
-        syncwire::SealingSession session(m_identity->sealingPublicKey, 1000);
+        syncwire::SealingSession session(m_identity->sealingPublicKey, bind(QStringLiteral("d")),
+                                         1000);
         QVERIFY(session.isOpen());
         QVERIFY(session.error().ok());
         QCOMPARE(session.ephemeralPublicKey().size(), 32);
@@ -638,10 +676,10 @@ private slots:
         QVERIFY(!error.message.isEmpty());
         session.end(); // twice is harmless
 
-        syncwire::SealingSession shortKey(QByteArray(31, 'k'), 0);
+        syncwire::SealingSession shortKey(QByteArray(31, 'k'), {}, 0);
         QVERIFY(!shortKey.isOpen());
         QCOMPARE(shortKey.error().kind, syncwire::SealingErrorKind::BadHubKey);
-        syncwire::SealingSession lowOrder(QByteArray(32, '\0'), 0);
+        syncwire::SealingSession lowOrder(QByteArray(32, '\0'), {}, 0);
         QVERIFY(!lowOrder.isOpen());
         QCOMPARE(lowOrder.error().kind, syncwire::SealingErrorKind::BadHubKey);
         QVERIFY(!lowOrder.seal(id, 3, QByteArray("bytes"), &error));
