@@ -9,9 +9,11 @@
 #include "hubstore.h"
 #include "protocol/clock.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <csignal>
@@ -32,6 +34,8 @@ const char *kUsageText =
     "        [--max-inflight N] [--max-body-bytes N] [--threads N] [--quiet]\n"
     "  enrol-device --officer ID [--hub-url URL] [--count K] [--expires-in SECONDS]\n"
     "  revoke-device --device ID\n"
+    "  records [--officer ID] [--device ID] [--flag CODE] [--limit N]\n"
+    "  alerts [--limit N]\n"
     "  stats\n"
     "DIR defaults to var/hub/, URL to sqlite:DIR/hub.db (postgresql: not implemented yet).\n";
 
@@ -273,7 +277,88 @@ int stats(const Options &o, const QString &dataDir)
                {QStringLiteral("rejected_records"), s->rejectedRecords},
                {QStringLiteral("rejected_requests"), s->rejectedRequests},
                {QStringLiteral("conflicts"), s->conflicts},
-               {QStringLiteral("enrolments"), s->enrolments}});
+               {QStringLiteral("enrolments"), s->enrolments},
+               {QStringLiteral("record_id_collisions"), s->collisions},
+               {QStringLiteral("attribution_refusals"), s->attributionRefusals},
+               {QStringLiteral("orphaned_versions"), s->orphanedVersions}});
+    return 0;
+}
+
+// --limit for the listings: 1 to 100000, 1000 by default.
+std::optional<int> listLimit(const Options &o)
+{
+    bool ok = false;
+    const int limit = o.value("--limit", QStringLiteral("1000")).toInt(&ok);
+    if (!ok || limit < 1 || limit > 100000)
+        return std::nullopt;
+    return limit;
+}
+
+QString isoTime(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
+// One JSON object a line per stored version: ids, owner, sender, times and
+// flag codes, never content.
+int records(const Options &o, const QString &dataDir)
+{
+    RecordFilter filter;
+    filter.officerId = o.value("--officer");
+    filter.deviceId = o.value("--device");
+    filter.flag = o.value("--flag");
+    const auto limit = listLimit(o);
+    if (!limit)
+        return usage(QStringLiteral("--limit takes 1 to 100000"));
+    filter.limit = *limit;
+    auto store = openStore(o, dataDir);
+    if (!store)
+        return 1;
+    HubStoreError error;
+    const auto rows = store->listRecords(filter, &error);
+    if (!rows)
+        return failure(error.message);
+    for (const RecordListing &r : *rows)
+        printJson({{QStringLiteral("officer_id"), r.officerId},
+                   {QStringLiteral("record_id"), r.recordId},
+                   {QStringLiteral("version"), qint64(r.version)},
+                   {QStringLiteral("parent_version"), qint64(r.parentVersion)},
+                   {QStringLiteral("device_id"), r.deviceId},
+                   {QStringLiteral("batch_id"), r.batchId},
+                   {QStringLiteral("received_at"), isoTime(r.receivedAtMs)},
+                   {QStringLiteral("urgent"), r.urgent},
+                   {QStringLiteral("flags"), QJsonArray::fromStringList(r.flags)}});
+    return 0;
+}
+
+int alerts(const Options &o, const QString &dataDir)
+{
+    const auto limit = listLimit(o);
+    if (!limit)
+        return usage(QStringLiteral("--limit takes 1 to 100000"));
+    auto store = openStore(o, dataDir);
+    if (!store)
+        return 1;
+    HubStoreError error;
+    const auto rows = store->listAlerts(*limit, &error);
+    if (!rows)
+        return failure(error.message);
+    for (const AlertListing &a : *rows) {
+        QJsonObject line{{QStringLiteral("id"), a.id},
+                         {QStringLiteral("raised_at"), isoTime(a.raisedAtMs)},
+                         {QStringLiteral("kind"), a.kind},
+                         {QStringLiteral("officer_id"), a.officerId},
+                         {QStringLiteral("device_id"), a.deviceId},
+                         {QStringLiteral("batch_id"), a.batchId},
+                         {QStringLiteral("record_id"), a.recordId},
+                         {QStringLiteral("version"), qint64(a.version)},
+                         {QStringLiteral("acknowledged"), a.acknowledged}};
+        if (!a.otherDeviceId.isEmpty()) {
+            line.insert(QStringLiteral("other_officer_id"), a.otherOfficerId);
+            line.insert(QStringLiteral("other_device_id"), a.otherDeviceId);
+        }
+        printJson(line);
+    }
     return 0;
 }
 
@@ -309,6 +394,10 @@ int HubCommandLine::run(const QStringList &arguments)
         return revokeDevice(o, dataDir);
     if (o.command == QLatin1String("stats"))
         return stats(o, dataDir);
+    if (o.command == QLatin1String("records"))
+        return records(o, dataDir);
+    if (o.command == QLatin1String("alerts"))
+        return alerts(o, dataDir);
     return usage(QStringLiteral("unknown command %1").arg(o.command));
 }
 

@@ -945,7 +945,7 @@ std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
     const std::pair<const char *, qint64 *> queries[] = {
         {"SELECT count(*) FROM devices", &s.devices},
         {"SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL", &s.revokedDevices},
-        {"SELECT count(DISTINCT record_id) FROM records", &s.records},
+        {"SELECT count(*) FROM (SELECT DISTINCT officer_id, record_id FROM records)", &s.records},
         {"SELECT count(*) FROM records", &s.versions},
         {"SELECT count(*) FROM records WHERE flagged = 1", &s.flagged},
         {"SELECT count(*) FROM records WHERE urgent = 1", &s.urgent},

@@ -11,11 +11,13 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSslKey>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTest>
+#include <sodium.h>
 #include <sys/stat.h>
 
 using namespace safeguard;
@@ -98,6 +100,58 @@ private:
     {
         auto db = openDb();
         return db ? db->queryInt(sqlText).value_or(-1) : -1;
+    }
+
+    // A device enrolled for another officer than m_device's.
+    std::optional<EnrolledDevice> deviceFor(const QString &officer)
+    {
+        const QStringList codes = m_hub->enrolmentCodes(1, {QStringLiteral("--officer"), officer});
+        if (codes.size() != 1)
+            return std::nullopt;
+        return enrol(m_hub->url(), codes.first());
+    }
+    // `safeguard-hub COMMAND args`, one JSON object a line.
+    QList<QJsonObject> listing(const QString &command, const QStringList &args = {})
+    {
+        QByteArray out;
+        if (m_hub->cli(command, args, &out) != 0)
+            return {};
+        QList<QJsonObject> rows;
+        for (const QByteArray &line : out.split('\n'))
+            if (!line.trimmed().isEmpty())
+                rows.append(QJsonDocument::fromJson(line).object());
+        return rows;
+    }
+    static QJsonObject only(const QList<QJsonObject> &rows)
+    {
+        return rows.size() == 1 ? rows.first() : QJsonObject();
+    }
+    static QStringList flagsOf(const QJsonObject &row)
+    {
+        QStringList out;
+        for (const auto &f : row.value(QStringLiteral("flags")).toArray())
+            out.append(f.toString());
+        return out;
+    }
+    static v1::IncidentRecord amendmentOf(v1::IncidentRecord r, const char *reason)
+    {
+        r.set_parent_version(r.version());
+        r.set_version(r.version() + 1);
+        r.set_amendment_reason(reason);
+        return r;
+    }
+    v1::RecordResult::Result sendOne(const EnrolledDevice &device, DeviceSide &side,
+                                     const v1::IncidentRecord &record,
+                                     std::string *firstReason = nullptr)
+    {
+        v1::SyncBatch batch = side.batch();
+        *batch.add_records() = side.builder.seal(record);
+        const Sent s = send(m_hub->url(), device, batch);
+        if (s.reply.status != 200 || !s.parsed || s.receipt.results_size() != 1)
+            return v1::RecordResult::RESULT_UNSPECIFIED;
+        if (firstReason && s.receipt.results(0).reasons_size() > 0)
+            *firstReason = s.receipt.results(0).reasons(0).code();
+        return s.receipt.results(0).result();
     }
 
 private slots:
@@ -852,11 +906,258 @@ private slots:
             QVERIFY2(mode(f.filePath()) == 0600, qPrintable(f.fileName()));
     }
 
+    // Officer B's device cannot add a version to officer A's record: the
+    // same id from B is B's own record, listed under B, flagged and never a
+    // version of A's.
+    void anotherOfficerCannotAddAVersion()
+    {
+        auto b = deviceFor(QStringLiteral("SYN-OFFICER-B1"));
+        QVERIFY(b);
+        DeviceSide sideA(m_device, 1001), sideB(*b, 1002);
+        const v1::IncidentRecord mine = sideA.record();
+        QCOMPARE(sendOne(m_device, sideA, mine), v1::RecordResult::RESULT_ACCEPTED);
+
+        v1::IncidentRecord forged = amendmentOf(mine, "SYNTHETIC forged amendment");
+        forged.set_officer_id(b->officerId.toStdString());
+        forged.set_device_id(b->deviceId.toStdString());
+        QCOMPARE(sendOne(*b, sideB, forged), v1::RecordResult::RESULT_ACCEPTED);
+
+        const QString id = QString::fromStdString(mine.record_id());
+        const auto ownerA =
+            listing(QStringLiteral("records"), {QStringLiteral("--officer"), m_device.officerId});
+        QList<QJsonObject> aRows;
+        for (const auto &r : ownerA)
+            if (r.value(QStringLiteral("record_id")).toString() == id)
+                aRows.append(r);
+        QCOMPARE(aRows.size(), 1); // A's record has its one version only
+        QCOMPARE(aRows.first().value(QStringLiteral("version")).toInt(), 1);
+        QCOMPARE(aRows.first().value(QStringLiteral("device_id")).toString(), m_device.deviceId);
+        QVERIFY(flagsOf(aRows.first()).contains(QStringLiteral("record_id_collision")));
+        const QJsonObject bRow =
+            only(listing(QStringLiteral("records"), {QStringLiteral("--officer"), b->officerId}));
+        QCOMPARE(bRow.value(QStringLiteral("record_id")).toString(), id);
+        QCOMPARE(bRow.value(QStringLiteral("version")).toInt(), 2);
+        QCOMPARE(bRow.value(QStringLiteral("device_id")).toString(), b->deviceId);
+        const QStringList bFlags = flagsOf(bRow);
+        QVERIFY(bFlags.contains(QStringLiteral("record_id_collision")));
+        QVERIFY(bFlags.contains(QStringLiteral("parent_missing"))); // B holds no version 1
+
+        // A's own amendment is still A's version 2, accepted, not a conflict.
+        const v1::IncidentRecord amended = amendmentOf(mine, "SYNTHETIC genuine amendment");
+        QCOMPARE(sendOne(m_device, sideA, amended), v1::RecordResult::RESULT_ACCEPTED);
+    }
+
+    // B pre-empts a record A has submitted but not synced (record ids are
+    // not secret). A's genuine record then arrives ACCEPTED, both copies are
+    // flagged, and one alert names both devices.
+    void preemptingCopyDoesNotDisplaceTheAuthor()
+    {
+        auto b = deviceFor(QStringLiteral("SYN-OFFICER-B2"));
+        QVERIFY(b);
+        DeviceSide sideA(m_device, 1101), sideB(*b, 1102);
+        const v1::IncidentRecord genuine = sideA.record();
+        v1::IncidentRecord preempt = sideB.record();
+        preempt.set_record_id(genuine.record_id());
+        const qint64 collisionsBefore =
+            m_hub->stats().value(QStringLiteral("record_id_collisions")).toInt();
+
+        QCOMPARE(sendOne(*b, sideB, preempt), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(sendOne(m_device, sideA, genuine), v1::RecordResult::RESULT_ACCEPTED);
+        // Sent again, each is a duplicate of its own sender's copy.
+        QCOMPARE(sendOne(m_device, sideA, genuine), v1::RecordResult::RESULT_DUPLICATE);
+        QCOMPARE(sendOne(*b, sideB, preempt), v1::RecordResult::RESULT_DUPLICATE);
+
+        const QString id = QString::fromStdString(genuine.record_id());
+        int copies = 0;
+        for (const auto &r :
+             listing(QStringLiteral("records"),
+                     {QStringLiteral("--flag"), QStringLiteral("record_id_collision")})) {
+            if (r.value(QStringLiteral("record_id")).toString() != id)
+                continue;
+            ++copies;
+            const QString owner = r.value(QStringLiteral("officer_id")).toString();
+            QVERIFY(owner == m_device.officerId || owner == b->officerId);
+            QCOMPARE(r.value(QStringLiteral("device_id")).toString(),
+                     owner == b->officerId ? b->deviceId : m_device.deviceId);
+        }
+        QCOMPARE(copies, 2);
+
+        QList<QJsonObject> alerts;
+        for (const auto &a : listing(QStringLiteral("alerts")))
+            if (a.value(QStringLiteral("record_id")).toString() == id)
+                alerts.append(a);
+        QCOMPARE(alerts.size(), 1);
+        const QJsonObject &alert = alerts.first();
+        QCOMPARE(alert.value(QStringLiteral("kind")).toString(),
+                 QStringLiteral("record_id_collision"));
+        QCOMPARE(alert.value(QStringLiteral("device_id")).toString(), m_device.deviceId);
+        QCOMPARE(alert.value(QStringLiteral("officer_id")).toString(), m_device.officerId);
+        QCOMPARE(alert.value(QStringLiteral("other_device_id")).toString(), b->deviceId);
+        QCOMPARE(alert.value(QStringLiteral("other_officer_id")).toString(), b->officerId);
+        QCOMPARE(m_hub->stats().value(QStringLiteral("record_id_collisions")).toInt(),
+                 collisionsBefore + 1);
+    }
+
+    // A record that names another officer, or a device that is not one of
+    // the sender's officer's, is refused, quarantined and alerted.
+    void noDeviceCanClaimAnotherOfficer()
+    {
+        auto b = deviceFor(QStringLiteral("SYN-OFFICER-B3"));
+        QVERIFY(b);
+        DeviceSide sideB(*b, 1201);
+        const QJsonObject before = m_hub->stats();
+        v1::IncidentRecord claimsA = sideB.record();
+        claimsA.set_officer_id(m_device.officerId.toStdString());
+        std::string reason;
+        QCOMPARE(sendOne(*b, sideB, claimsA, &reason), v1::RecordResult::RESULT_REJECTED);
+        QCOMPARE(reason, std::string("attribution_mismatch"));
+        v1::IncidentRecord claimsADevice = sideB.record();
+        claimsADevice.set_device_id(m_device.deviceId.toStdString());
+        reason.clear();
+        QCOMPARE(sendOne(*b, sideB, claimsADevice, &reason), v1::RecordResult::RESULT_REJECTED);
+        QCOMPARE(reason, std::string("attribution_mismatch"));
+
+        const QJsonObject after = m_hub->stats();
+        QCOMPARE(after.value(QStringLiteral("attribution_refusals")).toInt(),
+                 before.value(QStringLiteral("attribution_refusals")).toInt() + 2);
+        QCOMPARE(after.value(QStringLiteral("rejected_records")).toInt(),
+                 before.value(QStringLiteral("rejected_records")).toInt() + 2);
+        int alerted = 0;
+        for (const auto &a : listing(QStringLiteral("alerts")))
+            if (a.value(QStringLiteral("kind")).toString() ==
+                    QLatin1String("attribution_mismatch") &&
+                a.value(QStringLiteral("device_id")).toString() == b->deviceId)
+                ++alerted;
+        QCOMPARE(alerted, 2);
+        // Nothing was stored under either officer.
+        for (const auto &r :
+             listing(QStringLiteral("records"), {QStringLiteral("--device"), b->deviceId}))
+            QVERIFY(r.value(QStringLiteral("record_id")).toString() !=
+                        QString::fromStdString(claimsA.record_id()) &&
+                    r.value(QStringLiteral("record_id")).toString() !=
+                        QString::fromStdString(claimsADevice.record_id()));
+    }
+
+    // A replacement device of the same officer amends the officer's record
+    // with no extra step; the hub says it was written on another device
+    // only when the record names one.
+    void replacementDeviceAmendsTheOfficersRecord()
+    {
+        const QStringList codes = m_hub->enrolmentCodes(1);
+        QCOMPARE(codes.size(), 1);
+        auto replacement = enrol(m_hub->url(), codes.first());
+        QVERIFY(replacement);
+        QCOMPARE(replacement->officerId, m_device.officerId);
+        DeviceSide old(m_device, 1301), fresh(*replacement, 1302);
+        const v1::IncidentRecord original = old.record();
+        QCOMPARE(sendOne(m_device, old, original), v1::RecordResult::RESULT_ACCEPTED);
+        v1::IncidentRecord amended = amendmentOf(original, "SYNTHETIC amended on a new device");
+        amended.set_device_id(replacement->deviceId.toStdString());
+        QCOMPARE(sendOne(*replacement, fresh, amended), v1::RecordResult::RESULT_ACCEPTED);
+        // The old device's record, delivered by the new one (re-enrolled).
+        v1::IncidentRecord writtenOnOld = old.record();
+        QCOMPARE(sendOne(*replacement, fresh, writtenOnOld), v1::RecordResult::RESULT_ACCEPTED);
+
+        QList<QJsonObject> versions;
+        for (const auto &r :
+             listing(QStringLiteral("records"), {QStringLiteral("--officer"), m_device.officerId}))
+            if (r.value(QStringLiteral("record_id")).toString() ==
+                QString::fromStdString(original.record_id()))
+                versions.append(r);
+        QCOMPARE(versions.size(), 2);
+        QCOMPARE(versions[0].value(QStringLiteral("version")).toInt(), 2); // newest first
+        QCOMPARE(versions[0].value(QStringLiteral("device_id")).toString(), replacement->deviceId);
+        QVERIFY(flagsOf(versions[0]).isEmpty());
+        QCOMPARE(versions[1].value(QStringLiteral("version")).toInt(), 1);
+        const QJsonObject carried = only([&] {
+            QList<QJsonObject> rows;
+            for (const auto &r : listing(QStringLiteral("records"),
+                                         {QStringLiteral("--device"), replacement->deviceId}))
+                if (r.value(QStringLiteral("record_id")).toString() ==
+                    QString::fromStdString(writtenOnOld.record_id()))
+                    rows.append(r);
+            return rows;
+        }());
+        QCOMPARE(flagsOf(carried), QStringList{QStringLiteral("written_on_other_device")});
+    }
+
+    // Lanes may deliver version 2 before version 1: it is stored, flagged
+    // parent_missing and counted as orphaned until its parent arrives.
+    void parentMissingIsSetAndCleared()
+    {
+        DeviceSide side(m_device, 1401);
+        const v1::IncidentRecord first = side.record();
+        const v1::IncidentRecord second = amendmentOf(first, "SYNTHETIC second thoughts");
+        const int orphansBefore = m_hub->stats().value(QStringLiteral("orphaned_versions")).toInt();
+        QCOMPARE(sendOne(m_device, side, second), v1::RecordResult::RESULT_ACCEPTED);
+        auto row = [&](int version) {
+            for (const auto &r : listing(QStringLiteral("records"),
+                                         {QStringLiteral("--officer"), m_device.officerId}))
+                if (r.value(QStringLiteral("record_id")).toString() ==
+                        QString::fromStdString(first.record_id()) &&
+                    r.value(QStringLiteral("version")).toInt() == version)
+                    return r;
+            return QJsonObject();
+        };
+        QCOMPARE(flagsOf(row(2)), QStringList{QStringLiteral("parent_missing")});
+        QCOMPARE(m_hub->stats().value(QStringLiteral("orphaned_versions")).toInt(),
+                 orphansBefore + 1);
+        QCOMPARE(sendOne(m_device, side, first), v1::RecordResult::RESULT_ACCEPTED);
+        QVERIFY(flagsOf(row(2)).isEmpty());
+        QVERIFY(flagsOf(row(1)).isEmpty());
+        QCOMPARE(m_hub->stats().value(QStringLiteral("orphaned_versions")).toInt(), orphansBefore);
+    }
+
+    // A sealed blob copied from one device's outbox does not open when
+    // another device sends it, even another device of the same officer; and
+    // crypto_box_seal (scheme 0), which binds nothing, is not opened at all.
+    void replayedSealsAndSchemeZeroAreRefused()
+    {
+        DeviceSide sideA(m_device, 1501);
+        const v1::IncidentRecord record = sideA.record();
+        const v1::RecordEnvelope copied = sideA.builder.seal(record);
+        const QStringList codes = m_hub->enrolmentCodes(1);
+        auto sameOfficer = enrol(m_hub->url(), codes.value(0));
+        QVERIFY(sameOfficer);
+        auto otherOfficer = deviceFor(QStringLiteral("SYN-OFFICER-B4"));
+        QVERIFY(otherOfficer);
+        for (const EnrolledDevice *thief : {&*sameOfficer, &*otherOfficer}) {
+            DeviceSide side(*thief, 1502);
+            v1::SyncBatch batch = side.batch();
+            *batch.add_records() = copied;
+            const Sent s = send(m_hub->url(), *thief, batch);
+            QCOMPARE(s.reply.status, 200);
+            QCOMPARE(s.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
+            QCOMPARE(s.receipt.results(0).reasons(0).code(), std::string("unsealable"));
+        }
+
+        const QByteArray plain = QByteArray::fromStdString(record.SerializeAsString());
+        std::string sealed(size_t(plain.size()) + crypto_box_SEALBYTES, '\0');
+        crypto_box_seal(
+            reinterpret_cast<unsigned char *>(sealed.data()),
+            reinterpret_cast<const unsigned char *>(plain.constData()), quint64(plain.size()),
+            reinterpret_cast<const unsigned char *>(m_device.code.sealing_public_key().data()));
+        v1::RecordEnvelope legacy = copied;
+        legacy.set_seal_scheme(v1::SEAL_SCHEME_UNSPECIFIED);
+        legacy.set_sealed(sealed);
+        v1::SyncBatch batch = sideA.batch();
+        *batch.add_records() = legacy;
+        const Sent s = send(m_hub->url(), m_device, batch);
+        QCOMPARE(s.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
+        QCOMPARE(s.receipt.results(0).reasons(0).code(), std::string("unsealable"));
+        // The hub tells devices it opens the session scheme only.
+        QCOMPARE(s.receipt.policy().seal_schemes_size(), 1);
+        QCOMPARE(s.receipt.policy().seal_schemes(0), v1::SEAL_SCHEME_SESSION_XCHACHA20);
+        // And the author's own copy still arrives.
+        QCOMPARE(sendOne(m_device, sideA, record), v1::RecordResult::RESULT_ACCEPTED);
+    }
+
     void statsCountEverything()
     {
         const QJsonObject s = m_hub->stats();
-        for (const char *key : {"devices", "records", "versions", "flagged", "rejected_records",
-                                "rejected_requests", "conflicts"})
+        for (const char *key :
+             {"devices", "records", "versions", "flagged", "rejected_records", "rejected_requests",
+              "conflicts", "record_id_collisions", "attribution_refusals", "orphaned_versions"})
             QVERIFY2(s.contains(QLatin1String(key)), key);
         QVERIFY(s.value(QStringLiteral("versions")).toInt() >
                 s.value(QStringLiteral("records")).toInt());
