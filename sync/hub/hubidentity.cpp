@@ -153,7 +153,9 @@ IdentityError HubIdentity::init(const QString &dataDir)
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
     const std::pair<int, const char *> extensions[] = {
-        {NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost"},
+        // Addresses only: a device allows plain HTTP only to a loopback
+        // literal, and a name is whatever a resolver says.
+        {NID_subject_alt_name, "IP:127.0.0.1,IP:::1"},
         {NID_basic_constraints, "critical,CA:FALSE"},
         {NID_key_usage, "critical,digitalSignature"},
         {NID_ext_key_usage, "serverAuth"},

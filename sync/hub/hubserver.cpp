@@ -6,8 +6,8 @@
 #include "deviceregistry.h"
 #include "hublog.h"
 #include "hubstore.h"
+#include "protocol/loopbackaddress.h"
 
-#include <QHostAddress>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <arpa/inet.h>
@@ -155,10 +155,7 @@ void HubServer::tellLimits(v1::DevicePolicy *policy) const
 
 bool HubServer::isLoopbackHost(const QString &host)
 {
-    if (host == QLatin1String("localhost"))
-        return true;
-    const QHostAddress address(host);
-    return !address.isNull() && address.isLoopback();
+    return protocol::isLoopbackLiteral(host);
 }
 
 ServerError HubServer::start()
@@ -166,16 +163,17 @@ ServerError HubServer::start()
     const qsizetype colon = m_options.listen.lastIndexOf(QLatin1Char(':'));
     bool portOk = false;
     const uint port = colon > 0 ? m_options.listen.mid(colon + 1).toUInt(&portOk) : 0;
-    QString host = colon > 0 ? m_options.listen.left(colon) : QString();
-    if (host == QLatin1String("localhost"))
-        host = QStringLiteral("127.0.0.1");
+    // An address, never a name: "localhost" is whatever the resolver says,
+    // and plain HTTP is allowed on loopback only.
+    const QString host = colon > 0 ? m_options.listen.left(colon) : QString();
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(quint16(port));
     if (!portOk || port > 65535 ||
         inet_pton(AF_INET, host.toLatin1().constData(), &address.sin_addr) != 1)
         return {ServerErrorKind::BadListenAddress,
-                QStringLiteral("--listen wants IPV4:PORT, e.g. 127.0.0.1:8443 (got %1)")
+                QStringLiteral("--listen wants IPV4:PORT with an address, not a name, e.g. "
+                               "127.0.0.1:8443 (got %1)")
                     .arg(m_options.listen)};
     if (m_options.plainHttp && !isLoopbackHost(host))
         return {ServerErrorKind::PlainHttpNotLoopback,

@@ -83,7 +83,8 @@ public:
     // The bound URL, e.g. "http://127.0.0.1:43123", once started.
     QString url() const { return m_url; }
 
-    // True for an IPv4 loopback address (127.0.0.0/8) or "localhost".
+    // True for a loopback literal, 127.0.0.0/8 or ::1, never a name
+    // (protocol::isLoopbackLiteral, the rule the device applies too).
     static bool isLoopbackHost(const QString &host);
 
     // The most a request body may total, in bytes, that the hub still reads
