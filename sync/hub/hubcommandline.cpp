@@ -8,12 +8,14 @@
 #include "hubserver.h"
 #include "hubstore.h"
 #include "protocol/clock.h"
+#include "protocol/loopbackaddress.h"
 
 #include <QDir>
 #include <QFile>
 #include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QUrl>
 #include <csignal>
 #include <cstdio>
 #include <pthread.h>
@@ -27,13 +29,19 @@ constexpr int kUsage = 64;
 
 const char *kUsageText =
     "usage: safeguard-hub COMMAND [--data-dir DIR] [--database URL] [options]\n"
+    "operator commands:\n"
     "  init                               create the hub identity in DIR\n"
-    "  serve [--listen HOST:PORT] [--plain-http] [--tls-cert F --tls-key F]\n"
+    "  serve [--listen IPV4:PORT] [--plain-http] [--tls-cert F --tls-key F]\n"
     "        [--max-inflight N] [--max-body-bytes N] [--threads N] [--quiet]\n"
-    "  enrol-device --officer ID [--hub-url URL] [--count K] [--expires-in SECONDS]\n"
-    "  revoke-device --device ID\n"
-    "  stats\n"
-    "DIR defaults to var/hub/, URL to sqlite:DIR/hub.db (postgresql: not implemented yet).\n";
+    "staff commands (--by NAME: who runs it, 1 to 100 printable characters; audited):\n"
+    "  enrol-device --by NAME --officer ID [--hub-url URL] [--count K]\n"
+    "               [--expires-in SECONDS]   (default 3600: codes live an hour)\n"
+    "  revoke-device --by NAME --device ID\n"
+    "  stats --by NAME\n"
+    "DIR defaults to var/hub/, URL to sqlite:DIR/hub.db (postgresql: not implemented yet).\n"
+    "Hosts are addresses, never names: plain http:// only on 127.0.0.0/8 or [::1].\n";
+
+constexpr int kMaxStaffNameChars = 100;
 
 struct Options
 {
@@ -68,6 +76,38 @@ void printJson(const QJsonObject &o)
     std::fflush(stdout);
 }
 
+// Why name cannot be a --by value (empty when it can): 1 to 100 printable
+// characters, not all blank. It goes into the audit as it is.
+QString staffNameProblem(const QString &name)
+{
+    const auto chars = name.toUcs4();
+    if (chars.isEmpty() || chars.size() > kMaxStaffNameChars || name.trimmed().isEmpty())
+        return QStringLiteral("--by takes the name of who runs the command, 1 to %1 characters")
+            .arg(kMaxStaffNameChars);
+    for (const auto c : chars) {
+        if (!QChar::isPrint(char32_t(c)))
+            return QStringLiteral("--by takes printable characters only");
+    }
+    return {};
+}
+
+// Why a device could not use url from an enrolment code (empty when it
+// can): HTTPS to any host, plain HTTP only to a loopback literal, the rule
+// the device applies before it sends anything.
+QString hubUrlProblem(const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    const QString scheme = url.scheme();
+    if (!url.isValid() || url.host().isEmpty() ||
+        (scheme != QLatin1String("https") && scheme != QLatin1String("http")))
+        return QStringLiteral("--hub-url wants https://HOST:PORT (got %1)").arg(text);
+    if (scheme == QLatin1String("http") && !protocol::isLoopbackLiteral(url.host()))
+        return QStringLiteral("--hub-url %1: plain http:// is allowed only to a loopback address "
+                              "(127.0.0.0/8 or [::1], not a name); devices elsewhere need https://")
+            .arg(text);
+    return {};
+}
+
 std::unique_ptr<HubStore> openStore(const Options &o, const QString &dataDir)
 {
     if (auto e = makePrivateDirectory(dataDir); !e.ok()) {
@@ -82,6 +122,25 @@ std::unique_ptr<HubStore> openStore(const Options &o, const QString &dataDir)
     if (!store)
         failure(error.message);
     return store;
+}
+
+// Audits a staff command (who: --by, checked in run(); action: the
+// command; detail: ids, counts, times, never record content or a secret)
+// before the command shows or reports anything. False, with the reason
+// logged, when the row could not be written: the caller then returns 1 and
+// shows nothing, so the audit misses nothing staff saw or did. Every
+// command that reads or changes the hub's data calls it.
+bool auditStaff(HubStore &store, const Options &o, const QString &action,
+                const QJsonObject &detail = {})
+{
+    const QString text = QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact));
+    if (auto e = store.auditStaffAction(protocol::SystemClock::instance().nowMs(), o.value("--by"),
+                                        action, text);
+        !e.ok()) {
+        failure(e.message);
+        return false;
+    }
+    return true;
 }
 
 std::optional<HubIdentity> loadIdentity(const QString &dataDir, bool createIfMissing)
@@ -207,6 +266,8 @@ int enrolDevice(const Options &o, const QString &dataDir)
     if (hubUrl.isEmpty())
         return usage(
             QStringLiteral("enrol-device needs --hub-url URL (or a running hub's DIR/hub.url)"));
+    if (const QString problem = hubUrlProblem(hubUrl); !problem.isEmpty())
+        return usage(problem);
     bool ok = true;
     const int count = o.value("--count", QStringLiteral("1")).toInt(&ok);
     if (!ok || count < 1 || count > 10000)
@@ -224,13 +285,25 @@ int enrolDevice(const Options &o, const QString &dataDir)
     if (!store)
         return 1;
     DeviceRegistry registry(*store, protocol::SystemClock::instance());
+    QStringList codes;
+    qint64 expiresAtMs = 0;
     for (int i = 0; i < count; ++i) {
         HubStoreError error;
         const auto code = registry.issueCode(*identity, officer, hubUrl, lifetime, &error);
         if (!code)
             return failure(error.message);
-        std::printf("%s\n", qPrintable(syncwire::EnrolmentCode::encode(*code)));
+        codes.append(syncwire::EnrolmentCode::encode(*code));
+        expiresAtMs = code->expires_at_unix_ms();
     }
+    // Printed only once audited: a code nobody saw cannot be redeemed.
+    if (!auditStaff(*store, o, o.command,
+                    {{QStringLiteral("officer_id"), officer},
+                     {QStringLiteral("count"), count},
+                     {QStringLiteral("expires_in_secs"), lifetime},
+                     {QStringLiteral("expires_at_ms"), expiresAtMs}}))
+        return 1;
+    for (const QString &code : codes)
+        std::printf("%s\n", qPrintable(code));
     std::fflush(stdout);
     HubLog::event("codes_issued", {{QStringLiteral("count"), count}});
     return 0;
@@ -248,6 +321,9 @@ int revokeDevice(const Options &o, const QString &dataDir)
     if (auto e = store->revokeDevice(device, protocol::SystemClock::instance().nowMs(), &found);
         !e.ok())
         return failure(e.message);
+    if (!auditStaff(*store, o, o.command,
+                    {{QStringLiteral("device_id"), device}, {QStringLiteral("found"), found}}))
+        return 1;
     if (!found)
         return failure(QStringLiteral("no such device"));
     printJson({{QStringLiteral("event"), QStringLiteral("revoked")},
@@ -259,6 +335,8 @@ int stats(const Options &o, const QString &dataDir)
 {
     auto store = openStore(o, dataDir);
     if (!store)
+        return 1;
+    if (!auditStaff(*store, o, o.command))
         return 1;
     HubStoreError error;
     const auto s = store->stats(&error);
@@ -299,16 +377,42 @@ int HubCommandLine::run(const QStringList &arguments)
         }
     }
     const QString dataDir = o.value("--data-dir", QStringLiteral("var/hub"));
-    if (o.command == QLatin1String("init"))
-        return init(o, dataDir);
-    if (o.command == QLatin1String("serve"))
-        return serve(o, dataDir);
-    if (o.command == QLatin1String("enrol-device"))
-        return enrolDevice(o, dataDir);
-    if (o.command == QLatin1String("revoke-device"))
-        return revokeDevice(o, dataDir);
-    if (o.command == QLatin1String("stats"))
-        return stats(o, dataDir);
+
+    // Operator commands run the hub itself (by hand once, then by the
+    // service manager) and show no device's or record's data. Every other
+    // command is a staff command: it reads or changes the hub's data, takes
+    // --by and is audited (auditStaff). A new command says which it is here.
+    enum class Who
+    {
+        Operator,
+        Staff
+    };
+    struct Command
+    {
+        const char *name;
+        Who who;
+        int (*run)(const Options &, const QString &);
+    };
+    static const Command kCommands[] = {
+        {"init", Who::Operator, init},
+        {"serve", Who::Operator, serve},
+        {"enrol-device", Who::Staff, enrolDevice},
+        {"revoke-device", Who::Staff, revokeDevice},
+        {"stats", Who::Staff, stats},
+    };
+    for (const Command &c : kCommands) {
+        if (o.command != QLatin1String(c.name))
+            continue;
+        if (c.who == Who::Staff) {
+            if (!o.values.contains(QStringLiteral("--by")))
+                return usage(QStringLiteral("%1 is a staff command: it needs --by NAME (who runs "
+                                            "it, for the audit)")
+                                 .arg(o.command));
+            if (const QString problem = staffNameProblem(o.value("--by")); !problem.isEmpty())
+                return usage(problem);
+        }
+        return c.run(o, dataDir);
+    }
     return usage(QStringLiteral("unknown command %1").arg(o.command));
 }
 

@@ -974,7 +974,8 @@ private slots:
         for (const auto &s : d.submit(3, 24))
             QVERIFY(!d.engine->outbox()->contains(s.recordId, s.version));
         QCOMPARE(hub.cli(QStringLiteral("revoke-device"),
-                         {QStringLiteral("--device"), d.engine->deviceId()}),
+                         {QStringLiteral("--by"), HubProcess::kStaff, QStringLiteral("--device"),
+                          d.engine->deviceId()}),
                  0);
         const int flaggedBefore = hub.stats().value(QStringLiteral("flagged")).toInt();
         SyncEngine::Options oneByOne;
