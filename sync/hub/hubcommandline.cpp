@@ -7,6 +7,7 @@
 #include "hublog.h"
 #include "hubserver.h"
 #include "hubstore.h"
+#include "processhardening.h"
 #include "protocol/clock.h"
 #include "protocol/loopbackaddress.h"
 
@@ -189,6 +190,10 @@ int serve(const Options &o, const QString &dataDir)
 
     if (o.flag("--quiet"))
         HubLog::setQuiet(true);
+    const ProcessHardening hardening = readProcessHardening();
+    HubLog::event("process_hardened", {{QStringLiteral("dumpable"), hardening.dumpable},
+                                       {QStringLiteral("core_limit"), hardening.coreLimit},
+                                       {QStringLiteral("core_limit_max"), hardening.coreLimitMax}});
     auto identity = loadIdentity(dataDir, true);
     if (!identity)
         return 1;
@@ -359,6 +364,9 @@ int stats(const Options &o, const QString &dataDir)
 
 int HubCommandLine::run(const QStringList &arguments)
 {
+    // Before anything is read: every command may hold a secret in memory.
+    if (!hardenProcess())
+        return failure(QStringLiteral("cannot turn core dumps off (prctl, setrlimit)"));
     // Everything the hub creates is private: keys, the database, its WAL.
     ::umask(077);
     if (arguments.isEmpty() || arguments.first().startsWith(QLatin1Char('-')))

@@ -16,7 +16,12 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTest>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace safeguard;
 using namespace safeguard::testing;
@@ -55,6 +60,41 @@ QString pinOf(const QSslCertificate &cert)
 {
     return QString::fromLatin1(
         QCryptographicHash::hash(cert.publicKey().toDer(), QCryptographicHash::Sha256).toBase64());
+}
+
+// The dumpable flag cannot be read from another process, but it decides who
+// may open /proc/PID/mem (ptrace_may_access, PTRACE_MODE_ATTACH): a process
+// of the same user whose capabilities are no more than the reader's may be
+// opened if dumpable and never if not, unless the reader has CAP_SYS_PTRACE
+// in effect. So this thread puts CAP_SYS_PTRACE out of effect for the open
+// (capabilities are per thread), and the process is started without it
+// (dropFromBoundingSet), so the kernel's other check, that the target holds
+// no capability the reader lacks, passes. (/proc/PID/environ would not do:
+// this kernel lets it be read from a non-dumpable process.)
+bool memOpenableWithoutPtrace(qint64 pid)
+{
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3]{};
+    const int index = CAP_TO_INDEX(CAP_SYS_PTRACE);
+    const __u32 bit = CAP_TO_MASK(CAP_SYS_PTRACE);
+    const bool dropped = ::syscall(SYS_capget, &header, caps) == 0 &&
+                         (caps[index].effective & bit) != 0 &&
+                         (caps[index].effective &= ~bit, ::syscall(SYS_capset, &header, caps) == 0);
+    const int fd = ::open(QStringLiteral("/proc/%1/mem").arg(pid).toLatin1().constData(), O_RDONLY);
+    if (fd >= 0)
+        ::close(fd);
+    if (dropped) {
+        caps[index].effective |= bit;
+        ::syscall(SYS_capset, &header, caps);
+    }
+    return fd >= 0;
+}
+
+// For a child, before exec: without CAP_SYS_PTRACE in its bounding set, a
+// root program holds no capability the reading thread above lacks.
+void dropFromBoundingSet()
+{
+    ::prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0);
 }
 
 } // namespace
@@ -995,6 +1035,54 @@ private slots:
                     QVERIFY(!text.contains(QString::fromLatin1(form)));
             }
         }
+    }
+
+    void coreDumpsAreOff()
+    {
+        HubProcess hub(kHub);
+        hub.setChildSetup(dropFromBoundingSet);
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        const qint64 pid = hub.processId();
+
+        // The core size limit, as the kernel reports it from outside.
+        QFile limits(QStringLiteral("/proc/%1/limits").arg(pid));
+        QVERIFY(limits.open(QIODevice::ReadOnly));
+        QStringList core;
+        for (const QByteArray &line : limits.readAll().split('\n')) {
+            if (line.startsWith("Max core file size"))
+                core = QString::fromLatin1(line).simplified().split(QLatin1Char(' '));
+        }
+        QCOMPARE(core.value(4), QStringLiteral("0")); // soft
+        QCOMPARE(core.value(5), QStringLiteral("0")); // hard
+
+        // Non-dumpable, seen from outside: a process that is dumpable and
+        // started the same way can be read; the hub cannot.
+        QProcess dumpable;
+        dumpable.setChildProcessModifier(dropFromBoundingSet);
+        dumpable.start(QStringLiteral("sleep"), {QStringLiteral("30")});
+        QVERIFY(dumpable.waitForStarted(5000));
+        const bool controlReadable = memOpenableWithoutPtrace(dumpable.processId());
+        dumpable.kill();
+        dumpable.waitForFinished(5000);
+        const bool hubReadable = memOpenableWithoutPtrace(pid);
+
+        // And what the hub read back from the kernel, in its log.
+        hub.stop();
+        QJsonObject hardened;
+        for (const QString &line : hub.stderrText().split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+            const QJsonObject o = QJsonDocument::fromJson(line.toUtf8()).object();
+            if (o.value(QStringLiteral("event")).toString() == QLatin1String("process_hardened"))
+                hardened = o;
+        }
+        QVERIFY2(!hardened.isEmpty(), qPrintable(hub.stderrText()));
+        QCOMPARE(hardened.value(QStringLiteral("dumpable")).toInt(-1), 0);
+        QCOMPARE(hardened.value(QStringLiteral("core_limit")).toInt(-1), 0);
+        QCOMPARE(hardened.value(QStringLiteral("core_limit_max")).toInt(-1), 0);
+
+        if (!controlReadable)
+            QSKIP("this kernel lets no process open another's memory here; the dumpable flag "
+                  "was checked through the hub's own log only");
+        QVERIFY(!hubReadable);
     }
 
     void otherDatabasesAreNotImplementedYet()
