@@ -6,6 +6,7 @@
 #include "protocol/derivedfacts.h"
 #include "protocol/goodpractice.h"
 #include "protocol/limits.h"
+#include "secretbytes.h"
 #include "sessionkeycache.h"
 
 #include <QJsonArray>
@@ -61,12 +62,12 @@ v1::RecordResult::Result toWire(StoredOutcome o)
 BatchIngestor::~BatchIngestor() = default;
 
 BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
-                             QByteArray sealingPublicKey, QByteArray sealingSecretKey)
+                             QByteArray sealingPublicKey, const SecretBytes &sealingSecretKey)
     : m_store(store)
     , m_clock(clock)
     , m_hubId(std::move(hubId))
     , m_publicKey(std::move(sealingPublicKey))
-    , m_secretKey(std::move(sealingSecretKey))
+    , m_secretKey(sealingSecretKey)
     , m_sessionKeys(std::make_unique<SessionKeyCache>(m_publicKey, m_secretKey))
     , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
 {
@@ -100,11 +101,11 @@ std::optional<QByteArray> BatchIngestor::openSeal(const v1::RecordEnvelope &enve
             sealed.size() - crypto_box_SEALBYTES > size_t(protocol::Limits::kMaxRecordBytes))
             return refuse(tooLarge);
         QByteArray plain(qsizetype(sealed.size() - crypto_box_SEALBYTES), Qt::Uninitialized);
-        if (crypto_box_seal_open(
-                reinterpret_cast<unsigned char *>(plain.data()),
-                reinterpret_cast<const unsigned char *>(sealed.data()), sealed.size(),
-                reinterpret_cast<const unsigned char *>(m_publicKey.constData()),
-                reinterpret_cast<const unsigned char *>(m_secretKey.constData())) != 0)
+        if (crypto_box_seal_open(reinterpret_cast<unsigned char *>(plain.data()),
+                                 reinterpret_cast<const unsigned char *>(sealed.data()),
+                                 sealed.size(),
+                                 reinterpret_cast<const unsigned char *>(m_publicKey.constData()),
+                                 m_secretKey.data()) != 0)
             return refuse(wrongKey);
         return plain;
     }

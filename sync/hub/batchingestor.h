@@ -12,6 +12,7 @@
 
 namespace safeguard::hub {
 
+class SecretBytes;
 class SessionKeyCache;
 
 // Why a whole batch was refused (the HTTP layer maps each to a status).
@@ -60,8 +61,10 @@ public:
     // flagged "clock_skew".
     static constexpr qint64 kMaxClockSkewMs = 5 * 60 * 1000;
 
+    // sealingSecretKey is referred to, never copied: it must outlive this
+    // object (HubIdentity owns it).
     BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
-                  QByteArray sealingPublicKey, QByteArray sealingSecretKey);
+                  QByteArray sealingPublicKey, const SecretBytes &sealingSecretKey);
     ~BatchIngestor();
 
     IngestResult ingest(const QByteArray &body, const QString &deviceId,
@@ -90,7 +93,7 @@ private:
     const protocol::Clock &m_clock;
     QString m_hubId;
     QByteArray m_publicKey;
-    QByteArray m_secretKey;
+    const SecretBytes &m_secretKey;
     std::unique_ptr<SessionKeyCache> m_sessionKeys; // thread-safe: openAll shares it
     protocol::RiskChecklistRegistry m_checklists;
 };

@@ -210,7 +210,7 @@ int serve(const Options &o, const QString &dataDir)
     options.listen = o.value("--listen", options.listen);
     options.plainHttp = o.flag("--plain-http");
     options.certPem = identity->certPem;
-    options.keyPem = identity->keyPem;
+    options.keyPem = std::move(identity->keyPem); // the server's alone from here
     bool ok = true;
     auto number = [&](const char *name, auto &target) {
         if (!o.values.contains(QString::fromLatin1(name)))
@@ -233,7 +233,8 @@ int serve(const Options &o, const QString &dataDir)
     DeviceRegistry registry(*store, clock);
     BatchIngestor ingestor(*store, clock, identity->hubId, identity->sealingPublicKey,
                            identity->sealingSecretKey);
-    HubServer server(*store, registry, ingestor, identity->hubId, options);
+    const bool plainHttp = options.plainHttp;
+    HubServer server(*store, registry, ingestor, identity->hubId, std::move(options));
     if (auto e = server.start(); !e.ok())
         return failure(e.message);
 
@@ -241,11 +242,10 @@ int serve(const Options &o, const QString &dataDir)
                                   server.url().toUtf8() + '\n');
         !e.ok())
         return failure(e.message);
-    printJson(
-        {{QStringLiteral("event"), QStringLiteral("listening")},
-         {QStringLiteral("url"), server.url()},
-         {QStringLiteral("hub_id"), identity->hubId},
-         {QStringLiteral("tls_pin_sha256"), options.plainHttp ? QString() : identity->tlsPin}});
+    printJson({{QStringLiteral("event"), QStringLiteral("listening")},
+               {QStringLiteral("url"), server.url()},
+               {QStringLiteral("hub_id"), identity->hubId},
+               {QStringLiteral("tls_pin_sha256"), plainHttp ? QString() : identity->tlsPin}});
     HubLog::event("listening", {{QStringLiteral("url"), server.url()},
                                 {QStringLiteral("hub_id"), identity->hubId}});
 

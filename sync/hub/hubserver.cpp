@@ -185,14 +185,16 @@ ServerError HubServer::start()
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
             return {ServerErrorKind::TlsUnsupported,
                     QStringLiteral("this libmicrohttpd has no TLS support")};
+        if (m_options.keyPem.isEmpty())
+            return {ServerErrorKind::NoTlsKey,
+                    QStringLiteral("no TLS key (a server uses its key once, at its first start)")};
         flags |= MHD_USE_TLS;
     }
-    // MHD wants NUL-terminated PEM.
+    // MHD wants NUL-terminated PEM; SecretBytes keeps a NUL after the key.
     const QByteArray cert = m_options.certPem + '\0';
-    const QByteArray key = m_options.keyPem + '\0';
     MHD_OptionItem tls[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char *>(cert.constData())},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(key.constData())},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(m_options.keyPem.c_str())},
         {MHD_OPTION_HTTPS_PRIORITIES, 0,
          const_cast<char *>("NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2")},
         {MHD_OPTION_END, 0, nullptr},
@@ -208,6 +210,11 @@ ServerError HubServer::start()
         m_options.connectionMemoryLimit, MHD_OPTION_STRICT_FOR_CLIENT, 1,
         MHD_OPTION_NOTIFY_COMPLETED, &completedTrampoline, this, MHD_OPTION_ARRAY,
         m_options.plainHttp ? none : tls, MHD_OPTION_END);
+    // MHD_start_daemon has had GnuTLS parse the key into its credentials
+    // (MHD_TLS_init -> gnutls_certificate_set_x509_key_mem); MHD keeps only
+    // our pointer, which it never reads again. Our copy goes now, so the
+    // only one left is GnuTLS's (docs/SECURITY.md, "The hub").
+    m_options.keyPem.wipe();
     if (!m_daemon)
         return {ServerErrorKind::CannotListen,
                 QStringLiteral("cannot listen on %1").arg(m_options.listen)};

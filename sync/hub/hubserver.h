@@ -2,6 +2,7 @@
 
 #include "anonymousrefusaltally.h"
 #include "protocol/limits.h"
+#include "secretbytes.h"
 
 #include <QByteArray>
 #include <QString>
@@ -25,6 +26,7 @@ enum class ServerErrorKind
     BadListenAddress,
     PlainHttpNotLoopback,
     TlsUnsupported,
+    NoTlsKey, // HTTPS without a key, or a second start(): the key is used once
     CannotListen
 };
 
@@ -39,7 +41,10 @@ struct ServerOptions
 {
     QString listen = QStringLiteral("127.0.0.1:8443"); // HOST:PORT, IPv4; port 0 picks a free one
     bool plainHttp = false;                            // only on a loopback address
-    QByteArray certPem, keyPem;                        // for HTTPS
+    QByteArray certPem;                                // for HTTPS
+    // For HTTPS. start() hands it to libmicrohttpd, whose GnuTLS parses it
+    // into its own structures, and then wipes it.
+    SecretBytes keyPem;
     qint64 maxBodyBytes = protocol::Limits::kMaxBatchBytes;
     qint64 maxEnrolmentBytes = 64 * 1024;
     int maxInflight = 32; // concurrent POST /v1/sync beyond which 503 + Retry-After
