@@ -16,7 +16,8 @@ cd "$work"
 hub_pid=$!
 for _ in $(seq 50); do grep -q '"listening"' hub.log 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o '"url":"[^"]*"' hub.log | head -1 | cut -d'"' -f4)
-"$bin/safeguard-hub" enrol-device --data-dir hub --officer SYN-OFFICER-0001 --hub-url "$url" >codes 2>/dev/null
+"$bin/safeguard-hub" enrol-device --data-dir hub --by profile-sync.sh --officer SYN-OFFICER-0001 \
+  --hub-url "$url" >codes 2>/dev/null
 printf 'synthetic profiling passphrase %s\n' "$RANDOM$RANDOM" >pass
 sim=("$bin/safeguard-devicesim" --store dev)
 "${sim[@]}" --passphrase-file pass --kdf-ops 2 --kdf-mem-mib 64 init >/dev/null

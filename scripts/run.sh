@@ -26,8 +26,10 @@ done
 url=$(cat "${data}/hub.url")
 echo
 echo "The hub is serving at ${url} (data in ${data}/)."
-echo "An enrolment code for officer SYN-OFFICER-0001 (valid 24 hours, one use):"
-build/bin/safeguard-hub enrol-device --data-dir "${data}" --officer SYN-OFFICER-0001 --hub-url "${url}"
+echo "An enrolment code for officer SYN-OFFICER-0001 (valid 1 hour, one use):"
+# --by names who issued the code, for the hub's audit (a staff command).
+build/bin/safeguard-hub enrol-device --data-dir "${data}" --by "run.sh ${USER:-$(id -un)}" \
+  --officer SYN-OFFICER-0001 --hub-url "${url}"
 echo
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

@@ -1,7 +1,8 @@
 #include "hubconnection.h"
 
+#include "protocol/loopbackaddress.h"
+
 #include <QCryptographicHash>
-#include <QHostAddress>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -37,11 +38,7 @@ bool HubConnection::isPlainLoopback() const
 {
     if (m_endpoint.baseUrl.scheme() != QLatin1String("http"))
         return false;
-    const QString host = m_endpoint.baseUrl.host();
-    if (host == QLatin1String("localhost"))
-        return true;
-    const QHostAddress address(host);
-    return !address.isNull() && address.isLoopback();
+    return protocol::isLoopbackLiteral(m_endpoint.baseUrl.host());
 }
 
 QString HubConnection::pinOf(const QSslCertificate &certificate)

@@ -47,7 +47,9 @@ struct HubEndpoint
 // untrusted and host-name errors are ignored and only after the pin
 // matched, and the pin is checked again when each reply finishes (Qt
 // reuses connections, so a handshake is not seen per request). Plain HTTP
-// is allowed only to a loopback address (the hub refuses anything else).
+// is allowed only to a loopback literal, 127.0.0.0/8 or [::1], never to a
+// name such as localhost (protocol::isLoopbackLiteral; the hub refuses
+// anything else).
 class HubConnection : public QObject
 {
     Q_OBJECT

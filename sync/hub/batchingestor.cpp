@@ -6,6 +6,7 @@
 #include "protocol/derivedfacts.h"
 #include "protocol/goodpractice.h"
 #include "protocol/limits.h"
+#include "secretbytes.h"
 #include "sessionkeycache.h"
 
 #include <QJsonArray>
@@ -61,13 +62,13 @@ v1::RecordResult::Result toWire(StoredOutcome o)
 BatchIngestor::~BatchIngestor() = default;
 
 BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
-                             QByteArray sealingPublicKey, QByteArray sealingSecretKey)
+                             QByteArray sealingPublicKey, const SecretBytes &sealingSecretKey)
     : m_store(store)
     , m_clock(clock)
     , m_hubId(std::move(hubId))
     , m_hubIdUtf8(m_hubId.toStdString())
     , m_publicKey(std::move(sealingPublicKey))
-    , m_secretKey(std::move(sealingSecretKey))
+    , m_secretKey(sealingSecretKey)
     , m_sessionKeys(std::make_unique<SessionKeyCache>(m_publicKey, m_secretKey))
     , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
 {

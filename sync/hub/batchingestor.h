@@ -13,6 +13,7 @@
 
 namespace safeguard::hub {
 
+class SecretBytes;
 class SessionKeyCache;
 
 // Why a whole batch was refused (the HTTP layer maps each to a status).
@@ -66,8 +67,10 @@ public:
     // flagged "clock_skew".
     static constexpr qint64 kMaxClockSkewMs = 5 * 60 * 1000;
 
+    // sealingSecretKey is referred to, never copied: it must outlive this
+    // object (HubIdentity owns it).
     BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
-                  QByteArray sealingPublicKey, QByteArray sealingSecretKey);
+                  QByteArray sealingPublicKey, const SecretBytes &sealingSecretKey);
     ~BatchIngestor();
 
     IngestResult ingest(const QByteArray &body, const AuthenticatedDevice &sender);
@@ -102,7 +105,7 @@ private:
     QString m_hubId;
     std::string m_hubIdUtf8;
     QByteArray m_publicKey;
-    QByteArray m_secretKey;
+    const SecretBytes &m_secretKey;
     std::unique_ptr<SessionKeyCache> m_sessionKeys; // thread-safe: openAll shares it
     protocol::RiskChecklistRegistry m_checklists;
 };

@@ -41,7 +41,9 @@ struct EnrolmentResult
 class DeviceRegistry
 {
 public:
-    static constexpr qint64 kDefaultCodeLifetimeSecs = 24 * 60 * 60;
+    // An hour: until it is redeemed a code is a bearer secret, so it lives
+    // about as long as handing it over and enrolling takes (--expires-in).
+    static constexpr qint64 kDefaultCodeLifetimeSecs = 60 * 60;
     static constexpr quint32 kDefaultRetentionHours = 24;
 
     DeviceRegistry(HubStore &store, const protocol::Clock &clock);

@@ -7,7 +7,9 @@
 #include "hublog.h"
 #include "hubserver.h"
 #include "hubstore.h"
+#include "processhardening.h"
 #include "protocol/clock.h"
+#include "protocol/loopbackaddress.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -16,6 +18,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QUrl>
 #include <csignal>
 #include <cstdio>
 #include <pthread.h>
@@ -29,15 +32,21 @@ constexpr int kUsage = 64;
 
 const char *kUsageText =
     "usage: safeguard-hub COMMAND [--data-dir DIR] [--database URL] [options]\n"
+    "operator commands:\n"
     "  init                               create the hub identity in DIR\n"
-    "  serve [--listen HOST:PORT] [--plain-http] [--tls-cert F --tls-key F]\n"
+    "  serve [--listen IPV4:PORT] [--plain-http] [--tls-cert F --tls-key F]\n"
     "        [--max-inflight N] [--max-body-bytes N] [--threads N] [--quiet]\n"
-    "  enrol-device --officer ID [--hub-url URL] [--count K] [--expires-in SECONDS]\n"
-    "  revoke-device --device ID\n"
-    "  records [--officer ID] [--device ID] [--flag CODE] [--limit N]\n"
-    "  alerts [--limit N]\n"
-    "  stats\n"
-    "DIR defaults to var/hub/, URL to sqlite:DIR/hub.db (postgresql: not implemented yet).\n";
+    "staff commands (--by NAME: who runs it, 1 to 100 printable characters; audited):\n"
+    "  enrol-device --by NAME --officer ID [--hub-url URL] [--count K]\n"
+    "               [--expires-in SECONDS]   (default 3600: codes live an hour)\n"
+    "  revoke-device --by NAME --device ID\n"
+    "  records --by NAME [--officer ID] [--device ID] [--flag CODE] [--limit N]\n"
+    "  alerts --by NAME [--limit N]\n"
+    "  stats --by NAME\n"
+    "DIR defaults to var/hub/, URL to sqlite:DIR/hub.db (postgresql: not implemented yet).\n"
+    "Hosts are addresses, never names: plain http:// only on 127.0.0.0/8 or [::1].\n";
+
+constexpr int kMaxStaffNameChars = 100;
 
 struct Options
 {
@@ -72,6 +81,38 @@ void printJson(const QJsonObject &o)
     std::fflush(stdout);
 }
 
+// Why name cannot be a --by value (empty when it can): 1 to 100 printable
+// characters, not all blank. It goes into the audit as it is.
+QString staffNameProblem(const QString &name)
+{
+    const auto chars = name.toUcs4();
+    if (chars.isEmpty() || chars.size() > kMaxStaffNameChars || name.trimmed().isEmpty())
+        return QStringLiteral("--by takes the name of who runs the command, 1 to %1 characters")
+            .arg(kMaxStaffNameChars);
+    for (const auto c : chars) {
+        if (!QChar::isPrint(char32_t(c)))
+            return QStringLiteral("--by takes printable characters only");
+    }
+    return {};
+}
+
+// Why a device could not use url from an enrolment code (empty when it
+// can): HTTPS to any host, plain HTTP only to a loopback literal, the rule
+// the device applies before it sends anything.
+QString hubUrlProblem(const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    const QString scheme = url.scheme();
+    if (!url.isValid() || url.host().isEmpty() ||
+        (scheme != QLatin1String("https") && scheme != QLatin1String("http")))
+        return QStringLiteral("--hub-url wants https://HOST:PORT (got %1)").arg(text);
+    if (scheme == QLatin1String("http") && !protocol::isLoopbackLiteral(url.host()))
+        return QStringLiteral("--hub-url %1: plain http:// is allowed only to a loopback address "
+                              "(127.0.0.0/8 or [::1], not a name); devices elsewhere need https://")
+            .arg(text);
+    return {};
+}
+
 std::unique_ptr<HubStore> openStore(const Options &o, const QString &dataDir)
 {
     if (auto e = makePrivateDirectory(dataDir); !e.ok()) {
@@ -86,6 +127,25 @@ std::unique_ptr<HubStore> openStore(const Options &o, const QString &dataDir)
     if (!store)
         failure(error.message);
     return store;
+}
+
+// Audits a staff command (who: --by, checked in run(); action: the
+// command; detail: ids, counts, times, never record content or a secret)
+// before the command shows or reports anything. False, with the reason
+// logged, when the row could not be written: the caller then returns 1 and
+// shows nothing, so the audit misses nothing staff saw or did. Every
+// command that reads or changes the hub's data calls it.
+bool auditStaff(HubStore &store, const Options &o, const QString &action,
+                const QJsonObject &detail = {})
+{
+    const QString text = QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact));
+    if (auto e = store.auditStaffAction(protocol::SystemClock::instance().nowMs(), o.value("--by"),
+                                        action, text);
+        !e.ok()) {
+        failure(e.message);
+        return false;
+    }
+    return true;
 }
 
 std::optional<HubIdentity> loadIdentity(const QString &dataDir, bool createIfMissing)
@@ -134,6 +194,10 @@ int serve(const Options &o, const QString &dataDir)
 
     if (o.flag("--quiet"))
         HubLog::setQuiet(true);
+    const ProcessHardening hardening = readProcessHardening();
+    HubLog::event("process_hardened", {{QStringLiteral("dumpable"), hardening.dumpable},
+                                       {QStringLiteral("core_limit"), hardening.coreLimit},
+                                       {QStringLiteral("core_limit_max"), hardening.coreLimitMax}});
     auto identity = loadIdentity(dataDir, true);
     if (!identity)
         return 1;
@@ -150,7 +214,7 @@ int serve(const Options &o, const QString &dataDir)
     options.listen = o.value("--listen", options.listen);
     options.plainHttp = o.flag("--plain-http");
     options.certPem = identity->certPem;
-    options.keyPem = identity->keyPem;
+    options.keyPem = std::move(identity->keyPem); // the server's alone from here
     bool ok = true;
     auto number = [&](const char *name, auto &target) {
         if (!o.values.contains(QString::fromLatin1(name)))
@@ -173,7 +237,8 @@ int serve(const Options &o, const QString &dataDir)
     DeviceRegistry registry(*store, clock);
     BatchIngestor ingestor(*store, clock, identity->hubId, identity->sealingPublicKey,
                            identity->sealingSecretKey);
-    HubServer server(*store, registry, ingestor, identity->hubId, options);
+    const bool plainHttp = options.plainHttp;
+    HubServer server(*store, registry, ingestor, identity->hubId, std::move(options));
     if (auto e = server.start(); !e.ok())
         return failure(e.message);
 
@@ -181,11 +246,10 @@ int serve(const Options &o, const QString &dataDir)
                                   server.url().toUtf8() + '\n');
         !e.ok())
         return failure(e.message);
-    printJson(
-        {{QStringLiteral("event"), QStringLiteral("listening")},
-         {QStringLiteral("url"), server.url()},
-         {QStringLiteral("hub_id"), identity->hubId},
-         {QStringLiteral("tls_pin_sha256"), options.plainHttp ? QString() : identity->tlsPin}});
+    printJson({{QStringLiteral("event"), QStringLiteral("listening")},
+               {QStringLiteral("url"), server.url()},
+               {QStringLiteral("hub_id"), identity->hubId},
+               {QStringLiteral("tls_pin_sha256"), plainHttp ? QString() : identity->tlsPin}});
     HubLog::event("listening", {{QStringLiteral("url"), server.url()},
                                 {QStringLiteral("hub_id"), identity->hubId}});
 
@@ -211,6 +275,8 @@ int enrolDevice(const Options &o, const QString &dataDir)
     if (hubUrl.isEmpty())
         return usage(
             QStringLiteral("enrol-device needs --hub-url URL (or a running hub's DIR/hub.url)"));
+    if (const QString problem = hubUrlProblem(hubUrl); !problem.isEmpty())
+        return usage(problem);
     bool ok = true;
     const int count = o.value("--count", QStringLiteral("1")).toInt(&ok);
     if (!ok || count < 1 || count > 10000)
@@ -228,13 +294,25 @@ int enrolDevice(const Options &o, const QString &dataDir)
     if (!store)
         return 1;
     DeviceRegistry registry(*store, protocol::SystemClock::instance());
+    QStringList codes;
+    qint64 expiresAtMs = 0;
     for (int i = 0; i < count; ++i) {
         HubStoreError error;
         const auto code = registry.issueCode(*identity, officer, hubUrl, lifetime, &error);
         if (!code)
             return failure(error.message);
-        std::printf("%s\n", qPrintable(syncwire::EnrolmentCode::encode(*code)));
+        codes.append(syncwire::EnrolmentCode::encode(*code));
+        expiresAtMs = code->expires_at_unix_ms();
     }
+    // Printed only once audited: a code nobody saw cannot be redeemed.
+    if (!auditStaff(*store, o, o.command,
+                    {{QStringLiteral("officer_id"), officer},
+                     {QStringLiteral("count"), count},
+                     {QStringLiteral("expires_in_secs"), lifetime},
+                     {QStringLiteral("expires_at_ms"), expiresAtMs}}))
+        return 1;
+    for (const QString &code : codes)
+        std::printf("%s\n", qPrintable(code));
     std::fflush(stdout);
     HubLog::event("codes_issued", {{QStringLiteral("count"), count}});
     return 0;
@@ -252,6 +330,9 @@ int revokeDevice(const Options &o, const QString &dataDir)
     if (auto e = store->revokeDevice(device, protocol::SystemClock::instance().nowMs(), &found);
         !e.ok())
         return failure(e.message);
+    if (!auditStaff(*store, o, o.command,
+                    {{QStringLiteral("device_id"), device}, {QStringLiteral("found"), found}}))
+        return 1;
     if (!found)
         return failure(QStringLiteral("no such device"));
     printJson({{QStringLiteral("event"), QStringLiteral("revoked")},
@@ -263,6 +344,8 @@ int stats(const Options &o, const QString &dataDir)
 {
     auto store = openStore(o, dataDir);
     if (!store)
+        return 1;
+    if (!auditStaff(*store, o, o.command))
         return 1;
     HubStoreError error;
     const auto s = store->stats(&error);
@@ -314,6 +397,13 @@ int records(const Options &o, const QString &dataDir)
     auto store = openStore(o, dataDir);
     if (!store)
         return 1;
+    // Who looked at which officer's or device's records is accountability
+    // data, even though the listing holds no content.
+    if (!auditStaff(*store, o, o.command,
+                    {{QStringLiteral("officer_id"), filter.officerId},
+                     {QStringLiteral("device_id"), filter.deviceId},
+                     {QStringLiteral("flag"), filter.flag}}))
+        return 1;
     HubStoreError error;
     const auto rows = store->listRecords(filter, &error);
     if (!rows)
@@ -338,6 +428,8 @@ int alerts(const Options &o, const QString &dataDir)
         return usage(QStringLiteral("--limit takes 1 to 100000"));
     auto store = openStore(o, dataDir);
     if (!store)
+        return 1;
+    if (!auditStaff(*store, o, o.command))
         return 1;
     HubStoreError error;
     const auto rows = store->listAlerts(*limit, &error);
@@ -366,6 +458,9 @@ int alerts(const Options &o, const QString &dataDir)
 
 int HubCommandLine::run(const QStringList &arguments)
 {
+    // Before anything is read: every command may hold a secret in memory.
+    if (!hardenProcess())
+        return failure(QStringLiteral("cannot turn core dumps off (prctl, setrlimit)"));
     // Everything the hub creates is private: keys, the database, its WAL.
     ::umask(077);
     if (arguments.isEmpty() || arguments.first().startsWith(QLatin1Char('-')))
@@ -384,20 +479,44 @@ int HubCommandLine::run(const QStringList &arguments)
         }
     }
     const QString dataDir = o.value("--data-dir", QStringLiteral("var/hub"));
-    if (o.command == QLatin1String("init"))
-        return init(o, dataDir);
-    if (o.command == QLatin1String("serve"))
-        return serve(o, dataDir);
-    if (o.command == QLatin1String("enrol-device"))
-        return enrolDevice(o, dataDir);
-    if (o.command == QLatin1String("revoke-device"))
-        return revokeDevice(o, dataDir);
-    if (o.command == QLatin1String("stats"))
-        return stats(o, dataDir);
-    if (o.command == QLatin1String("records"))
-        return records(o, dataDir);
-    if (o.command == QLatin1String("alerts"))
-        return alerts(o, dataDir);
+
+    // Operator commands run the hub itself (by hand once, then by the
+    // service manager) and show no device's or record's data. Every other
+    // command is a staff command: it reads or changes the hub's data, takes
+    // --by and is audited (auditStaff). A new command says which it is here.
+    enum class Who
+    {
+        Operator,
+        Staff
+    };
+    struct Command
+    {
+        const char *name;
+        Who who;
+        int (*run)(const Options &, const QString &);
+    };
+    static const Command kCommands[] = {
+        {"init", Who::Operator, init},
+        {"serve", Who::Operator, serve},
+        {"enrol-device", Who::Staff, enrolDevice},
+        {"revoke-device", Who::Staff, revokeDevice},
+        {"stats", Who::Staff, stats},
+        {"records", Who::Staff, records},
+        {"alerts", Who::Staff, alerts},
+    };
+    for (const Command &c : kCommands) {
+        if (o.command != QLatin1String(c.name))
+            continue;
+        if (c.who == Who::Staff) {
+            if (!o.values.contains(QStringLiteral("--by")))
+                return usage(QStringLiteral("%1 is a staff command: it needs --by NAME (who runs "
+                                            "it, for the audit)")
+                                 .arg(o.command));
+            if (const QString problem = staffNameProblem(o.value("--by")); !problem.isEmpty())
+                return usage(problem);
+        }
+        return c.run(o, dataDir);
+    }
     return usage(QStringLiteral("unknown command %1").arg(o.command));
 }
 

@@ -70,13 +70,20 @@ QString pinOf(EVP_PKEY *key)
         QByteArray(reinterpret_cast<const char *>(digest), sizeof digest).toBase64());
 }
 
-QByteArray privateKeyPem(EVP_PKEY *key)
+// Into guarded memory; OpenSSL zeroes its memory BIO's buffer when it frees
+// it (BUF_MEM_free).
+SecretBytes privateKeyPem(EVP_PKEY *key)
 {
     Bio bio(BIO_new(BIO_s_mem()));
     if (!PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr))
         return {};
-    return bioBytes(bio.get());
+    char *data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    return SecretBytes::copyOf(data, n > 0 ? std::size_t(n) : 0);
 }
+
+// Far more than any PEM key or certificate the hub would use.
+constexpr std::size_t kMaxPemBytes = 64 * 1024;
 
 std::optional<QByteArray> readFile(const QString &path)
 {
@@ -97,13 +104,13 @@ IdentityError makePrivateDirectory(const QString &dir)
     return {};
 }
 
-IdentityError writePrivateFile(const QString &path, const QByteArray &bytes)
+IdentityError writePrivateFile(const QString &path, QByteArrayView bytes)
 {
     QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Unbuffered))
         return {IdentityErrorKind::Io, QStringLiteral("cannot write %1").arg(path)};
     f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    f.write(bytes);
+    f.write(bytes.data(), bytes.size());
     if (!f.commit())
         return {IdentityErrorKind::Io, QStringLiteral("cannot write %1").arg(path)};
     if (::chmod(QFile::encodeName(path).constData(), 0600) != 0)
@@ -153,7 +160,9 @@ IdentityError HubIdentity::init(const QString &dataDir)
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
     const std::pair<int, const char *> extensions[] = {
-        {NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost"},
+        // Addresses only: a device allows plain HTTP only to a loopback
+        // literal, and a name is whatever a resolver says.
+        {NID_subject_alt_name, "IP:127.0.0.1,IP:::1"},
         {NID_basic_constraints, "critical,CA:FALSE"},
         {NID_key_usage, "critical,digitalSignature"},
         {NID_ext_key_usage, "serverAuth"},
@@ -169,24 +178,25 @@ IdentityError HubIdentity::init(const QString &dataDir)
     PEM_write_bio_X509(certBio.get(), cert.get());
 
     unsigned char pk[crypto_box_PUBLICKEYBYTES];
-    unsigned char sk[crypto_box_SECRETKEYBYTES];
-    crypto_box_keypair(pk, sk);
-    const QByteArray sealingSecret(reinterpret_cast<const char *>(sk), sizeof sk);
-    sodium_memzero(sk, sizeof sk);
-
+    SecretBytes sealingSecret(crypto_box_SECRETKEYBYTES);
+    crypto_box_keypair(pk, sealingSecret.data());
+    const SecretBytes keyPem = privateKeyPem(key.get());
+    const SecretBytes backupKeyPem = privateKeyPem(backup.get());
+    const QByteArray certPem = bioBytes(certBio.get());
     const QJsonObject identity{
         {QStringLiteral("hub_id"), hubId},
         {QStringLiteral("backup_pin_sha256"), pinOf(backup.get())},
         {QStringLiteral("format"), 1},
     };
-    const std::pair<const char *, QByteArray> files[] = {
-        {kCertFile, bioBytes(certBio.get())},
-        {kKeyFile, privateKeyPem(key.get())},
-        {kBackupKeyFile, privateKeyPem(backup.get())},
-        {kSealingSecretFile, sealingSecret},
-        {kSealingPublicFile, QByteArray(reinterpret_cast<const char *>(pk), sizeof pk)},
+    const QByteArray identityJson = QJsonDocument(identity).toJson();
+    const std::pair<const char *, QByteArrayView> files[] = {
+        {kCertFile, certPem},
+        {kKeyFile, keyPem.view()},
+        {kBackupKeyFile, backupKeyPem.view()},
+        {kSealingSecretFile, sealingSecret.view()},
+        {kSealingPublicFile, QByteArrayView(pk, sizeof pk)},
         // Last, so a half-finished init is not taken for an identity.
-        {kIdentityFile, QJsonDocument(identity).toJson()},
+        {kIdentityFile, identityJson},
     };
     for (const auto &[file, bytes] : files) {
         if (bytes.isEmpty())
@@ -215,17 +225,18 @@ std::optional<HubIdentity> HubIdentity::load(const QString &dataDir, IdentityErr
     id.hubId = o.value(QStringLiteral("hub_id")).toString();
     id.backupPin = o.value(QStringLiteral("backup_pin_sha256")).toString();
     const auto cert = readFile(dir.filePath(QLatin1String(kCertFile)));
-    const auto key = readFile(dir.filePath(QLatin1String(kKeyFile)));
+    auto key = SecretBytes::readFile(dir.filePath(QLatin1String(kKeyFile)), kMaxPemBytes);
     const auto pk = readFile(dir.filePath(QLatin1String(kSealingPublicFile)));
-    const auto sk = readFile(dir.filePath(QLatin1String(kSealingSecretFile)));
-    if (id.hubId.isEmpty() || id.backupPin.isEmpty() || !cert || !key || !pk || !sk ||
-        pk->size() != crypto_box_PUBLICKEYBYTES || sk->size() != crypto_box_SECRETKEYBYTES)
+    auto sk = SecretBytes::readFile(dir.filePath(QLatin1String(kSealingSecretFile)),
+                                    crypto_box_SECRETKEYBYTES);
+    if (id.hubId.isEmpty() || id.backupPin.isEmpty() || !cert || !key || key->isEmpty() || !pk ||
+        !sk || pk->size() != crypto_box_PUBLICKEYBYTES || sk->size() != crypto_box_SECRETKEYBYTES)
         return fail(IdentityErrorKind::Damaged,
                     QStringLiteral("the hub identity in %1 is incomplete").arg(dataDir));
     id.certPem = *cert;
-    id.keyPem = *key;
+    id.keyPem = std::move(*key);
     id.sealingPublicKey = *pk;
-    id.sealingSecretKey = *sk;
+    id.sealingSecretKey = std::move(*sk);
     const auto pin = pinOfCertificate(id.certPem);
     if (!pin)
         return fail(IdentityErrorKind::Damaged,
@@ -237,7 +248,7 @@ std::optional<HubIdentity> HubIdentity::load(const QString &dataDir, IdentityErr
 IdentityError HubIdentity::useTlsFiles(const QString &certFile, const QString &keyFile)
 {
     const auto cert = readFile(certFile);
-    const auto key = readFile(keyFile);
+    auto key = SecretBytes::readFile(keyFile, kMaxPemBytes);
     if (!cert || !key)
         return {IdentityErrorKind::Missing, QStringLiteral("cannot read --tls-cert or --tls-key")};
     const auto certPin = pinOfCertificate(*cert);
@@ -246,7 +257,7 @@ IdentityError HubIdentity::useTlsFiles(const QString &certFile, const QString &k
         return {IdentityErrorKind::Damaged,
                 QStringLiteral("--tls-key does not belong to --tls-cert")};
     certPem = *cert;
-    keyPem = *key;
+    keyPem = std::move(*key);
     tlsPin = *certPin;
     return {};
 }
@@ -263,9 +274,10 @@ std::optional<QString> HubIdentity::pinOfCertificate(const QByteArray &pem)
     return pinOf(key);
 }
 
-std::optional<QString> HubIdentity::pinOfPrivateKey(const QByteArray &pem)
+std::optional<QString> HubIdentity::pinOfPrivateKey(const SecretBytes &pem)
 {
-    Bio bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
+    // A read-only BIO over our bytes: OpenSSL does not copy them.
+    Bio bio(BIO_new_mem_buf(pem.data(), int(pem.size())));
     PKey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     if (!key)
         return std::nullopt;

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "secretbytes.h"
+
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QString>
 #include <optional>
 
@@ -24,22 +27,25 @@ struct IdentityError
 
 // Who the hub is, created once by `safeguard-hub init` in the data
 // directory (0700, every file 0600): a UUID hub id, a self-signed TLS
-// certificate and key (EC P-256, SAN 127.0.0.1 and localhost), a backup
+// certificate and key (EC P-256, SAN 127.0.0.1 and ::1), a backup
 // TLS key whose pin is published in enrolment codes beside the primary's (an
 // operator moves backup-tls-key.pem offline and uses it to rotate the
 // certificate without re-enrolling devices), and the X25519 key pair
 // devices seal records to. Pins are base64 SHA-256 of the DER
-// SubjectPublicKeyInfo, as in HPKP.
+// SubjectPublicKeyInfo, as in HPKP. The two secrets are read from their
+// files straight into guarded memory (SecretBytes) and have one owner each:
+// serve moves keyPem into the server, and BatchIngestor refers to
+// sealingSecretKey, so this object must outlive it.
 class HubIdentity
 {
 public:
     QString hubId;
     QByteArray certPem;
-    QByteArray keyPem;
-    QString tlsPin;              // of certPem's public key
-    QString backupPin;           // of the backup key
-    QByteArray sealingPublicKey; // 32 bytes
-    QByteArray sealingSecretKey; // 32 bytes
+    SecretBytes keyPem;
+    QString tlsPin;               // of certPem's public key
+    QString backupPin;            // of the backup key
+    QByteArray sealingPublicKey;  // 32 bytes
+    SecretBytes sealingSecretKey; // 32 bytes
 
     // True when the directory holds an identity (hub.json).
     static bool exists(const QString &dataDir);
@@ -53,12 +59,13 @@ public:
 
     // Pin of a PEM certificate's or private key's public key.
     static std::optional<QString> pinOfCertificate(const QByteArray &pem);
-    static std::optional<QString> pinOfPrivateKey(const QByteArray &pem);
+    static std::optional<QString> pinOfPrivateKey(const SecretBytes &pem);
 };
 
 // Makes the directory (and parents) with mode 0700 and checks it is ours.
 IdentityError makePrivateDirectory(const QString &dir);
-// Writes a file atomically with mode 0600.
-IdentityError writePrivateFile(const QString &path, const QByteArray &bytes);
+// Writes a file atomically with mode 0600, unbuffered (no Qt buffer keeps a
+// copy of a secret).
+IdentityError writePrivateFile(const QString &path, QByteArrayView bytes);
 
 } // namespace safeguard::hub

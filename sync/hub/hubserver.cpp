@@ -4,8 +4,8 @@
 #include "deviceregistry.h"
 #include "hublog.h"
 #include "hubstore.h"
+#include "protocol/loopbackaddress.h"
 
-#include <QHostAddress>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <arpa/inet.h>
@@ -154,10 +154,7 @@ void HubServer::tellLimits(v1::DevicePolicy *policy) const
 
 bool HubServer::isLoopbackHost(const QString &host)
 {
-    if (host == QLatin1String("localhost"))
-        return true;
-    const QHostAddress address(host);
-    return !address.isNull() && address.isLoopback();
+    return protocol::isLoopbackLiteral(host);
 }
 
 ServerError HubServer::start()
@@ -165,16 +162,17 @@ ServerError HubServer::start()
     const qsizetype colon = m_options.listen.lastIndexOf(QLatin1Char(':'));
     bool portOk = false;
     const uint port = colon > 0 ? m_options.listen.mid(colon + 1).toUInt(&portOk) : 0;
-    QString host = colon > 0 ? m_options.listen.left(colon) : QString();
-    if (host == QLatin1String("localhost"))
-        host = QStringLiteral("127.0.0.1");
+    // An address, never a name: "localhost" is whatever the resolver says,
+    // and plain HTTP is allowed on loopback only.
+    const QString host = colon > 0 ? m_options.listen.left(colon) : QString();
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(quint16(port));
     if (!portOk || port > 65535 ||
         inet_pton(AF_INET, host.toLatin1().constData(), &address.sin_addr) != 1)
         return {ServerErrorKind::BadListenAddress,
-                QStringLiteral("--listen wants IPV4:PORT, e.g. 127.0.0.1:8443 (got %1)")
+                QStringLiteral("--listen wants IPV4:PORT with an address, not a name, e.g. "
+                               "127.0.0.1:8443 (got %1)")
                     .arg(m_options.listen)};
     if (m_options.plainHttp && !isLoopbackHost(host))
         return {ServerErrorKind::PlainHttpNotLoopback,
@@ -186,14 +184,16 @@ ServerError HubServer::start()
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
             return {ServerErrorKind::TlsUnsupported,
                     QStringLiteral("this libmicrohttpd has no TLS support")};
+        if (m_options.keyPem.isEmpty())
+            return {ServerErrorKind::NoTlsKey,
+                    QStringLiteral("no TLS key (a server uses its key once, at its first start)")};
         flags |= MHD_USE_TLS;
     }
-    // MHD wants NUL-terminated PEM.
+    // MHD wants NUL-terminated PEM; SecretBytes keeps a NUL after the key.
     const QByteArray cert = m_options.certPem + '\0';
-    const QByteArray key = m_options.keyPem + '\0';
     MHD_OptionItem tls[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char *>(cert.constData())},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(key.constData())},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(m_options.keyPem.c_str())},
         {MHD_OPTION_HTTPS_PRIORITIES, 0,
          const_cast<char *>("NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2")},
         {MHD_OPTION_END, 0, nullptr},
@@ -209,6 +209,11 @@ ServerError HubServer::start()
         m_options.connectionMemoryLimit, MHD_OPTION_STRICT_FOR_CLIENT, 1,
         MHD_OPTION_NOTIFY_COMPLETED, &completedTrampoline, this, MHD_OPTION_ARRAY,
         m_options.plainHttp ? none : tls, MHD_OPTION_END);
+    // MHD_start_daemon has had GnuTLS parse the key into its credentials
+    // (MHD_TLS_init -> gnutls_certificate_set_x509_key_mem); MHD keeps only
+    // our pointer, which it never reads again. Our copy goes now, so the
+    // only one left is GnuTLS's (docs/SECURITY.md, "The hub").
+    m_options.keyPem.wipe();
     if (!m_daemon)
         return {ServerErrorKind::CannotListen,
                 QStringLiteral("cannot listen on %1").arg(m_options.listen)};

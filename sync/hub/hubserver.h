@@ -2,6 +2,7 @@
 
 #include "anonymousrefusaltally.h"
 #include "protocol/limits.h"
+#include "secretbytes.h"
 
 #include <QByteArray>
 #include <QString>
@@ -25,6 +26,7 @@ enum class ServerErrorKind
     BadListenAddress,
     PlainHttpNotLoopback,
     TlsUnsupported,
+    NoTlsKey, // HTTPS without a key, or a second start(): the key is used once
     CannotListen
 };
 
@@ -39,7 +41,10 @@ struct ServerOptions
 {
     QString listen = QStringLiteral("127.0.0.1:8443"); // HOST:PORT, IPv4; port 0 picks a free one
     bool plainHttp = false;                            // only on a loopback address
-    QByteArray certPem, keyPem;                        // for HTTPS
+    QByteArray certPem;                                // for HTTPS
+    // For HTTPS. start() hands it to libmicrohttpd, whose GnuTLS parses it
+    // into its own structures, and then wipes it.
+    SecretBytes keyPem;
     qint64 maxBodyBytes = protocol::Limits::kMaxBatchBytes;
     qint64 maxEnrolmentBytes = 64 * 1024;
     int maxInflight = 32; // concurrent POST /v1/sync beyond which 503 + Retry-After
@@ -83,7 +88,8 @@ public:
     // The bound URL, e.g. "http://127.0.0.1:43123", once started.
     QString url() const { return m_url; }
 
-    // True for an IPv4 loopback address (127.0.0.0/8) or "localhost".
+    // True for a loopback literal, 127.0.0.0/8 or ::1, never a name
+    // (protocol::isLoopbackLiteral, the rule the device applies too).
     static bool isLoopbackHost(const QString &host);
 
     // The most a request body may total, in bytes, that the hub still reads

@@ -201,6 +201,13 @@ public:
     // (AnonymousRefusalTally). summaryJson is {"count": N, "by_status":
     // {"401": n, ...}, ...}; stats() adds every "count" to rejectedRequests.
     virtual void auditAnonymousRefusals(qint64 nowMs, const QString &summaryJson) = 0;
+    // Audits what a member of staff did through the command line: one
+    // "staff_action" row whose detail is the JSON object detailJson (ids,
+    // counts, times; never record content or a secret) with "by" and
+    // "action" set from the arguments. Durable when it returns ok: a
+    // command shows nothing it has not audited.
+    virtual HubStoreError auditStaffAction(qint64 nowMs, const QString &by, const QString &action,
+                                           const QString &detailJson) = 0;
 
     virtual std::optional<HubStats> stats(HubStoreError *error = nullptr) = 0;
 

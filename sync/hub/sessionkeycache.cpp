@@ -1,6 +1,7 @@
 #include "sessionkeycache.h"
 
 #include "client/sealingsession.h"
+#include "secretbytes.h"
 
 #include <algorithm>
 #include <cstring>
@@ -19,9 +20,10 @@ std::size_t SessionKeyCache::KeyHash::operator()(const PublicKey &k) const
     return h;
 }
 
-SessionKeyCache::SessionKeyCache(QByteArray hubPublicKey, QByteArray hubSecretKey, int capacity)
+SessionKeyCache::SessionKeyCache(QByteArray hubPublicKey, const SecretBytes &hubSecretKey,
+                                 int capacity)
     : m_publicKey(std::move(hubPublicKey))
-    , m_secretKey(std::move(hubSecretKey))
+    , m_secretKey(hubSecretKey)
     , m_capacity(std::max(1, capacity))
     , m_index(0, KeyHash{m_sipKey})
 {
@@ -104,8 +106,7 @@ std::optional<QByteArray> SessionKeyCache::open(std::string_view sealed, std::st
     const bool cached = lookup(ephemeral, key);
     if (!cached) {
         m_derivations.fetch_add(1, std::memory_order_relaxed);
-        if (!ss::deriveKey(key, reinterpret_cast<const unsigned char *>(m_secretKey.constData()),
-                           ephemeral.data(), ephemeral.data(),
+        if (!ss::deriveKey(key, m_secretKey.data(), ephemeral.data(), ephemeral.data(),
                            reinterpret_cast<const unsigned char *>(m_publicKey.constData())))
             return std::nullopt;
     }

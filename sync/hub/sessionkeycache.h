@@ -11,6 +11,8 @@
 
 namespace safeguard::hub {
 
+class SecretBytes;
+
 // Opens records sealed with the session scheme
 // (v1::SEAL_SCHEME_SESSION_XCHACHA20, layout in syncwire::sessionseal)
 // and remembers each session's key k by its ephemeral public key, so a
@@ -34,7 +36,8 @@ class SessionKeyCache
 public:
     static constexpr int kDefaultCapacity = 1024;
 
-    SessionKeyCache(QByteArray hubPublicKey, QByteArray hubSecretKey,
+    // hubSecretKey is referred to, never copied: it must outlive the cache.
+    SessionKeyCache(QByteArray hubPublicKey, const SecretBytes &hubSecretKey,
                     int capacity = kDefaultCapacity);
     ~SessionKeyCache();
     SessionKeyCache(const SessionKeyCache &) = delete;
@@ -72,7 +75,7 @@ private:
     unsigned char *slotKey(int slot) const;
 
     QByteArray m_publicKey;
-    QByteArray m_secretKey;
+    const SecretBytes &m_secretKey;
     const int m_capacity;
     // The map's hash is keyed (SipHash, random key) because the public keys
     // come from the network.

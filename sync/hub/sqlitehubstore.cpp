@@ -927,6 +927,23 @@ void SqliteHubStore::auditAnonymousRefusals(qint64 nowMs, const QString &summary
         fail(st.error(), "audit_anonymous_refusals");
 }
 
+HubStoreError SqliteHubStore::auditStaffAction(qint64 nowMs, const QString &by,
+                                               const QString &action, const QString &detailJson)
+{
+    // "by" and "action" are the store's to write, so no caller can leave
+    // them out or contradict them.
+    QJsonObject detail = QJsonDocument::fromJson(detailJson.toUtf8()).object();
+    detail.insert(QStringLiteral("by"), by);
+    detail.insert(QStringLiteral("action"), action);
+    const QString text = QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact));
+    std::lock_guard lock(m_mutex);
+    auto st = m_db.prepare("INSERT INTO audit(at, event, detail) VALUES (?, 'staff_action', ?)");
+    st.bind(1, std::int64_t(nowMs)).bind(2, text);
+    if (!st.exec())
+        return fail(st.error(), "audit_staff_action");
+    return {};
+}
+
 std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
 {
     std::lock_guard lock(m_readMutex);

@@ -38,6 +38,8 @@ public:
     void auditRefusedRequest(qint64 nowMs, int status, const QString &reason,
                              const QString &deviceId) override;
     void auditAnonymousRefusals(qint64 nowMs, const QString &summaryJson) override;
+    HubStoreError auditStaffAction(qint64 nowMs, const QString &by, const QString &action,
+                                   const QString &detailJson) override;
     std::optional<HubStats> stats(HubStoreError *error) override;
     std::optional<std::vector<RecordListing>> listRecords(const RecordFilter &filter,
                                                           HubStoreError *error) override;

@@ -33,7 +33,11 @@ bool HubProcess::start(const QStringList &extraArgs)
     args += extraArgs;
     // A test that crashes must not leave its hub running: the kernel stops
     // the hub when the test process dies, however it dies.
-    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+    m_process.setChildProcessModifier([setup = m_childSetup] {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (setup)
+            setup();
+    });
     m_process.start(m_binary, args);
     if (!m_process.waitForStarted(5000))
         return false;
@@ -85,9 +89,9 @@ QStringList HubProcess::enrolmentCodes(int count, const QStringList &extra) cons
 {
     QByteArray out;
     if (cli(QStringLiteral("enrol-device"),
-            QStringList{QStringLiteral("--officer"), QStringLiteral("SYN-OFFICER-0001"),
-                        QStringLiteral("--hub-url"), m_url.toString(), QStringLiteral("--count"),
-                        QString::number(count)} +
+            QStringList{QStringLiteral("--by"), kStaff, QStringLiteral("--officer"),
+                        QStringLiteral("SYN-OFFICER-0001"), QStringLiteral("--hub-url"),
+                        m_url.toString(), QStringLiteral("--count"), QString::number(count)} +
                 extra,
             &out) != 0)
         return {};
@@ -97,7 +101,7 @@ QStringList HubProcess::enrolmentCodes(int count, const QStringList &extra) cons
 QJsonObject HubProcess::stats() const
 {
     QByteArray out;
-    cli(QStringLiteral("stats"), {}, &out);
+    cli(QStringLiteral("stats"), {QStringLiteral("--by"), kStaff}, &out);
     return QJsonDocument::fromJson(out).object();
 }
 

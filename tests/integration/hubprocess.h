@@ -10,6 +10,7 @@
 #include <QStringList>
 #include <QTemporaryDir>
 #include <QUrl>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -18,16 +19,25 @@ namespace safeguard::testing {
 // A real safeguard-hub process for tests and benchmarks: `serve` on
 // 127.0.0.1 with port 0 in its own data directory, its URL read from the
 // JSON line it prints, stopped with SIGTERM when destroyed. CLI subcommands
-// (enrol-device, revoke-device, stats) run against the same directory.
+// (enrol-device, revoke-device, stats) run against the same directory;
+// enrolmentCodes() and stats() run them as kStaff (--by), and a test that
+// calls cli() for a staff command passes --by itself.
 class HubProcess
 {
 public:
+    // Who the tests' staff commands are run by, as the audit records it.
+    static inline const QString kStaff = QStringLiteral("test-staff SYNTHETIC");
+
     // dataDir empty: a fresh temporary directory.
     explicit HubProcess(QString hubBinary, QString dataDir = {});
     ~HubProcess();
 
     bool start(const QStringList &extraArgs = {QStringLiteral("--plain-http")});
     void stop();
+    // Runs in the forked child before serve is executed (after fork, so
+    // async-signal-safe calls only): for tests that start the hub with
+    // other limits or capabilities.
+    void setChildSetup(std::function<void()> setup) { m_childSetup = std::move(setup); }
 
     QUrl url() const { return m_url; }
     QString hubId() const { return m_hubId; }
@@ -50,6 +60,7 @@ private:
     QUrl m_url;
     QString m_hubId;
     QString m_stderr;
+    std::function<void()> m_childSetup;
 };
 
 struct HttpReply

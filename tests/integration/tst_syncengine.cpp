@@ -3,6 +3,7 @@
 // handle, untrusted answers, pins, retention and the state machine.
 #include "client/batchbuilder.h"
 #include "client/enrolmentcode.h"
+#include "client/hubconnection.h"
 #include "client/sealedoutbox.h"
 #include "client/sealingsession.h"
 #include "client/syncbatchbody.h"
@@ -986,7 +987,8 @@ private slots:
         for (const auto &s : d.submit(3, 24))
             QVERIFY(!d.engine->outbox()->contains(s.recordId, s.version));
         QCOMPARE(hub.cli(QStringLiteral("revoke-device"),
-                         {QStringLiteral("--device"), d.engine->deviceId()}),
+                         {QStringLiteral("--by"), HubProcess::kStaff, QStringLiteral("--device"),
+                          d.engine->deviceId()}),
                  0);
         const int flaggedBefore = hub.stats().value(QStringLiteral("flagged")).toInt();
         SyncEngine::Options oneByOne;
@@ -1063,22 +1065,48 @@ private slots:
 
     void plainHttpOffLoopbackIsRefusedBeforeAnythingIsSent()
     {
-        Device d;
-        d.makeEngine();
-        QVERIFY(d.enrol(code(*m_hub)));
-        Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, false, 44, d.clock), d.clock.nowMs()));
         // A documentation address (RFC 5737): nothing may ever be sent there.
-        e.hubUrl = QStringLiteral("http://192.0.2.10:8080");
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
-        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
-        QVERIFY(!d.engine->start());
-        QCOMPARE(d.engine->state(), State::Error);
-        QCOMPARE(faults.size(), 1);
-        QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::ClientBug);
-        QCOMPARE(d.engine->stats().requests, 0);
-        QCOMPARE(d.engine->waitingCount(), 2);
+        // And "localhost" by name, here the real hub's port: a name is
+        // whatever a resolver says, so it is never taken for loopback even
+        // where it would have reached the hub.
+        const QString port = QString::number(m_hub->url().port());
+        for (const QString &url :
+             {QStringLiteral("http://192.0.2.10:8080"), QStringLiteral("http://localhost:") + port,
+              QStringLiteral("http://LOCALHOST:") + port}) {
+            Device d;
+            d.makeEngine();
+            QVERIFY(d.enrol(code(*m_hub)));
+            Enrolment e = *d.engine->outbox()->enrolment();
+            QVERIFY(
+                !d.engine->outbox()->add(sealedEntries(e, 2, false, 44, d.clock), d.clock.nowMs()));
+            e.hubUrl = url;
+            QVERIFY(d.retarget(e));
+            d.makeEngine();
+            QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+            QVERIFY2(!d.engine->start(), qPrintable(url));
+            QCOMPARE(d.engine->state(), State::Error);
+            QCOMPARE(faults.size(), 1);
+            QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::ClientBug);
+            QCOMPARE(d.engine->stats().requests, 0);
+            QCOMPARE(d.engine->waitingCount(), 2);
+        }
+
+        // The connection's own rule: loopback literals only.
+        for (const auto &[url, allowed] : std::initializer_list<std::pair<const char *, bool>>{
+                 {"http://127.0.0.1:8080", true},
+                 {"http://127.45.6.7:8080", true},
+                 {"http://[::1]:8080", true},
+                 {"https://192.0.2.10:8443", true},
+                 {"https://hub.example:8443", true},
+                 {"http://localhost:8080", false},
+                 {"http://localhost.:8080", false},
+                 {"http://127.0.0.1.example:8080", false},
+                 {"http://[::ffff:127.0.0.1]:8080", false},
+                 {"http://192.0.2.10:8080", false},
+             }) {
+            HubConnection connection(HubEndpoint{QUrl(QString::fromLatin1(url)), {}, {}}, {});
+            QCOMPARE(connection.makeRequest(QStringLiteral("/healthz")).has_value(), allowed);
+        }
     }
 
     void anAnswerBehindAnErrorStillDecides()

@@ -125,15 +125,16 @@ private slots:
         QVERIFY(m_store->ping());
     }
 
-    void codeExpiresAfter24Hours()
+    void codeExpiresAfterAnHourByDefault()
     {
+        QCOMPARE(DeviceRegistry::kDefaultCodeLifetimeSecs, 3600);
         DeviceRegistry registry(*m_store, m_clock);
         const auto code = registry.issueCode(*m_identity, QStringLiteral("SYN-1"),
                                              QStringLiteral("http://127.0.0.1:1"),
                                              DeviceRegistry::kDefaultCodeLifetimeSecs, nullptr);
         QVERIFY(code);
         QVERIFY(syncwire::EnrolmentCode::parse(syncwire::EnrolmentCode::encode(*code)));
-        m_clock.advanceSecs(24 * 3600);
+        m_clock.advanceSecs(3600);
         QCOMPARE(registry.enrol(requestFor(*code), m_identity->hubId).outcome,
                  RedeemOutcome::Expired);
         m_clock.advanceSecs(-1);
@@ -691,11 +692,15 @@ private slots:
         DeviceRegistry registry(*m_store, m_clock);
         BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
                                m_identity->sealingSecretKey);
-        ServerOptions options;
-        options.listen = QStringLiteral("127.0.0.1:0");
-        options.plainHttp = true;
-        options.threads = 1;
-        HubServer server(*m_store, registry, ingestor, m_identity->hubId, options);
+        auto plainHttpOn = [](const char *listen) {
+            ServerOptions options;
+            options.listen = QString::fromLatin1(listen);
+            options.plainHttp = true;
+            options.threads = 1;
+            return options;
+        };
+        HubServer server(*m_store, registry, ingestor, m_identity->hubId,
+                         plainHttpOn("127.0.0.1:0"));
         QVERIFY(server.start().ok());
         const QUrl url(server.url());
         QCOMPARE(testing::RawHttp::exchange(
@@ -708,10 +713,20 @@ private slots:
                  400);
         server.stop();
 
-        options.plainHttp = true;
-        options.listen = QStringLiteral("192.0.2.1:0");
-        HubServer exposed(*m_store, registry, ingestor, m_identity->hubId, options);
+        HubServer exposed(*m_store, registry, ingestor, m_identity->hubId,
+                          plainHttpOn("192.0.2.1:0"));
         QCOMPARE(exposed.start().kind, ServerErrorKind::PlainHttpNotLoopback);
+        // A name is not an address, and never loopback: whatever "localhost"
+        // resolves to is not for the hub to trust.
+        HubServer named(*m_store, registry, ingestor, m_identity->hubId,
+                        plainHttpOn("localhost:0"));
+        const ServerError namedError = named.start();
+        QCOMPARE(namedError.kind, ServerErrorKind::BadListenAddress);
+        QVERIFY2(namedError.message.contains(QLatin1String("not a name")),
+                 qPrintable(namedError.message));
+        QVERIFY(!HubServer::isLoopbackHost(QStringLiteral("localhost")));
+        QVERIFY(HubServer::isLoopbackHost(QStringLiteral("127.0.0.1")));
+        QVERIFY(HubServer::isLoopbackHost(QStringLiteral("::1")));
     }
 };
 
