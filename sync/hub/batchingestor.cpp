@@ -184,7 +184,11 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
                                       QStringLiteral("device_id")));
     }
     item.reasons += protocol::checkRecordSize(plain.size());
-    item.reasons += protocol::checkStructureAndLimits(record);
+    // An enum value from a newer form than this hub knows is no reason to
+    // refuse an authentic record: it is kept and flagged (and an unknown
+    // grade counts as red for urgency).
+    protocol::RecordIssues unknownValues;
+    item.reasons += protocol::checkStructureAndLimits(record, &unknownValues);
     if (!item.reasons.isEmpty())
         return item;
 
@@ -192,6 +196,7 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
     item.parentVersion = record.parent_version();
     item.urgent = protocol::derived::isUrgent(record);
     protocol::RecordIssues flags = protocol::GoodPracticeValidator(m_checklists).check(record);
+    flags += unknownValues;
     auto skew = [&](const v1::LocalTimestamp &t, const char *path) {
         if (t.unix_ms() == 0)
             return;

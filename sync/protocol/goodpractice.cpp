@@ -1,6 +1,9 @@
 #include "goodpractice.h"
 
+#include "applicability.h"
 #include "derivedfacts.h"
+
+#include <QSet>
 
 namespace safeguard::protocol {
 
@@ -29,12 +32,34 @@ void checkAnswerWithReason(const v1::AnswerWithReason &a, const QString &path,
     }
 }
 
+// A notice decision (form 2): made, or not made with its own reason.
+void checkNotice(const v1::NoticeDecision &d, const QString &path, const QString &what,
+                 RecordIssues &out)
+{
+    if (d.made() == v1::ANSWER_YES)
+        return;
+    if (d.made() != v1::ANSWER_NO) {
+        out.append({path + QStringLiteral(".made"), QStringLiteral("notice_expected"),
+                    QStringLiteral("Say whether %1 is made.").arg(what)});
+    } else if (d.not_made_reason().empty()) {
+        out.append({path + QStringLiteral(".not_made_reason"), kReasonRequired,
+                    QStringLiteral("Say why %1 is not made.").arg(what)});
+    }
+}
+
+const v1::Person *personById(const v1::IncidentRecord &record, const std::string &id)
+{
+    for (const v1::Person &p : record.people())
+        if (p.person_id() == id)
+            return &p;
+    return nullptr;
+}
+
 } // namespace
 
 GoodPracticeValidator::GoodPracticeValidator(const RiskChecklistRegistry &checklists)
     : m_checklists(checklists)
-{
-}
+{}
 
 RecordIssues GoodPracticeValidator::check(const v1::IncidentRecord &record) const
 {
@@ -46,9 +71,58 @@ RecordIssues GoodPracticeValidator::check(const v1::IncidentRecord &record) cons
     }
     for (int i = 0; i < record.children_size(); ++i)
         checkChild(record, i, out);
+    if (derived::formVersion(record) >= 2)
+        checkPeople(record, out);
     checkRisk(record, out);
     checkSharing(record.sharing(), out);
     return out;
+}
+
+void GoodPracticeValidator::checkPeople(const v1::IncidentRecord &record, RecordIssues &out) const
+{
+    // A "repeat suspect" cannot be recognised without a date of birth or an
+    // age: the one thing asked of every suspect.
+    if (Applicability::appliesToIncident(u"suspect_ids", record.incident().type())) {
+        for (int i = 0; i < record.suspect_ids_size(); ++i) {
+            const v1::Person *p = personById(record, record.suspect_ids(i));
+            if (!p)
+                continue; // a child suspect, whose age is asked as a child's
+            require(derived::toQDate(p->date_of_birth()).isValid() || p->estimated_age_years() > 0,
+                    out, QStringLiteral("suspect_ids[%1]").arg(i),
+                    QStringLiteral("suspect_age_required"),
+                    QStringLiteral("Enter the suspect's date of birth, or an estimated age."));
+        }
+    }
+    // Every reference names someone in the record.
+    QSet<std::string> known;
+    for (const v1::Person &p : record.people())
+        known.insert(p.person_id());
+    for (const v1::ChildObservation &c : record.children())
+        known.insert(c.child_id());
+    auto refer = [&](const std::string &id, const QString &path) {
+        require(known.contains(id), out, path, QStringLiteral("unknown_person"),
+                QStringLiteral("This refers to a person who is not in the record."));
+    };
+    for (int i = 0; i < record.victim_ids_size(); ++i)
+        refer(record.victim_ids(i), QStringLiteral("victim_ids[%1]").arg(i));
+    for (int i = 0; i < record.suspect_ids_size(); ++i)
+        refer(record.suspect_ids(i), QStringLiteral("suspect_ids[%1]").arg(i));
+    for (int c = 0; c < record.children_size(); ++c) {
+        const v1::ChildObservation &child = record.children(c);
+        for (int k = 0; k < child.relationships_size(); ++k)
+            refer(child.relationships(k).person_id(),
+                  QStringLiteral("children[%1].relationships[%2].person_id").arg(c).arg(k));
+        if (child.identity().unborn() && !child.identity().pregnant_person_id().empty())
+            refer(child.identity().pregnant_person_id(),
+                  QStringLiteral("children[%1].identity.pregnant_person_id").arg(c));
+    }
+    for (int i = 0; i < record.people_size(); ++i) {
+        const v1::Person &p = record.people(i);
+        if (p.vulnerable_adult())
+            checkNotice(
+                p.protection_notice(), QStringLiteral("people[%1].protection_notice").arg(i),
+                QStringLiteral("a Public Protection Notice for this vulnerable adult"), out);
+    }
 }
 
 void GoodPracticeValidator::checkIncident(const v1::IncidentRecord &record, RecordIssues &out) const
@@ -78,6 +152,10 @@ void GoodPracticeValidator::checkChild(const v1::IncidentRecord &record, int ind
     const v1::ChildIdentity &id = c.identity();
     const QString p = QStringLiteral("children[%1]").arg(index);
     const QDate on = derived::incidentDate(record);
+    const v1::IncidentType type = record.incident().type();
+    const ChildFacts facts = ChildFacts::of(record, c);
+    const int form = derived::formVersion(record);
+    const bool inScope = derived::needsEncompassNotice(record, c);
 
     if (id.unborn()) {
         require(derived::toQDate(id.expected_due_date()).isValid(), out,
@@ -88,13 +166,14 @@ void GoodPracticeValidator::checkChild(const v1::IncidentRecord &record, int ind
         require(!id.given_names().empty() || !id.family_name().empty(), out,
                 p + QStringLiteral(".identity.given_names"), kRequired,
                 QStringLiteral("Enter the child's name, or what they are known as."));
-        require(derived::toQDate(id.date_of_birth()).isValid() || id.estimated_age_years() > 0,
-                out, p + QStringLiteral(".identity.date_of_birth"), kRequired,
+        require(derived::toQDate(id.date_of_birth()).isValid() || id.estimated_age_years() > 0, out,
+                p + QStringLiteral(".identity.date_of_birth"), kRequired,
                 QStringLiteral("Enter the child's date of birth, or an estimated age."));
-        require(c.presence() != v1::PRESENCE_UNSPECIFIED, out, p + QStringLiteral(".presence"),
-                kRequired,
-                QStringLiteral("Say where the child was: in the room, elsewhere in the home, "
-                               "lives here but away, or not known."));
+        if (Applicability::appliesToChild(u"presence", type, facts))
+            require(c.presence() != v1::PRESENCE_UNSPECIFIED, out, p + QStringLiteral(".presence"),
+                    kRequired,
+                    QStringLiteral("Say where the child was: in the room, elsewhere in the home, "
+                                   "lives here but away, or not known."));
 
         checkAnswerWithReason(c.seen(), p + QStringLiteral(".seen"),
                               QStringLiteral("was the child seen?"), out);
@@ -115,13 +194,31 @@ void GoodPracticeValidator::checkChild(const v1::IncidentRecord &record, int ind
         require(!c.demeanour().empty(), out, p + QStringLiteral(".demeanour"), kRequired,
                 QStringLiteral("Describe the child's demeanour."));
 
-        if (derived::isSchoolAge(id, on)) {
-            const v1::Education &e = id.education();
+        const v1::Education &e = id.education();
+        if (form < 2 && derived::isSchoolAge(id, on)) {
             require(!e.establishment_name().empty() || e.not_known() || e.not_in_education(), out,
-                    p + QStringLiteral(".identity.education"),
-                    QStringLiteral("school_required"),
+                    p + QStringLiteral(".identity.education"), QStringLiteral("school_required"),
                     QStringLiteral("Enter the child's school or nursery, or mark it as not "
                                    "known."));
+        } else if (form >= 2 && inScope) {
+            // The notice is routed by the setting: its URN, or "not known",
+            // or home education (the local authority is told).
+            const bool routed = !e.urn().empty() || e.not_known() ||
+                                e.setting_type() == v1::SETTING_TYPE_ELECTIVELY_HOME_EDUCATED ||
+                                e.setting_type() == v1::SETTING_TYPE_NOT_IN_EDUCATION;
+            require(routed, out, p + QStringLiteral(".identity.education.urn"),
+                    QStringLiteral("setting_required"),
+                    QStringLiteral("This child is in Operation Encompass scope: enter their "
+                                   "school or nursery's URN, or mark it as not known."));
+        }
+    }
+    if (form >= 2) {
+        for (int k = 0; k < c.indicator_details_size(); ++k) {
+            require(c.indicator_details(k).provenance() != v1::PROVENANCE_UNSPECIFIED, out,
+                    p + QStringLiteral(".indicator_details[%1].provenance").arg(k),
+                    QStringLiteral("provenance_required"),
+                    QStringLiteral("Say how you know of this indicator: observed, disclosed, or "
+                                   "from records."));
         }
     }
 
@@ -132,12 +229,20 @@ void GoodPracticeValidator::checkChild(const v1::IncidentRecord &record, int ind
             QStringLiteral("Give the reason for the grade, in your own words."));
 
     const v1::ChildReferrals &r = c.referrals();
+    if (form >= 2) {
+        checkNotice(r.protection_notice(), p + QStringLiteral(".referrals.protection_notice"),
+                    QStringLiteral("a Public Protection Notice to the MASH for this child"), out);
+        if (inScope)
+            checkNotice(r.encompass_notice(), p + QStringLiteral(".referrals.encompass_notice"),
+                        QStringLiteral("an Operation Encompass notice for this child"), out);
+        return;
+    }
     require(r.public_protection_notice() || !r.not_referred_reason().empty(), out,
             p + QStringLiteral(".referrals.public_protection_notice"),
             QStringLiteral("notice_expected"),
             QStringLiteral("Every child needs a Public Protection Notice to the MASH, or a reason "
                            "why not."));
-    if (derived::needsEncompassNotice(record, c)) {
+    if (inScope) {
         require(r.operation_encompass_notice() || !r.not_referred_reason().empty(), out,
                 p + QStringLiteral(".referrals.operation_encompass_notice"),
                 QStringLiteral("notice_expected"),
@@ -161,8 +266,7 @@ void GoodPracticeValidator::checkRisk(const v1::IncidentRecord &record, RecordIs
     const RiskChecklist *used = m_checklists.find(QString::fromStdString(risk.checklist_id()),
                                                   int(risk.checklist_version()));
     if (!used || !used->appliesTo(type)) {
-        out.append({QStringLiteral("risk.checklist_version"),
-                    QStringLiteral("unknown_checklist"),
+        out.append({QStringLiteral("risk.checklist_version"), QStringLiteral("unknown_checklist"),
                     QStringLiteral("Risk checklist %1 version %2 is not one this device knows.")
                         .arg(QString::fromStdString(risk.checklist_id()))
                         .arg(risk.checklist_version())});
@@ -188,7 +292,7 @@ void GoodPracticeValidator::checkRisk(const v1::IncidentRecord &record, RecordIs
                         QStringLiteral("Give the reason for changing the risk level by "
                                        "professional judgement.")});
         }
-        if (score.finalLevel == v1::RISK_LEVEL_HIGH) {
+        if (derived::effectiveRiskLevel(score.finalLevel) == v1::RISK_LEVEL_HIGH) {
             const v1::ReferralDecisions &ref = record.referrals();
             require(ref.marac_referral() || !ref.marac_not_referred_reason().empty(), out,
                     QStringLiteral("referrals.marac_referral"), QStringLiteral("marac_expected"),

@@ -27,6 +27,7 @@ private:
     void checkIncident(const v1::IncidentRecord &record, RecordIssues &out) const;
     void checkChild(const v1::IncidentRecord &record, int index, RecordIssues &out) const;
     void checkSharing(const v1::InformationSharing &sharing, RecordIssues &out) const;
+    void checkPeople(const v1::IncidentRecord &record, RecordIssues &out) const;
     void checkRisk(const v1::IncidentRecord &record, RecordIssues &out) const;
 
     const RiskChecklistRegistry &m_checklists;

@@ -38,6 +38,7 @@ const QSet<QString> &longTextFields()
         QStringLiteral("safeguard.v1.HomeConditions.where_child_sleeps"),
         QStringLiteral("safeguard.v1.HomeConditions.other_observations"),
         QStringLiteral("safeguard.v1.ImmediateActions.other_actions"),
+        QStringLiteral("safeguard.v1.HistoryChecks.notes"),
     };
     return s;
 }
@@ -63,6 +64,13 @@ const QSet<QString> &reasonTextFields()
         QStringLiteral("safeguard.v1.InformationSharing.reason_without_consent"),
         QStringLiteral("safeguard.v1.ReferralDecisions.marac_not_referred_reason"),
         QStringLiteral("safeguard.v1.ReferralDecisions.other_referrals"),
+        QStringLiteral("safeguard.v1.ChildVoice.question_asked"),
+        QStringLiteral("safeguard.v1.ChildVoice.others_present"),
+        QStringLiteral("safeguard.v1.NoticeDecision.not_made_reason"),
+        QStringLiteral("safeguard.v1.Relationship.detail"),
+        QStringLiteral("safeguard.v1.Person.carer_capacity_detail"),
+        QStringLiteral("safeguard.v1.Person.vulnerability"),
+        QStringLiteral("safeguard.v1.Evidence.photographs_detail"),
     };
     return s;
 }
@@ -364,6 +372,18 @@ int Limits::maxCount(const gp::FieldDescriptor *field)
         return kMaxIndicators;
     if (n == "safeguard.v1.RiskAssessment.answers")
         return kMaxRiskAnswers;
+    if (n == "safeguard.v1.IncidentRecord.people")
+        return kMaxPeople;
+    if (n == "safeguard.v1.IncidentRecord.victim_ids" ||
+        n == "safeguard.v1.IncidentRecord.suspect_ids" ||
+        n == "safeguard.v1.ChildObservation.relationships")
+        return kMaxPeople + kMaxChildren;
+    if (n == "safeguard.v1.Person.aliases")
+        return kMaxAliases;
+    if (n == "safeguard.v1.ChildObservation.indicator_details")
+        return kMaxIndicatorDetails;
+    if (n == "safeguard.v1.Evidence.body_worn_video_references")
+        return kMaxVideoReferences;
     // A repeated field added to the schema without a bound here gets a small
     // one rather than none; the limits test lists every repeated field.
     return 10;
@@ -423,6 +443,35 @@ void checkIds(const v1::IncidentRecord &record, RecordIssues &out)
         }
         childIds.insert(id);
     }
+    // People have ids of the same kind, unique across people and children
+    // (victim_ids and suspect_ids may name either).
+    const int people = std::min(record.people_size(), Limits::kMaxPeople);
+    for (int i = 0; i < people; ++i) {
+        const std::string &id = record.people(i).person_id();
+        auto path = [i] { return QStringLiteral("people[%1].person_id").arg(i); };
+        if (!isUuid(id)) {
+            out.append({path(), QStringLiteral("invalid_id"),
+                        QStringLiteral("The person id is not a lower-case UUID.")});
+        } else if (childIds.contains(id)) {
+            out.append({path(), QStringLiteral("duplicate_id"),
+                        QStringLiteral("Two people in this record share one id.")});
+        }
+        childIds.insert(id);
+    }
+    // A form-2 record never carries form 1's replaced fields: a reader would
+    // not know which of the two to believe.
+    if (record.form_version() >= 2) {
+        for (int i = 0; i < children; ++i) {
+            const v1::ChildObservation &c = record.children(i);
+            const v1::ChildReferrals &r = c.referrals();
+            if (c.household_size() > 0 || c.indicators_size() > 0 || r.public_protection_notice() ||
+                r.operation_encompass_notice() || !r.not_referred_reason().empty())
+                out.append({QStringLiteral("children[%1]").arg(i), QStringLiteral("legacy_field"),
+                            QStringLiteral("A form-2 record holds a field only form 1 had "
+                                           "(household, indicators or the shared notice "
+                                           "reason).")});
+        }
+    }
 }
 
 } // namespace
@@ -435,12 +484,12 @@ RecordIssues checkStructure(const v1::IncidentRecord &record)
     return out;
 }
 
-RecordIssues checkStructureAndLimits(const v1::IncidentRecord &record)
+RecordIssues checkStructureAndLimits(const v1::IncidentRecord &record, RecordIssues *unknownValues)
 {
     RecordIssues out;
     checkIds(record, out);
     RecordIssues limits;
-    walk(record, *schemaPlan().root, FieldPath{}, &limits, &out);
+    walk(record, *schemaPlan().root, FieldPath{}, &limits, unknownValues ? unknownValues : &out);
     out += limits;
     return out;
 }

@@ -32,8 +32,11 @@ struct Limits
     static constexpr int kMaxAddressLines = 6;
     static constexpr int kMaxHouseholdMembers = 30;
     static constexpr int kMaxInjuries = 30;
-    static constexpr int kMaxIndicators = 10;      // one per category
+    static constexpr int kMaxIndicators = 10; // one per category
     static constexpr int kMaxRiskAnswers = 100;
+    static constexpr int kMaxPeople = 30;           // adults of one incident
+    static constexpr int kMaxIndicatorDetails = 30; // a category with several sources
+    static constexpr int kMaxVideoReferences = 20;
 
     // Serialized sizes.
     static constexpr qint64 kMaxRecordBytes = 512 * 1024;
@@ -55,14 +58,18 @@ RecordIssues checkRecordSize(qint64 serializedBytes);
 
 // Structural integrity the hub needs to file a record at all: a UUID record
 // id, a version chain (version >= 1; parent = version - 1; an amendment
-// reason from version 2), unique child ids that are UUIDs, and enum values
-// this build knows. Codes: "invalid_id", "invalid_version", "duplicate_id",
+// reason from version 2), unique child and person ids that are UUIDs, no
+// form-1-only field in a form-2 record, and enum values this build knows.
+// Codes: "invalid_id", "invalid_version", "duplicate_id", "legacy_field",
 // "unknown_value", "reason_required".
 RecordIssues checkStructure(const v1::IncidentRecord &record);
 
 // checkStructure(record) followed by checkLimits(record), the same issues in
 // the same order, from one walk over the record instead of two (the hub
-// runs both on every record it receives).
-RecordIssues checkStructureAndLimits(const v1::IncidentRecord &record);
+// runs both on every record it receives). With unknownValues, enum values
+// this build does not know go there instead: the hub keeps such a record
+// (from a newer form) and flags them rather than refusing it.
+RecordIssues checkStructureAndLimits(const v1::IncidentRecord &record,
+                                     RecordIssues *unknownValues = nullptr);
 
 } // namespace safeguard::protocol
