@@ -1,7 +1,6 @@
 #include "recordfixtures.h"
 
 #include <QDateTime>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
@@ -54,6 +53,50 @@ v1::IncidentRecord validDomesticAbuseRecord(const protocol::RiskChecklistRegistr
     return r;
 }
 
+v1::IncidentRecord validDomesticAbuseRecordForm2(const protocol::RiskChecklistRegistry &checklists)
+{
+    v1::IncidentRecord r = validDomesticAbuseRecord(checklists);
+    r.set_form_version(2);
+    v1::Person *victim = r.add_people();
+    victim->set_person_id(kVictimId);
+    victim->set_given_names("Beta SYNTHETIC");
+    victim->set_family_name("Testfamily-SYNTHETIC");
+    victim->set_estimated_age_years(34);
+    victim->set_lives_at_incident_address(true);
+    victim->set_present_at_incident(true);
+    v1::Person *suspect = r.add_people();
+    suspect->set_person_id(kSuspectId);
+    suspect->set_given_names("Gamma SYNTHETIC");
+    suspect->set_family_name("Otherfamily-SYNTHETIC");
+    suspect->mutable_date_of_birth()->set_year(1988);
+    suspect->mutable_date_of_birth()->set_month(6);
+    suspect->mutable_date_of_birth()->set_day(2);
+    suspect->add_carer_capacity(v1::CARER_CAPACITY_ARRESTED);
+    suspect->add_carer_capacity(v1::CARER_CAPACITY_INTOXICATED_ALCOHOL);
+    r.add_victim_ids(kVictimId);
+    r.add_suspect_ids(kSuspectId);
+
+    v1::ChildObservation *c = r.mutable_children(0);
+    v1::Relationship *mother = c->add_relationships();
+    mother->set_person_id(kVictimId);
+    mother->set_kind(v1::RELATIONSHIP_KIND_PARENT);
+    mother->set_parental_responsibility(v1::ANSWER_YES);
+    mother->set_lives_with_child(true);
+    v1::Relationship *partner = c->add_relationships();
+    partner->set_person_id(kSuspectId);
+    partner->set_kind(v1::RELATIONSHIP_KIND_PARENTS_PARTNER);
+    c->mutable_identity()->mutable_education()->set_urn("100000");
+    c->mutable_identity()->mutable_education()->set_setting_type(v1::SETTING_TYPE_PRIMARY);
+    c->set_heard_incident(v1::ANSWER_YES);
+    c->clear_referrals();
+    c->mutable_referrals()->mutable_protection_notice()->set_made(v1::ANSWER_YES);
+    c->mutable_referrals()->mutable_encompass_notice()->set_made(v1::ANSWER_YES);
+    v1::IndicatorObservation *ace = c->add_indicator_details();
+    ace->set_indicator(v1::INDICATOR_DOMESTIC_ABUSE);
+    ace->set_provenance(v1::PROVENANCE_OBSERVED);
+    return r;
+}
+
 void answerChecklist(v1::RiskAssessment *risk, const protocol::RiskChecklist &checklist, int yes)
 {
     risk->set_checklist_id(checklist.id().toStdString());
@@ -82,7 +125,8 @@ int fillEveryField(gp::Message *m, int depth)
                 f->is_repeated() ? r->AddInt32(m, f, seed) : r->SetInt32(m, f, -seed);
                 break;
             case gp::FieldDescriptor::CPPTYPE_INT64:
-                f->is_repeated() ? r->AddInt64(m, f, seed) : r->SetInt64(m, f, 1700000000000LL + seed);
+                f->is_repeated() ? r->AddInt64(m, f, seed)
+                                 : r->SetInt64(m, f, 1700000000000LL + seed);
                 break;
             case gp::FieldDescriptor::CPPTYPE_UINT32:
                 f->is_repeated() ? r->AddUInt32(m, f, seed) : r->SetUInt32(m, f, seed);

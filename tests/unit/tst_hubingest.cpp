@@ -482,6 +482,52 @@ private slots:
         QCOMPARE(r.receipt.results(1).result(), v1::RecordResult::RESULT_ACCEPTED);
     }
 
+    // A record from a newer form than this hub knows (an enum value it has
+    // no name for) is authentic: kept and flagged unknown_value, and an
+    // unknown grade makes it urgent. A form-2 record carrying form 1's
+    // replaced fields is broken and refused.
+    void newerEnumValuesAreKeptAndFlagged()
+    {
+        const QString deviceId = enrolledDevice();
+        QVERIFY(!deviceId.isEmpty());
+        protocol::ManualClock deviceClock(m_clock.nowUtc());
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(53, deviceClock, checklists);
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
+        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
+                               m_identity->sealingSecretKey);
+        v1::IncidentRecord newer = factory.next(QStringLiteral("SYN-1"), deviceId);
+        newer.mutable_incident()->set_type(v1::INCIDENT_TYPE_WELFARE_CHECK); // not urgent by type
+        for (auto &c : *newer.mutable_children())
+            c.set_grade(v1::GRADE_GREEN);
+        newer.mutable_children(0)->set_grade(v1::Grade(9));
+        newer.mutable_children(0)->mutable_identity()->mutable_education()->set_setting_type(
+            v1::SettingType(40));
+        v1::IncidentRecord legacy = factory.next(QStringLiteral("SYN-1"), deviceId);
+        legacy.set_form_version(2);
+        legacy.mutable_children(0)->add_indicators(v1::INDICATOR_NEGLECT);
+        v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
+        *batch.add_records() = builder.seal(newer);
+        *batch.add_records() = builder.seal(legacy);
+        const IngestResult r =
+            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), sender(deviceId));
+        QCOMPARE(r.error, IngestError::None);
+        QCOMPARE(r.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(r.receipt.results(1).result(), v1::RecordResult::RESULT_REJECTED);
+        QCOMPARE(r.receipt.results(1).reasons(0).code(), std::string("legacy_field"));
+
+        RecordFilter filter;
+        filter.flag = QStringLiteral("unknown_value");
+        const auto rows = m_store->listRecords(filter);
+        QVERIFY(rows);
+        const auto it = std::find_if(rows->begin(), rows->end(), [&](const RecordListing &l) {
+            return l.recordId == QString::fromStdString(newer.record_id());
+        });
+        QVERIFY(it != rows->end());
+        QVERIFY(it->urgent);
+        QCOMPARE(it->flags.count(QStringLiteral("unknown_value")), 2);
+    }
+
     // Whatever is wrong with a session seal, the record is "unsealable"
     // (rejected, quarantined) and the rest of the batch goes on.
     void brokenSessionSealsAreUnsealable_data()
