@@ -1,13 +1,14 @@
 #include "recordeditor.h"
 
 #include "fieldpath.h"
-
+#include "protocol/applicability.h"
 #include "protocol/derivedfacts.h"
 
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QUuid>
 
@@ -161,12 +162,19 @@ void RecordEditor::rebuildSteps()
         for (const FormSection &s : RecordForm::childSections()) {
             if (!RecordForm::applies(s.onlyFor, type) || (unborn && !s.bornKey.isEmpty()))
                 continue;
+            if (!s.tableKey.isEmpty() &&
+                !protocol::Applicability::appliesToChild(
+                    s.tableKey, type, protocol::ChildFacts::of(m_record, m_record.children(c))))
+                continue;
             m_steps.append({StepKind::Form, &s, c});
         }
     }
     for (const FormSection &s : RecordForm::closingSections()) {
-        if (RecordForm::applies(s.onlyFor, type))
-            m_steps.append({StepKind::Form, &s, -1});
+        if (!RecordForm::applies(s.onlyFor, type))
+            continue;
+        if (!s.tableKey.isEmpty() && !protocol::Applicability::appliesToIncident(s.tableKey, type))
+            continue;
+        m_steps.append({StepKind::Form, &s, -1});
     }
     m_steps.append({StepKind::Review, nullptr, -1});
     if (m_step >= m_steps.size())
@@ -260,7 +268,8 @@ int RecordEditor::stepFor(const QString &path) const
             return i;
         for (const FormField &f : s.section->fields) {
             if (rest == f.key || rest.startsWith(f.key + QLatin1Char('.')) ||
-                rest.startsWith(f.key + QLatin1Char('[')) || f.key.startsWith(rest + QLatin1Char('.')))
+                rest.startsWith(f.key + QLatin1Char('[')) ||
+                f.key.startsWith(rest + QLatin1Char('.')))
                 return i;
         }
     }
@@ -275,7 +284,21 @@ int RecordEditor::stepFor(const QString &path) const
 
 bool RecordEditor::fieldApplies(const FormField &field, const QString &base) const
 {
-    if (!RecordForm::applies(field.onlyFor, m_record.incident().type()))
+    // Which question applies to which incident and child is the shared
+    // table's to say (the validator and the hub read the same one).
+    const v1::IncidentType type = m_record.incident().type();
+    static const QRegularExpression childBase(QStringLiteral("^children\\[(\\d+)\\]\\.(.*)$"));
+    const QRegularExpressionMatch m = childBase.match(base + field.key);
+    if (m.hasMatch()) {
+        const int index = m.captured(1).toInt();
+        if (index < m_record.children_size() &&
+            !protocol::Applicability::appliesToChild(
+                m.captured(2), type, protocol::ChildFacts::of(m_record, m_record.children(index))))
+            return false;
+    } else if (!protocol::Applicability::appliesToIncident(base + field.key, type)) {
+        return false;
+    }
+    if (!RecordForm::applies(field.onlyFor, type))
         return false;
     if (field.whenKey.isEmpty())
         return true;
@@ -287,7 +310,8 @@ bool RecordEditor::fieldApplies(const FormField &field, const QString &base) con
     return false;
 }
 
-void RecordEditor::appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,
+void RecordEditor::appendRows(const FormField &field, const QString &base,
+                              QList<FormModel::Row> &rows,
                               const QHash<QString, QString> &issues) const
 {
     if (!fieldApplies(field, base))
@@ -367,7 +391,8 @@ void RecordEditor::rebuildRows()
     QList<FormModel::Row> rows;
     if (!m_steps.isEmpty() && m_steps[m_step].kind == StepKind::Form) {
         const Step &s = m_steps[m_step];
-        const QString base = s.child >= 0 ? QStringLiteral("children[%1].").arg(s.child) : QString();
+        const QString base =
+            s.child >= 0 ? QStringLiteral("children[%1].").arg(s.child) : QString();
         QHash<QString, QString> issues;
         for (const protocol::RecordIssue &i : m_issues)
             issues.insert(i.path, i.message);
@@ -383,7 +408,8 @@ void RecordEditor::rebuildRows()
                     row.choices = toVariant(RecordForm::riskAnswerChoices());
                     row.sensitive = false;
                     row.value = fieldpath::get(m_record, row.path);
-                    row.issue = issues.value(QStringLiteral("risk.answers[%1]").arg(c->questions()[q].id));
+                    row.issue =
+                        issues.value(QStringLiteral("risk.answers[%1]").arg(c->questions()[q].id));
                     rows << row;
                 }
             }
@@ -412,12 +438,16 @@ void RecordEditor::rebuildRows()
 
 QString RecordEditor::riskSummary() const
 {
-    const protocol::RiskChecklist *c = m_checklists.find(
-        QString::fromStdString(m_record.risk().checklist_id()), int(m_record.risk().checklist_version()));
+    const protocol::RiskChecklist *c =
+        m_checklists.find(QString::fromStdString(m_record.risk().checklist_id()),
+                          int(m_record.risk().checklist_version()));
     if (!c || m_record.risk().declined())
         return QString();
     const protocol::RiskScore s = c->score(m_record.risk());
-    QString text = tr("Score %1 of %2: %3 risk").arg(s.score).arg(c->questions().size()).arg(protocol::riskLevelKey(s.finalLevel));
+    QString text = tr("Score %1 of %2: %3 risk")
+                       .arg(s.score)
+                       .arg(c->questions().size())
+                       .arg(protocol::riskLevelKey(s.finalLevel));
     if (!s.complete())
         text += tr(" (%n question(s) unanswered)", nullptr, int(s.unansweredQuestionIds.size()));
     return text;
@@ -456,12 +486,29 @@ void RecordEditor::setValue(const QString &path, const QVariant &value)
         return;
     if (fieldpath::get(m_record, path) == value)
         return;
+    if (path == QLatin1String("incident.type")) {
+        // Answers that the new type does not ask are discarded, never sent
+        // hidden; the officer says so first.
+        const QStringList lost = protocol::Applicability::answersLostByTypeChange(
+            m_record, v1::IncidentType(value.toInt()));
+        if (!lost.isEmpty()) {
+            m_pendingType = value.toInt();
+            m_pendingLosses.clear();
+            for (const QString &p : lost)
+                m_pendingLosses.append(describeAnswer(p));
+            m_pendingLosses.removeDuplicates();
+            emit typeChangeChanged();
+            return;
+        }
+    }
     if (!fieldpath::set(&m_record, path, value, m_session.clock().utcOffsetMinutes()))
         return;
     // The incident type and a child's "unborn" change which steps exist; a
     // name changes the children list.
-    const bool structural = path == QLatin1String("incident.type") || path.endsWith(QLatin1String(".identity.unborn"));
-    if (path.endsWith(QLatin1String("given_names")) || path.endsWith(QLatin1String("family_name")) ||
+    const bool structural =
+        path == QLatin1String("incident.type") || path.endsWith(QLatin1String(".identity.unborn"));
+    if (path.endsWith(QLatin1String("given_names")) ||
+        path.endsWith(QLatin1String("family_name")) ||
         path.endsWith(QLatin1String("date_of_birth")) || path.endsWith(QLatin1String(".grade")))
         m_children.setChildren(ChildrenModel::fromRecord(m_record));
     if (path.startsWith(QLatin1String("risk.")))
@@ -469,6 +516,69 @@ void RecordEditor::setValue(const QString &path, const QVariant &value)
     changed(structural);
     if (structural)
         emit stepChanged();
+}
+
+void RecordEditor::applyType(int type)
+{
+    m_record.mutable_incident()->set_type(v1::IncidentType(type));
+    protocol::Applicability::clearInapplicable(m_record);
+    ensureRiskAnswers();
+    m_children.setChildren(ChildrenModel::fromRecord(m_record));
+    changed(true);
+    emit stepChanged();
+}
+
+void RecordEditor::confirmTypeChange()
+{
+    if (!m_pendingType || !active())
+        return;
+    const int type = *m_pendingType;
+    m_pendingType.reset();
+    m_pendingLosses.clear();
+    emit typeChangeChanged();
+    applyType(type);
+}
+
+void RecordEditor::cancelTypeChange()
+{
+    if (!m_pendingType)
+        return;
+    m_pendingType.reset();
+    m_pendingLosses.clear();
+    emit typeChangeChanged();
+    emit valuesChanged(); // the type choice shows the kept type again
+}
+
+QString RecordEditor::describeAnswer(const QString &path) const
+{
+    static const QRegularExpression childPath(QStringLiteral("^children\\[(\\d+)\\]\\.(.*)$"));
+    const QRegularExpressionMatch m = childPath.match(path);
+    const QString key = m.hasMatch() ? m.captured(2) : path;
+    QString label;
+    auto search = [&](const QList<FormSection> &sections) {
+        for (const FormSection &s : sections) {
+            if (label.isEmpty() && !s.tableKey.isEmpty() && key == s.tableKey)
+                label = s.title;
+            for (const FormField &f : s.fields)
+                if (label.isEmpty() && (f.key == key || f.key.startsWith(key + QLatin1Char('.'))))
+                    label = f.label;
+        }
+    };
+    if (m.hasMatch()) {
+        search(RecordForm::childSections());
+        const int index = m.captured(1).toInt();
+        if (index < m_record.children_size()) {
+            const v1::ChildIdentity &id = m_record.children(index).identity();
+            QString name = QString::fromStdString(id.given_names());
+            if (name.isEmpty())
+                name = id.unborn() ? tr("Unborn child") : tr("Child %1").arg(index + 1);
+            return tr("%1: %2").arg(name, label.isEmpty() ? key : label);
+        }
+    } else {
+        search(RecordForm::incidentSections());
+        search(RecordForm::closingSections());
+    }
+    return label.isEmpty() ? key : label;
 }
 
 void RecordEditor::toggleFlag(const QString &path, int flag, bool on)
@@ -541,14 +651,18 @@ bool RecordEditor::submit()
             m_dirty = true;
         }
     }
+    // Nothing the form hides is submitted (an answer given before the type
+    // or a child's details changed).
+    if (!protocol::Applicability::clearInapplicable(m_record).isEmpty())
+        m_dirty = true;
     if (!saveNow())
         return false;
     auto result = m_session.recordStore()->submit(m_recordId);
     if (!result) {
         m_submitError = result.error().issues.isEmpty()
-            ? result.error().message
-            : tr("%n item(s) still needed before this record can be submitted.", nullptr,
-                 int(result.error().issues.size()));
+                            ? result.error().message
+                            : tr("%n item(s) still needed before this record can be submitted.",
+                                 nullptr, int(result.error().issues.size()));
         emit valuesChanged();
         return false;
     }
@@ -571,7 +685,8 @@ QString RecordEditor::resumeFile() const
 QJsonObject RecordEditor::readResume() const
 {
     QFile in(resumeFile());
-    return in.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(in.readAll()).object() : QJsonObject();
+    return in.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(in.readAll()).object()
+                                        : QJsonObject();
 }
 
 void RecordEditor::writeResume(const QJsonObject &positions) const

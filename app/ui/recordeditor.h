@@ -3,18 +3,17 @@
 #include "appsession.h"
 #include "childrenmodel.h"
 #include "formmodel.h"
-#include "recordform.h"
-
 #include "protocol/goodpractice.h"
+#include "qmlsingleton.h"
+#include "recordform.h"
 
 #include <QJsonObject>
 #include <QObject>
+#include <QStringList>
 #include <QTimer>
-
-#include <functional>
-#include "qmlsingleton.h"
-
 #include <QtQml/qqmlregistration.h>
+#include <functional>
+#include <optional>
 
 namespace safeguard::ui {
 
@@ -50,9 +49,19 @@ class RecordEditor : public QObject
     Q_PROPERTY(bool savePending READ savePending NOTIFY saveStateChanged)
     Q_PROPERTY(QString saveError READ saveError NOTIFY saveStateChanged)
     Q_PROPERTY(QString submitError READ submitError NOTIFY valuesChanged)
+    // A change of incident type that would discard answers waits for the
+    // officer to confirm it (confirmTypeChange) or keep the type
+    // (cancelTypeChange); typeChangeLosses says what would go.
+    Q_PROPERTY(bool typeChangePending READ typeChangePending NOTIFY typeChangeChanged)
+    Q_PROPERTY(QStringList typeChangeLosses READ typeChangeLosses NOTIFY typeChangeChanged)
 
 public:
-    enum class StepKind { Form, Children, Review };
+    enum class StepKind
+    {
+        Form,
+        Children,
+        Review
+    };
     Q_ENUM(StepKind)
 
     static constexpr int kAutosaveMs = 1000;
@@ -118,7 +127,13 @@ public slots:
     // Writes the draft now if anything changed since the last save.
     bool saveNow();
 
+    bool typeChangePending() const { return m_pendingType.has_value(); }
+    QStringList typeChangeLosses() const { return m_pendingLosses; }
+    Q_INVOKABLE void confirmTypeChange();
+    Q_INVOKABLE void cancelTypeChange();
+
 signals:
+    void typeChangeChanged();
     void recordChanged();
     void stepChanged();
     void valuesChanged();
@@ -140,6 +155,10 @@ private:
     void appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,
                     const QHash<QString, QString> &issues) const;
     bool fieldApplies(const FormField &field, const QString &base) const;
+    // What the officer reads for an answer path ("Alpha: Where was the child?").
+    QString describeAnswer(const QString &path) const;
+    // Applies a change of incident type and clears what no longer applies.
+    void applyType(int type);
     void changed(bool structural);
     void setStep(int index);
     void ensureRiskAnswers();
@@ -165,6 +184,8 @@ private:
     QString m_saveError;
     QString m_submitError;
     std::function<Submitter()> m_submitter;
+    std::optional<int> m_pendingType;
+    QStringList m_pendingLosses;
 };
 
 } // namespace safeguard::ui

@@ -12,11 +12,9 @@ QString tr(const char *s)
 }
 
 using T = v1::IncidentType;
+// Only for the form-1 household list, which the applicability table does not
+// name; everything else follows the table (protocol::Applicability).
 const QList<T> kDomestic{v1::INCIDENT_TYPE_DOMESTIC_ABUSE};
-// Where the child may have witnessed or been hurt by an incident at home.
-const QList<T> kIncidentAtHome{v1::INCIDENT_TYPE_DOMESTIC_ABUSE, v1::INCIDENT_TYPE_WELFARE_CHECK,
-                               v1::INCIDENT_TYPE_MISSING_CHILD, v1::INCIDENT_TYPE_OTHER};
-const QList<T> kSchoolVisit{v1::INCIDENT_TYPE_SCHOOL_LIAISON};
 
 QList<FormChoice> yesNo()
 {
@@ -25,10 +23,13 @@ QList<FormChoice> yesNo()
 
 QList<FormChoice> yesNoNotKnown()
 {
-    return {{v1::ANSWER_YES, tr("Yes")}, {v1::ANSWER_NO, tr("No")}, {v1::ANSWER_NOT_KNOWN, tr("Not known")}};
+    return {{v1::ANSWER_YES, tr("Yes")},
+            {v1::ANSWER_NO, tr("No")},
+            {v1::ANSWER_NOT_KNOWN, tr("Not known")}};
 }
 
-FormField text(const char *key, const char *label, FieldKind kind = FieldKind::Text, const char *help = "")
+FormField text(const char *key, const char *label, FieldKind kind = FieldKind::Text,
+               const char *help = "")
 {
     FormField f;
     f.key = QString::fromLatin1(key);
@@ -38,7 +39,8 @@ FormField text(const char *key, const char *label, FieldKind kind = FieldKind::T
     return f;
 }
 
-FormField choice(const char *key, const char *label, QList<FormChoice> choices, const char *help = "")
+FormField choice(const char *key, const char *label, QList<FormChoice> choices,
+                 const char *help = "")
 {
     FormField f = text(key, label, FieldKind::Choice, help);
     f.choices = std::move(choices);
@@ -99,11 +101,11 @@ const QList<FormSection> &RecordForm::incidentSections()
                     {v1::INCIDENT_TYPE_WELFARE_CHECK, tr("Welfare check")},
                     {v1::INCIDENT_TYPE_MISSING_CHILD, tr("Missing child")},
                     {v1::INCIDENT_TYPE_OTHER, tr("Other")}}),
-            when(text("incident.other_type_description", "What kind of incident"), "incident.type",
-                 {v1::INCIDENT_TYPE_OTHER}),
-            only(text("incident.visit_reason", "Reason for the visit", FieldKind::LongText,
-                      "The concern the school raised"), kSchoolVisit),
-            text("incident.police_reference", "Police reference", FieldKind::Text, "CAD or log number"),
+            text("incident.other_type_description", "What kind of incident"),
+            text("incident.visit_reason", "Reason for the visit", FieldKind::LongText,
+                 "The concern the school raised"),
+            text("incident.police_reference", "Police reference", FieldKind::Text,
+                 "CAD or log number"),
             text("incident.occurred_at", "Date and time", FieldKind::DateTime, "yyyy-mm-dd hh:mm"),
             text("incident.address.lines", "Address", FieldKind::Lines, "One line each"),
             text("incident.address.town", "Town"),
@@ -111,13 +113,15 @@ const QList<FormSection> &RecordForm::incidentSections()
             text("incident.location_description", "Where, in words", FieldKind::LongText,
                  "When there is no address, or to add detail"),
             [] {
-                FormField f = text("incident.attending_officers", "Attending officers", FieldKind::ListHeader);
+                FormField f = text("incident.attending_officers", "Attending officers",
+                                   FieldKind::ListHeader);
                 f.itemFields = {text("collar_number", "Collar number"), text("name", "Name"),
                                 text("role", "Role")};
                 return f;
             }(),
             text("incident.circumstances", "Brief circumstances", FieldKind::LongText,
-                 "Shared with the school in an Encompass notice: facts only, never the parents' view"),
+                 "Shared with the school in an Encompass notice: facts only, never the parents' "
+                 "view"),
         };
         return QList<FormSection>{s};
     }();
@@ -137,19 +141,30 @@ const QList<FormSection> &RecordForm::childSections()
             boolean("identity.unborn", "Unborn child", "Pregnancy is a risk factor"),
             text("identity.given_names", "Given names"),
             text("identity.family_name", "Family name"),
-            when(text("identity.aliases", "Other names or spellings", FieldKind::Lines), "identity.unborn", {false}),
-            when(text("identity.date_of_birth", "Date of birth", FieldKind::Date, "yyyy-mm-dd"), "identity.unborn", {false}),
+            when(text("identity.aliases", "Other names or spellings", FieldKind::Lines),
+                 "identity.unborn", {false}),
+            when(text("identity.date_of_birth", "Date of birth", FieldKind::Date, "yyyy-mm-dd"),
+                 "identity.unborn", {false}),
             when(text("identity.estimated_age_years", "Estimated age in years", FieldKind::Number,
-                      "Only if the date of birth is not known"), "identity.unborn", {false}),
-            when(text("identity.expected_due_date", "Expected due date", FieldKind::Date, "yyyy-mm-dd; an estimate is fine"),
+                      "Only if the date of birth is not known"),
+                 "identity.unborn", {false}),
+            when(text("identity.expected_due_date", "Expected due date", FieldKind::Date,
+                      "yyyy-mm-dd; an estimate is fine"),
                  "identity.unborn", {true}),
-            when(choice("identity.sex", "Sex", {{v1::SEX_FEMALE, tr("Female")}, {v1::SEX_MALE, tr("Male")},
-                                               {v1::SEX_NOT_KNOWN, tr("Not known")}}), "identity.unborn", {false}),
+            when(choice("identity.sex", "Sex",
+                        {{v1::SEX_FEMALE, tr("Female")},
+                         {v1::SEX_MALE, tr("Male")},
+                         {v1::SEX_NOT_KNOWN, tr("Not known")}}),
+                 "identity.unborn", {false}),
             when(text("identity.first_language", "First language"), "identity.unborn", {false}),
-            when(text("identity.needs_or_disability", "Needs or disability", FieldKind::LongText), "identity.unborn", {false}),
-            when(text("identity.education.establishment_name", "School or nursery"), "identity.unborn", {false}),
-            when(boolean("identity.education.not_known", "School not known"), "identity.unborn", {false}),
-            when(boolean("identity.education.not_in_education", "Not in education"), "identity.unborn", {false}),
+            when(text("identity.needs_or_disability", "Needs or disability", FieldKind::LongText),
+                 "identity.unborn", {false}),
+            when(text("identity.education.establishment_name", "School or nursery"),
+                 "identity.unborn", {false}),
+            when(boolean("identity.education.not_known", "School not known"), "identity.unborn",
+                 {false}),
+            when(boolean("identity.education.not_in_education", "Not in education"),
+                 "identity.unborn", {false}),
             text("identity.gp_or_health_visitor", "GP or health visitor"),
             text("identity.address_if_different.lines", "Address, if different", FieldKind::Lines),
             text("identity.address_if_different.postcode", "Postcode, if different"),
@@ -162,19 +177,22 @@ const QList<FormSection> &RecordForm::childSections()
         presence.perChild = true;
         presence.bornKey = QStringLiteral("identity.unborn");
         presence.fields = {
-            only(choice("presence", "Where was the child?",
-                        {{v1::PRESENCE_IN_THE_ROOM, tr("In the room")},
-                         {v1::PRESENCE_ELSEWHERE_IN_THE_HOME, tr("Elsewhere in the home (e.g. asleep upstairs)")},
-                         {v1::PRESENCE_LIVES_HERE_BUT_AWAY, tr("Lives here but away")},
-                         {v1::PRESENCE_NOT_KNOWN, tr("Not known")}}), kIncidentAtHome),
-            only(text("presence_detail", "Where exactly", FieldKind::Text, "e.g. asleep in the back bedroom"),
-                 kIncidentAtHome),
-            only(choice("saw_incident", "Did the child see it?", yesNoNotKnown()), kIncidentAtHome),
-            only(choice("heard_incident", "Did the child hear it?", yesNoNotKnown()), kIncidentAtHome),
-            only(choice("hurt_in_incident", "Was the child hurt?", yesNoNotKnown()), kIncidentAtHome),
+            choice("presence", "Where was the child?",
+                   {{v1::PRESENCE_IN_THE_ROOM, tr("In the room")},
+                    {v1::PRESENCE_ELSEWHERE_IN_THE_HOME,
+                     tr("Elsewhere in the home (e.g. asleep upstairs)")},
+                    {v1::PRESENCE_LIVES_HERE_BUT_AWAY, tr("Lives here but away")},
+                    {v1::PRESENCE_NOT_KNOWN, tr("Not known")}}),
+            text("presence_detail", "Where exactly", FieldKind::Text,
+                 "e.g. asleep in the back bedroom"),
+            choice("saw_incident", "Did the child see it?", yesNoNotKnown()),
+            choice("heard_incident", "Did the child hear it?", yesNoNotKnown()),
+            choice("hurt_in_incident", "Was the child hurt?", yesNoNotKnown()),
         };
-        presence.fields += answerWithReason("seen", "Was the child seen?", "e.g. asleep, carer refused");
-        presence.fields += answerWithReason("spoken_to", "Was the child spoken to?", "e.g. pre-verbal, aged 1");
+        presence.fields +=
+            answerWithReason("seen", "Was the child seen?", "e.g. asleep, carer refused");
+        presence.fields +=
+            answerWithReason("spoken_to", "Was the child spoken to?", "e.g. pre-verbal, aged 1");
         for (FormField f : answerWithReason("spoken_to_alone", "Spoken to alone, away from carers?",
                                             "e.g. would not leave their mother")) {
             if (f.whenKey.isEmpty()) {
@@ -188,7 +206,8 @@ const QList<FormSection> &RecordForm::childSections()
             text("voice.words_verbatim", "The child's own words", FieldKind::ChildWords,
                  "Exactly what the child said, not a summary"),
             text("voice.wishes_and_feelings", "Wishes and feelings", FieldKind::LongText),
-            text("voice.not_recorded_reason", "If no words were recorded, why", FieldKind::LongText),
+            text("voice.not_recorded_reason", "If no words were recorded, why",
+                 FieldKind::LongText),
         };
         list << presence;
 
@@ -207,9 +226,11 @@ const QList<FormSection> &RecordForm::childSections()
                                 text("medical_attention_detail", "Details")};
                 return f;
             }(),
-            only(text("home_conditions.hazards", "Hazards", FieldKind::LongText), kIncidentAtHome),
-            only(text("home_conditions.food_and_supplies", "Food, heating, hygiene", FieldKind::LongText), kIncidentAtHome),
-            only(text("home_conditions.where_child_sleeps", "Where the child sleeps", FieldKind::LongText), kIncidentAtHome),
+            text("home_conditions.hazards", "Hazards", FieldKind::LongText),
+            text("home_conditions.food_and_supplies", "Food, heating, hygiene",
+                 FieldKind::LongText),
+            text("home_conditions.where_child_sleeps", "Where the child sleeps",
+                 FieldKind::LongText),
             text("home_conditions.other_observations", "Other observations", FieldKind::LongText),
         };
         list << demeanour;
@@ -220,7 +241,8 @@ const QList<FormSection> &RecordForm::childSections()
         household.perChild = true;
         household.fields = {
             [] {
-                FormField f = text("household", "People in the household or present", FieldKind::ListHeader);
+                FormField f =
+                    text("household", "People in the household or present", FieldKind::ListHeader);
                 f.itemFields = {
                     text("name", "Name"),
                     text("relationship_to_child", "Relationship to the child"),
@@ -264,18 +286,23 @@ const QList<FormSection> &RecordForm::childSections()
                              {v1::INDICATOR_INCARCERATION, tr("Household member in prison")}};
                 return f;
             }(),
-            boolean("immediate_actions.police_protection_s46", "Police protection (Children Act 1989 s46)"),
+            boolean("immediate_actions.police_protection_s46",
+                    "Police protection (Children Act 1989 s46)"),
             text("immediate_actions.left_with_name", "Left with"),
             text("immediate_actions.left_with_relationship", "Their relationship to the child"),
-            text("immediate_actions.checks_made_on_carer", "Checks made on them", FieldKind::LongText),
+            text("immediate_actions.checks_made_on_carer", "Checks made on them",
+                 FieldKind::LongText),
             text("immediate_actions.other_actions", "Other actions", FieldKind::LongText),
             choice("grade", "Your grade of the risk to this child",
-                   {{v1::GRADE_RED, tr("Red: high")}, {v1::GRADE_AMBER, tr("Amber: medium")},
+                   {{v1::GRADE_RED, tr("Red: high")},
+                    {v1::GRADE_AMBER, tr("Amber: medium")},
                     {v1::GRADE_GREEN, tr("Green: low")}}),
             text("grade_rationale", "Why this grade", FieldKind::LongText, "In your own words"),
             boolean("referrals.public_protection_notice", "Public Protection Notice to the MASH"),
-            only(boolean("referrals.operation_encompass_notice", "Operation Encompass notice to the school"), kDomestic),
-            text("referrals.not_referred_reason", "If a notice is not made, why", FieldKind::LongText),
+            boolean("referrals.operation_encompass_notice",
+                    "Operation Encompass notice to the school"),
+            text("referrals.not_referred_reason", "If a notice is not made, why",
+                 FieldKind::LongText),
         };
         list << actions;
         return list;
@@ -294,7 +321,7 @@ const QList<FormSection> &RecordForm::closingSections()
         FormSection risk;
         risk.id = QStringLiteral("risk");
         risk.title = tr("Risk checklist");
-        risk.onlyFor = kDomestic;
+        risk.tableKey = QStringLiteral("risk");
         const QList<FormChoice> levels{{v1::RISK_LEVEL_STANDARD, tr("Standard")},
                                        {v1::RISK_LEVEL_MEDIUM, tr("Medium")},
                                        {v1::RISK_LEVEL_HIGH, tr("High")}};
@@ -311,19 +338,20 @@ const QList<FormSection> &RecordForm::closingSections()
         sharing.title = tr("Sharing and referrals");
         sharing.fields = {
             choice("sharing.consent_sought", "Was consent to share sought?", yesNo()),
-            when(text("sharing.consent_not_sought_reason", "Why not", FieldKind::LongText), "sharing.consent_sought",
-                 {v1::ANSWER_NO}),
-            when(choice("sharing.consent_given", "Was consent given?", yesNo()), "sharing.consent_sought",
-                 {v1::ANSWER_YES}),
+            when(text("sharing.consent_not_sought_reason", "Why not", FieldKind::LongText),
+                 "sharing.consent_sought", {v1::ANSWER_NO}),
+            when(choice("sharing.consent_given", "Was consent given?", yesNo()),
+                 "sharing.consent_sought", {v1::ANSWER_YES}),
             choice("sharing.lawful_basis", "Lawful basis, if shared without consent",
                    {{v1::LAWFUL_BASIS_SAFEGUARDING_CHILDREN, tr("Safeguarding children")},
                     {v1::LAWFUL_BASIS_PREVENTION_OF_CRIME, tr("Prevention of crime")},
                     {v1::LAWFUL_BASIS_VITAL_INTERESTS, tr("Vital interests")},
                     {v1::LAWFUL_BASIS_OTHER_STATUTORY, tr("Other statutory basis")}}),
-            text("sharing.reason_without_consent", "Why share without consent", FieldKind::LongText),
-            only(boolean("referrals.marac_referral", "Referral to MARAC"), kDomestic),
-            only(text("referrals.marac_not_referred_reason", "If high risk and not referred, why",
-                      FieldKind::LongText), kDomestic),
+            text("sharing.reason_without_consent", "Why share without consent",
+                 FieldKind::LongText),
+            boolean("referrals.marac_referral", "Referral to MARAC"),
+            text("referrals.marac_not_referred_reason", "If high risk and not referred, why",
+                 FieldKind::LongText),
             text("referrals.other_referrals", "Other referrals", FieldKind::LongText),
         };
         return QList<FormSection>{risk, sharing};

@@ -17,19 +17,20 @@ class FieldKindHolder : public QObject
     QML_NAMED_ELEMENT(FieldKind)
     QML_UNCREATABLE("An enum holder")
 public:
-    enum Kind {
-        Text,        // one line
-        LongText,    // several lines, in the officer's words
-        ChildWords,  // the child's own words: the largest text area
-        Number,      // a whole number
-        Bool,        // a switch
-        Choice,      // one of a few labelled options
-        Date,        // yyyy-mm-dd
-        DateTime,    // yyyy-mm-dd hh:mm
-        Lines,       // a list of short texts, one per line
-        Flags,       // any of a few labelled options
-        ListHeader,  // heading of a repeated group, with "add"
-        ListItem,    // heading of one entry of a repeated group, with "remove"
+    enum Kind
+    {
+        Text,       // one line
+        LongText,   // several lines, in the officer's words
+        ChildWords, // the child's own words: the largest text area
+        Number,     // a whole number
+        Bool,       // a switch
+        Choice,     // one of a few labelled options
+        Date,       // yyyy-mm-dd
+        DateTime,   // yyyy-mm-dd hh:mm
+        Lines,      // a list of short texts, one per line
+        Flags,      // any of a few labelled options
+        ListHeader, // heading of a repeated group, with "add"
+        ListItem,   // heading of one entry of a repeated group, with "remove"
     };
     Q_ENUM(Kind)
 };
@@ -55,11 +56,14 @@ struct FormField
     QString label;
     QString help;
     QList<FormChoice> choices;
-    QList<v1::IncidentType> onlyFor; // empty: every type
-    QString whenKey;                 // relative key of the field it depends on
-    QVariantList whenIn;             // shown when that field's value is one of these
-    bool sensitive = true;           // personal or the child's words: no prediction
-    QList<FormField> itemFields;     // for ListHeader: the fields of one entry
+    // Empty: every type. Which question applies where is the shared
+    // applicability table's (protocol::Applicability) to say; this is only
+    // for fields of the form-1 household list that the table does not name.
+    QList<v1::IncidentType> onlyFor;
+    QString whenKey;             // relative key of the field it depends on
+    QVariantList whenIn;         // shown when that field's value is one of these
+    bool sensitive = true;       // personal or the child's words: no prediction
+    QList<FormField> itemFields; // for ListHeader: the fields of one entry
 };
 
 // A screen's worth of fields: the incident, or one part of a child's record.
@@ -68,8 +72,11 @@ struct FormSection
     QString id;
     QString title;
     bool perChild = false;
-    QString bornKey;                  // non-empty: hidden for an unborn child
-    QList<v1::IncidentType> onlyFor;  // empty: every type
+    QString bornKey;                 // non-empty: hidden for an unborn child
+    QList<v1::IncidentType> onlyFor; // empty: every type
+    // Non-empty: the section is shown only where the shared applicability
+    // table (protocol::Applicability) says this key applies.
+    QString tableKey;
     QList<FormField> fields;
 };
 

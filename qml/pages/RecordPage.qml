@@ -239,4 +239,50 @@ Page {
             }
         }
     }
+
+    // A new incident type that does not ask some questions already answered:
+    // say which answers would go before anything is discarded.
+    Dialog {
+        id: typeChangeDialog
+        objectName: "typeChangeDialog"
+        visible: Editor.typeChangePending
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(page.width - 32, 480)
+        title: qsTr("Change the type of incident?")
+        closePolicy: Popup.NoAutoClose
+        contentItem: ColumnLayout {
+            spacing: 8
+            Label {
+                text: qsTr("This type does not ask these questions. Your answers to them will be removed:")
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            Repeater {
+                model: Editor.typeChangeLosses
+                delegate: Label {
+                    required property string modelData
+                    text: "\u2022 " + modelData
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+            }
+        }
+        footer: DialogButtonBox {
+            Button {
+                objectName: "keepTypeButton"
+                text: qsTr("Keep the type")
+                implicitHeight: 56
+                DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+            }
+            Button {
+                objectName: "changeTypeButton"
+                text: qsTr("Change and remove")
+                implicitHeight: 56
+                DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+            }
+        }
+        onAccepted: Editor.confirmTypeChange()
+        onRejected: Editor.cancelTypeChange()
+    }
 }

@@ -120,7 +120,8 @@ const Rule *ruleFor(const std::vector<Rule> &rules, QStringView key)
     qsizetype bestLength = -1;
     for (const Rule &r : rules) {
         const QLatin1String k(r.key);
-        if (key.startsWith(k) && (key.size() == k.size() || key.at(k.size()) == u'.') &&
+        if (key.startsWith(k) &&
+            (key.size() == k.size() || key.at(k.size()) == u'.' || key.at(k.size()) == u'[') &&
             k.size() > bestLength) {
             best = &r;
             bestLength = k.size();

@@ -4,9 +4,9 @@
 #include "appcontrollers.h"
 #include "fakeplatform.h"
 #include "fieldpath.h"
-#include "selftest.h"
-
+#include "protocol/applicability.h"
 #include "protocol/syntheticrecords.h"
+#include "selftest.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -36,10 +36,36 @@ QStringList stepTitles(RecordEditor &e)
     const int keep = e.stepIndex();
     for (int i = 0; i < e.stepCount(); ++i) {
         e.goToStep(i);
-        out << e.stepTitle() + (e.stepChild() >= 0 ? QStringLiteral("#%1").arg(e.stepChild()) : QString());
+        out << e.stepTitle() +
+                   (e.stepChild() >= 0 ? QStringLiteral("#%1").arg(e.stepChild()) : QString());
     }
     e.goToStep(keep);
     return out;
+}
+
+// Answers one row as a tired officer would with the least that counts:
+// the first option of a choice, a short synthetic text, today's date.
+QVariant minimalAnswer(const FormModel::Row &row)
+{
+    switch (row.kind) {
+    case FieldKind::Choice:
+        return row.choices.isEmpty() ? QVariant()
+                                     : row.choices.first().toMap().value(QStringLiteral("value"));
+    case FieldKind::Bool:
+        return true;
+    case FieldKind::Number:
+        return 30;
+    case FieldKind::Date:
+        return QStringLiteral("2017-01-15");
+    case FieldKind::DateTime:
+        return QStringLiteral("2026-03-10 21:30");
+    case FieldKind::Lines:
+        return QStringList{QStringLiteral("1 Example Street SYNTHETIC")};
+    case FieldKind::Flags:
+        return QVariantList{row.choices.value(0).toMap().value(QStringLiteral("value"))};
+    default:
+        return QStringLiteral("SYNTHETIC %1").arg(row.label);
+    }
 }
 
 } // namespace
@@ -57,10 +83,12 @@ class TestAppControllers : public QObject
     // A fresh app with a store set up (vault at the Argon2id floor).
     void setUpStore()
     {
-        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
+        m_app = std::make_unique<AppControllers>(
+            storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
         m_app->firstRun.setKdfParams(store::KdfLimits::kFloor);
         QVERIFY(m_app->firstRun.submitCode(syntheticEnrolmentCode(m_clock)));
-        QVERIFY2(m_app->firstRun.finish(kPassphrase, kPassphrase), qPrintable(m_app->firstRun.error()));
+        QVERIFY2(m_app->firstRun.finish(kPassphrase, kPassphrase),
+                 qPrintable(m_app->firstRun.error()));
         QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
     }
 
@@ -75,7 +103,8 @@ class TestAppControllers : public QObject
         m_app.reset(); // the original would save on the way out; its image is already taken
         QDir(storeDir()).removeRecursively();
         QDir().rename(crashed, storeDir());
-        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
+        m_app = std::make_unique<AppControllers>(
+            storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
         QCOMPARE(m_app->session.state(), AppSession::State::Locked);
         m_app->unlock.unlock(kPassphrase);
         QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
@@ -97,7 +126,8 @@ private slots:
 
     void firstRunChecksTheCodeAndThePassphrase()
     {
-        AppControllers app(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
+        AppControllers app(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock),
+                           fakePlatform());
         app.firstRun.setKdfParams(store::KdfLimits::kFloor);
         QCOMPARE(app.session.state(), AppSession::State::NeedsSetup);
         QVERIFY(!app.firstRun.storageStatement().isEmpty());
@@ -107,7 +137,8 @@ private slots:
         QVERIFY(app.firstRun.codeError().contains(QLatin1String("SGE1.")));
 
         m_clock.advanceSecs(25 * 3600); // past the code's 24 hours
-        const QString stale = syntheticEnrolmentCode(protocol::ManualClock(m_clock.nowUtc().addSecs(-25 * 3600)));
+        const QString stale =
+            syntheticEnrolmentCode(protocol::ManualClock(m_clock.nowUtc().addSecs(-25 * 3600)));
         QVERIFY(!app.firstRun.submitCode(stale));
         QVERIFY(app.firstRun.codeError().contains(QLatin1String("expired")));
         QVERIFY(app.firstRun.submitCode(syntheticEnrolmentCode(m_clock)));
@@ -218,33 +249,47 @@ private slots:
     void fieldPathsReadAndWriteEveryKind()
     {
         v1::IncidentRecord r;
-        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.police_reference"), QStringLiteral("SYN-1"), 0));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.police_reference"),
+                               QStringLiteral("SYN-1"), 0));
         QCOMPARE(r.incident().police_reference(), std::string("SYN-1"));
-        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_WELFARE_CHECK), 0));
-        QCOMPARE(fieldpath::get(r, QStringLiteral("incident.type")).toInt(), int(v1::INCIDENT_TYPE_WELFARE_CHECK));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.type"),
+                               int(v1::INCIDENT_TYPE_WELFARE_CHECK), 0));
+        QCOMPARE(fieldpath::get(r, QStringLiteral("incident.type")).toInt(),
+                 int(v1::INCIDENT_TYPE_WELFARE_CHECK));
         QVERIFY(!fieldpath::set(&r, QStringLiteral("incident.type"), 77, 0)); // not a choice
-        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.occurred_at"), QStringLiteral("2026-04-01 00:30"), 60));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.occurred_at"),
+                               QStringLiteral("2026-04-01 00:30"), 60));
         QCOMPARE(r.incident().occurred_at().utc_offset_minutes(), 60);
         QCOMPARE(QDateTime::fromMSecsSinceEpoch(r.incident().occurred_at().unix_ms(), Qt::UTC),
                  QDateTime(QDate(2026, 3, 31), QTime(23, 30), Qt::UTC));
-        QCOMPARE(fieldpath::get(r, QStringLiteral("incident.occurred_at")).toString(), QStringLiteral("2026-04-01 00:30"));
-        QVERIFY(!fieldpath::set(&r, QStringLiteral("incident.occurred_at"), QStringLiteral("yesterday"), 0));
-        QVERIFY(fieldpath::set(&r, QStringLiteral("incident.address.lines"),
-                               QStringList{QStringLiteral("1 Example St"), QString(), QStringLiteral("Flat 2")}, 0));
+        QCOMPARE(fieldpath::get(r, QStringLiteral("incident.occurred_at")).toString(),
+                 QStringLiteral("2026-04-01 00:30"));
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("incident.occurred_at"),
+                                QStringLiteral("yesterday"), 0));
+        QVERIFY(fieldpath::set(
+            &r, QStringLiteral("incident.address.lines"),
+            QStringList{QStringLiteral("1 Example St"), QString(), QStringLiteral("Flat 2")}, 0));
         QCOMPARE(r.incident().address().lines_size(), 2);
 
         QVERIFY(fieldpath::append(&r, QStringLiteral("children")));
-        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].identity.date_of_birth"), QStringLiteral("2017-01-15"), 0));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].identity.date_of_birth"),
+                               QStringLiteral("2017-01-15"), 0));
         QCOMPARE(r.children(0).identity().date_of_birth().year(), 2017);
-        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[0].identity.date_of_birth"), QStringLiteral("2017-02-30"), 0));
-        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].identity.estimated_age_years"), QStringLiteral("9"), 0));
-        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[0].identity.estimated_age_years"), QStringLiteral("nine"), 0));
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[0].identity.date_of_birth"),
+                                QStringLiteral("2017-02-30"), 0));
+        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].identity.estimated_age_years"),
+                               QStringLiteral("9"), 0));
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[0].identity.estimated_age_years"),
+                                QStringLiteral("nine"), 0));
         QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].identity.unborn"), true, 0));
-        QVERIFY(fieldpath::set(&r, QStringLiteral("children[0].indicators"),
-                               QVariantList{int(v1::INDICATOR_NEGLECT), int(v1::INDICATOR_DRUG_MISUSE)}, 0));
+        QVERIFY(fieldpath::set(
+            &r, QStringLiteral("children[0].indicators"),
+            QVariantList{int(v1::INDICATOR_NEGLECT), int(v1::INDICATOR_DRUG_MISUSE)}, 0));
         QCOMPARE(r.children(0).indicators_size(), 2);
-        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[3].demeanour"), QStringLiteral("x"), 0)); // no such child
-        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[0].nonsense"), QStringLiteral("x"), 0));
+        QVERIFY(!fieldpath::set(&r, QStringLiteral("children[3].demeanour"), QStringLiteral("x"),
+                                0)); // no such child
+        QVERIFY(
+            !fieldpath::set(&r, QStringLiteral("children[0].nonsense"), QStringLiteral("x"), 0));
         QVERIFY(!fieldpath::set(&r, QStringLiteral("Children[0]"), QStringLiteral("x"), 0));
     }
 
@@ -253,7 +298,8 @@ private slots:
         setUpStore();
         RecordEditor &e = m_app->editor;
         QVERIFY(e.startNew());
-        QAbstractItemModelTester fieldsTester(e.fields(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester fieldsTester(
+            e.fields(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         e.addChild(false);
 
         e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE));
@@ -264,16 +310,127 @@ private slots:
         QVERIFY(!rowPaths(*e.fields()).contains(QStringLiteral("incident.visit_reason")));
 
         e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+        if (e.typeChangePending())
+            e.confirmTypeChange(); // the checklist's answers go with the type
         steps = stepTitles(e);
         QVERIFY(!steps.contains(QStringLiteral("Risk checklist")));
         e.goToStep(0);
         QVERIFY(rowPaths(*e.fields()).contains(QStringLiteral("incident.visit_reason")));
         e.goToStep(steps.indexOf(QStringLiteral("Seen and heard#0")));
         const QStringList seen = rowPaths(*e.fields());
-        QVERIFY(!seen.contains(QStringLiteral("children[0].presence"))); // asked at home incidents, not school visits
+        QVERIFY(!seen.contains(
+            QStringLiteral("children[0].presence"))); // asked at home incidents, not school visits
         QVERIFY(seen.contains(QStringLiteral("children[0].seen.answer")));
         e.goToStep(steps.indexOf(QStringLiteral("Demeanour and home#0")));
-        QVERIFY(!rowPaths(*e.fields()).contains(QStringLiteral("children[0].home_conditions.hazards")));
+        QVERIFY(
+            !rowPaths(*e.fields()).contains(QStringLiteral("children[0].home_conditions.hazards")));
+    }
+
+    // Every incident type can be submitted through the form alone: each
+    // missing item the review lists opens a step that asks it, and answering
+    // what it asks (the least each requires) clears it. This is how an
+    // officer found school liaison visits could never be submitted.
+    void everyIncidentTypeIsSubmittableThroughTheForm_data()
+    {
+        QTest::addColumn<int>("type");
+        QTest::newRow("domestic abuse") << int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE);
+        QTest::newRow("school liaison") << int(v1::INCIDENT_TYPE_SCHOOL_LIAISON);
+        QTest::newRow("welfare check") << int(v1::INCIDENT_TYPE_WELFARE_CHECK);
+        QTest::newRow("missing child") << int(v1::INCIDENT_TYPE_MISSING_CHILD);
+        QTest::newRow("other") << int(v1::INCIDENT_TYPE_OTHER);
+    }
+
+    void everyIncidentTypeIsSubmittableThroughTheForm()
+    {
+        QFETCH(int, type);
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        e.setValue(QStringLiteral("incident.type"), type);
+        QVERIFY(!e.typeChangePending()); // nothing answered yet: nothing to lose
+        e.addChild(false);
+        QStringList answered;
+        for (int round = 0; round < 80 && !e.issues().isEmpty(); ++round) {
+            const QVariantMap issue = e.issues().first().toMap();
+            const QString path = issue.value(QStringLiteral("path")).toString();
+            const int step = issue.value(QStringLiteral("step")).toInt();
+            QVERIFY2(step >= 0, qPrintable(QStringLiteral("no step asks %1").arg(path)));
+            e.goToStep(step);
+            const FormModel::Row *target = nullptr;
+            for (const FormModel::Row &row : e.fields()->rows()) {
+                if (row.kind == FieldKind::ListHeader || row.kind == FieldKind::ListItem)
+                    continue;
+                if (row.path == path || row.path.startsWith(path + QLatin1Char('.')) ||
+                    (path.startsWith(QLatin1String("risk.")) &&
+                     row.path.startsWith(QLatin1String("risk.answers")) &&
+                     row.value.toInt() == 0)) {
+                    target = &row;
+                    break;
+                }
+            }
+            if (!target && path == QLatin1String("incident.attending_officers")) {
+                e.addListItem(path);
+                for (const FormModel::Row &row : e.fields()->rows())
+                    if (row.path.startsWith(path + QLatin1String("[0].")) &&
+                        row.kind != FieldKind::ListItem && !target)
+                        target = &row;
+            }
+            QVERIFY2(target, qPrintable(QStringLiteral("step %1 (%2) shows no field for %3")
+                                            .arg(step)
+                                            .arg(e.stepTitle(), path)));
+            const QString rowPath = target->path;
+            e.setValue(rowPath, minimalAnswer(*target));
+            answered << rowPath;
+            QVERIFY2(fieldpath::get(e.record(), rowPath).isValid(), qPrintable(rowPath));
+        }
+        QVERIFY2(e.issues().isEmpty(),
+                 qPrintable(e.issues().value(0).toMap().value(QStringLiteral("path")).toString()));
+        QSignalSpy submitted(&e, &RecordEditor::submitted);
+        QVERIFY2(e.submit(), qPrintable(e.submitError()));
+        QCOMPARE(submitted.size(), 1);
+        // What was submitted holds nothing the form did not ask for this type.
+        auto stored = m_app->session.recordStore()->load(submitted.first().first().toString());
+        QVERIFY(stored);
+        v1::IncidentRecord copy = stored.value();
+        QVERIFY(protocol::Applicability::clearInapplicable(copy).isEmpty());
+    }
+
+    // Changing the type asks first when answers would be lost, and a
+    // confirmed change removes them, so nothing hidden is submitted.
+    void changingTheTypeAsksBeforeDiscardingAnswers()
+    {
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE));
+        e.addChild(false);
+        e.setValue(QStringLiteral("children[0].identity.given_names"),
+                   QStringLiteral("Alpha SYNTHETIC"));
+        e.setValue(QStringLiteral("children[0].presence"), int(v1::PRESENCE_ELSEWHERE_IN_THE_HOME));
+        QSignalSpy asked(&e, &RecordEditor::typeChangeChanged);
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+        QVERIFY(e.typeChangePending());
+        QCOMPARE(asked.size(), 1);
+        QVERIFY2(
+            e.typeChangeLosses().contains(QStringLiteral("Alpha SYNTHETIC: Where was the child?")),
+            qPrintable(e.typeChangeLosses().join(QStringLiteral(" | "))));
+        // Kept: nothing changed.
+        e.cancelTypeChange();
+        QVERIFY(!e.typeChangePending());
+        QCOMPARE(fieldpath::get(e.record(), QStringLiteral("incident.type")).toInt(),
+                 int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE));
+        QCOMPARE(fieldpath::get(e.record(), QStringLiteral("children[0].presence")).toInt(),
+                 int(v1::PRESENCE_ELSEWHERE_IN_THE_HOME));
+        // Confirmed: the type changes and the answer is gone.
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+        e.confirmTypeChange();
+        QCOMPARE(fieldpath::get(e.record(), QStringLiteral("incident.type")).toInt(),
+                 int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+        QCOMPARE(fieldpath::get(e.record(), QStringLiteral("children[0].presence")).toInt(),
+                 int(v1::PRESENCE_UNSPECIFIED));
+        // Back to domestic abuse loses nothing (a visit reason was never given).
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE));
+        QVERIFY(!e.typeChangePending());
     }
 
     void reasonsAppearWhenTheAnswerIsNo()
@@ -286,13 +443,16 @@ private slots:
         QVERIFY(!rowPaths(*e.fields()).contains(QStringLiteral("children[0].seen.reason_if_no")));
         e.setValue(QStringLiteral("children[0].seen.answer"), int(v1::ANSWER_NO));
         QVERIFY(rowPaths(*e.fields()).contains(QStringLiteral("children[0].seen.reason_if_no")));
-        QVERIFY(rowPaths(*e.fields()).contains(QStringLiteral("children[0].spoken_to_alone.answer")));
+        QVERIFY(
+            rowPaths(*e.fields()).contains(QStringLiteral("children[0].spoken_to_alone.answer")));
         e.setValue(QStringLiteral("children[0].spoken_to.answer"), int(v1::ANSWER_NO));
-        QVERIFY(!rowPaths(*e.fields()).contains(QStringLiteral("children[0].spoken_to_alone.answer")));
+        QVERIFY(
+            !rowPaths(*e.fields()).contains(QStringLiteral("children[0].spoken_to_alone.answer")));
         // The missing reason shows at its field, in plain words.
         const int row = e.fields()->rowOf(QStringLiteral("children[0].seen.reason_if_no"));
         QVERIFY(e.fields()->rows().at(row).issue.startsWith(QLatin1String("Say why not")));
-        e.setValue(QStringLiteral("children[0].seen.reason_if_no"), QStringLiteral("SYNTHETIC: asleep"));
+        e.setValue(QStringLiteral("children[0].seen.reason_if_no"),
+                   QStringLiteral("SYNTHETIC: asleep"));
         QVERIFY(e.fields()->rows().at(row).issue.isEmpty());
     }
 
@@ -301,24 +461,29 @@ private slots:
         setUpStore();
         RecordEditor &e = m_app->editor;
         QVERIFY(e.startNew());
-        QAbstractItemModelTester childrenTester(e.children(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester childrenTester(
+            e.children(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         e.addChild(false);
-        e.setValue(QStringLiteral("children[0].identity.given_names"), QStringLiteral("Alpha SYNTHETIC"));
+        e.setValue(QStringLiteral("children[0].identity.given_names"),
+                   QStringLiteral("Alpha SYNTHETIC"));
         e.addChild(true);
         e.addChild(false);
-        e.setValue(QStringLiteral("children[2].identity.given_names"), QStringLiteral("Charlie SYNTHETIC"));
+        e.setValue(QStringLiteral("children[2].identity.given_names"),
+                   QStringLiteral("Charlie SYNTHETIC"));
         QCOMPARE(e.children()->rowCount(), 3);
         QCOMPARE(e.children()->index(1).data(ChildrenModel::UnbornRole).toBool(), true);
 
         const QStringList steps = stepTitles(e);
         QVERIFY(steps.contains(QStringLiteral("Who#1")));
-        QVERIFY(!steps.contains(QStringLiteral("Seen and heard#1"))); // not asked of an unborn child
+        QVERIFY(
+            !steps.contains(QStringLiteral("Seen and heard#1"))); // not asked of an unborn child
         QVERIFY(steps.contains(QStringLiteral("Seen and heard#2")));
 
         const std::string first = e.record().children(0).child_id();
         e.moveChild(0, 2);
         QCOMPARE(e.record().children(2).child_id(), first);
-        QCOMPARE(e.children()->index(0).data(ChildrenModel::NameRole).toString(), QStringLiteral("Unborn child"));
+        QCOMPARE(e.children()->index(0).data(ChildrenModel::NameRole).toString(),
+                 QStringLiteral("Unborn child"));
         e.removeChild(0);
         QCOMPARE(e.children()->rowCount(), 2);
         QCOMPARE(e.children()->index(0).data().toString(), QStringLiteral("Charlie SYNTHETIC"));
@@ -334,7 +499,8 @@ private slots:
         e.addListItem(QStringLiteral("children[0].household"));
         e.addListItem(QStringLiteral("children[0].household"));
         QVERIFY(rowPaths(*e.fields()).contains(QStringLiteral("children[0].household[1].name")));
-        e.setValue(QStringLiteral("children[0].household[1].name"), QStringLiteral("Adult SYNTHETIC"));
+        e.setValue(QStringLiteral("children[0].household[1].name"),
+                   QStringLiteral("Adult SYNTHETIC"));
         e.removeListItem(QStringLiteral("children[0].household"), 0);
         QCOMPARE(e.record().children(0).household_size(), 1);
         QCOMPARE(e.record().children(0).household(0).name(), std::string("Adult SYNTHETIC"));
@@ -366,7 +532,8 @@ private slots:
         e.addChild(false);
         const int seenStep = stepTitles(e).indexOf(QStringLiteral("Seen and heard#0"));
         e.goToStep(seenStep);
-        e.setValue(QStringLiteral("children[0].voice.words_verbatim"), QStringLiteral("SYNTHETIC: \"I hid\""));
+        e.setValue(QStringLiteral("children[0].voice.words_verbatim"),
+                   QStringLiteral("SYNTHETIC: \"I hid\""));
         QVERIFY(e.savePending());
         m_app->session.lock(); // no waiting for the autosave
         QVERIFY(!e.active());  // nothing of the record stays in memory
@@ -374,7 +541,8 @@ private slots:
         m_app->unlock.unlock(kPassphrase);
         QVERIFY(e.open(id));
         QCOMPARE(e.stepIndex(), seenStep);
-        QCOMPARE(e.record().children(0).voice().words_verbatim(), std::string("SYNTHETIC: \"I hid\""));
+        QCOMPARE(e.record().children(0).voice().words_verbatim(),
+                 std::string("SYNTHETIC: \"I hid\""));
     }
 
     void aCrashAfterAutosaveLosesNothing()
@@ -407,7 +575,8 @@ private slots:
         QCOMPARE(e.issues().size(), 1);
         QVERIFY(!e.submit());
         QVERIFY(!e.submitError().isEmpty());
-        e.setValue(QStringLiteral("children[0].grade_rationale"), QStringLiteral("SYNTHETIC: reason"));
+        e.setValue(QStringLiteral("children[0].grade_rationale"),
+                   QStringLiteral("SYNTHETIC: reason"));
 
         QSignalSpy submitted(&e, &RecordEditor::submitted);
         QVERIFY(e.submit());
@@ -441,14 +610,16 @@ private slots:
     {
         setUpStore();
         HomeController &home = m_app->home;
-        QAbstractItemModelTester tester(home.records(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(home.records(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(5, m_clock, checklists);
         for (int i = 0; i < 4; ++i) {
             const auto r = factory.next();
             QVERIFY(!m_app->session.recordStore()->saveDraft(r));
             if (i % 2)
-                QVERIFY(m_app->session.recordStore()->submit(QString::fromStdString(r.record_id())));
+                QVERIFY(
+                    m_app->session.recordStore()->submit(QString::fromStdString(r.record_id())));
         }
         home.refresh();
         QCOMPARE(home.records()->rowCount(), 4);
