@@ -493,10 +493,23 @@ void RecordEditor::setValue(const QString &path, const QVariant &value)
             m_record, v1::IncidentType(value.toInt()));
         if (!lost.isEmpty()) {
             m_pendingType = value.toInt();
+            // One line per part of the record: "Alpha: Where was the child?,
+            // Where exactly, ..." so a long list still reads at a glance.
+            QStringList owners;
+            QHash<QString, QStringList> labels;
+            for (const QString &p : lost) {
+                const auto [owner, label] = describeAnswer(p);
+                if (!owners.contains(owner))
+                    owners.append(owner);
+                if (!labels[owner].contains(label))
+                    labels[owner].append(label);
+            }
             m_pendingLosses.clear();
-            for (const QString &p : lost)
-                m_pendingLosses.append(describeAnswer(p));
-            m_pendingLosses.removeDuplicates();
+            for (const QString &owner : owners)
+                m_pendingLosses.append(
+                    owner.isEmpty()
+                        ? labels[owner].join(QStringLiteral(", "))
+                        : tr("%1: %2").arg(owner, labels[owner].join(QStringLiteral(", "))));
             emit typeChangeChanged();
             return;
         }
@@ -549,7 +562,7 @@ void RecordEditor::cancelTypeChange()
     emit valuesChanged(); // the type choice shows the kept type again
 }
 
-QString RecordEditor::describeAnswer(const QString &path) const
+std::pair<QString, QString> RecordEditor::describeAnswer(const QString &path) const
 {
     static const QRegularExpression childPath(QStringLiteral("^children\\[(\\d+)\\]\\.(.*)$"));
     const QRegularExpressionMatch m = childPath.match(path);
@@ -572,13 +585,13 @@ QString RecordEditor::describeAnswer(const QString &path) const
             QString name = QString::fromStdString(id.given_names());
             if (name.isEmpty())
                 name = id.unborn() ? tr("Unborn child") : tr("Child %1").arg(index + 1);
-            return tr("%1: %2").arg(name, label.isEmpty() ? key : label);
+            return {name, label.isEmpty() ? key : label};
         }
     } else {
         search(RecordForm::incidentSections());
         search(RecordForm::closingSections());
     }
-    return label.isEmpty() ? key : label;
+    return {QString(), label.isEmpty() ? key : label};
 }
 
 void RecordEditor::toggleFlag(const QString &path, int flag, bool on)

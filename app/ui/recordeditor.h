@@ -155,8 +155,9 @@ private:
     void appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,
                     const QHash<QString, QString> &issues) const;
     bool fieldApplies(const FormField &field, const QString &base) const;
-    // What the officer reads for an answer path ("Alpha: Where was the child?").
-    QString describeAnswer(const QString &path) const;
+    // Whose answer and what the officer reads for an answer path: ("Alpha",
+    // "Where was the child?"), or ("", "Risk checklist") for the incident's.
+    std::pair<QString, QString> describeAnswer(const QString &path) const;
     // Applies a change of incident type and clears what no longer applies.
     void applyType(int type);
     void changed(bool structural);

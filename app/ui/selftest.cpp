@@ -1,7 +1,6 @@
 #include "selftest.h"
 
 #include "appcontrollers.h"
-
 #include "client/enrolmentcode.h"
 #include "fakecredentialstore.h"
 #include "protocol/syntheticrecords.h"
@@ -149,13 +148,27 @@ int runSelfTest(const QString &screenshotDir)
     for (int step = 0; step < editor.stepCount(); ++step) {
         editor.goToStep(step);
         settle();
-        const QString name = QStringLiteral("record-%1-%2")
-                                 .arg(step, 2, 10, QLatin1Char('0'))
-                                 .arg(editor.stepTitle().toLower().replace(QLatin1Char(' '), QLatin1Char('-')));
-        if (step < 4 || editor.stepKind() == RecordEditor::StepKind::Review || editor.stepTitle() == QLatin1String("Risk checklist"))
+        const QString name =
+            QStringLiteral("record-%1-%2")
+                .arg(step, 2, 10, QLatin1Char('0'))
+                .arg(editor.stepTitle().toLower().replace(QLatin1Char(' '), QLatin1Char('-')));
+        if (step < 4 || editor.stepKind() == RecordEditor::StepKind::Review ||
+            editor.stepTitle() == QLatin1String("Risk checklist"))
             capture(engine, screenshotDir, name);
     }
     visited << QStringLiteral("record flow (%1 steps)").arg(editor.stepCount());
+    // A change of type that would discard answers asks first.
+    editor.goToStep(0);
+    editor.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+    settle();
+    if (!editor.typeChangePending()) {
+        out << "self-test: a type change that discards answers did not ask\n";
+        return 1;
+    }
+    visited << QStringLiteral("type change confirmation");
+    capture(engine, screenshotDir, QStringLiteral("record-type-change"));
+    editor.cancelTypeChange();
+    settle();
     editor.close();
     settle();
 
@@ -182,8 +195,8 @@ int runSelfTest(const QString &screenshotDir)
     capture(wipedEngine, screenshotDir, QStringLiteral("wiped"));
 
     qInstallMessageHandler(g_previous);
-    out << "self-test: visited " << visited.join(QStringLiteral(", ")) << "; "
-        << g_problems << " QML warning(s)\n";
+    out << "self-test: visited " << visited.join(QStringLiteral(", ")) << "; " << g_problems
+        << " QML warning(s)\n";
     return g_problems == 0 && wiped.state() == AppSession::State::Wiped ? 0 : 1;
 }
 

@@ -251,6 +251,20 @@ Page {
         width: Math.min(page.width - 32, 480)
         title: qsTr("Change the type of incident?")
         closePolicy: Popup.NoAutoClose
+        // Shown at once: it answers a tap and must not be tapped through.
+        enter: Transition {}
+        exit: Transition {}
+        height: Math.min(implicitHeight, page.height - 48)
+        // Plain, without the elevation layer: it reads the same on every
+        // device and in the rendered screenshots.
+        background: Rectangle {
+            color: "#ffffff"
+            radius: 8
+            border.color: "#c4c7c5"
+        }
+        Overlay.modal: Rectangle {
+            color: "#99000000"
+        }
         contentItem: ColumnLayout {
             spacing: 8
             Label {
@@ -258,13 +272,20 @@ Page {
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
-            Repeater {
+            ListView {
+                objectName: "typeChangeLosses"
                 model: Editor.typeChangeLosses
+                clip: true
+                spacing: 6
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                implicitHeight: Math.min(contentHeight, 360)
+                ScrollIndicator.vertical: ScrollIndicator {}
                 delegate: Label {
                     required property string modelData
+                    width: ListView.view.width
                     text: "\u2022 " + modelData
                     wrapMode: Text.Wrap
-                    Layout.fillWidth: true
                 }
             }
         }
