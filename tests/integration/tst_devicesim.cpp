@@ -1,6 +1,7 @@
 // safeguard-devicesim as a child process: the command line contract, a
 // wrong passphrase that changes no database byte, SIGKILL during a stream of
 // submits, and SIGKILL during the passphrase check.
+#include "hubprocess.h"
 #include "protocol/clock.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
@@ -10,6 +11,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
@@ -140,6 +142,50 @@ private slots:
             QVERIFY(rec.children_size() >= 1 && rec.children_size() <= 4);
             QVERIFY(QByteArray::fromStdString(rec.SerializeAsString()).contains("SYNTHETIC"));
         }
+    }
+
+    // An enrolled simulator attributes its records as the app does, from
+    // the enrolment: the hub takes every one as the enrolled officer's,
+    // sent by that device, with no attribution flag (before, they carried a
+    // fixed device id the hub now refuses as attribution_mismatch).
+    void recordsAreAttributedFromTheEnrolment()
+    {
+        testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY));
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        const QStringList codes = hub.enrolmentCodes(1);
+        QCOMPARE(codes.size(), 1);
+        const QString store = m_tmp.filePath("attributed");
+        QCOMPARE(run(with(base(m_good, store), {QStringLiteral("init")})).exitCode, 0);
+        Run r = run(with(base(m_good, store), {QStringLiteral("enrol"), codes.first()}));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(run(with(base(m_good, store), {QStringLiteral("generate"), QStringLiteral("12")}))
+                     .exitCode,
+                 0);
+        QCOMPARE(run(with(base(m_good, store), {QStringLiteral("submit-all")})).exitCode, 0);
+        r = run(with(base(m_good, store), {QStringLiteral("sync")}));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out.trimmed().split('\n').last())
+                     .object()
+                     .value("acknowledged")
+                     .toInt(),
+                 12);
+
+        QByteArray out;
+        QCOMPARE(hub.cli(QStringLiteral("records"),
+                         {QStringLiteral("--by"), testing::HubProcess::kStaff}, &out),
+                 0);
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 12);
+        QString device;
+        for (const QByteArray &line : lines) {
+            const QJsonObject row = QJsonDocument::fromJson(line).object();
+            QCOMPARE(row.value("officer_id").toString(), QStringLiteral("SYN-OFFICER-0001"));
+            if (device.isEmpty())
+                device = row.value("device_id").toString();
+            QCOMPARE(row.value("device_id").toString(), device);
+            QVERIFY2(row.value("flags").toArray().isEmpty(), line.constData());
+        }
+        QCOMPARE(hub.stats().value("attribution_refusals").toInt(), 0);
     }
 
     void wrongPassphraseChangesNoDatabaseByte()
