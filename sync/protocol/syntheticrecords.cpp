@@ -1,5 +1,6 @@
 #include "syntheticrecords.h"
 
+#include "applicability.h"
 #include "derivedfacts.h"
 
 #include <QUuid>
@@ -25,8 +26,7 @@ SyntheticRecordFactory::SyntheticRecordFactory(quint32 seed, const Clock &clock,
     : m_random(seed)
     , m_clock(clock)
     , m_checklists(checklists)
-{
-}
+{}
 
 QString SyntheticRecordFactory::pick(const QStringList &options)
 {
@@ -64,15 +64,18 @@ v1::IncidentRecord SyntheticRecordFactory::next(const QString &officerId, const 
     if (type == v1::INCIDENT_TYPE_OTHER)
         in->set_other_type_description("SYNTHETIC concern reported by a neighbour");
     if (type == v1::INCIDENT_TYPE_SCHOOL_LIAISON)
-        in->set_visit_reason("SYNTHETIC: school reported the child arriving hungry on several days");
-    in->set_police_reference(s(QStringLiteral("SYN-CAD-%1").arg(m_serial, 6, 10, QLatin1Char('0'))));
+        in->set_visit_reason(
+            "SYNTHETIC: school reported the child arriving hungry on several days");
+    in->set_police_reference(
+        s(QStringLiteral("SYN-CAD-%1").arg(m_serial, 6, 10, QLatin1Char('0'))));
     v1::LocalTimestamp occurred = now();
     occurred.set_unix_ms(occurred.unix_ms() - qint64(m_random.bounded(3600u)) * 1000);
     *in->mutable_occurred_at() = occurred;
     in->mutable_address()->add_lines(
         s(QStringLiteral("%1 Example Street (SYNTHETIC)").arg(m_random.bounded(1u, 200u))));
     in->mutable_address()->set_town("Testtown SYNTHETIC");
-    in->mutable_address()->set_postcode(s(QStringLiteral("ZZ%1 1ZZ").arg(m_random.bounded(1u, 99u))));
+    in->mutable_address()->set_postcode(
+        s(QStringLiteral("ZZ%1 1ZZ").arg(m_random.bounded(1u, 99u))));
     in->set_location_description("SYNTHETIC ground-floor flat, entrance at the rear");
     v1::AttendingOfficer *o = in->add_attending_officers();
     o->set_collar_number("PC 0001-SYN");
@@ -106,15 +109,189 @@ v1::IncidentRecord SyntheticRecordFactory::next(const QString &officerId, const 
     v1::ReferralDecisions *ref = r.mutable_referrals();
     ref->set_other_referrals("SYNTHETIC: health visitor informed");
     ref->set_marac_not_referred_reason("SYNTHETIC: risk assessed as below the MARAC threshold");
+    if (m_formVersion >= 2)
+        toFormTwo(r);
     return r;
+}
+
+void SyntheticRecordFactory::toFormTwo(v1::IncidentRecord &r)
+{
+    r.set_form_version(2);
+    const bool domestic = r.incident().type() == v1::INCIDENT_TYPE_DOMESTIC_ABUSE;
+    const QDate on = derived::incidentDate(r);
+    auto date = [](v1::CalendarDate *d, QDate q) {
+        d->set_year(q.year());
+        d->set_month(q.month());
+        d->set_day(q.day());
+    };
+    auto ethnicity = [this](v1::Ethnicity *e) {
+        e->set_self_defined(v1::SelfDefinedEthnicity(m_random.bounded(1u, 18u)));
+        e->set_officer_perceived(v1::PerceivedEthnicity(m_random.bounded(1u, 8u)));
+    };
+
+    // The household, once: the children's mother (the victim at a domestic
+    // incident), her partner (the suspect), sometimes a grandparent who is a
+    // vulnerable adult.
+    v1::Person *mother = r.add_people();
+    mother->set_person_id(newUuid());
+    mother->set_given_names("Parent SYNTHETIC One");
+    mother->set_family_name(s(QStringLiteral("Testfamily-SYNTHETIC-%1").arg(m_serial)));
+    mother->add_aliases("P. SYNTHETIC");
+    date(mother->mutable_date_of_birth(), on.addYears(-int(m_random.bounded(22u, 45u))));
+    mother->set_sex(v1::SEX_FEMALE);
+    ethnicity(mother->mutable_ethnicity());
+    mother->mutable_address()->add_lines("1 Example Street (SYNTHETIC)");
+    mother->mutable_address()->set_postcode("ZZ1 1ZZ");
+    mother->set_lives_at_incident_address(true);
+    mother->set_present_at_incident(true);
+    mother->add_carer_capacity(v1::CARER_CAPACITY_NO_CONCERN);
+    mother->set_carer_capacity_detail("SYNTHETIC: sober, engaged");
+    v1::Person *partner = r.add_people();
+    partner->set_person_id(newUuid());
+    partner->set_given_names("Adult SYNTHETIC Two");
+    partner->set_family_name("Otherfamily-SYNTHETIC");
+    if (m_random.bounded(2u))
+        date(partner->mutable_date_of_birth(), on.addYears(-int(m_random.bounded(20u, 55u))));
+    else
+        partner->set_estimated_age_years(m_random.bounded(20u, 55u));
+    partner->set_sex(v1::SEX_MALE);
+    ethnicity(partner->mutable_ethnicity());
+    partner->set_force_identifier(
+        s(QStringLiteral("SYN-PNC-%1").arg(m_serial, 6, 10, QLatin1Char('0'))));
+    partner->set_lives_at_incident_address(m_random.bounded(2u));
+    partner->set_present_at_incident(false);
+    partner->add_carer_capacity(v1::CARER_CAPACITY_INTOXICATED_ALCOHOL);
+    partner->add_carer_capacity(v1::CARER_CAPACITY_ARRESTED);
+    partner->set_carer_capacity_detail("SYNTHETIC: arrested at the scene, had been drinking");
+    if (m_random.bounded(3u) == 0) {
+        v1::Person *nan = r.add_people();
+        nan->set_person_id(newUuid());
+        nan->set_given_names("Grandparent SYNTHETIC");
+        nan->set_estimated_age_years(78);
+        nan->set_present_at_incident(true);
+        nan->set_vulnerable_adult(true);
+        nan->set_vulnerability("SYNTHETIC: memory loss, relies on the family for care");
+        const bool made = m_random.bounded(2u);
+        nan->mutable_protection_notice()->set_made(made ? v1::ANSWER_YES : v1::ANSWER_NO);
+        if (!made)
+            nan->mutable_protection_notice()->set_not_made_reason(
+                "SYNTHETIC: already open to adult services, informed tonight");
+    }
+    if (domestic) {
+        r.add_victim_ids(mother->person_id());
+        r.add_suspect_ids(partner->person_id());
+    }
+    const std::string motherId = mother->person_id(), partnerId = partner->person_id();
+
+    for (int i = 0; i < r.children_size(); ++i) {
+        v1::ChildObservation &c = *r.mutable_children(i);
+        c.clear_household();
+        v1::Relationship *toMother = c.add_relationships();
+        toMother->set_person_id(motherId);
+        toMother->set_kind(v1::RELATIONSHIP_KIND_PARENT);
+        toMother->set_detail("SYNTHETIC: birth mother");
+        toMother->set_parental_responsibility(v1::ANSWER_YES);
+        toMother->set_lives_with_child(true);
+        v1::Relationship *toPartner = c.add_relationships();
+        toPartner->set_person_id(partnerId);
+        toPartner->set_kind(m_random.bounded(2u) ? v1::RELATIONSHIP_KIND_PARENTS_PARTNER
+                                                 : v1::RELATIONSHIP_KIND_STEP_PARENT);
+        toPartner->set_parental_responsibility(v1::ANSWER_NO);
+        toPartner->set_lives_with_child(partner->lives_at_incident_address());
+
+        v1::ChildIdentity *id = c.mutable_identity();
+        ethnicity(id->mutable_ethnicity());
+        const auto age = derived::ageInYears(*id, on);
+        v1::Education *e = id->mutable_education();
+        if (!age || *age < 2) {
+            e->Clear();
+        } else {
+            e->set_establishment_name(*age < 4    ? "Example Nursery SYNTHETIC"
+                                      : *age < 11 ? "Example Primary SYNTHETIC"
+                                      : *age < 16 ? "Example Secondary SYNTHETIC"
+                                                  : "Example College SYNTHETIC");
+            e->set_setting_type(*age < 4    ? v1::SETTING_TYPE_EARLY_YEARS
+                                : *age < 11 ? v1::SETTING_TYPE_PRIMARY
+                                : *age < 16 ? v1::SETTING_TYPE_SECONDARY
+                                            : v1::SETTING_TYPE_FE_COLLEGE);
+            e->set_urn(s(QString::number(100000 + m_random.bounded(899999u))));
+        }
+
+        if (domestic)
+            c.set_experienced_effects(v1::ANSWER_YES);
+        if (!c.voice().words_verbatim().empty()) {
+            c.mutable_voice()->set_question_asked(
+                "SYNTHETIC: \"Can you tell me what happened tonight?\"");
+            *c.mutable_voice()->mutable_spoken_at() = now();
+            c.mutable_voice()->set_others_present(
+                "SYNTHETIC: no one, in the kitchen with PC 0002-SYN");
+        }
+        c.clear_indicators();
+        v1::IndicatorObservation *ace = c.add_indicator_details();
+        ace->set_indicator(v1::INDICATOR_DOMESTIC_ABUSE);
+        ace->set_provenance(v1::PROVENANCE_OBSERVED);
+        ace = c.add_indicator_details();
+        ace->set_indicator(v1::INDICATOR_ALCOHOL_MISUSE);
+        ace->set_provenance(m_random.bounded(2u) ? v1::PROVENANCE_DISCLOSED
+                                                 : v1::PROVENANCE_FROM_RECORDS);
+
+        v1::ChildReferrals *ref = c.mutable_referrals();
+        ref->Clear();
+        ref->mutable_protection_notice()->set_made(v1::ANSWER_YES);
+        if (derived::needsEncompassNotice(r, c)) {
+            const bool made = m_random.bounded(10u) != 0;
+            ref->mutable_encompass_notice()->set_made(made ? v1::ANSWER_YES : v1::ANSWER_NO);
+            if (!made)
+                ref->mutable_encompass_notice()->set_not_made_reason(
+                    "SYNTHETIC: school closed permanently, child moving out of area");
+        }
+    }
+
+    // Sometimes the mother is pregnant: an unborn child of her own.
+    if (m_random.bounded(4u) == 0 && r.children_size() < 4) {
+        v1::ChildObservation *u = r.add_children();
+        u->set_child_id(newUuid());
+        v1::ChildIdentity *id = u->mutable_identity();
+        id->set_unborn(true);
+        id->set_family_name(mother->family_name());
+        date(id->mutable_expected_due_date(), on.addDays(m_random.bounded(20u, 250u)));
+        id->set_pregnant_person_id(motherId);
+        id->set_gestation_weeks(m_random.bounded(8u, 38u));
+        v1::Relationship *toMother = u->add_relationships();
+        toMother->set_person_id(motherId);
+        toMother->set_kind(v1::RELATIONSHIP_KIND_PARENT);
+        u->set_grade(v1::GRADE_AMBER);
+        u->set_grade_rationale("SYNTHETIC: pregnancy with domestic abuse in the household");
+        u->mutable_referrals()->mutable_protection_notice()->set_made(v1::ANSWER_YES);
+    }
+
+    v1::Evidence *ev = r.mutable_evidence();
+    ev->add_body_worn_video_references(s(QStringLiteral("SYN-BWV-%1").arg(m_serial)));
+    ev->set_photographs_taken(m_random.bounded(2u) ? v1::ANSWER_YES : v1::ANSWER_NO);
+    ev->set_photographs_detail("SYNTHETIC: damage to the kitchen door");
+    v1::HistoryChecks *h = r.mutable_history();
+    h->set_prior_incidents_known(v1::ANSWER_YES);
+    h->set_prior_incidents_count(m_random.bounded(0u, 5u));
+    h->set_previous_grade(v1::GRADE_AMBER);
+    h->set_marac_in_last_12_months(v1::ANSWER_NO);
+    h->add_checks_made(v1::HISTORY_CHECK_PNC);
+    h->add_checks_made(v1::HISTORY_CHECK_LOCAL_SYSTEMS);
+    h->set_notes("SYNTHETIC: two earlier calls to this address this year");
+    r.set_family_language(m_random.bounded(5u) ? v1::SERVICE_LANGUAGE_ENGLISH
+                                               : v1::SERVICE_LANGUAGE_WELSH);
+    r.set_notice_language(r.family_language());
+    if (r.referrals().marac_referral())
+        r.mutable_referrals()->set_marac_trigger(v1::MARAC_TRIGGER_HIGH_RISK);
+    // As the app submits: nothing the form would not ask for this type.
+    Applicability::clearInapplicable(r);
 }
 
 v1::ChildObservation SyntheticRecordFactory::makeChild(const v1::IncidentRecord &record, int index)
 {
     static const QStringList given = {
-        QStringLiteral("Alpha"), QStringLiteral("Bravo"),  QStringLiteral("Charlie"),
-        QStringLiteral("Delta"), QStringLiteral("Echo"),   QStringLiteral("Foxtrot"),
-        QStringLiteral("Golf"),  QStringLiteral("Hotel"),  QStringLiteral("India"),
+        QStringLiteral("Alpha"), QStringLiteral("Bravo"), QStringLiteral("Charlie"),
+        QStringLiteral("Delta"), QStringLiteral("Echo"),  QStringLiteral("Foxtrot"),
+        QStringLiteral("Golf"),  QStringLiteral("Hotel"), QStringLiteral("India"),
     };
     v1::ChildObservation c;
     c.set_child_id(newUuid());
@@ -150,7 +327,8 @@ v1::ChildObservation SyntheticRecordFactory::makeChild(const v1::IncidentRecord 
     const bool verbal = age >= 3;
     c.mutable_spoken_to()->set_answer(verbal ? v1::ANSWER_YES : v1::ANSWER_NO);
     if (!verbal)
-        c.mutable_spoken_to()->set_reason_if_no(s(QStringLiteral("SYNTHETIC: pre-verbal, aged %1").arg(age)));
+        c.mutable_spoken_to()->set_reason_if_no(
+            s(QStringLiteral("SYNTHETIC: pre-verbal, aged %1").arg(age)));
     c.mutable_spoken_to_alone()->set_answer(verbal ? v1::ANSWER_YES : v1::ANSWER_NO);
     if (!verbal)
         c.mutable_spoken_to_alone()->set_reason_if_no("SYNTHETIC: pre-verbal");
@@ -234,7 +412,9 @@ void SyntheticRecordFactory::fillRisk(v1::IncidentRecord &record)
         v1::RiskAnswer *a = risk->add_answers();
         a->set_question_id(s(q.id));
         const quint32 roll = m_random.bounded(100u);
-        a->set_answer(roll < pYes ? v1::ANSWER_YES : roll < 95 ? v1::ANSWER_NO : v1::ANSWER_NOT_KNOWN);
+        a->set_answer(roll < pYes ? v1::ANSWER_YES
+                      : roll < 95 ? v1::ANSWER_NO
+                                  : v1::ANSWER_NOT_KNOWN);
     }
     const RiskScore score = c->score(*risk);
     if (score.finalLevel == v1::RISK_LEVEL_HIGH)

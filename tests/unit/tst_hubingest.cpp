@@ -482,6 +482,33 @@ private slots:
         QCOMPARE(r.receipt.results(1).result(), v1::RecordResult::RESULT_ACCEPTED);
     }
 
+    // Both forms are accepted unflagged when complete: a form-1 record is
+    // judged as of form 1, a form-2 record as of form 2.
+    void formOneAndFormTwoRecordsAreBothAccepted()
+    {
+        const QString deviceId = enrolledDevice();
+        QVERIFY(!deviceId.isEmpty());
+        protocol::ManualClock deviceClock(m_clock.nowUtc());
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory one(61, deviceClock, checklists);
+        protocol::SyntheticRecordFactory two(62, deviceClock, checklists);
+        two.setFormVersion(2);
+        syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
+        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
+                               m_identity->sealingSecretKey);
+        v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
+        for (int i = 0; i < 40; ++i)
+            *batch.add_records() =
+                builder.seal((i % 2 ? two : one).next(QStringLiteral("SYN-1"), deviceId));
+        const qint64 flaggedBefore = m_store->stats()->flagged;
+        const IngestResult r =
+            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()), sender(deviceId));
+        QCOMPARE(r.error, IngestError::None);
+        for (const auto &result : r.receipt.results())
+            QCOMPARE(result.result(), v1::RecordResult::RESULT_ACCEPTED);
+        QCOMPARE(m_store->stats()->flagged, flaggedBefore);
+    }
+
     // A record from a newer form than this hub knows (an enum value it has
     // no name for) is authentic: kept and flagged unknown_value, and an
     // unknown grade makes it urgent. A form-2 record carrying form 1's
