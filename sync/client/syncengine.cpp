@@ -609,6 +609,19 @@ void SyncEngine::locked()
     endSession();
 }
 
+namespace {
+
+store::Submission submissionOf(const store::OutboxEntry &o)
+{
+    store::Submission s;
+    s.recordId = o.recordId;
+    s.version = o.version;
+    s.urgent = o.urgent;
+    return s;
+}
+
+} // namespace
+
 SyncError SyncEngine::reconcile()
 {
     if (!m_store || !m_enrolment.isValid())
@@ -621,15 +634,9 @@ SyncError SyncEngine::reconcile()
         // sealed for the old one is sealed again, from the store, for this
         // one. Entries the store no longer holds go as they are.
         QList<store::Submission> held;
-        for (const store::OutboxEntry &o : pending.value()) {
-            if (!m_outbox->contains(o.recordId, o.version))
-                continue;
-            store::Submission s;
-            s.recordId = o.recordId;
-            s.version = o.version;
-            s.urgent = o.urgent;
-            held.append(s);
-        }
+        for (const store::OutboxEntry &o : pending.value())
+            if (m_outbox->contains(o.recordId, o.version))
+                held.append(submissionOf(o));
         QList<SealedEntry> resealed;
         if (SyncError e = sealEntries(held, resealed); e)
             return e;
@@ -642,11 +649,7 @@ SyncError SyncEngine::reconcile()
     for (const store::OutboxEntry &o : pending.value()) {
         if (m_outbox->contains(o.recordId, o.version))
             continue;
-        store::Submission s;
-        s.recordId = o.recordId;
-        s.version = o.version;
-        s.urgent = o.urgent;
-        missing.append(s);
+        missing.append(submissionOf(o));
         if (missing.size() >= kReconcileChunk) {
             if (SyncError e = sealAndAdd(missing); e)
                 return e;
