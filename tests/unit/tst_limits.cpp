@@ -5,7 +5,6 @@
 #include "recordfixtures.h"
 
 #include <QTest>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
@@ -17,19 +16,21 @@ namespace {
 
 struct FieldRef
 {
-    QString path;                     // e.g. "children[0].voice.words_verbatim"
+    QString path;                             // e.g. "children[0].voice.words_verbatim"
     QList<const gp::FieldDescriptor *> chain; // from the record down to the field
 };
 
 // Every string field and every repeated field reachable from the record,
 // with a path through element 0 of repeated messages.
-void collect(const gp::Descriptor *d, const QString &prefix, QList<const gp::FieldDescriptor *> chain,
-             QList<FieldRef> &strings, QList<FieldRef> &repeated)
+void collect(const gp::Descriptor *d, const QString &prefix,
+             QList<const gp::FieldDescriptor *> chain, QList<FieldRef> &strings,
+             QList<FieldRef> &repeated)
 {
     for (int i = 0; i < d->field_count(); ++i) {
         const gp::FieldDescriptor *f = d->field(i);
-        QString path = prefix.isEmpty() ? QString::fromStdString(f->name())
-                                         : prefix + QLatin1Char('.') + QString::fromStdString(f->name());
+        QString path = prefix.isEmpty()
+                           ? QString::fromStdString(f->name())
+                           : prefix + QLatin1Char('.') + QString::fromStdString(f->name());
         auto here = chain;
         here.append(f);
         if (f->is_repeated())
@@ -135,8 +136,10 @@ private slots:
                 setText(&r, ref, chars(n));
                 const auto issues = protocol::checkLimits(r);
                 const bool flagged = hasIssueAt(issues, ref.path, QStringLiteral("text_too_long"));
-                QVERIFY2(flagged == (n > max),
-                         qPrintable(QStringLiteral("%1 at %2 chars (limit %3)").arg(ref.path).arg(n).arg(max)));
+                QVERIFY2(
+                    flagged == (n > max),
+                    qPrintable(
+                        QStringLiteral("%1 at %2 chars (limit %3)").arg(ref.path).arg(n).arg(max)));
                 QCOMPARE(issues.size(), n > max ? 1 : 0);
             }
         }
@@ -149,7 +152,8 @@ private slots:
         };
         QCOMPARE(bound(v1::ChildVoice::descriptor(), "words_verbatim"), Limits::kChildWordsChars);
         QCOMPARE(bound(v1::ChildObservation::descriptor(), "demeanour"), Limits::kLongTextChars);
-        QCOMPARE(bound(v1::ChildObservation::descriptor(), "grade_rationale"), Limits::kReasonTextChars);
+        QCOMPARE(bound(v1::ChildObservation::descriptor(), "grade_rationale"),
+                 Limits::kReasonTextChars);
         QCOMPARE(bound(v1::Incident::descriptor(), "police_reference"), Limits::kShortTextChars);
     }
 
@@ -160,9 +164,13 @@ private slots:
             for (int n : {max - 1, max, max + 1}) {
                 v1::IncidentRecord r;
                 addElements(&r, ref, n);
-                const bool flagged = hasIssueAt(protocol::checkLimits(r), ref.path, QStringLiteral("too_many"));
+                const bool flagged =
+                    hasIssueAt(protocol::checkLimits(r), ref.path, QStringLiteral("too_many"));
                 QVERIFY2(flagged == (n > max),
-                         qPrintable(QStringLiteral("%1 with %2 entries (limit %3)").arg(ref.path).arg(n).arg(max)));
+                         qPrintable(QStringLiteral("%1 with %2 entries (limit %3)")
+                                        .arg(ref.path)
+                                        .arg(n)
+                                        .arg(max)));
             }
         }
     }
@@ -175,6 +183,25 @@ private slots:
                  Limits::kMaxHouseholdMembers);
         // One entry per indicator category is the most that makes sense.
         QCOMPARE(Limits::kMaxIndicators, v1::Indicator_descriptor()->value_count() - 1);
+        // Form 2: the incident's people, and references to them or to a child.
+        QCOMPARE(Limits::maxCount(rec->FindFieldByName("people")), Limits::kMaxPeople);
+        for (const char *refs : {"victim_ids", "suspect_ids"})
+            QCOMPARE(Limits::maxCount(rec->FindFieldByName(refs)),
+                     Limits::kMaxPeople + Limits::kMaxChildren);
+        QCOMPARE(
+            Limits::maxCount(v1::ChildObservation::descriptor()->FindFieldByName("relationships")),
+            Limits::kMaxPeople + Limits::kMaxChildren);
+        QCOMPARE(Limits::maxCount(
+                     v1::ChildObservation::descriptor()->FindFieldByName("indicator_details")),
+                 Limits::kMaxIndicatorDetails);
+        // Reasons and notes are reasons, not names.
+        QCOMPARE(
+            Limits::maxChars(v1::NoticeDecision::descriptor()->FindFieldByName("not_made_reason")),
+            Limits::kReasonTextChars);
+        QCOMPARE(Limits::maxChars(v1::HistoryChecks::descriptor()->FindFieldByName("notes")),
+                 Limits::kLongTextChars);
+        QCOMPARE(Limits::maxChars(v1::Person::descriptor()->FindFieldByName("force_identifier")),
+                 Limits::kShortTextChars);
     }
 
     void invalidUtf8IsRefused()
@@ -202,7 +229,8 @@ private slots:
 
     void structureOfAValidRecord()
     {
-        const auto r = testing::validDomesticAbuseRecord(protocol::RiskChecklistRegistry::withBuiltIns());
+        const auto r =
+            testing::validDomesticAbuseRecord(protocol::RiskChecklistRegistry::withBuiltIns());
         QVERIFY(protocol::checkStructure(r).isEmpty());
     }
 
@@ -211,19 +239,32 @@ private slots:
         QTest::addColumn<int>("which");
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("code");
-        QTest::newRow("record id not a UUID") << 0 << "record_id" << "invalid_id";
-        QTest::newRow("record id upper case") << 1 << "record_id" << "invalid_id";
-        QTest::newRow("version 0") << 2 << "version" << "invalid_version";
-        QTest::newRow("broken version chain") << 3 << "parent_version" << "invalid_version";
-        QTest::newRow("amendment without reason") << 4 << "amendment_reason" << "reason_required";
-        QTest::newRow("duplicate child id") << 5 << "children[1].child_id" << "duplicate_id";
-        QTest::newRow("child id not a UUID") << 6 << "children[0].child_id" << "invalid_id";
-        QTest::newRow("unknown enum value") << 7 << "children[0].grade" << "unknown_value";
-        QTest::newRow("unknown repeated enum value") << 8 << "children[0].indicators[0]" << "unknown_value";
-        QTest::newRow("record id nil UUID") << 9 << "record_id" << "invalid_id";
-        QTest::newRow("record id in braces") << 10 << "record_id" << "invalid_id";
-        QTest::newRow("record id with a non-hex letter") << 11 << "record_id" << "invalid_id";
-        QTest::newRow("record id dash misplaced") << 12 << "record_id" << "invalid_id";
+        QTest::newRow("record id not a UUID") << 0 << "record_id"
+                                              << "invalid_id";
+        QTest::newRow("record id upper case") << 1 << "record_id"
+                                              << "invalid_id";
+        QTest::newRow("version 0") << 2 << "version"
+                                   << "invalid_version";
+        QTest::newRow("broken version chain") << 3 << "parent_version"
+                                              << "invalid_version";
+        QTest::newRow("amendment without reason") << 4 << "amendment_reason"
+                                                  << "reason_required";
+        QTest::newRow("duplicate child id") << 5 << "children[1].child_id"
+                                            << "duplicate_id";
+        QTest::newRow("child id not a UUID") << 6 << "children[0].child_id"
+                                             << "invalid_id";
+        QTest::newRow("unknown enum value") << 7 << "children[0].grade"
+                                            << "unknown_value";
+        QTest::newRow("unknown repeated enum value") << 8 << "children[0].indicators[0]"
+                                                     << "unknown_value";
+        QTest::newRow("record id nil UUID") << 9 << "record_id"
+                                            << "invalid_id";
+        QTest::newRow("record id in braces") << 10 << "record_id"
+                                             << "invalid_id";
+        QTest::newRow("record id with a non-hex letter") << 11 << "record_id"
+                                                         << "invalid_id";
+        QTest::newRow("record id dash misplaced") << 12 << "record_id"
+                                                  << "invalid_id";
     }
 
     void structureProblems()
@@ -233,19 +274,48 @@ private slots:
         QFETCH(QString, code);
         auto r = testing::validDomesticAbuseRecord(protocol::RiskChecklistRegistry::withBuiltIns());
         switch (which) {
-        case 0: r.set_record_id("not-a-uuid"); break;
-        case 1: r.set_record_id("0F3C2A9E-1B7D-4C55-9A0E-5B1F6D2C8E47"); break;
-        case 2: r.set_version(0); break;
-        case 3: r.set_version(3); r.set_parent_version(1); r.set_amendment_reason("SYNTHETIC: fix"); break;
-        case 4: r.set_version(2); r.set_parent_version(1); break;
-        case 5: *r.add_children() = r.children(0); break;
-        case 6: r.mutable_children(0)->set_child_id("child-1"); break;
-        case 7: r.mutable_children(0)->set_grade(static_cast<v1::Grade>(7)); break;
-        case 8: r.mutable_children(0)->add_indicators(static_cast<v1::Indicator>(77)); break;
-        case 9: r.set_record_id("00000000-0000-0000-0000-000000000000"); break;
-        case 10: r.set_record_id("{0f3c2a9e-1b7d-4c55-9a0e-5b1f6d2c8e4}"); break;
-        case 11: r.set_record_id("0f3c2a9e-1b7d-4c55-9a0e-5b1f6d2c8e4g"); break;
-        case 12: r.set_record_id("0f3c2a9e1-b7d-4c55-9a0e-5b1f6d2c8e47"); break;
+        case 0:
+            r.set_record_id("not-a-uuid");
+            break;
+        case 1:
+            r.set_record_id("0F3C2A9E-1B7D-4C55-9A0E-5B1F6D2C8E47");
+            break;
+        case 2:
+            r.set_version(0);
+            break;
+        case 3:
+            r.set_version(3);
+            r.set_parent_version(1);
+            r.set_amendment_reason("SYNTHETIC: fix");
+            break;
+        case 4:
+            r.set_version(2);
+            r.set_parent_version(1);
+            break;
+        case 5:
+            *r.add_children() = r.children(0);
+            break;
+        case 6:
+            r.mutable_children(0)->set_child_id("child-1");
+            break;
+        case 7:
+            r.mutable_children(0)->set_grade(static_cast<v1::Grade>(7));
+            break;
+        case 8:
+            r.mutable_children(0)->add_indicators(static_cast<v1::Indicator>(77));
+            break;
+        case 9:
+            r.set_record_id("00000000-0000-0000-0000-000000000000");
+            break;
+        case 10:
+            r.set_record_id("{0f3c2a9e-1b7d-4c55-9a0e-5b1f6d2c8e4}");
+            break;
+        case 11:
+            r.set_record_id("0f3c2a9e-1b7d-4c55-9a0e-5b1f6d2c8e4g");
+            break;
+        case 12:
+            r.set_record_id("0f3c2a9e1-b7d-4c55-9a0e-5b1f6d2c8e47");
+            break;
         }
         const auto issues = protocol::checkStructure(r);
         QVERIFY2(hasIssueAt(issues, path, code), qPrintable(path));
