@@ -173,10 +173,37 @@ std::pair<gp::Message *, const gp::FieldDescriptor *> resolve(gp::Message &root,
     return {nullptr, nullptr};
 }
 
+bool isAnswered(const gp::Message &m, const gp::FieldDescriptor *f);
+
+// A message holds an answer when any field beneath it does, ids aside: the
+// app lays out a checklist's questions (their ids) before any is answered,
+// and losing those is losing nothing.
+bool holdsAnswer(const gp::Message &m)
+{
+    std::vector<const gp::FieldDescriptor *> fields;
+    m.GetReflection()->ListFields(m, &fields);
+    for (const gp::FieldDescriptor *f : fields) {
+        const std::string &name = f->name();
+        if (name == "checklist_version" ||
+            (name.size() > 3 && name.compare(name.size() - 3, 3, "_id") == 0))
+            continue;
+        if (isAnswered(m, f))
+            return true;
+    }
+    return false;
+}
+
 bool isAnswered(const gp::Message &m, const gp::FieldDescriptor *f)
 {
     const gp::Reflection *r = m.GetReflection();
-    return f->is_repeated() ? r->FieldSize(m, f) > 0 : r->HasField(m, f);
+    if (f->cpp_type() != gp::FieldDescriptor::CPPTYPE_MESSAGE)
+        return f->is_repeated() ? r->FieldSize(m, f) > 0 : r->HasField(m, f);
+    if (!f->is_repeated())
+        return r->HasField(m, f) && holdsAnswer(r->GetMessage(m, f));
+    for (int i = 0; i < r->FieldSize(m, f); ++i)
+        if (holdsAnswer(r->GetRepeatedMessage(m, f, i)))
+            return true;
+    return false;
 }
 
 // Clears (or, with dryRun, only lists) the answered fields the rules do not
@@ -189,11 +216,19 @@ void sweep(gp::Message &message, const std::vector<Rule> &rules, T type, const C
             continue;
         const QString key = QString::fromLatin1(r.key);
         auto [holder, field] = resolve(message, key);
-        if (!holder || !isAnswered(*holder, field))
+        if (!holder)
             continue;
-        out.append(prefix + key);
+        const gp::Reflection *reflection = holder->GetReflection();
+        const bool present = field->is_repeated() ? reflection->FieldSize(*holder, field) > 0
+                                                  : reflection->HasField(*holder, field);
+        if (!present)
+            continue;
+        // Only an answer is worth telling the officer about; an unanswered
+        // layout (a checklist's question ids) goes quietly.
+        if (isAnswered(*holder, field))
+            out.append(prefix + key);
         if (!dryRun)
-            holder->GetReflection()->ClearField(holder, field);
+            reflection->ClearField(holder, field);
     }
 }
 

@@ -37,7 +37,9 @@ public:
 
     // Clears every answer that does not apply to the record's incident type
     // and each child as they now are, so nothing hidden from the officer is
-    // submitted. Returns the paths it cleared ("children[1].presence").
+    // submitted. Returns the paths of the answers it cleared
+    // ("children[1].presence"); an unanswered layout (a checklist's question
+    // ids) is cleared too but not listed.
     static QStringList clearInapplicable(v1::IncidentRecord &record);
 
     // The answered fields (paths as above) that a change of incident type to

@@ -134,6 +134,24 @@ private slots:
         const auto issues = protocol::GoodPracticeValidator(m_checklists).check(r);
         QVERIFY2(issues.isEmpty(), qPrintable(issues.isEmpty() ? QString() : issues.first().path));
 
+        // A checklist laid out but not answered is nothing to lose.
+        v1::IncidentRecord fresh;
+        fresh.mutable_incident()->set_type(v1::INCIDENT_TYPE_DOMESTIC_ABUSE);
+        testing::answerChecklist(fresh.mutable_risk(),
+                                 *m_checklists.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE), 0);
+        for (auto &a : *fresh.mutable_risk()->mutable_answers())
+            a.clear_answer();
+        QVERIFY(Applicability::answersLostByTypeChange(fresh, v1::INCIDENT_TYPE_WELFARE_CHECK)
+                    .isEmpty());
+        fresh.mutable_risk()->mutable_answers(3)->set_answer(v1::ANSWER_NO);
+        QCOMPARE(Applicability::answersLostByTypeChange(fresh, v1::INCIDENT_TYPE_WELFARE_CHECK),
+                 QStringList{QStringLiteral("risk")});
+        // Cleared either way when the type no longer asks it.
+        fresh.mutable_risk()->mutable_answers(3)->clear_answer();
+        fresh.mutable_incident()->set_type(v1::INCIDENT_TYPE_WELFARE_CHECK);
+        QVERIFY(Applicability::clearInapplicable(fresh).isEmpty());
+        QVERIFY(!fresh.has_risk());
+
         // An unborn child loses what only a born child is asked.
         v1::IncidentRecord u = testing::validDomesticAbuseRecordForm2(m_checklists);
         u.mutable_children(0)->mutable_identity()->set_unborn(true);
