@@ -1,15 +1,13 @@
 #pragma once
 
-#include <QNetworkRequest>
-
-#include <optional>
-
 #include <QByteArray>
+#include <QNetworkRequest>
 #include <QObject>
 #include <QSslCertificate>
 #include <QStringList>
 #include <QUrl>
 #include <functional>
+#include <optional>
 
 class QNetworkAccessManager;
 class QNetworkReply;
@@ -24,10 +22,10 @@ NetworkAccessFactory defaultNetworkAccessFactory();
 // How an exchange with the hub ended, before its status is looked at.
 enum class TransportOutcome
 {
-    Answered,    // an HTTP status came back over a trusted connection
-    NetworkError,// no answer: refused, reset, DNS, timeout
-    PinMismatch, // TLS with a key that is neither pin: nothing is believed
-    Refused,     // plain HTTP off loopback: never attempted
+    Answered,     // an HTTP status came back over a trusted connection
+    NetworkError, // no answer: refused, reset, DNS, timeout
+    PinMismatch,  // TLS with a key that is neither pin: nothing is believed
+    Refused,      // plain HTTP off loopback: never attempted
 };
 
 // Who the device trusts: the hub's URL, its id, and the SPKI SHA-256 pins

@@ -82,7 +82,7 @@ struct SyncStats
     qint64 acknowledged = 0;
     qint64 needsCorrection = 0;
     qint64 conflicts = 0;
-    qint64 splits = 0; // 413 answers that halved a batch
+    qint64 splits = 0;        // 413 answers that halved a batch
     qint64 networkErrors = 0; // requests that got no answer (not counting pin mismatches)
     qint64 bytesOnWire = 0;
     qint64 illegalTransitions = 0; // state changes outside the table: bugs
@@ -146,7 +146,8 @@ class SyncEngine : public QObject
     Q_PROPERTY(int urgentWaitingCount READ urgentWaitingCount NOTIFY countsChanged)
     Q_PROPERTY(int needsCorrectionCount READ needsCorrectionCount NOTIFY countsChanged)
     Q_PROPERTY(int conflictCount READ conflictCount NOTIFY countsChanged)
-    Q_PROPERTY(QDateTime lastSuccessfulSync READ lastSuccessfulSync NOTIFY lastSuccessfulSyncChanged)
+    Q_PROPERTY(
+        QDateTime lastSuccessfulSync READ lastSuccessfulSync NOTIFY lastSuccessfulSyncChanged)
     Q_PROPERTY(bool enrolled READ isEnrolled NOTIFY enrolledChanged)
 
 public:
@@ -197,9 +198,9 @@ public:
     {
         const protocol::Clock *clock = nullptr;
         platform::CredentialStore *credentials = nullptr;
-        NetworkAccessFactory networkAccess;           // default: a plain QNetworkAccessManager
+        NetworkAccessFactory networkAccess;             // default: a plain QNetworkAccessManager
         platform::Connectivity *connectivity = nullptr; // optional: none means "unknown"
-        RandomSource random;                           // default: the system's
+        RandomSource random;                            // default: the system's
         WipeHandler onWipeOrder;
     };
 
@@ -370,7 +371,7 @@ private:
     QTimer m_periodicTimer;
     QTimer m_probeTimer;
     bool m_probing = false;
-    bool m_wiped = false; // the wipe handler has run; draining, then Revoked
+    bool m_wiped = false;                    // the wipe handler has run; draining, then Revoked
     bool m_enrolmentChangedReported = false; // the fault is emitted once
 };
 
