@@ -9,8 +9,6 @@
 #include "secretbytes.h"
 #include "sessionkeycache.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
 #include <google/protobuf/arena.h>
@@ -67,9 +65,10 @@ BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock, QStr
     , m_clock(clock)
     , m_hubId(std::move(hubId))
     , m_hubIdUtf8(m_hubId.toStdString())
-    , m_publicKey(std::move(sealingPublicKey))
-    , m_secretKey(sealingSecretKey)
-    , m_sessionKeys(std::make_unique<SessionKeyCache>(m_publicKey, m_secretKey))
+    // The cache is the only user of the hub's keys (scheme 0 is no longer
+    // opened here).
+    , m_sessionKeys(
+          std::make_unique<SessionKeyCache>(std::move(sealingPublicKey), sealingSecretKey))
     , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
 {
     [[maybe_unused]] const int ready = sodium_init();

@@ -104,8 +104,6 @@ private:
     const protocol::Clock &m_clock;
     QString m_hubId;
     std::string m_hubIdUtf8;
-    QByteArray m_publicKey;
-    const SecretBytes &m_secretKey;
     std::unique_ptr<SessionKeyCache> m_sessionKeys; // thread-safe: openAll shares it
     protocol::RiskChecklistRegistry m_checklists;
 };
