@@ -1,6 +1,5 @@
 #include "appcontrollers.h"
 
-
 #include <QCoreApplication>
 #include <QTranslator>
 
@@ -28,8 +27,8 @@ void installTranslations()
 namespace {
 
 syncclient::SyncEngine::Dependencies syncDependencies(const protocol::Clock &clock,
-                                                     AppControllers::Platform &platform,
-                                                     AppSession &session)
+                                                      AppControllers::Platform &platform,
+                                                      AppSession &session)
 {
     syncclient::SyncEngine::Dependencies d;
     d.clock = &clock;
@@ -65,7 +64,8 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
 
     // The sync engine's triggers: app start, unlock, submit; locking leaves
     // it sending from the sealed outbox.
-    QObject::connect(&session, &AppSession::unlocked, &sync, [this] { sync.unlocked(session.recordStore()); });
+    QObject::connect(&session, &AppSession::unlocked, &sync,
+                     [this] { sync.unlocked(session.recordStore()); });
     QObject::connect(&session, &AppSession::aboutToLock, &sync, [this] { sync.locked(); });
     QObject::connect(&editor, &RecordEditor::submitted, &sync, [this] {
         if (session.recordStore()) {
@@ -73,8 +73,11 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
             sync.syncNow();
         }
     });
-    QObject::connect(&firstRun, &FirstRunController::setupFinished, &sync, &syncclient::SyncEngine::enrol);
-    editor.setSubmitter([this] { return RecordEditor::Submitter{sync.officerId(), sync.deviceId()}; });
+    QObject::connect(&firstRun, &FirstRunController::setupFinished, &sync,
+                     &syncclient::SyncEngine::enrol);
+    editor.setSubmitter([this] {
+        return RecordEditor::Submitter{sync.officerId(), sync.deviceId()};
+    });
     sync.start();
 }
 

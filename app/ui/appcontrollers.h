@@ -2,14 +2,13 @@
 
 #include "appsession.h"
 #include "autolock.h"
-#include "firstruncontroller.h"
-#include "homecontroller.h"
-#include "recordeditor.h"
-#include "unlockcontroller.h"
-
 #include "client/syncengine.h"
 #include "connectivity/connectivity.h"
+#include "firstruncontroller.h"
+#include "homecontroller.h"
 #include "keystore/credentialstore.h"
+#include "recordeditor.h"
+#include "unlockcontroller.h"
 
 namespace safeguard::ui {
 

@@ -44,14 +44,16 @@ bool AppSession::openStore(const store::DataKey &key)
     return true;
 }
 
-store::VaultError AppSession::createVault(const store::SecureBuffer &passphrase, store::KdfParams params)
+store::VaultError AppSession::createVault(const store::SecureBuffer &passphrase,
+                                          store::KdfParams params)
 {
     store::DataKey key;
     store::VaultError e = m_vault.create(passphrase, &key, params);
     if (!e.ok())
         return e;
     if (!openStore(key))
-        return {store::VaultErrorKind::Storage, QStringLiteral("The new store could not be opened.")};
+        return {store::VaultErrorKind::Storage,
+                QStringLiteral("The new store could not be opened.")};
     return e;
 }
 

@@ -1,13 +1,11 @@
 #pragma once
 
+#include "qmlsingleton.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
 
 #include <QObject>
-#include "qmlsingleton.h"
-
 #include <QtQml/qqmlregistration.h>
-
 #include <memory>
 
 namespace safeguard::ui {
@@ -26,7 +24,8 @@ class AppSession : public QObject
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
 
 public:
-    enum class State {
+    enum class State
+    {
         NeedsSetup, // no vault yet: first run
         Locked,     // vault present, store closed
         Unlocked,   // store open

@@ -1,11 +1,10 @@
 #pragma once
 
 #include "appsession.h"
+#include "qmlsingleton.h"
 
 #include <QObject>
 #include <QTimer>
-#include "qmlsingleton.h"
-
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {

@@ -8,8 +8,7 @@ namespace safeguard::ui {
 
 ChildrenModel::ChildrenModel(QObject *parent)
     : QAbstractListModel(parent)
-{
-}
+{}
 
 int ChildrenModel::rowCount(const QModelIndex &parent) const
 {
@@ -38,7 +37,8 @@ QVariant ChildrenModel::data(const QModelIndex &index, int role) const
 
 QHash<int, QByteArray> ChildrenModel::roleNames() const
 {
-    return {{NameRole, "name"}, {DetailRole, "detail"}, {UnbornRole, "unborn"}, {GradeRole, "grade"}};
+    return {
+        {NameRole, "name"}, {DetailRole, "detail"}, {UnbornRole, "unborn"}, {GradeRole, "grade"}};
 }
 
 void ChildrenModel::setChildren(QList<Child> children)
@@ -65,8 +65,9 @@ QList<ChildrenModel::Child> ChildrenModel::fromRecord(const v1::IncidentRecord &
                                  .arg(QString::fromStdString(c.identity().given_names()),
                                       QString::fromStdString(c.identity().family_name()))
                                  .trimmed();
-        child.name = child.unborn ? (name.isEmpty() ? tr("Unborn child") : tr("Unborn: %1").arg(name))
-                                  : (name.isEmpty() ? tr("Child (no name yet)") : name);
+        child.name = child.unborn
+                         ? (name.isEmpty() ? tr("Unborn child") : tr("Unborn: %1").arg(name))
+                         : (name.isEmpty() ? tr("Child (no name yet)") : name);
         if (const auto age = protocol::derived::ageInYears(c.identity(), on))
             child.detail = tr("Age %1").arg(*age);
         child.grade = c.grade();

@@ -18,7 +18,13 @@ class ChildrenModel : public QAbstractListModel
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:
-    enum Role { NameRole = Qt::UserRole + 1, DetailRole, UnbornRole, GradeRole };
+    enum Role
+    {
+        NameRole = Qt::UserRole + 1,
+        DetailRole,
+        UnbornRole,
+        GradeRole
+    };
     Q_ENUM(Role)
 
     struct Child

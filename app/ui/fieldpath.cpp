@@ -4,7 +4,6 @@
 
 #include <QDateTime>
 #include <QRegularExpression>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
@@ -27,7 +26,8 @@ bool parse(const QString &path, QList<Step> *steps)
         const auto m = step.match(part);
         if (!m.hasMatch())
             return false;
-        steps->append({m.captured(1).toStdString(), m.captured(2).isEmpty() ? -1 : m.captured(2).toInt()});
+        steps->append(
+            {m.captured(1).toStdString(), m.captured(2).isEmpty() ? -1 : m.captured(2).toInt()});
     }
     return !steps->isEmpty();
 }
@@ -248,10 +248,27 @@ bool set(gp::Message *root, const QString &path, const QVariant &value, int utcO
     }
 }
 
+bool clear(gp::Message *root, const QString &path)
+{
+    QList<Step> steps;
+    if (!parse(path, &steps) || steps.last().index >= 0 || !walkConst(*root, steps))
+        return false;
+    gp::Message *m = walkMutable(root, steps);
+    const gp::FieldDescriptor *f = m ? leaf(*m, steps.last()) : nullptr;
+    if (!f)
+        return false;
+    const gp::Reflection *r = m->GetReflection();
+    if (f->is_repeated() ? r->FieldSize(*m, f) == 0 : !r->HasField(*m, f))
+        return false;
+    r->ClearField(m, f);
+    return true;
+}
+
 namespace {
 
 // The holder and the repeated message field a list path names.
-std::pair<gp::Message *, const gp::FieldDescriptor *> listField(gp::Message *root, const QString &path)
+std::pair<gp::Message *, const gp::FieldDescriptor *> listField(gp::Message *root,
+                                                                const QString &path)
 {
     QList<Step> steps;
     if (!parse(path, &steps) || steps.last().index >= 0)

@@ -28,6 +28,10 @@ QVariant get(const google::protobuf::Message &root, const QString &path);
 bool set(google::protobuf::Message *root, const QString &path, const QVariant &value,
          int utcOffsetMinutes, QString *error = nullptr);
 
+// Clears the field (an unanswered question again). False when the path
+// names nothing in the schema or nothing is there.
+bool clear(google::protobuf::Message *root, const QString &path);
+
 // Repeated message fields (children, injuries, household...).
 int count(const google::protobuf::Message &root, const QString &path);
 bool append(google::protobuf::Message *root, const QString &path);

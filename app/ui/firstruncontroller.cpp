@@ -1,8 +1,7 @@
 #include "firstruncontroller.h"
 
-#include "store/passphrasestrength.h"
-
 #include "client/enrolmentcode.h"
+#include "store/passphrasestrength.h"
 
 namespace safeguard::ui {
 
@@ -10,8 +9,7 @@ FirstRunController::FirstRunController(AppSession &session, CodeCheck checkCode,
     : QObject(parent)
     , m_session(session)
     , m_checkCode(std::move(checkCode))
-{
-}
+{}
 
 FirstRunController::CodeCheck FirstRunController::enrolmentCodeCheck(const protocol::Clock &clock)
 {
@@ -43,8 +41,8 @@ QString FirstRunController::storageStatement() const
 bool FirstRunController::submitCode(const QString &code)
 {
     const QString trimmed = code.trimmed();
-    m_codeError = trimmed.isEmpty() ? tr("Paste the enrolment code from the hub.")
-                                    : m_checkCode(trimmed);
+    m_codeError =
+        trimmed.isEmpty() ? tr("Paste the enrolment code from the hub.") : m_checkCode(trimmed);
     m_codeAccepted = m_codeError.isEmpty();
     if (m_codeAccepted) {
         m_code = trimmed;
@@ -60,7 +58,8 @@ void FirstRunController::judgePassphrase(const QString &passphrase)
         m_score = -1;
         m_advice.clear();
     } else {
-        const auto s = store::PassphraseStrength::judge(store::SecureBuffer::fromPassphrase(passphrase));
+        const auto s =
+            store::PassphraseStrength::judge(store::SecureBuffer::fromPassphrase(passphrase));
         m_score = s.score;
         m_advice = s.advice;
     }
@@ -88,7 +87,8 @@ bool FirstRunController::finish(const QString &passphrase, const QString &confir
         setError(m_advice.isEmpty() ? tr("Choose a stronger passphrase.") : m_advice);
         return false;
     }
-    const store::VaultError e = m_session.createVault(store::SecureBuffer::fromPassphrase(passphrase), m_kdf);
+    const store::VaultError e =
+        m_session.createVault(store::SecureBuffer::fromPassphrase(passphrase), m_kdf);
     if (!e.ok()) {
         setError(e.message);
         return false;

@@ -1,12 +1,10 @@
 #pragma once
 
 #include "appsession.h"
-
-#include <QObject>
 #include "qmlsingleton.h"
 
+#include <QObject>
 #include <QtQml/qqmlregistration.h>
-
 #include <functional>
 
 namespace safeguard::ui {

@@ -4,8 +4,7 @@ namespace safeguard::ui {
 
 FormModel::FormModel(QObject *parent)
     : QAbstractListModel(parent)
-{
-}
+{}
 
 int FormModel::rowCount(const QModelIndex &parent) const
 {
@@ -39,6 +38,8 @@ QVariant FormModel::data(const QModelIndex &index, int role) const
         return r.listPath;
     case ListIndexRole:
         return r.listIndex;
+    case SubjectRole:
+        return r.subject;
     default:
         return QVariant();
     }
@@ -46,10 +47,10 @@ QVariant FormModel::data(const QModelIndex &index, int role) const
 
 QHash<int, QByteArray> FormModel::roleNames() const
 {
-    return {{PathRole, "path"},         {KindRole, "kind"},         {LabelRole, "label"},
-            {HelpRole, "help"},         {ValueRole, "value"},       {ChoicesRole, "choices"},
-            {IssueRole, "issue"},       {SensitiveRole, "sensitive"}, {ListPathRole, "listPath"},
-            {ListIndexRole, "listIndex"}};
+    return {{PathRole, "path"},           {KindRole, "kind"},           {LabelRole, "label"},
+            {HelpRole, "help"},           {ValueRole, "value"},         {ChoicesRole, "choices"},
+            {IssueRole, "issue"},         {SensitiveRole, "sensitive"}, {ListPathRole, "listPath"},
+            {ListIndexRole, "listIndex"}, {SubjectRole, "subject"}};
 }
 
 int FormModel::rowOf(const QString &path) const
@@ -78,6 +79,13 @@ void FormModel::setRows(QList<Row> rows)
             roles << ValueRole;
         if (rows[i].issue != m_rows[i].issue)
             roles << IssueRole;
+        // A person's name shows in other rows' labels and choices.
+        if (rows[i].label != m_rows[i].label)
+            roles << LabelRole << Qt::DisplayRole;
+        if (rows[i].help != m_rows[i].help)
+            roles << HelpRole;
+        if (rows[i].choices != m_rows[i].choices)
+            roles << ChoicesRole;
         m_rows[i] = std::move(rows[i]);
         if (!roles.isEmpty())
             emit dataChanged(index(i), index(i), roles);

@@ -21,17 +21,19 @@ class FormModel : public QAbstractListModel
     QML_UNCREATABLE("Owned by RecordEditor")
 
 public:
-    enum Role {
+    enum Role
+    {
         PathRole = Qt::UserRole + 1,
         KindRole,
         LabelRole,
         HelpRole,
         ValueRole,
-        ChoicesRole,   // [{value, label}]
-        IssueRole,     // plain-English message, or ""
+        ChoicesRole, // [{value, label}]
+        IssueRole,   // plain-English message, or ""
         SensitiveRole,
         ListPathRole,  // ListHeader/ListItem: the repeated field's path
         ListIndexRole, // ListItem: the entry's index
+        SubjectRole,   // PersonRoles: the person's or child's id
     };
     Q_ENUM(Role)
 
@@ -47,6 +49,7 @@ public:
         bool sensitive = true;
         QString listPath;
         int listIndex = -1;
+        QString subject;
     };
 
     explicit FormModel(QObject *parent = nullptr);

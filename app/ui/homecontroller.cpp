@@ -19,8 +19,8 @@ HomeController::HomeController(AppSession &session, syncclient::SyncEngine &sync
         // A hub out of reach is retried and the banner says so; only a code
         // that can never work needs the officer's attention here.
         m_enrolmentProblem = e && e.kind != syncclient::SyncErrorKind::Transport
-            ? tr("Not yet connected to the hub: %1").arg(e.message)
-            : QString();
+                                 ? tr("Not yet connected to the hub: %1").arg(e.message)
+                                 : QString();
         if (!e)
             m_enrolmentChanged = false;
         emit countsChanged();
@@ -35,13 +35,16 @@ HomeController::HomeController(AppSession &session, syncclient::SyncEngine &sync
     // Nothing about the records stays in memory while locked. Queued: the
     // home page lets go of the model first (its binding on the session's
     // state), so no view is torn down mid-change.
-    connect(&m_session, &AppSession::stateChanged, this, [this] {
-        if (m_session.state() == AppSession::State::Unlocked)
-            return;
-        m_model.clear();
-        m_counts.clear();
-        emit countsChanged();
-    }, Qt::QueuedConnection);
+    connect(
+        &m_session, &AppSession::stateChanged, this,
+        [this] {
+            if (m_session.state() == AppSession::State::Unlocked)
+                return;
+            m_model.clear();
+            m_counts.clear();
+            emit countsChanged();
+        },
+        Qt::QueuedConnection);
 }
 
 QString HomeController::syncBanner() const
@@ -57,26 +60,30 @@ QString HomeController::syncBanner() const
                   nullptr, waiting);
     }
     if (!m_sync.isEnrolled() && m_sync.hasPendingEnrolment()) {
-        return waiting > 0 ? tr("Will connect to the hub when it can be reached: %n record(s) only on this device",
+        return waiting > 0 ? tr("Will connect to the hub when it can be reached: %n record(s) only "
+                                "on this device",
                                 nullptr, waiting)
                            : tr("Will connect to the hub when it can be reached");
     }
     if (!m_sync.isEnrolled()) {
-        return waiting > 0 ? tr("Not connected to a hub yet: %n record(s) only on this device", nullptr, waiting)
+        return waiting > 0 ? tr("Not connected to a hub yet: %n record(s) only on this device",
+                                nullptr, waiting)
                            : tr("Not connected to a hub yet");
     }
     switch (m_sync.state()) {
     case State::Revoked:
         return tr("This device was withdrawn by the hub.");
     case State::ReenrolmentNeeded:
-        return tr("The hub no longer accepts this device: enrol it again. %n record(s) kept, waiting to send",
+        return tr("The hub no longer accepts this device: enrol it again. %n record(s) kept, "
+                  "waiting to send",
                   nullptr, waiting);
     case State::WaitingForNetwork:
         return tr("Offline: %n record(s) only on this device, waiting to send", nullptr, waiting);
     case State::Sending:
         return tr("Sending %n record(s) to the hub…", nullptr, waiting);
     case State::BackingOff:
-        return tr("The hub cannot be reached; trying again. %n record(s) waiting to send", nullptr, waiting);
+        return tr("The hub cannot be reached; trying again. %n record(s) waiting to send", nullptr,
+                  waiting);
     case State::Error:
         // Not retried on its own (a fault on our side or the hub's): the
         // officer can try again, and the fault is in the hub's logs.
@@ -103,13 +110,15 @@ bool HomeController::allOnHub() const
 
 bool HomeController::needsEnrolmentCode() const
 {
-    return !m_sync.isEnrolled() || m_sync.state() == syncclient::SyncEngine::State::ReenrolmentNeeded;
+    return !m_sync.isEnrolled() ||
+           m_sync.state() == syncclient::SyncEngine::State::ReenrolmentNeeded;
 }
 
 bool HomeController::canSyncNow() const
 {
     using State = syncclient::SyncEngine::State;
-    return m_sync.isEnrolled() && m_sync.state() != State::Revoked && m_sync.state() != State::Sending;
+    return m_sync.isEnrolled() && m_sync.state() != State::Revoked &&
+           m_sync.state() != State::Sending;
 }
 
 void HomeController::syncNow()

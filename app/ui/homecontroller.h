@@ -1,13 +1,11 @@
 #pragma once
 
 #include "appsession.h"
+#include "client/syncengine.h"
+#include "qmlsingleton.h"
 #include "recordlistmodel.h"
 
-#include "client/syncengine.h"
-
 #include <QObject>
-#include "qmlsingleton.h"
-
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
@@ -41,7 +39,10 @@ public:
 
     RecordListModel *records() { return &m_model; }
     int waitingCount() const { return m_counts.value(protocol::RecordStatus::Queued); }
-    int needsCorrectionCount() const { return m_counts.value(protocol::RecordStatus::NeedsCorrection); }
+    int needsCorrectionCount() const
+    {
+        return m_counts.value(protocol::RecordStatus::NeedsCorrection);
+    }
     int draftCount() const { return m_counts.value(protocol::RecordStatus::Draft); }
     int heldAtHubCount() const { return m_counts.value(protocol::RecordStatus::HeldAtHub); }
     QString syncBanner() const;

@@ -11,11 +11,14 @@
 public:                                                                                            \
     static Type *create(QQmlEngine *, QJSEngine *)                                                 \
     {                                                                                              \
-        Q_ASSERT_X(s_qmlInstance, #Type, "set the instance before loading QML");                  \
+        Q_ASSERT_X(s_qmlInstance, #Type, "set the instance before loading QML");                   \
         QJSEngine::setObjectOwnership(s_qmlInstance, QJSEngine::CppOwnership);                     \
         return s_qmlInstance;                                                                      \
     }                                                                                              \
-    static void setQmlInstance(Type *instance) { s_qmlInstance = instance; }                       \
+    static void setQmlInstance(Type *instance)                                                     \
+    {                                                                                              \
+        s_qmlInstance = instance;                                                                  \
+    }                                                                                              \
                                                                                                    \
 private:                                                                                           \
     inline static Type *s_qmlInstance = nullptr;

@@ -3,6 +3,7 @@
 #include "fieldpath.h"
 #include "protocol/applicability.h"
 #include "protocol/derivedfacts.h"
+#include "protocol/formmigration.h"
 
 #include <QDir>
 #include <QFile>
@@ -32,6 +33,67 @@ QVariantList toVariant(const QList<FormChoice> &choices)
     return out;
 }
 
+std::string newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
+}
+
+QString joinName(const std::string &given, const std::string &family)
+{
+    return QStringLiteral("%1 %2")
+        .arg(QString::fromStdString(given), QString::fromStdString(family))
+        .simplified();
+}
+
+// Holds an answer: text, a choice, a ticked box, a date, a list.
+bool isAnswered(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::Bool:
+        return v.toBool();
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+        return v.toLongLong() != 0;
+    case QMetaType::QStringList:
+        return !v.toStringList().isEmpty();
+    case QMetaType::QVariantList:
+        return !v.toList().isEmpty();
+    default:
+        return v.isValid() && !v.toString().isEmpty();
+    }
+}
+
+// "children[2].indicator_details@5" -> ("children[2].indicator_details", 5).
+std::optional<std::pair<QString, int>> keyedPath(const QString &path)
+{
+    const qsizetype at = path.lastIndexOf(QLatin1Char('@'));
+    if (at < 0)
+        return std::nullopt;
+    bool ok = false;
+    const int key = path.mid(at + 1).toInt(&ok);
+    if (!ok)
+        return std::nullopt;
+    return std::pair{path.left(at), key};
+}
+
+// The list's own key, without the child's base ("indicator_details").
+QString lastKey(const QString &listPath)
+{
+    return listPath.mid(listPath.lastIndexOf(QLatin1Char('.')) + 1);
+}
+
+// The entry of a keyed list whose key field holds key, or -1.
+int keyedIndex(const v1::IncidentRecord &r, const QString &listPath, const FormField &f, int key)
+{
+    const int n = fieldpath::count(r, listPath);
+    for (int k = 0; k < n; ++k)
+        if (fieldpath::get(r, QStringLiteral("%1[%2].%3").arg(listPath).arg(k).arg(f.keyField))
+                .toInt() == key)
+            return k;
+    return -1;
+}
+
 } // namespace
 
 RecordEditor::RecordEditor(AppSession &session, QObject *parent)
@@ -56,8 +118,9 @@ bool RecordEditor::startNew()
         return false;
     close();
     v1::IncidentRecord r;
-    r.set_record_id(QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+    r.set_record_id(newId());
     r.set_version(1);
+    r.set_form_version(uint32_t(protocol::derived::kCurrentFormVersion));
     *r.mutable_created_at() = now(m_session.clock());
     *r.mutable_updated_at() = now(m_session.clock());
     *r.mutable_incident()->mutable_occurred_at() = now(m_session.clock());
@@ -81,7 +144,17 @@ bool RecordEditor::open(const QString &recordId)
     if (!loaded || loaded.value().has_submitted_at())
         return false; // only drafts are edited; a submitted record is amended
     close();
-    load(loaded.value(), rememberedStep(recordId));
+    v1::IncidentRecord record = loaded.value();
+    // A draft begun on an older form is finished on the current one: its
+    // answers move to where the current form asks them (FormMigration), and
+    // the migrated draft is saved at once. Its steps differ, so it opens at
+    // the start.
+    const bool migrated = protocol::FormMigration::toCurrentForm(record, newId);
+    load(std::move(record), migrated ? 0 : rememberedStep(recordId));
+    if (migrated) {
+        m_dirty = true;
+        saveNow();
+    }
     return true;
 }
 
@@ -160,7 +233,7 @@ void RecordEditor::rebuildSteps()
     for (int c = 0; c < m_record.children_size(); ++c) {
         const bool unborn = m_record.children(c).identity().unborn();
         for (const FormSection &s : RecordForm::childSections()) {
-            if (!RecordForm::applies(s.onlyFor, type) || (unborn && !s.bornKey.isEmpty()))
+            if (unborn && !s.bornKey.isEmpty())
                 continue;
             if (!s.tableKey.isEmpty() &&
                 !protocol::Applicability::appliesToChild(
@@ -170,8 +243,6 @@ void RecordEditor::rebuildSteps()
         }
     }
     for (const FormSection &s : RecordForm::closingSections()) {
-        if (!RecordForm::applies(s.onlyFor, type))
-            continue;
         if (!s.tableKey.isEmpty() && !protocol::Applicability::appliesToIncident(s.tableKey, type))
             continue;
         m_steps.append({StepKind::Form, &s, -1});
@@ -251,8 +322,9 @@ void RecordEditor::goToStep(int index)
     setStep(index);
 }
 
-int RecordEditor::stepFor(const QString &path) const
+int RecordEditor::stepFor(const QString &issuePath) const
 {
+    const QString path = rowPathFor(issuePath);
     int child = -1;
     QString rest = path;
     if (path.startsWith(QLatin1String("children["))) {
@@ -269,6 +341,7 @@ int RecordEditor::stepFor(const QString &path) const
         for (const FormField &f : s.section->fields) {
             if (rest == f.key || rest.startsWith(f.key + QLatin1Char('.')) ||
                 rest.startsWith(f.key + QLatin1Char('[')) ||
+                rest.startsWith(f.key + QLatin1Char('@')) ||
                 f.key.startsWith(rest + QLatin1Char('.')))
                 return i;
         }
@@ -298,8 +371,6 @@ bool RecordEditor::fieldApplies(const FormField &field, const QString &base) con
     } else if (!protocol::Applicability::appliesToIncident(base + field.key, type)) {
         return false;
     }
-    if (!RecordForm::applies(field.onlyFor, type))
-        return false;
     if (field.whenKey.isEmpty())
         return true;
     const QVariant v = fieldpath::get(m_record, base + field.whenKey);
@@ -308,6 +379,64 @@ bool RecordEditor::fieldApplies(const FormField &field, const QString &base) con
             return true;
     }
     return false;
+}
+
+QVariantList RecordEditor::personChoices(const FormField &field, const QString &path) const
+{
+    // The adults, then (where a child can be meant) the children of 16 or
+    // 17; an id already chosen stays listed so it can be unticked.
+    const QVariant current = fieldpath::get(m_record, path);
+    const QStringList chosen = current.typeId() == QMetaType::QStringList
+                                   ? current.toStringList()
+                                   : QStringList{current.toString()};
+    QVariantList out;
+    auto add = [&](const std::string &id, const QString &label) {
+        out << QVariantMap{{QStringLiteral("value"), QString::fromStdString(id)},
+                           {QStringLiteral("label"), label}};
+    };
+    for (int i = 0; i < m_record.people_size(); ++i) {
+        const v1::Person &p = m_record.people(i);
+        const QString name = joinName(p.given_names(), p.family_name());
+        add(p.person_id(), name.isEmpty() ? tr("Adult %1").arg(i + 1) : name);
+    }
+    const QDate on = protocol::derived::incidentDate(m_record);
+    for (int c = 0; c < m_record.children_size(); ++c) {
+        const v1::ChildObservation &child = m_record.children(c);
+        const auto age = protocol::derived::ageInYears(child.identity(), on);
+        const bool older = age && *age >= 16 && *age <= protocol::derived::kSchoolAgeTo;
+        if (!(field.withOlderChildren && older) &&
+            !chosen.contains(QString::fromStdString(child.child_id())))
+            continue;
+        if (path.startsWith(QStringLiteral("children[%1].").arg(c)))
+            continue; // never the child themself
+        const QString name =
+            joinName(child.identity().given_names(), child.identity().family_name());
+        add(child.child_id(), tr("%1 (child, %2)")
+                                  .arg(name.isEmpty() ? tr("Child %1").arg(c + 1) : name)
+                                  .arg(age ? QString::number(*age) : tr("age not known")));
+    }
+    return out;
+}
+
+QString RecordEditor::personLabel(const std::string &personId) const
+{
+    for (int i = 0; i < m_record.people_size(); ++i) {
+        const v1::Person &p = m_record.people(i);
+        if (p.person_id() != personId)
+            continue;
+        QString label = joinName(p.given_names(), p.family_name());
+        if (label.isEmpty())
+            label = tr("Adult %1").arg(i + 1);
+        QStringList roles;
+        if (std::find(m_record.victim_ids().begin(), m_record.victim_ids().end(), personId) !=
+            m_record.victim_ids().end())
+            roles << tr("victim");
+        if (std::find(m_record.suspect_ids().begin(), m_record.suspect_ids().end(), personId) !=
+            m_record.suspect_ids().end())
+            roles << tr("suspect");
+        return roles.isEmpty() ? label : tr("%1 (%2)").arg(label, roles.join(QStringLiteral(", ")));
+    }
+    return QString();
 }
 
 void RecordEditor::appendRows(const FormField &field, const QString &base,
@@ -325,6 +454,87 @@ void RecordEditor::appendRows(const FormField &field, const QString &base,
     row.choices = toVariant(field.choices);
     row.sensitive = field.sensitive;
     row.issue = issues.value(path);
+    if (field.perPerson) {
+        // One heading per adult, then the questions about this child and them.
+        if (m_record.people_size() == 0) {
+            row.help = tr("No adults are recorded yet. Add them at the People step, and each "
+                          "child's relationship to each is asked here.");
+            rows << row;
+            return;
+        }
+        rows << row;
+        const int n = fieldpath::count(m_record, path);
+        for (int k = 0; k < n; ++k) {
+            const QString item = QStringLiteral("%1[%2]").arg(path).arg(k);
+            const std::string id = fieldpath::get(m_record, item + QStringLiteral(".person_id"))
+                                       .toString()
+                                       .toStdString();
+            const QString who = personLabel(id);
+            if (who.isEmpty())
+                continue; // not one of the adults (another child)
+            FormModel::Row heading;
+            heading.path = item;
+            heading.kind = FieldKind::Heading;
+            heading.label = who;
+            heading.sensitive = false;
+            heading.issue = issues.value(item + QStringLiteral(".person_id"));
+            rows << heading;
+            for (const FormField &sub : field.itemFields)
+                appendRows(sub, item + QLatin1Char('.'), rows, issues);
+        }
+        return;
+    }
+    if (!field.keyField.isEmpty()) {
+        // One row per choice, answered with how the officer knows.
+        rows << row;
+        for (const FormChoice &c : field.choices) {
+            FormModel::Row item;
+            item.path = QStringLiteral("%1@%2").arg(path).arg(c.value);
+            item.kind = FieldKind::Choice;
+            item.label = c.label;
+            item.choices = toVariant(field.itemChoices);
+            item.sensitive = false;
+            const int k = keyedIndex(m_record, path, field, c.value);
+            item.value =
+                k < 0 ? 0
+                      : fieldpath::get(
+                            m_record,
+                            QStringLiteral("%1[%2].%3").arg(path).arg(k).arg(field.valueField));
+            item.issue = issues.value(item.path);
+            rows << item;
+        }
+        return;
+    }
+    if (field.kind == FieldKind::PersonChoice)
+        row.choices = personChoices(field, path);
+    if (field.kind == FieldKind::PersonRoles) {
+        // The person's or child's part: victim, suspect (domestic abuse).
+        if (!protocol::Applicability::appliesToIncident(u"victim_ids", m_record.incident().type()))
+            return;
+        const auto [subject, child] = subjectOf(base);
+        if (subject.empty())
+            return;
+        const auto has = [&](const auto &ids) {
+            return std::find(ids.begin(), ids.end(), subject) != ids.end();
+        };
+        QVariantList held;
+        if (has(m_record.victim_ids()))
+            held << 0;
+        if (has(m_record.suspect_ids()))
+            held << 1;
+        if (child >= 0 && held.isEmpty()) {
+            // Asked of a child only at 16 or 17.
+            const auto age = protocol::derived::ageInYears(
+                m_record.children(child).identity(), protocol::derived::incidentDate(m_record));
+            if (!age || *age < 16 || *age > protocol::derived::kSchoolAgeTo)
+                return;
+        }
+        row.subject = QString::fromStdString(subject);
+        row.value = held;
+        row.issue = issues.value(path);
+        rows << row;
+        return;
+    }
     if (field.kind == FieldKind::ListHeader) {
         row.listPath = path;
         rows << row;
@@ -334,6 +544,10 @@ void RecordEditor::appendRows(const FormField &field, const QString &base,
             item.path = QStringLiteral("%1[%2]").arg(path).arg(k);
             item.kind = FieldKind::ListItem;
             item.label = tr("%1: entry %2").arg(field.label).arg(k + 1);
+            if (path == QLatin1String("people")) {
+                const QString name = personLabel(m_record.people(k).person_id());
+                item.label = tr("Adult %1: %2").arg(k + 1).arg(name);
+            }
             item.listPath = path;
             item.listIndex = k;
             item.sensitive = false;
@@ -345,6 +559,138 @@ void RecordEditor::appendRows(const FormField &field, const QString &base,
     }
     row.value = fieldpath::get(m_record, path);
     rows << row;
+}
+
+std::pair<std::string, int> RecordEditor::subjectOf(const QString &base) const
+{
+    static const QRegularExpression entry(QStringLiteral("^(people|children)\\[(\\d+)\\]\\.$"));
+    const auto m = entry.match(base);
+    if (!m.hasMatch())
+        return {std::string(), -1};
+    const int i = m.captured(2).toInt();
+    if (m.captured(1) == QLatin1String("people"))
+        return {i < m_record.people_size() ? m_record.people(i).person_id() : std::string(), -1};
+    if (i >= m_record.children_size())
+        return {std::string(), -1};
+    return {m_record.children(i).child_id(), i};
+}
+
+QString RecordEditor::rowPathFor(const QString &issuePath) const
+{
+    // A victim or suspect: their part in the incident; a suspect's missing
+    // age, their date of birth.
+    static const QRegularExpression party(QStringLiteral("^(victim|suspect)_ids\\[(\\d+)\\]$"));
+    if (const auto m = party.match(issuePath); m.hasMatch()) {
+        const bool suspect = m.captured(1) == QLatin1String("suspect");
+        const int i = m.captured(2).toInt();
+        const auto &ids = suspect ? m_record.suspect_ids() : m_record.victim_ids();
+        if (i >= ids.size())
+            return issuePath;
+        for (int k = 0; k < m_record.people_size(); ++k)
+            if (m_record.people(k).person_id() == ids.Get(i))
+                return suspect ? QStringLiteral("people[%1].date_of_birth").arg(k)
+                               : QStringLiteral("people[%1].@roles").arg(k);
+        for (int c = 0; c < m_record.children_size(); ++c)
+            if (m_record.children(c).child_id() == ids.Get(i))
+                return QStringLiteral("children[%1].@roles").arg(c);
+        return issuePath;
+    }
+    // An entry of a keyed list (an indicator's provenance): its row.
+    static const QRegularExpression keyed(
+        QStringLiteral("^(children\\[\\d+\\]\\.)([a-z_]+)\\[(\\d+)\\](\\..*)?$"));
+    if (const auto m = keyed.match(issuePath); m.hasMatch()) {
+        if (const FormField *f = RecordForm::keyedField(m.captured(2))) {
+            const QString list = m.captured(1) + m.captured(2);
+            const QString key = QStringLiteral("%1[%2].%3").arg(list, m.captured(3), f->keyField);
+            return QStringLiteral("%1@%2").arg(list).arg(fieldpath::get(m_record, key).toInt());
+        }
+    }
+    return issuePath;
+}
+
+void RecordEditor::ensureRelationships(int child)
+{
+    // One entry per adult, in the People step's order, so each is asked.
+    if (child < 0 || child >= m_record.children_size())
+        return;
+    v1::ChildObservation *c = m_record.mutable_children(child);
+    for (const v1::Person &p : m_record.people()) {
+        bool found = false;
+        for (const v1::Relationship &r : c->relationships())
+            found = found || r.person_id() == p.person_id();
+        if (!found) {
+            c->add_relationships()->set_person_id(p.person_id());
+            m_dirty = true;
+        }
+    }
+}
+
+void RecordEditor::forgetPerson(const std::string &id)
+{
+    // Nothing may refer to a person who is no longer in the record.
+    auto drop = [&](google::protobuf::RepeatedPtrField<std::string> *ids) {
+        for (int i = ids->size() - 1; i >= 0; --i)
+            if (ids->Get(i) == id)
+                ids->erase(ids->begin() + i);
+    };
+    drop(m_record.mutable_victim_ids());
+    drop(m_record.mutable_suspect_ids());
+    for (v1::ChildObservation &c : *m_record.mutable_children()) {
+        auto *rels = c.mutable_relationships();
+        for (int i = rels->size() - 1; i >= 0; --i)
+            if (rels->Get(i).person_id() == id)
+                rels->erase(rels->begin() + i);
+        if (c.identity().pregnant_person_id() == id)
+            c.mutable_identity()->clear_pregnant_person_id();
+    }
+}
+
+int RecordEditor::clearHiddenAnswers()
+{
+    // Answers to follow-ups the form no longer shows (a reason given before
+    // the answer became "yes") are not submitted either.
+    int cleared = 0;
+    std::function<void(const FormField &, const QString &)> visit = [&](const FormField &f,
+                                                                        const QString &base) {
+        const QString path = base + f.key;
+        if (f.key.startsWith(QLatin1Char('@')))
+            return; // not a field (a person's part: their ids in victim_ids)
+        if (!fieldApplies(f, base)) {
+            if (f.kind != FieldKind::ListHeader && !f.perPerson && f.keyField.isEmpty() &&
+                isAnswered(fieldpath::get(m_record, path)) && fieldpath::clear(&m_record, path))
+                ++cleared;
+            return;
+        }
+        if (f.kind == FieldKind::ListHeader || f.perPerson) {
+            const int n = fieldpath::count(m_record, path);
+            for (int k = 0; k < n; ++k)
+                for (const FormField &sub : f.itemFields)
+                    visit(sub, QStringLiteral("%1[%2].").arg(path).arg(k));
+        }
+    };
+    for (const FormSection &s : RecordForm::incidentSections())
+        for (const FormField &f : s.fields)
+            visit(f, QString());
+    for (const FormSection &s : RecordForm::closingSections())
+        for (const FormField &f : s.fields)
+            visit(f, QString());
+    for (int c = 0; c < m_record.children_size(); ++c)
+        for (const FormSection &s : RecordForm::childSections())
+            for (const FormField &f : s.fields)
+                visit(f, QStringLiteral("children[%1].").arg(c));
+    // A relationship laid out but not answered says nothing.
+    for (v1::ChildObservation &c : *m_record.mutable_children()) {
+        auto *rels = c.mutable_relationships();
+        for (int i = rels->size() - 1; i >= 0; --i) {
+            v1::Relationship empty;
+            empty.set_person_id(rels->Get(i).person_id());
+            if (rels->Get(i).SerializeAsString() == empty.SerializeAsString()) {
+                rels->erase(rels->begin() + i);
+                ++cleared;
+            }
+        }
+    }
+    return cleared;
 }
 
 void RecordEditor::ensureRiskAnswers()
@@ -376,6 +722,10 @@ void RecordEditor::ensureRiskAnswers()
 void RecordEditor::prepareStep()
 {
     const Step &s = m_steps[m_step];
+    if (s.section && s.child >= 0)
+        for (const FormField &f : s.section->fields)
+            if (f.perPerson)
+                ensureRelationships(s.child);
     if (s.section && s.section->id == QLatin1String("risk")) {
         // The checklist's questions become rows to answer.
         const std::string before = m_record.risk().SerializeAsString();
@@ -395,7 +745,7 @@ void RecordEditor::rebuildRows()
             s.child >= 0 ? QStringLiteral("children[%1].").arg(s.child) : QString();
         QHash<QString, QString> issues;
         for (const protocol::RecordIssue &i : m_issues)
-            issues.insert(i.path, i.message);
+            issues.insert(rowPathFor(i.path), i.message);
 
         if (s.section->id == QLatin1String("risk")) {
             const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type());
@@ -419,7 +769,9 @@ void RecordEditor::rebuildRows()
 
         // An issue at a path with no row of its own (e.g. "identity.education")
         // shows on the first row inside it.
-        for (const protocol::RecordIssue &i : m_issues) {
+        for (const protocol::RecordIssue &issue : m_issues) {
+            const QString path = rowPathFor(issue.path);
+            const protocol::RecordIssue i{path, issue.code, issue.message};
             if (!i.path.startsWith(base) || issues.value(i.path).isEmpty())
                 continue;
             bool shown = false;
@@ -484,6 +836,10 @@ void RecordEditor::setValue(const QString &path, const QVariant &value)
 {
     if (!active())
         return;
+    if (const auto keyed = keyedPath(path)) {
+        setKeyedValue(keyed->first, keyed->second, value.toInt());
+        return;
+    }
     if (fieldpath::get(m_record, path) == value)
         return;
     if (path == QLatin1String("incident.type")) {
@@ -590,8 +946,61 @@ std::pair<QString, QString> RecordEditor::describeAnswer(const QString &path) co
     } else {
         search(RecordForm::incidentSections());
         search(RecordForm::closingSections());
+        // Asked per person, as their part in the incident.
+        if (key.startsWith(QLatin1String("victim_ids")))
+            label = tr("Who is the victim");
+        else if (key.startsWith(QLatin1String("suspect_ids")))
+            label = tr("Who is the suspect");
     }
     return {QString(), label.isEmpty() ? key : label};
+}
+
+void RecordEditor::setKeyedValue(const QString &listPath, int key, int value)
+{
+    const FormField *f = RecordForm::keyedField(lastKey(listPath));
+    if (!f)
+        return;
+    bool known = false;
+    for (const FormChoice &c : f->choices)
+        known = known || c.value == key;
+    if (!known)
+        return;
+    int k = keyedIndex(m_record, listPath, *f, key);
+    if (value == 0) {
+        // Unticked: the indicator is no longer recorded.
+        if (k >= 0 && fieldpath::remove(&m_record, listPath, k))
+            changed(false);
+        return;
+    }
+    if (k < 0) {
+        if (!fieldpath::append(&m_record, listPath))
+            return;
+        k = fieldpath::count(m_record, listPath) - 1;
+        fieldpath::set(&m_record, QStringLiteral("%1[%2].%3").arg(listPath).arg(k).arg(f->keyField),
+                       key, 0);
+    }
+    const QString valuePath = QStringLiteral("%1[%2].%3").arg(listPath).arg(k).arg(f->valueField);
+    if (!fieldpath::set(&m_record, valuePath, value, 0)) {
+        fieldpath::remove(&m_record, listPath, k);
+        return;
+    }
+    changed(false);
+}
+
+void RecordEditor::setRole(const QString &personId, int role, bool on)
+{
+    if (role == 0 || role == 1)
+        togglePerson(role == 0 ? QStringLiteral("victim_ids") : QStringLiteral("suspect_ids"),
+                     personId, on);
+}
+
+void RecordEditor::togglePerson(const QString &path, const QString &personId, bool on)
+{
+    QStringList ids = fieldpath::get(m_record, path).toStringList();
+    ids.removeAll(personId);
+    if (on)
+        ids << personId;
+    setValue(path, ids);
 }
 
 void RecordEditor::toggleFlag(const QString &path, int flag, bool on)
@@ -605,14 +1014,25 @@ void RecordEditor::toggleFlag(const QString &path, int flag, bool on)
 
 void RecordEditor::addListItem(const QString &listPath)
 {
-    if (active() && fieldpath::append(&m_record, listPath))
-        changed(false);
+    if (!active() || !fieldpath::append(&m_record, listPath))
+        return;
+    if (listPath == QLatin1String("people")) // a stable id, like a child's
+        m_record.mutable_people(m_record.people_size() - 1)->set_person_id(newId());
+    changed(false);
 }
 
 void RecordEditor::removeListItem(const QString &listPath, int index)
 {
-    if (active() && fieldpath::remove(&m_record, listPath, index))
-        changed(false);
+    if (!active())
+        return;
+    std::string person;
+    if (listPath == QLatin1String("people") && index >= 0 && index < m_record.people_size())
+        person = m_record.people(index).person_id();
+    if (!fieldpath::remove(&m_record, listPath, index))
+        return;
+    if (!person.empty())
+        forgetPerson(person);
+    changed(false);
 }
 
 void RecordEditor::addChild(bool unborn)
@@ -620,17 +1040,22 @@ void RecordEditor::addChild(bool unborn)
     if (!active())
         return;
     v1::ChildObservation *c = m_record.add_children();
-    c->set_child_id(QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+    c->set_child_id(newId());
     c->mutable_identity()->set_unborn(unborn);
     // Every child gets a Public Protection Notice unless the officer says why not.
-    c->mutable_referrals()->set_public_protection_notice(true);
+    c->mutable_referrals()->mutable_protection_notice()->set_made(v1::ANSWER_YES);
     changed(true);
 }
 
 void RecordEditor::removeChild(int index)
 {
-    if (active() && fieldpath::remove(&m_record, QStringLiteral("children"), index))
+    if (!active() || index < 0 || index >= m_record.children_size())
+        return;
+    const std::string id = m_record.children(index).child_id();
+    if (fieldpath::remove(&m_record, QStringLiteral("children"), index)) {
+        forgetPerson(id); // a 16 or 17 year old may have been the victim or suspect
         changed(true);
+    }
 }
 
 void RecordEditor::moveChild(int from, int to)
@@ -667,6 +1092,8 @@ bool RecordEditor::submit()
     // Nothing the form hides is submitted (an answer given before the type
     // or a child's details changed).
     if (!protocol::Applicability::clearInapplicable(m_record).isEmpty())
+        m_dirty = true;
+    if (clearHiddenAnswers() > 0)
         m_dirty = true;
     if (!saveNow())
         return false;

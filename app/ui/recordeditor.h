@@ -106,6 +106,10 @@ public:
 
     Q_INVOKABLE void setValue(const QString &path, const QVariant &value);
     Q_INVOKABLE void toggleFlag(const QString &path, int flag, bool on);
+    // Adds or removes one person (by id) of a list of people (victim_ids).
+    Q_INVOKABLE void togglePerson(const QString &path, const QString &personId, bool on);
+    // A person's or child's part in the incident: 0 victim, 1 suspect.
+    Q_INVOKABLE void setRole(const QString &personId, int role, bool on);
     Q_INVOKABLE void addListItem(const QString &listPath);
     Q_INVOKABLE void removeListItem(const QString &listPath, int index);
 
@@ -155,6 +159,19 @@ private:
     void appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,
                     const QHash<QString, QString> &issues) const;
     bool fieldApplies(const FormField &field, const QString &base) const;
+    // The people a PersonChoice / PersonFlags row offers, as {value: id, label}.
+    QVariantList personChoices(const FormField &field, const QString &path) const;
+    // "Alex Example (victim)", or "" for an id that is not one of the adults.
+    QString personLabel(const std::string &personId) const;
+    // The person or child a list entry's base ("people[1].") is about, with
+    // the child's index (-1 for an adult); empty when none.
+    std::pair<std::string, int> subjectOf(const QString &base) const;
+    // The row that shows an issue reported at a record path.
+    QString rowPathFor(const QString &issuePath) const;
+    void setKeyedValue(const QString &listPath, int key, int value);
+    void ensureRelationships(int child);
+    void forgetPerson(const std::string &id);
+    int clearHiddenAnswers();
     // Whose answer and what the officer reads for an answer path: ("Alpha",
     // "Where was the child?"), or ("", "Risk checklist") for the incident's.
     std::pair<QString, QString> describeAnswer(const QString &path) const;

@@ -19,18 +19,22 @@ class FieldKindHolder : public QObject
 public:
     enum Kind
     {
-        Text,       // one line
-        LongText,   // several lines, in the officer's words
-        ChildWords, // the child's own words: the largest text area
-        Number,     // a whole number
-        Bool,       // a switch
-        Choice,     // one of a few labelled options
-        Date,       // yyyy-mm-dd
-        DateTime,   // yyyy-mm-dd hh:mm
-        Lines,      // a list of short texts, one per line
-        Flags,      // any of a few labelled options
-        ListHeader, // heading of a repeated group, with "add"
-        ListItem,   // heading of one entry of a repeated group, with "remove"
+        Text,         // one line
+        LongText,     // several lines, in the officer's words
+        ChildWords,   // the child's own words: the largest text area
+        Number,       // a whole number
+        Bool,         // a switch
+        Choice,       // one of a few labelled options
+        Date,         // yyyy-mm-dd
+        DateTime,     // yyyy-mm-dd hh:mm
+        Lines,        // a list of short texts, one per line
+        Flags,        // any of a few labelled options
+        ListHeader,   // heading of a repeated group, with "add"
+        ListItem,     // heading of one entry of a repeated group, with "remove"
+        Menu,         // one of many labelled options (ethnicity, setting type)
+        PersonChoice, // one of the record's people, by id
+        Heading,      // a heading with no answer (one person's relationship)
+        PersonRoles,  // the person's part in the incident: victim, suspect
     };
     Q_ENUM(Kind)
 };
@@ -56,14 +60,27 @@ struct FormField
     QString label;
     QString help;
     QList<FormChoice> choices;
-    // Empty: every type. Which question applies where is the shared
-    // applicability table's (protocol::Applicability) to say; this is only
-    // for fields of the form-1 household list that the table does not name.
-    QList<v1::IncidentType> onlyFor;
+    // Which question applies to which incident type and child is the shared
+    // applicability table's (protocol::Applicability) to say, never the
+    // form's; when* only hides a follow-up until its answer calls for it.
     QString whenKey;             // relative key of the field it depends on
     QVariantList whenIn;         // shown when that field's value is one of these
     bool sensitive = true;       // personal or the child's words: no prediction
     QList<FormField> itemFields; // for ListHeader: the fields of one entry
+    // For PersonChoice: besides the adults (people), the
+    // record's children of 16 or 17, who can be the victim or the suspect.
+    // For PersonRoles on a child: asked only of a child of 16 or 17.
+    bool withOlderChildren = false;
+    // One entry per person of the incident (a child's relationships): a
+    // heading naming the person, then itemFields, for the entry whose
+    // person_id is theirs. The editor keeps one entry per person.
+    bool perPerson = false;
+    // One row per choice (each ACE indicator), answered with one of
+    // itemChoices (how the officer knows): path "<key>@<choice>", stored as
+    // the entry of the repeated key whose keyField is the choice.
+    QList<FormChoice> itemChoices;
+    QString keyField;   // e.g. "indicator"
+    QString valueField; // e.g. "provenance"
 };
 
 // A screen's worth of fields: the incident, or one part of a child's record.
@@ -72,8 +89,7 @@ struct FormSection
     QString id;
     QString title;
     bool perChild = false;
-    QString bornKey;                 // non-empty: hidden for an unborn child
-    QList<v1::IncidentType> onlyFor; // empty: every type
+    QString bornKey; // non-empty: hidden for an unborn child
     // Non-empty: the section is shown only where the shared applicability
     // table (protocol::Applicability) says this key applies.
     QString tableKey;
@@ -94,7 +110,9 @@ public:
     static const QList<FormSection> &closingSections();
     static QList<FormChoice> riskAnswerChoices();
 
-    static bool applies(const QList<v1::IncidentType> &onlyFor, v1::IncidentType type);
+    // The field that a keyed row path ("indicator_details@5") belongs to,
+    // by its list key, or null.
+    static const FormField *keyedField(const QString &listKey);
 };
 
 } // namespace safeguard::ui

@@ -7,8 +7,7 @@ namespace safeguard::ui {
 
 RecordListModel::RecordListModel(QObject *parent)
     : QAbstractListModel(parent)
-{
-}
+{}
 
 int RecordListModel::rowCount(const QModelIndex &parent) const
 {

@@ -20,7 +20,8 @@ class RecordListModel : public QAbstractListModel
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:
-    enum Role {
+    enum Role
+    {
         RecordIdRole = Qt::UserRole + 1,
         PoliceReferenceRole,
         StatusKeyRole,

@@ -3,6 +3,7 @@
 #include "appcontrollers.h"
 #include "client/enrolmentcode.h"
 #include "fakecredentialstore.h"
+#include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
 
 #include <QCoreApplication>
@@ -37,14 +38,42 @@ void settle()
     }
 }
 
-// Saves the window at phone (390x844) and tablet (1280x800) size.
-void capture(QQmlApplicationEngine &engine, const QString &dir, const QString &name)
+// A long form step on a phone, a screenful at a time as the officer
+// scrolls: name-scroll-N-390x844.png, so every row is looked at.
+void captureScrolled(QQmlApplicationEngine &engine, const QString &dir, const QString &name)
+{
+    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().value(0));
+    QObject *view = window ? window->findChild<QObject *>(QStringLiteral("formView")) : nullptr;
+    QObject *flick = view ? view->property("contentItem").value<QObject *>() : nullptr;
+    if (!flick)
+        return;
+    window->resize(390, 844);
+    settle();
+    const qreal page = flick->property("height").toReal() - 96; // some overlap
+    const qreal end =
+        flick->property("contentHeight").toReal() - flick->property("height").toReal();
+    for (int i = 1; page > 0 && i * page < end + page && i < 20; ++i) {
+        flick->setProperty("contentY", qMin(i * page, end));
+        settle();
+        window->grabWindow().save(
+            QDir(dir).filePath(QStringLiteral("%1-scroll-%2-390x844.png").arg(name).arg(i)));
+    }
+    flick->setProperty("contentY", 0);
+    settle();
+}
+
+// Saves the window at phone (390x844) and tablet (1280x800) size; a long
+// form step also a screenful at a time on the phone.
+void capture(QQmlApplicationEngine &engine, const QString &dir, const QString &name,
+             bool scrolled = false)
 {
     if (dir.isEmpty())
         return;
     auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().value(0));
     if (!window)
         return;
+    if (scrolled)
+        captureScrolled(engine, dir, name);
     const QList<QSize> sizes{QSize(390, 844), QSize(1280, 800)};
     for (const QSize &size : sizes) {
         window->resize(size);
@@ -135,8 +164,10 @@ int runSelfTest(const QString &screenshotDir)
     visited << QStringLiteral("home");
     capture(engine, screenshotDir, QStringLiteral("home"));
 
-    // Every step of the record flow, on a complete synthetic draft.
+    // Every step of the record flow, on a complete synthetic draft of the
+    // current form.
     RecordEditor &editor = app.editor;
+    factory.setFormVersion(protocol::derived::kCurrentFormVersion);
     v1::IncidentRecord full = factory.next();
     while (full.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE || full.children_size() < 2)
         full = factory.next();
@@ -152,9 +183,10 @@ int runSelfTest(const QString &screenshotDir)
             QStringLiteral("record-%1-%2")
                 .arg(step, 2, 10, QLatin1Char('0'))
                 .arg(editor.stepTitle().toLower().replace(QLatin1Char(' '), QLatin1Char('-')));
-        if (step < 4 || editor.stepKind() == RecordEditor::StepKind::Review ||
-            editor.stepTitle() == QLatin1String("Risk checklist"))
-            capture(engine, screenshotDir, name);
+        // Each kind of step once: the incident's, the first child's, the
+        // closing ones and the review (the second child's repeat the first's).
+        if (editor.stepChild() <= 0)
+            capture(engine, screenshotDir, name, editor.stepKind() == RecordEditor::StepKind::Form);
     }
     visited << QStringLiteral("record flow (%1 steps)").arg(editor.stepCount());
     // A change of type that would discard answers asks first.

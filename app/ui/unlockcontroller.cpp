@@ -60,8 +60,8 @@ void UnlockController::unlock(const QString &passphrase)
         setOutcome(Outcome::Unlocked, QString());
         break;
     case store::UnlockStatus::WrongPassphrase:
-        setOutcome(Outcome::WrongPassphrase,
-                   tr("That passphrase is not right. %n attempt(s) left.", nullptr, r.attemptsLeft));
+        setOutcome(Outcome::WrongPassphrase, tr("That passphrase is not right. %n attempt(s) left.",
+                                                nullptr, r.attemptsLeft));
         break;
     case store::UnlockStatus::LockedOut:
         setOutcome(Outcome::LockedOut, tr("Too many wrong passphrases. Wait before trying again."));

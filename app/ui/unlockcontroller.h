@@ -1,11 +1,10 @@
 #pragma once
 
 #include "appsession.h"
+#include "qmlsingleton.h"
 
 #include <QObject>
 #include <QTimer>
-#include "qmlsingleton.h"
-
 #include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
@@ -29,7 +28,15 @@ class UnlockController : public QObject
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
 
 public:
-    enum class Outcome { None, Unlocked, WrongPassphrase, LockedOut, Wiped, Damaged };
+    enum class Outcome
+    {
+        None,
+        Unlocked,
+        WrongPassphrase,
+        LockedOut,
+        Wiped,
+        Damaged
+    };
     Q_ENUM(Outcome)
 
     // A warning shows from this many attempts left.

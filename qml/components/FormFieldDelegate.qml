@@ -20,20 +20,22 @@ ColumnLayout {
     required property bool sensitive
     required property string listPath
     required property int listIndex
+    required property string subject
 
     readonly property int hints: sensitive ? (Qt.ImhSensitiveData | Qt.ImhNoPredictiveText) : Qt.ImhNone
     objectName: "field:" + path
     spacing: 4
     Layout.fillWidth: true
 
+    readonly property bool heading: kind === FieldKind.ListHeader || kind === FieldKind.Heading
     Label {
         text: row.label
         visible: row.kind !== FieldKind.Bool
-        font.pixelSize: row.kind === FieldKind.ListHeader ? 19 : 16
+        font.pixelSize: row.heading ? 19 : 16
         font.bold: true
         wrapMode: Text.Wrap
         Layout.fillWidth: true
-        Layout.topMargin: row.kind === FieldKind.ListHeader ? 12 : 4
+        Layout.topMargin: row.heading ? 12 : 4
     }
     Label {
         text: row.help
@@ -57,6 +59,10 @@ ColumnLayout {
             case FieldKind.Flags: return flags
             case FieldKind.ListHeader: return listHeader
             case FieldKind.ListItem: return listItem
+            case FieldKind.Menu: return menu
+            case FieldKind.PersonChoice: return choice
+            case FieldKind.PersonRoles: return roles
+            case FieldKind.Heading: return null
             default: return shortText
             }
         }
@@ -84,6 +90,8 @@ ColumnLayout {
             inputMethodHints: row.kind === FieldKind.Number ? Qt.ImhDigitsOnly : row.hints
             font.pixelSize: 17
             implicitHeight: 52
+            // A long answer shows from its start, not its end.
+            Component.onCompleted: cursorPosition = 0
             onTextEdited: Editor.setValue(row.path, text)
         }
     }
@@ -127,7 +135,40 @@ ColumnLayout {
                     maxWidth: row.width
                     text: modelData.label
                     checked: row.value === modelData.value
-                    onClicked: Editor.setValue(row.path, checked ? modelData.value : 0)
+                    // Tapping the chosen option again clears the answer.
+                    onClicked: Editor.setValue(row.path, checked ? modelData.value
+                                               : (row.kind === FieldKind.PersonChoice ? "" : 0))
+                }
+            }
+        }
+    }
+    Component {
+        id: menu
+        ComboBox {
+            objectName: "input:" + row.path
+            model: row.choices
+            textRole: "label"
+            valueRole: "value"
+            currentIndex: indexOfValue(row.value)
+            displayText: currentIndex < 0 ? qsTr("Choose") : currentText
+            font.pixelSize: 16
+            implicitHeight: 52
+            onActivated: Editor.setValue(row.path, currentValue)
+        }
+    }
+    Component {
+        id: roles
+        Flow {
+            spacing: 4
+            Repeater {
+                model: row.choices
+                delegate: CheckBox {
+                    required property var modelData
+                    objectName: "role:" + row.path + ":" + modelData.value
+                    text: modelData.label
+                    checked: row.value !== undefined && row.value.indexOf(modelData.value) >= 0
+                    font.pixelSize: 16
+                    onToggled: Editor.setRole(row.subject, modelData.value, checked)
                 }
             }
         }
@@ -141,6 +182,7 @@ ColumnLayout {
                 delegate: CheckBox {
                     required property var modelData
                     objectName: "flag:" + row.path + ":" + modelData.value
+                    width: Math.min(implicitWidth, row.width)
                     text: modelData.label
                     checked: row.value !== undefined && row.value.indexOf(modelData.value) >= 0
                     font.pixelSize: 16

@@ -5,7 +5,7 @@
 #include "appcontrollers.h"
 #include "fakeplatform.h"
 #include "hubprocess.h"
-
+#include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
 
 #include <QDir>
@@ -47,14 +47,17 @@ private slots:
         // A complete record through the editor, then submit.
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(21, clock, checklists);
+        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
         const v1::IncidentRecord r = factory.next();
         QVERIFY(!app.session.recordStore()->saveDraft(r));
         QVERIFY(app.editor.open(QString::fromStdString(r.record_id())));
         QVERIFY(app.editor.submit());
         // Stamped with who submitted it, from the enrolment.
-        const auto submitted = app.session.recordStore()->load(QString::fromStdString(r.record_id()));
+        const auto submitted =
+            app.session.recordStore()->load(QString::fromStdString(r.record_id()));
         QVERIFY(submitted);
-        QCOMPARE(QString::fromStdString(submitted.value().officer_id()), QStringLiteral("SYN-OFFICER-0001"));
+        QCOMPARE(QString::fromStdString(submitted.value().officer_id()),
+                 QStringLiteral("SYN-OFFICER-0001"));
         QCOMPARE(QString::fromStdString(submitted.value().device_id()), app.sync.deviceId());
 
         // Locking does not stop the sending: it goes from the sealed outbox.

@@ -33,14 +33,30 @@ TestCase {
         verify(Editor.startNew())
         const page = createTemporaryObject(pageComponent, this)
         compare(Editor.stepTitle, "Incident")
+        waitForRendering(page)
 
         mouseClick(findChild(page, "choice:incident.type:" + 1)) // domestic abuse
+        tryCompare(findChild(page, "choice:incident.type:" + 1), "checked", true)
         const reference = field(page, "incident.police_reference")
         verify(reference)
         reference.forceActiveFocus()
         typeText("SYN-CAD-42")
         compare(Editor.record === undefined, true) // the record itself never reaches QML
         verify(field(page, "incident.occurred_at").text.length === 16, "date and time default to now")
+
+        // The adults, once for the incident: a suspect's age is asked.
+        mouseClick(findChild(page, "nextButton"))
+        waitForRendering(page)
+        compare(Editor.stepTitle, "People")
+        mouseClick(findChild(page, "add:people"))
+        tryVerify(function() { return field(page, "people[0].given_names") !== null })
+        const adult = field(page, "people[0].given_names")
+        adult.forceActiveFocus()
+        typeText("Adult SYNTHETIC")
+        verify(adult.inputMethodHints & Qt.ImhSensitiveData)
+        mouseClick(findChild(page, "role:people[0].@roles:1")) // suspect
+        tryVerify(function() { return findChild(page, "issue:people[0].date_of_birth").visible },
+                  5000, "the suspect's date of birth or age is asked")
 
         mouseClick(findChild(page, "nextButton"))
         waitForRendering(page)
@@ -84,6 +100,12 @@ TestCase {
         Editor.goToStep(0)
         waitForRendering(page)
         mouseClick(findChild(page, "choice:incident.type:" + 2))
+        // The answers only a domestic incident asks would go: asked first.
+        tryVerify(function() { return findChild(page, "typeChangeDialog").visible })
+        const change = findChild(page, "changeTypeButton")
+        tryVerify(function() { return change.visible && change.width > 0 })
+        waitForRendering(page)
+        mouseClick(change)
         tryVerify(function() { return field(page, "incident.visit_reason") !== null })
         Editor.editChild(0)
         waitForRendering(page)
