@@ -536,9 +536,10 @@ void RecordEditor::appendRows(const FormField &field, const QString &base,
         return;
     }
     if (field.kind == FieldKind::ListHeader) {
-        row.listPath = path;
-        rows << row;
         const int n = fieldpath::count(m_record, path);
+        row.listPath = path;
+        row.value = n; // the heading's own "add" is for the first entry
+        rows << row;
         for (int k = 0; k < n; ++k) {
             FormModel::Row item;
             item.path = QStringLiteral("%1[%2]").arg(path).arg(k);
@@ -554,6 +555,16 @@ void RecordEditor::appendRows(const FormField &field, const QString &base,
             rows << item;
             for (const FormField &sub : field.itemFields)
                 appendRows(sub, item.path + QLatin1Char('.'), rows, issues);
+        }
+        if (n > 0) {
+            // The next one is added under the last, where the officer is.
+            FormModel::Row more;
+            more.path = path + QLatin1Char('+');
+            more.kind = FieldKind::ListAdd;
+            more.label = field.label;
+            more.listPath = path;
+            more.sensitive = false;
+            rows << more;
         }
         return;
     }

@@ -328,7 +328,7 @@ const QList<FormSection> &RecordForm::childSections()
                    tr("Electively home educated (the local authority is told)")},
                   {v1::SETTING_TYPE_NOT_IN_EDUCATION, tr("Not in education")}}),
             [] {
-                FormField f = text("identity.education.urn", "URN", FieldKind::Text,
+                FormField f = text("identity.education.urn", "URN", FieldKind::Number,
                                    "The setting's six-digit reference, so the notice reaches it");
                 f.sensitive = false;
                 return f;
@@ -449,14 +449,17 @@ const QList<FormSection> &RecordForm::childSections()
         actions.perChild = true;
         actions.fields = {
             [] {
-                FormField f = text("indicator_details", "Indicators", FieldKind::Heading,
-                                   "Adverse childhood experiences: for each one, how you know");
+                FormField f = text(
+                    "indicator_details", "Indicators", FieldKind::Heading,
+                    "Adverse childhood experiences: for each one, how you know (records: police "
+                    "or partner records)");
                 f.sensitive = false;
                 f.keyField = QStringLiteral("indicator");
                 f.valueField = QStringLiteral("provenance");
                 f.itemChoices = {{v1::PROVENANCE_OBSERVED, tr("Observed")},
                                  {v1::PROVENANCE_DISCLOSED, tr("Disclosed")},
-                                 {v1::PROVENANCE_FROM_RECORDS, tr("From records")}};
+                                 // Short enough for the three to sit on one line on a phone.
+                                 {v1::PROVENANCE_FROM_RECORDS, tr("Records")}};
                 f.choices = {{v1::INDICATOR_PHYSICAL_ABUSE, tr("Physical abuse")},
                              {v1::INDICATOR_SEXUAL_ABUSE, tr("Sexual abuse")},
                              {v1::INDICATOR_EMOTIONAL_ABUSE, tr("Emotional or verbal abuse")},
@@ -469,8 +472,8 @@ const QList<FormSection> &RecordForm::childSections()
                              {v1::INDICATOR_INCARCERATION, tr("Household member in prison")}};
                 return f;
             }(),
-            boolean("immediate_actions.police_protection_s46",
-                    "Police protection (Children Act 1989 s46)"),
+            boolean("immediate_actions.police_protection_s46", "Police protection used",
+                    "Children Act 1989 s46"),
             text("immediate_actions.left_with_name", "Left with"),
             text("immediate_actions.left_with_relationship", "Their relationship to the child"),
             text("immediate_actions.checks_made_on_carer", "Checks made on them",

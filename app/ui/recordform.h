@@ -29,12 +29,13 @@ public:
         DateTime,     // yyyy-mm-dd hh:mm
         Lines,        // a list of short texts, one per line
         Flags,        // any of a few labelled options
-        ListHeader,   // heading of a repeated group, with "add"
+        ListHeader,   // heading of a repeated group, with "add" while it is empty
         ListItem,     // heading of one entry of a repeated group, with "remove"
         Menu,         // one of many labelled options (ethnicity, setting type)
         PersonChoice, // one of the record's people, by id
         Heading,      // a heading with no answer (one person's relationship)
         PersonRoles,  // the person's part in the incident: victim, suspect
+        ListAdd,      // "add another" under the last entry of a repeated group
     };
     Q_ENUM(Kind)
 };

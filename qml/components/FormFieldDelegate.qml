@@ -30,7 +30,7 @@ ColumnLayout {
     readonly property bool heading: kind === FieldKind.ListHeader || kind === FieldKind.Heading
     Label {
         text: row.label
-        visible: row.kind !== FieldKind.Bool
+        visible: row.kind !== FieldKind.Bool && row.kind !== FieldKind.ListAdd
         font.pixelSize: row.heading ? 19 : 16
         font.bold: true
         wrapMode: Text.Wrap
@@ -59,6 +59,7 @@ ColumnLayout {
             case FieldKind.Flags: return flags
             case FieldKind.ListHeader: return listHeader
             case FieldKind.ListItem: return listItem
+            case FieldKind.ListAdd: return listAdd
             case FieldKind.Menu: return menu
             case FieldKind.PersonChoice: return choice
             case FieldKind.PersonRoles: return roles
@@ -149,7 +150,8 @@ ColumnLayout {
             model: row.choices
             textRole: "label"
             valueRole: "value"
-            currentIndex: indexOfValue(row.value)
+            // Re-read once the options are there (count) and on every change.
+            currentIndex: count > 0 ? indexOfValue(row.value) : -1
             displayText: currentIndex < 0 ? qsTr("Choose") : currentText
             font.pixelSize: 16
             implicitHeight: 52
@@ -195,7 +197,18 @@ ColumnLayout {
         id: listHeader
         Button {
             objectName: "add:" + row.listPath
+            visible: row.value === 0
             text: qsTr("Add")
+            font.pixelSize: 16
+            implicitHeight: visible ? 52 : 0
+            onClicked: Editor.addListItem(row.listPath)
+        }
+    }
+    Component {
+        id: listAdd
+        Button {
+            objectName: "addAnother:" + row.listPath
+            text: qsTr("Add another")
             font.pixelSize: 16
             implicitHeight: 52
             onClicked: Editor.addListItem(row.listPath)

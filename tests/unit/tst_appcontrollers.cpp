@@ -360,7 +360,8 @@ private slots:
             e.goToStep(step);
             const FormModel::Row *target = nullptr;
             for (const FormModel::Row &row : e.fields()->rows()) {
-                if (row.kind == FieldKind::ListHeader || row.kind == FieldKind::ListItem)
+                if (row.kind == FieldKind::ListHeader || row.kind == FieldKind::ListItem ||
+                    row.kind == FieldKind::ListAdd || row.kind == FieldKind::Heading)
                     continue;
                 if (row.path == path || row.path.startsWith(path + QLatin1Char('.')) ||
                     (path.startsWith(QLatin1String("risk.")) &&
