@@ -7,6 +7,7 @@
 #include "protocol/applicability.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
+#include "recordfixtures.h"
 #include "selftest.h"
 
 #include <QAbstractItemModelTester>
@@ -827,6 +828,36 @@ private slots:
                  qPrintable(home.syncBanner()));
         QVERIFY(home.syncBanner().contains(QLatin1String("Enrol it again")));
         QVERIFY(home.needsEnrolmentCode());
+    }
+
+    // A record submitted on form 1 is still read as the officer sent it:
+    // listed, loaded with its household, never rewritten (only drafts move
+    // to the current form).
+    void aSubmittedFormOneRecordIsReadAsItWasSent()
+    {
+        setUpStore();
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        v1::IncidentRecord r = testing::validDomesticAbuseRecord(checklists);
+        v1::HouseholdMember *m = r.mutable_children(0)->add_household();
+        m->set_name("Eta SYNTHETIC");
+        m->set_relationship_to_child("mother");
+        m->set_suspected_perpetrator(false);
+        QCOMPARE(protocol::derived::formVersion(r), 1);
+        const QString id = QString::fromStdString(r.record_id());
+        QVERIFY(!m_app->session.recordStore()->saveDraft(r));
+        QVERIFY(m_app->session.recordStore()->submit(id));
+        m_app->home.refresh();
+        QCOMPARE(m_app->home.records()->rowCount(), 1);
+        const QModelIndex row = m_app->home.records()->index(0);
+        QCOMPARE(row.data(RecordListModel::PoliceReferenceRole).toString(),
+                 QStringLiteral("SYN-CAD-000001"));
+        QCOMPARE(row.data(RecordListModel::ChildCountRole).toInt(), 1);
+        QVERIFY(!m_app->editor.open(id)); // submitted: not reopened, not migrated
+        auto stored = m_app->session.recordStore()->load(id);
+        QVERIFY(stored);
+        QCOMPARE(protocol::derived::formVersion(stored.value()), 1);
+        QCOMPARE(stored.value().children(0).household_size(), 1);
+        QCOMPARE(stored.value().people_size(), 0);
     }
 
     void homeListsRecordsWithStatus()
