@@ -3,6 +3,7 @@
 #include "client/sealedoutbox.h"
 #include "client/syncengine.h"
 #include "keystore/linux/filecredentialstore.h"
+#include "protocol/derivedfacts.h"
 #include "protocol/recordstatus.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
@@ -95,10 +96,13 @@ int DeviceSimulator::run(const QStringList &argsIn)
     int timeoutSecs = 600;
     KdfParams kdf = KdfLimits::kDefault;
     quint32 seed = QRandomGenerator::system()->generate();
+    // The form the simulated officers fill in: the current one, or an older
+    // one to stand for devices still on an earlier build.
+    int formVersion = protocol::derived::kCurrentFormVersion;
     auto usage = [&] {
         return fail(kUsage,
                     QStringLiteral("usage: safeguard-devicesim --store DIR --passphrase-file FILE "
-                                   "[--kdf-ops N --kdf-mem-mib M] [--seed S] "
+                                   "[--kdf-ops N --kdf-mem-mib M] [--seed S] [--form-version 1|2] "
                                    "[--devices K --codes FILE] [--timeout SECONDS] "
                                    "init|generate N|submit-all|verify|enrol [CODE]|sync"));
     };
@@ -137,6 +141,10 @@ int DeviceSimulator::run(const QStringList &argsIn)
             if (!value(&v) || v.toInt() < 1)
                 return usage();
             timeoutSecs = v.toInt();
+        } else if (a == QLatin1String("--form-version")) {
+            if (!value(&v) || v.toInt() < 1 || v.toInt() > protocol::derived::kCurrentFormVersion)
+                return usage();
+            formVersion = v.toInt();
         } else if (a == QLatin1String("--seed")) {
             if (!value(&v))
                 return usage();
@@ -259,6 +267,7 @@ int DeviceSimulator::run(const QStringList &argsIn)
         const auto enrolled = enrolment();
         const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(seed, m_clock, registry);
+        factory.setFormVersion(formVersion);
         constexpr int kBatch = 500;
         const QString officer = enrolled ? enrolled->officerId : QStringLiteral("SYN-OFFICER-0001");
         const QString device = enrolled ? enrolled->deviceId : QString();

@@ -10,7 +10,7 @@ namespace safeguard::store {
 // The headless officer device behind safeguard-devicesim:
 //
 //   safeguard-devicesim --store DIR --passphrase-file FILE
-//       [--kdf-ops N --kdf-mem-mib M] [--seed S] COMMAND
+//       [--kdf-ops N --kdf-mem-mib M] [--seed S] [--form-version 1|2] COMMAND
 //   init          create the key vault and an empty store
 //   generate N    add N synthetic drafts (1-4 children, every field, SYNTHETIC)
 //   submit-all    submit every draft, one durable transaction each, printing
