@@ -511,7 +511,10 @@ void RecordEditor::appendRows(const FormField &field, const QString &base,
         // The person's or child's part: victim, suspect (domestic abuse).
         if (!protocol::Applicability::appliesToIncident(u"victim_ids", m_record.incident().type()))
             return;
-        const auto [subject, child] = subjectOf(base);
+        // (Not a structured binding: clang 14 cannot capture one.)
+        const std::pair<std::string, int> who = subjectOf(base);
+        const std::string subject = who.first;
+        const int child = who.second;
         if (subject.empty())
             return;
         const auto has = [&](const auto &ids) {
