@@ -3,6 +3,7 @@
 #include "derivedfacts.h"
 
 #include <QHash>
+#include <QSet>
 #include <QString>
 
 namespace safeguard::protocol {
@@ -10,52 +11,109 @@ namespace safeguard::protocol {
 namespace {
 
 // Form 1 asked the relationship in words; form 2 asks a kind and keeps the
-// words as detail. The most specific word decides ("mother's partner" is a
-// partner, "step-father" a step-parent, "grandmother" a grandparent).
+// words as detail. Only a phrase that says exactly one kind is read as it
+// ("mum", "step-father", "mother's partner"); anything qualified ("mum's
+// friend", "sister's boyfriend") is left for the officer to choose, with
+// their words kept, rather than guessed.
 v1::RelationshipKind kindFromWords(const QString &words)
 {
-    const QString w = words.toLower();
-    if (w.trimmed().isEmpty())
-        return v1::RELATIONSHIP_KIND_UNSPECIFIED;
-    struct Word
+    struct Phrase
     {
-        const char *word;
+        const char *words;
         v1::RelationshipKind kind;
     };
-    static const Word kWords[] = {
+    static const Phrase kPhrases[] = {
+        {"mum", v1::RELATIONSHIP_KIND_PARENT},
+        {"mam", v1::RELATIONSHIP_KIND_PARENT},
+        {"mother", v1::RELATIONSHIP_KIND_PARENT},
+        {"birth mother", v1::RELATIONSHIP_KIND_PARENT},
+        {"dad", v1::RELATIONSHIP_KIND_PARENT},
+        {"father", v1::RELATIONSHIP_KIND_PARENT},
+        {"birth father", v1::RELATIONSHIP_KIND_PARENT},
+        {"parent", v1::RELATIONSHIP_KIND_PARENT},
+        {"stepmum", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"step-mum", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"stepmother", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"step-mother", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"stepdad", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"step-dad", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"stepfather", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"step-father", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"step-parent", v1::RELATIONSHIP_KIND_STEP_PARENT},
+        {"mother's partner", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"mum's partner", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"father's partner", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"dad's partner", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"mum's boyfriend", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"mother's boyfriend", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"mum's girlfriend", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"dad's girlfriend", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"father's girlfriend", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"parent's partner", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
+        {"brother", v1::RELATIONSHIP_KIND_SIBLING},
+        {"sister", v1::RELATIONSHIP_KIND_SIBLING},
+        {"sibling", v1::RELATIONSHIP_KIND_SIBLING},
+        {"half-brother", v1::RELATIONSHIP_KIND_SIBLING},
+        {"half-sister", v1::RELATIONSHIP_KIND_SIBLING},
         {"stepbrother", v1::RELATIONSHIP_KIND_SIBLING},
         {"stepsister", v1::RELATIONSHIP_KIND_SIBLING},
         {"step-brother", v1::RELATIONSHIP_KIND_SIBLING},
         {"step-sister", v1::RELATIONSHIP_KIND_SIBLING},
-        {"step", v1::RELATIONSHIP_KIND_STEP_PARENT},
-        {"partner", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
-        {"boyfriend", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
-        {"girlfriend", v1::RELATIONSHIP_KIND_PARENTS_PARTNER},
-        {"foster", v1::RELATIONSHIP_KIND_FOSTER_OR_KINSHIP_CARER},
-        {"kinship", v1::RELATIONSHIP_KIND_FOSTER_OR_KINSHIP_CARER},
-        {"grand", v1::RELATIONSHIP_KIND_GRANDPARENT},
-        {"guardian", v1::RELATIONSHIP_KIND_GUARDIAN},
-        {"god", v1::RELATIONSHIP_KIND_OTHER}, // a godparent is not a parent
-        {"mother", v1::RELATIONSHIP_KIND_PARENT},
-        {"father", v1::RELATIONSHIP_KIND_PARENT},
-        {"mum", v1::RELATIONSHIP_KIND_PARENT},
-        {"dad", v1::RELATIONSHIP_KIND_PARENT},
-        {"parent", v1::RELATIONSHIP_KIND_PARENT},
-        {"brother", v1::RELATIONSHIP_KIND_SIBLING},
-        {"sister", v1::RELATIONSHIP_KIND_SIBLING},
-        {"sibling", v1::RELATIONSHIP_KIND_SIBLING},
+        {"grandmother", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"grandfather", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"grandparent", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"grandma", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"grandad", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"grandpa", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"gran", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"granny", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"nan", v1::RELATIONSHIP_KIND_GRANDPARENT},
+        {"nana", v1::RELATIONSHIP_KIND_GRANDPARENT},
         {"aunt", v1::RELATIONSHIP_KIND_OTHER_RELATIVE},
+        {"auntie", v1::RELATIONSHIP_KIND_OTHER_RELATIVE},
         {"uncle", v1::RELATIONSHIP_KIND_OTHER_RELATIVE},
         {"cousin", v1::RELATIONSHIP_KIND_OTHER_RELATIVE},
+        {"foster carer", v1::RELATIONSHIP_KIND_FOSTER_OR_KINSHIP_CARER},
+        {"foster mother", v1::RELATIONSHIP_KIND_FOSTER_OR_KINSHIP_CARER},
+        {"foster father", v1::RELATIONSHIP_KIND_FOSTER_OR_KINSHIP_CARER},
+        {"kinship carer", v1::RELATIONSHIP_KIND_FOSTER_OR_KINSHIP_CARER},
+        {"guardian", v1::RELATIONSHIP_KIND_GUARDIAN},
+        {"special guardian", v1::RELATIONSHIP_KIND_GUARDIAN},
         {"lodger", v1::RELATIONSHIP_KIND_NOT_RELATED},
         {"visitor", v1::RELATIONSHIP_KIND_NOT_RELATED},
-        {"friend", v1::RELATIONSHIP_KIND_NOT_RELATED},
         {"neighbour", v1::RELATIONSHIP_KIND_NOT_RELATED},
+        {"family friend", v1::RELATIONSHIP_KIND_NOT_RELATED},
     };
-    for (const Word &k : kWords)
-        if (w.contains(QLatin1String(k.word)))
-            return k.kind;
-    return v1::RELATIONSHIP_KIND_OTHER;
+    // Case, spacing, the curly apostrophe and a leading "the" or "child's"
+    // do not change what the phrase says.
+    QString w = words.toLower().simplified();
+    w.replace(QChar(0x2019), QLatin1Char('\''));
+    for (const QLatin1String lead : {QLatin1String("the "), QLatin1String("child's ")})
+        if (w.startsWith(lead))
+            w = w.mid(lead.size());
+    for (const Phrase &p : kPhrases)
+        if (w == QLatin1String(p.words))
+            return p.kind;
+    return v1::RELATIONSHIP_KIND_UNSPECIFIED;
+}
+
+// A name that says who someone is to the child, not who they are ("Dad",
+// "unknown male"): two such entries are never taken for one person.
+bool isPlaceholderName(const QString &key)
+{
+    static const QStringList kWords{
+        QStringLiteral("unknown"), QStringLiteral("male"),      QStringLiteral("female"),
+        QStringLiteral("man"),     QStringLiteral("woman"),     QStringLiteral("not"),
+        QStringLiteral("known"),   QStringLiteral("n/k"),       QStringLiteral("nk"),
+        QStringLiteral("adult"),   QStringLiteral("person"),    QStringLiteral("mum"),
+        QStringLiteral("mother"),  QStringLiteral("dad"),       QStringLiteral("father"),
+        QStringLiteral("partner"), QStringLiteral("boyfriend"), QStringLiteral("girlfriend"),
+        QStringLiteral("nan"),     QStringLiteral("gran"),      QStringLiteral("grandad"),
+        QStringLiteral("the"),     QStringLiteral("a"),         QStringLiteral("an")};
+    for (const QString &word : key.split(QLatin1Char(' '), Qt::SkipEmptyParts))
+        if (!kWords.contains(word))
+            return false;
+    return true;
 }
 
 // "Jane Example SYNTHETIC" -> given "Jane Example", family "SYNTHETIC"; one
@@ -110,21 +168,29 @@ bool FormMigration::toCurrentForm(v1::IncidentRecord &record,
 {
     if (derived::formVersion(record) >= derived::kCurrentFormVersion)
         return false;
-    // One person per name across the children (an unnamed entry is its own
-    // person: two blanks are not known to be one adult).
+    // One person for the same name in different children's lists (each
+    // child's household named the same adult). Never within one child's
+    // list (two entries there are two people), and never on a blank or a
+    // placeholder ("unknown male", "Dad": half-siblings' fathers differ).
     QHash<QString, int> byName;
+    int childIndex = 0;
     for (v1::ChildObservation &child : *record.mutable_children()) {
+        QSet<int> usedByThisChild;
         for (const v1::HouseholdMember &m : child.household()) {
             const QString key = QString::fromStdString(m.name()).simplified().toLower();
-            int index = key.isEmpty() ? -1 : byName.value(key, -1);
+            const bool mergeable = !key.isEmpty() && !isPlaceholderName(key);
+            int index = mergeable ? byName.value(key, -1) : -1;
+            if (usedByThisChild.contains(index))
+                index = -1;
             if (index < 0) {
                 v1::Person *p = record.add_people();
                 p->set_person_id(newId());
                 splitName(m.name(), p);
                 index = record.people_size() - 1;
-                if (!key.isEmpty())
+                if (mergeable && !byName.contains(key))
                     byName.insert(key, index);
             }
+            usedByThisChild.insert(index);
             v1::Person *p = record.mutable_people(index);
             p->set_present_at_incident(p->present_at_incident() || m.present_at_incident());
             addCapacity(p, m.carer_capacity());
@@ -157,6 +223,18 @@ bool FormMigration::toCurrentForm(v1::IncidentRecord &record,
         if (!r->has_encompass_notice())
             *r->mutable_encompass_notice() =
                 decision(r->operation_encompass_notice(), r->not_referred_reason());
+        // Both notices made: the shared reason explained neither, but it is
+        // the officer's words, so it is kept where the record has room.
+        if (r->public_protection_notice() && r->operation_encompass_notice() &&
+            !r->not_referred_reason().empty()) {
+            std::string other = record.referrals().other_referrals();
+            other += (other.empty() ? "" : "\n") +
+                     QStringLiteral("Notice note for child %1 (form 1): ")
+                         .arg(childIndex + 1)
+                         .toStdString() +
+                     r->not_referred_reason();
+            record.mutable_referrals()->set_other_referrals(other);
+        }
         r->clear_public_protection_notice();
         r->clear_operation_encompass_notice();
         r->clear_not_referred_reason();
@@ -167,6 +245,7 @@ bool FormMigration::toCurrentForm(v1::IncidentRecord &record,
                 e->set_setting_type(v1::SETTING_TYPE_NOT_IN_EDUCATION);
             e->clear_not_in_education();
         }
+        ++childIndex;
     }
     record.set_form_version(uint32_t(derived::kCurrentFormVersion));
     return true;

@@ -173,13 +173,21 @@ private slots:
         QTest::newRow("partner") << "mother's partner"
                                  << int(v1::RELATIONSHIP_KIND_PARENTS_PARTNER);
         QTest::newRow("grand") << "grandmother" << int(v1::RELATIONSHIP_KIND_GRANDPARENT);
-        QTest::newRow("sibling") << "older sister" << int(v1::RELATIONSHIP_KIND_SIBLING);
+        QTest::newRow("sibling") << "sister" << int(v1::RELATIONSHIP_KIND_SIBLING);
+        QTest::newRow("the mum") << "The  Mum" << int(v1::RELATIONSHIP_KIND_PARENT);
+        QTest::newRow("curly apostrophe") << QString::fromUtf8("Mum\u2019s partner")
+                                          << int(v1::RELATIONSHIP_KIND_PARENTS_PARTNER);
+        // Qualified: the officer chooses; the words are kept.
+        QTest::newRow("mum's friend") << "mum's friend" << int(v1::RELATIONSHIP_KIND_UNSPECIFIED);
+        QTest::newRow("sister's boyfriend")
+            << "sister's boyfriend" << int(v1::RELATIONSHIP_KIND_UNSPECIFIED);
+        QTest::newRow("older sister") << "older sister" << int(v1::RELATIONSHIP_KIND_UNSPECIFIED);
         QTest::newRow("aunt") << "aunt" << int(v1::RELATIONSHIP_KIND_OTHER_RELATIVE);
         QTest::newRow("foster") << "foster carer"
                                 << int(v1::RELATIONSHIP_KIND_FOSTER_OR_KINSHIP_CARER);
         QTest::newRow("lodger") << "lodger" << int(v1::RELATIONSHIP_KIND_NOT_RELATED);
-        QTest::newRow("godparent") << "godparent" << int(v1::RELATIONSHIP_KIND_OTHER);
-        QTest::newRow("other words") << "au pair" << int(v1::RELATIONSHIP_KIND_OTHER);
+        QTest::newRow("godparent") << "godparent" << int(v1::RELATIONSHIP_KIND_UNSPECIFIED);
+        QTest::newRow("other words") << "au pair" << int(v1::RELATIONSHIP_KIND_UNSPECIFIED);
         QTest::newRow("none") << "" << int(v1::RELATIONSHIP_KIND_UNSPECIFIED);
     }
 
@@ -194,13 +202,43 @@ private slots:
         QCOMPARE(QString::fromStdString(r.children(0).relationships(0).detail()), words);
     }
 
-    void unnamedEntriesAreNotMergedIntoOnePerson()
+    // Two entries are one person only when different children name the
+    // same adult: never two entries of one child, never a blank or a
+    // placeholder (half-siblings' "Dad" are two men).
+    void onlyTheSameNamedAdultAcrossChildrenIsOnePerson()
     {
         v1::IncidentRecord r = testing::validDomesticAbuseRecord(m_checklists);
-        member(r.mutable_children(0), "", "visitor");
-        member(r.mutable_children(0), "  ", "visitor");
+        v1::ChildObservation *alpha = r.mutable_children(0);
+        v1::ChildObservation *beta = r.add_children();
+        *beta = *alpha;
+        beta->set_child_id("7a1d4e2b-3c5f-4a6b-8d9e-0f1a2b3c4d5f");
+        member(alpha, "", "visitor");
+        member(alpha, "  ", "visitor");
+        member(alpha, "Unknown male", "visitor");
+        v1::HouseholdMember *suspect = member(alpha, "Unknown Male", "visitor");
+        suspect->set_suspected_perpetrator(true);
+        member(alpha, "Dad", "father");
+        member(beta, "dad", "father");
+        member(alpha, "Theta SYNTHETIC", "uncle");
+        member(beta, "theta synthetic", "uncle");
         QVERIFY(FormMigration::toCurrentForm(r, counter()));
-        QCOMPARE(r.people_size(), 2);
+        // 2 blanks + 2 unknown males + 2 dads + 1 Theta.
+        QCOMPARE(r.people_size(), 7);
+        QCOMPARE(r.suspect_ids_size(), 1);
+        QCOMPARE(r.suspect_ids(0), r.people(3).person_id()); // only the one flagged
+        QCOMPARE(r.children(0).relationships(5).person_id(),
+                 r.children(1).relationships(1).person_id()); // Theta, once
+    }
+
+    // Both form-1 notices made, and a reason typed anyway: the words stay.
+    void aReasonTypedForNoticesBothMadeIsKept()
+    {
+        v1::IncidentRecord r = testing::validDomesticAbuseRecord(m_checklists);
+        r.mutable_children(0)->mutable_referrals()->set_not_referred_reason("SYNTHETIC: note");
+        QVERIFY(FormMigration::toCurrentForm(r, counter()));
+        QVERIFY(r.children(0).referrals().not_referred_reason().empty());
+        QVERIFY(QString::fromStdString(r.referrals().other_referrals())
+                    .endsWith(QLatin1String("Notice note for child 1 (form 1): SYNTHETIC: note")));
     }
 
     void aFormTwoRecordIsLeftAsItIs()
