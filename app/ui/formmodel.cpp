@@ -66,7 +66,8 @@ void FormModel::setRows(QList<Row> rows)
 {
     bool sameShape = rows.size() == m_rows.size();
     for (int i = 0; sameShape && i < rows.size(); ++i)
-        sameShape = rows[i].path == m_rows[i].path && rows[i].kind == m_rows[i].kind;
+        sameShape = rows[i].path == m_rows[i].path && rows[i].kind == m_rows[i].kind &&
+                    rows[i].subject == m_rows[i].subject;
     if (!sameShape) {
         beginResetModel();
         m_rows = std::move(rows);

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QSet>
 #include <QUuid>
 
 namespace safeguard::ui {
@@ -162,7 +163,9 @@ void RecordEditor::load(v1::IncidentRecord record, int step)
 {
     m_record = std::move(record);
     m_recordId = QString::fromStdString(m_record.record_id());
-    m_dirty = false;
+    // A reference to nobody (a draft written elsewhere, or damaged) could
+    // never be fixed in the form and would block submit for ever.
+    m_dirty = pruneDanglingReferences();
     m_saveError.clear();
     m_submitError.clear();
     rebuildSteps();
@@ -639,6 +642,32 @@ void RecordEditor::ensureRelationships(int child)
     }
 }
 
+bool RecordEditor::pruneDanglingReferences()
+{
+    QSet<std::string> known;
+    for (const v1::Person &p : m_record.people())
+        known.insert(p.person_id());
+    for (const v1::ChildObservation &c : m_record.children())
+        known.insert(c.child_id());
+    QSet<std::string> dangling;
+    auto check = [&](const std::string &id) {
+        if (!id.empty() && !known.contains(id))
+            dangling.insert(id);
+    };
+    for (const std::string &id : m_record.victim_ids())
+        check(id);
+    for (const std::string &id : m_record.suspect_ids())
+        check(id);
+    for (const v1::ChildObservation &c : m_record.children()) {
+        for (const v1::Relationship &r : c.relationships())
+            check(r.person_id());
+        check(c.identity().pregnant_person_id());
+    }
+    for (const std::string &id : dangling)
+        forgetPerson(id);
+    return !dangling.isEmpty();
+}
+
 void RecordEditor::forgetPerson(const std::string &id)
 {
     // Nothing may refer to a person who is no longer in the record.
@@ -692,6 +721,15 @@ int RecordEditor::clearHiddenAnswers()
         for (const FormSection &s : RecordForm::childSections())
             for (const FormField &f : s.fields)
                 visit(f, QStringLiteral("children[%1].").arg(c));
+    // A declined checklist's answers are hidden: none is submitted.
+    if (m_record.risk().declined()) {
+        bool answered = false;
+        for (const v1::RiskAnswer &a : m_record.risk().answers())
+            answered = answered || a.answer() != v1::ANSWER_UNSPECIFIED || !a.note().empty();
+        if (answered)
+            ++cleared;
+        m_record.mutable_risk()->clear_answers();
+    }
     // A relationship laid out but not answered says nothing.
     for (v1::ChildObservation &c : *m_record.mutable_children()) {
         auto *rels = c.mutable_relationships();
@@ -986,7 +1024,8 @@ void RecordEditor::setKeyedValue(const QString &listPath, int key, int value)
             changed(false);
         return;
     }
-    if (k < 0) {
+    const bool created = k < 0;
+    if (created) {
         if (!fieldpath::append(&m_record, listPath))
             return;
         k = fieldpath::count(m_record, listPath) - 1;
@@ -995,7 +1034,8 @@ void RecordEditor::setKeyedValue(const QString &listPath, int key, int value)
     }
     const QString valuePath = QStringLiteral("%1[%2].%3").arg(listPath).arg(k).arg(f->valueField);
     if (!fieldpath::set(&m_record, valuePath, value, 0)) {
-        fieldpath::remove(&m_record, listPath, k);
+        if (created) // an existing entry keeps its answer
+            fieldpath::remove(&m_record, listPath, k);
         return;
     }
     changed(false);
@@ -1033,6 +1073,44 @@ void RecordEditor::addListItem(const QString &listPath)
     if (listPath == QLatin1String("people")) // a stable id, like a child's
         m_record.mutable_people(m_record.people_size() - 1)->set_person_id(newId());
     changed(false);
+}
+
+void RecordEditor::askToRemove(const QString &listPath, int index)
+{
+    if (!active() || index < 0 || index >= fieldpath::count(m_record, listPath))
+        return;
+    QString what;
+    for (const FormModel::Row &r : m_fields.rows())
+        if (r.kind == FieldKind::ListItem && r.listPath == listPath && r.listIndex == index)
+            what = r.label;
+    m_pendingRemoval = {listPath, index};
+    m_removalQuestion =
+        listPath == QLatin1String("people")
+            ? tr("Remove %1? Their part in the incident and each child's relationship to them "
+                 "are removed too.")
+                  .arg(what)
+            : tr("Remove %1?").arg(what);
+    emit removalChanged();
+}
+
+void RecordEditor::confirmRemoval()
+{
+    if (!m_pendingRemoval)
+        return;
+    const auto [listPath, index] = *m_pendingRemoval;
+    m_pendingRemoval.reset();
+    m_removalQuestion.clear();
+    emit removalChanged();
+    removeListItem(listPath, index);
+}
+
+void RecordEditor::cancelRemoval()
+{
+    if (!m_pendingRemoval)
+        return;
+    m_pendingRemoval.reset();
+    m_removalQuestion.clear();
+    emit removalChanged();
 }
 
 void RecordEditor::removeListItem(const QString &listPath, int index)
@@ -1104,15 +1182,29 @@ bool RecordEditor::submit()
         }
     }
     // Nothing the form hides is submitted (an answer given before the type
-    // or a child's details changed).
-    if (!protocol::Applicability::clearInapplicable(m_record).isEmpty())
-        m_dirty = true;
+    // or a child's details changed). Only a submit that succeeds keeps the
+    // cleared copy: if it is refused, the draft is as the officer left it,
+    // hidden answers and all (a mis-tap that hid one loses nothing).
+    const v1::IncidentRecord asLeft = m_record;
+    bool cleared = !protocol::Applicability::clearInapplicable(m_record).isEmpty();
     if (clearHiddenAnswers() > 0)
+        cleared = true;
+    if (cleared)
         m_dirty = true;
-    if (!saveNow())
+    auto restore = [&] {
+        if (!cleared)
+            return;
+        m_record = asLeft;
+        m_dirty = true;
+        saveNow();
+    };
+    if (!saveNow()) {
+        restore();
         return false;
+    }
     auto result = m_session.recordStore()->submit(m_recordId);
     if (!result) {
+        restore();
         m_submitError = result.error().issues.isEmpty()
                             ? result.error().message
                             : tr("%n item(s) still needed before this record can be submitted.",

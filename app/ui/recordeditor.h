@@ -54,6 +54,9 @@ class RecordEditor : public QObject
     // (cancelTypeChange); typeChangeLosses says what would go.
     Q_PROPERTY(bool typeChangePending READ typeChangePending NOTIFY typeChangeChanged)
     Q_PROPERTY(QStringList typeChangeLosses READ typeChangeLosses NOTIFY typeChangeChanged)
+    // Removing an entry of a list (an adult, an injury) waits for the
+    // officer to confirm it; the question names what goes. "" when none.
+    Q_PROPERTY(QString removalQuestion READ removalQuestion NOTIFY removalChanged)
 
 public:
     enum class StepKind
@@ -112,6 +115,12 @@ public:
     Q_INVOKABLE void setRole(const QString &personId, int role, bool on);
     Q_INVOKABLE void addListItem(const QString &listPath);
     Q_INVOKABLE void removeListItem(const QString &listPath, int index);
+    // Asks before removing an entry (removalQuestion); then confirmRemoval
+    // or cancelRemoval.
+    Q_INVOKABLE void askToRemove(const QString &listPath, int index);
+    Q_INVOKABLE void confirmRemoval();
+    Q_INVOKABLE void cancelRemoval();
+    QString removalQuestion() const { return m_removalQuestion; }
 
     Q_INVOKABLE void addChild(bool unborn);
     Q_INVOKABLE void removeChild(int index);
@@ -138,6 +147,7 @@ public slots:
 
 signals:
     void typeChangeChanged();
+    void removalChanged();
     void recordChanged();
     void stepChanged();
     void valuesChanged();
@@ -171,6 +181,9 @@ private:
     void setKeyedValue(const QString &listPath, int key, int value);
     void ensureRelationships(int child);
     void forgetPerson(const std::string &id);
+    // Drops references (victim, suspect, relationship, pregnant person) to
+    // ids in no person or child; true when it dropped any.
+    bool pruneDanglingReferences();
     int clearHiddenAnswers();
     // Whose answer and what the officer reads for an answer path: ("Alpha",
     // "Where was the child?"), or ("", "Risk checklist") for the incident's.
@@ -204,6 +217,8 @@ private:
     std::function<Submitter()> m_submitter;
     std::optional<int> m_pendingType;
     QStringList m_pendingLosses;
+    std::optional<std::pair<QString, int>> m_pendingRemoval;
+    QString m_removalQuestion;
 };
 
 } // namespace safeguard::ui

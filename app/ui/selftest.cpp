@@ -201,6 +201,22 @@ int runSelfTest(const QString &screenshotDir)
     capture(engine, screenshotDir, QStringLiteral("record-type-change"));
     editor.cancelTypeChange();
     settle();
+    // Removing an adult asks first.
+    for (int step = 0; step < editor.stepCount(); ++step) {
+        editor.goToStep(step);
+        if (editor.stepId() == QLatin1String("people"))
+            break;
+    }
+    editor.askToRemove(QStringLiteral("people"), 1);
+    settle();
+    if (editor.removalQuestion().isEmpty()) {
+        out << "self-test: removing an adult did not ask\n";
+        return 1;
+    }
+    visited << QStringLiteral("removal confirmation");
+    capture(engine, screenshotDir, QStringLiteral("record-remove-adult"));
+    editor.cancelRemoval();
+    settle();
     editor.close();
     settle();
 

@@ -222,7 +222,7 @@ ColumnLayout {
             flat: true
             font.pixelSize: 15
             implicitHeight: 48
-            onClicked: Editor.removeListItem(row.listPath, row.listIndex)
+            onClicked: Editor.askToRemove(row.listPath, row.listIndex)
         }
     }
 }

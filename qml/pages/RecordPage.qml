@@ -306,4 +306,48 @@ Page {
         onAccepted: Editor.confirmTypeChange()
         onRejected: Editor.cancelTypeChange()
     }
+
+    // Removing an entry (an adult takes their part and relationships with
+    // them) is asked first: the next entry's button lands under the finger.
+    Dialog {
+        id: removalDialog
+        objectName: "removalDialog"
+        visible: Editor.removalQuestion.length > 0
+        modal: true
+        anchors.centerIn: Overlay.overlay
+        width: Math.min(page.width - 32, 480)
+        title: qsTr("Remove this entry?")
+        closePolicy: Popup.NoAutoClose
+        enter: Transition {}
+        exit: Transition {}
+        background: Rectangle {
+            color: "#ffffff"
+            radius: 8
+            border.color: "#c4c7c5"
+        }
+        Overlay.modal: Rectangle {
+            color: "#99000000"
+        }
+        contentItem: Label {
+            objectName: "removalQuestion"
+            text: Editor.removalQuestion
+            wrapMode: Text.Wrap
+        }
+        footer: DialogButtonBox {
+            Button {
+                objectName: "keepEntryButton"
+                text: qsTr("Keep")
+                implicitHeight: 56
+                DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+            }
+            Button {
+                objectName: "removeEntryButton"
+                text: qsTr("Remove")
+                implicitHeight: 56
+                DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+            }
+        }
+        onAccepted: Editor.confirmRemoval()
+        onRejected: Editor.cancelRemoval()
+    }
 }

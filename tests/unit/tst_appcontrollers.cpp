@@ -571,9 +571,20 @@ private slots:
         e.setValue(QStringLiteral("children[0].relationships[0].kind"),
                    int(v1::RELATIONSHIP_KIND_PARENT));
 
-        // Removing the partner removes every reference to them.
+        // Removing the partner asks first, naming them and what goes.
         e.goToStep(1);
-        e.removeListItem(QStringLiteral("people"), 1);
+        QSignalSpy asked(&e, &RecordEditor::removalChanged);
+        e.askToRemove(QStringLiteral("people"), 1);
+        QCOMPARE(asked.size(), 1);
+        QVERIFY(e.removalQuestion().contains(QStringLiteral("Epsilon SYNTHETIC")));
+        QVERIFY(e.removalQuestion().contains(QStringLiteral("relationship")));
+        e.cancelRemoval();
+        QVERIFY(e.removalQuestion().isEmpty());
+        QCOMPARE(e.record().people_size(), 2);
+        // Confirmed: every reference to them goes with them.
+        e.askToRemove(QStringLiteral("people"), 1);
+        e.confirmRemoval();
+        QVERIFY(e.removalQuestion().isEmpty());
         QCOMPARE(e.record().people_size(), 1);
         QCOMPARE(e.record().suspect_ids_size(), 0);
         QCOMPARE(e.record().children(0).relationships_size(), 1);
@@ -717,6 +728,17 @@ private slots:
         e.setValue(QStringLiteral("evidence.photographs_detail"),
                    QStringLiteral("SYNTHETIC: hall"));
         e.setValue(QStringLiteral("evidence.photographs_taken"), int(v1::ANSWER_NO));
+        // A submit that is refused keeps them: the draft is as it was left.
+        const std::string rationale = e.record().children(0).grade_rationale();
+        e.setValue(QStringLiteral("children[0].grade_rationale"), QString());
+        QVERIFY(!e.submit());
+        QCOMPARE(e.record().evidence().photographs_detail(), std::string("SYNTHETIC: hall"));
+        auto draft = m_app->session.recordStore()->load(QString::fromStdString(r.record_id()));
+        QVERIFY(draft);
+        QCOMPARE(draft.value().evidence().photographs_detail(), std::string("SYNTHETIC: hall"));
+        QCOMPARE(draft.value().children(0).seen().reason_if_no(), std::string("SYNTHETIC: asleep"));
+        e.setValue(QStringLiteral("children[0].grade_rationale"),
+                   QString::fromStdString(rationale));
         QVERIFY2(e.issues().isEmpty(),
                  qPrintable(e.issues().value(0).toMap().value(QStringLiteral("path")).toString()));
         QSignalSpy submitted(&e, &RecordEditor::submitted);
@@ -726,6 +748,50 @@ private slots:
         QVERIFY(stored.value().children(0).seen().reason_if_no().empty());
         QVERIFY(stored.value().evidence().photographs_detail().empty());
         QCOMPARE(stored.value().evidence().photographs_taken(), v1::ANSWER_NO);
+    }
+
+    // A declined checklist's answers are hidden, so they are not submitted.
+    void aDeclinedChecklistsAnswersAreNotSubmitted()
+    {
+        setUpStore();
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(11, m_clock, checklists);
+        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
+        v1::IncidentRecord r = factory.next();
+        while (r.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE || r.risk().declined())
+            r = factory.next();
+        QVERIFY(r.risk().answers_size() > 0);
+        QVERIFY(!m_app->session.recordStore()->saveDraft(r));
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.open(QString::fromStdString(r.record_id())));
+        e.setValue(QStringLiteral("risk.declined"), true);
+        e.setValue(QStringLiteral("risk.declined_reason"),
+                   QStringLiteral("SYNTHETIC: suspect in the room"));
+        QVERIFY2(e.submit(), qPrintable(e.submitError()));
+        auto stored = m_app->session.recordStore()->load(QString::fromStdString(r.record_id()));
+        QVERIFY(stored);
+        QCOMPARE(stored.value().risk().answers_size(), 0);
+        QVERIFY(stored.value().risk().declined());
+    }
+
+    // A draft that refers to nobody (written elsewhere, or damaged) opens
+    // without the reference, which the form could never fix.
+    void referencesToNobodyAreDroppedOnOpen()
+    {
+        setUpStore();
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        v1::IncidentRecord r = testing::validDomesticAbuseRecordForm2(checklists);
+        r.add_suspect_ids("99999999-9999-4999-8999-999999999999");
+        r.mutable_children(0)->add_relationships()->set_person_id(
+            "99999999-9999-4999-8999-999999999999");
+        QVERIFY(!m_app->session.recordStore()->saveDraft(r));
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.open(QString::fromStdString(r.record_id())));
+        QCOMPARE(e.record().suspect_ids_size(), 1);
+        QCOMPARE(e.record().suspect_ids(0), std::string(testing::kSuspectId));
+        QCOMPARE(e.record().children(0).relationships_size(), 2);
+        QVERIFY2(e.issues().isEmpty(),
+                 qPrintable(e.issues().value(0).toMap().value(QStringLiteral("path")).toString()));
     }
 
     // ------------------------------------------------ autosave and restore
