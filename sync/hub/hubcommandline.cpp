@@ -363,7 +363,14 @@ int stats(const Options &o, const QString &dataDir)
                {QStringLiteral("enrolments"), s->enrolments},
                {QStringLiteral("record_id_collisions"), s->collisions},
                {QStringLiteral("attribution_refusals"), s->attributionRefusals},
-               {QStringLiteral("orphaned_versions"), s->orphanedVersions}});
+               {QStringLiteral("orphaned_versions"), s->orphanedVersions},
+               {QStringLiteral("picture_queued"), s->pictureQueued},
+               {QStringLiteral("picture_lag_seconds"),
+                s->pictureOldestEnqueuedMs == 0
+                    ? 0
+                    : qMax<qint64>(0, (protocol::SystemClock::instance().nowMs() -
+                                       s->pictureOldestEnqueuedMs) /
+                                          1000)}});
     return 0;
 }
 

@@ -121,6 +121,20 @@ struct HubStats
     // record_id_collision alerts; records refused as attribution_mismatch;
     // versions held now whose parent the hub does not hold.
     qint64 collisions = 0, attributionRefusals = 0, orphanedVersions = 0;
+    // The picture's lag: versions waiting for it, and since when the oldest
+    // has waited (0 when none).
+    qint64 pictureQueued = 0, pictureOldestEnqueuedMs = 0;
+};
+
+// One version waiting for the picture, claimed by one worker for a lease.
+struct PictureWork
+{
+    qint64 rowid = 0;
+    QString officerId, recordId;
+    quint32 version = 0;
+    QByteArray bytes; // the record as committed
+    qint64 receivedAtMs = 0;
+    bool urgent = false;
 };
 
 // Which stored versions `safeguard-hub records` lists; empty means any.
@@ -210,6 +224,17 @@ public:
                                            const QString &detailJson) = 0;
 
     virtual std::optional<HubStats> stats(HubStoreError *error = nullptr) = 0;
+
+    // The picture's queue: every accepted version is enqueued in its ingest
+    // transaction. A worker claims up to limit, urgent first, for leaseMs
+    // (work a crashed worker held is claimed again once its lease lapses),
+    // and finishes what it processed. Processing is idempotent per version,
+    // so work done twice after a lapse does no harm.
+    virtual std::optional<std::vector<PictureWork>>
+    claimPictureWork(const QString &worker, int limit, qint64 nowMs, qint64 leaseMs,
+                     HubStoreError *error = nullptr) = 0;
+    virtual HubStoreError finishPictureWork(const QString &worker,
+                                            const std::vector<qint64> &rowids) = 0;
 
     // Stored versions matching the filter, newest first, at most filter.limit.
     virtual std::optional<std::vector<RecordListing>>

@@ -13,7 +13,7 @@ namespace safeguard::hub {
 
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 const char *kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS devices (
@@ -49,6 +49,17 @@ CREATE TABLE IF NOT EXISTS records (
   batch_id TEXT NOT NULL,
   PRIMARY KEY (record_id, officer_id, version)
 );
+-- Schema 4: work for the hub's picture, enqueued in the same transaction as
+-- the version it names, so none is missed; urgent first; a claim is a lease
+-- (claimed_until) so work a crashed worker held is taken up again.
+CREATE TABLE IF NOT EXISTS picture_queue (
+  record_rowid INTEGER PRIMARY KEY,
+  urgent INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  claimed_by TEXT,
+  claimed_until INTEGER
+);
+CREATE INDEX IF NOT EXISTS picture_queue_order ON picture_queue(urgent DESC, record_rowid);
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -204,7 +215,8 @@ QString issuesJson(const protocol::RecordIssues &issues)
 // reused (re-prepared after any error, since a failed statement stays failed).
 struct SqliteHubStore::BatchStatements
 {
-    sql::Statement byId, insert, setFlags, quarantine, alert, audit, savepoint, release, rollbackTo;
+    sql::Statement byId, insert, enqueue, setFlags, quarantine, alert, audit, savepoint, release,
+        rollbackTo;
     sql::SqlError error;
 
     explicit BatchStatements(sql::Database &db)
@@ -221,6 +233,10 @@ struct SqliteHubStore::BatchStatements
             " flags, flagged, urgent, received_at, device_id, batch_id)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             &error);
+        if (error)
+            return;
+        enqueue = db.prepare(
+            "INSERT INTO picture_queue(record_rowid, urgent, enqueued_at) VALUES (?,?,?)", &error);
         if (error)
             return;
         setFlags = db.prepare("UPDATE records SET flags = ?, flagged = ? WHERE rowid = ?", &error);
@@ -408,7 +424,14 @@ HubStoreError SqliteHubStore::migrate()
     }
     if (auto e = m_db.exec(kSchema))
         return fail(e, "migrate");
-    if (auto e = m_db.exec("PRAGMA user_version = 3"))
+    if (*version >= 1 && *version < 4) {
+        // Every version already held is work for the picture: it covers
+        // the history, not only what arrives after the upgrade.
+        if (auto e = m_db.exec("INSERT OR IGNORE INTO picture_queue(record_rowid, urgent,"
+                               " enqueued_at) SELECT rowid, urgent, received_at FROM records"))
+            return fail(e, "migrate");
+    }
+    if (auto e = m_db.exec("PRAGMA user_version = 4"))
         return fail(e, "migrate");
     if (auto e = tx.commit())
         return fail(e, "migrate");
@@ -848,6 +871,15 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
             .bind(12, batchId);
         if (!st.insert.exec())
             return fail(st.insert.error(), "write_batch");
+        // The picture's work, in the same transaction: committed together
+        // or not at all. (The queue's key is the record's rowid, so the last
+        // insert rowid is unchanged for what follows.)
+        st.enqueue.reset();
+        st.enqueue.bind(1, m_db.lastInsertRowId())
+            .bind(2, item.urgent ? 1 : 0)
+            .bind(3, std::int64_t(batch.receivedAtMs));
+        if (!st.enqueue.exec())
+            return fail(st.enqueue.error(), "write_batch");
 
         if (other) {
             // Both officers' copies carry the flag, whichever came first.
@@ -944,6 +976,79 @@ HubStoreError SqliteHubStore::auditStaffAction(qint64 nowMs, const QString &by,
     return {};
 }
 
+std::optional<std::vector<PictureWork>> SqliteHubStore::claimPictureWork(const QString &worker,
+                                                                         int limit, qint64 nowMs,
+                                                                         qint64 leaseMs,
+                                                                         HubStoreError *error)
+{
+    std::lock_guard lock(m_mutex);
+    auto failed = [&](const sql::SqlError &e) {
+        if (error)
+            *error = fail(e, "claim_picture_work");
+        return std::nullopt;
+    };
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return failed(tx.beginError());
+    // Urgent first, then in arrival order; never what another worker's
+    // lease still covers.
+    sql::SqlError e;
+    sql::Statement pick = m_db.prepare(
+        "SELECT q.record_rowid, r.officer_id, r.record_id, r.version, r.bytes, r.received_at,"
+        " q.urgent FROM picture_queue q JOIN records r ON r.rowid = q.record_rowid"
+        " WHERE q.claimed_until IS NULL OR q.claimed_until <= ?"
+        " ORDER BY q.urgent DESC, q.record_rowid LIMIT ?",
+        &e);
+    if (e)
+        return failed(e);
+    pick.bind(1, std::int64_t(nowMs)).bind(2, limit);
+    std::vector<PictureWork> work;
+    while (pick.step())
+        work.push_back({pick.columnInt64(0), pick.columnText(1), pick.columnText(2),
+                        quint32(pick.columnInt64(3)), pick.columnBlob(4), pick.columnInt64(5),
+                        pick.columnInt64(6) != 0});
+    if (pick.error())
+        return failed(pick.error());
+    sql::Statement claim = m_db.prepare(
+        "UPDATE picture_queue SET claimed_by = ?, claimed_until = ? WHERE record_rowid = ?", &e);
+    if (e)
+        return failed(e);
+    for (const PictureWork &w : work) {
+        claim.reset();
+        claim.bind(1, worker).bind(2, std::int64_t(nowMs + leaseMs)).bind(3, std::int64_t(w.rowid));
+        if (!claim.exec())
+            return failed(claim.error());
+    }
+    if (auto c = tx.commit())
+        return failed(c);
+    return work;
+}
+
+HubStoreError SqliteHubStore::finishPictureWork(const QString &worker,
+                                                const std::vector<qint64> &rowids)
+{
+    std::lock_guard lock(m_mutex);
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), "finish_picture_work");
+    sql::SqlError e;
+    // Only this worker's claims: work whose lease lapsed and was taken by
+    // another is that worker's to finish.
+    sql::Statement done =
+        m_db.prepare("DELETE FROM picture_queue WHERE record_rowid = ? AND claimed_by = ?", &e);
+    if (e)
+        return fail(e, "finish_picture_work");
+    for (qint64 rowid : rowids) {
+        done.reset();
+        done.bind(1, std::int64_t(rowid)).bind(2, worker);
+        if (!done.exec())
+            return fail(done.error(), "finish_picture_work");
+    }
+    if (auto c = tx.commit())
+        return fail(c, "finish_picture_work");
+    return {};
+}
+
 std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
 {
     std::lock_guard lock(m_readMutex);
@@ -975,6 +1080,8 @@ std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
         {"SELECT count(*) FROM audit WHERE event = 'device_enrolled'", &s.enrolments},
         {"SELECT count(*) FROM alerts WHERE kind = 'record_id_collision'", &s.collisions},
         {"SELECT count(*) FROM alerts WHERE kind = 'attribution_mismatch'", &s.attributionRefusals},
+        {"SELECT count(*) FROM picture_queue", &s.pictureQueued},
+        {"SELECT coalesce(min(enqueued_at), 0) FROM picture_queue", &s.pictureOldestEnqueuedMs},
         {"SELECT count(*) FROM records WHERE flagged = 1 AND EXISTS (SELECT 1 FROM"
          " json_each(records.flags) WHERE json_extract(value, '$.code') = 'parent_missing')",
          &s.orphanedVersions},

@@ -40,6 +40,11 @@ public:
     void auditAnonymousRefusals(qint64 nowMs, const QString &summaryJson) override;
     HubStoreError auditStaffAction(qint64 nowMs, const QString &by, const QString &action,
                                    const QString &detailJson) override;
+    std::optional<std::vector<PictureWork>> claimPictureWork(const QString &worker, int limit,
+                                                             qint64 nowMs, qint64 leaseMs,
+                                                             HubStoreError *error) override;
+    HubStoreError finishPictureWork(const QString &worker,
+                                    const std::vector<qint64> &rowids) override;
     std::optional<HubStats> stats(HubStoreError *error) override;
     std::optional<std::vector<RecordListing>> listRecords(const RecordFilter &filter,
                                                           HubStoreError *error) override;

@@ -441,11 +441,76 @@ private slots:
         sql::SqlError error;
         auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
         QVERIFY(db);
-        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 3);
+        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 4);
+        // The record held before the upgrade is work for the picture too,
+        // beside the one accepted since.
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM picture_queue").value_or(-1)), 2);
         QCOMPARE(int(db->queryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'records'"
                                   " AND sql LIKE '%WITHOUT ROWID%'")
                          .value_or(-1)),
                  0);
+    }
+
+    // Every accepted version is the picture's work, enqueued in its ingest
+    // transaction (a duplicate or conflict is not); a worker claims urgent
+    // work first, holds it for a lease, and finishes only its own claims.
+    void pictureWorkIsQueuedAndClaimedUrgentFirst()
+    {
+        QTemporaryDir dir;
+        HubStoreError storeError;
+        auto store = HubStore::open(
+            QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("hub.db")), &storeError);
+        QVERIFY2(store, qPrintable(storeError.message));
+        BatchWrite write;
+        write.batchId = QStringLiteral("b-1");
+        write.deviceId = QStringLiteral("d-1");
+        write.officerId = QStringLiteral("SYN-OFFICER-0001");
+        write.receivedAtMs = 1000;
+        for (int i = 0; i < 4; ++i) {
+            IngestItem item;
+            item.recordId = QStringLiteral("r-%1").arg(i);
+            item.version = 1;
+            item.sha256 = QByteArray(1, char(i));
+            item.keep = true;
+            item.plaintext = QByteArray("SYNTHETIC-") + QByteArray::number(i);
+            item.urgent = i == 2;
+            write.items.push_back(item);
+        }
+        std::vector<StoredResult> results;
+        QVERIFY(store->commitBatch(write, results).ok());
+        write.batchId = QStringLiteral("b-2");
+        results.clear();
+        QVERIFY(store->commitBatch(write, results).ok()); // all duplicates
+        QCOMPARE(store->stats()->pictureQueued, 4);
+        QCOMPARE(store->stats()->pictureOldestEnqueuedMs, 1000);
+
+        auto a = store->claimPictureWork(QStringLiteral("worker-a"), 2, 2000, 60000);
+        QVERIFY(a);
+        QCOMPARE(a->size(), 2u);
+        QCOMPARE((*a)[0].recordId, QStringLiteral("r-2")); // urgent first
+        QVERIFY((*a)[0].urgent);
+        QCOMPARE((*a)[0].bytes, QByteArray("SYNTHETIC-2"));
+        QCOMPARE((*a)[0].officerId, QStringLiteral("SYN-OFFICER-0001"));
+        QCOMPARE((*a)[1].recordId, QStringLiteral("r-0"));
+        // Another worker gets the rest, never what worker-a's lease covers.
+        auto b = store->claimPictureWork(QStringLiteral("worker-b"), 10, 30000, 60000);
+        QCOMPARE(b->size(), 2u);
+        QCOMPARE((*b)[0].recordId, QStringLiteral("r-1"));
+        QVERIFY(store->claimPictureWork(QStringLiteral("worker-b"), 10, 30001, 60000)->empty());
+        // worker-a crashed: once its lease lapses, its work is taken again,
+        // and its late "finish" does not remove worker-b's claim.
+        auto again = store->claimPictureWork(QStringLiteral("worker-b"), 10, 62001, 60000);
+        QCOMPARE(again->size(), 2u);
+        std::vector<qint64> rows;
+        for (const PictureWork &w : *a)
+            rows.push_back(w.rowid);
+        QVERIFY(store->finishPictureWork(QStringLiteral("worker-a"), rows).ok());
+        QCOMPARE(store->stats()->pictureQueued, 4);
+        for (const PictureWork &w : *b)
+            rows.push_back(w.rowid);
+        QVERIFY(store->finishPictureWork(QStringLiteral("worker-b"), rows).ok());
+        QCOMPARE(store->stats()->pictureQueued, 0);
+        QCOMPARE(store->stats()->pictureOldestEnqueuedMs, 0);
     }
 
     // crypto_box_seal (scheme 0) binds a sealed record to nothing, so the
