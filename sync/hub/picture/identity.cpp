@@ -272,10 +272,10 @@ MatchResult compare(const PersonFacts &a, const PersonFacts &b)
     }
     if (context || sameDob || dayMonthSwapped) {
         out.strength = MatchStrength::Proposal;
-        out.heldBack = exactName ? (sameDob ? QStringLiteral("no address, school or household in "
-                                                             "common")
-                                            : QStringLiteral("date of birth not the same"))
-                                 : QStringLiteral("the names are not the same");
+        out.heldBack = !exactName ? QStringLiteral("the names are not the same")
+                       : sameDob  ? QStringLiteral("no address, school or household in common")
+                       : dayMonthSwapped ? QStringLiteral("the dates of birth differ by a swap")
+                                         : QStringLiteral("no date of birth in both reports");
         return out;
     }
     out.reasons.clear();

@@ -1,0 +1,560 @@
+#include "picturestore.h"
+
+#include "facts.h"
+#include "sqlite/sqldatabase.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUuid>
+
+namespace safeguard::hub::picture {
+
+namespace {
+
+const char *kSchema = R"SQL(
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS appearances (
+  id INTEGER PRIMARY KEY,
+  person_key TEXT NOT NULL,
+  kind INTEGER NOT NULL,          -- 0 child, 1 adult
+  owner TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  local_id TEXT NOT NULL,
+  victim INTEGER NOT NULL,
+  suspect INTEGER NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  urgent INTEGER NOT NULL,
+  facts BLOB NOT NULL,            -- sealed PersonFacts
+  report BLOB NOT NULL            -- sealed Report
+);
+CREATE INDEX IF NOT EXISTS appearances_person ON appearances(person_key, occurred_at);
+CREATE INDEX IF NOT EXISTS appearances_record ON appearances(owner, record_id);
+CREATE TABLE IF NOT EXISTS blind_index (
+  value BLOB NOT NULL,
+  appearance_id INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blind_index_value ON blind_index(value);
+CREATE INDEX IF NOT EXISTS blind_index_appearance ON blind_index(appearance_id);
+CREATE TABLE IF NOT EXISTS proposals (
+  id INTEGER PRIMARY KEY,
+  appearance_a INTEGER NOT NULL,
+  appearance_b INTEGER NOT NULL,
+  reasons TEXT NOT NULL,
+  held_back TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open',
+  created_at INTEGER NOT NULL
+);
+PRAGMA user_version = 1;
+)SQL";
+
+QJsonArray toArray(const QStringList &l)
+{
+    return QJsonArray::fromStringList(l);
+}
+
+QStringList fromArray(const QJsonValue &v)
+{
+    QStringList out;
+    for (const QJsonValue &x : v.toArray())
+        out << x.toString();
+    return out;
+}
+
+QByteArray factsJson(const PersonFacts &f)
+{
+    QStringList household(f.household.begin(), f.household.end());
+    household.sort();
+    QStringList parents(f.parentKeys.begin(), f.parentKeys.end());
+    parents.sort();
+    return QJsonDocument(QJsonObject{{QStringLiteral("given"), f.givenNames},
+                                     {QStringLiteral("family"), f.familyName},
+                                     {QStringLiteral("aliases"), toArray(f.aliases)},
+                                     {QStringLiteral("dob"), f.dateOfBirth.toString(Qt::ISODate)},
+                                     {QStringLiteral("age"), f.estimatedAgeYears},
+                                     {QStringLiteral("seen_on"), f.seenOn.toString(Qt::ISODate)},
+                                     {QStringLiteral("postcode"), f.postcode},
+                                     {QStringLiteral("address"), f.address},
+                                     {QStringLiteral("urn"), f.schoolUrn},
+                                     {QStringLiteral("force_id"), f.forceIdentifier},
+                                     {QStringLiteral("household"), toArray(household)},
+                                     {QStringLiteral("unborn"), f.unborn},
+                                     {QStringLiteral("due"), f.dueDate.toString(Qt::ISODate)},
+                                     {QStringLiteral("pregnant"), f.pregnantPersonKey},
+                                     {QStringLiteral("parents"), toArray(parents)}})
+        .toJson(QJsonDocument::Compact);
+}
+
+PersonFacts factsFrom(const QByteArray &json)
+{
+    const QJsonObject o = QJsonDocument::fromJson(json).object();
+    PersonFacts f;
+    f.givenNames = o.value(QLatin1String("given")).toString();
+    f.familyName = o.value(QLatin1String("family")).toString();
+    f.aliases = fromArray(o.value(QLatin1String("aliases")));
+    f.dateOfBirth = QDate::fromString(o.value(QLatin1String("dob")).toString(), Qt::ISODate);
+    f.estimatedAgeYears = o.value(QLatin1String("age")).toInt();
+    f.seenOn = QDate::fromString(o.value(QLatin1String("seen_on")).toString(), Qt::ISODate);
+    f.postcode = o.value(QLatin1String("postcode")).toString();
+    f.address = o.value(QLatin1String("address")).toString();
+    f.schoolUrn = o.value(QLatin1String("urn")).toString();
+    f.forceIdentifier = o.value(QLatin1String("force_id")).toString();
+    for (const QString &h : fromArray(o.value(QLatin1String("household"))))
+        f.household.insert(h);
+    f.unborn = o.value(QLatin1String("unborn")).toBool();
+    f.dueDate = QDate::fromString(o.value(QLatin1String("due")).toString(), Qt::ISODate);
+    f.pregnantPersonKey = o.value(QLatin1String("pregnant")).toString();
+    for (const QString &p : fromArray(o.value(QLatin1String("parents"))))
+        f.parentKeys.insert(p);
+    return f;
+}
+
+QByteArray reportJson(const Report &r)
+{
+    QJsonArray aces;
+    QList<int> sorted(r.aceCategories.begin(), r.aceCategories.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (int c : sorted)
+        aces.append(c);
+    return QJsonDocument(
+               QJsonObject{{QStringLiteral("record_id"), r.recordId},
+                           {QStringLiteral("version"), qint64(r.version)},
+                           {QStringLiteral("occurred"), r.occurredUtc.toMSecsSinceEpoch()},
+                           {QStringLiteral("received"), r.receivedUtc.toMSecsSinceEpoch()},
+                           {QStringLiteral("type"), int(r.type)},
+                           {QStringLiteral("unborn"), r.unborn},
+                           {QStringLiteral("grade"), int(r.grade)},
+                           {QStringLiteral("age"), r.ageYears ? *r.ageYears : -1},
+                           {QStringLiteral("presence"), int(r.presence)},
+                           {QStringLiteral("seen"), int(r.seen)},
+                           {QStringLiteral("spoken_to"), int(r.spokenTo)},
+                           {QStringLiteral("alone"), int(r.spokenToAlone)},
+                           {QStringLiteral("aces"), aces},
+                           {QStringLiteral("ppn"), int(r.protectionNotice)},
+                           {QStringLiteral("in_scope"), r.encompassInScope},
+                           {QStringLiteral("encompass"), int(r.encompassNotice)},
+                           {QStringLiteral("address"), r.addressKey},
+                           {QStringLiteral("suspects"), toArray(r.suspectKeys)}})
+        .toJson(QJsonDocument::Compact);
+}
+
+Report reportFrom(const QByteArray &json)
+{
+    const QJsonObject o = QJsonDocument::fromJson(json).object();
+    Report r;
+    r.recordId = o.value(QLatin1String("record_id")).toString();
+    r.version = quint32(o.value(QLatin1String("version")).toInteger());
+    r.occurredUtc =
+        QDateTime::fromMSecsSinceEpoch(o.value(QLatin1String("occurred")).toInteger(), Qt::UTC);
+    r.receivedUtc =
+        QDateTime::fromMSecsSinceEpoch(o.value(QLatin1String("received")).toInteger(), Qt::UTC);
+    r.type = v1::IncidentType(o.value(QLatin1String("type")).toInt());
+    r.unborn = o.value(QLatin1String("unborn")).toBool();
+    r.grade = v1::Grade(o.value(QLatin1String("grade")).toInt());
+    const int age = o.value(QLatin1String("age")).toInt(-1);
+    if (age >= 0)
+        r.ageYears = age;
+    r.presence = v1::Presence(o.value(QLatin1String("presence")).toInt());
+    r.seen = v1::Answer(o.value(QLatin1String("seen")).toInt());
+    r.spokenTo = v1::Answer(o.value(QLatin1String("spoken_to")).toInt());
+    r.spokenToAlone = v1::Answer(o.value(QLatin1String("alone")).toInt());
+    for (const QJsonValue &c : o.value(QLatin1String("aces")).toArray())
+        r.aceCategories.insert(c.toInt());
+    r.protectionNotice = v1::Answer(o.value(QLatin1String("ppn")).toInt());
+    r.encompassInScope = o.value(QLatin1String("in_scope")).toBool();
+    r.encompassNotice = v1::Answer(o.value(QLatin1String("encompass")).toInt());
+    r.addressKey = o.value(QLatin1String("address")).toString();
+    r.suspectKeys = fromArray(o.value(QLatin1String("suspects")));
+    return r;
+}
+
+// Binds a sealed value to its row: owner, record, person, and what it is.
+QByteArray associated(const QString &owner, const QString &recordId, const QString &localId,
+                      const char *what)
+{
+    QByteArray ad;
+    for (const QByteArray &part :
+         {owner.toUtf8(), recordId.toUtf8(), localId.toUtf8(), QByteArray(what)}) {
+        ad += QByteArray::number(part.size()) + ':' + part;
+    }
+    return ad;
+}
+
+// The blind index values one appearance is found by, and searches with.
+struct IndexValues
+{
+    QList<QByteArray> own;    // stored for it
+    QList<QByteArray> search; // what it looks for
+};
+
+IndexValues indexValues(const PictureKeys &keys, const PersonFacts &f)
+{
+    IndexValues v;
+    auto add = [&](const char *kind, const QString &value, bool search = true) {
+        if (value.isEmpty())
+            return;
+        const QByteArray i = keys.blindIndex(kind, value);
+        v.own << i;
+        if (search)
+            v.search << i;
+    };
+    add("name", names::compact(f.fullName()));
+    for (const QString &a : f.aliases)
+        add("name", names::compact(a));
+    const QString family = names::compact(f.familyName);
+    const QString given = names::compact(f.givenNames.section(QLatin1Char(' '), 0, 0));
+    if (!family.isEmpty() && !given.isEmpty())
+        add("sound", names::soundex(family) + QLatin1Char('|') + names::soundex(given));
+    add("fid", names::compact(f.forceIdentifier));
+    add("addr", f.addressKey());
+    // An unborn child is found by a later born child of the family, and
+    // the other way round.
+    if (!family.isEmpty()) {
+        add(f.unborn ? "unborn-family" : "born-family", family, false);
+        v.search << keys.blindIndex(f.unborn ? "born-family" : "unborn-family", family);
+    }
+    return v;
+}
+
+class SqlitePictureStore final : public PictureStore
+{
+public:
+    SqlitePictureStore(sql::Database db, const PictureKeys &keys)
+        : m_db(std::move(db))
+        , m_keys(keys)
+    {}
+
+    bool apply(const PictureWork &work, const v1::IncidentRecord &record, QString *error) override;
+    QString personKeyOf(const QString &owner, const QString &recordId,
+                        const QString &localId) override;
+    QList<Appearance> chronology(const QString &personKey) override;
+    QList<MatchProposal> openProposals() override;
+    PictureCounts counts() override;
+
+private:
+    bool fail(const sql::SqlError &e, QString *error)
+    {
+        if (error)
+            *error = QStringLiteral("picture store: %1").arg(e.message);
+        return false;
+    }
+
+    sql::Database m_db;
+    const PictureKeys &m_keys;
+};
+
+bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord &record,
+                               QString *error)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), error);
+    sql::SqlError e;
+
+    // A version already taken (or a newer one): nothing to do.
+    sql::Statement held = m_db.prepare(
+        "SELECT coalesce(max(version), 0) FROM appearances WHERE owner = ? AND record_id = ?", &e);
+    if (e)
+        return fail(e, error);
+    held.bind(1, work.officerId).bind(2, work.recordId);
+    if (!held.step())
+        return fail(held.error(), error);
+    if (held.columnInt64(0) >= qint64(work.version)) {
+        if (auto c = tx.commit())
+            return fail(c, error);
+        return true;
+    }
+    // An older version of this record: its people are matched again.
+    for (const char *sqlText :
+         {"DELETE FROM blind_index WHERE appearance_id IN (SELECT id FROM appearances WHERE owner"
+          " = ?1 AND record_id = ?2)",
+          "DELETE FROM proposals WHERE appearance_a IN (SELECT id FROM appearances WHERE owner ="
+          " ?1 AND record_id = ?2) OR appearance_b IN (SELECT id FROM appearances WHERE owner ="
+          " ?1 AND record_id = ?2)",
+          "DELETE FROM appearances WHERE owner = ?1 AND record_id = ?2"}) {
+        sql::Statement del = m_db.prepare(sqlText, &e);
+        if (e)
+            return fail(e, error);
+        del.bind(1, work.officerId).bind(2, work.recordId);
+        if (!del.exec())
+            return fail(del.error(), error);
+    }
+
+    QList<ExtractedPerson> people =
+        extractPeople(record, QDateTime::fromMSecsSinceEpoch(work.receivedAtMs, Qt::UTC));
+    std::stable_partition(people.begin(), people.end(), [](const ExtractedPerson &p) {
+        return p.kind == ExtractedPerson::Kind::Adult;
+    });
+    QHash<QString, QString> keyOf; // local id -> person key
+
+    sql::Statement insert = m_db.prepare(
+        "INSERT INTO appearances(person_key, kind, owner, record_id, version, local_id, victim,"
+        " suspect, occurred_at, urgent, facts, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        &e);
+    if (e)
+        return fail(e, error);
+    sql::Statement index =
+        m_db.prepare("INSERT INTO blind_index(value, appearance_id) VALUES (?,?)", &e);
+    if (e)
+        return fail(e, error);
+    sql::Statement propose = m_db.prepare(
+        "INSERT INTO proposals(appearance_a, appearance_b, reasons, held_back, created_at)"
+        " VALUES (?,?,?,?,?)",
+        &e);
+    if (e)
+        return fail(e, error);
+
+    for (ExtractedPerson &p : people) {
+        const int kind = p.kind == ExtractedPerson::Kind::Adult ? 1 : 0;
+        // What this report says of the people around the person, resolved.
+        if (!p.pregnantLocalId.isEmpty())
+            p.facts.pregnantPersonKey = keyOf.value(p.pregnantLocalId);
+        for (const QString &id : p.parentLocalIds)
+            if (keyOf.contains(id))
+                p.facts.parentKeys.insert(keyOf.value(id));
+        for (const QString &id : p.suspectLocalIds)
+            p.report.suspectKeys << keyOf.value(id, id);
+
+        const IndexValues values = indexValues(m_keys, p.facts);
+        // Candidates: appearances of the same kind in other records that
+        // share any index value.
+        QString placeholders;
+        for (int i = 0; i < values.search.size(); ++i)
+            placeholders += i ? QStringLiteral(",?") : QStringLiteral("?");
+        struct Candidate
+        {
+            qint64 id;
+            QString personKey;
+            PersonFacts facts;
+        };
+        QList<Candidate> candidates;
+        if (!values.search.isEmpty()) {
+            sql::Statement find = m_db.prepare(
+                QStringLiteral("SELECT DISTINCT a.id, a.person_key, a.facts, a.owner, a.record_id,"
+                               " a.local_id FROM blind_index b JOIN appearances a ON a.id ="
+                               " b.appearance_id WHERE b.value IN (%1) AND a.kind = ? AND NOT"
+                               " (a.owner = ? AND a.record_id = ?) ORDER BY a.id")
+                    .arg(placeholders)
+                    .toStdString(),
+                &e);
+            if (e)
+                return fail(e, error);
+            int n = 1;
+            for (const QByteArray &v : values.search)
+                find.bindBlob(n++, v);
+            find.bind(n, kind);
+            find.bind(n + 1, work.officerId);
+            find.bind(n + 2, work.recordId);
+            while (find.step()) {
+                const auto facts = m_keys.open(find.columnBlob(2),
+                                               associated(find.columnText(3), find.columnText(4),
+                                                          find.columnText(5), "facts"));
+                if (!facts) {
+                    if (error)
+                        *error = QStringLiteral("picture store: a sealed value does not open "
+                                                "(wrong key, or the file was altered)");
+                    return false;
+                }
+                candidates.append({find.columnInt64(0), find.columnText(1), factsFrom(*facts)});
+            }
+            if (find.error())
+                return fail(find.error(), error);
+        }
+
+        QString personKey;
+        QList<std::pair<qint64, MatchResult>> proposals;
+        for (const Candidate &c : candidates) {
+            MatchResult m;
+            if (p.facts.unborn != c.facts.unborn)
+                m = p.facts.unborn ? compareUnbornToBorn(p.facts, c.facts)
+                                   : compareUnbornToBorn(c.facts, p.facts);
+            else
+                m = compare(p.facts, c.facts);
+            if (m.strength == MatchStrength::Strong && personKey.isEmpty())
+                personKey = c.personKey;
+            else if (m.strength != MatchStrength::None)
+                proposals.append({c.id, m});
+        }
+        if (personKey.isEmpty())
+            personKey = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        keyOf.insert(p.localId, personKey);
+
+        insert.reset();
+        insert.bind(1, personKey)
+            .bind(2, kind)
+            .bind(3, work.officerId)
+            .bind(4, work.recordId)
+            .bind(5, std::int64_t(work.version))
+            .bind(6, p.localId)
+            .bind(7, p.victim ? 1 : 0)
+            .bind(8, p.suspect ? 1 : 0)
+            .bind(9, std::int64_t(p.report.occurredUtc.toMSecsSinceEpoch()))
+            .bind(10, work.urgent ? 1 : 0)
+            .bindBlob(11, m_keys.seal(factsJson(p.facts), associated(work.officerId, work.recordId,
+                                                                     p.localId, "facts")))
+            .bindBlob(12,
+                      m_keys.seal(reportJson(p.report),
+                                  associated(work.officerId, work.recordId, p.localId, "report")));
+        if (!insert.exec())
+            return fail(insert.error(), error);
+        const qint64 appearance = m_db.lastInsertRowId();
+        for (const QByteArray &v : values.own) {
+            index.reset();
+            index.bindBlob(1, v).bind(2, std::int64_t(appearance));
+            if (!index.exec())
+                return fail(index.error(), error);
+        }
+        for (const auto &[candidate, m] : proposals) {
+            bool samePerson = false;
+            for (const Candidate &c : candidates)
+                samePerson = samePerson || (c.id == candidate && c.personKey == personKey);
+            if (samePerson)
+                continue; // already linked through a strong match
+            propose.reset();
+            propose.bind(1, std::int64_t(candidate))
+                .bind(2, std::int64_t(appearance))
+                .bind(3, m.reasons.join(QStringLiteral("; ")))
+                .bind(4, m.heldBack)
+                .bind(5, std::int64_t(work.receivedAtMs));
+            if (!propose.exec())
+                return fail(propose.error(), error);
+        }
+    }
+    if (auto c = tx.commit())
+        return fail(c, error);
+    return true;
+}
+
+QString SqlitePictureStore::personKeyOf(const QString &owner, const QString &recordId,
+                                        const QString &localId)
+{
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare("SELECT person_key FROM appearances WHERE owner = ? AND"
+                                    " record_id = ? AND local_id = ?",
+                                    &e);
+    if (e)
+        return QString();
+    q.bind(1, owner).bind(2, recordId).bind(3, localId);
+    return q.step() ? q.columnText(0) : QString();
+}
+
+QList<Appearance> SqlitePictureStore::chronology(const QString &personKey)
+{
+    QList<Appearance> out;
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare(
+        "SELECT owner, record_id, version, local_id, victim, suspect, facts, report FROM"
+        " appearances WHERE person_key = ? ORDER BY occurred_at, id",
+        &e);
+    if (e)
+        return out;
+    q.bind(1, personKey);
+    while (q.step()) {
+        Appearance a;
+        a.personKey = personKey;
+        a.owner = q.columnText(0);
+        a.recordId = q.columnText(1);
+        a.version = quint32(q.columnInt64(2));
+        a.localId = q.columnText(3);
+        a.victim = q.columnInt64(4) != 0;
+        a.suspect = q.columnInt64(5) != 0;
+        const auto facts =
+            m_keys.open(q.columnBlob(6), associated(a.owner, a.recordId, a.localId, "facts"));
+        const auto report =
+            m_keys.open(q.columnBlob(7), associated(a.owner, a.recordId, a.localId, "report"));
+        if (!facts || !report)
+            continue; // altered: never shown as if it were the record
+        a.facts = factsFrom(*facts);
+        a.report = reportFrom(*report);
+        out << a;
+    }
+    return out;
+}
+
+QList<MatchProposal> SqlitePictureStore::openProposals()
+{
+    QList<MatchProposal> out;
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare(
+        "SELECT p.id, a.person_key, b.person_key, p.reasons, p.held_back FROM proposals p JOIN"
+        " appearances a ON a.id = p.appearance_a JOIN appearances b ON b.id = p.appearance_b"
+        " WHERE p.status = 'open' ORDER BY p.id",
+        &e);
+    if (e)
+        return out;
+    while (q.step())
+        out.append({q.columnInt64(0), q.columnText(1), q.columnText(2),
+                    q.columnText(3).split(QStringLiteral("; "), Qt::SkipEmptyParts),
+                    q.columnText(4)});
+    return out;
+}
+
+PictureCounts SqlitePictureStore::counts()
+{
+    PictureCounts c;
+    c.children = m_db.queryInt("SELECT count(DISTINCT person_key) FROM appearances WHERE kind = 0")
+                     .value_or(0);
+    c.adults = m_db.queryInt("SELECT count(DISTINCT person_key) FROM appearances WHERE kind = 1")
+                   .value_or(0);
+    c.proposals = m_db.queryInt("SELECT count(*) FROM proposals WHERE status = 'open'").value_or(0);
+    return c;
+}
+
+} // namespace
+
+std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, const PictureKeys &keys,
+                                                       QString *error)
+{
+    sql::SqlError e;
+    auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
+    if (!db) {
+        if (error)
+            *error = QStringLiteral("cannot open the picture store: %1").arg(e.message);
+        return nullptr;
+    }
+    if (auto s = db->exec(kSchema)) {
+        if (error)
+            *error = QStringLiteral("cannot set up the picture store: %1").arg(s.message);
+        return nullptr;
+    }
+    return std::make_unique<SqlitePictureStore>(std::move(*db), keys);
+}
+
+int runPictureWork(HubStore &hub, PictureStore &picture, const QString &worker, qint64 nowMs,
+                   int limit, QString *error, int *skipped)
+{
+    constexpr qint64 kLeaseMs = 5 * 60 * 1000;
+    HubStoreError e;
+    const auto work = hub.claimPictureWork(worker, limit, nowMs, kLeaseMs, &e);
+    if (!work) {
+        if (error)
+            *error = e.message;
+        return -1;
+    }
+    int applied = 0;
+    std::vector<qint64> done;
+    for (const PictureWork &w : *work) {
+        v1::IncidentRecord record;
+        if (!record.ParseFromArray(w.bytes.constData(), int(w.bytes.size()))) {
+            if (skipped)
+                ++*skipped;
+            done.push_back(w.rowid);
+            continue;
+        }
+        if (!picture.apply(w, record, error))
+            break; // what is not finished is claimed again after the lease
+        ++applied;
+        done.push_back(w.rowid);
+    }
+    if (!done.empty()) {
+        if (const HubStoreError f = hub.finishPictureWork(worker, done); !f.ok()) {
+            if (error)
+                *error = f.message;
+            return -1;
+        }
+    }
+    return applied;
+}
+
+} // namespace safeguard::hub::picture

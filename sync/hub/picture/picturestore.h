@@ -1,0 +1,77 @@
+#pragma once
+
+#include "concern.h"
+#include "hub/hubstore.h"
+#include "identity.h"
+#include "picturekeys.h"
+#include "safeguard/v1/record.pb.h"
+
+#include <QList>
+#include <QString>
+#include <memory>
+#include <optional>
+
+namespace safeguard::hub::picture {
+
+// One appearance of a resolved person in one record, in a chronology.
+struct Appearance
+{
+    QString personKey;
+    QString owner, recordId, localId;
+    quint32 version = 0;
+    bool victim = false, suspect = false;
+    PersonFacts facts;
+    Report report;
+};
+
+// A weaker match waiting for a person to confirm or reject it.
+struct MatchProposal
+{
+    qint64 id = 0;
+    QString personA, personB;
+    QStringList reasons;
+    QString heldBack;
+};
+
+struct PictureCounts
+{
+    qint64 children = 0, adults = 0, proposals = 0;
+};
+
+// The picture's own store: resolved people and where each appears, with
+// everything identifying sealed (PictureKeys) and found through blind
+// indexes. Behind an interface so the PostgreSQL issue can put it on both
+// backends; the embedded one is a file of its own beside hub.db.
+class PictureStore
+{
+public:
+    virtual ~PictureStore() = default;
+    static std::unique_ptr<PictureStore> openSqlite(const QString &path, const PictureKeys &keys,
+                                                    QString *error);
+
+    // Takes one committed version into the picture: resolves every person
+    // in it (adults first, so a child's parents and an unborn child's
+    // pregnant person are known), links strong matches, records proposals.
+    // Idempotent per version; a newer version replaces the record's older
+    // one (its people are matched again); an older one after a newer is
+    // ignored. False with *error on a storage failure (nothing half-written).
+    virtual bool apply(const PictureWork &work, const v1::IncidentRecord &record,
+                       QString *error) = 0;
+
+    // Where a record's person (child_id or person_id) was resolved to.
+    virtual QString personKeyOf(const QString &owner, const QString &recordId,
+                                const QString &localId) = 0;
+    // Every appearance of one person, in the order things happened.
+    virtual QList<Appearance> chronology(const QString &personKey) = 0;
+    virtual QList<MatchProposal> openProposals() = 0;
+    virtual PictureCounts counts() = 0;
+};
+
+// Takes up to limit versions from the hub's queue (urgent first), applies
+// each to the picture and finishes them in the queue. Returns how many were
+// applied; a record that does not parse is finished (it was checked at
+// ingest; it cannot become readable by waiting) and counted in *skipped.
+int runPictureWork(HubStore &hub, PictureStore &picture, const QString &worker, qint64 nowMs,
+                   int limit, QString *error, int *skipped = nullptr);
+
+} // namespace safeguard::hub::picture
