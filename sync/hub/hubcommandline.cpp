@@ -7,10 +7,12 @@
 #include "hublog.h"
 #include "hubserver.h"
 #include "hubstore.h"
+#include "picture/picturestore.h"
 #include "processhardening.h"
 #include "protocol/clock.h"
 #include "protocol/loopbackaddress.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -19,10 +21,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QUrl>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <mutex>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <thread>
 
 namespace safeguard::hub {
 
@@ -36,6 +41,7 @@ const char *kUsageText =
     "  init                               create the hub identity in DIR\n"
     "  serve [--listen IPV4:PORT] [--plain-http] [--tls-cert F --tls-key F]\n"
     "        [--max-inflight N] [--max-body-bytes N] [--threads N] [--quiet]\n"
+    "        [--picture-key-file F]   (default DIR/picture.key; keep it off DIR's volume)\n"
     "staff commands (--by NAME: who runs it, 1 to 100 printable characters; audited):\n"
     "  enrol-device --by NAME --officer ID [--hub-url URL] [--count K]\n"
     "               [--expires-in SECONDS]   (default 3600: codes live an hour)\n"
@@ -129,6 +135,96 @@ std::unique_ptr<HubStore> openStore(const Options &o, const QString &dataDir)
     return store;
 }
 
+// The picture's keys and store (DIR/picture.db). A missing key file is made
+// only when there is no picture yet: a new key for an existing picture would
+// leave everything in it unreadable.
+struct Picture
+{
+    // On the heap: the store refers to the keys, and a Picture is moved.
+    std::unique_ptr<picture::PictureKeys> keys;
+    std::unique_ptr<picture::PictureStore> store;
+};
+
+std::optional<Picture> openPicture(const Options &o, const QString &dataDir, bool readOnly = false)
+{
+    const QString dbPath = QDir(dataDir).filePath(QStringLiteral("picture.db"));
+    const QString keyPath =
+        o.value("--picture-key-file", QDir(dataDir).filePath(QStringLiteral("picture.key")));
+    if (QFile::exists(dbPath) && !QFile::exists(keyPath)) {
+        failure(QStringLiteral("%1 exists but its key %2 does not: restore the key (a new one "
+                               "would make the picture unreadable)")
+                    .arg(dbPath, keyPath));
+        return std::nullopt;
+    }
+    Picture p;
+    QString error;
+    auto keys = picture::PictureKeys::openOrCreate(keyPath, &error);
+    if (!keys) {
+        failure(error);
+        return std::nullopt;
+    }
+    p.keys = std::make_unique<picture::PictureKeys>(std::move(*keys));
+    p.store = picture::PictureStore::openSqlite(dbPath, *p.keys, &error, readOnly);
+    if (!p.store) {
+        failure(error);
+        return std::nullopt;
+    }
+    return p;
+}
+
+// Runs the picture's work beside the server: what ingest enqueued is taken
+// (urgent first) and applied; when the queue is empty it waits a moment.
+// Several hub processes share the queue through its leases.
+class PictureWorker
+{
+public:
+    PictureWorker(HubStore &hub, picture::PictureStore &store)
+        : m_hub(hub)
+        , m_store(store)
+        , m_name(QStringLiteral("serve-%1").arg(QCoreApplication::applicationPid()))
+        , m_thread([this] { run(); })
+    {}
+    ~PictureWorker()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_all();
+        m_thread.join();
+    }
+
+private:
+    void run()
+    {
+        std::unique_lock lock(m_mutex);
+        while (!m_stop) {
+            lock.unlock();
+            QString error;
+            int skipped = 0;
+            const int applied = picture::runPictureWork(m_hub, m_store, m_name,
+                                                        protocol::SystemClock::instance().nowMs(),
+                                                        200, &error, &skipped);
+            if (applied < 0 || !error.isEmpty())
+                HubLog::event("picture_error", {{QStringLiteral("reason"), error}});
+            else if (applied > 0 || skipped > 0)
+                HubLog::event("picture_applied", {{QStringLiteral("versions"), applied},
+                                                  {QStringLiteral("unreadable"), skipped}});
+            lock.lock();
+            if (applied <= 0 && !m_stop)
+                m_wake.wait_for(lock, std::chrono::milliseconds(applied < 0 ? 5000 : 250));
+        }
+    }
+
+    HubStore &m_hub;
+    picture::PictureStore &m_store;
+    const QString m_name;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stop = false;
+    std::thread m_thread;
+};
+
 // Audits a staff command (who: --by, checked in run(); action: the
 // command; detail: ids, counts, times, never record content or a secret)
 // before the command shows or reports anything. False, with the reason
@@ -209,6 +305,9 @@ int serve(const Options &o, const QString &dataDir)
     auto store = openStore(o, dataDir);
     if (!store)
         return 1;
+    auto picture = openPicture(o, dataDir);
+    if (!picture)
+        return 1;
 
     ServerOptions options;
     options.listen = o.value("--listen", options.listen);
@@ -252,11 +351,13 @@ int serve(const Options &o, const QString &dataDir)
                {QStringLiteral("tls_pin_sha256"), plainHttp ? QString() : identity->tlsPin}});
     HubLog::event("listening", {{QStringLiteral("url"), server.url()},
                                 {QStringLiteral("hub_id"), identity->hubId}});
+    auto worker = std::make_unique<PictureWorker>(*store, *picture->store);
 
     int received = 0;
     sigwait(&stopSignals, &received);
     HubLog::event("stopping", {{QStringLiteral("signal"), received}});
     server.stop();
+    worker.reset(); // finishes the version it is on
     HubLog::event("stopped", {});
     return 0;
 }
@@ -351,6 +452,14 @@ int stats(const Options &o, const QString &dataDir)
     const auto s = store->stats(&error);
     if (!s)
         return failure(error.message);
+    // Read-only beside a running hub; no picture yet counts nothing.
+    picture::PictureCounts counts;
+    if (QFile::exists(QDir(dataDir).filePath(QStringLiteral("picture.db")))) {
+        auto picture = openPicture(o, dataDir, true);
+        if (!picture)
+            return 1;
+        counts = picture->store->counts();
+    }
     printJson({{QStringLiteral("devices"), s->devices},
                {QStringLiteral("revoked_devices"), s->revokedDevices},
                {QStringLiteral("records"), s->records},
@@ -365,6 +474,10 @@ int stats(const Options &o, const QString &dataDir)
                {QStringLiteral("attribution_refusals"), s->attributionRefusals},
                {QStringLiteral("orphaned_versions"), s->orphanedVersions},
                {QStringLiteral("picture_queued"), s->pictureQueued},
+               {QStringLiteral("children"), counts.children},
+               {QStringLiteral("adults"), counts.adults},
+               {QStringLiteral("match_proposals"), counts.proposals},
+               {QStringLiteral("rules_triggered"), counts.rulesTriggered},
                {QStringLiteral("picture_lag_seconds"),
                 s->pictureOldestEnqueuedMs == 0
                     ? 0

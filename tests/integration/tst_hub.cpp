@@ -1426,6 +1426,24 @@ private slots:
         QVERIFY(s.value(QStringLiteral("devices")).toInt() >= 3);
     }
 
+    // What the devices sent reaches the picture behind ingest: the queue
+    // drains (the lag is shown while it does), and the children and adults
+    // in those records are counted. Waits on the hub's own numbers, never
+    // a fixed sleep.
+    void recordsReachThePictureBehindIngest()
+    {
+        QTRY_COMPARE_WITH_TIMEOUT(m_hub->stats().value(QStringLiteral("picture_queued")).toInt(), 0,
+                                  30000);
+        const QJsonObject s = m_hub->stats();
+        for (const char *key :
+             {"children", "adults", "match_proposals", "rules_triggered", "picture_lag_seconds"})
+            QVERIFY2(s.contains(QLatin1String(key)), key);
+        QVERIFY(s.value(QStringLiteral("children")).toInt() > 0);
+        QVERIFY(s.value(QStringLiteral("adults")).toInt() > 0);
+        QCOMPARE(s.value(QStringLiteral("picture_lag_seconds")).toInt(), 0);
+        QVERIFY(QFile::exists(QDir(m_hub->dataDir()).filePath(QStringLiteral("picture.db"))));
+    }
+
     void logsHoldNoRecordContent()
     {
         m_hub->stop();

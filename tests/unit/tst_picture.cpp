@@ -134,6 +134,7 @@ private slots:
         QCOMPARE(c.children, 1);
         QCOMPARE(c.adults, 3);
         QCOMPARE(c.proposals, 1);
+        QCOMPARE(c.rulesTriggered, 1); // the child: two amber reports
         QCOMPARE(m_picture->openProposals()[0].heldBack,
                  QStringLiteral("no date of birth in both reports"));
         // And the rules read the chronology: two reports, both amber.

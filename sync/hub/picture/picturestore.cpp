@@ -12,8 +12,13 @@ namespace safeguard::hub::picture {
 
 namespace {
 
+// The picture's worker writes while staff commands read: wait for a lock
+// rather than fail.
 const char *kSchema = R"SQL(
+PRAGMA busy_timeout = 10000;
 PRAGMA journal_mode = WAL;
+-- Durable before the queue entry is finished in hub.db, or work is lost.
+PRAGMA synchronous = FULL;
 CREATE TABLE IF NOT EXISTS appearances (
   id INTEGER PRIMARY KEY,
   person_key TEXT NOT NULL,
@@ -37,6 +42,15 @@ CREATE TABLE IF NOT EXISTS blind_index (
 );
 CREATE INDEX IF NOT EXISTS blind_index_value ON blind_index(value);
 CREATE INDEX IF NOT EXISTS blind_index_appearance ON blind_index(appearance_id);
+-- The rules triggered on each child's whole history, as of the rules
+-- version that made them; rewritten whenever the child's history changes.
+CREATE TABLE IF NOT EXISTS concerns (
+  person_key TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  rules_version TEXT NOT NULL,
+  detail BLOB NOT NULL            -- sealed: explanation and evidence
+);
+CREATE INDEX IF NOT EXISTS concerns_person ON concerns(person_key);
 CREATE TABLE IF NOT EXISTS proposals (
   id INTEGER PRIMARY KEY,
   appearance_a INTEGER NOT NULL,
@@ -48,6 +62,10 @@ CREATE TABLE IF NOT EXISTS proposals (
 );
 PRAGMA user_version = 1;
 )SQL";
+
+// The most recent appearances a person is compared with: what bounds the
+// cost of a very common name or a shared address (a hostel, a refuge).
+constexpr int kMaxCandidates = 200;
 
 QJsonArray toArray(const QStringList &l)
 {
@@ -231,8 +249,11 @@ public:
     QList<Appearance> chronology(const QString &personKey) override;
     QList<MatchProposal> openProposals() override;
     PictureCounts counts() override;
+    QStringList personKeys(Kind kind) override;
 
 private:
+    // Rewrites the rules triggered on one child's whole history.
+    bool evaluate(const QString &personKey, QString *error);
     bool fail(const sql::SqlError &e, QString *error)
     {
         if (error)
@@ -264,6 +285,18 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         if (auto c = tx.commit())
             return fail(c, error);
         return true;
+    }
+    QSet<QString> touchedChildren;
+    {
+        // The children the replaced version named: their history changed.
+        sql::Statement was = m_db.prepare("SELECT DISTINCT person_key FROM appearances WHERE"
+                                          " owner = ? AND record_id = ? AND kind = 0",
+                                          &e);
+        if (e)
+            return fail(e, error);
+        was.bind(1, work.officerId).bind(2, work.recordId);
+        while (was.step())
+            touchedChildren.insert(was.columnText(0));
     }
     // An older version of this record: its people are matched again.
     for (const char *sqlText :
@@ -334,8 +367,9 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 QStringLiteral("SELECT DISTINCT a.id, a.person_key, a.facts, a.owner, a.record_id,"
                                " a.local_id FROM blind_index b JOIN appearances a ON a.id ="
                                " b.appearance_id WHERE b.value IN (%1) AND a.kind = ? AND NOT"
-                               " (a.owner = ? AND a.record_id = ?) ORDER BY a.id")
+                               " (a.owner = ? AND a.record_id = ?) ORDER BY a.id DESC LIMIT %2")
                     .arg(placeholders)
+                    .arg(kMaxCandidates)
                     .toStdString(),
                 &e);
             if (e)
@@ -379,6 +413,8 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         if (personKey.isEmpty())
             personKey = QUuid::createUuid().toString(QUuid::WithoutBraces);
         keyOf.insert(p.localId, personKey);
+        if (kind == 0)
+            touchedChildren.insert(personKey);
 
         insert.reset();
         insert.bind(1, personKey)
@@ -421,8 +457,42 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 return fail(propose.error(), error);
         }
     }
+    for (const QString &child : touchedChildren)
+        if (!evaluate(child, error))
+            return false;
     if (auto c = tx.commit())
         return fail(c, error);
+    return true;
+}
+
+bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
+{
+    sql::SqlError e;
+    sql::Statement clear = m_db.prepare("DELETE FROM concerns WHERE person_key = ?", &e);
+    if (e)
+        return fail(e, error);
+    clear.bind(1, personKey);
+    if (!clear.exec())
+        return fail(clear.error(), error);
+    QList<Report> reports;
+    for (const Appearance &a : chronology(personKey))
+        reports << a.report;
+    if (reports.isEmpty())
+        return true;
+    sql::Statement add = m_db.prepare(
+        "INSERT INTO concerns(person_key, rule, rules_version, detail) VALUES (?,?,?,?)", &e);
+    if (e)
+        return fail(e, error);
+    for (const TriggeredRule &t : ConcernRules::builtIn().evaluateChild(reports, {})) {
+        add.reset();
+        add.bind(1, personKey)
+            .bind(2, t.rule)
+            .bind(3, t.rulesVersion)
+            .bindBlob(4, m_keys.seal(QJsonDocument(t.toJson()).toJson(QJsonDocument::Compact),
+                                     associated(personKey, t.rule, t.rulesVersion, "concern")));
+        if (!add.exec())
+            return fail(add.error(), error);
+    }
     return true;
 }
 
@@ -490,6 +560,20 @@ QList<MatchProposal> SqlitePictureStore::openProposals()
     return out;
 }
 
+QStringList SqlitePictureStore::personKeys(Kind kind)
+{
+    QStringList out;
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare(
+        "SELECT DISTINCT person_key FROM appearances WHERE kind = ? ORDER BY person_key", &e);
+    if (e)
+        return out;
+    q.bind(1, kind == Kind::Adult ? 1 : 0);
+    while (q.step())
+        out << q.columnText(0);
+    return out;
+}
+
 PictureCounts SqlitePictureStore::counts()
 {
     PictureCounts c;
@@ -498,22 +582,27 @@ PictureCounts SqlitePictureStore::counts()
     c.adults = m_db.queryInt("SELECT count(DISTINCT person_key) FROM appearances WHERE kind = 1")
                    .value_or(0);
     c.proposals = m_db.queryInt("SELECT count(*) FROM proposals WHERE status = 'open'").value_or(0);
+    c.rulesTriggered = m_db.queryInt("SELECT count(DISTINCT person_key) FROM concerns").value_or(0);
     return c;
 }
 
 } // namespace
 
 std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, const PictureKeys &keys,
-                                                       QString *error)
+                                                       QString *error, bool readOnly)
 {
     sql::SqlError e;
-    auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
+    auto db = sql::Database::open(path,
+                                  readOnly ? sql::Database::OpenMode::ReadOnly
+                                           : sql::Database::OpenMode::ReadWriteCreate,
+                                  &e);
     if (!db) {
         if (error)
             *error = QStringLiteral("cannot open the picture store: %1").arg(e.message);
         return nullptr;
     }
-    if (auto s = db->exec(kSchema)) {
+    if (auto s =
+            db->exec(readOnly ? "PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;" : kSchema)) {
         if (error)
             *error = QStringLiteral("cannot set up the picture store: %1").arg(s.message);
         return nullptr;

@@ -36,6 +36,8 @@ struct MatchProposal
 struct PictureCounts
 {
     qint64 children = 0, adults = 0, proposals = 0;
+    // Children with at least one concern rule triggered on their history.
+    qint64 rulesTriggered = 0;
 };
 
 // The picture's own store: resolved people and where each appears, with
@@ -46,8 +48,10 @@ class PictureStore
 {
 public:
     virtual ~PictureStore() = default;
+    // readOnly: for staff commands beside a running hub (never a write,
+    // never a lock the worker waits on); the file must exist.
     static std::unique_ptr<PictureStore> openSqlite(const QString &path, const PictureKeys &keys,
-                                                    QString *error);
+                                                    QString *error, bool readOnly = false);
 
     // Takes one committed version into the picture: resolves every person
     // in it (adults first, so a child's parents and an unborn child's
@@ -65,6 +69,13 @@ public:
     virtual QList<Appearance> chronology(const QString &personKey) = 0;
     virtual QList<MatchProposal> openProposals() = 0;
     virtual PictureCounts counts() = 0;
+    enum class Kind
+    {
+        Child,
+        Adult,
+    };
+    // Every resolved person of a kind.
+    virtual QStringList personKeys(Kind kind) = 0;
 };
 
 // Takes up to limit versions from the hub's queue (urgent first), applies
