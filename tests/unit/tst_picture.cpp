@@ -242,6 +242,44 @@ private slots:
         QVERIFY(m_picture->chronology(unbornKey)[0].report.unborn);
     }
 
+    // Two families' children at one address, and one suspect in both
+    // reports: each child's concerns name the other family's report too,
+    // the first child's re-evaluated when the second report arrives.
+    void aRepeatAddressAndSuspectAcrossFamilies()
+    {
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0)});
+        QCOMPARE(process(), 1);
+        const QString first = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        auto has = [&](const QString &key, const char *rule) -> std::optional<TriggeredRule> {
+            for (const TriggeredRule &t : m_picture->concerns(key))
+                if (t.rule == QLatin1String(rule))
+                    return t;
+            return std::nullopt;
+        };
+        QVERIFY(!has(first, "repeat_address"));
+        v1::IncidentRecord other =
+            record("00000000-0000-4000-8000-00000000000b", 200, "Delta", "Unrelated-SYNTHETIC");
+        other.mutable_children(0)->set_child_id("8a1d4e2b-3c5f-4a6b-8d9e-0f1a2b3c4d5e");
+        other.mutable_children(0)->mutable_identity()->mutable_date_of_birth()->set_year(2015);
+        ingest(kOfficerB, {other});
+        QCOMPARE(process(), 1);
+        const QString second = m_picture->personKeyOf(
+            QString::fromLatin1(kOfficerB), QString::fromStdString(other.record_id()),
+            QStringLiteral("8a1d4e2b-3c5f-4a6b-8d9e-0f1a2b3c4d5e"));
+        QVERIFY(second != first);
+        const QStringList both{QStringLiteral("00000000-0000-4000-8000-00000000000a v1"),
+                               QStringLiteral("00000000-0000-4000-8000-00000000000b v1")};
+        for (const QString &child : {first, second}) {
+            const auto address = has(child, "repeat_address");
+            QVERIFY(address);
+            QCOMPARE(address->evidence, both);
+            QCOMPARE(address->rulesVersion, ConcernRules::builtIn().version());
+            const auto suspect = has(child, "repeat_suspect"); // the same suspect, by DOB
+            QVERIFY(suspect);
+            QCOMPARE(suspect->evidence, both);
+        }
+    }
+
     void nothingIdentifyingIsInTheClear()
     {
         ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0, "Zebedee",

@@ -250,6 +250,7 @@ public:
     QList<MatchProposal> openProposals() override;
     PictureCounts counts() override;
     QStringList personKeys(Kind kind) override;
+    QList<TriggeredRule> concerns(const QString &personKey) override;
 
 private:
     // Rewrites the rules triggered on one child's whole history.
@@ -457,6 +458,47 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 return fail(propose.error(), error);
         }
     }
+    // Children of other reports at the same addresses or with the same
+    // suspects: a repeat address or suspect is theirs too now.
+    {
+        QSet<QByteArray> addresses;
+        QSet<QString> suspects;
+        for (const ExtractedPerson &p : people) {
+            if (!p.report.addressKey.isEmpty())
+                addresses.insert(m_keys.blindIndex("addr", p.report.addressKey));
+            if (p.suspect)
+                suspects.insert(keyOf.value(p.localId));
+        }
+        sql::Statement near = m_db.prepare(
+            "SELECT DISTINCT a.person_key FROM blind_index b JOIN appearances a ON a.id ="
+            " b.appearance_id WHERE b.value = ? AND a.kind = 0 LIMIT 200",
+            &e);
+        if (e)
+            return fail(e, error);
+        for (const QByteArray &address : addresses) {
+            near.reset();
+            near.bindBlob(1, address);
+            while (near.step())
+                touchedChildren.insert(near.columnText(0));
+            if (near.error())
+                return fail(near.error(), error);
+        }
+        sql::Statement named = m_db.prepare(
+            "SELECT DISTINCT c.person_key FROM appearances s JOIN appearances c ON c.owner ="
+            " s.owner AND c.record_id = s.record_id AND c.kind = 0 WHERE s.person_key = ? AND"
+            " s.suspect = 1 LIMIT 200",
+            &e);
+        if (e)
+            return fail(e, error);
+        for (const QString &suspect : suspects) {
+            named.reset();
+            named.bind(1, suspect);
+            while (named.step())
+                touchedChildren.insert(named.columnText(0));
+            if (named.error())
+                return fail(named.error(), error);
+        }
+    }
     for (const QString &child : touchedChildren)
         if (!evaluate(child, error))
             return false;
@@ -479,11 +521,47 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
         reports << a.report;
     if (reports.isEmpty())
         return true;
+    // The neighbourhood: every report at this child's addresses and naming
+    // their suspects, whoever's child it was about.
+    Neighbourhood around;
+    sql::Statement atAddress = m_db.prepare(
+        "SELECT DISTINCT a.record_id, a.version FROM blind_index b JOIN appearances a ON a.id ="
+        " b.appearance_id WHERE b.value = ? LIMIT 1000",
+        &e);
+    if (e)
+        return fail(e, error);
+    sql::Statement withSuspect = m_db.prepare(
+        "SELECT DISTINCT record_id, version FROM appearances WHERE person_key = ? AND suspect = 1"
+        " LIMIT 1000",
+        &e);
+    if (e)
+        return fail(e, error);
+    auto collect = [&](sql::Statement &q, QSet<QString> &into) {
+        while (q.step())
+            into.insert(QStringLiteral("%1 v%2").arg(q.columnText(0)).arg(q.columnInt64(1)));
+        return q.error().ok();
+    };
+    for (const Report &r : reports) {
+        if (!r.addressKey.isEmpty() && !around.reportsAtAddress.contains(r.addressKey)) {
+            atAddress.reset();
+            atAddress.bindBlob(1, m_keys.blindIndex("addr", r.addressKey));
+            if (!collect(atAddress, around.reportsAtAddress[r.addressKey]))
+                return fail(atAddress.error(), error);
+        }
+        for (const QString &suspect : r.suspectKeys) {
+            if (suspect.isEmpty() || around.reportsWithSuspect.contains(suspect))
+                continue;
+            withSuspect.reset();
+            withSuspect.bind(1, suspect);
+            if (!collect(withSuspect, around.reportsWithSuspect[suspect]))
+                return fail(withSuspect.error(), error);
+        }
+    }
     sql::Statement add = m_db.prepare(
         "INSERT INTO concerns(person_key, rule, rules_version, detail) VALUES (?,?,?,?)", &e);
     if (e)
         return fail(e, error);
-    for (const TriggeredRule &t : ConcernRules::builtIn().evaluateChild(reports, {})) {
+    for (const TriggeredRule &t : ConcernRules::builtIn().evaluateChild(reports, around)) {
         add.reset();
         add.bind(1, personKey)
             .bind(2, t.rule)
@@ -494,6 +572,29 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
             return fail(add.error(), error);
     }
     return true;
+}
+
+QList<TriggeredRule> SqlitePictureStore::concerns(const QString &personKey)
+{
+    QList<TriggeredRule> out;
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare(
+        "SELECT rule, rules_version, detail FROM concerns WHERE person_key = ? ORDER BY rowid", &e);
+    if (e)
+        return out;
+    q.bind(1, personKey);
+    while (q.step()) {
+        const auto detail = m_keys.open(
+            q.columnBlob(2), associated(personKey, q.columnText(0), q.columnText(1), "concern"));
+        if (!detail)
+            continue;
+        const QJsonObject o = QJsonDocument::fromJson(*detail).object();
+        out.append({o.value(QLatin1String("rule")).toString(),
+                    o.value(QLatin1String("rules_version")).toString(),
+                    o.value(QLatin1String("explanation")).toString(),
+                    fromArray(o.value(QLatin1String("evidence")))});
+    }
+    return out;
 }
 
 QString SqlitePictureStore::personKeyOf(const QString &owner, const QString &recordId,

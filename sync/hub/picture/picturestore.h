@@ -68,6 +68,8 @@ public:
     // Every appearance of one person, in the order things happened.
     virtual QList<Appearance> chronology(const QString &personKey) = 0;
     virtual QList<MatchProposal> openProposals() = 0;
+    // The rules triggered on a child's whole history, with their evidence.
+    virtual QList<TriggeredRule> concerns(const QString &personKey) = 0;
     virtual PictureCounts counts() = 0;
     enum class Kind
     {
