@@ -16,6 +16,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
+#include <functional>
 
 using namespace safeguard;
 using namespace safeguard::ui;
@@ -111,6 +112,24 @@ class TestAppControllers : public QObject
         QCOMPARE(m_app->session.state(), AppSession::State::Locked);
         m_app->unlock.unlock(kPassphrase);
         QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+    }
+
+    // A complete synthetic draft of the current form (the first the seed
+    // makes that `wanted` accepts), saved and opened in the editor.
+    v1::IncidentRecord
+    openCompleteDraft(quint32 seed,
+                      const std::function<bool(const v1::IncidentRecord &)> &wanted = {})
+    {
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(seed, m_clock, checklists);
+        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
+        v1::IncidentRecord r = factory.next();
+        while (wanted && !wanted(r))
+            r = factory.next();
+        if (m_app->session.recordStore()->saveDraft(r) ||
+            !m_app->editor.open(QString::fromStdString(r.record_id())))
+            qFatal("could not open a synthetic draft");
+        return r;
     }
 
 private slots:
@@ -712,13 +731,8 @@ private slots:
     void hiddenFollowUpsAreNotSubmitted()
     {
         setUpStore();
-        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
-        protocol::SyntheticRecordFactory factory(3, m_clock, checklists);
-        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
-        const v1::IncidentRecord r = factory.next();
-        QVERIFY(!m_app->session.recordStore()->saveDraft(r));
+        const v1::IncidentRecord r = openCompleteDraft(3);
         RecordEditor &e = m_app->editor;
-        QVERIFY(e.open(QString::fromStdString(r.record_id())));
         QVERIFY(e.issues().isEmpty());
         e.setValue(QStringLiteral("children[0].seen.answer"), int(v1::ANSWER_NO));
         e.setValue(QStringLiteral("children[0].seen.reason_if_no"),
@@ -754,16 +768,11 @@ private slots:
     void aDeclinedChecklistsAnswersAreNotSubmitted()
     {
         setUpStore();
-        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
-        protocol::SyntheticRecordFactory factory(11, m_clock, checklists);
-        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
-        v1::IncidentRecord r = factory.next();
-        while (r.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE || r.risk().declined())
-            r = factory.next();
+        const v1::IncidentRecord r = openCompleteDraft(11, [](const v1::IncidentRecord &x) {
+            return x.incident().type() == v1::INCIDENT_TYPE_DOMESTIC_ABUSE && !x.risk().declined();
+        });
         QVERIFY(r.risk().answers_size() > 0);
-        QVERIFY(!m_app->session.recordStore()->saveDraft(r));
         RecordEditor &e = m_app->editor;
-        QVERIFY(e.open(QString::fromStdString(r.record_id())));
         e.setValue(QStringLiteral("risk.declined"), true);
         e.setValue(QStringLiteral("risk.declined_reason"),
                    QStringLiteral("SYNTHETIC: suspect in the room"));
@@ -851,13 +860,8 @@ private slots:
     void submitFreezesAndQueues()
     {
         setUpStore();
-        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
-        protocol::SyntheticRecordFactory factory(3, m_clock, checklists);
-        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
-        const v1::IncidentRecord r = factory.next();
-        QVERIFY(!m_app->session.recordStore()->saveDraft(r));
+        const v1::IncidentRecord r = openCompleteDraft(3);
         RecordEditor &e = m_app->editor;
-        QVERIFY(e.open(QString::fromStdString(r.record_id())));
         QVERIFY2(e.issues().isEmpty(),
                  qPrintable(e.issues().value(0).toMap().value(QStringLiteral("path")).toString()));
 
