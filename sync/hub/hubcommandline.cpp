@@ -11,6 +11,7 @@
 #include "processhardening.h"
 #include "protocol/clock.h"
 #include "protocol/loopbackaddress.h"
+#include "staffserver.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -42,6 +43,7 @@ const char *kUsageText =
     "  serve [--listen IPV4:PORT] [--plain-http] [--tls-cert F --tls-key F]\n"
     "        [--max-inflight N] [--max-body-bytes N] [--threads N] [--quiet]\n"
     "        [--picture-key-file F]   (default DIR/picture.key; keep it off DIR's volume)\n"
+    "        [--staff-listen 127.0.0.1:PORT]   (the staff API; loopback only for now)\n"
     "staff commands (--by NAME: who runs it, 1 to 100 printable characters; audited):\n"
     "  enrol-device --by NAME --officer ID [--hub-url URL] [--count K]\n"
     "               [--expires-in SECONDS]   (default 3600: codes live an hour)\n"
@@ -332,6 +334,22 @@ int serve(const Options &o, const QString &dataDir)
         return usage(
             QStringLiteral("--max-inflight, --max-body-bytes and --threads take whole numbers"));
 
+    // The staff API first: a bad --staff-listen stops the hub before it
+    // tells anyone it is listening.
+    std::unique_ptr<StaffServer> staff;
+    if (o.values.contains(QStringLiteral("--staff-listen"))) {
+        QString error;
+        auto reader = picture::PictureStore::openSqlite(
+            QDir(dataDir).filePath(QStringLiteral("picture.db")), *picture->keys, &error, true);
+        if (!reader)
+            return failure(error);
+        staff = std::make_unique<StaffServer>(std::move(reader), o.value("--staff-listen"));
+        if (!staff->start(&error))
+            return failure(error);
+        printJson({{QStringLiteral("event"), QStringLiteral("staff_listening")},
+                   {QStringLiteral("url"), staff->url()}});
+        HubLog::event("staff_listening", {{QStringLiteral("url"), staff->url()}});
+    }
     auto &clock = protocol::SystemClock::instance();
     DeviceRegistry registry(*store, clock);
     BatchIngestor ingestor(*store, clock, identity->hubId, identity->sealingPublicKey,
@@ -357,6 +375,7 @@ int serve(const Options &o, const QString &dataDir)
     sigwait(&stopSignals, &received);
     HubLog::event("stopping", {{QStringLiteral("signal"), received}});
     server.stop();
+    staff.reset();
     worker.reset(); // finishes the version it is on
     HubLog::event("stopped", {});
     return 0;

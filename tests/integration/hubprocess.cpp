@@ -46,6 +46,8 @@ bool HubProcess::start(const QStringList &extraArgs)
     while (timer.elapsed() < 15000) {
         if (m_process.canReadLine() || m_process.waitForReadyRead(200)) {
             const QJsonObject line = QJsonDocument::fromJson(m_process.readLine()).object();
+            if (line.value(QStringLiteral("event")).toString() == QLatin1String("staff_listening"))
+                m_staffUrl = QUrl(line.value(QStringLiteral("url")).toString());
             if (line.value(QStringLiteral("event")).toString() == QLatin1String("listening")) {
                 m_url = QUrl(line.value(QStringLiteral("url")).toString());
                 m_hubId = line.value(QStringLiteral("hub_id")).toString();

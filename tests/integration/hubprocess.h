@@ -42,6 +42,8 @@ public:
     QUrl url() const { return m_url; }
     QString hubId() const { return m_hubId; }
     QString dataDir() const { return m_dataDir; }
+    // The staff API's URL, when started with --staff-listen.
+    QUrl staffUrl() const { return m_staffUrl; }
     QString stderrText() const { return m_stderr; }
     qint64 processId() const { return m_process.processId(); }
 
@@ -56,6 +58,7 @@ private:
     QString m_binary;
     std::unique_ptr<QTemporaryDir> m_tmp;
     QString m_dataDir;
+    QUrl m_staffUrl;
     QProcess m_process;
     QUrl m_url;
     QString m_hubId;

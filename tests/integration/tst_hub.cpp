@@ -1444,6 +1444,77 @@ private slots:
         QVERIFY(QFile::exists(QDir(m_hub->dataDir()).filePath(QStringLiteral("picture.db"))));
     }
 
+    // The staff API on its own loopback listener: the children with their
+    // chronology and concerns, the proposals; the devices' port answers 404
+    // to every staff route; a staff listener off loopback is refused.
+    void theStaffApiIsOnItsOwnLoopbackListener()
+    {
+        HubProcess refused(kHub);
+        QVERIFY(!refused.start({QStringLiteral("--plain-http"), QStringLiteral("--staff-listen"),
+                                QStringLiteral("0.0.0.0:0")}));
+        QVERIFY(refused.stderrText().contains(QLatin1String("loopback")));
+
+        HubProcess hub(kHub);
+        QVERIFY2(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--staff-listen"),
+                            QStringLiteral("127.0.0.1:0")}),
+                 qPrintable(hub.stderrText()));
+        QVERIFY(hub.staffUrl().isValid());
+        QVERIFY(hub.staffUrl().port() != hub.url().port());
+        const QStringList codes = hub.enrolmentCodes(1);
+        QCOMPARE(codes.size(), 1);
+        const auto device = enrol(hub.url(), codes.first());
+        QVERIFY(device);
+        DeviceSide side(*device, 4242);
+        side.factory.setFormVersion(2);
+        v1::SyncBatch batch = side.batch();
+        for (int i = 0; i < 3; ++i)
+            *batch.add_records() = side.builder.seal(side.record());
+        QCOMPARE(send(hub.url(), *device, batch).reply.status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(hub.stats().value(QStringLiteral("picture_queued")).toInt(), 0,
+                                  30000);
+
+        auto get = [](const QUrl &base, const QByteArray &path) {
+            return RawHttp::exchange(base, "GET " + path +
+                                               " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                               "Connection: close\r\n\r\n");
+        };
+        const HttpReply list = get(hub.staffUrl(), "/staff/v1/children");
+        QCOMPARE(list.status, 200);
+        const QJsonArray children = QJsonDocument::fromJson(list.body).array();
+        QCOMPARE(children.size(), hub.stats().value(QStringLiteral("children")).toInt());
+        QVERIFY(!children.isEmpty());
+        const QJsonObject first = children.first().toObject();
+        QVERIFY(
+            first.value(QStringLiteral("name")).toString().contains(QLatin1String("SYNTHETIC")));
+        const QByteArray key = first.value(QStringLiteral("person_key")).toString().toLatin1();
+
+        const HttpReply one = get(hub.staffUrl(), "/staff/v1/children/" + key);
+        QCOMPARE(one.status, 200);
+        const QJsonObject child = QJsonDocument::fromJson(one.body).object();
+        QCOMPARE(child.value(QStringLiteral("chronology")).toArray().size(),
+                 first.value(QStringLiteral("reports")).toInt());
+        const QJsonObject report =
+            child.value(QStringLiteral("chronology")).toArray().first().toObject();
+        for (const char *field :
+             {"record_id", "occurred_at_utc", "grade", "presence", "seen", "spoken_to",
+              "spoken_to_alone", "ace_indicators", "protection_notice"})
+            QVERIFY2(report.contains(QLatin1String(field)), field);
+        QVERIFY(child.contains(QStringLiteral("concerns")));
+        QCOMPARE(get(hub.staffUrl(), "/staff/v1/proposals").status, 200);
+        QCOMPARE(
+            get(hub.staffUrl(), "/staff/v1/children/00000000-0000-4000-8000-000000000000").status,
+            404);
+        QCOMPARE(get(hub.staffUrl(), "/v1/sync").status, 404);
+        QCOMPARE(
+            RawHttp::post(hub.staffUrl(), "/staff/v1/children", "{}", "application/json").status,
+            405);
+        // The devices' port knows no staff route.
+        for (const QByteArray &path :
+             {QByteArray("/staff/v1/children"), "/staff/v1/children/" + key,
+              QByteArray("/staff/v1/proposals")})
+            QCOMPARE(get(hub.url(), path).status, 404);
+    }
+
     void logsHoldNoRecordContent()
     {
         m_hub->stop();
