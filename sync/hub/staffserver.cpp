@@ -206,6 +206,21 @@ StaffServer::Answer StaffServer::answer(const QString &method, const QString &pa
         o.insert(QStringLiteral("concerns"), concerns);
         return {200, json(o)};
     }
+    if (path == QLatin1String("/staff/v1/encompass/due")) {
+        QJsonArray out;
+        for (const picture::NoticeDue &n : m_store->noticesDue()) {
+            QJsonObject o = n.detail;
+            o.insert(QStringLiteral("person_key"), n.personKey);
+            o.insert(QStringLiteral("record_id"), n.recordId);
+            o.insert(QStringLiteral("version"), qint64(n.version));
+            o.insert(QStringLiteral("officer_id"), n.owner);
+            o.insert(QStringLiteral("due_at_utc"), n.dueUtc.isValid()
+                                                       ? QJsonValue(n.dueUtc.toString(Qt::ISODate))
+                                                       : QJsonValue());
+            out.append(o);
+        }
+        return {200, json(out)};
+    }
     if (path == QLatin1String("/staff/v1/proposals")) {
         QJsonArray out;
         for (const picture::MatchProposal &p : m_store->openProposals())

@@ -1501,6 +1501,11 @@ private slots:
             QVERIFY2(report.contains(QLatin1String(field)), field);
         QVERIFY(child.contains(QStringLiteral("concerns")));
         QCOMPARE(get(hub.staffUrl(), "/staff/v1/proposals").status, 200);
+        const HttpReply due = get(hub.staffUrl(), "/staff/v1/encompass/due");
+        QCOMPARE(due.status, 200);
+        for (const QJsonValue &n : QJsonDocument::fromJson(due.body).array())
+            QVERIFY(n.toObject().contains(QStringLiteral("due_at_utc")) &&
+                    n.toObject().contains(QStringLiteral("notice_text")));
         QCOMPARE(
             get(hub.staffUrl(), "/staff/v1/children/00000000-0000-4000-8000-000000000000").status,
             404);
@@ -1511,7 +1516,7 @@ private slots:
         // The devices' port knows no staff route.
         for (const QByteArray &path :
              {QByteArray("/staff/v1/children"), "/staff/v1/children/" + key,
-              QByteArray("/staff/v1/proposals")})
+              QByteArray("/staff/v1/proposals"), QByteArray("/staff/v1/encompass/due")})
             QCOMPARE(get(hub.url(), path).status, 404);
     }
 

@@ -280,6 +280,41 @@ private slots:
         }
     }
 
+    // Each child in Operation Encompass scope has a notice due before the
+    // start of the next school day at their setting, saying what the
+    // guidance lists; a newer version replaces the older's notice.
+    void encompassNoticesAreDueBeforeTheNextSchoolDay()
+    {
+        v1::IncidentRecord r = record("00000000-0000-4000-8000-00000000000a", 0);
+        r.mutable_children(0)->mutable_identity()->mutable_education()->set_urn("100001");
+        ingest(kOfficerA, {r});
+        QCOMPARE(process(), 1);
+        QList<NoticeDue> due = m_picture->noticesDue();
+        QCOMPARE(due.size(), 1);
+        QCOMPARE(due[0].personKey, childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a"));
+        // Tuesday 10 March 2026, 21:30: Wednesday at the school's 08:40.
+        QCOMPARE(due[0].dueUtc, QDateTime(QDate(2026, 3, 11), QTime(8, 40), Qt::UTC));
+        QCOMPARE(due[0].detail.value(QStringLiteral("recipient_name")).toString(),
+                 QStringLiteral("Example Primary School SYNTHETIC"));
+        QVERIFY(due[0]
+                    .detail.value(QStringLiteral("notice_text"))
+                    .toString()
+                    .contains(QStringLiteral("Child: Alpha Testfamily-SYNTHETIC")));
+        // Amended: still one notice, the new version's.
+        v1::IncidentRecord v2 = r;
+        v2.set_version(2);
+        v2.set_parent_version(1);
+        v2.set_amendment_reason("SYNTHETIC: school corrected");
+        v2.mutable_children(0)->mutable_identity()->mutable_education()->set_urn("100004");
+        ingest(kOfficerA, {v2}, 2000);
+        QCOMPARE(process(), 1);
+        due = m_picture->noticesDue();
+        QCOMPARE(due.size(), 1);
+        QCOMPARE(due[0].version, 2u);
+        QCOMPARE(due[0].detail.value(QStringLiteral("language")).toString(),
+                 QStringLiteral("welsh"));
+    }
+
     void nothingIdentifyingIsInTheClear()
     {
         ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0, "Zebedee",

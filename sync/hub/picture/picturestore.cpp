@@ -1,5 +1,6 @@
 #include "picturestore.h"
 
+#include "encompass.h"
 #include "facts.h"
 #include "sqlite/sqldatabase.h"
 
@@ -51,6 +52,18 @@ CREATE TABLE IF NOT EXISTS concerns (
   detail BLOB NOT NULL            -- sealed: explanation and evidence
 );
 CREATE INDEX IF NOT EXISTS concerns_person ON concerns(person_key);
+-- Operation Encompass notices a record calls for: the deadline in the clear
+-- (to order by it), who is told and what, sealed.
+CREATE TABLE IF NOT EXISTS encompass_due (
+  owner TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  person_key TEXT NOT NULL,
+  due_at INTEGER,                 -- NULL: the calendar cannot say (see detail)
+  detail BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS encompass_due_at ON encompass_due(due_at);
+CREATE INDEX IF NOT EXISTS encompass_due_record ON encompass_due(owner, record_id);
 CREATE TABLE IF NOT EXISTS proposals (
   id INTEGER PRIMARY KEY,
   appearance_a INTEGER NOT NULL,
@@ -251,6 +264,7 @@ public:
     PictureCounts counts() override;
     QStringList personKeys(Kind kind) override;
     QList<TriggeredRule> concerns(const QString &personKey) override;
+    QList<NoticeDue> noticesDue() override;
 
 private:
     // Rewrites the rules triggered on one child's whole history.
@@ -306,7 +320,8 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
           "DELETE FROM proposals WHERE appearance_a IN (SELECT id FROM appearances WHERE owner ="
           " ?1 AND record_id = ?2) OR appearance_b IN (SELECT id FROM appearances WHERE owner ="
           " ?1 AND record_id = ?2)",
-          "DELETE FROM appearances WHERE owner = ?1 AND record_id = ?2"}) {
+          "DELETE FROM appearances WHERE owner = ?1 AND record_id = ?2",
+          "DELETE FROM encompass_due WHERE owner = ?1 AND record_id = ?2"}) {
         sql::Statement del = m_db.prepare(sqlText, &e);
         if (e)
             return fail(e, error);
@@ -458,6 +473,44 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 return fail(propose.error(), error);
         }
     }
+    // The Encompass notices this version calls for.
+    {
+        sql::Statement due = m_db.prepare(
+            "INSERT INTO encompass_due(owner, record_id, version, person_key, due_at, detail)"
+            " VALUES (?,?,?,?,?,?)",
+            &e);
+        if (e)
+            return fail(e, error);
+        for (const EncompassDue &d : encompassNoticesFor(record, EncompassDirectory::builtIn())) {
+            const QString key = keyOf.value(d.childId);
+            const QJsonObject detail{
+                {QStringLiteral("to"), d.to == EncompassDue::To::Setting
+                                           ? QStringLiteral("setting")
+                                           : QStringLiteral("local_authority")},
+                {QStringLiteral("recipient_id"), d.recipientId},
+                {QStringLiteral("recipient_name"), d.recipientName},
+                {QStringLiteral("routing_note"), d.routingNote},
+                {QStringLiteral("language"), d.language == NoticeLanguage::Welsh
+                                                 ? QStringLiteral("welsh")
+                                                 : QStringLiteral("english")},
+                {QStringLiteral("school_day"), d.deadline.schoolDay.toString(Qt::ISODate)},
+                {QStringLiteral("deadline_error"), d.deadline.error},
+                {QStringLiteral("notice_text"), d.notice.text(d.language)},
+            };
+            due.reset();
+            due.bind(1, work.officerId).bind(2, work.recordId).bind(3, std::int64_t(work.version));
+            due.bind(4, key);
+            if (d.deadline.ok())
+                due.bind(5, std::int64_t(d.deadline.dueUtc.toMSecsSinceEpoch()));
+            else
+                due.bindNull(5);
+            due.bindBlob(
+                6, m_keys.seal(QJsonDocument(detail).toJson(QJsonDocument::Compact),
+                               associated(work.officerId, work.recordId, d.childId, "encompass")));
+            if (!due.exec())
+                return fail(due.error(), error);
+        }
+    }
     // Children of other reports at the same addresses or with the same
     // suspects: a repeat address or suspect is theirs too now.
     {
@@ -572,6 +625,38 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
             return fail(add.error(), error);
     }
     return true;
+}
+
+QList<NoticeDue> SqlitePictureStore::noticesDue()
+{
+    QList<NoticeDue> out;
+    sql::SqlError e;
+    // Soonest first; those the calendar cannot date first of all (staff
+    // must check them by hand).
+    sql::Statement q = m_db.prepare(
+        "SELECT d.owner, d.record_id, d.version, d.person_key, d.due_at, d.detail, a.local_id"
+        " FROM encompass_due d JOIN appearances a ON a.owner = d.owner AND a.record_id ="
+        " d.record_id AND a.person_key = d.person_key AND a.kind = 0"
+        " ORDER BY d.due_at IS NOT NULL, d.due_at, d.rowid",
+        &e);
+    if (e)
+        return out;
+    while (q.step()) {
+        NoticeDue n;
+        n.owner = q.columnText(0);
+        n.recordId = q.columnText(1);
+        n.version = quint32(q.columnInt64(2));
+        n.personKey = q.columnText(3);
+        if (!q.columnIsNull(4))
+            n.dueUtc = QDateTime::fromMSecsSinceEpoch(q.columnInt64(4), Qt::UTC);
+        const auto detail = m_keys.open(
+            q.columnBlob(5), associated(n.owner, n.recordId, q.columnText(6), "encompass"));
+        if (!detail)
+            continue;
+        n.detail = QJsonDocument::fromJson(*detail).object();
+        out << n;
+    }
+    return out;
 }
 
 QList<TriggeredRule> SqlitePictureStore::concerns(const QString &personKey)

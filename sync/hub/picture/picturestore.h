@@ -6,6 +6,7 @@
 #include "picturekeys.h"
 #include "safeguard/v1/record.pb.h"
 
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <memory>
@@ -31,6 +32,16 @@ struct MatchProposal
     QString personA, personB;
     QStringList reasons;
     QString heldBack;
+};
+
+// An Operation Encompass notice a record calls for (encompass.h), as staff
+// see it: by when, and in detail who is told, in what language, saying what.
+struct NoticeDue
+{
+    QString owner, recordId, personKey;
+    quint32 version = 0;
+    QDateTime dueUtc; // invalid: the calendar cannot say (detail.deadline_error)
+    QJsonObject detail;
 };
 
 struct PictureCounts
@@ -70,6 +81,10 @@ public:
     virtual QList<MatchProposal> openProposals() = 0;
     // The rules triggered on a child's whole history, with their evidence.
     virtual QList<TriggeredRule> concerns(const QString &personKey) = 0;
+    // Every Encompass notice the picture's records call for, soonest
+    // deadline first (undated ones, which staff must check, before all).
+    // Sending them and marking them sent come with the staff page.
+    virtual QList<NoticeDue> noticesDue() = 0;
     virtual PictureCounts counts() = 0;
     enum class Kind
     {
