@@ -186,6 +186,15 @@ private slots:
         QCOMPARE(compare(amy, ben).strength, MatchStrength::None);
     }
 
+    // Names with no a-z letters have no Soundex, so never "sound alike".
+    void nonLatinNamesNeverSoundAlike()
+    {
+        PersonFacts a = at(child("Олег", "Иванов"), "ZZ1 4AB", "5 Example Road");
+        PersonFacts b = at(child("Ольга", "Петрова"), "ZZ1 4AB", "5 Example Road");
+        QCOMPARE(names::soundex(QStringLiteral("Иванов")), QString());
+        QCOMPARE(compare(a, b).strength, MatchStrength::None);
+    }
+
     void estimatedAgesMustAgree()
     {
         PersonFacts a = at(child("Noah", "Example-SYNTHETIC"), "ZZ1 4AB", "2 Example Road");
@@ -206,6 +215,10 @@ private slots:
         a.forceIdentifier = QStringLiteral("SYN-PNC-000014");
         b.forceIdentifier = QStringLiteral("syn-pnc-000014");
         QCOMPARE(compare(a, b).strength, MatchStrength::Strong);
+        // One identifier, two quite different names: a person decides.
+        PersonFacts other = child("Zeta", "Unlike-SYNTHETIC", QDate(1970, 1, 1));
+        other.forceIdentifier = a.forceIdentifier;
+        QCOMPARE(compare(a, other).strength, MatchStrength::Proposal);
         b.forceIdentifier = QStringLiteral("SYN-PNC-000099");
         b.givenNames = a.givenNames;
         b.familyName = a.familyName;
@@ -235,6 +248,10 @@ private slots:
         QCOMPARE(compareUnbornToBorn(unborn, baby).strength, MatchStrength::Proposal);
         baby.familyName = QStringLiteral("Unrelated-SYNTHETIC");
         QCOMPARE(compareUnbornToBorn(unborn, baby).strength, MatchStrength::None);
+        // The parent link alone (another name, another address): proposed,
+        // never linked (it could be another pregnancy).
+        baby.parentKeys = {QStringLiteral("adult-7")};
+        QCOMPARE(compareUnbornToBorn(unborn, baby).strength, MatchStrength::Proposal);
         baby.parentKeys = {QStringLiteral("adult-7")};
         baby.dateOfBirth = QDate(2026, 8, 1); // three months late: another pregnancy
         m = compareUnbornToBorn(unborn, baby);

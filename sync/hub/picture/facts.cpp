@@ -1,6 +1,7 @@
 #include "facts.h"
 
 #include "protocol/derivedfacts.h"
+#include "protocol/limits.h"
 
 namespace safeguard::hub::picture {
 
@@ -49,25 +50,41 @@ QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record, const QDa
     };
 
     // Everyone's normalised names: "the household around the person".
+    // Bounded (a hostile record must not make every person carry hundreds
+    // of long names): the first kMaxHousehold names, each cut to 80.
+    constexpr qsizetype kMaxHousehold = 40;
     QSet<QString> everyone;
+    auto note = [&](const QString &name) {
+        if (!name.isEmpty() && everyone.size() < kMaxHousehold)
+            everyone.insert(name.left(80));
+    };
     for (const v1::Person &p : record.people())
-        everyone.insert(fullName(p.given_names(), p.family_name()));
+        note(fullName(p.given_names(), p.family_name()));
     for (const v1::ChildObservation &c : record.children()) {
-        everyone.insert(fullName(c.identity().given_names(), c.identity().family_name()));
+        note(fullName(c.identity().given_names(), c.identity().family_name()));
         for (const v1::HouseholdMember &m : c.household())
-            everyone.insert(names::normalise(str(m.name())));
+            note(names::normalise(str(m.name())));
     }
-    everyone.remove(QString());
     auto around = [&](const QString &self) {
         QSet<QString> h = everyone;
-        h.remove(self);
+        h.remove(self.left(80));
         return h;
     };
     QStringList suspects;
     for (const std::string &id : record.suspect_ids())
         suspects << str(id);
     // Form 1 marked the suspect in a child's household list.
-    const auto formOneId = [](const QString &name) { return QStringLiteral("form1:%1").arg(name); };
+    // A form-1 adult's id within the record: its order among the names,
+    // never the name itself (ids are stored in the clear).
+    QStringList formOneNames;
+    const auto formOneId = [&formOneNames](const QString &name) {
+        qsizetype i = formOneNames.indexOf(name);
+        if (i < 0) {
+            formOneNames << name;
+            i = formOneNames.size() - 1;
+        }
+        return QStringLiteral("form1:%1").arg(i + 1);
+    };
     for (const v1::ChildObservation &c : record.children())
         for (const v1::HouseholdMember &m : c.household()) {
             const QString name = names::normalise(str(m.name()));
@@ -157,7 +174,9 @@ QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record, const QDa
     for (const v1::ChildObservation &c : record.children()) {
         for (const v1::HouseholdMember &m : c.household()) {
             const QString name = names::normalise(str(m.name()));
-            if (name.isEmpty() || formOneAdults.contains(name))
+            // At most as many adults as a form-2 record may hold.
+            if (name.isEmpty() || formOneAdults.contains(name) ||
+                formOneAdults.size() >= protocol::Limits::kMaxPeople)
                 continue;
             formOneAdults.insert(name);
             ExtractedPerson e;

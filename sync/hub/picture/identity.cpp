@@ -178,33 +178,40 @@ bool namedAs(const PersonFacts &p, const QString &compactName)
 MatchResult compare(const PersonFacts &a, const PersonFacts &b)
 {
     MatchResult out;
-    // Adults with a force identifier: it decides.
-    if (!a.forceIdentifier.isEmpty() && !b.forceIdentifier.isEmpty()) {
-        if (names::compact(a.forceIdentifier) == names::compact(b.forceIdentifier)) {
-            out.strength = MatchStrength::Strong;
-            out.reasons << QStringLiteral("same force identifier");
-        } else {
-            out.heldBack = QStringLiteral("different force identifiers");
-        }
-        return out;
-    }
-
     const bool exactName =
         namedAs(b, names::compact(a.fullName())) || namedAs(a, names::compact(b.fullName()));
     const QString familyA = names::compact(a.familyName);
     const QString familyB = names::compact(b.familyName);
     const bool sameFamily = !familyA.isEmpty() && familyA == familyB;
+    // A name with no a-z letters has no Soundex: never "sounds the same".
     const bool familySound =
-        !familyA.isEmpty() && names::soundex(familyA) == names::soundex(familyB);
+        !names::soundex(familyA).isEmpty() && names::soundex(familyA) == names::soundex(familyB);
     const QString givenA = names::compact(a.givenNames.section(QLatin1Char(' '), 0, 0));
     const QString givenB = names::compact(b.givenNames.section(QLatin1Char(' '), 0, 0));
     const bool givenSame = !givenA.isEmpty() && givenA == givenB;
     const bool givenVariant = names::areVariants(a.givenNames, b.givenNames);
-    const bool givenSound = !givenA.isEmpty() && names::soundex(givenA) == names::soundex(givenB);
+    const bool givenSound =
+        !names::soundex(givenA).isEmpty() && names::soundex(givenA) == names::soundex(givenB);
     const bool swapped = !givenA.isEmpty() && givenA == familyB && familyA == givenB;
     const bool nearName =
         ((sameFamily || familySound) && (givenSame || givenVariant || givenSound)) || swapped;
 
+    // Adults with a force identifier: it decides, when the name agrees too
+    // (an identifier typed against the wrong person is a person's to judge).
+    if (!a.forceIdentifier.isEmpty() && !b.forceIdentifier.isEmpty()) {
+        if (names::compact(a.forceIdentifier) != names::compact(b.forceIdentifier)) {
+            out.heldBack = QStringLiteral("different force identifiers");
+            return out;
+        }
+        out.reasons << QStringLiteral("same force identifier");
+        if (exactName || nearName) {
+            out.strength = MatchStrength::Strong;
+        } else {
+            out.strength = MatchStrength::Proposal;
+            out.heldBack = QStringLiteral("the names are not the same");
+        }
+        return out;
+    }
     const bool bothDob = a.dateOfBirth.isValid() && b.dateOfBirth.isValid();
     const bool sameDob = bothDob && a.dateOfBirth == b.dateOfBirth;
     const bool dayMonthSwapped = bothDob && !sameDob &&
@@ -293,20 +300,27 @@ MatchResult compareUnbornToBorn(const PersonFacts &unborn, const PersonFacts &bo
         return out;
     }
     out.reasons << QStringLiteral("born %1 days from the due date").arg(days);
-    if (!unborn.pregnantPersonKey.isEmpty() && born.parentKeys.contains(unborn.pregnantPersonKey)) {
-        out.strength = MatchStrength::Strong;
-        out.reasons << QStringLiteral("the pregnant person is the child's parent");
-        return out;
-    }
     const QString family = names::compact(unborn.familyName);
     const bool sameFamily = !family.isEmpty() && family == names::compact(born.familyName);
     const bool sameAddress =
         !unborn.addressKey().isEmpty() && unborn.addressKey() == born.addressKey();
-    if (sameFamily || sameAddress) {
+    // Strong only with the family name or the address agreeing too: the
+    // parent link alone could be another pregnancy of the same person.
+    const bool parentLink =
+        !unborn.pregnantPersonKey.isEmpty() && born.parentKeys.contains(unborn.pregnantPersonKey);
+    if (parentLink && (sameFamily || sameAddress)) {
+        out.strength = MatchStrength::Strong;
+        out.reasons << QStringLiteral("the pregnant person is the child's parent");
+        return out;
+    }
+    if (parentLink || sameFamily || sameAddress) {
         out.strength = MatchStrength::Proposal;
-        out.reasons << (sameAddress ? QStringLiteral("same address")
-                                    : QStringLiteral("same family name"));
-        out.heldBack = QStringLiteral("the pregnant person is not known to be the parent");
+        out.reasons << (parentLink    ? QStringLiteral("the pregnant person is the child's parent")
+                        : sameAddress ? QStringLiteral("same address")
+                                      : QStringLiteral("same family name"));
+        out.heldBack = parentLink
+                           ? QStringLiteral("neither the family name nor the address agrees")
+                           : QStringLiteral("the pregnant person is not known to be the parent");
         return out;
     }
     out.reasons.clear();
