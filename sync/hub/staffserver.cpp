@@ -94,6 +94,22 @@ MHD_Result handle(void *cls, MHD_Connection *connection, const char *url, const 
         return MHD_YES;
     }
     auto *server = static_cast<StaffServer *>(cls);
+    // Only a loopback Host: a web page elsewhere that rebinds its name to
+    // 127.0.0.1 sends its own name here, and is refused.
+    const char *hostHeader =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    const QString host = hostHeader ? QString::fromLatin1(hostHeader) : QString();
+    const qsizetype colon = host.lastIndexOf(QLatin1Char(':'));
+    if (!protocol::isLoopbackLiteral(colon > 0 ? host.left(colon) : host)) {
+        static const char refused[] = "{\"error\":\"host_not_loopback\"}";
+        MHD_Response *response = MHD_create_response_from_buffer(
+            sizeof refused - 1, const_cast<char *>(refused), MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        const MHD_Result queued =
+            MHD_queue_response(connection, MHD_HTTP_MISDIRECTED_REQUEST, response);
+        MHD_destroy_response(response);
+        return queued;
+    }
     const char *rule = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "rule");
     const StaffServer::Answer a =
         server->answer(QString::fromLatin1(method), QString::fromUtf8(url),

@@ -1510,6 +1510,11 @@ private slots:
             get(hub.staffUrl(), "/staff/v1/children/00000000-0000-4000-8000-000000000000").status,
             404);
         QCOMPARE(get(hub.staffUrl(), "/v1/sync").status, 404);
+        // A page whose name was rebound to loopback sends its own name.
+        QCOMPARE(RawHttp::exchange(hub.staffUrl(), "GET /staff/v1/children HTTP/1.1\r\nHost: "
+                                                   "rebound.example\r\nConnection: close\r\n\r\n")
+                     .status,
+                 421);
         QCOMPARE(
             RawHttp::post(hub.staffUrl(), "/staff/v1/children", "{}", "application/json").status,
             405);

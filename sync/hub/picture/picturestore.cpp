@@ -37,6 +37,14 @@ CREATE TABLE IF NOT EXISTS appearances (
 );
 CREATE INDEX IF NOT EXISTS appearances_person ON appearances(person_key, occurred_at);
 CREATE INDEX IF NOT EXISTS appearances_record ON appearances(owner, record_id);
+-- The newest version of each record the picture has taken, people or not
+-- (a version with nobody in it leaves no appearance to tell by).
+CREATE TABLE IF NOT EXISTS applied (
+  owner TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (owner, record_id)
+);
 CREATE TABLE IF NOT EXISTS blind_index (
   value BLOB NOT NULL,
   appearance_id INTEGER NOT NULL
@@ -200,13 +208,14 @@ Report reportFrom(const QByteArray &json)
     return r;
 }
 
-// Binds a sealed value to its row: owner, record, person, and what it is.
+// Binds a sealed value to its row: owner, record, person, version, and what
+// it is (an old version's value restored over a new one does not open).
 QByteArray associated(const QString &owner, const QString &recordId, const QString &localId,
-                      const char *what)
+                      quint32 version, const char *what)
 {
     QByteArray ad;
-    for (const QByteArray &part :
-         {owner.toUtf8(), recordId.toUtf8(), localId.toUtf8(), QByteArray(what)}) {
+    for (const QByteArray &part : {owner.toUtf8(), recordId.toUtf8(), localId.toUtf8(),
+                                   QByteArray::number(version), QByteArray(what)}) {
         ad += QByteArray::number(part.size()) + ':' + part;
     }
     return ad;
@@ -290,7 +299,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
 
     // A version already taken (or a newer one): nothing to do.
     sql::Statement held = m_db.prepare(
-        "SELECT coalesce(max(version), 0) FROM appearances WHERE owner = ? AND record_id = ?", &e);
+        "SELECT coalesce(max(version), 0) FROM applied WHERE owner = ? AND record_id = ?", &e);
     if (e)
         return fail(e, error);
     held.bind(1, work.officerId).bind(2, work.recordId);
@@ -380,10 +389,13 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         QList<Candidate> candidates;
         if (!values.search.isEmpty()) {
             sql::Statement find = m_db.prepare(
-                QStringLiteral("SELECT DISTINCT a.id, a.person_key, a.facts, a.owner, a.record_id,"
-                               " a.local_id FROM blind_index b JOIN appearances a ON a.id ="
-                               " b.appearance_id WHERE b.value IN (%1) AND a.kind = ? AND NOT"
-                               " (a.owner = ? AND a.record_id = ?) ORDER BY a.id DESC LIMIT %2")
+                // Ids first (never DISTINCT over sealed blobs), then the
+                // most recent of them.
+                QStringLiteral("SELECT a.id, a.person_key, a.facts, a.owner, a.record_id,"
+                               " a.local_id, a.version FROM appearances a WHERE a.id IN (SELECT"
+                               " b.appearance_id FROM blind_index b WHERE b.value IN (%1)) AND"
+                               " a.kind = ? AND NOT (a.owner = ? AND a.record_id = ?)"
+                               " ORDER BY a.id DESC LIMIT %2")
                     .arg(placeholders)
                     .arg(kMaxCandidates)
                     .toStdString(),
@@ -399,7 +411,8 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             while (find.step()) {
                 const auto facts = m_keys.open(find.columnBlob(2),
                                                associated(find.columnText(3), find.columnText(4),
-                                                          find.columnText(5), "facts"));
+                                                          find.columnText(5),
+                                                          quint32(find.columnInt64(6)), "facts"));
                 if (!facts) {
                     if (error)
                         *error = QStringLiteral("picture store: a sealed value does not open "
@@ -412,7 +425,13 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 return fail(find.error(), error);
         }
 
+        // A person already given to another of this record's people is
+        // not this one (one report does not hold a child twice).
+        QSet<QString> taken;
+        for (auto it = keyOf.cbegin(); it != keyOf.cend(); ++it)
+            taken.insert(it.value());
         QString personKey;
+        QSet<QString> strongKeys;
         QList<std::pair<qint64, MatchResult>> proposals;
         for (const Candidate &c : candidates) {
             MatchResult m;
@@ -421,10 +440,25 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                                    : compareUnbornToBorn(c.facts, p.facts);
             else
                 m = compare(p.facts, c.facts);
-            if (m.strength == MatchStrength::Strong && personKey.isEmpty())
-                personKey = c.personKey;
+            if (m.strength == MatchStrength::Strong && !taken.contains(c.personKey))
+                strongKeys.insert(c.personKey);
             else if (m.strength != MatchStrength::None)
                 proposals.append({c.id, m});
+        }
+        // One strong match links; strong matches to two people are never
+        // settled automatically (a planted appearance must not capture a
+        // real child's next report): each becomes a proposal.
+        if (strongKeys.size() == 1) {
+            personKey = *strongKeys.cbegin();
+        } else if (strongKeys.size() > 1) {
+            for (const Candidate &c : candidates)
+                if (strongKeys.contains(c.personKey)) {
+                    MatchResult m;
+                    m.strength = MatchStrength::Proposal;
+                    m.reasons << QStringLiteral("strong match to more than one person");
+                    m.heldBack = QStringLiteral("two people match: a person decides");
+                    proposals.append({c.id, m});
+                }
         }
         if (personKey.isEmpty())
             personKey = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -443,11 +477,12 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             .bind(8, p.suspect ? 1 : 0)
             .bind(9, std::int64_t(p.report.occurredUtc.toMSecsSinceEpoch()))
             .bind(10, work.urgent ? 1 : 0)
-            .bindBlob(11, m_keys.seal(factsJson(p.facts), associated(work.officerId, work.recordId,
-                                                                     p.localId, "facts")))
-            .bindBlob(12,
-                      m_keys.seal(reportJson(p.report),
-                                  associated(work.officerId, work.recordId, p.localId, "report")));
+            .bindBlob(11,
+                      m_keys.seal(factsJson(p.facts), associated(work.officerId, work.recordId,
+                                                                 p.localId, work.version, "facts")))
+            .bindBlob(12, m_keys.seal(reportJson(p.report),
+                                      associated(work.officerId, work.recordId, p.localId,
+                                                 work.version, "report")));
         if (!insert.exec())
             return fail(insert.error(), error);
         const qint64 appearance = m_db.lastInsertRowId();
@@ -504,9 +539,9 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 due.bind(5, std::int64_t(d.deadline.dueUtc.toMSecsSinceEpoch()));
             else
                 due.bindNull(5);
-            due.bindBlob(
-                6, m_keys.seal(QJsonDocument(detail).toJson(QJsonDocument::Compact),
-                               associated(work.officerId, work.recordId, d.childId, "encompass")));
+            due.bindBlob(6, m_keys.seal(QJsonDocument(detail).toJson(QJsonDocument::Compact),
+                                        associated(work.officerId, work.recordId, d.childId,
+                                                   work.version, "encompass")));
             if (!due.exec())
                 return fail(due.error(), error);
         }
@@ -524,7 +559,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         }
         sql::Statement near = m_db.prepare(
             "SELECT DISTINCT a.person_key FROM blind_index b JOIN appearances a ON a.id ="
-            " b.appearance_id WHERE b.value = ? AND a.kind = 0 LIMIT 200",
+            " b.appearance_id WHERE b.value = ? AND a.kind = 0 ORDER BY a.id DESC LIMIT 200",
             &e);
         if (e)
             return fail(e, error);
@@ -539,7 +574,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         sql::Statement named = m_db.prepare(
             "SELECT DISTINCT c.person_key FROM appearances s JOIN appearances c ON c.owner ="
             " s.owner AND c.record_id = s.record_id AND c.kind = 0 WHERE s.person_key = ? AND"
-            " s.suspect = 1 LIMIT 200",
+            " s.suspect = 1 ORDER BY c.id DESC LIMIT 200",
             &e);
         if (e)
             return fail(e, error);
@@ -552,6 +587,15 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 return fail(named.error(), error);
         }
     }
+    sql::Statement mark =
+        m_db.prepare("INSERT INTO applied(owner, record_id, version) VALUES (?1, ?2, ?3)"
+                     " ON CONFLICT(owner, record_id) DO UPDATE SET version = ?3",
+                     &e);
+    if (e)
+        return fail(e, error);
+    mark.bind(1, work.officerId).bind(2, work.recordId).bind(3, std::int64_t(work.version));
+    if (!mark.exec())
+        return fail(mark.error(), error);
     for (const QString &child : touchedChildren)
         if (!evaluate(child, error))
             return false;
@@ -620,7 +664,7 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
             .bind(2, t.rule)
             .bind(3, t.rulesVersion)
             .bindBlob(4, m_keys.seal(QJsonDocument(t.toJson()).toJson(QJsonDocument::Compact),
-                                     associated(personKey, t.rule, t.rulesVersion, "concern")));
+                                     associated(personKey, t.rule, t.rulesVersion, 0, "concern")));
         if (!add.exec())
             return fail(add.error(), error);
     }
@@ -649,8 +693,9 @@ QList<NoticeDue> SqlitePictureStore::noticesDue()
         n.personKey = q.columnText(3);
         if (!q.columnIsNull(4))
             n.dueUtc = QDateTime::fromMSecsSinceEpoch(q.columnInt64(4), Qt::UTC);
-        const auto detail = m_keys.open(
-            q.columnBlob(5), associated(n.owner, n.recordId, q.columnText(6), "encompass"));
+        const auto detail =
+            m_keys.open(q.columnBlob(5),
+                        associated(n.owner, n.recordId, q.columnText(6), n.version, "encompass"));
         if (!detail)
             continue;
         n.detail = QJsonDocument::fromJson(*detail).object();
@@ -670,7 +715,7 @@ QList<TriggeredRule> SqlitePictureStore::concerns(const QString &personKey)
     q.bind(1, personKey);
     while (q.step()) {
         const auto detail = m_keys.open(
-            q.columnBlob(2), associated(personKey, q.columnText(0), q.columnText(1), "concern"));
+            q.columnBlob(2), associated(personKey, q.columnText(0), q.columnText(1), 0, "concern"));
         if (!detail)
             continue;
         const QJsonObject o = QJsonDocument::fromJson(*detail).object();
@@ -715,10 +760,10 @@ QList<Appearance> SqlitePictureStore::chronology(const QString &personKey)
         a.localId = q.columnText(3);
         a.victim = q.columnInt64(4) != 0;
         a.suspect = q.columnInt64(5) != 0;
-        const auto facts =
-            m_keys.open(q.columnBlob(6), associated(a.owner, a.recordId, a.localId, "facts"));
-        const auto report =
-            m_keys.open(q.columnBlob(7), associated(a.owner, a.recordId, a.localId, "report"));
+        const auto facts = m_keys.open(
+            q.columnBlob(6), associated(a.owner, a.recordId, a.localId, a.version, "facts"));
+        const auto report = m_keys.open(
+            q.columnBlob(7), associated(a.owner, a.recordId, a.localId, a.version, "report"));
         if (!facts || !report)
             continue; // altered: never shown as if it were the record
         a.facts = factsFrom(*facts);
@@ -818,7 +863,7 @@ int runPictureWork(HubStore &hub, PictureStore &picture, const QString &worker, 
             continue;
         }
         if (!picture.apply(w, record, error))
-            break; // what is not finished is claimed again after the lease
+            continue; // claimed again after its lease; the rest go on
         ++applied;
         done.push_back(w.rowid);
     }
