@@ -315,6 +315,37 @@ private slots:
                  QStringLiteral("welsh"));
     }
 
+    // The adult victim of three domestic abuse incidents within a year
+    // (one person by force identifier and name): potential escalation.
+    void aVictimsEscalationIsSeenAcrossReports()
+    {
+        QList<v1::IncidentRecord> records;
+        const char *ids[] = {"00000000-0000-4000-8000-00000000000a",
+                             "00000000-0000-4000-8000-00000000000b",
+                             "00000000-0000-4000-8000-00000000000c"};
+        for (int i = 0; i < 3; ++i) {
+            v1::IncidentRecord r = record(ids[i], i * 100);
+            r.mutable_people(0)->set_force_identifier("SYN-PNC-000001");
+            records << r;
+        }
+        ingest(kOfficerA, {records[0], records[1]});
+        QCOMPARE(process(), 2);
+        const QString victim =
+            m_picture->personKeyOf(QString::fromLatin1(kOfficerA), QString::fromLatin1(ids[0]),
+                                   QString::fromLatin1(testing::kVictimId));
+        QVERIFY(!victim.isEmpty());
+        QVERIFY(m_picture->concerns(victim).isEmpty()); // two: not yet
+        ingest(kOfficerB, {records[2]});
+        QCOMPARE(process(), 1);
+        QCOMPARE(m_picture->personKeyOf(QString::fromLatin1(kOfficerB), QString::fromLatin1(ids[2]),
+                                        QString::fromLatin1(testing::kVictimId)),
+                 victim);
+        const QList<TriggeredRule> concerns = m_picture->concerns(victim);
+        QCOMPARE(concerns.size(), 1);
+        QCOMPARE(concerns[0].rule, QStringLiteral("victim_escalation"));
+        QCOMPARE(concerns[0].evidence.size(), 3);
+    }
+
     void nothingIdentifyingIsInTheClear()
     {
         ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0, "Zebedee",

@@ -463,8 +463,8 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         if (personKey.isEmpty())
             personKey = QUuid::createUuid().toString(QUuid::WithoutBraces);
         keyOf.insert(p.localId, personKey);
-        if (kind == 0)
-            touchedChildren.insert(personKey);
+        if (kind == 0 || p.victim)
+            touchedChildren.insert(personKey); // (an adult victim: escalation)
 
         insert.reset();
         insert.bind(1, personKey)
@@ -614,8 +614,40 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
     if (!clear.exec())
         return fail(clear.error(), error);
     QList<Report> reports;
-    for (const Appearance &a : chronology(personKey))
+    QList<Report> asVictim;
+    bool adult = false;
+    {
+        sql::Statement kind =
+            m_db.prepare("SELECT kind FROM appearances WHERE person_key = ? LIMIT 1", &e);
+        if (e)
+            return fail(e, error);
+        kind.bind(1, personKey);
+        adult = kind.step() && kind.columnInt64(0) == 1;
+    }
+    for (const Appearance &a : chronology(personKey)) {
         reports << a.report;
+        if (a.victim)
+            asVictim << a.report;
+    }
+    if (adult) {
+        // An adult victim's history: potential escalation (MARAC).
+        sql::Statement add = m_db.prepare(
+            "INSERT INTO concerns(person_key, rule, rules_version, detail) VALUES (?,?,?,?)", &e);
+        if (e)
+            return fail(e, error);
+        for (const TriggeredRule &t : ConcernRules::builtIn().evaluateVictim(asVictim)) {
+            add.reset();
+            add.bind(1, personKey)
+                .bind(2, t.rule)
+                .bind(3, t.rulesVersion)
+                .bindBlob(4,
+                          m_keys.seal(QJsonDocument(t.toJson()).toJson(QJsonDocument::Compact),
+                                      associated(personKey, t.rule, t.rulesVersion, 0, "concern")));
+            if (!add.exec())
+                return fail(add.error(), error);
+        }
+        return true;
+    }
     if (reports.isEmpty())
         return true;
     // The neighbourhood: every report at this child's addresses and naming
@@ -813,7 +845,10 @@ PictureCounts SqlitePictureStore::counts()
     c.adults = m_db.queryInt("SELECT count(DISTINCT person_key) FROM appearances WHERE kind = 1")
                    .value_or(0);
     c.proposals = m_db.queryInt("SELECT count(*) FROM proposals WHERE status = 'open'").value_or(0);
-    c.rulesTriggered = m_db.queryInt("SELECT count(DISTINCT person_key) FROM concerns").value_or(0);
+    c.rulesTriggered =
+        m_db.queryInt("SELECT count(DISTINCT person_key) FROM concerns WHERE person_key IN"
+                      " (SELECT person_key FROM appearances WHERE kind = 0)")
+            .value_or(0);
     return c;
 }
 

@@ -79,7 +79,8 @@ public:
     // Every appearance of one person, in the order things happened.
     virtual QList<Appearance> chronology(const QString &personKey) = 0;
     virtual QList<MatchProposal> openProposals() = 0;
-    // The rules triggered on a child's whole history, with their evidence.
+    // The rules triggered on a child's whole history (or, for an adult
+    // victim, potential escalation), with their evidence.
     virtual QList<TriggeredRule> concerns(const QString &personKey) = 0;
     // Every Encompass notice the picture's records call for, soonest
     // deadline first (undated ones, which staff must check, before all).
