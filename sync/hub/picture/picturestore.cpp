@@ -276,8 +276,11 @@ public:
     QList<NoticeDue> noticesDue() override;
 
 private:
-    // Rewrites the rules triggered on one child's whole history.
+    // Rewrites the rules triggered on one child's whole history (or an
+    // adult victim's).
     bool evaluate(const QString &personKey, QString *error);
+    bool storeConcerns(const QString &personKey, const QList<TriggeredRule> &triggered,
+                       QString *error);
     bool fail(const sql::SqlError &e, QString *error)
     {
         if (error)
@@ -629,25 +632,9 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
         if (a.victim)
             asVictim << a.report;
     }
-    if (adult) {
-        // An adult victim's history: potential escalation (MARAC).
-        sql::Statement add = m_db.prepare(
-            "INSERT INTO concerns(person_key, rule, rules_version, detail) VALUES (?,?,?,?)", &e);
-        if (e)
-            return fail(e, error);
-        for (const TriggeredRule &t : ConcernRules::builtIn().evaluateVictim(asVictim)) {
-            add.reset();
-            add.bind(1, personKey)
-                .bind(2, t.rule)
-                .bind(3, t.rulesVersion)
-                .bindBlob(4,
-                          m_keys.seal(QJsonDocument(t.toJson()).toJson(QJsonDocument::Compact),
-                                      associated(personKey, t.rule, t.rulesVersion, 0, "concern")));
-            if (!add.exec())
-                return fail(add.error(), error);
-        }
-        return true;
-    }
+    // An adult victim's history: potential escalation (MARAC).
+    if (adult)
+        return storeConcerns(personKey, ConcernRules::builtIn().evaluateVictim(asVictim), error);
     if (reports.isEmpty())
         return true;
     // The neighbourhood: every report at this child's addresses and naming
@@ -686,11 +673,18 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
                 return fail(withSuspect.error(), error);
         }
     }
+    return storeConcerns(personKey, ConcernRules::builtIn().evaluateChild(reports, around), error);
+}
+
+bool SqlitePictureStore::storeConcerns(const QString &personKey,
+                                       const QList<TriggeredRule> &triggered, QString *error)
+{
+    sql::SqlError e;
     sql::Statement add = m_db.prepare(
         "INSERT INTO concerns(person_key, rule, rules_version, detail) VALUES (?,?,?,?)", &e);
     if (e)
         return fail(e, error);
-    for (const TriggeredRule &t : ConcernRules::builtIn().evaluateChild(reports, around)) {
+    for (const TriggeredRule &t : triggered) {
         add.reset();
         add.bind(1, personKey)
             .bind(2, t.rule)
