@@ -13,8 +13,8 @@ namespace safeguard::protocol {
 // per-child household becomes the incident's people (one person for a name
 // that several children listed, never for two entries of one child or a
 // placeholder like "Dad") with each child's relationship to them, its kind
-// read only from an unambiguous phrase and the words kept; the two notice flags and their one shared reason become a
-// decision per notice; the ACE indicators become indicators whose source is
+// read only from an unambiguous phrase and the words kept; the two notice flags and their one
+// shared reason become a decision per notice; the ACE indicators become indicators whose source is
 // still to be said (the officer is asked, it is never guessed); "not in
 // education" becomes the setting type. Submitted records are never migrated:
 // the hub keeps what the officer saw (IncidentRecord.form_version).
