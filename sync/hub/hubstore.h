@@ -135,6 +135,7 @@ struct PictureWork
     QByteArray bytes; // the record as committed
     qint64 receivedAtMs = 0;
     bool urgent = false;
+    QStringList flags; // what ingest flagged on the version (codes)
 };
 
 // Which stored versions `safeguard-hub records` lists; empty means any.

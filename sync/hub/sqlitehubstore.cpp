@@ -995,7 +995,7 @@ std::optional<std::vector<PictureWork>> SqliteHubStore::claimPictureWork(const Q
     sql::SqlError e;
     sql::Statement pick = m_db.prepare(
         "SELECT q.record_rowid, r.officer_id, r.record_id, r.version, r.bytes, r.received_at,"
-        " q.urgent FROM picture_queue q JOIN records r ON r.rowid = q.record_rowid"
+        " q.urgent, r.flags FROM picture_queue q JOIN records r ON r.rowid = q.record_rowid"
         " WHERE q.claimed_until IS NULL OR q.claimed_until <= ?"
         " ORDER BY q.urgent DESC, q.record_rowid LIMIT ?",
         &e);
@@ -1003,10 +1003,16 @@ std::optional<std::vector<PictureWork>> SqliteHubStore::claimPictureWork(const Q
         return failed(e);
     pick.bind(1, std::int64_t(nowMs)).bind(2, limit);
     std::vector<PictureWork> work;
-    while (pick.step())
+    while (pick.step()) {
+        QStringList flags;
+        for (const QJsonValue &f : QJsonDocument::fromJson(pick.columnText(7).toUtf8()).array())
+            flags << (f.isObject() ? f.toObject().value(QLatin1String("code")).toString()
+                                   : f.toString());
+        flags.removeAll(QString());
         work.push_back({pick.columnInt64(0), pick.columnText(1), pick.columnText(2),
                         quint32(pick.columnInt64(3)), pick.columnBlob(4), pick.columnInt64(5),
-                        pick.columnInt64(6) != 0});
+                        pick.columnInt64(6) != 0, flags});
+    }
     if (pick.error())
         return failed(pick.error());
     sql::Statement claim = m_db.prepare(

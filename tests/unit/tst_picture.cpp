@@ -346,6 +346,246 @@ private slots:
         QCOMPARE(concerns[0].evidence.size(), 3);
     }
 
+    // What staff see of one person, to compare before and after.
+    QStringList snapshot(const QString &key)
+    {
+        QStringList out;
+        for (const Appearance &a : m_picture->chronology(key))
+            out << QStringLiteral("%1/%2 v%3 %4")
+                       .arg(a.owner, a.recordId)
+                       .arg(a.version)
+                       .arg(a.facts.fullName());
+        for (const TriggeredRule &t : m_picture->concerns(key))
+            out << t.rule + QLatin1Char(':') + t.evidence.join(QLatin1Char(','));
+        return out;
+    }
+
+    void aConfirmedProposalMergesAndAnUnmergeRestoresBoth()
+    {
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0)});
+        ingest(kOfficerB, {record("00000000-0000-4000-8000-00000000000b", 10, "Alfa")});
+        QCOMPARE(process(), 2);
+        const QString a = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        const QString b = childKey(kOfficerB, "00000000-0000-4000-8000-00000000000b");
+        const QStringList beforeA = snapshot(a), beforeB = snapshot(b);
+        qint64 proposal = 0;
+        for (const MatchProposal &p : m_picture->openProposals())
+            if (p.personA == a && p.personB == b)
+                proposal = p.id;
+        QVERIFY(proposal > 0);
+        const int proposalsBefore = int(m_picture->counts().proposals);
+
+        // Nobody decides without a name and a reason.
+        QCOMPARE(m_picture->confirmProposal(proposal, {QString(), QStringLiteral("x"), 1}).code,
+                 StaffResult::Code::Invalid);
+        const StaffResult merged =
+            m_picture->confirmProposal(proposal, {QStringLiteral("SYN-STAFF-1"),
+                                                  QStringLiteral("same school, checked"), 2000});
+        QVERIFY2(merged.ok(), qPrintable(merged.message));
+        QCOMPARE(childKey(kOfficerB, "00000000-0000-4000-8000-00000000000b"), a);
+        QCOMPARE(m_picture->chronology(a).size(), 2);
+        QVERIFY(m_picture->chronology(b).isEmpty());
+        QCOMPARE(m_picture->counts().children, 1);
+        QCOMPARE(int(m_picture->counts().proposals), proposalsBefore - 1);
+        // The merged history is evaluated as one: two amber reports.
+        QVERIFY(m_picture->concerns(a).size() >= beforeA.size() - 1);
+        QCOMPARE(m_picture
+                     ->confirmProposal(
+                         proposal, {QStringLiteral("SYN-STAFF-1"), QStringLiteral("again"), 2100})
+                     .code,
+                 StaffResult::Code::Conflict);
+
+        const StaffResult undone =
+            m_picture->unmerge(merged.id, {QStringLiteral("SYN-STAFF-2"),
+                                           QStringLiteral("different birthdays"), 3000});
+        QVERIFY2(undone.ok(), qPrintable(undone.message));
+        QCOMPARE(snapshot(a), beforeA);
+        QCOMPARE(snapshot(b), beforeB);
+        QCOMPARE(int(m_picture->counts().proposals), proposalsBefore); // open again
+        QCOMPARE(
+            m_picture
+                ->unmerge(merged.id, {QStringLiteral("SYN-STAFF-2"), QStringLiteral("twice"), 3100})
+                .code,
+            StaffResult::Code::Conflict);
+
+        // The trail: who, when, why, newest first.
+        const QList<AuditEntry> trail = m_picture->audit(10);
+        QCOMPARE(trail.size(), 2);
+        QCOMPARE(trail[0].action, QStringLiteral("unmerge"));
+        QCOMPARE(trail[0].actor, QStringLiteral("SYN-STAFF-2"));
+        QCOMPARE(trail[0].detail.value(QLatin1String("reason")).toString(),
+                 QStringLiteral("different birthdays"));
+        QCOMPARE(trail[1].action, QStringLiteral("merge"));
+        QCOMPARE(trail[1].at.toMSecsSinceEpoch(), qint64(2000));
+        QCOMPARE(trail[1].detail.value(QLatin1String("proposal_id")).toInteger(), proposal);
+        const QList<MergeEntry> history = m_picture->merges(b);
+        QCOMPARE(history.size(), 1);
+        QCOMPARE(history[0].reason, QStringLiteral("same school, checked"));
+        QCOMPARE(history[0].undoneBy, QStringLiteral("SYN-STAFF-2"));
+    }
+
+    void anUnmergeUndoesOnlyItsOwnMerge()
+    {
+        // Three spellings, merged one after another; undoing the first
+        // leaves the second in force, and a later report stays with whom
+        // it matched.
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0)});
+        ingest(kOfficerB, {record("00000000-0000-4000-8000-00000000000b", 10, "Alfa")});
+        ingest(kOfficerB, {record("00000000-0000-4000-8000-00000000000c", 20, "Alpho")});
+        QCOMPARE(process(), 3);
+        const QString a = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        const QString b = childKey(kOfficerB, "00000000-0000-4000-8000-00000000000b");
+        const QString c = childKey(kOfficerB, "00000000-0000-4000-8000-00000000000c");
+        QCOMPARE(QSet<QString>({a, b, c}).size(), 3);
+        const QStringList beforeA = snapshot(a), beforeB = snapshot(b), beforeC = snapshot(c);
+        const StaffAction who{QStringLiteral("SYN-STAFF-1"), QStringLiteral("checked"), 5000};
+        const StaffResult first = m_picture->merge(b, c, who);
+        QVERIFY2(first.ok(), qPrintable(first.message));
+        const StaffResult second = m_picture->merge(a, b, who);
+        QVERIFY2(second.ok(), qPrintable(second.message));
+        QCOMPARE(m_picture->chronology(a).size(), 3);
+        QVERIFY(m_picture->unmerge(first.id, who).ok());
+        QCOMPARE(m_picture->chronology(a).size(), 2); // a and b still one
+        QCOMPARE(snapshot(c), beforeC);
+        QVERIFY(m_picture->unmerge(second.id, who).ok());
+        QCOMPARE(snapshot(a), beforeA);
+        QCOMPARE(snapshot(b), beforeB);
+    }
+
+    void aMergeThatCannotBeRightIsRefused()
+    {
+        v1::IncidentRecord r = record("00000000-0000-4000-8000-00000000000a", 0);
+        v1::ChildObservation *twin = r.add_children();
+        *twin = r.children(0);
+        twin->set_child_id("7a1d4e2b-3c5f-4a6b-8d9e-0f1a2b3c4d5f");
+        twin->mutable_identity()->set_given_names("Beta");
+        ingest(kOfficerA, {r});
+        QCOMPARE(process(), 1);
+        const QString alpha = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        const QString beta = m_picture->personKeyOf(
+            QString::fromLatin1(kOfficerA), QStringLiteral("00000000-0000-4000-8000-00000000000a"),
+            QStringLiteral("7a1d4e2b-3c5f-4a6b-8d9e-0f1a2b3c4d5f"));
+        const QString adult = m_picture->personKeys(PictureStore::Kind::Adult).value(0);
+        const StaffAction who{QStringLiteral("SYN-STAFF-1"), QStringLiteral("a mistake"), 5000};
+        QCOMPARE(m_picture->merge(alpha, beta, who).code, StaffResult::Code::Conflict);
+        QCOMPARE(m_picture->merge(alpha, adult, who).code, StaffResult::Code::Conflict);
+        QCOMPARE(m_picture->merge(alpha, alpha, who).code, StaffResult::Code::Invalid);
+        QCOMPARE(
+            m_picture->merge(alpha, QStringLiteral("00000000-0000-4000-8000-000000000000"), who)
+                .code,
+            StaffResult::Code::NotFound);
+        QCOMPARE(m_picture->counts().children, 2);
+        QVERIFY(m_picture->audit(10).isEmpty()); // refusals change nothing
+    }
+
+    void aRejectedProposalIsNotMadeAgain()
+    {
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0)});
+        v1::IncidentRecord other = record("00000000-0000-4000-8000-00000000000b", 10, "Alfa");
+        ingest(kOfficerB, {other});
+        QCOMPARE(process(), 2);
+        const QString a = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        const QString b = childKey(kOfficerB, "00000000-0000-4000-8000-00000000000b");
+        auto childProposals = [&] {
+            int n = 0;
+            for (const MatchProposal &p : m_picture->openProposals())
+                n += (p.personA == a && p.personB == b) || (p.personA == b && p.personB == a);
+            return n;
+        };
+        QCOMPARE(childProposals(), 1);
+        qint64 id = 0;
+        for (const MatchProposal &p : m_picture->openProposals())
+            if (p.personB == b)
+                id = p.id;
+        QVERIFY(m_picture
+                    ->rejectProposal(id, {QStringLiteral("SYN-STAFF-1"),
+                                          QStringLiteral("cousins, not one child"), 6000})
+                    .ok());
+        QCOMPARE(childProposals(), 0);
+        // A new version of the record matches again, and stays apart.
+        other.set_version(2);
+        other.set_parent_version(1);
+        ingest(kOfficerB, {other}, 7000);
+        QCOMPARE(process(), 1);
+        QCOMPARE(childKey(kOfficerB, "00000000-0000-4000-8000-00000000000b"), b);
+        QCOMPARE(childProposals(), 0);
+        QCOMPARE(m_picture->audit(1).value(0).action, QStringLiteral("reject"));
+    }
+
+    void changedRulesReevaluateEveryHistory()
+    {
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0),
+                           record("00000000-0000-4000-8000-00000000000b", 10)});
+        QCOMPARE(process(), 2);
+        const QString a = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        auto rules = [&] {
+            QStringList out;
+            for (const TriggeredRule &t : m_picture->concerns(a))
+                out << t.rule + QLatin1Char('@') + t.rulesVersion;
+            return out;
+        };
+        QVERIFY(rules().contains(QStringLiteral("grade_or_frequency@default-2026-12")));
+        QCOMPARE(m_picture->reevaluatedOnOpen(), 0);
+
+        // The force turns amber off: only red, or three reports.
+        QString error;
+        const auto force = ConcernRules::fromJson(
+            R"({"format": 1, "version": "force-2027-01", "rules": {
+                 "grade_or_frequency": {"grades": ["red"], "reports": 3, "within_days": 90},
+                 "not_seen_or_not_spoken_to": {}}})",
+            &error);
+        QVERIFY2(force, qPrintable(error));
+        m_picture.reset();
+        m_picture = PictureStore::openSqlite(picturePath(), *m_keys, &error, false, &*force);
+        QVERIFY2(m_picture, qPrintable(error));
+        QVERIFY(m_picture->reevaluatedOnOpen() >= 1);
+        QCOMPARE(m_picture->rulesVersion(), QStringLiteral("force-2027-01"));
+        for (const QString &r : rules())
+            QVERIFY2(r.endsWith(QLatin1String("@force-2027-01")), qPrintable(r));
+        QVERIFY(!rules().join(QLatin1Char(' ')).contains(QLatin1String("grade_or_frequency")));
+        // The same rules again: nothing to do.
+        m_picture.reset();
+        m_picture = PictureStore::openSqlite(picturePath(), *m_keys, &error, false, &*force);
+        QCOMPARE(m_picture->reevaluatedOnOpen(), 0);
+        // Back to the defaults: amber counts again.
+        m_picture.reset();
+        m_picture = PictureStore::openSqlite(picturePath(), *m_keys, &error);
+        QVERIFY(m_picture->reevaluatedOnOpen() >= 1);
+        QVERIFY(rules().contains(QStringLiteral("grade_or_frequency@default-2026-12")));
+    }
+
+    void theChronologyCarriesWhatStaffReadAndTheLinks()
+    {
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0)});
+        QCOMPARE(process(), 1);
+        const QString a = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        const QList<Appearance> h = m_picture->chronology(a);
+        QCOMPARE(h.size(), 1);
+        QCOMPARE(h[0].report.childWords, QStringLiteral("SYNTHETIC: \"I heard shouting.\""));
+        QCOMPARE(h[0].report.demeanour, QStringLiteral("SYNTHETIC: quiet and watchful"));
+        QCOMPARE(h[0].report.gradeRationale,
+                 QStringLiteral("SYNTHETIC: second incident this year"));
+        QVERIFY(!h[0].report.aceProvenance.isEmpty());
+        QCOMPARE(h[0].report.aceProvenance.cbegin().value(), int(v1::PROVENANCE_OBSERVED));
+        QCOMPARE(h[0].report.suspectKeys.size(), 1);
+        // The adults around the child, each with their role.
+        const QList<Link> links = m_picture->links(a);
+        QCOMPARE(links.size(), 2);
+        QStringList roles;
+        for (const Link &l : links) {
+            QVERIFY(!l.child);
+            QVERIFY(!l.name.isEmpty());
+            roles += l.roles;
+        }
+        QVERIFY(roles.contains(QStringLiteral("suspect")));
+        QVERIFY(roles.contains(QStringLiteral("victim")));
+        const QString suspect = h[0].report.suspectKeys[0];
+        bool back = false;
+        for (const Link &l : m_picture->links(suspect))
+            back = back || (l.personKey == a && l.child);
+        QVERIFY(back);
+    }
+
     void nothingIdentifyingIsInTheClear()
     {
         ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0, "Zebedee",

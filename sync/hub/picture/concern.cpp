@@ -1,5 +1,6 @@
 #include "concern.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -163,6 +164,20 @@ const ConcernRules &ConcernRules::builtIn()
         return parsed ? *parsed : ConcernRules();
     }();
     return rules;
+}
+
+QByteArray ConcernRules::fingerprint() const
+{
+    QStringList names = m_rules.keys();
+    names.sort();
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    h.addData(m_version.toUtf8());
+    for (const QString &n : names) {
+        h.addData(QByteArrayView("\n"));
+        h.addData(n.toUtf8());
+        h.addData(QJsonDocument(m_rules.value(n)).toJson(QJsonDocument::Compact));
+    }
+    return m_version.toUtf8().toPercentEncoding() + ':' + h.result().toHex();
 }
 
 QList<TriggeredRule> ConcernRules::evaluateChild(const QList<Report> &history,

@@ -38,6 +38,14 @@ struct Report
     QString addressKey;      // normalised postcode and house number
     QStringList suspectKeys; // resolved people
 
+    // What the chronology shows beside what the rules read.
+    QString gradeRationale;
+    QString childWords;       // verbatim
+    QString wordsNotRecorded; // why not, when there are none
+    QString demeanour;
+    QHash<int, int> aceProvenance; // indicator -> v1::Provenance (form 2)
+    QStringList flags;             // what ingest flagged on the version
+
     // "record-id v2": how evidence names a report.
     QString evidence() const;
 };
@@ -74,6 +82,9 @@ public:
     static const ConcernRules &builtIn();
 
     QString version() const { return m_version; }
+    // The version and every rule's parameters, hashed: what tells the
+    // picture its concerns were made with other rules.
+    QByteArray fingerprint() const;
 
     // A child's history (any order) and the neighbourhood of every report.
     QList<TriggeredRule> evaluateChild(const QList<Report> &history,

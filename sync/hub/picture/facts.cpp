@@ -128,8 +128,10 @@ QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record, const QDa
         rep.seen = c.seen().answer();
         rep.spokenTo = c.spoken_to().answer();
         rep.spokenToAlone = c.spoken_to_alone().answer();
-        for (const v1::IndicatorObservation &i : c.indicator_details())
+        for (const v1::IndicatorObservation &i : c.indicator_details()) {
             rep.aceCategories.insert(i.indicator());
+            rep.aceProvenance.insert(i.indicator(), i.provenance());
+        }
         for (int i : c.indicators())
             rep.aceCategories.insert(i);
         rep.aceCategories.remove(v1::INDICATOR_UNSPECIFIED);
@@ -144,6 +146,10 @@ QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record, const QDa
         }
         rep.encompassInScope = derived::needsEncompassNotice(record, c);
         rep.addressKey = f.addressKey();
+        rep.gradeRationale = str(c.grade_rationale());
+        rep.childWords = str(c.voice().words_verbatim());
+        rep.wordsNotRecorded = str(c.voice().not_recorded_reason());
+        rep.demeanour = str(c.demeanour());
         out << e;
     }
 

@@ -22,7 +22,8 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 CREATE TABLE IF NOT EXISTS appearances (
   id INTEGER PRIMARY KEY,
-  person_key TEXT NOT NULL,
+  person_key TEXT NOT NULL,       -- who they are now (merges applied)
+  base_key TEXT NOT NULL,         -- who matching made them (what an unmerge restores)
   kind INTEGER NOT NULL,          -- 0 child, 1 adult
   owner TEXT NOT NULL,
   record_id TEXT NOT NULL,
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS appearances (
 );
 CREATE INDEX IF NOT EXISTS appearances_person ON appearances(person_key, occurred_at);
 CREATE INDEX IF NOT EXISTS appearances_record ON appearances(owner, record_id);
+CREATE INDEX IF NOT EXISTS appearances_base ON appearances(base_key);
 -- The newest version of each record the picture has taken, people or not
 -- (a version with nobody in it leaves no appearance to tell by).
 CREATE TABLE IF NOT EXISTS applied (
@@ -67,6 +69,7 @@ CREATE TABLE IF NOT EXISTS encompass_due (
   record_id TEXT NOT NULL,
   version INTEGER NOT NULL,
   person_key TEXT NOT NULL,
+  local_id TEXT NOT NULL,         -- the child's id in the record
   due_at INTEGER,                 -- NULL: the calendar cannot say (see detail)
   detail BLOB NOT NULL
 );
@@ -78,10 +81,61 @@ CREATE TABLE IF NOT EXISTS proposals (
   appearance_b INTEGER NOT NULL,
   reasons TEXT NOT NULL,
   held_back TEXT NOT NULL,
-  status TEXT NOT NULL DEFAULT 'open',
-  created_at INTEGER NOT NULL
+  status TEXT NOT NULL DEFAULT 'open', -- open, confirmed, rejected
+  created_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by TEXT,
+  merge_id INTEGER
 );
-PRAGMA user_version = 1;
+-- Staff merges: in force while undone_at is NULL. Reasons are sealed (a
+-- reason may name someone).
+CREATE TABLE IF NOT EXISTS merges (
+  id INTEGER PRIMARY KEY,
+  survivor TEXT NOT NULL,
+  absorbed TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  reason BLOB NOT NULL,
+  proposal_id INTEGER NOT NULL DEFAULT 0,
+  undone_at INTEGER,
+  undone_by TEXT,
+  undo_reason BLOB
+);
+CREATE INDEX IF NOT EXISTS merges_absorbed ON merges(absorbed);
+-- Two people staff said are not one (base keys): never proposed again.
+CREATE TABLE IF NOT EXISTS not_same (
+  key_a TEXT NOT NULL,
+  key_b TEXT NOT NULL,
+  PRIMARY KEY (key_a, key_b)
+);
+-- Every staff decision, append-only.
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail BLOB NOT NULL            -- sealed: who was merged, why
+);
+-- The rules the concerns were last evaluated with.
+CREATE TABLE IF NOT EXISTS meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+PRAGMA user_version = 2;
+)SQL";
+
+// A picture made before merges (user_version 1) gains what they need: every
+// appearance's key is its own base key.
+const char *kMigrateFrom1 = R"SQL(
+ALTER TABLE appearances ADD COLUMN base_key TEXT NOT NULL DEFAULT '';
+UPDATE appearances SET base_key = person_key;
+ALTER TABLE encompass_due ADD COLUMN local_id TEXT NOT NULL DEFAULT '';
+UPDATE encompass_due SET local_id = coalesce((SELECT a.local_id FROM appearances a WHERE
+  a.owner = encompass_due.owner AND a.record_id = encompass_due.record_id AND
+  a.person_key = encompass_due.person_key AND a.kind = 0 LIMIT 1), '');
+ALTER TABLE proposals ADD COLUMN decided_at INTEGER;
+ALTER TABLE proposals ADD COLUMN decided_by TEXT;
+ALTER TABLE proposals ADD COLUMN merge_id INTEGER;
 )SQL";
 
 // The most recent appearances a person is compared with: what bounds the
@@ -156,6 +210,9 @@ QByteArray reportJson(const Report &r)
     std::sort(sorted.begin(), sorted.end());
     for (int c : sorted)
         aces.append(c);
+    QJsonObject provenance;
+    for (auto it = r.aceProvenance.cbegin(); it != r.aceProvenance.cend(); ++it)
+        provenance.insert(QString::number(it.key()), it.value());
     return QJsonDocument(
                QJsonObject{{QStringLiteral("record_id"), r.recordId},
                            {QStringLiteral("version"), qint64(r.version)},
@@ -174,7 +231,13 @@ QByteArray reportJson(const Report &r)
                            {QStringLiteral("in_scope"), r.encompassInScope},
                            {QStringLiteral("encompass"), int(r.encompassNotice)},
                            {QStringLiteral("address"), r.addressKey},
-                           {QStringLiteral("suspects"), toArray(r.suspectKeys)}})
+                           {QStringLiteral("suspects"), toArray(r.suspectKeys)},
+                           {QStringLiteral("rationale"), r.gradeRationale},
+                           {QStringLiteral("words"), r.childWords},
+                           {QStringLiteral("no_words"), r.wordsNotRecorded},
+                           {QStringLiteral("demeanour"), r.demeanour},
+                           {QStringLiteral("provenance"), provenance},
+                           {QStringLiteral("flags"), toArray(r.flags)}})
         .toJson(QJsonDocument::Compact);
 }
 
@@ -205,6 +268,14 @@ Report reportFrom(const QByteArray &json)
     r.encompassNotice = v1::Answer(o.value(QLatin1String("encompass")).toInt());
     r.addressKey = o.value(QLatin1String("address")).toString();
     r.suspectKeys = fromArray(o.value(QLatin1String("suspects")));
+    r.gradeRationale = o.value(QLatin1String("rationale")).toString();
+    r.childWords = o.value(QLatin1String("words")).toString();
+    r.wordsNotRecorded = o.value(QLatin1String("no_words")).toString();
+    r.demeanour = o.value(QLatin1String("demeanour")).toString();
+    const QJsonObject provenance = o.value(QLatin1String("provenance")).toObject();
+    for (auto it = provenance.constBegin(); it != provenance.constEnd(); ++it)
+        r.aceProvenance.insert(it.key().toInt(), it.value().toInt());
+    r.flags = fromArray(o.value(QLatin1String("flags")));
     return r;
 }
 
@@ -260,10 +331,17 @@ IndexValues indexValues(const PictureKeys &keys, const PersonFacts &f)
 class SqlitePictureStore final : public PictureStore
 {
 public:
-    SqlitePictureStore(sql::Database db, const PictureKeys &keys)
+    SqlitePictureStore(sql::Database db, const PictureKeys &keys, ConcernRules rules,
+                       EncompassDirectory directory)
         : m_db(std::move(db))
         , m_keys(keys)
+        , m_rules(std::move(rules))
+        , m_directory(std::move(directory))
     {}
+
+    // Re-evaluates every history when the rules are not the ones the
+    // concerns were made with (by version and content).
+    bool adoptRules(const QByteArray &fingerprint, QString *error);
 
     bool apply(const PictureWork &work, const v1::IncidentRecord &record, QString *error) override;
     QString personKeyOf(const QString &owner, const QString &recordId,
@@ -274,11 +352,40 @@ public:
     QStringList personKeys(Kind kind) override;
     QList<TriggeredRule> concerns(const QString &personKey) override;
     QList<NoticeDue> noticesDue() override;
+    StaffResult merge(const QString &survivor, const QString &absorbed,
+                      const StaffAction &action) override;
+    StaffResult unmerge(qint64 mergeId, const StaffAction &action) override;
+    StaffResult confirmProposal(qint64 proposalId, const StaffAction &action) override;
+    StaffResult rejectProposal(qint64 proposalId, const StaffAction &action) override;
+    QList<MergeEntry> merges(const QString &personKey) override;
+    QList<AuditEntry> audit(int limit) override;
+    QList<Link> links(const QString &personKey) override;
+    int reevaluatedOnOpen() const override { return m_reevaluated; }
+    QString rulesVersion() const override { return m_rules.version(); }
 
 private:
+    // Merges in force: absorbed key -> survivor key, read afresh for each
+    // job (staff merge through a connection of their own).
+    bool loadMerges(QString *error);
+    // Who a base key (or a key merged away) is now.
+    QString effective(const QString &key) const;
+    // Re-points every appearance (and notice) now under one of keys to
+    // whom its base key resolves to, then re-evaluates everyone affected.
+    bool repoint(const QSet<QString> &keys, QString *error);
+    // Everyone whose concerns depend on these people: themselves, and the
+    // children of every report they appear in (a repeat suspect).
+    bool reevaluateAround(const QSet<QString> &keys, QString *error);
+    bool writeAudit(const StaffAction &action, const char *what, const QJsonObject &detail,
+                    QString *error);
+    std::optional<int> kindOf(const QString &personKey);
+    StaffResult doMerge(const QString &survivor, const QString &absorbed, const StaffAction &action,
+                        qint64 proposalId);
+    StaffResult decide(qint64 proposalId, const StaffAction &action, bool same);
     // Rewrites the rules triggered on one child's whole history (or an
     // adult victim's).
     bool evaluate(const QString &personKey, QString *error);
+    // chronology() without reading the merges again (inside a job).
+    QList<Appearance> history(const QString &personKey);
     bool storeConcerns(const QString &personKey, const QList<TriggeredRule> &triggered,
                        QString *error);
     bool fail(const sql::SqlError &e, QString *error)
@@ -290,7 +397,20 @@ private:
 
     sql::Database m_db;
     const PictureKeys &m_keys;
+    ConcernRules m_rules;
+    EncompassDirectory m_directory;
+    QHash<QString, QString> m_mergedInto;
+    QSet<std::pair<QString, QString>> m_notSame; // base keys, both orders
+    int m_reevaluated = 0;
 };
+
+StaffResult refused(StaffResult::Code code, const QString &message)
+{
+    StaffResult r;
+    r.code = code;
+    r.message = message;
+    return r;
+}
 
 bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord &record,
                                QString *error)
@@ -313,7 +433,21 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             return fail(c, error);
         return true;
     }
+    if (!loadMerges(error))
+        return false;
     QSet<QString> touchedChildren;
+    // Who the replaced version's people were (local id -> base key): a
+    // person keeps who they are across a record's versions.
+    QHash<QString, QString> before;
+    {
+        sql::Statement was = m_db.prepare(
+            "SELECT local_id, base_key FROM appearances WHERE owner = ? AND record_id = ?", &e);
+        if (e)
+            return fail(e, error);
+        was.bind(1, work.officerId).bind(2, work.recordId);
+        while (was.step())
+            before.insert(was.columnText(0), was.columnText(1));
+    }
     {
         // The children the replaced version named: their history changed.
         sql::Statement was = m_db.prepare("SELECT DISTINCT person_key FROM appearances WHERE"
@@ -347,11 +481,24 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     std::stable_partition(people.begin(), people.end(), [](const ExtractedPerson &p) {
         return p.kind == ExtractedPerson::Kind::Adult;
     });
-    QHash<QString, QString> keyOf; // local id -> person key
+    // local id -> base key (who matching made them; effective() is who
+    // they are now). Sealed references to people hold base keys, so an
+    // unmerge leaves them right.
+    QHash<QString, QString> keyOf;
+    // What comparisons read: references as the people they are now.
+    const auto resolved = [this](PersonFacts f) {
+        f.pregnantPersonKey = effective(f.pregnantPersonKey);
+        QSet<QString> parents;
+        for (const QString &k : f.parentKeys)
+            parents.insert(effective(k));
+        f.parentKeys = parents;
+        return f;
+    };
 
     sql::Statement insert = m_db.prepare(
         "INSERT INTO appearances(person_key, kind, owner, record_id, version, local_id, victim,"
-        " suspect, occurred_at, urgent, facts, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        " suspect, occurred_at, urgent, facts, report, base_key)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &e);
     if (e)
         return fail(e, error);
@@ -376,6 +523,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 p.facts.parentKeys.insert(keyOf.value(id));
         for (const QString &id : p.suspectLocalIds)
             p.report.suspectKeys << keyOf.value(id, id);
+        p.report.flags = work.flags;
 
         const IndexValues values = indexValues(m_keys, p.facts);
         // Candidates: appearances of the same kind in other records that
@@ -386,7 +534,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         struct Candidate
         {
             qint64 id;
-            QString personKey;
+            QString personKey, baseKey;
             PersonFacts facts;
         };
         QList<Candidate> candidates;
@@ -394,11 +542,12 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             sql::Statement find = m_db.prepare(
                 // Ids first (never DISTINCT over sealed blobs), then the
                 // most recent of them.
-                QStringLiteral("SELECT a.id, a.person_key, a.facts, a.owner, a.record_id,"
-                               " a.local_id, a.version FROM appearances a WHERE a.id IN (SELECT"
-                               " b.appearance_id FROM blind_index b WHERE b.value IN (%1)) AND"
-                               " a.kind = ? AND NOT (a.owner = ? AND a.record_id = ?)"
-                               " ORDER BY a.id DESC LIMIT %2")
+                QStringLiteral(
+                    "SELECT a.id, a.person_key, a.facts, a.owner, a.record_id,"
+                    " a.local_id, a.version, a.base_key FROM appearances a WHERE a.id IN (SELECT"
+                    " b.appearance_id FROM blind_index b WHERE b.value IN (%1)) AND"
+                    " a.kind = ? AND NOT (a.owner = ? AND a.record_id = ?)"
+                    " ORDER BY a.id DESC LIMIT %2")
                     .arg(placeholders)
                     .arg(kMaxCandidates)
                     .toStdString(),
@@ -422,7 +571,8 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                                                 "(wrong key, or the file was altered)");
                     return false;
                 }
-                candidates.append({find.columnInt64(0), find.columnText(1), factsFrom(*facts)});
+                candidates.append({find.columnInt64(0), find.columnText(1), find.columnText(7),
+                                   resolved(factsFrom(*facts))});
             }
             if (find.error())
                 return fail(find.error(), error);
@@ -432,17 +582,34 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         // not this one (one report does not hold a child twice).
         QSet<QString> taken;
         for (auto it = keyOf.cbegin(); it != keyOf.cend(); ++it)
-            taken.insert(it.value());
-        QString personKey;
+            taken.insert(effective(it.value()));
+        const PersonFacts self = resolved(p.facts);
+        QString personKey, baseKey;
+        // Linked before, through this record's older version, to a person
+        // other reports show: still them (a staff merge or an earlier link
+        // is not undone by an amendment); other strong matches are
+        // proposed, never taken.
+        const QString previous = before.value(p.localId);
+        if (!previous.isEmpty()) {
+            sql::Statement elsewhere =
+                m_db.prepare("SELECT 1 FROM appearances WHERE person_key = ? LIMIT 1", &e);
+            if (e)
+                return fail(e, error);
+            elsewhere.bind(1, effective(previous));
+            if (elsewhere.step()) {
+                baseKey = previous;
+                personKey = effective(previous);
+            }
+        }
         QSet<QString> strongKeys;
         QList<std::pair<qint64, MatchResult>> proposals;
         for (const Candidate &c : candidates) {
             MatchResult m;
-            if (p.facts.unborn != c.facts.unborn)
-                m = p.facts.unborn ? compareUnbornToBorn(p.facts, c.facts)
-                                   : compareUnbornToBorn(c.facts, p.facts);
+            if (self.unborn != c.facts.unborn)
+                m = self.unborn ? compareUnbornToBorn(self, c.facts)
+                                : compareUnbornToBorn(c.facts, self);
             else
-                m = compare(p.facts, c.facts);
+                m = compare(self, c.facts);
             if (m.strength == MatchStrength::Strong && !taken.contains(c.personKey))
                 strongKeys.insert(c.personKey);
             else if (m.strength != MatchStrength::None)
@@ -451,8 +618,25 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         // One strong match links; strong matches to two people are never
         // settled automatically (a planted appearance must not capture a
         // real child's next report): each becomes a proposal.
-        if (strongKeys.size() == 1) {
+        if (!personKey.isEmpty()) {
+            for (const Candidate &c : candidates)
+                if (strongKeys.contains(c.personKey) && c.personKey != personKey) {
+                    MatchResult m;
+                    m.strength = MatchStrength::Proposal;
+                    m.reasons << QStringLiteral("strong match after an amendment");
+                    m.heldBack =
+                        QStringLiteral("already linked to another person: a person decides");
+                    proposals.append({c.id, m});
+                }
+        } else if (strongKeys.size() == 1) {
             personKey = *strongKeys.cbegin();
+            // Linked to the most recent appearance's base: an unmerge
+            // keeps the new one with the appearances it matched.
+            for (const Candidate &c : candidates)
+                if (c.personKey == personKey) {
+                    baseKey = c.baseKey;
+                    break;
+                }
         } else if (strongKeys.size() > 1) {
             for (const Candidate &c : candidates)
                 if (strongKeys.contains(c.personKey)) {
@@ -463,9 +647,12 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                     proposals.append({c.id, m});
                 }
         }
-        if (personKey.isEmpty())
-            personKey = QUuid::createUuid().toString(QUuid::WithoutBraces);
-        keyOf.insert(p.localId, personKey);
+        if (personKey.isEmpty()) {
+            baseKey =
+                previous.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : previous;
+            personKey = effective(baseKey);
+        }
+        keyOf.insert(p.localId, baseKey);
         if (kind == 0 || p.victim)
             touchedChildren.insert(personKey); // (an adult victim: escalation)
 
@@ -485,7 +672,8 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                                                                  p.localId, work.version, "facts")))
             .bindBlob(12, m_keys.seal(reportJson(p.report),
                                       associated(work.officerId, work.recordId, p.localId,
-                                                 work.version, "report")));
+                                                 work.version, "report")))
+            .bind(13, baseKey);
         if (!insert.exec())
             return fail(insert.error(), error);
         const qint64 appearance = m_db.lastInsertRowId();
@@ -501,6 +689,12 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 samePerson = samePerson || (c.id == candidate && c.personKey == personKey);
             if (samePerson)
                 continue; // already linked through a strong match
+            QString other;
+            for (const Candidate &c : candidates)
+                if (c.id == candidate)
+                    other = c.personKey;
+            if (m_notSame.contains({other, personKey}))
+                continue; // staff said these two are not one
             propose.reset();
             propose.bind(1, std::int64_t(candidate))
                 .bind(2, std::int64_t(appearance))
@@ -514,13 +708,13 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     // The Encompass notices this version calls for.
     {
         sql::Statement due = m_db.prepare(
-            "INSERT INTO encompass_due(owner, record_id, version, person_key, due_at, detail)"
-            " VALUES (?,?,?,?,?,?)",
+            "INSERT INTO encompass_due(owner, record_id, version, person_key, due_at, detail,"
+            " local_id) VALUES (?,?,?,?,?,?,?)",
             &e);
         if (e)
             return fail(e, error);
-        for (const EncompassDue &d : encompassNoticesFor(record, EncompassDirectory::builtIn())) {
-            const QString key = keyOf.value(d.childId);
+        for (const EncompassDue &d : encompassNoticesFor(record, m_directory)) {
+            const QString key = effective(keyOf.value(d.childId));
             const QJsonObject detail{
                 {QStringLiteral("to"), d.to == EncompassDue::To::Setting
                                            ? QStringLiteral("setting")
@@ -545,6 +739,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             due.bindBlob(6, m_keys.seal(QJsonDocument(detail).toJson(QJsonDocument::Compact),
                                         associated(work.officerId, work.recordId, d.childId,
                                                    work.version, "encompass")));
+            due.bind(7, d.childId);
             if (!due.exec())
                 return fail(due.error(), error);
         }
@@ -558,7 +753,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             if (!p.report.addressKey.isEmpty())
                 addresses.insert(m_keys.blindIndex("addr", p.report.addressKey));
             if (p.suspect)
-                suspects.insert(keyOf.value(p.localId));
+                suspects.insert(effective(keyOf.value(p.localId)));
         }
         sql::Statement near = m_db.prepare(
             "SELECT DISTINCT a.person_key FROM blind_index b JOIN appearances a ON a.id ="
@@ -627,14 +822,14 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
         kind.bind(1, personKey);
         adult = kind.step() && kind.columnInt64(0) == 1;
     }
-    for (const Appearance &a : chronology(personKey)) {
+    for (const Appearance &a : history(personKey)) {
         reports << a.report;
         if (a.victim)
             asVictim << a.report;
     }
     // An adult victim's history: potential escalation (MARAC).
     if (adult)
-        return storeConcerns(personKey, ConcernRules::builtIn().evaluateVictim(asVictim), error);
+        return storeConcerns(personKey, m_rules.evaluateVictim(asVictim), error);
     if (reports.isEmpty())
         return true;
     // The neighbourhood: every report at this child's addresses and naming
@@ -673,7 +868,7 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
                 return fail(withSuspect.error(), error);
         }
     }
-    return storeConcerns(personKey, ConcernRules::builtIn().evaluateChild(reports, around), error);
+    return storeConcerns(personKey, m_rules.evaluateChild(reports, around), error);
 }
 
 bool SqlitePictureStore::storeConcerns(const QString &personKey,
@@ -703,12 +898,10 @@ QList<NoticeDue> SqlitePictureStore::noticesDue()
     sql::SqlError e;
     // Soonest first; those the calendar cannot date first of all (staff
     // must check them by hand).
-    sql::Statement q = m_db.prepare(
-        "SELECT d.owner, d.record_id, d.version, d.person_key, d.due_at, d.detail, a.local_id"
-        " FROM encompass_due d JOIN appearances a ON a.owner = d.owner AND a.record_id ="
-        " d.record_id AND a.person_key = d.person_key AND a.kind = 0"
-        " ORDER BY d.due_at IS NOT NULL, d.due_at, d.rowid",
-        &e);
+    sql::Statement q =
+        m_db.prepare("SELECT owner, record_id, version, person_key, due_at, detail, local_id"
+                     " FROM encompass_due ORDER BY due_at IS NOT NULL, due_at, rowid",
+                     &e);
     if (e)
         return out;
     while (q.step()) {
@@ -768,6 +961,13 @@ QString SqlitePictureStore::personKeyOf(const QString &owner, const QString &rec
 
 QList<Appearance> SqlitePictureStore::chronology(const QString &personKey)
 {
+    if (!loadMerges(nullptr))
+        return {};
+    return history(personKey);
+}
+
+QList<Appearance> SqlitePictureStore::history(const QString &personKey)
+{
     QList<Appearance> out;
     sql::SqlError e;
     sql::Statement q = m_db.prepare(
@@ -794,6 +994,9 @@ QList<Appearance> SqlitePictureStore::chronology(const QString &personKey)
             continue; // altered: never shown as if it were the record
         a.facts = factsFrom(*facts);
         a.report = reportFrom(*report);
+        // References as the people they are now.
+        for (QString &k : a.report.suspectKeys)
+            k = effective(k);
         out << a;
     }
     return out;
@@ -806,7 +1009,7 @@ QList<MatchProposal> SqlitePictureStore::openProposals()
     sql::Statement q = m_db.prepare(
         "SELECT p.id, a.person_key, b.person_key, p.reasons, p.held_back FROM proposals p JOIN"
         " appearances a ON a.id = p.appearance_a JOIN appearances b ON b.id = p.appearance_b"
-        " WHERE p.status = 'open' ORDER BY p.id",
+        " WHERE p.status = 'open' AND a.person_key <> b.person_key ORDER BY p.id",
         &e);
     if (e)
         return out;
@@ -838,7 +1041,10 @@ PictureCounts SqlitePictureStore::counts()
                      .value_or(0);
     c.adults = m_db.queryInt("SELECT count(DISTINCT person_key) FROM appearances WHERE kind = 1")
                    .value_or(0);
-    c.proposals = m_db.queryInt("SELECT count(*) FROM proposals WHERE status = 'open'").value_or(0);
+    c.proposals = m_db.queryInt("SELECT count(*) FROM proposals p JOIN appearances a ON a.id ="
+                                " p.appearance_a JOIN appearances b ON b.id = p.appearance_b"
+                                " WHERE p.status = 'open' AND a.person_key <> b.person_key")
+                      .value_or(0);
     c.rulesTriggered =
         m_db.queryInt("SELECT count(DISTINCT person_key) FROM concerns WHERE person_key IN"
                       " (SELECT person_key FROM appearances WHERE kind = 0)")
@@ -846,10 +1052,555 @@ PictureCounts SqlitePictureStore::counts()
     return c;
 }
 
+bool SqlitePictureStore::loadMerges(QString *error)
+{
+    m_mergedInto.clear();
+    m_notSame.clear();
+    sql::SqlError e;
+    sql::Statement q =
+        m_db.prepare("SELECT absorbed, survivor FROM merges WHERE undone_at IS NULL", &e);
+    if (e)
+        return fail(e, error);
+    while (q.step())
+        m_mergedInto.insert(q.columnText(0), q.columnText(1));
+    if (q.error())
+        return fail(q.error(), error);
+    sql::Statement n = m_db.prepare("SELECT key_a, key_b FROM not_same", &e);
+    if (e)
+        return fail(e, error);
+    while (n.step()) {
+        const QString a = effective(n.columnText(0)), b = effective(n.columnText(1));
+        m_notSame.insert({a, b});
+        m_notSame.insert({b, a});
+    }
+    return n.error().ok() || fail(n.error(), error);
+}
+
+QString SqlitePictureStore::effective(const QString &key) const
+{
+    QString k = key;
+    // Bounded: merges never form a cycle (a survivor is always in force),
+    // but a damaged table must not hang the worker.
+    for (int i = 0; i < 10000 && m_mergedInto.contains(k); ++i)
+        k = m_mergedInto.value(k);
+    return k;
+}
+
+std::optional<int> SqlitePictureStore::kindOf(const QString &personKey)
+{
+    sql::SqlError e;
+    sql::Statement q =
+        m_db.prepare("SELECT kind FROM appearances WHERE person_key = ? LIMIT 1", &e);
+    if (e)
+        return std::nullopt;
+    q.bind(1, personKey);
+    if (!q.step())
+        return std::nullopt;
+    return int(q.columnInt64(0));
+}
+
+bool SqlitePictureStore::writeAudit(const StaffAction &action, const char *what,
+                                    const QJsonObject &detail, QString *error)
+{
+    sql::SqlError e;
+    sql::Statement q =
+        m_db.prepare("INSERT INTO audit(at, actor, action, detail) VALUES (?,?,?,?)", &e);
+    if (e)
+        return fail(e, error);
+    const qint64 id = m_db.queryInt("SELECT coalesce(max(id), 0) + 1 FROM audit").value_or(1);
+    q.bind(1, std::int64_t(action.atMs))
+        .bind(2, action.actor)
+        .bind(3, QString::fromLatin1(what))
+        .bindBlob(4, m_keys.seal(QJsonDocument(detail).toJson(QJsonDocument::Compact),
+                                 associated(QStringLiteral("audit"), QString::number(id),
+                                            action.actor, 0, what)));
+    if (!q.exec())
+        return fail(q.error(), error);
+    return m_db.lastInsertRowId() == id ||
+           fail(
+               sql::SqlError{sql::SqlErrorKind::Misuse, 0, QStringLiteral("audit id out of order")},
+               error);
+}
+
+bool SqlitePictureStore::reevaluateAround(const QSet<QString> &keys, QString *error)
+{
+    QSet<QString> everyone = keys;
+    sql::SqlError e;
+    sql::Statement around = m_db.prepare(
+        "SELECT DISTINCT c.person_key FROM appearances s JOIN appearances c ON c.owner = s.owner"
+        " AND c.record_id = s.record_id WHERE s.person_key = ? AND (c.kind = 0 OR c.victim = 1)",
+        &e);
+    if (e)
+        return fail(e, error);
+    for (const QString &k : keys) {
+        around.reset();
+        around.bind(1, k);
+        while (around.step())
+            everyone.insert(around.columnText(0));
+        if (around.error())
+            return fail(around.error(), error);
+    }
+    for (const QString &k : everyone)
+        if (!evaluate(k, error))
+            return false;
+    return true;
+}
+
+bool SqlitePictureStore::repoint(const QSet<QString> &keys, QString *error)
+{
+    sql::SqlError e;
+    sql::Statement pick =
+        m_db.prepare("SELECT id, base_key, owner, record_id, local_id, kind FROM appearances"
+                     " WHERE person_key = ?",
+                     &e);
+    if (e)
+        return fail(e, error);
+    sql::Statement set = m_db.prepare("UPDATE appearances SET person_key = ? WHERE id = ?", &e);
+    if (e)
+        return fail(e, error);
+    sql::Statement notice = m_db.prepare("UPDATE encompass_due SET person_key = ? WHERE owner = ?"
+                                         " AND record_id = ? AND local_id = ?",
+                                         &e);
+    if (e)
+        return fail(e, error);
+    QSet<QString> now = keys;
+    for (const QString &k : keys) {
+        struct Row
+        {
+            qint64 id;
+            QString base, owner, record, local;
+            bool child;
+        };
+        QList<Row> rows;
+        pick.reset();
+        pick.bind(1, k);
+        while (pick.step())
+            rows.append({pick.columnInt64(0), pick.columnText(1), pick.columnText(2),
+                         pick.columnText(3), pick.columnText(4), pick.columnInt64(5) == 0});
+        if (pick.error())
+            return fail(pick.error(), error);
+        for (const Row &r : rows) {
+            const QString to = effective(r.base);
+            now.insert(to);
+            set.reset();
+            set.bind(1, to).bind(2, std::int64_t(r.id));
+            if (!set.exec())
+                return fail(set.error(), error);
+            if (r.child) {
+                notice.reset();
+                notice.bind(1, to).bind(2, r.owner).bind(3, r.record).bind(4, r.local);
+                if (!notice.exec())
+                    return fail(notice.error(), error);
+            }
+        }
+    }
+    return reevaluateAround(now, error);
+}
+
+StaffResult SqlitePictureStore::doMerge(const QString &survivor, const QString &absorbed,
+                                        const StaffAction &action, qint64 proposalId)
+{
+    using Code = StaffResult::Code;
+    const auto a = kindOf(survivor), b = kindOf(absorbed);
+    if (!a || !b)
+        return refused(Code::NotFound, QStringLiteral("no such person in the picture"));
+    if (survivor == absorbed)
+        return refused(Code::Invalid, QStringLiteral("a person cannot be merged with themselves"));
+    if (*a != *b)
+        return refused(Code::Conflict, QStringLiteral("a child and an adult are never one person"));
+    sql::SqlError e;
+    sql::Statement together = m_db.prepare(
+        "SELECT 1 FROM appearances x JOIN appearances y ON y.owner = x.owner AND y.record_id ="
+        " x.record_id WHERE x.person_key = ? AND y.person_key = ? LIMIT 1",
+        &e);
+    if (e)
+        return refused(Code::StorageError, e.message);
+    together.bind(1, survivor).bind(2, absorbed);
+    if (together.step())
+        return refused(Code::Conflict,
+                       QStringLiteral("both appear in one report, so they are two people"));
+    QString error;
+    sql::Statement add =
+        m_db.prepare("INSERT INTO merges(survivor, absorbed, at, actor, reason, proposal_id)"
+                     " VALUES (?,?,?,?,?,?)",
+                     &e);
+    if (e)
+        return refused(Code::StorageError, e.message);
+    const qint64 id = m_db.queryInt("SELECT coalesce(max(id), 0) + 1 FROM merges").value_or(1);
+    add.bind(1, survivor)
+        .bind(2, absorbed)
+        .bind(3, std::int64_t(action.atMs))
+        .bind(4, action.actor)
+        .bindBlob(5, m_keys.seal(action.reason.toUtf8(),
+                                 associated(QStringLiteral("merge"), QString::number(id), survivor,
+                                            0, "reason")))
+        .bind(6, std::int64_t(proposalId));
+    if (!add.exec())
+        return refused(Code::StorageError, add.error().message);
+    if (m_db.lastInsertRowId() != id)
+        return refused(Code::StorageError, QStringLiteral("merge id out of order"));
+    if (!loadMerges(&error))
+        return refused(Code::StorageError, error);
+    if (!repoint({absorbed}, &error) || !writeAudit(action, "merge",
+                                                    {{QStringLiteral("merge_id"), id},
+                                                     {QStringLiteral("survivor"), survivor},
+                                                     {QStringLiteral("absorbed"), absorbed},
+                                                     {QStringLiteral("proposal_id"), proposalId},
+                                                     {QStringLiteral("reason"), action.reason}},
+                                                    &error))
+        return refused(Code::StorageError, error);
+    StaffResult r;
+    r.id = id;
+    return r;
+}
+
+namespace {
+StaffResult checkAction(const StaffAction &action)
+{
+    if (action.actor.trimmed().isEmpty() || action.reason.trimmed().isEmpty())
+        return refused(StaffResult::Code::Invalid,
+                       QStringLiteral("say who decides (actor) and why (reason)"));
+    if (action.actor.size() > 200 || action.reason.size() > 4000)
+        return refused(StaffResult::Code::Invalid,
+                       QStringLiteral("actor or reason too long (200 and 4000 characters)"));
+    return {};
+}
+} // namespace
+
+// Each staff action: checked, then done in one transaction or not at all.
+template<typename Body>
+StaffResult inTransaction(sql::Database &db, const StaffAction &action, Body body)
+{
+    if (StaffResult r = checkAction(action); !r.ok())
+        return r;
+    sql::Transaction tx(db);
+    if (tx.beginError())
+        return refused(StaffResult::Code::StorageError, tx.beginError().message);
+    StaffResult r = body();
+    if (!r.ok())
+        return r; // rolled back
+    if (auto c = tx.commit())
+        return refused(StaffResult::Code::StorageError, c.message);
+    return r;
+}
+
+StaffResult SqlitePictureStore::merge(const QString &survivor, const QString &absorbed,
+                                      const StaffAction &action)
+{
+    return inTransaction(m_db, action, [&] {
+        QString error;
+        if (!loadMerges(&error))
+            return refused(StaffResult::Code::StorageError, error);
+        return doMerge(survivor, absorbed, action, 0);
+    });
+}
+
+StaffResult SqlitePictureStore::unmerge(qint64 mergeId, const StaffAction &action)
+{
+    using Code = StaffResult::Code;
+    return inTransaction(m_db, action, [&] {
+        QString error;
+        if (!loadMerges(&error))
+            return refused(Code::StorageError, error);
+        sql::SqlError e;
+        sql::Statement q = m_db.prepare(
+            "SELECT survivor, absorbed, undone_at IS NOT NULL FROM merges WHERE id = ?", &e);
+        if (e)
+            return refused(Code::StorageError, e.message);
+        q.bind(1, std::int64_t(mergeId));
+        if (!q.step())
+            return refused(Code::NotFound, QStringLiteral("no such merge"));
+        if (q.columnInt64(2) != 0)
+            return refused(Code::Conflict, QStringLiteral("that merge was already undone"));
+        const QString survivor = q.columnText(0), absorbed = q.columnText(1);
+        // Everyone now under the survivor (merges made since included)
+        // goes back to whom their base resolves without this merge.
+        const QString now = effective(survivor);
+        sql::Statement undo = m_db.prepare(
+            "UPDATE merges SET undone_at = ?, undone_by = ?, undo_reason = ? WHERE id = ?", &e);
+        if (e)
+            return refused(Code::StorageError, e.message);
+        undo.bind(1, std::int64_t(action.atMs))
+            .bind(2, action.actor)
+            .bindBlob(3, m_keys.seal(action.reason.toUtf8(),
+                                     associated(QStringLiteral("unmerge"), QString::number(mergeId),
+                                                survivor, 0, "reason")))
+            .bind(4, std::int64_t(mergeId));
+        if (!undo.exec())
+            return refused(Code::StorageError, undo.error().message);
+        // A proposal confirmed into this merge is open again.
+        sql::Statement reopen = m_db.prepare(
+            "UPDATE proposals SET status = 'open', decided_at = NULL, decided_by = NULL,"
+            " merge_id = NULL WHERE merge_id = ?",
+            &e);
+        if (e)
+            return refused(Code::StorageError, e.message);
+        reopen.bind(1, std::int64_t(mergeId));
+        if (!reopen.exec())
+            return refused(Code::StorageError, reopen.error().message);
+        if (!loadMerges(&error) || !repoint({now}, &error) ||
+            !writeAudit(action, "unmerge",
+                        {{QStringLiteral("merge_id"), mergeId},
+                         {QStringLiteral("survivor"), survivor},
+                         {QStringLiteral("absorbed"), absorbed},
+                         {QStringLiteral("reason"), action.reason}},
+                        &error))
+            return refused(Code::StorageError, error);
+        StaffResult r;
+        r.id = mergeId;
+        return r;
+    });
+}
+
+StaffResult SqlitePictureStore::confirmProposal(qint64 proposalId, const StaffAction &action)
+{
+    return decide(proposalId, action, true);
+}
+
+StaffResult SqlitePictureStore::rejectProposal(qint64 proposalId, const StaffAction &action)
+{
+    return decide(proposalId, action, false);
+}
+
+StaffResult SqlitePictureStore::decide(qint64 proposalId, const StaffAction &action, bool same)
+{
+    using Code = StaffResult::Code;
+    return inTransaction(m_db, action, [&] {
+        QString error;
+        if (!loadMerges(&error))
+            return refused(Code::StorageError, error);
+        sql::SqlError e;
+        sql::Statement q = m_db.prepare(
+            "SELECT a.person_key, b.person_key, a.base_key, b.base_key, p.status FROM proposals p"
+            " JOIN appearances a ON a.id = p.appearance_a JOIN appearances b ON b.id ="
+            " p.appearance_b WHERE p.id = ?",
+            &e);
+        if (e)
+            return refused(Code::StorageError, e.message);
+        q.bind(1, std::int64_t(proposalId));
+        if (!q.step())
+            return refused(Code::NotFound, QStringLiteral("no such proposal"));
+        const QString a = q.columnText(0), b = q.columnText(1);
+        const QString baseA = q.columnText(2), baseB = q.columnText(3);
+        if (q.columnText(4) != QLatin1String("open") || a == b)
+            return refused(Code::Conflict, QStringLiteral("that proposal was already decided"));
+        qint64 mergeId = 0;
+        if (same) {
+            // The earlier person (the proposal's first) survives.
+            StaffResult m = doMerge(a, b, action, proposalId);
+            if (!m.ok())
+                return m;
+            mergeId = m.id;
+        } else {
+            sql::Statement apart =
+                m_db.prepare("INSERT OR IGNORE INTO not_same(key_a, key_b) VALUES (?,?)", &e);
+            if (e)
+                return refused(Code::StorageError, e.message);
+            apart.bind(1, baseA).bind(2, baseB);
+            if (!apart.exec())
+                return refused(Code::StorageError, apart.error().message);
+            if (!writeAudit(action, "reject",
+                            {{QStringLiteral("proposal_id"), proposalId},
+                             {QStringLiteral("person_a"), a},
+                             {QStringLiteral("person_b"), b},
+                             {QStringLiteral("reason"), action.reason}},
+                            &error))
+                return refused(Code::StorageError, error);
+        }
+        sql::Statement mark = m_db.prepare("UPDATE proposals SET status = ?, decided_at = ?,"
+                                           " decided_by = ?, merge_id = ? WHERE id = ?",
+                                           &e);
+        if (e)
+            return refused(Code::StorageError, e.message);
+        mark.bind(1, same ? QStringLiteral("confirmed") : QStringLiteral("rejected"))
+            .bind(2, std::int64_t(action.atMs))
+            .bind(3, action.actor);
+        if (mergeId)
+            mark.bind(4, std::int64_t(mergeId));
+        else
+            mark.bindNull(4);
+        mark.bind(5, std::int64_t(proposalId));
+        if (!mark.exec())
+            return refused(Code::StorageError, mark.error().message);
+        StaffResult r;
+        r.id = same ? mergeId : proposalId;
+        return r;
+    });
+}
+
+QList<MergeEntry> SqlitePictureStore::merges(const QString &personKey)
+{
+    QList<MergeEntry> out;
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare(
+        "SELECT id, survivor, absorbed, at, actor, reason, proposal_id, undone_at, undone_by,"
+        " undo_reason FROM merges WHERE survivor = ?1 OR absorbed = ?1 OR survivor IN (SELECT"
+        " base_key FROM appearances WHERE person_key = ?1) OR absorbed IN (SELECT base_key FROM"
+        " appearances WHERE person_key = ?1) ORDER BY id",
+        &e);
+    if (e)
+        return out;
+    q.bind(1, personKey);
+    while (q.step()) {
+        MergeEntry m;
+        m.id = q.columnInt64(0);
+        m.survivor = q.columnText(1);
+        m.absorbed = q.columnText(2);
+        m.at = QDateTime::fromMSecsSinceEpoch(q.columnInt64(3), Qt::UTC);
+        m.actor = q.columnText(4);
+        m.reason = QString::fromUtf8(
+            m_keys
+                .open(q.columnBlob(5), associated(QStringLiteral("merge"), QString::number(m.id),
+                                                  m.survivor, 0, "reason"))
+                .value_or(QByteArray()));
+        m.proposalId = q.columnInt64(6);
+        if (!q.columnIsNull(7)) {
+            m.undoneAt = QDateTime::fromMSecsSinceEpoch(q.columnInt64(7), Qt::UTC);
+            m.undoneBy = q.columnText(8);
+            m.undoReason =
+                QString::fromUtf8(m_keys
+                                      .open(q.columnBlob(9), associated(QStringLiteral("unmerge"),
+                                                                        QString::number(m.id),
+                                                                        m.survivor, 0, "reason"))
+                                      .value_or(QByteArray()));
+        }
+        out << m;
+    }
+    return out;
+}
+
+QList<AuditEntry> SqlitePictureStore::audit(int limit)
+{
+    QList<AuditEntry> out;
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare(
+        "SELECT id, at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?", &e);
+    if (e)
+        return out;
+    q.bind(1, limit);
+    while (q.step()) {
+        AuditEntry a;
+        a.id = q.columnInt64(0);
+        a.at = QDateTime::fromMSecsSinceEpoch(q.columnInt64(1), Qt::UTC);
+        a.actor = q.columnText(2);
+        a.action = q.columnText(3);
+        const QByteArray what = a.action.toLatin1();
+        const auto detail =
+            m_keys.open(q.columnBlob(4), associated(QStringLiteral("audit"), QString::number(a.id),
+                                                    a.actor, 0, what.constData()));
+        if (!detail)
+            continue; // altered: never shown as if it were the trail
+        a.detail = QJsonDocument::fromJson(*detail).object();
+        out << a;
+    }
+    return out;
+}
+
+QList<Link> SqlitePictureStore::links(const QString &personKey)
+{
+    QList<Link> out;
+    if (!loadMerges(nullptr))
+        return out;
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare(
+        "SELECT o.person_key, o.kind, o.victim, o.suspect, o.record_id, o.version, o.owner,"
+        " o.local_id, o.facts FROM appearances s JOIN appearances o ON o.owner = s.owner AND"
+        " o.record_id = s.record_id AND o.person_key <> s.person_key WHERE s.person_key = ?"
+        " ORDER BY o.occurred_at, o.id LIMIT 2000",
+        &e);
+    if (e)
+        return out;
+    q.bind(1, personKey);
+    QHash<QString, qsizetype> at;
+    while (q.step()) {
+        const QString key = q.columnText(0);
+        if (!at.contains(key)) {
+            at.insert(key, out.size());
+            Link l;
+            l.personKey = key;
+            l.child = q.columnInt64(1) == 0;
+            out << l;
+        }
+        Link &l = out[at.value(key)];
+        const auto facts = m_keys.open(q.columnBlob(8),
+                                       associated(q.columnText(6), q.columnText(4), q.columnText(7),
+                                                  quint32(q.columnInt64(5)), "facts"));
+        if (facts)
+            l.name = factsFrom(*facts).fullName(); // the latest spelling
+        QStringList roles;
+        if (l.child)
+            roles << QStringLiteral("child");
+        if (q.columnInt64(2))
+            roles << QStringLiteral("victim");
+        if (q.columnInt64(3))
+            roles << QStringLiteral("suspect");
+        if (roles.isEmpty())
+            roles << QStringLiteral("household");
+        for (const QString &r : roles)
+            if (!l.roles.contains(r))
+                l.roles << r;
+        const QString evidence =
+            QStringLiteral("%1 v%2").arg(q.columnText(4)).arg(q.columnInt64(5));
+        if (!l.reports.contains(evidence))
+            l.reports << evidence;
+    }
+    return out;
+}
+
+bool SqlitePictureStore::adoptRules(const QByteArray &fingerprint, QString *error)
+{
+    sql::SqlError e;
+    sql::Statement q = m_db.prepare("SELECT value FROM meta WHERE name = 'rules'", &e);
+    if (e)
+        return fail(e, error);
+    const QString was = q.step() ? q.columnText(0) : QString();
+    const QString now = QString::fromLatin1(fingerprint);
+    const bool empty = m_db.queryInt("SELECT count(*) FROM appearances").value_or(0) == 0;
+    if (was == now)
+        return true;
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), error);
+    if (!empty) {
+        if (!loadMerges(error))
+            return false;
+        QStringList everyone;
+        sql::Statement all = m_db.prepare("SELECT DISTINCT person_key FROM appearances WHERE"
+                                          " kind = 0 OR victim = 1",
+                                          &e);
+        if (e)
+            return fail(e, error);
+        while (all.step())
+            everyone << all.columnText(0);
+        if (all.error())
+            return fail(all.error(), error);
+        if (auto c = m_db.exec("DELETE FROM concerns"))
+            return fail(c, error);
+        for (const QString &k : everyone)
+            if (!evaluate(k, error))
+                return false;
+        m_reevaluated = int(everyone.size());
+    }
+    sql::Statement set = m_db.prepare(
+        "INSERT INTO meta(name, value) VALUES ('rules', ?1) ON CONFLICT(name) DO UPDATE SET"
+        " value = ?1",
+        &e);
+    if (e)
+        return fail(e, error);
+    set.bind(1, now);
+    if (!set.exec())
+        return fail(set.error(), error);
+    if (auto c = tx.commit())
+        return fail(c, error);
+    return true;
+}
+
 } // namespace
 
 std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, const PictureKeys &keys,
-                                                       QString *error, bool readOnly)
+                                                       QString *error, bool readOnly,
+                                                       const ConcernRules *rules,
+                                                       const EncompassDirectory *directory)
 {
     sql::SqlError e;
     auto db = sql::Database::open(path,
@@ -861,13 +1612,44 @@ std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, cons
             *error = QStringLiteral("cannot open the picture store: %1").arg(e.message);
         return nullptr;
     }
-    if (auto s =
-            db->exec(readOnly ? "PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;" : kSchema)) {
-        if (error)
-            *error = QStringLiteral("cannot set up the picture store: %1").arg(s.message);
-        return nullptr;
+    const auto setUp = [&](const char *sqlText) {
+        if (auto s = db->exec(sqlText)) {
+            if (error)
+                *error = QStringLiteral("cannot set up the picture store: %1").arg(s.message);
+            return false;
+        }
+        return true;
+    };
+    if (readOnly) {
+        if (!setUp("PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;"))
+            return nullptr;
+    } else {
+        if (!setUp("PRAGMA busy_timeout = 10000;"))
+            return nullptr;
+        const bool made = db->queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                       " AND name = 'appearances'")
+                              .value_or(0) > 0;
+        const qint64 version = db->queryInt("PRAGMA user_version").value_or(0);
+        if (version > 2) {
+            if (error)
+                *error = QStringLiteral("the picture store is from a newer hub (schema %1)")
+                             .arg(version);
+            return nullptr;
+        }
+        if (made && version == 1) {
+            sql::Transaction tx(*db);
+            if (tx.beginError() || !setUp(kMigrateFrom1) || tx.commit())
+                return nullptr;
+        }
+        if (!setUp(kSchema))
+            return nullptr;
     }
-    return std::make_unique<SqlitePictureStore>(std::move(*db), keys);
+    const ConcernRules &r = rules ? *rules : ConcernRules::builtIn();
+    auto store = std::make_unique<SqlitePictureStore>(
+        std::move(*db), keys, r, directory ? *directory : EncompassDirectory::builtIn());
+    if (!readOnly && !store->adoptRules(r.fingerprint(), error))
+        return nullptr;
+    return store;
 }
 
 int runPictureWork(HubStore &hub, PictureStore &picture, const QString &worker, qint64 nowMs,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "concern.h"
+#include "encompass.h"
 #include "hub/hubstore.h"
 #include "identity.h"
 #include "picturekeys.h"
@@ -34,6 +35,64 @@ struct MatchProposal
     QString heldBack;
 };
 
+// Who does a staff action, and why: an actor until staff accounts exist
+// (the staff page), a reason always. Both are kept in the audit trail.
+struct StaffAction
+{
+    QString actor;
+    QString reason;
+    qint64 atMs = 0;
+};
+
+// What a staff action came to: ok, or a typed refusal (code) in words.
+struct StaffResult
+{
+    enum class Code
+    {
+        Ok,
+        NotFound,     // no such person, proposal or merge
+        Invalid,      // no actor or reason, a person merged with themselves
+        Conflict,     // a child with an adult, two people of one report, undone twice
+        StorageError, // nothing was written
+    };
+    Code code = Code::Ok;
+    QString message;
+    qint64 id = 0; // the merge made, or the proposal decided
+    bool ok() const { return code == Code::Ok; }
+};
+
+// One merge of two resolved people, as the audit keeps it.
+struct MergeEntry
+{
+    qint64 id = 0;
+    QString survivor, absorbed;
+    QString actor, reason;
+    QDateTime at;
+    qint64 proposalId = 0; // 0: merged by hand, not from a proposal
+    QString undoneBy, undoReason;
+    QDateTime undoneAt; // invalid: still in force
+};
+
+// One line of the audit trail of staff decisions.
+struct AuditEntry
+{
+    qint64 id = 0;
+    QDateTime at;
+    QString actor;
+    QString action; // merge, unmerge, confirm, reject
+    QJsonObject detail;
+};
+
+// Someone a person appears beside in the picture's reports, and how.
+struct Link
+{
+    QString personKey;
+    bool child = false;
+    QString name;
+    QStringList roles;   // victim, suspect, household, child
+    QStringList reports; // evidence ("record-id v2")
+};
+
 // An Operation Encompass notice a record calls for (encompass.h), as staff
 // see it: by when, and in detail who is told, in what language, saying what.
 struct NoticeDue
@@ -61,8 +120,14 @@ public:
     virtual ~PictureStore() = default;
     // readOnly: for staff commands beside a running hub (never a write,
     // never a lock the worker waits on); the file must exist.
+    // rules and directory: the force's policy (builtIn() unless given);
+    // copied. A rules file other than the one the picture was last
+    // evaluated with re-evaluates every person's history on open (never
+    // for readOnly, which reads what the writer evaluated).
     static std::unique_ptr<PictureStore> openSqlite(const QString &path, const PictureKeys &keys,
-                                                    QString *error, bool readOnly = false);
+                                                    QString *error, bool readOnly = false,
+                                                    const ConcernRules *rules = nullptr,
+                                                    const EncompassDirectory *directory = nullptr);
 
     // Takes one committed version into the picture: resolves every person
     // in it (adults first, so a child's parents and an unborn child's
@@ -94,6 +159,30 @@ public:
     };
     // Every resolved person of a kind.
     virtual QStringList personKeys(Kind kind) = 0;
+
+    // Staff decisions, each in one transaction and in the audit trail.
+    // merge: every appearance of absorbed becomes survivor's; refused for
+    // a child with an adult and for two people of one report (twins, a
+    // child and their parent). unmerge: both exactly as before the merge,
+    // merges made since included.
+    virtual StaffResult merge(const QString &survivor, const QString &absorbed,
+                              const StaffAction &action) = 0;
+    virtual StaffResult unmerge(qint64 mergeId, const StaffAction &action) = 0;
+    // confirm: the proposal's two people merged (the earlier one survives);
+    // reject: never proposed again for those two.
+    virtual StaffResult confirmProposal(qint64 proposalId, const StaffAction &action) = 0;
+    virtual StaffResult rejectProposal(qint64 proposalId, const StaffAction &action) = 0;
+    // The merges a person took part in (as either side), oldest first.
+    virtual QList<MergeEntry> merges(const QString &personKey) = 0;
+    // Newest first, at most limit.
+    virtual QList<AuditEntry> audit(int limit) = 0;
+    // The people a person appears beside (adults for a child, children
+    // and other adults for an adult), with their roles and reports.
+    virtual QList<Link> links(const QString &personKey) = 0;
+    // How many times every person's history was evaluated by openSqlite
+    // because the rules changed (0 when they had not).
+    virtual int reevaluatedOnOpen() const = 0;
+    virtual QString rulesVersion() const = 0;
 };
 
 // Takes up to limit versions from the hub's queue (urgent first), applies
