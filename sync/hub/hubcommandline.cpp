@@ -44,6 +44,8 @@ const char *kUsageText =
     "        [--max-inflight N] [--max-body-bytes N] [--threads N] [--quiet]\n"
     "        [--picture-key-file F]   (default DIR/picture.key; keep it off DIR's volume)\n"
     "        [--staff-listen 127.0.0.1:PORT]   (the staff API; loopback only for now)\n"
+    "        [--rules-file F]   (the force's concern rules; a change re-evaluates every history)\n"
+    "        [--encompass-directory F]   (the force's settings, term dates, bank holidays)\n"
     "staff commands (--by NAME: who runs it, 1 to 100 printable characters; audited):\n"
     "  enrol-device --by NAME --officer ID [--hub-url URL] [--count K]\n"
     "               [--expires-in SECONDS]   (default 3600: codes live an hour)\n"
@@ -144,7 +146,17 @@ struct Picture
 {
     // On the heap: the store refers to the keys, and a Picture is moved.
     std::unique_ptr<picture::PictureKeys> keys;
+    std::unique_ptr<picture::ConcernRules> rules;           // null: the built-in rules
+    std::unique_ptr<picture::EncompassDirectory> directory; // null: the built-in one
     std::unique_ptr<picture::PictureStore> store;
+
+    // Another connection to the same picture, under the same policy.
+    std::unique_ptr<picture::PictureStore> open(const QString &path, bool readOnly,
+                                                QString *error) const
+    {
+        return picture::PictureStore::openSqlite(path, *keys, error, readOnly, rules.get(),
+                                                 directory.get());
+    }
 };
 
 std::optional<Picture> openPicture(const Options &o, const QString &dataDir, bool readOnly = false)
@@ -166,7 +178,40 @@ std::optional<Picture> openPicture(const Options &o, const QString &dataDir, boo
         return std::nullopt;
     }
     p.keys = std::make_unique<picture::PictureKeys>(std::move(*keys));
-    p.store = picture::PictureStore::openSqlite(dbPath, *p.keys, &error, readOnly);
+    // The force's policy: its concern rules and its Encompass directory.
+    const auto readJson = [&](const char *option, QByteArray *out) {
+        const QString path = o.value(option);
+        if (path.isEmpty())
+            return true;
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly) || f.size() > 4 * 1024 * 1024) {
+            failure(QStringLiteral("%1 %2: cannot read it (or over 4 MiB)")
+                        .arg(QLatin1String(option), path));
+            return false;
+        }
+        *out = f.readAll();
+        return true;
+    };
+    QByteArray rulesJson, directoryJson;
+    if (!readJson("--rules-file", &rulesJson) || !readJson("--encompass-directory", &directoryJson))
+        return std::nullopt;
+    if (!rulesJson.isEmpty()) {
+        auto rules = picture::ConcernRules::fromJson(rulesJson, &error);
+        if (!rules) {
+            failure(QStringLiteral("--rules-file: %1").arg(error));
+            return std::nullopt;
+        }
+        p.rules = std::make_unique<picture::ConcernRules>(std::move(*rules));
+    }
+    if (!directoryJson.isEmpty()) {
+        auto directory = picture::EncompassDirectory::fromJson(directoryJson, &error);
+        if (!directory) {
+            failure(QStringLiteral("--encompass-directory: %1").arg(error));
+            return std::nullopt;
+        }
+        p.directory = std::make_unique<picture::EncompassDirectory>(std::move(*directory));
+    }
+    p.store = p.open(dbPath, readOnly, &error);
     if (!p.store) {
         failure(error);
         return std::nullopt;
@@ -310,6 +355,10 @@ int serve(const Options &o, const QString &dataDir)
     auto picture = openPicture(o, dataDir);
     if (!picture)
         return 1;
+    if (const int people = picture->store->reevaluatedOnOpen(); people > 0)
+        HubLog::event("picture_rules_changed",
+                      {{QStringLiteral("rules_version"), picture->store->rulesVersion()},
+                       {QStringLiteral("people_reevaluated"), people}});
 
     ServerOptions options;
     options.listen = o.value("--listen", options.listen);
@@ -339,11 +388,13 @@ int serve(const Options &o, const QString &dataDir)
     std::unique_ptr<StaffServer> staff;
     if (o.values.contains(QStringLiteral("--staff-listen"))) {
         QString error;
-        auto reader = picture::PictureStore::openSqlite(
-            QDir(dataDir).filePath(QStringLiteral("picture.db")), *picture->keys, &error, true);
-        if (!reader)
+        // A connection of its own: staff decisions write (merges, the
+        // audit trail) while the worker writes through its own.
+        auto connection =
+            picture->open(QDir(dataDir).filePath(QStringLiteral("picture.db")), false, &error);
+        if (!connection)
             return failure(error);
-        staff = std::make_unique<StaffServer>(std::move(reader), o.value("--staff-listen"));
+        staff = std::make_unique<StaffServer>(std::move(connection), o.value("--staff-listen"));
         if (!staff->start(&error))
             return failure(error);
         printJson({{QStringLiteral("event"), QStringLiteral("staff_listening")},

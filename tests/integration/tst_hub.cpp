@@ -1453,6 +1453,17 @@ private slots:
         QVERIFY(!refused.start({QStringLiteral("--plain-http"), QStringLiteral("--staff-listen"),
                                 QStringLiteral("0.0.0.0:0")}));
         QVERIFY(refused.stderrText().contains(QLatin1String("loopback")));
+        // The force's policy files are checked before anything listens.
+        QTemporaryDir policy;
+        QFile bad(policy.filePath(QStringLiteral("rules.json")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write(R"({"format": 1, "version": "x", "rules": {"grade_or_frequncy": {}}})");
+        bad.close();
+        HubProcess misspelt(kHub);
+        QVERIFY(!misspelt.start({QStringLiteral("--plain-http"), QStringLiteral("--rules-file"),
+                                 bad.fileName()}));
+        QVERIFY2(misspelt.stderrText().contains(QLatin1String("--rules-file")),
+                 qPrintable(misspelt.stderrText()));
 
         HubProcess hub(kHub);
         QVERIFY2(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--staff-listen"),
@@ -1480,8 +1491,11 @@ private slots:
         };
         const HttpReply list = get(hub.staffUrl(), "/staff/v1/children");
         QCOMPARE(list.status, 200);
-        const QJsonArray children = QJsonDocument::fromJson(list.body).array();
-        QCOMPARE(children.size(), hub.stats().value(QStringLiteral("children")).toInt());
+        const QJsonObject page = QJsonDocument::fromJson(list.body).object();
+        const QJsonArray children = page.value(QStringLiteral("children")).toArray();
+        const int childCount = hub.stats().value(QStringLiteral("children")).toInt();
+        QCOMPARE(children.size(), qMin(childCount, 100));
+        QCOMPARE(page.value(QStringLiteral("total")).toInt(), childCount);
         QVERIFY(!children.isEmpty());
         const QJsonObject first = children.first().toObject();
         QVERIFY(
@@ -1496,9 +1510,12 @@ private slots:
         const QJsonObject report =
             child.value(QStringLiteral("chronology")).toArray().first().toObject();
         for (const char *field :
-             {"record_id", "occurred_at_utc", "grade", "presence", "seen", "spoken_to",
-              "spoken_to_alone", "ace_indicators", "protection_notice"})
+             {"record_id", "occurred_at_utc", "grade", "grade_rationale", "presence", "seen",
+              "spoken_to", "spoken_to_alone", "child_words", "demeanour", "ace_indicators",
+              "ace_provenance", "ace_categories_so_far", "suspects", "household", "flags",
+              "protection_notice"})
             QVERIFY2(report.contains(QLatin1String(field)), field);
+        QVERIFY(child.contains(QStringLiteral("links")));
         QVERIFY(child.contains(QStringLiteral("concerns")));
         QCOMPARE(get(hub.staffUrl(), "/staff/v1/proposals").status, 200);
         const HttpReply due = get(hub.staffUrl(), "/staff/v1/encompass/due");
@@ -1517,12 +1534,102 @@ private slots:
                  421);
         QCOMPARE(
             RawHttp::post(hub.staffUrl(), "/staff/v1/children", "{}", "application/json").status,
-            405);
+            404);
+        QCOMPARE(get(hub.staffUrl(), "/staff/v1/children?colour=red").status, 400);
+        QCOMPARE(get(hub.staffUrl(), "/staff/v1/children?grade=purple").status, 400);
+        // A filter keeps only what it names: every child listed with
+        // ?grade=red has a red report.
+        const QJsonArray red =
+            QJsonDocument::fromJson(
+                get(hub.staffUrl(), "/staff/v1/children?grade=red&limit=1000").body)
+                .object()
+                .value(QStringLiteral("children"))
+                .toArray();
+        for (const QJsonValue &c : red) {
+            const QJsonObject detail =
+                QJsonDocument::fromJson(
+                    get(hub.staffUrl(),
+                        "/staff/v1/children/" +
+                            c.toObject().value(QStringLiteral("person_key")).toString().toLatin1())
+                        .body)
+                    .object();
+            bool hasRed = false;
+            for (const QJsonValue &r : detail.value(QStringLiteral("chronology")).toArray())
+                hasRed = hasRed ||
+                         r.toObject().value(QStringLiteral("grade")) == QLatin1String("grade_red");
+            QVERIFY(hasRed);
+        }
+
+        // Staff decisions: JSON only, with an actor and a reason, audited.
+        QJsonArray all =
+            QJsonDocument::fromJson(get(hub.staffUrl(), "/staff/v1/children?limit=1000").body)
+                .object()
+                .value(QStringLiteral("children"))
+                .toArray();
+        QVERIFY(all.size() >= 2);
+        const QString a = all[0].toObject().value(QStringLiteral("person_key")).toString();
+        QString b;
+        auto recordsOf = [&](const QString &k) {
+            QSet<QString> ids;
+            for (const QJsonValue &r :
+                 QJsonDocument::fromJson(
+                     get(hub.staffUrl(), "/staff/v1/children/" + k.toLatin1()).body)
+                     .object()
+                     .value(QStringLiteral("chronology"))
+                     .toArray())
+                ids.insert(r.toObject().value(QStringLiteral("record_id")).toString());
+            return ids;
+        };
+        const QSet<QString> ofA = recordsOf(a);
+        for (const QJsonValue &c : all) {
+            const QString k = c.toObject().value(QStringLiteral("person_key")).toString();
+            if (k != a && !recordsOf(k).intersects(ofA)) {
+                b = k;
+                break;
+            }
+        }
+        QVERIFY(!b.isEmpty());
+        const QByteArray mergeBody =
+            QJsonDocument(QJsonObject{{QStringLiteral("survivor"), a},
+                                      {QStringLiteral("absorbed"), b},
+                                      {QStringLiteral("actor"), QStringLiteral("SYN-STAFF-1")},
+                                      {QStringLiteral("reason"), QStringLiteral("checked")}})
+                .toJson(QJsonDocument::Compact);
+        QCOMPARE(RawHttp::post(hub.staffUrl(), "/staff/v1/merges", mergeBody, "text/plain").status,
+                 415);
+        QCOMPARE(RawHttp::post(hub.staffUrl(), "/staff/v1/merges",
+                               R"({"survivor":")" + a.toLatin1() + R"(","absorbed":")" +
+                                   b.toLatin1() + R"("})",
+                               "application/json")
+                     .status,
+                 400);
+        const HttpReply merged =
+            RawHttp::post(hub.staffUrl(), "/staff/v1/merges", mergeBody, "application/json");
+        QCOMPARE(merged.status, 200);
+        QCOMPARE(hub.stats().value(QStringLiteral("children")).toInt(), childCount - 1);
+        const qint64 mergeId =
+            QJsonDocument::fromJson(merged.body).object().value(QStringLiteral("id")).toInteger();
+        QCOMPARE(RawHttp::post(
+                     hub.staffUrl(), "/staff/v1/merges/" + QByteArray::number(mergeId) + "/undo",
+                     R"({"actor":"SYN-STAFF-2","reason":"not the same child"})", "application/json")
+                     .status,
+                 200);
+        QCOMPARE(hub.stats().value(QStringLiteral("children")).toInt(), childCount);
+        const QJsonArray trail =
+            QJsonDocument::fromJson(get(hub.staffUrl(), "/staff/v1/audit").body).array();
+        QCOMPARE(trail.size(), 2);
+        QCOMPARE(trail[0].toObject().value(QStringLiteral("action")).toString(),
+                 QStringLiteral("unmerge"));
+        QCOMPARE(trail[0].toObject().value(QStringLiteral("actor")).toString(),
+                 QStringLiteral("SYN-STAFF-2"));
         // The devices' port knows no staff route.
         for (const QByteArray &path :
              {QByteArray("/staff/v1/children"), "/staff/v1/children/" + key,
-              QByteArray("/staff/v1/proposals"), QByteArray("/staff/v1/encompass/due")})
+              QByteArray("/staff/v1/proposals"), QByteArray("/staff/v1/encompass/due"),
+              QByteArray("/staff/v1/adults"), QByteArray("/staff/v1/audit")})
             QCOMPARE(get(hub.url(), path).status, 404);
+        QCOMPARE(RawHttp::post(hub.url(), "/staff/v1/merges", mergeBody, "application/json").status,
+                 404);
     }
 
     void logsHoldNoRecordContent()

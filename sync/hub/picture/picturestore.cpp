@@ -971,7 +971,7 @@ QList<Appearance> SqlitePictureStore::history(const QString &personKey)
     QList<Appearance> out;
     sql::SqlError e;
     sql::Statement q = m_db.prepare(
-        "SELECT owner, record_id, version, local_id, victim, suspect, facts, report FROM"
+        "SELECT owner, record_id, version, local_id, victim, suspect, facts, report, kind FROM"
         " appearances WHERE person_key = ? ORDER BY occurred_at, id",
         &e);
     if (e)
@@ -986,6 +986,7 @@ QList<Appearance> SqlitePictureStore::history(const QString &personKey)
         a.localId = q.columnText(3);
         a.victim = q.columnInt64(4) != 0;
         a.suspect = q.columnInt64(5) != 0;
+        a.child = q.columnInt64(8) == 0;
         const auto facts = m_keys.open(
             q.columnBlob(6), associated(a.owner, a.recordId, a.localId, a.version, "facts"));
         const auto report = m_keys.open(

@@ -21,6 +21,7 @@ struct Appearance
     QString personKey;
     QString owner, recordId, localId;
     quint32 version = 0;
+    bool child = false;
     bool victim = false, suspect = false;
     PersonFacts facts;
     Report report;
