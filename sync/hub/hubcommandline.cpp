@@ -1,12 +1,14 @@
 #include "hubcommandline.h"
 
 #include "batchingestor.h"
+#include "client/batchbuilder.h"
 #include "client/enrolmentcode.h"
 #include "deviceregistry.h"
 #include "hubidentity.h"
 #include "hublog.h"
 #include "hubserver.h"
 #include "hubstore.h"
+#include "picture/demodata.h"
 #include "picture/picturestore.h"
 #include "processhardening.h"
 #include "protocol/clock.h"
@@ -27,6 +29,7 @@
 #include <cstdio>
 #include <mutex>
 #include <pthread.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <thread>
 
@@ -46,6 +49,8 @@ const char *kUsageText =
     "        [--staff-listen 127.0.0.1:PORT]   (the staff API; loopback only for now)\n"
     "        [--rules-file F]   (the force's concern rules; a change re-evaluates every history)\n"
     "        [--encompass-directory F]   (the force's settings, term dates, bank holidays)\n"
+    "  seed-demo                          fill an empty hub with the picture's synthetic demo\n"
+    "                                     set, through the real ingest path\n"
     "staff commands (--by NAME: who runs it, 1 to 100 printable characters; audited):\n"
     "  enrol-device --by NAME --officer ID [--hub-url URL] [--count K]\n"
     "               [--expires-in SECONDS]   (default 3600: codes live an hour)\n"
@@ -511,6 +516,120 @@ int revokeDevice(const Options &o, const QString &dataDir)
     return 0;
 }
 
+// The picture's demonstration set through the real ingest path: a synthetic
+// device enrolled per officer with an enrolment code, each officer's
+// records sealed by the device's own batch builder and ingested as a sync
+// batch, then the picture's work run to the end. Fills an empty hub only.
+int seedDemo(const Options &o, const QString &dataDir)
+{
+    auto identity = loadIdentity(dataDir, true);
+    if (!identity)
+        return 1;
+    auto store = openStore(o, dataDir);
+    if (!store)
+        return 1;
+    HubStoreError error;
+    const auto before = store->stats(&error);
+    if (!before)
+        return failure(error.message);
+    if (before->versions > 0)
+        return failure(QStringLiteral("%1 already holds records: seed-demo fills an empty hub "
+                                      "only (use a new --data-dir)")
+                           .arg(dataDir));
+    auto picture = openPicture(o, dataDir);
+    if (!picture)
+        return 1;
+
+    auto &clock = protocol::SystemClock::instance();
+    DeviceRegistry registry(*store, clock);
+    BatchIngestor ingestor(*store, clock, identity->hubId, identity->sealingPublicKey,
+                           identity->sealingSecretKey);
+    const protocol::RiskChecklistRegistry checklists =
+        protocol::RiskChecklistRegistry::withBuiltIns();
+    QHash<QString, QList<v1::IncidentRecord>> byOfficer;
+    QStringList officers;
+    for (const picture::DemoRecord &d : picture::demoRecords(checklists)) {
+        if (!byOfficer.contains(d.officerId))
+            officers << d.officerId;
+        byOfficer[d.officerId].append(d.record);
+    }
+    int accepted = 0, refused = 0;
+    for (const QString &officer : officers) {
+        const auto code = registry.issueCode(*identity, officer,
+                                             QStringLiteral("http://127.0.0.1:1"), 600, &error);
+        if (!code)
+            return failure(error.message);
+        QByteArray credential(32, Qt::Uninitialized);
+        randombytes_buf(credential.data(), size_t(credential.size()));
+        v1::EnrolmentRequest request;
+        request.set_code_id(code->code_id());
+        request.set_secret(code->secret());
+        request.set_device_name("seed-demo SYNTHETIC");
+        request.set_device_credential(syncwire::toBase64Url(credential).toStdString());
+        const EnrolmentResult enrolled = registry.enrol(request, identity->hubId);
+        if (enrolled.outcome != RedeemOutcome::Enrolled)
+            return failure(QStringLiteral("the demo device could not enrol"));
+        const QString deviceId = QString::fromStdString(enrolled.response.device_id());
+        const AuthResult auth = registry.authenticate("Bearer " + deviceId.toLatin1() + '.' +
+                                                      syncwire::toBase64Url(credential));
+        if (auth.outcome != AuthOutcome::Authenticated)
+            return failure(QStringLiteral("the demo device could not authenticate"));
+        syncwire::BatchBuilder builder(identity->sealingPublicKey, {deviceId, identity->hubId});
+        v1::SyncBatch batch = builder.batch(1, clock.nowMs(), 0);
+        for (v1::IncidentRecord r : byOfficer.value(officer)) {
+            r.set_device_id(deviceId.toStdString());
+            *batch.add_records() = builder.seal(r);
+        }
+        const IngestResult result = ingestor.ingest(
+            QByteArray::fromStdString(batch.SerializeAsString()), {deviceId, auth.officerId});
+        if (result.error != IngestError::None)
+            return failure(QStringLiteral("the demo batch was refused: %1").arg(result.reason));
+        for (const v1::RecordResult &r : result.receipt.results()) {
+            if (r.result() == v1::RecordResult::RESULT_ACCEPTED) {
+                ++accepted;
+                continue;
+            }
+            ++refused;
+            QStringList why;
+            for (const v1::RejectReason &reason : r.reasons())
+                why << QString::fromStdString(reason.path() + " " + reason.code());
+            std::fprintf(stderr, "safeguard-hub: demo record %s not accepted: %s\n",
+                         r.record_id().c_str(), qPrintable(why.join(QStringLiteral("; "))));
+        }
+    }
+    if (refused > 0)
+        return failure(QStringLiteral("%1 demo record(s) were not accepted").arg(refused));
+
+    // The picture: everything ingest queued (a serving hub's worker may
+    // take some; the queue's leases keep each version to one of us).
+    int applied = 0;
+    for (;;) {
+        QString pictureError;
+        const int n = picture::runPictureWork(*store, *picture->store, QStringLiteral("seed-demo"),
+                                              clock.nowMs(), 100, &pictureError);
+        if (n < 0)
+            return failure(pictureError);
+        applied += n;
+        const auto s = store->stats(&error);
+        if (!s)
+            return failure(error.message);
+        if (n == 0 && s->pictureQueued == 0)
+            break;
+        if (n == 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100)); // another worker's lease
+    }
+    const picture::PictureCounts counts = picture->store->counts();
+    printJson({{QStringLiteral("event"), QStringLiteral("demo_seeded")},
+               {QStringLiteral("officers"), int(officers.size())},
+               {QStringLiteral("records"), accepted},
+               {QStringLiteral("picture_applied"), applied},
+               {QStringLiteral("children"), counts.children},
+               {QStringLiteral("adults"), counts.adults},
+               {QStringLiteral("match_proposals"), counts.proposals},
+               {QStringLiteral("rules_triggered"), counts.rulesTriggered}});
+    return 0;
+}
+
 int stats(const Options &o, const QString &dataDir)
 {
     auto store = openStore(o, dataDir);
@@ -688,6 +807,7 @@ int HubCommandLine::run(const QStringList &arguments)
     static const Command kCommands[] = {
         {"init", Who::Operator, init},
         {"serve", Who::Operator, serve},
+        {"seed-demo", Who::Operator, seedDemo},
         {"enrol-device", Who::Staff, enrolDevice},
         {"revoke-device", Who::Staff, revokeDevice},
         {"stats", Who::Staff, stats},

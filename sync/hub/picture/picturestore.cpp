@@ -513,6 +513,14 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     if (e)
         return fail(e, error);
 
+    sql::Statement pending = m_db.prepare(
+        "SELECT 1 FROM proposals p JOIN appearances a ON a.id = p.appearance_a JOIN appearances b"
+        " ON b.id = p.appearance_b WHERE p.status = 'open' AND ((a.person_key = ?1 AND"
+        " b.person_key = ?2) OR (a.person_key = ?2 AND b.person_key = ?1)) LIMIT 1",
+        &e);
+    if (e)
+        return fail(e, error);
+
     for (ExtractedPerson &p : people) {
         const int kind = p.kind == ExtractedPerson::Kind::Adult ? 1 : 0;
         // What this report says of the people around the person, resolved.
@@ -683,6 +691,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             if (!index.exec())
                 return fail(index.error(), error);
         }
+        QSet<QString> proposed;
         for (const auto &[candidate, m] : proposals) {
             bool samePerson = false;
             for (const Candidate &c : candidates)
@@ -695,6 +704,17 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                     other = c.personKey;
             if (m_notSame.contains({other, personKey}))
                 continue; // staff said these two are not one
+            // One proposal per pair of people, however many of their
+            // reports look alike.
+            if (proposed.contains(other))
+                continue;
+            proposed.insert(other);
+            pending.reset();
+            pending.bind(1, other).bind(2, personKey);
+            if (pending.step())
+                continue;
+            if (pending.error())
+                return fail(pending.error(), error);
             propose.reset();
             propose.bind(1, std::int64_t(candidate))
                 .bind(2, std::int64_t(appearance))
