@@ -23,7 +23,7 @@ bool fail(QString *error, const QString &message)
 
 QString normalisedPostcode(const QString &postcode)
 {
-    return postcode.toUpper().remove(QRegularExpression(QStringLiteral("\\s")));
+    return postcode.toUpper().removeIf([](QChar c) { return c.isSpace(); });
 }
 
 std::optional<Nation> nationFrom(const QString &s)

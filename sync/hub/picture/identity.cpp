@@ -140,7 +140,7 @@ QString PersonFacts::fullName() const
 
 QString PersonFacts::addressKey() const
 {
-    const QString p = postcode.toUpper().remove(QRegularExpression(QStringLiteral("\\s")));
+    const QString p = postcode.toUpper().removeIf([](QChar c) { return c.isSpace(); });
     if (p.isEmpty())
         return QString();
     static const QRegularExpression number(QStringLiteral("\\b(\\d+[a-z]?)\\b"),

@@ -8,6 +8,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QUuid>
+#include <string>
+#include <unordered_map>
 
 namespace safeguard::hub::picture {
 
@@ -20,6 +22,7 @@ PRAGMA busy_timeout = 10000;
 PRAGMA journal_mode = WAL;
 -- Durable before the queue entry is finished in hub.db, or work is lost.
 PRAGMA synchronous = FULL;
+PRAGMA cache_size = -65536;
 CREATE TABLE IF NOT EXISTS appearances (
   id INTEGER PRIMARY KEY,
   person_key TEXT NOT NULL,       -- who they are now (merges applied)
@@ -315,8 +318,27 @@ IndexValues indexValues(const PictureKeys &keys, const PersonFacts &f)
         add("name", names::compact(a));
     const QString family = names::compact(f.familyName);
     const QString given = names::compact(f.givenNames.section(QLatin1Char(' '), 0, 0));
-    if (!family.isEmpty() && !given.isEmpty())
-        add("sound", names::soundex(family) + QLatin1Char('|') + names::soundex(given));
+    if (!family.isEmpty() && !given.isEmpty()) {
+        // The same sound is only worth a look at a consistent age: found
+        // by sound and birth year (a year either side), so a common
+        // Soundex code does not make every person a candidate for every
+        // other. Someone of no known age looks at every year; everyone is
+        // found by sound alone too, for them.
+        const QString sound = names::soundex(family) + QLatin1Char('|') + names::soundex(given);
+        add("sound", sound, false);
+        const int year = f.dateOfBirth.isValid() ? f.dateOfBirth.year()
+                         : f.estimatedAgeYears > 0 && f.seenOn.isValid()
+                             ? f.seenOn.year() - f.estimatedAgeYears
+                             : 0;
+        add("sound-year", sound + QLatin1Char('|') + QString::number(year), year != 0);
+        if (year == 0) {
+            v.search << keys.blindIndex("sound", sound);
+        } else {
+            for (int y : {year - 1, year + 1, 0})
+                v.search << keys.blindIndex("sound-year",
+                                            sound + QLatin1Char('|') + QString::number(y));
+        }
+    }
     add("fid", names::compact(f.forceIdentifier));
     add("addr", f.addressKey());
     // An unborn child is found by a later born child of the family, and
@@ -344,6 +366,9 @@ public:
     bool adoptRules(const QByteArray &fingerprint, QString *error);
 
     bool apply(const PictureWork &work, const v1::IncidentRecord &record, QString *error) override;
+    std::vector<bool>
+    applyBatch(const std::vector<std::pair<PictureWork, v1::IncidentRecord>> &batch,
+               QString *error) override;
     QString personKeyOf(const QString &owner, const QString &recordId,
                         const QString &localId) override;
     QList<Appearance> chronology(const QString &personKey) override;
@@ -384,6 +409,8 @@ private:
     // Rewrites the rules triggered on one child's whole history (or an
     // adult victim's).
     bool evaluate(const QString &personKey, QString *error);
+    // apply() inside a transaction the caller holds.
+    bool applyOne(const PictureWork &work, const v1::IncidentRecord &record, QString *error);
     // chronology() without reading the merges again (inside a job).
     QList<Appearance> history(const QString &personKey);
     bool storeConcerns(const QString &personKey, const QList<TriggeredRule> &triggered,
@@ -394,6 +421,31 @@ private:
             *error = QStringLiteral("picture store: %1").arg(e.message);
         return false;
     }
+
+    // Statements the worker runs for every version, prepared once. Reset
+    // after every job (resetCache), so none holds a read open between.
+    sql::Statement &prepared(std::string_view sqlText, sql::SqlError *e)
+    {
+        const std::string key(sqlText);
+        auto it = m_cache.find(key);
+        if (it != m_cache.end()) {
+            it->second.reset();
+            return it->second;
+        }
+        sql::Statement s = m_db.prepare(sqlText, e);
+        if (*e) {
+            m_failed = std::move(s);
+            return m_failed;
+        }
+        return m_cache.emplace(key, std::move(s)).first->second;
+    }
+    void resetCache()
+    {
+        for (auto &[text, statement] : m_cache)
+            statement.reset();
+    }
+    std::unordered_map<std::string, sql::Statement> m_cache;
+    sql::Statement m_failed;
 
     sql::Database m_db;
     const PictureKeys &m_keys;
@@ -418,21 +470,63 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return fail(tx.beginError(), error);
+    const bool ok = applyOne(work, record, error);
+    resetCache();
+    if (!ok)
+        return false; // rolled back
+    if (auto c = tx.commit())
+        return fail(c, error);
+    return true;
+}
+
+std::vector<bool>
+SqlitePictureStore::applyBatch(const std::vector<std::pair<PictureWork, v1::IncidentRecord>> &batch,
+                               QString *error)
+{
+    std::vector<bool> done(batch.size(), false);
+    sql::Transaction tx(m_db);
+    if (tx.beginError()) {
+        fail(tx.beginError(), error);
+        return done;
+    }
+    // Each version in a savepoint of its own: one that fails is undone
+    // alone, and the rest commit together (one durable commit a batch).
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (auto s = m_db.exec("SAVEPOINT version")) {
+            fail(s, error);
+            return std::vector<bool>(batch.size(), false);
+        }
+        done[i] = applyOne(batch[i].first, batch[i].second, error);
+        resetCache(); // before a rollback to the savepoint
+        if (auto s =
+                m_db.exec(done[i] ? "RELEASE version" : "ROLLBACK TO version; RELEASE version")) {
+            fail(s, error);
+            return std::vector<bool>(batch.size(), false);
+        }
+    }
+    resetCache();
+    if (auto c = tx.commit()) {
+        fail(c, error);
+        return std::vector<bool>(batch.size(), false);
+    }
+    return done;
+}
+
+bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRecord &record,
+                                  QString *error)
+{
     sql::SqlError e;
 
     // A version already taken (or a newer one): nothing to do.
-    sql::Statement held = m_db.prepare(
+    sql::Statement &held = prepared(
         "SELECT coalesce(max(version), 0) FROM applied WHERE owner = ? AND record_id = ?", &e);
     if (e)
         return fail(e, error);
     held.bind(1, work.officerId).bind(2, work.recordId);
     if (!held.step())
         return fail(held.error(), error);
-    if (held.columnInt64(0) >= qint64(work.version)) {
-        if (auto c = tx.commit())
-            return fail(c, error);
+    if (held.columnInt64(0) >= qint64(work.version))
         return true;
-    }
     if (!loadMerges(error))
         return false;
     QSet<QString> touchedChildren;
@@ -440,7 +534,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     // person keeps who they are across a record's versions.
     QHash<QString, QString> before;
     {
-        sql::Statement was = m_db.prepare(
+        sql::Statement &was = prepared(
             "SELECT local_id, base_key FROM appearances WHERE owner = ? AND record_id = ?", &e);
         if (e)
             return fail(e, error);
@@ -450,9 +544,9 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     }
     {
         // The children the replaced version named: their history changed.
-        sql::Statement was = m_db.prepare("SELECT DISTINCT person_key FROM appearances WHERE"
-                                          " owner = ? AND record_id = ? AND kind = 0",
-                                          &e);
+        sql::Statement &was = prepared("SELECT DISTINCT person_key FROM appearances WHERE"
+                                       " owner = ? AND record_id = ? AND kind = 0",
+                                       &e);
         if (e)
             return fail(e, error);
         was.bind(1, work.officerId).bind(2, work.recordId);
@@ -468,7 +562,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
           " ?1 AND record_id = ?2)",
           "DELETE FROM appearances WHERE owner = ?1 AND record_id = ?2",
           "DELETE FROM encompass_due WHERE owner = ?1 AND record_id = ?2"}) {
-        sql::Statement del = m_db.prepare(sqlText, &e);
+        sql::Statement &del = prepared(sqlText, &e);
         if (e)
             return fail(e, error);
         del.bind(1, work.officerId).bind(2, work.recordId);
@@ -495,25 +589,25 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         return f;
     };
 
-    sql::Statement insert = m_db.prepare(
+    sql::Statement &insert = prepared(
         "INSERT INTO appearances(person_key, kind, owner, record_id, version, local_id, victim,"
         " suspect, occurred_at, urgent, facts, report, base_key)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &e);
     if (e)
         return fail(e, error);
-    sql::Statement index =
-        m_db.prepare("INSERT INTO blind_index(value, appearance_id) VALUES (?,?)", &e);
+    sql::Statement &index =
+        prepared("INSERT INTO blind_index(value, appearance_id) VALUES (?,?)", &e);
     if (e)
         return fail(e, error);
-    sql::Statement propose = m_db.prepare(
-        "INSERT INTO proposals(appearance_a, appearance_b, reasons, held_back, created_at)"
-        " VALUES (?,?,?,?,?)",
-        &e);
+    sql::Statement &propose =
+        prepared("INSERT INTO proposals(appearance_a, appearance_b, reasons, held_back, created_at)"
+                 " VALUES (?,?,?,?,?)",
+                 &e);
     if (e)
         return fail(e, error);
 
-    sql::Statement pending = m_db.prepare(
+    sql::Statement &pending = prepared(
         "SELECT 1 FROM proposals p JOIN appearances a ON a.id = p.appearance_a JOIN appearances b"
         " ON b.id = p.appearance_b WHERE p.status = 'open' AND ((a.person_key = ?1 AND"
         " b.person_key = ?2) OR (a.person_key = ?2 AND b.person_key = ?1)) LIMIT 1",
@@ -547,7 +641,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         };
         QList<Candidate> candidates;
         if (!values.search.isEmpty()) {
-            sql::Statement find = m_db.prepare(
+            sql::Statement &find = prepared(
                 // Ids first (never DISTINCT over sealed blobs), then the
                 // most recent of them.
                 QStringLiteral(
@@ -599,8 +693,8 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
         // proposed, never taken.
         const QString previous = before.value(p.localId);
         if (!previous.isEmpty()) {
-            sql::Statement elsewhere =
-                m_db.prepare("SELECT 1 FROM appearances WHERE person_key = ? LIMIT 1", &e);
+            sql::Statement &elsewhere =
+                prepared("SELECT 1 FROM appearances WHERE person_key = ? LIMIT 1", &e);
             if (e)
                 return fail(e, error);
             elsewhere.bind(1, effective(previous));
@@ -727,7 +821,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     }
     // The Encompass notices this version calls for.
     {
-        sql::Statement due = m_db.prepare(
+        sql::Statement &due = prepared(
             "INSERT INTO encompass_due(owner, record_id, version, person_key, due_at, detail,"
             " local_id) VALUES (?,?,?,?,?,?,?)",
             &e);
@@ -775,7 +869,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             if (p.suspect)
                 suspects.insert(effective(keyOf.value(p.localId)));
         }
-        sql::Statement near = m_db.prepare(
+        sql::Statement &near = prepared(
             "SELECT DISTINCT a.person_key FROM blind_index b JOIN appearances a ON a.id ="
             " b.appearance_id WHERE b.value = ? AND a.kind = 0 ORDER BY a.id DESC LIMIT 200",
             &e);
@@ -789,7 +883,7 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
             if (near.error())
                 return fail(near.error(), error);
         }
-        sql::Statement named = m_db.prepare(
+        sql::Statement &named = prepared(
             "SELECT DISTINCT c.person_key FROM appearances s JOIN appearances c ON c.owner ="
             " s.owner AND c.record_id = s.record_id AND c.kind = 0 WHERE s.person_key = ? AND"
             " s.suspect = 1 ORDER BY c.id DESC LIMIT 200",
@@ -805,10 +899,10 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
                 return fail(named.error(), error);
         }
     }
-    sql::Statement mark =
-        m_db.prepare("INSERT INTO applied(owner, record_id, version) VALUES (?1, ?2, ?3)"
-                     " ON CONFLICT(owner, record_id) DO UPDATE SET version = ?3",
-                     &e);
+    sql::Statement &mark =
+        prepared("INSERT INTO applied(owner, record_id, version) VALUES (?1, ?2, ?3)"
+                 " ON CONFLICT(owner, record_id) DO UPDATE SET version = ?3",
+                 &e);
     if (e)
         return fail(e, error);
     mark.bind(1, work.officerId).bind(2, work.recordId).bind(3, std::int64_t(work.version));
@@ -817,15 +911,13 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     for (const QString &child : touchedChildren)
         if (!evaluate(child, error))
             return false;
-    if (auto c = tx.commit())
-        return fail(c, error);
     return true;
 }
 
 bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
 {
     sql::SqlError e;
-    sql::Statement clear = m_db.prepare("DELETE FROM concerns WHERE person_key = ?", &e);
+    sql::Statement &clear = prepared("DELETE FROM concerns WHERE person_key = ?", &e);
     if (e)
         return fail(e, error);
     clear.bind(1, personKey);
@@ -835,8 +927,8 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
     QList<Report> asVictim;
     bool adult = false;
     {
-        sql::Statement kind =
-            m_db.prepare("SELECT kind FROM appearances WHERE person_key = ? LIMIT 1", &e);
+        sql::Statement &kind =
+            prepared("SELECT kind FROM appearances WHERE person_key = ? LIMIT 1", &e);
         if (e)
             return fail(e, error);
         kind.bind(1, personKey);
@@ -855,13 +947,13 @@ bool SqlitePictureStore::evaluate(const QString &personKey, QString *error)
     // The neighbourhood: every report at this child's addresses and naming
     // their suspects, whoever's child it was about.
     Neighbourhood around;
-    sql::Statement atAddress = m_db.prepare(
+    sql::Statement &atAddress = prepared(
         "SELECT DISTINCT a.record_id, a.version FROM blind_index b JOIN appearances a ON a.id ="
         " b.appearance_id WHERE b.value = ? LIMIT 1000",
         &e);
     if (e)
         return fail(e, error);
-    sql::Statement withSuspect = m_db.prepare(
+    sql::Statement &withSuspect = prepared(
         "SELECT DISTINCT record_id, version FROM appearances WHERE person_key = ? AND suspect = 1"
         " LIMIT 1000",
         &e);
@@ -895,7 +987,7 @@ bool SqlitePictureStore::storeConcerns(const QString &personKey,
                                        const QList<TriggeredRule> &triggered, QString *error)
 {
     sql::SqlError e;
-    sql::Statement add = m_db.prepare(
+    sql::Statement &add = prepared(
         "INSERT INTO concerns(person_key, rule, rules_version, detail) VALUES (?,?,?,?)", &e);
     if (e)
         return fail(e, error);
@@ -983,14 +1075,16 @@ QList<Appearance> SqlitePictureStore::chronology(const QString &personKey)
 {
     if (!loadMerges(nullptr))
         return {};
-    return history(personKey);
+    QList<Appearance> out = history(personKey);
+    resetCache();
+    return out;
 }
 
 QList<Appearance> SqlitePictureStore::history(const QString &personKey)
 {
     QList<Appearance> out;
     sql::SqlError e;
-    sql::Statement q = m_db.prepare(
+    sql::Statement &q = prepared(
         "SELECT owner, record_id, version, local_id, victim, suspect, facts, report, kind FROM"
         " appearances WHERE person_key = ? ORDER BY occurred_at, id",
         &e);
@@ -1686,6 +1780,7 @@ int runPictureWork(HubStore &hub, PictureStore &picture, const QString &worker, 
     }
     int applied = 0;
     std::vector<qint64> done;
+    std::vector<std::pair<PictureWork, v1::IncidentRecord>> batch;
     for (const PictureWork &w : *work) {
         v1::IncidentRecord record;
         if (!record.ParseFromArray(w.bytes.constData(), int(w.bytes.size()))) {
@@ -1694,10 +1789,16 @@ int runPictureWork(HubStore &hub, PictureStore &picture, const QString &worker, 
             done.push_back(w.rowid);
             continue;
         }
-        if (!picture.apply(w, record, error))
-            continue; // claimed again after its lease; the rest go on
+        batch.emplace_back(w, std::move(record));
+    }
+    // One durable commit for the lot; a version that fails stays queued
+    // (claimed again after its lease) and the rest go on.
+    const std::vector<bool> ok = picture.applyBatch(batch, error);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!ok[i])
+            continue;
         ++applied;
-        done.push_back(w.rowid);
+        done.push_back(batch[i].first.rowid);
     }
     if (!done.empty()) {
         if (const HubStoreError f = hub.finishPictureWork(worker, done); !f.ok()) {

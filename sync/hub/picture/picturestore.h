@@ -138,6 +138,11 @@ public:
     // ignored. False with *error on a storage failure (nothing half-written).
     virtual bool apply(const PictureWork &work, const v1::IncidentRecord &record,
                        QString *error) = 0;
+    // apply() for several versions with one durable commit: which were
+    // taken (a failing one is undone alone, *error says why).
+    virtual std::vector<bool>
+    applyBatch(const std::vector<std::pair<PictureWork, v1::IncidentRecord>> &batch,
+               QString *error) = 0;
 
     // Where a record's person (child_id or person_id) was resolved to.
     virtual QString personKeyOf(const QString &owner, const QString &recordId,
