@@ -186,13 +186,34 @@ private slots:
         QCOMPARE(compare(amy, ben).strength, MatchStrength::None);
     }
 
-    // Names with no a-z letters have no Soundex, so never "sound alike".
-    void nonLatinNamesNeverSoundAlike()
+    // Names in a script with no transliteration here have no Soundex, so
+    // never "sound alike"; Cyrillic and Greek meet their Latin spelling.
+    void otherScriptsAreTransliteratedOrNeverSoundAlike()
     {
+        QCOMPARE(names::normalise(QStringLiteral("Дмитрий Иванов")),
+                 QStringLiteral("dmitrii ivanov"));
+        QCOMPARE(names::normalise(QStringLiteral("Олександр Шевченко")),
+                 QStringLiteral("oleksandr shevchenko"));
+        QCOMPARE(names::normalise(QStringLiteral("Νίκος Παπαδόπουλος")),
+                 QStringLiteral("nikos papadopoulos"));
+        QCOMPARE(names::soundex(QStringLiteral("Иванов")),
+                 names::soundex(QStringLiteral("Ivanov")));
+        // Typed once in Cyrillic and once in Latin: the same name.
+        PersonFacts cyr =
+            at(child("Дмитрий", "Иванов", QDate(2015, 3, 1)), "ZZ1 4AB", "5 Example Road");
+        PersonFacts lat =
+            at(child("Dmitrii", "Ivanov", QDate(2015, 3, 1)), "ZZ1 4AB", "5 Example Road");
+        QCOMPARE(compare(cyr, lat).strength, MatchStrength::Strong);
         PersonFacts a = at(child("Олег", "Иванов"), "ZZ1 4AB", "5 Example Road");
         PersonFacts b = at(child("Ольга", "Петрова"), "ZZ1 4AB", "5 Example Road");
-        QCOMPARE(names::soundex(QStringLiteral("Иванов")), QString());
         QCOMPARE(compare(a, b).strength, MatchStrength::None);
+        // No transliteration: no Soundex, so two different names in that
+        // script at one address are never "similar".
+        QCOMPARE(names::soundex(QStringLiteral("محمد")), QString());
+        PersonFacts c = at(child("محمد", "حسن"), "ZZ1 4AB", "5 Example Road");
+        PersonFacts d = at(child("أحمد", "علي"), "ZZ1 4AB", "5 Example Road");
+        QVERIFY(compare(c, d).strength != MatchStrength::Strong);
+        QVERIFY(!compare(c, d).reasons.contains(QStringLiteral("similar name")));
     }
 
     void estimatedAgesMustAgree()

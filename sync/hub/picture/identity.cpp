@@ -16,14 +16,36 @@ namespace {
 // Letters that decomposition leaves whole.
 const QHash<QChar, QString> &folds()
 {
-    static const QHash<QChar, QString> f{
-        {QChar(0x00DF), QStringLiteral("ss")}, {QChar(0x00E6), QStringLiteral("ae")},
-        {QChar(0x0153), QStringLiteral("oe")}, {QChar(0x00F8), QStringLiteral("o")},
-        {QChar(0x0142), QStringLiteral("l")},  {QChar(0x0111), QStringLiteral("d")},
-        {QChar(0x00FE), QStringLiteral("th")}, {QChar(0x00F0), QStringLiteral("d")},
-        {QChar(0x0131), QStringLiteral("i")},
-    };
-    return f;
+    static const QHash<QChar, QString> all = [] {
+        QHash<QChar, QString> f{
+            {QChar(0x00DF), QStringLiteral("ss")}, {QChar(0x00E6), QStringLiteral("ae")},
+            {QChar(0x0153), QStringLiteral("oe")}, {QChar(0x00F8), QStringLiteral("o")},
+            {QChar(0x0142), QStringLiteral("l")},  {QChar(0x0111), QStringLiteral("d")},
+            {QChar(0x00FE), QStringLiteral("th")}, {QChar(0x00F0), QStringLiteral("d")},
+            {QChar(0x0131), QStringLiteral("i")},
+        };
+        // Cyrillic and Greek to Latin (after accents are taken off), so a
+        // name typed in either script meets its Latin spelling: simplified
+        // BGN/PCGN and ELOT 743 forms, the ones UK records most often use.
+        static const char *const cyrillic[] = {"a",  "b",    "v", "g", "d", "e",  "zh", "z",
+                                               "i",  "i",    "k", "l", "m", "n",  "o",  "p",
+                                               "r",  "s",    "t", "u", "f", "kh", "ts", "ch",
+                                               "sh", "shch", "",  "y", "",  "e",  "yu", "ya"};
+        for (int i = 0; i < 32; ++i) // а..я
+            f.insert(QChar(0x0430 + i), QString::fromLatin1(cyrillic[i]));
+        f.insert(QChar(0x0451), QStringLiteral("e"));  // ё
+        f.insert(QChar(0x0454), QStringLiteral("ye")); // є
+        f.insert(QChar(0x0456), QStringLiteral("i"));  // і
+        f.insert(QChar(0x0457), QStringLiteral("yi")); // ї
+        f.insert(QChar(0x0491), QStringLiteral("g"));  // ґ
+        static const char *const greek[] = {"a", "v", "g", "d", "e",  "z",  "i", "th", "i",
+                                            "k", "l", "m", "n", "x",  "o",  "p", "r",  "s",
+                                            "s", "t", "y", "f", "ch", "ps", "o"};
+        for (int i = 0; i < 25; ++i) // α..ω (with final ς)
+            f.insert(QChar(0x03B1 + i), QString::fromLatin1(greek[i]));
+        return f;
+    }();
+    return all;
 }
 
 QString firstWord(const QString &s)
@@ -64,23 +86,43 @@ const Variants &variants()
 
 QString normalise(const QString &name)
 {
+    // Matching normalises the same few names again and again (every
+    // candidate against every person): remembered per thread, bounded.
+    thread_local QHash<QString, QString> seen;
+    if (const auto it = seen.constFind(name); it != seen.cend())
+        return *it;
+    if (seen.size() > 20000)
+        seen.clear();
+    // Accents off first (so an accented Greek or Cyrillic letter is its
+    // plain one), then the folds and transliteration.
+    QString bare;
+    for (const QChar c : name.toLower().normalized(QString::NormalizationForm_KD))
+        if (c.category() != QChar::Mark_NonSpacing)
+            bare += c;
     QString folded;
-    folded.reserve(name.size());
-    for (const QChar c : name.toLower()) {
+    folded.reserve(bare.size());
+    for (qsizetype i = 0; i < bare.size(); ++i) {
+        const QChar c = bare.at(i);
+        // Greek "ου" is one sound: "ou" (Papadopoulos), not "oy".
+        if (c == QChar(0x03BF) && i + 1 < bare.size() && bare.at(i + 1) == QChar(0x03C5)) {
+            folded += QLatin1String("ou");
+            ++i;
+            continue;
+        }
         const auto it = folds().constFind(c);
         folded += it == folds().cend() ? QString(c) : *it;
     }
     QString out;
-    for (const QChar c : folded.normalized(QString::NormalizationForm_KD)) {
-        if (c.category() == QChar::Mark_NonSpacing)
-            continue; // the accent, not the letter
+    for (const QChar c : folded) {
         if (c.isLetterOrNumber())
             out += c;
         else if (c.isSpace() || c == QLatin1Char('-') || c == QLatin1Char('\'') ||
                  c == QChar(0x2019) || c == QLatin1Char('.'))
             out += QLatin1Char(' ');
     }
-    return out.simplified();
+    out = out.simplified();
+    seen.insert(name, out);
+    return out;
 }
 
 QString compact(const QString &name)

@@ -141,6 +141,10 @@ ALTER TABLE proposals ADD COLUMN decided_by TEXT;
 ALTER TABLE proposals ADD COLUMN merge_id INTEGER;
 )SQL";
 
+// Bumped whenever what the blind index holds changes (kinds of value,
+// names::normalise): the index is then rebuilt on open.
+constexpr qint64 kIndexVersion = 2;
+
 // The most recent appearances a person is compared with: what bounds the
 // cost of a very common name or a shared address (a hostel, a refuge).
 constexpr int kMaxCandidates = 200;
@@ -364,6 +368,31 @@ public:
     // Re-evaluates every history when the rules are not the ones the
     // concerns were made with (by version and content).
     bool adoptRules(const QByteArray &fingerprint, QString *error);
+    // Every appearance's blind index values again, from its sealed facts
+    // (after a migration that changed what is indexed).
+    bool rebuildBlindIndex(QString *error);
+    std::optional<qint64> metaInt(const char *name)
+    {
+        sql::SqlError e;
+        sql::Statement q = m_db.prepare("SELECT value FROM meta WHERE name = ?", &e);
+        if (e)
+            return std::nullopt;
+        q.bind(1, QString::fromLatin1(name));
+        if (!q.step())
+            return std::nullopt;
+        return q.columnText(0).toLongLong();
+    }
+    bool setMeta(const char *name, const QString &value, QString *error)
+    {
+        sql::SqlError e;
+        sql::Statement q = m_db.prepare("INSERT INTO meta(name, value) VALUES (?1, ?2)"
+                                        " ON CONFLICT(name) DO UPDATE SET value = ?2",
+                                        &e);
+        if (e)
+            return fail(e, error);
+        q.bind(1, QString::fromLatin1(name)).bind(2, value);
+        return q.exec() || fail(q.error(), error);
+    }
 
     bool apply(const PictureWork &work, const v1::IncidentRecord &record, QString *error) override;
     std::vector<bool>
@@ -1662,6 +1691,46 @@ QList<Link> SqlitePictureStore::links(const QString &personKey)
     return out;
 }
 
+bool SqlitePictureStore::rebuildBlindIndex(QString *error)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), error);
+    if (auto c = m_db.exec("DELETE FROM blind_index"))
+        return fail(c, error);
+    sql::SqlError e;
+    sql::Statement all =
+        m_db.prepare("SELECT id, owner, record_id, local_id, version, facts FROM appearances", &e);
+    if (e)
+        return fail(e, error);
+    sql::Statement add =
+        m_db.prepare("INSERT INTO blind_index(value, appearance_id) VALUES (?,?)", &e);
+    if (e)
+        return fail(e, error);
+    while (all.step()) {
+        const auto facts = m_keys.open(
+            all.columnBlob(5), associated(all.columnText(1), all.columnText(2), all.columnText(3),
+                                          quint32(all.columnInt64(4)), "facts"));
+        if (!facts) {
+            if (error)
+                *error = QStringLiteral("picture store: a sealed value does not open (wrong "
+                                        "key, or the file was altered)");
+            return false;
+        }
+        for (const QByteArray &v : indexValues(m_keys, factsFrom(*facts)).own) {
+            add.reset();
+            add.bindBlob(1, v).bind(2, std::int64_t(all.columnInt64(0)));
+            if (!add.exec())
+                return fail(add.error(), error);
+        }
+    }
+    if (all.error())
+        return fail(all.error(), error);
+    if (auto c = tx.commit())
+        return fail(c, error);
+    return true;
+}
+
 bool SqlitePictureStore::adoptRules(const QByteArray &fingerprint, QString *error)
 {
     sql::SqlError e;
@@ -1735,6 +1804,7 @@ std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, cons
         }
         return true;
     };
+    bool migrated = false;
     if (readOnly) {
         if (!setUp("PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;"))
             return nullptr;
@@ -1751,7 +1821,8 @@ std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, cons
                              .arg(version);
             return nullptr;
         }
-        if (made && version == 1) {
+        migrated = made && version == 1;
+        if (migrated) {
             sql::Transaction tx(*db);
             if (tx.beginError() || !setUp(kMigrateFrom1) || tx.commit())
                 return nullptr;
@@ -1762,6 +1833,16 @@ std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, cons
     const ConcernRules &r = rules ? *rules : ConcernRules::builtIn();
     auto store = std::make_unique<SqlitePictureStore>(
         std::move(*db), keys, r, directory ? *directory : EncompassDirectory::builtIn());
+    // What is indexed, and how names are normalised for it: a picture
+    // indexed otherwise is indexed again from its sealed facts.
+    if (!readOnly) {
+        const std::optional<qint64> indexed = store->metaInt("index_version");
+        if (indexed.value_or(migrated ? 1 : 0) != kIndexVersion) {
+            if (!store->rebuildBlindIndex(error) ||
+                !store->setMeta("index_version", QString::number(kIndexVersion), error))
+                return nullptr;
+        }
+    }
     if (!readOnly && !store->adoptRules(r.fingerprint(), error))
         return nullptr;
     return store;
