@@ -663,6 +663,7 @@ int stats(const Options &o, const QString &dataDir)
                {QStringLiteral("attribution_refusals"), s->attributionRefusals},
                {QStringLiteral("orphaned_versions"), s->orphanedVersions},
                {QStringLiteral("picture_queued"), s->pictureQueued},
+               {QStringLiteral("picture_failed"), s->pictureFailed},
                {QStringLiteral("children"), counts.children},
                {QStringLiteral("adults"), counts.adults},
                {QStringLiteral("match_proposals"), counts.proposals},

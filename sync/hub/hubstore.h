@@ -124,7 +124,12 @@ struct HubStats
     // The picture's lag: versions waiting for it, and since when the oldest
     // has waited (0 when none).
     qint64 pictureQueued = 0, pictureOldestEnqueuedMs = 0;
+    // Versions the picture claimed kMaxPictureAttempts times without taking
+    // them in: left in the queue for staff, never retried for ever.
+    qint64 pictureFailed = 0;
 };
+
+constexpr int kMaxPictureAttempts = 5;
 
 // One version waiting for the picture, claimed by one worker for a lease.
 struct PictureWork

@@ -13,7 +13,7 @@ namespace safeguard::hub {
 
 namespace {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 const char *kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS devices (
@@ -49,17 +49,26 @@ CREATE TABLE IF NOT EXISTS records (
   batch_id TEXT NOT NULL,
   PRIMARY KEY (record_id, officer_id, version)
 );
--- Schema 4: work for the hub's picture, enqueued in the same transaction as
+-- Schema 5: work for the hub's picture, enqueued in the same transaction as
 -- the version it names, so none is missed; urgent first; a claim is a lease
--- (claimed_until) so work a crashed worker held is taken up again.
+-- (claimed_until) so work a crashed worker held is taken up again, and
+-- after kMaxPictureAttempts claims a version that never applies is left
+-- for staff (stats: picture_failed) rather than tried for ever. Keyed by
+-- the version's own key, never the records table's implicit rowid (which
+-- a VACUUM may renumber).
 CREATE TABLE IF NOT EXISTS picture_queue (
-  record_rowid INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY,
+  officer_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
   urgent INTEGER NOT NULL,
   enqueued_at INTEGER NOT NULL,
   claimed_by TEXT,
-  claimed_until INTEGER
+  claimed_until INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (officer_id, record_id, version)
 );
-CREATE INDEX IF NOT EXISTS picture_queue_order ON picture_queue(urgent DESC, record_rowid);
+CREATE INDEX IF NOT EXISTS picture_queue_order ON picture_queue(attempts, urgent DESC, id);
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -131,6 +140,29 @@ ALTER TABLE records_v2 RENAME TO records;
 // records. Existing rows take the officer of the device that sent them, and
 // their parent is the previous version (the shared checks have always
 // required parent_version = version - 1).
+// Schema 4 to 5: the picture's queue by the version's key, not the
+// records table's rowid.
+const char *kMigrateQueueToKeys = R"SQL(
+ALTER TABLE picture_queue RENAME TO picture_queue_v4;
+DROP INDEX IF EXISTS picture_queue_order;
+CREATE TABLE picture_queue (
+  id INTEGER PRIMARY KEY,
+  officer_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  urgent INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  claimed_by TEXT,
+  claimed_until INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (officer_id, record_id, version)
+);
+INSERT INTO picture_queue(officer_id, record_id, version, urgent, enqueued_at)
+  SELECT r.officer_id, r.record_id, r.version, q.urgent, q.enqueued_at
+  FROM picture_queue_v4 q JOIN records r ON r.rowid = q.record_rowid ORDER BY q.record_rowid;
+DROP TABLE picture_queue_v4;
+)SQL";
+
 const char *kMigrateRecordsToOwners = R"SQL(
 CREATE TABLE records_v3 (
   officer_id TEXT NOT NULL,
@@ -235,8 +267,9 @@ struct SqliteHubStore::BatchStatements
             &error);
         if (error)
             return;
-        enqueue = db.prepare(
-            "INSERT INTO picture_queue(record_rowid, urgent, enqueued_at) VALUES (?,?,?)", &error);
+        enqueue = db.prepare("INSERT OR IGNORE INTO picture_queue(officer_id, record_id, version,"
+                             " urgent, enqueued_at) VALUES (?,?,?,?,?)",
+                             &error);
         if (error)
             return;
         setFlags = db.prepare("UPDATE records SET flags = ?, flagged = ? WHERE rowid = ?", &error);
@@ -422,16 +455,22 @@ HubStoreError SqliteHubStore::migrate()
         if (auto e = m_db.exec(kFillOwners))
             return fail(e, "migrate");
     }
+    if (*version == 4) {
+        // The queue keyed by rowid becomes the queue keyed by version.
+        if (auto e = m_db.exec(kMigrateQueueToKeys))
+            return fail(e, "migrate");
+    }
     if (auto e = m_db.exec(kSchema))
         return fail(e, "migrate");
     if (*version >= 1 && *version < 4) {
         // Every version already held is work for the picture: it covers
         // the history, not only what arrives after the upgrade.
-        if (auto e = m_db.exec("INSERT OR IGNORE INTO picture_queue(record_rowid, urgent,"
-                               " enqueued_at) SELECT rowid, urgent, received_at FROM records"))
+        if (auto e = m_db.exec("INSERT OR IGNORE INTO picture_queue(officer_id, record_id,"
+                               " version, urgent, enqueued_at) SELECT officer_id, record_id,"
+                               " version, urgent, received_at FROM records ORDER BY rowid"))
             return fail(e, "migrate");
     }
-    if (auto e = m_db.exec("PRAGMA user_version = 4"))
+    if (auto e = m_db.exec("PRAGMA user_version = 5"))
         return fail(e, "migrate");
     if (auto e = tx.commit())
         return fail(e, "migrate");
@@ -872,12 +911,13 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
         if (!st.insert.exec())
             return fail(st.insert.error(), "write_batch");
         // The picture's work, in the same transaction: committed together
-        // or not at all. (The queue's key is the record's rowid, so the last
-        // insert rowid is unchanged for what follows.)
+        // or not at all.
         st.enqueue.reset();
-        st.enqueue.bind(1, m_db.lastInsertRowId())
-            .bind(2, item.urgent ? 1 : 0)
-            .bind(3, std::int64_t(batch.receivedAtMs));
+        st.enqueue.bind(1, officerId)
+            .bind(2, recordId)
+            .bind(3, std::int64_t(item.version))
+            .bind(4, item.urgent ? 1 : 0)
+            .bind(5, std::int64_t(batch.receivedAtMs));
         if (!st.enqueue.exec())
             return fail(st.enqueue.error(), "write_batch");
 
@@ -994,14 +1034,15 @@ std::optional<std::vector<PictureWork>> SqliteHubStore::claimPictureWork(const Q
     // lease still covers.
     sql::SqlError e;
     sql::Statement pick = m_db.prepare(
-        "SELECT q.record_rowid, r.officer_id, r.record_id, r.version, r.bytes, r.received_at,"
-        " q.urgent, r.flags FROM picture_queue q JOIN records r ON r.rowid = q.record_rowid"
-        " WHERE q.claimed_until IS NULL OR q.claimed_until <= ?"
-        " ORDER BY q.urgent DESC, q.record_rowid LIMIT ?",
+        "SELECT q.id, r.officer_id, r.record_id, r.version, r.bytes, r.received_at,"
+        " q.urgent, r.flags FROM picture_queue q JOIN records r ON r.officer_id = q.officer_id"
+        " AND r.record_id = q.record_id AND r.version = q.version"
+        " WHERE q.attempts < ? AND (q.claimed_until IS NULL OR q.claimed_until <= ?)"
+        " ORDER BY q.attempts, q.urgent DESC, q.id LIMIT ?",
         &e);
     if (e)
         return failed(e);
-    pick.bind(1, std::int64_t(nowMs)).bind(2, limit);
+    pick.bind(1, kMaxPictureAttempts).bind(2, std::int64_t(nowMs)).bind(3, limit);
     std::vector<PictureWork> work;
     while (pick.step()) {
         QStringList flags;
@@ -1016,7 +1057,9 @@ std::optional<std::vector<PictureWork>> SqliteHubStore::claimPictureWork(const Q
     if (pick.error())
         return failed(pick.error());
     sql::Statement claim = m_db.prepare(
-        "UPDATE picture_queue SET claimed_by = ?, claimed_until = ? WHERE record_rowid = ?", &e);
+        "UPDATE picture_queue SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1"
+        " WHERE id = ?",
+        &e);
     if (e)
         return failed(e);
     for (const PictureWork &w : work) {
@@ -1041,7 +1084,7 @@ HubStoreError SqliteHubStore::finishPictureWork(const QString &worker,
     // Only this worker's claims: work whose lease lapsed and was taken by
     // another is that worker's to finish.
     sql::Statement done =
-        m_db.prepare("DELETE FROM picture_queue WHERE record_rowid = ? AND claimed_by = ?", &e);
+        m_db.prepare("DELETE FROM picture_queue WHERE id = ? AND claimed_by = ?", &e);
     if (e)
         return fail(e, "finish_picture_work");
     for (qint64 rowid : rowids) {
@@ -1070,6 +1113,7 @@ std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
         ~EndRead() { db.exec("ROLLBACK"); }
     } endRead{m_readDb};
     HubStats s;
+    static_assert(kMaxPictureAttempts == 5, "the picture_queue counts below spell it");
     const std::pair<const char *, qint64 *> queries[] = {
         {"SELECT count(*) FROM devices", &s.devices},
         {"SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL", &s.revokedDevices},
@@ -1086,8 +1130,11 @@ std::optional<HubStats> SqliteHubStore::stats(HubStoreError *error)
         {"SELECT count(*) FROM audit WHERE event = 'device_enrolled'", &s.enrolments},
         {"SELECT count(*) FROM alerts WHERE kind = 'record_id_collision'", &s.collisions},
         {"SELECT count(*) FROM alerts WHERE kind = 'attribution_mismatch'", &s.attributionRefusals},
-        {"SELECT count(*) FROM picture_queue", &s.pictureQueued},
-        {"SELECT coalesce(min(enqueued_at), 0) FROM picture_queue", &s.pictureOldestEnqueuedMs},
+        {"SELECT count(*) FROM picture_queue WHERE attempts < 5", &s.pictureQueued},
+        {"SELECT coalesce(min(enqueued_at), 0) FROM picture_queue WHERE attempts < 5",
+         &s.pictureOldestEnqueuedMs},
+        {"SELECT count(*) FROM picture_queue WHERE attempts >= 5" /* kMaxPictureAttempts */,
+         &s.pictureFailed},
         {"SELECT count(*) FROM records WHERE flagged = 1 AND EXISTS (SELECT 1 FROM"
          " json_each(records.flags) WHERE json_extract(value, '$.code') = 'parent_missing')",
          &s.orphanedVersions},

@@ -23,7 +23,8 @@ private slots:
         {
             auto store = createPlatformCredentialStore(dir.path());
             QVERIFY(!store->backendName().isEmpty());
-            const CredentialStoreError e = store->write(QStringLiteral("device-credential"), secret);
+            const CredentialStoreError e =
+                store->write(QStringLiteral("device-credential"), secret);
             QVERIFY2(e.ok(), qPrintable(e.message));
         }
         auto again = createPlatformCredentialStore(dir.path());

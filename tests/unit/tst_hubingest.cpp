@@ -441,7 +441,7 @@ private slots:
         sql::SqlError error;
         auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
         QVERIFY(db);
-        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 4);
+        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 5);
         // The record held before the upgrade is work for the picture too,
         // beside the one accepted since.
         QCOMPARE(int(db->queryInt("SELECT count(*) FROM picture_queue").value_or(-1)), 2);
@@ -511,6 +511,51 @@ private slots:
         QVERIFY(store->finishPictureWork(QStringLiteral("worker-b"), rows).ok());
         QCOMPARE(store->stats()->pictureQueued, 0);
         QCOMPARE(store->stats()->pictureOldestEnqueuedMs, 0);
+    }
+
+    // A version the picture can never take in (its worker fails or dies on
+    // it every time) is claimed kMaxPictureAttempts times, then left in the
+    // queue for staff: counted as picture_failed, never retried for ever,
+    // and never in the way of what comes after it.
+    void aVersionThatNeverAppliesIsLeftForStaff()
+    {
+        QTemporaryDir dir;
+        HubStoreError storeError;
+        auto store = HubStore::open(
+            QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("hub.db")), &storeError);
+        QVERIFY2(store, qPrintable(storeError.message));
+        BatchWrite write;
+        write.batchId = QStringLiteral("b-1");
+        write.deviceId = QStringLiteral("d-1");
+        write.officerId = QStringLiteral("SYN-OFFICER-0001");
+        write.receivedAtMs = 1000;
+        IngestItem item;
+        item.recordId = QStringLiteral("r-poison");
+        item.version = 1;
+        item.sha256 = QByteArray(1, 'p');
+        item.keep = true;
+        item.plaintext = QByteArray("SYNTHETIC-poison");
+        write.items.push_back(item);
+        std::vector<StoredResult> results;
+        QVERIFY(store->commitBatch(write, results).ok());
+        qint64 now = 2000;
+        for (int i = 0; i < kMaxPictureAttempts; ++i) {
+            auto claim = store->claimPictureWork(QStringLiteral("worker"), 10, now, 1000);
+            QVERIFY(claim);
+            QCOMPARE(claim->size(), 1u);
+            now += 1001; // the lease lapses: the worker died on it
+        }
+        QVERIFY(store->claimPictureWork(QStringLiteral("worker"), 10, now, 1000)->empty());
+        QCOMPARE(store->stats()->pictureQueued, 0);
+        QCOMPARE(store->stats()->pictureFailed, 1);
+        // What arrives next is taken as ever.
+        write.batchId = QStringLiteral("b-2");
+        write.items[0].recordId = QStringLiteral("r-next");
+        results.clear();
+        QVERIFY(store->commitBatch(write, results).ok());
+        auto next = store->claimPictureWork(QStringLiteral("worker"), 10, now, 1000);
+        QCOMPARE(next->size(), 1u);
+        QCOMPARE((*next)[0].recordId, QStringLiteral("r-next"));
     }
 
     // crypto_box_seal (scheme 0) binds a sealed record to nothing, so the

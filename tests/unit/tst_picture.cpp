@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUuid>
 
 using namespace safeguard;
 using namespace safeguard::hub;
@@ -54,9 +55,11 @@ class TestPicture : public QObject
         return r;
     }
 
-    void ingest(const char *officer, const QList<v1::IncidentRecord> &records, qint64 atMs = 1000)
+    void ingest(const char *officer, const QList<v1::IncidentRecord> &records, qint64 atMs = 1000,
+                bool revoked = false)
     {
         BatchWrite write;
+        write.sentByRevokedDevice = revoked;
         write.batchId = QStringLiteral("b-%1").arg(++m_batch);
         write.deviceId = QStringLiteral("d-%1").arg(QLatin1String(officer));
         write.officerId = QString::fromLatin1(officer);
@@ -69,6 +72,9 @@ class TestPicture : public QObject
             item.plaintext = QByteArray::fromStdString(r.SerializeAsString());
             item.sha256 = QCryptographicHash::hash(item.plaintext, QCryptographicHash::Sha256);
             item.keep = true;
+            if (revoked) // as BatchIngestor flags it
+                item.flags.append({QString(), QStringLiteral("sent_by_revoked_device"),
+                                   QStringLiteral("sent by a revoked device")});
             write.items.push_back(item);
         }
         std::vector<StoredResult> results;
@@ -584,6 +590,58 @@ private slots:
         for (const Link &l : m_picture->links(suspect))
             back = back || (l.personKey == a && l.child);
         QVERIFY(back);
+    }
+
+    // A flood of reports sharing one index value (here, one address) does
+    // not push a child's own earlier report out of the candidates: each
+    // value brings its own most recent few.
+    void aFloodAtOneAddressDoesNotHideAChild()
+    {
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0)});
+        QCOMPARE(process(), 1);
+        const QString a = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        for (int batch = 0; batch < 3; ++batch) {
+            QList<v1::IncidentRecord> flood;
+            for (int i = 0; i < 80; ++i) {
+                const int n = batch * 80 + i;
+                const QByteArray id = QStringLiteral("00000000-0000-4000-9000-%1")
+                                          .arg(n, 12, 10, QLatin1Char('0'))
+                                          .toLatin1();
+                const QByteArray given = "Flood" + QByteArray::number(n);
+                v1::IncidentRecord r =
+                    record(id.constData(), 1, given.constData(), "Floodfamily-SYNTHETIC");
+                r.mutable_children(0)->set_child_id(
+                    QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+                r.mutable_children(0)->mutable_identity()->mutable_date_of_birth()->set_year(
+                    2000 + n % 20);
+                flood << r;
+            }
+            ingest(kOfficerB, flood, 2000 + batch);
+            while (process() > 0) {
+            }
+        }
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000b", 30)}, 9000);
+        QCOMPARE(process(), 1);
+        QCOMPARE(childKey(kOfficerA, "00000000-0000-4000-8000-00000000000b"), a);
+    }
+
+    // A revoked device's records may come from whoever holds its
+    // credential: a strong match is proposed, never linked.
+    void aRevokedDevicesRecordIsNeverLinkedAutomatically()
+    {
+        ingest(kOfficerA, {record("00000000-0000-4000-8000-00000000000a", 0)});
+        ingest(kOfficerB, {record("00000000-0000-4000-8000-00000000000b", 10)}, 2000, true);
+        QCOMPARE(process(), 2);
+        const QString a = childKey(kOfficerA, "00000000-0000-4000-8000-00000000000a");
+        const QString b = childKey(kOfficerB, "00000000-0000-4000-8000-00000000000b");
+        QVERIFY(a != b);
+        bool proposed = false;
+        for (const MatchProposal &p : m_picture->openProposals())
+            proposed = proposed || (p.personA == a && p.personB == b &&
+                                    p.heldBack.contains(QLatin1String("revoked")));
+        QVERIFY(proposed);
+        QVERIFY(m_picture->chronology(b).value(0).report.flags.contains(
+            QStringLiteral("sent_by_revoked_device")));
     }
 
     void nothingIdentifyingIsInTheClear()

@@ -8,7 +8,6 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QTest>
-
 #include <google/protobuf/util/message_differencer.h>
 
 using namespace safeguard;
@@ -119,8 +118,9 @@ private slots:
         for (int i = 0; i < file->enum_type_count(); ++i) {
             const auto *e = file->enum_type(i);
             QCOMPARE(e->value(0)->number(), 0);
-            QVERIFY2(QString::fromStdString(e->value(0)->name()).endsWith(QLatin1String("_UNSPECIFIED")),
-                     e->name().c_str());
+            QVERIFY2(
+                QString::fromStdString(e->value(0)->name()).endsWith(QLatin1String("_UNSPECIFIED")),
+                e->name().c_str());
         }
     }
 };

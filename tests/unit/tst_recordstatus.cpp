@@ -30,7 +30,8 @@ private slots:
         QVERIFY(!recordStatusFromKey(QStringLiteral("needsCorrection")));
         QVERIFY(!recordStatusFromKey(QString()));
         // Every enumerator is in the list, so no status is missing from JSON.
-        QCOMPARE(QMetaEnum::fromType<RecordStatus>().keyCount(), int(std::size(kAllRecordStatuses)));
+        QCOMPARE(QMetaEnum::fromType<RecordStatus>().keyCount(),
+                 int(std::size(kAllRecordStatuses)));
     }
 
     void countsJsonHasEveryStatusAndTheTotal()

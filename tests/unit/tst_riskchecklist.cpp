@@ -17,7 +17,8 @@ namespace {
 QJsonObject builtInDefinition()
 {
     const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
-    return QJsonDocument::fromJson(registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->canonicalJson())
+    return QJsonDocument::fromJson(
+               registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->canonicalJson())
         .object();
 }
 
@@ -34,8 +35,12 @@ class TestRiskChecklist : public QObject
 {
     Q_OBJECT
 
-    const protocol::RiskChecklistRegistry m_registry = protocol::RiskChecklistRegistry::withBuiltIns();
-    const RiskChecklist &dash() const { return *m_registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE); }
+    const protocol::RiskChecklistRegistry m_registry =
+        protocol::RiskChecklistRegistry::withBuiltIns();
+    const RiskChecklist &dash() const
+    {
+        return *m_registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE);
+    }
 
 private slots:
     void builtInIsTheDefaultForDomesticAbuse()
@@ -95,7 +100,8 @@ private slots:
         extra->set_question_id("q99");
         extra->set_answer(v1::ANSWER_YES);
         const auto s = dash().score(a);
-        QCOMPARE(s.unansweredQuestionIds, (QStringList{QStringLiteral("q03"), QStringLiteral("q27")}));
+        QCOMPARE(s.unansweredQuestionIds,
+                 (QStringList{QStringLiteral("q03"), QStringLiteral("q27")}));
         QCOMPARE(s.unknownQuestionIds, QStringList{QStringLiteral("q99")});
         QCOMPARE(s.score, 0); // an answer to a question the version lacks scores nothing
     }
@@ -140,9 +146,12 @@ private slots:
         QJsonObject def = builtInDefinition();
         def[QStringLiteral("version")] = 2;
         def[QStringLiteral("thresholds")] = QJsonArray{
-            QJsonObject{{QStringLiteral("level"), QStringLiteral("standard")}, {QStringLiteral("min_score"), 0}},
-            QJsonObject{{QStringLiteral("level"), QStringLiteral("medium")}, {QStringLiteral("min_score"), 8}},
-            QJsonObject{{QStringLiteral("level"), QStringLiteral("high")}, {QStringLiteral("min_score"), 12}},
+            QJsonObject{{QStringLiteral("level"), QStringLiteral("standard")},
+                        {QStringLiteral("min_score"), 0}},
+            QJsonObject{{QStringLiteral("level"), QStringLiteral("medium")},
+                        {QStringLiteral("min_score"), 8}},
+            QJsonObject{{QStringLiteral("level"), QStringLiteral("high")},
+                        {QStringLiteral("min_score"), 12}},
         };
         QJsonObject override = def[QStringLiteral("override")].toObject();
         override[QStringLiteral("may_lower")] = true;
@@ -159,7 +168,8 @@ private slots:
         v1::RiskAssessment a;
         testing::answerChecklist(&a, *current, 12);
         QCOMPARE(current->score(a).scoredLevel, v1::RISK_LEVEL_HIGH);
-        QCOMPARE(registry.find(QStringLiteral("dash-2009"), 1)->score(a).scoredLevel, v1::RISK_LEVEL_MEDIUM);
+        QCOMPARE(registry.find(QStringLiteral("dash-2009"), 1)->score(a).scoredLevel,
+                 v1::RISK_LEVEL_MEDIUM);
         a.set_judgement_level(v1::RISK_LEVEL_MEDIUM);
         a.set_judgement_rationale("SYNTHETIC: lowered under v2's rule");
         QCOMPARE(current->score(a).finalLevel, v1::RISK_LEVEL_MEDIUM);
@@ -170,7 +180,8 @@ private slots:
         QJsonObject def = builtInDefinition();
         def[QStringLiteral("title")] = QStringLiteral("Changed without a new version");
         auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
-        const auto error = registry.add(std::get<RiskChecklist>(RiskChecklist::fromJson(toBytes(def))));
+        const auto error =
+            registry.add(std::get<RiskChecklist>(RiskChecklist::fromJson(toBytes(def))));
         QVERIFY(error);
         QCOMPARE(error->error, ChecklistError::VersionClash);
     }
@@ -180,42 +191,67 @@ private slots:
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<ChecklistError>("expected");
         const QJsonObject good = builtInDefinition();
-        auto without = [&](const char *key) { QJsonObject o = good; o.remove(QLatin1String(key)); return toBytes(o); };
-        auto with = [&](const char *key, const QJsonValue &v) { QJsonObject o = good; o[QLatin1String(key)] = v; return toBytes(o); };
+        auto without = [&](const char *key) {
+            QJsonObject o = good;
+            o.remove(QLatin1String(key));
+            return toBytes(o);
+        };
+        auto with = [&](const char *key, const QJsonValue &v) {
+            QJsonObject o = good;
+            o[QLatin1String(key)] = v;
+            return toBytes(o);
+        };
 
         QTest::newRow("not json") << QByteArray("{not json") << ChecklistError::NotJson;
         QTest::newRow("array") << QByteArray("[]") << ChecklistError::NotJson;
-        QTest::newRow("unknown format") << with("format", QStringLiteral("other/9")) << ChecklistError::UnknownFormat;
+        QTest::newRow("unknown format")
+            << with("format", QStringLiteral("other/9")) << ChecklistError::UnknownFormat;
         QTest::newRow("no id") << without("id") << ChecklistError::MissingField;
-        QTest::newRow("bad id") << with("id", QStringLiteral("DASH 2009!")) << ChecklistError::InvalidField;
+        QTest::newRow("bad id") << with("id", QStringLiteral("DASH 2009!"))
+                                << ChecklistError::InvalidField;
         QTest::newRow("no version") << without("version") << ChecklistError::MissingField;
         QTest::newRow("version 0") << with("version", 0) << ChecklistError::InvalidField;
         QTest::newRow("fractional version") << with("version", 1.5) << ChecklistError::InvalidField;
         QTest::newRow("no title") << without("title") << ChecklistError::MissingField;
         QTest::newRow("no incident types") << without("applies_to") << ChecklistError::MissingField;
-        QTest::newRow("unknown incident type") << with("applies_to", QJsonArray{QStringLiteral("burglary")}) << ChecklistError::InvalidField;
-        QTest::newRow("unknown scoring") << with("scoring", QJsonObject{{QStringLiteral("method"), QStringLiteral("vibes")}}) << ChecklistError::InvalidField;
-        QTest::newRow("no questions") << with("questions", QJsonArray{}) << ChecklistError::MissingField;
+        QTest::newRow("unknown incident type")
+            << with("applies_to", QJsonArray{QStringLiteral("burglary")})
+            << ChecklistError::InvalidField;
+        QTest::newRow("unknown scoring")
+            << with("scoring", QJsonObject{{QStringLiteral("method"), QStringLiteral("vibes")}})
+            << ChecklistError::InvalidField;
+        QTest::newRow("no questions")
+            << with("questions", QJsonArray{}) << ChecklistError::MissingField;
         QJsonArray dup = good[QStringLiteral("questions")].toArray();
         dup.append(dup.first());
-        QTest::newRow("duplicate question") << with("questions", dup) << ChecklistError::DuplicateQuestion;
+        QTest::newRow("duplicate question")
+            << with("questions", dup) << ChecklistError::DuplicateQuestion;
         QJsonArray negative = good[QStringLiteral("questions")].toArray();
         QJsonObject q = negative.first().toObject();
         q[QStringLiteral("weight")] = -1;
         negative[0] = q;
-        QTest::newRow("negative weight") << with("questions", negative) << ChecklistError::InvalidField;
+        QTest::newRow("negative weight")
+            << with("questions", negative) << ChecklistError::InvalidField;
         QTest::newRow("no thresholds") << without("thresholds") << ChecklistError::MissingField;
-        QTest::newRow("thresholds not from 0") << with("thresholds", QJsonArray{
-            QJsonObject{{QStringLiteral("level"), QStringLiteral("standard")}, {QStringLiteral("min_score"), 1}}})
-                                              << ChecklistError::BadThresholds;
-        QTest::newRow("thresholds falling") << with("thresholds", QJsonArray{
-            QJsonObject{{QStringLiteral("level"), QStringLiteral("standard")}, {QStringLiteral("min_score"), 0}},
-            QJsonObject{{QStringLiteral("level"), QStringLiteral("high")}, {QStringLiteral("min_score"), 14}},
-            QJsonObject{{QStringLiteral("level"), QStringLiteral("medium")}, {QStringLiteral("min_score"), 20}}})
-                                           << ChecklistError::BadThresholds;
-        QTest::newRow("unknown level") << with("thresholds", QJsonArray{
-            QJsonObject{{QStringLiteral("level"), QStringLiteral("extreme")}, {QStringLiteral("min_score"), 0}}})
-                                      << ChecklistError::BadThresholds;
+        QTest::newRow("thresholds not from 0")
+            << with("thresholds",
+                    QJsonArray{QJsonObject{{QStringLiteral("level"), QStringLiteral("standard")},
+                                           {QStringLiteral("min_score"), 1}}})
+            << ChecklistError::BadThresholds;
+        QTest::newRow("thresholds falling")
+            << with("thresholds",
+                    QJsonArray{QJsonObject{{QStringLiteral("level"), QStringLiteral("standard")},
+                                           {QStringLiteral("min_score"), 0}},
+                               QJsonObject{{QStringLiteral("level"), QStringLiteral("high")},
+                                           {QStringLiteral("min_score"), 14}},
+                               QJsonObject{{QStringLiteral("level"), QStringLiteral("medium")},
+                                           {QStringLiteral("min_score"), 20}}})
+            << ChecklistError::BadThresholds;
+        QTest::newRow("unknown level")
+            << with("thresholds",
+                    QJsonArray{QJsonObject{{QStringLiteral("level"), QStringLiteral("extreme")},
+                                           {QStringLiteral("min_score"), 0}}})
+            << ChecklistError::BadThresholds;
         QTest::newRow("no override rule") << without("override") << ChecklistError::MissingField;
     }
 

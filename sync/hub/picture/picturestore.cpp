@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS blind_index (
   value BLOB NOT NULL,
   appearance_id INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS blind_index_value ON blind_index(value);
+DROP INDEX IF EXISTS blind_index_value;
+CREATE INDEX IF NOT EXISTS blind_index_value_id ON blind_index(value, appearance_id);
 CREATE INDEX IF NOT EXISTS blind_index_appearance ON blind_index(appearance_id);
 -- The rules triggered on each child's whole history, as of the rules
 -- version that made them; rewritten whenever the child's history changes.
@@ -90,6 +91,8 @@ CREATE TABLE IF NOT EXISTS proposals (
   decided_by TEXT,
   merge_id INTEGER
 );
+CREATE INDEX IF NOT EXISTS proposals_a ON proposals(appearance_a);
+CREATE INDEX IF NOT EXISTS proposals_b ON proposals(appearance_b);
 -- Staff merges: in force while undone_at is NULL. Reasons are sealed (a
 -- reason may name someone).
 CREATE TABLE IF NOT EXISTS merges (
@@ -439,7 +442,8 @@ private:
     // adult victim's).
     bool evaluate(const QString &personKey, QString *error);
     // apply() inside a transaction the caller holds.
-    bool applyOne(const PictureWork &work, const v1::IncidentRecord &record, QString *error);
+    bool applyOne(const PictureWork &work, const v1::IncidentRecord &record, QString *error,
+                  QSet<QString> *touched);
     // chronology() without reading the merges again (inside a job).
     QList<Appearance> history(const QString &personKey);
     bool storeConcerns(const QString &personKey, const QList<TriggeredRule> &triggered,
@@ -499,7 +503,10 @@ bool SqlitePictureStore::apply(const PictureWork &work, const v1::IncidentRecord
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return fail(tx.beginError(), error);
-    const bool ok = applyOne(work, record, error);
+    QSet<QString> touched;
+    bool ok = applyOne(work, record, error, &touched);
+    for (auto it = touched.cbegin(); ok && it != touched.cend(); ++it)
+        ok = evaluate(*it, error);
     resetCache();
     if (!ok)
         return false; // rolled back
@@ -520,17 +527,30 @@ SqlitePictureStore::applyBatch(const std::vector<std::pair<PictureWork, v1::Inci
     }
     // Each version in a savepoint of its own: one that fails is undone
     // alone, and the rest commit together (one durable commit a batch).
+    // The histories they change are evaluated once, at the end (a batch of
+    // reports at one address re-evaluates its children once, not per
+    // report).
+    QSet<QString> touchedByAll;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (auto s = m_db.exec("SAVEPOINT version")) {
             fail(s, error);
             return std::vector<bool>(batch.size(), false);
         }
-        done[i] = applyOne(batch[i].first, batch[i].second, error);
+        QSet<QString> touched;
+        done[i] = applyOne(batch[i].first, batch[i].second, error, &touched);
         resetCache(); // before a rollback to the savepoint
+        if (done[i])
+            touchedByAll.unite(touched);
         if (auto s =
                 m_db.exec(done[i] ? "RELEASE version" : "ROLLBACK TO version; RELEASE version")) {
             fail(s, error);
             return std::vector<bool>(batch.size(), false);
+        }
+    }
+    for (const QString &k : touchedByAll) {
+        if (!evaluate(k, error)) {
+            resetCache();
+            return std::vector<bool>(batch.size(), false); // all rolled back
         }
     }
     resetCache();
@@ -542,7 +562,7 @@ SqlitePictureStore::applyBatch(const std::vector<std::pair<PictureWork, v1::Inci
 }
 
 bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRecord &record,
-                                  QString *error)
+                                  QString *error, QSet<QString> *touched)
 {
     sql::SqlError e;
 
@@ -581,6 +601,27 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         was.bind(1, work.officerId).bind(2, work.recordId);
         while (was.step())
             touchedChildren.insert(was.columnText(0));
+    }
+    // Other children whose concerns cited the replaced version: those at
+    // its addresses (or sharing any of its index values) and those whose
+    // reports name its suspects. Their evidence changes with it.
+    for (const char *sqlText :
+         {"SELECT DISTINCT a.person_key FROM blind_index b JOIN appearances a ON a.id ="
+          " b.appearance_id WHERE a.kind = 0 AND b.value IN (SELECT value FROM blind_index WHERE"
+          " appearance_id IN (SELECT id FROM appearances WHERE owner = ?1 AND record_id = ?2))"
+          " LIMIT 500",
+          "SELECT DISTINCT c.person_key FROM appearances s JOIN appearances c ON c.owner ="
+          " s.owner AND c.record_id = s.record_id AND c.kind = 0 WHERE s.suspect = 1 AND"
+          " s.person_key IN (SELECT person_key FROM appearances WHERE owner = ?1 AND record_id ="
+          " ?2 AND suspect = 1) LIMIT 500"}) {
+        sql::Statement &near = prepared(sqlText, &e);
+        if (e)
+            return fail(e, error);
+        near.bind(1, work.officerId).bind(2, work.recordId);
+        while (near.step())
+            touchedChildren.insert(near.columnText(0));
+        if (near.error())
+            return fail(near.error(), error);
     }
     // An older version of this record: its people are matched again.
     for (const char *sqlText :
@@ -637,9 +678,13 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         return fail(e, error);
 
     sql::Statement &pending = prepared(
-        "SELECT 1 FROM proposals p JOIN appearances a ON a.id = p.appearance_a JOIN appearances b"
-        " ON b.id = p.appearance_b WHERE p.status = 'open' AND ((a.person_key = ?1 AND"
-        " b.person_key = ?2) OR (a.person_key = ?2 AND b.person_key = ?1)) LIMIT 1",
+        // From the people's appearances (indexed), never a scan of every
+        // proposal.
+        "SELECT 1 FROM appearances x JOIN proposals p ON p.appearance_a = x.id JOIN appearances"
+        " y ON y.id = p.appearance_b WHERE x.person_key = ?1 AND y.person_key = ?2 AND"
+        " p.status = 'open' UNION ALL SELECT 1 FROM appearances x JOIN proposals p ON"
+        " p.appearance_a = x.id JOIN appearances y ON y.id = p.appearance_b WHERE x.person_key ="
+        " ?2 AND y.person_key = ?1 AND p.status = 'open' LIMIT 1",
         &e);
     if (e)
         return fail(e, error);
@@ -659,9 +704,6 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         const IndexValues values = indexValues(m_keys, p.facts);
         // Candidates: appearances of the same kind in other records that
         // share any index value.
-        QString placeholders;
-        for (int i = 0; i < values.search.size(); ++i)
-            placeholders += i ? QStringLiteral(",?") : QStringLiteral("?");
         struct Candidate
         {
             qint64 id;
@@ -669,44 +711,64 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
             PersonFacts facts;
         };
         QList<Candidate> candidates;
-        if (!values.search.isEmpty()) {
-            sql::Statement &find = prepared(
-                // Ids first (never DISTINCT over sealed blobs), then the
-                // most recent of them.
-                QStringLiteral(
-                    "SELECT a.id, a.person_key, a.facts, a.owner, a.record_id,"
-                    " a.local_id, a.version, a.base_key FROM appearances a WHERE a.id IN (SELECT"
-                    " b.appearance_id FROM blind_index b WHERE b.value IN (%1)) AND"
-                    " a.kind = ? AND NOT (a.owner = ? AND a.record_id = ?)"
-                    " ORDER BY a.id DESC LIMIT %2")
-                    .arg(placeholders)
-                    .arg(kMaxCandidates)
-                    .toStdString(),
-                &e);
+        {
+            // Each index value's most recent appearances, a bounded number
+            // per value: a flood of records sharing one value (an address,
+            // a common sound) cannot push the others out. Then the newest
+            // of them all, at most kMaxCandidates.
+            sql::Statement &ids = prepared("SELECT appearance_id FROM blind_index WHERE value = ?"
+                                           " ORDER BY appearance_id DESC LIMIT 50",
+                                           &e);
             if (e)
                 return fail(e, error);
-            int n = 1;
-            for (const QByteArray &v : values.search)
-                find.bindBlob(n++, v);
-            find.bind(n, kind);
-            find.bind(n + 1, work.officerId);
-            find.bind(n + 2, work.recordId);
-            while (find.step()) {
-                const auto facts = m_keys.open(find.columnBlob(2),
-                                               associated(find.columnText(3), find.columnText(4),
-                                                          find.columnText(5),
-                                                          quint32(find.columnInt64(6)), "facts"));
+            QSet<qint64> seen;
+            std::vector<qint64> order;
+            for (const QByteArray &v : values.search) {
+                ids.reset();
+                ids.bindBlob(1, v);
+                while (ids.step()) {
+                    const qint64 id = ids.columnInt64(0);
+                    if (!seen.contains(id)) {
+                        seen.insert(id);
+                        order.push_back(id);
+                    }
+                }
+                if (ids.error())
+                    return fail(ids.error(), error);
+            }
+            std::sort(order.begin(), order.end(), std::greater<>());
+            sql::Statement &one =
+                prepared("SELECT id, person_key, facts, owner, record_id, local_id, version,"
+                         " base_key, kind FROM appearances WHERE id = ?",
+                         &e);
+            if (e)
+                return fail(e, error);
+            for (const qint64 id : order) {
+                if (candidates.size() >= kMaxCandidates)
+                    break;
+                one.reset();
+                one.bind(1, std::int64_t(id));
+                if (!one.step()) {
+                    if (one.error())
+                        return fail(one.error(), error);
+                    continue;
+                }
+                if (one.columnInt64(8) != kind ||
+                    (one.columnText(3) == work.officerId && one.columnText(4) == work.recordId))
+                    continue;
+                const auto facts =
+                    m_keys.open(one.columnBlob(2),
+                                associated(one.columnText(3), one.columnText(4), one.columnText(5),
+                                           quint32(one.columnInt64(6)), "facts"));
                 if (!facts) {
                     if (error)
                         *error = QStringLiteral("picture store: a sealed value does not open "
                                                 "(wrong key, or the file was altered)");
                     return false;
                 }
-                candidates.append({find.columnInt64(0), find.columnText(1), find.columnText(7),
+                candidates.append({one.columnInt64(0), one.columnText(1), one.columnText(7),
                                    resolved(factsFrom(*facts))});
             }
-            if (find.error())
-                return fail(find.error(), error);
         }
 
         // A person already given to another of this record's people is
@@ -749,6 +811,20 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         // One strong match links; strong matches to two people are never
         // settled automatically (a planted appearance must not capture a
         // real child's next report): each becomes a proposal.
+        // A revoked device's records may come from whoever holds its
+        // credential: never linked automatically.
+        if (work.flags.contains(QStringLiteral("sent_by_revoked_device")) && personKey.isEmpty() &&
+            !strongKeys.isEmpty()) {
+            for (const Candidate &c : candidates)
+                if (strongKeys.contains(c.personKey)) {
+                    MatchResult m;
+                    m.strength = MatchStrength::Proposal;
+                    m.reasons << QStringLiteral("strong match");
+                    m.heldBack = QStringLiteral("sent by a revoked device: a person decides");
+                    proposals.append({c.id, m});
+                }
+            strongKeys.clear();
+        }
         if (!personKey.isEmpty()) {
             for (const Candidate &c : candidates)
                 if (strongKeys.contains(c.personKey) && c.personKey != personKey) {
@@ -937,9 +1013,7 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
     mark.bind(1, work.officerId).bind(2, work.recordId).bind(3, std::int64_t(work.version));
     if (!mark.exec())
         return fail(mark.error(), error);
-    for (const QString &child : touchedChildren)
-        if (!evaluate(child, error))
-            return false;
+    touched->unite(touchedChildren); // evaluated by the caller, once a batch
     return true;
 }
 
