@@ -603,20 +603,29 @@ int seedDemo(const Options &o, const QString &dataDir)
     // The picture: everything ingest queued (a serving hub's worker may
     // take some; the queue's leases keep each version to one of us).
     int applied = 0;
-    for (;;) {
+    for (int idle = 0;;) {
         QString pictureError;
         const int n = picture::runPictureWork(*store, *picture->store, QStringLiteral("seed-demo"),
                                               clock.nowMs(), 100, &pictureError);
         if (n < 0)
             return failure(pictureError);
+        if (!pictureError.isEmpty())
+            return failure(
+                QStringLiteral("the picture did not take a demo record: %1").arg(pictureError));
         applied += n;
         const auto s = store->stats(&error);
         if (!s)
             return failure(error.message);
+        if (s->pictureFailed > 0)
+            return failure(QStringLiteral("the picture gave up on a demo record"));
         if (n == 0 && s->pictureQueued == 0)
             break;
+        // Another worker's lease (a hub serving this directory): wait for
+        // it, but not for ever.
+        if (n == 0 && ++idle > 600)
+            return failure(QStringLiteral("the picture's queue did not drain in a minute"));
         if (n == 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100)); // another worker's lease
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     const picture::PictureCounts counts = picture->store->counts();
     printJson({{QStringLiteral("event"), QStringLiteral("demo_seeded")},

@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS picture_queue (
   attempts INTEGER NOT NULL DEFAULT 0,
   UNIQUE (officer_id, record_id, version)
 );
-CREATE INDEX IF NOT EXISTS picture_queue_order ON picture_queue(attempts, urgent DESC, id);
+CREATE INDEX IF NOT EXISTS picture_queue_order ON picture_queue(urgent DESC, attempts, id);
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -157,9 +157,11 @@ CREATE TABLE picture_queue (
   attempts INTEGER NOT NULL DEFAULT 0,
   UNIQUE (officer_id, record_id, version)
 );
+-- Every version held, not only what the old queue named: its rowids may
+-- have been renumbered by a VACUUM, and taking a version twice is harmless
+-- (the picture applies each version once).
 INSERT INTO picture_queue(officer_id, record_id, version, urgent, enqueued_at)
-  SELECT r.officer_id, r.record_id, r.version, q.urgent, q.enqueued_at
-  FROM picture_queue_v4 q JOIN records r ON r.rowid = q.record_rowid ORDER BY q.record_rowid;
+  SELECT officer_id, record_id, version, urgent, received_at FROM records ORDER BY received_at;
 DROP TABLE picture_queue_v4;
 )SQL";
 
@@ -1038,7 +1040,7 @@ std::optional<std::vector<PictureWork>> SqliteHubStore::claimPictureWork(const Q
         " q.urgent, r.flags FROM picture_queue q JOIN records r ON r.officer_id = q.officer_id"
         " AND r.record_id = q.record_id AND r.version = q.version"
         " WHERE q.attempts < ? AND (q.claimed_until IS NULL OR q.claimed_until <= ?)"
-        " ORDER BY q.attempts, q.urgent DESC, q.id LIMIT ?",
+        " ORDER BY q.urgent DESC, q.attempts, q.id LIMIT ?",
         &e);
     if (e)
         return failed(e);

@@ -124,7 +124,7 @@ MHD_Result handle(void *cls, MHD_Connection *connection, const char *url, const 
     auto *request = static_cast<Request *>(*state);
     if (*uploadSize > 0) {
         if (request->body.size() + qsizetype(*uploadSize) > kMaxBody)
-            request->tooLarge = true;
+            return MHD_NO; // chunked past the bound: closed, never read on
         else
             request->body.append(uploadData, qsizetype(*uploadSize));
         *uploadSize = 0;
@@ -136,8 +136,16 @@ MHD_Result handle(void *cls, MHD_Connection *connection, const char *url, const 
     const char *hostHeader =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     const QString host = hostHeader ? QString::fromLatin1(hostHeader) : QString();
-    const qsizetype colon = host.lastIndexOf(QLatin1Char(':'));
-    if (!protocol::isLoopbackLiteral(colon > 0 ? host.left(colon) : host))
+    // "127.0.0.1:8444", "localhost" is not accepted (a name), "[::1]:8444"
+    // and "[::1]" are.
+    QString hostOnly = host;
+    if (host.startsWith(QLatin1Char('['))) {
+        const qsizetype close = host.indexOf(QLatin1Char(']'));
+        hostOnly = close > 0 ? host.mid(1, close - 1) : QString();
+    } else if (const qsizetype colon = host.lastIndexOf(QLatin1Char(':')); colon > 0) {
+        hostOnly = host.left(colon);
+    }
+    if (!protocol::isLoopbackLiteral(hostOnly))
         return send(connection, MHD_HTTP_MISDIRECTED_REQUEST, error("host_not_loopback"));
     const QString verb = QString::fromLatin1(method);
     if (verb == QLatin1String("POST")) {

@@ -392,5 +392,8 @@ int main(int argc, char **argv)
                 {QStringLiteral("ratio"), std::round(perBatchOn / perBatchOff * 1000) / 1000},
                 {QStringLiteral("records_per_batch"), kDeviceBatch}});
     }
+    picture.reset();
+    hub.reset();
+    QDir(root).removeRecursively(); // gigabytes at 1,000,000
     return 0;
 }

@@ -214,6 +214,46 @@ private slots:
         QCOMPARE(m_picture->chronology(key)[0].version, 2u);
     }
 
+    // An amendment keeps a person who they were only while they are still
+    // recognisably them: a child's id reused for an adult, or the child
+    // replaced by another, is matched afresh; a corrected spelling is not.
+    void anAmendmentKeepsOnlyWhoIsStillRecognisable()
+    {
+        const char id[] = "00000000-0000-4000-8000-00000000000a";
+        ingest(kOfficerA, {record(id, 0), record("00000000-0000-4000-8000-00000000000b", 20)});
+        QCOMPARE(process(), 2);
+        const QString alpha = childKey(kOfficerA, id);
+        QCOMPARE(childKey(kOfficerA, "00000000-0000-4000-8000-00000000000b"), alpha);
+
+        // v2: the child's id now names the victim (an adult), and the
+        // child is a different one under a new id.
+        v1::IncidentRecord v2 = record(id, 0, "Omega", "Unrelated-SYNTHETIC");
+        v2.set_version(2);
+        v2.set_parent_version(1);
+        const std::string childId = v2.children(0).child_id();
+        v2.mutable_children(0)->set_child_id("7a1d4e2b-3c5f-4a6b-8d9e-0f1a2b3c4d60");
+        for (v1::Person &p : *v2.mutable_people())
+            if (p.person_id() == testing::kVictimId)
+                p.set_person_id(childId);
+        for (std::string &v : *v2.mutable_victim_ids())
+            if (v == testing::kVictimId)
+                v = childId;
+        ingest(kOfficerA, {v2}, 3000);
+        QCOMPARE(process(), 1);
+        const QString reused =
+            m_picture->personKeyOf(QString::fromLatin1(kOfficerA), QString::fromLatin1(id),
+                                   QString::fromStdString(childId));
+        QVERIFY(!reused.isEmpty());
+        QVERIFY(reused != alpha); // the adult is not the child
+        for (const Appearance &a : m_picture->chronology(alpha))
+            QVERIFY(a.child);
+        QCOMPARE(m_picture->chronology(alpha).size(), 1); // record b only now
+        const QString omega =
+            m_picture->personKeyOf(QString::fromLatin1(kOfficerA), QString::fromLatin1(id),
+                                   QStringLiteral("7a1d4e2b-3c5f-4a6b-8d9e-0f1a2b3c4d60"));
+        QVERIFY(omega != alpha);
+    }
+
     void anUnbornChildFollowsTheBaby()
     {
         v1::IncidentRecord before = record("00000000-0000-4000-8000-00000000000a", 0);

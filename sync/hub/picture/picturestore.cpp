@@ -462,8 +462,11 @@ private:
         const std::string key(sqlText);
         auto it = m_cache.find(key);
         if (it != m_cache.end()) {
-            it->second.reset();
-            return it->second;
+            if (it->second.error().ok()) {
+                it->second.reset();
+                return it->second;
+            }
+            m_cache.erase(it); // a statement keeps its error: prepare anew
         }
         sql::Statement s = m_db.prepare(sqlText, e);
         if (*e) {
@@ -581,15 +584,42 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
     QSet<QString> touchedChildren;
     // Who the replaced version's people were (local id -> base key): a
     // person keeps who they are across a record's versions.
-    QHash<QString, QString> before;
+    // Keyed by kind and local id (a child's id reused for an adult is not
+    // that child), with what was recorded of them then.
+    struct Before
     {
-        sql::Statement &was = prepared(
-            "SELECT local_id, base_key FROM appearances WHERE owner = ? AND record_id = ?", &e);
+        QString baseKey;
+        PersonFacts facts;
+    };
+    QHash<QString, Before> before;
+    // The replaced version's addresses and suspects: the children of other
+    // reports whose concerns it was evidence for are evaluated again.
+    QSet<QByteArray> oldAddresses;
+    QSet<QString> oldSuspects;
+    {
+        sql::Statement &was =
+            prepared("SELECT local_id, base_key, kind, facts, version, suspect, person_key FROM"
+                     " appearances WHERE owner = ? AND record_id = ?",
+                     &e);
         if (e)
             return fail(e, error);
         was.bind(1, work.officerId).bind(2, work.recordId);
-        while (was.step())
-            before.insert(was.columnText(0), was.columnText(1));
+        while (was.step()) {
+            const auto facts = m_keys.open(
+                was.columnBlob(3), associated(work.officerId, work.recordId, was.columnText(0),
+                                              quint32(was.columnInt64(4)), "facts"));
+            if (!facts)
+                continue; // altered: matched afresh
+            Before b{was.columnText(1), factsFrom(*facts)};
+            if (!b.facts.addressKey().isEmpty())
+                oldAddresses.insert(m_keys.blindIndex("addr", b.facts.addressKey()));
+            if (was.columnInt64(5))
+                oldSuspects.insert(was.columnText(6));
+            before.insert(
+                QString::number(was.columnInt64(2)) + QLatin1Char(':') + was.columnText(0), b);
+        }
+        if (was.error())
+            return fail(was.error(), error);
     }
     {
         // The children the replaced version named: their history changed.
@@ -601,27 +631,6 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         was.bind(1, work.officerId).bind(2, work.recordId);
         while (was.step())
             touchedChildren.insert(was.columnText(0));
-    }
-    // Other children whose concerns cited the replaced version: those at
-    // its addresses (or sharing any of its index values) and those whose
-    // reports name its suspects. Their evidence changes with it.
-    for (const char *sqlText :
-         {"SELECT DISTINCT a.person_key FROM blind_index b JOIN appearances a ON a.id ="
-          " b.appearance_id WHERE a.kind = 0 AND b.value IN (SELECT value FROM blind_index WHERE"
-          " appearance_id IN (SELECT id FROM appearances WHERE owner = ?1 AND record_id = ?2))"
-          " LIMIT 500",
-          "SELECT DISTINCT c.person_key FROM appearances s JOIN appearances c ON c.owner ="
-          " s.owner AND c.record_id = s.record_id AND c.kind = 0 WHERE s.suspect = 1 AND"
-          " s.person_key IN (SELECT person_key FROM appearances WHERE owner = ?1 AND record_id ="
-          " ?2 AND suspect = 1) LIMIT 500"}) {
-        sql::Statement &near = prepared(sqlText, &e);
-        if (e)
-            return fail(e, error);
-        near.bind(1, work.officerId).bind(2, work.recordId);
-        while (near.step())
-            touchedChildren.insert(near.columnText(0));
-        if (near.error())
-            return fail(near.error(), error);
     }
     // An older version of this record: its people are matched again.
     for (const char *sqlText :
@@ -782,7 +791,16 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         // other reports show: still them (a staff merge or an earlier link
         // is not undone by an amendment); other strong matches are
         // proposed, never taken.
-        const QString previous = before.value(p.localId);
+        // Only when this is still recognisably them (a household reordered,
+        // a different person under a reused id, is matched afresh), and
+        // never on a revoked device's word.
+        const bool revoked = work.flags.contains(QStringLiteral("sent_by_revoked_device"));
+        const auto was = before.constFind(QString::number(kind) + QLatin1Char(':') + p.localId);
+        QString previous;
+        if (was != before.cend() && !revoked &&
+            (self.unborn != was->facts.unborn ||
+             compare(self, resolved(was->facts)).strength != MatchStrength::None))
+            previous = was->baseKey;
         if (!previous.isEmpty()) {
             sql::Statement &elsewhere =
                 prepared("SELECT 1 FROM appearances WHERE person_key = ? LIMIT 1", &e);
@@ -813,8 +831,7 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         // real child's next report): each becomes a proposal.
         // A revoked device's records may come from whoever holds its
         // credential: never linked automatically.
-        if (work.flags.contains(QStringLiteral("sent_by_revoked_device")) && personKey.isEmpty() &&
-            !strongKeys.isEmpty()) {
+        if (revoked && personKey.isEmpty() && !strongKeys.isEmpty()) {
             for (const Candidate &c : candidates)
                 if (strongKeys.contains(c.personKey)) {
                     MatchResult m;
@@ -884,7 +901,9 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         if (!insert.exec())
             return fail(insert.error(), error);
         const qint64 appearance = m_db.lastInsertRowId();
-        for (const QByteArray &v : values.own) {
+        // A revoked device's appearance is found by nobody: a flood of them
+        // cannot crowd a child's own reports out of the candidates.
+        for (const QByteArray &v : revoked ? QList<QByteArray>() : values.own) {
             index.reset();
             index.bindBlob(1, v).bind(2, std::int64_t(appearance));
             if (!index.exec())
@@ -966,8 +985,8 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
     // Children of other reports at the same addresses or with the same
     // suspects: a repeat address or suspect is theirs too now.
     {
-        QSet<QByteArray> addresses;
-        QSet<QString> suspects;
+        QSet<QByteArray> addresses = oldAddresses;
+        QSet<QString> suspects = oldSuspects;
         for (const ExtractedPerson &p : people) {
             if (!p.report.addressKey.isEmpty())
                 addresses.insert(m_keys.blindIndex("addr", p.report.addressKey));
@@ -1346,7 +1365,8 @@ bool SqlitePictureStore::reevaluateAround(const QSet<QString> &keys, QString *er
     sql::SqlError e;
     sql::Statement around = m_db.prepare(
         "SELECT DISTINCT c.person_key FROM appearances s JOIN appearances c ON c.owner = s.owner"
-        " AND c.record_id = s.record_id WHERE s.person_key = ? AND (c.kind = 0 OR c.victim = 1)",
+        " AND c.record_id = s.record_id WHERE s.person_key = ? AND (c.kind = 0 OR c.victim = 1)"
+        " LIMIT 500",
         &e);
     if (e)
         return fail(e, error);
@@ -1505,18 +1525,20 @@ StaffResult inTransaction(sql::Database &db, const StaffAction &action, Body bod
 StaffResult SqlitePictureStore::merge(const QString &survivor, const QString &absorbed,
                                       const StaffAction &action)
 {
-    return inTransaction(m_db, action, [&] {
+    const StaffResult r = inTransaction(m_db, action, [&] {
         QString error;
         if (!loadMerges(&error))
             return refused(StaffResult::Code::StorageError, error);
         return doMerge(survivor, absorbed, action, 0);
     });
+    resetCache(); // nothing keeps a read open after a decision
+    return r;
 }
 
 StaffResult SqlitePictureStore::unmerge(qint64 mergeId, const StaffAction &action)
 {
     using Code = StaffResult::Code;
-    return inTransaction(m_db, action, [&] {
+    const StaffResult r = inTransaction(m_db, action, [&] {
         QString error;
         if (!loadMerges(&error))
             return refused(Code::StorageError, error);
@@ -1568,6 +1590,8 @@ StaffResult SqlitePictureStore::unmerge(qint64 mergeId, const StaffAction &actio
         r.id = mergeId;
         return r;
     });
+    resetCache(); // nothing keeps a read open after a decision
+    return r;
 }
 
 StaffResult SqlitePictureStore::confirmProposal(qint64 proposalId, const StaffAction &action)
@@ -1583,7 +1607,7 @@ StaffResult SqlitePictureStore::rejectProposal(qint64 proposalId, const StaffAct
 StaffResult SqlitePictureStore::decide(qint64 proposalId, const StaffAction &action, bool same)
 {
     using Code = StaffResult::Code;
-    return inTransaction(m_db, action, [&] {
+    const StaffResult r = inTransaction(m_db, action, [&] {
         QString error;
         if (!loadMerges(&error))
             return refused(Code::StorageError, error);
@@ -1644,6 +1668,8 @@ StaffResult SqlitePictureStore::decide(qint64 proposalId, const StaffAction &act
         r.id = same ? mergeId : proposalId;
         return r;
     });
+    resetCache(); // nothing keeps a read open after a decision
+    return r;
 }
 
 QList<MergeEntry> SqlitePictureStore::merges(const QString &personKey)
@@ -1838,6 +1864,7 @@ bool SqlitePictureStore::adoptRules(const QByteArray &fingerprint, QString *erro
             if (!evaluate(k, error))
                 return false;
         m_reevaluated = int(everyone.size());
+        resetCache();
     }
     sql::Statement set = m_db.prepare(
         "INSERT INTO meta(name, value) VALUES ('rules', ?1) ON CONFLICT(name) DO UPDATE SET"
@@ -1948,7 +1975,13 @@ int runPictureWork(HubStore &hub, PictureStore &picture, const QString &worker, 
     }
     // One durable commit for the lot; a version that fails stays queued
     // (claimed again after its lease) and the rest go on.
-    const std::vector<bool> ok = picture.applyBatch(batch, error);
+    std::vector<bool> ok = picture.applyBatch(batch, error);
+    // The whole batch failed (a lock not had, a failure in the shared
+    // evaluation): each version alone, so only one that really fails
+    // keeps its place in the queue (and its attempt counted).
+    if (batch.size() > 1 && std::none_of(ok.begin(), ok.end(), [](bool b) { return b; }))
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            ok[i] = picture.apply(batch[i].first, batch[i].second, error);
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (!ok[i])
             continue;
