@@ -18,6 +18,7 @@
 //   batches with no worker (interleaved, so both see the same disk): the
 //   ratio is the picture's cost to ingest (aim: within 10 %).
 // One JSON object per line. Refuses tmpfs (durable commits would be free).
+#include "benchoutput.h"
 #include "hub/hubstore.h"
 #include "picture/concern.h"
 #include "picture/identity.h"
@@ -47,29 +48,12 @@ using namespace safeguard::hub::picture;
 
 namespace {
 
-void report(const QString &name, double value, const char *unit, const char *better,
-            QJsonObject extra = {})
-{
-    extra.insert(QStringLiteral("name"), name);
-    extra.insert(QStringLiteral("value"), value);
-    extra.insert(QStringLiteral("unit"), QLatin1String(unit));
-    extra.insert(QStringLiteral("better"), QLatin1String(better));
-    std::printf("%s\n", QJsonDocument(extra).toJson(QJsonDocument::Compact).constData());
-    std::fflush(stdout);
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
-}
+using bench::percentile;
+using bench::report;
 
 [[noreturn]] void die(const QString &what)
 {
-    std::fprintf(stderr, "safeguard-bench-picture: %s\n", qPrintable(what));
-    std::exit(1);
+    bench::die("safeguard-bench-picture", what);
 }
 
 // Distinct, pronounceable, obviously fake names from a number.

@@ -8,6 +8,7 @@
 // so both see the same disk conditions) as "vs_plain" lines, unlock time at
 // the production Argon2id default (floor with --smoke), database open time,
 // and bytes on disk per record. One JSON object per line.
+#include "benchoutput.h"
 #include "protocol/clock.h"
 #include "protocol/goodpractice.h"
 #include "protocol/limits.h"
@@ -32,29 +33,12 @@ using namespace safeguard::store;
 
 namespace {
 
-void report(const QString &name, double value, const char *unit, const char *better,
-            QJsonObject extra = {})
-{
-    extra.insert(QStringLiteral("name"), name);
-    extra.insert(QStringLiteral("value"), value);
-    extra.insert(QStringLiteral("unit"), QLatin1String(unit));
-    extra.insert(QStringLiteral("better"), QLatin1String(better));
-    std::printf("%s\n", QJsonDocument(extra).toJson(QJsonDocument::Compact).constData());
-    std::fflush(stdout);
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
-}
+using bench::percentile;
+using bench::report;
 
 [[noreturn]] void die(const QString &what)
 {
-    std::fprintf(stderr, "safeguard-bench-store: %s\n", qPrintable(what));
-    std::exit(1);
+    bench::die("safeguard-bench-store", what);
 }
 
 qint64 dirBytes(const QString &dir)

@@ -22,7 +22,8 @@ const QString kPrefix = QStringLiteral("safeguard-bench-");
 QStringList suites(const QDir &dir)
 {
     QStringList names;
-    for (const QFileInfo &fi : dir.entryInfoList({kPrefix + QLatin1Char('*')}, QDir::Files | QDir::Executable, QDir::Name))
+    for (const QFileInfo &fi : dir.entryInfoList({kPrefix + QLatin1Char('*')},
+                                                 QDir::Files | QDir::Executable, QDir::Name))
         names.append(fi.fileName().mid(kPrefix.size()));
     return names;
 }
@@ -33,7 +34,8 @@ int runSuite(const QDir &dir, const QString &suite, const QStringList &args)
     p.setProcessChannelMode(QProcess::ForwardedChannels);
     p.start(dir.filePath(kPrefix + suite), args);
     if (!p.waitForStarted()) {
-        QTextStream(stderr) << "safeguard-bench: cannot start suite " << suite << ": " << p.errorString() << "\n";
+        QTextStream(stderr) << "safeguard-bench: cannot start suite " << suite << ": "
+                            << p.errorString() << "\n";
         return 2;
     }
     p.waitForFinished(-1);

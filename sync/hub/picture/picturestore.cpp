@@ -492,6 +492,15 @@ private:
     int m_reevaluated = 0;
 };
 
+// Steps q to its end, adding each row's first column to into; false on a
+// storage error (q.error() says which).
+bool collectFirstColumn(sql::Statement &q, QSet<QString> &into)
+{
+    while (q.step())
+        into.insert(q.columnText(0));
+    return q.error().ok();
+}
+
 StaffResult refused(StaffResult::Code code, const QString &message)
 {
     StaffResult r;
@@ -1002,9 +1011,7 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         for (const QByteArray &address : addresses) {
             near.reset();
             near.bindBlob(1, address);
-            while (near.step())
-                touchedChildren.insert(near.columnText(0));
-            if (near.error())
+            if (!collectFirstColumn(near, touchedChildren))
                 return fail(near.error(), error);
         }
         sql::Statement &named = prepared(
@@ -1017,9 +1024,7 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
         for (const QString &suspect : suspects) {
             named.reset();
             named.bind(1, suspect);
-            while (named.step())
-                touchedChildren.insert(named.columnText(0));
-            if (named.error())
+            if (!collectFirstColumn(named, touchedChildren))
                 return fail(named.error(), error);
         }
     }
@@ -1373,9 +1378,7 @@ bool SqlitePictureStore::reevaluateAround(const QSet<QString> &keys, QString *er
     for (const QString &k : keys) {
         around.reset();
         around.bind(1, k);
-        while (around.step())
-            everyone.insert(around.columnText(0));
-        if (around.error())
+        if (!collectFirstColumn(around, everyone))
             return fail(around.error(), error);
     }
     for (const QString &k : everyone)
