@@ -109,10 +109,18 @@ public:
         r.mutable_incident()->mutable_occurred_at()->set_unix_ms(at.toMSecsSinceEpoch());
         v1::PostalAddress *a = r.mutable_incident()->mutable_address();
         a->clear_lines();
+        // One family to an address, as most are (a shared one, a hostel or
+        // a refuge, costs more: every child there is evaluated again for
+        // each new report, at most 200).
         a->add_lines(
-            QStringLiteral("%1 Bench Street (SYNTHETIC)").arg(family % 500 + 1).toStdString());
-        a->set_postcode(
-            QStringLiteral("ZZ%1 %2AB").arg(family % 9 + 1).arg(family / 9 % 10).toStdString());
+            QStringLiteral("%1 Bench Street (SYNTHETIC)").arg(family % 1000 + 1).toStdString());
+        const char letters[] = {char('A' + family / 90000 % 26), char('A' + family / 2340000 % 26),
+                                0};
+        a->set_postcode(QStringLiteral("ZZ%1 %2%3")
+                            .arg(family / 1000 % 9 + 1)
+                            .arg(family / 9000 % 10)
+                            .arg(QLatin1String(letters))
+                            .toStdString());
         for (int i = 0; i < 2; ++i) {
             v1::Person *p = r.mutable_people(i);
             p->set_given_names(nameFor(family * 2 + quint64(i) + 7).toStdString());
