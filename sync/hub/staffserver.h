@@ -45,8 +45,7 @@ public:
 private:
     Answer children(const QHash<QString, QString> &query);
     Answer person(const QString &key, bool child);
-    Answer decide(const QString &method, const QString &path, const QByteArray &body,
-                  qint64 nowMs);
+    Answer decide(const QString &method, const QString &path, const QByteArray &body, qint64 nowMs);
 
     std::unique_ptr<picture::PictureStore> m_store;
     QString m_listen;

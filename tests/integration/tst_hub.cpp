@@ -1460,8 +1460,8 @@ private slots:
         bad.write(R"({"format": 1, "version": "x", "rules": {"grade_or_frequncy": {}}})");
         bad.close();
         HubProcess misspelt(kHub);
-        QVERIFY(!misspelt.start({QStringLiteral("--plain-http"), QStringLiteral("--rules-file"),
-                                 bad.fileName()}));
+        QVERIFY(!misspelt.start(
+            {QStringLiteral("--plain-http"), QStringLiteral("--rules-file"), bad.fileName()}));
         QVERIFY2(misspelt.stderrText().contains(QLatin1String("--rules-file")),
                  qPrintable(misspelt.stderrText()));
 
