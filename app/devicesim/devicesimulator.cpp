@@ -318,7 +318,7 @@ int DeviceSimulator::run(const QStringList &argsIn)
         // (in the app this happens per submit; a crash in between is what
         // the engine's reconcile at unlock repairs).
         platform::FileCredentialStore credentials(storeDir);
-        syncclient::SyncEngine engine(storeDir, {&m_clock, &credentials, {}, nullptr, {}, {}});
+        syncclient::SyncEngine engine(storeDir, {&m_clock, &credentials, {}, nullptr, {}, {}, {}});
         const syncclient::SyncError se = engine.sealSubmissions(&store);
         if (se && se.kind != syncclient::SyncErrorKind::NotEnrolled)
             return fail(kStorage, se.message);
@@ -347,7 +347,7 @@ int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes)
     int failures = 0;
     for (int i = 0; i < dirs.size(); ++i) {
         platform::FileCredentialStore credentials(dirs.at(i));
-        syncclient::SyncEngine engine(dirs.at(i), {&m_clock, &credentials, {}, nullptr, {}, {}});
+        syncclient::SyncEngine engine(dirs.at(i), {&m_clock, &credentials, {}, nullptr, {}, {}, {}});
         syncclient::SyncError result{syncclient::SyncErrorKind::Transport,
                                      QStringLiteral("timeout")};
         QEventLoop loop;
@@ -393,7 +393,8 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
         syncclient::SyncEngine::Dependencies deps{
             &m_clock, d.credentials.get(),
             {},       nullptr,
-            {},       [dir, this] { return KeyVault(dir, m_clock).wipe(); }};
+            {},       [dir, this] { return KeyVault(dir, m_clock).wipe(); },
+            {}};
         d.engine = std::make_unique<syncclient::SyncEngine>(dir, deps);
         fleet.push_back(std::move(d));
     }

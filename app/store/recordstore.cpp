@@ -454,6 +454,38 @@ StoreResult<QList<OutboxEntry>> RecordStore::pendingOutbox(int limit)
     return out;
 }
 
+StoreResult<QList<OutboxEntry>> RecordStore::pendingNotHandedOver(int limit)
+{
+    sql::Statement st = m_db.prepare(
+        "SELECT id, record_id, version, priority, sha256, size FROM outbox "
+        "WHERE handed_over = 0 AND state = 'pending' ORDER BY id LIMIT ?;");
+    st.bind(1, limit);
+    QList<OutboxEntry> out;
+    while (st.step())
+        out.append({st.columnInt64(0), st.columnText(1), int(st.columnInt64(2)),
+                    st.columnInt64(3) != 0, st.columnBlob(4), st.columnInt64(5)});
+    if (st.error())
+        return readError(st.error(), "outbox");
+    return out;
+}
+
+StoreError RecordStore::markHandedOver(const QList<std::pair<QString, int>> &versions)
+{
+    if (versions.isEmpty())
+        return {};
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "hand over");
+    sql::Statement st =
+        m_db.prepare("UPDATE outbox SET handed_over = 1 WHERE record_id = ? AND version = ?;");
+    for (const auto &[recordId, version] : versions) {
+        st.bind(1, recordId).bind(2, version);
+        if (!st.exec())
+            return StoreError::fromSql(st.error(), "hand over");
+    }
+    return StoreError::fromSql(tx.commit(), "hand over");
+}
+
 StoreResult<QByteArray> RecordStore::submittedBytes(const QString &recordId, int version)
 {
     sql::Statement st = m_db.prepare(

@@ -117,6 +117,11 @@ public:
 
     // For the sync engine: pending entries, urgent first then oldest.
     StoreResult<QList<OutboxEntry>> pendingOutbox(int limit = 500);
+    // Pending entries the sync engine has not confirmed holding, oldest
+    // first (the repair after a crash between the two outboxes).
+    StoreResult<QList<OutboxEntry>> pendingNotHandedOver(int limit = 500);
+    // The sync engine holds these (record id, version) entries' sealed copies.
+    StoreError markHandedOver(const QList<std::pair<QString, int>> &versions);
     // The exact bytes submitted (what the SHA-256 covers).
     StoreResult<QByteArray> submittedBytes(const QString &recordId, int version);
     // Applies the hub's answers in one transaction. Only a queued version

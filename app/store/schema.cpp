@@ -144,7 +144,17 @@ ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_pending ON outbox (state, priority DESC, id);
 )sql";
 
-constexpr const char *kMigrations[] = {kV1, kV2, kV3};
+// v4: each outbox row says whether the sync engine has its sealed copy
+// (handed_over), so the repair after a crash between the store's and the
+// sealed outbox's commits reads only rows not handed over (a partial index),
+// never every pending row. Rows from before start not handed over: the first
+// repair compares each once.
+constexpr const char *kV4 = R"sql(
+ALTER TABLE outbox ADD COLUMN handed_over INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outbox_not_handed_over ON outbox (id) WHERE handed_over = 0 AND state = 'pending';
+)sql";
+
+constexpr const char *kMigrations[] = {kV1, kV2, kV3, kV4};
 static_assert(std::size(kMigrations) == kCurrentVersion);
 
 } // namespace

@@ -67,12 +67,20 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
     QObject::connect(&session, &AppSession::unlocked, &sync,
                      [this] { sync.unlocked(session.recordStore()); });
     QObject::connect(&session, &AppSession::aboutToLock, &sync, [this] { sync.locked(); });
-    QObject::connect(&editor, &RecordEditor::submitted, &sync, [this] {
-        if (session.recordStore()) {
-            sync.sealSubmissions(session.recordStore());
-            sync.syncNow();
-        }
-    });
+    // The same call the engine's tests use: it seals the exact bytes the
+    // store froze and sends (an urgent record at once, through its lane's
+    // backoff if need be), and never cancels a wait the hub asked for or
+    // retries a request the hub called a bug, as "sync now" does.
+    QObject::connect(&editor, &RecordEditor::submissionMade, &sync,
+                     [this](const store::Submission &submission) {
+                         if (!session.recordStore())
+                             return;
+                         if (const syncclient::SyncError e = sync.recordSubmitted(submission);
+                             e && e.kind != syncclient::SyncErrorKind::NotEnrolled)
+                             qWarning("sync: a submission was not sealed yet (%s); the repair "
+                                      "seals it at the next unlock or timer",
+                                      qPrintable(e.message));
+                     });
     QObject::connect(&firstRun, &FirstRunController::setupFinished, &sync,
                      &syncclient::SyncEngine::enrol);
     editor.setSubmitter([this] {

@@ -1213,10 +1213,12 @@ bool RecordEditor::submit()
         return false;
     }
     const QString id = m_recordId;
+    const store::Submission submission = result.value();
     m_submitError.clear();
     m_dirty = false;
     close();
     forgetStep(id); // a submitted record is not reopened for editing
+    emit submissionMade(submission);
     emit submitted(id);
     return true;
 }

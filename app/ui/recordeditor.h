@@ -6,6 +6,7 @@
 #include "protocol/goodpractice.h"
 #include "qmlsingleton.h"
 #include "recordform.h"
+#include "store/recordstore.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -153,6 +154,8 @@ signals:
     void valuesChanged();
     void saveStateChanged();
     void submitted(const QString &recordId);
+    // The same moment, with what the store froze: for the sync engine.
+    void submissionMade(const safeguard::store::Submission &submission);
 
 private:
     struct Step

@@ -47,8 +47,18 @@ ALTER TABLE entries ADD COLUMN seal_scheme INTEGER NOT NULL DEFAULT 0 CHECK (sea
 PRAGMA user_version = 2;
 )sql";
 
+// Schema 3: an entry that keeps failing alone is set aside (parked) for a
+// while so the rest of its lane goes: how often it failed in a row, since
+// when, and until when it waits.
+constexpr const char *kSchemaV3 = R"sql(
+ALTER TABLE entries ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN first_failure_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN parked_until_ms INTEGER NOT NULL DEFAULT 0;
+PRAGMA user_version = 3;
+)sql";
+
 // kMigrations[v] takes a file from user_version v to v + 1.
-constexpr const char *kMigrations[] = {kSchemaV1, kSchemaV2};
+constexpr const char *kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
 static_assert(std::size(kMigrations) == size_t(SealedOutbox::kSchemaVersion));
 
 } // namespace
@@ -201,16 +211,28 @@ bool SealedOutbox::contains(const QString &recordId, int version)
     return st.step();
 }
 
+std::optional<QByteArray> SealedOutbox::sha256Of(const QString &recordId, int version)
+{
+    sql::Statement st =
+        m_db.prepare("SELECT sha256 FROM entries WHERE record_id = ? AND version = ?;");
+    st.bind(1, recordId).bind(2, version);
+    if (!st.step())
+        return std::nullopt;
+    return st.columnBlob(0);
+}
+
 QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRecords,
-                                         qint64 maxBytes, OutboxError *error)
+                                         qint64 maxBytes, OutboxError *error, qint64 nowMs)
 {
     QList<SealedEntry> out;
     sql::Statement st = m_db.prepare(
         "SELECT id, record_id, version, sha256, size, sealed, seal_scheme FROM entries "
-        "WHERE state = 'pending' AND priority = ? AND id > ? ORDER BY id LIMIT ?;");
+        "WHERE state = 'pending' AND priority = ? AND id > ? AND parked_until_ms <= ? "
+        "ORDER BY id LIMIT ?;");
     st.bind(1, urgent ? 1 : 0)
         .bind(2, std::int64_t(std::max(afterId, resealThrough())))
-        .bind(3, maxRecords);
+        .bind(3, std::int64_t(nowMs))
+        .bind(4, maxRecords);
     qint64 bytes = 0;
     while (st.step()) {
         SealedEntry e;
@@ -245,7 +267,8 @@ OutboxError SealedOutbox::record(const QList<EntryResult> &results, qint64 nowMs
     // turns "needs correction" back into anything else.
     const char *const update =
         "UPDATE entries SET state = ?, reasons = ?, decided_ms = ?, applied = 0, "
-        "sealed = CASE WHEN ? = 'pending' THEN sealed ELSE X'' END "
+        "sealed = CASE WHEN ? = 'pending' THEN sealed ELSE X'' END, "
+        "failures = 0, first_failure_ms = 0, parked_until_ms = 0 "
         "WHERE record_id = ? AND version = ? AND state = 'pending'";
     sql::Statement byKey = m_db.prepare(std::string(update) + ";");
     // "AND id = ?" matches the same row ((record_id, version) is unique and
@@ -321,9 +344,12 @@ OutboxError SealedOutbox::reapplyConflictsOnce()
 QList<QString> SealedOutbox::purgeableBefore(qint64 cutoffMs, OutboxError *error)
 {
     QList<QString> out;
+    // Only the record's latest version counts: an amendment acknowledged a
+    // minute ago keeps the record however old version 1's receipt is.
     sql::Statement st = m_db.prepare(
-        "SELECT DISTINCT record_id FROM entries WHERE state = 'acknowledged' AND applied = 1 "
-        "AND purged = 0 AND decided_ms <= ? ORDER BY id;");
+        "SELECT record_id FROM entries AS e WHERE state = 'acknowledged' AND applied = 1 "
+        "AND purged = 0 AND decided_ms <= ? AND version = "
+        "(SELECT max(version) FROM entries AS x WHERE x.record_id = e.record_id) ORDER BY id;");
     st.bind(1, std::int64_t(cutoffMs));
     while (st.step())
         out.append(st.columnText(0));
@@ -340,9 +366,105 @@ OutboxError SealedOutbox::markPurged(const QString &recordId)
     return st.exec() ? OutboxError{} : OutboxError::fromSql(st.error(), "mark purged");
 }
 
+std::optional<bool> SealedOutbox::noteFailure(qint64 entryId, qint64 nowMs, const ParkRule &rule,
+                                              OutboxError *error)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError()) {
+        if (error)
+            *error = OutboxError::fromSql(tx.beginError(), "note failure");
+        return std::nullopt;
+    }
+    sql::Statement st = m_db.prepare(
+        "UPDATE entries SET failures = failures + 1, first_failure_ms = CASE WHEN "
+        "first_failure_ms = 0 THEN ? ELSE first_failure_ms END WHERE id = ? AND state = 'pending';");
+    st.bind(1, std::int64_t(nowMs)).bind(2, std::int64_t(entryId));
+    if (!st.exec() || m_db.changes() == 0) {
+        if (error)
+            *error = st.error() ? OutboxError::fromSql(st.error(), "note failure") : OutboxError{};
+        return std::nullopt;
+    }
+    sql::Statement read =
+        m_db.prepare("SELECT failures, first_failure_ms FROM entries WHERE id = ?;");
+    read.bind(1, std::int64_t(entryId));
+    if (!read.step()) {
+        if (error)
+            *error = OutboxError::fromSql(read.error(), "note failure");
+        return std::nullopt;
+    }
+    const qint64 failures = read.columnInt64(0);
+    const qint64 since = read.columnInt64(1);
+    bool parked = false;
+    if (failures >= rule.afterFailures || nowMs - since >= rule.afterMs) {
+        sql::Statement park = m_db.prepare(
+            "UPDATE entries SET parked_until_ms = ?, failures = 0 WHERE id = ?;");
+        park.bind(1, std::int64_t(nowMs + rule.retryEveryMs)).bind(2, std::int64_t(entryId));
+        if (!park.exec()) {
+            if (error)
+                *error = OutboxError::fromSql(park.error(), "park");
+            return std::nullopt;
+        }
+        parked = true;
+    }
+    if (sql::SqlError e = tx.commit(); !e.ok()) {
+        if (error)
+            *error = OutboxError::fromSql(e, "note failure");
+        return std::nullopt;
+    }
+    return parked;
+}
+
+OutboxError SealedOutbox::unparkAll()
+{
+    return OutboxError::fromSql(
+        m_db.exec("UPDATE entries SET parked_until_ms = 0, failures = 0, first_failure_ms = 0 "
+                  "WHERE state = 'pending' AND (parked_until_ms != 0 OR failures != 0);"),
+        "unpark");
+}
+
+int SealedOutbox::compact(qint64 beforeMs, OutboxError *error)
+{
+    // Final, copied into the store, and (when acknowledged) purged: nothing
+    // here is needed again. Newest versions stay while their record does,
+    // so purge keeps seeing the latest version's receipt.
+    sql::Statement st = m_db.prepare(
+        "DELETE FROM entries WHERE state != 'pending' AND applied = 1 AND decided_ms <= ? "
+        "AND (state != 'acknowledged' OR purged = 1);");
+    st.bind(1, std::int64_t(beforeMs));
+    if (!st.exec()) {
+        if (error)
+            *error = OutboxError::fromSql(st.error(), "compact");
+        return 0;
+    }
+    const int removed = m_db.changes();
+    if (removed == 0)
+        return 0;
+    // Give the space back once a quarter of the file is free (a drained
+    // backlog of 10,000 left 45 MB behind before).
+    sql::SqlError e;
+    const auto freePages = m_db.queryInt("PRAGMA freelist_count;", &e);
+    const auto pages = m_db.queryInt("PRAGMA page_count;", &e);
+    if (freePages && pages && *freePages * 4 >= *pages) {
+        if (sql::SqlError ve = m_db.exec("VACUUM;"); !ve.ok() && error)
+            *error = OutboxError::fromSql(ve, "vacuum");
+    }
+    return removed;
+}
+
 OutboxCounts SealedOutbox::counts(OutboxError *error)
 {
     OutboxCounts c;
+    {
+        sql::Statement parked = m_db.prepare(
+            "SELECT priority, count(*) FROM entries WHERE state = 'pending' AND "
+            "parked_until_ms != 0 GROUP BY priority;");
+        while (parked.step()) {
+            const int n = int(parked.columnInt64(1));
+            c.parked += n;
+            if (parked.columnInt64(0) != 0)
+                c.urgentParked += n;
+        }
+    }
     sql::Statement st = m_db.prepare("SELECT state, priority, count(*) FROM entries "
                                      "GROUP BY state, priority;");
     while (st.step()) {

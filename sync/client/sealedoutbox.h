@@ -6,6 +6,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -111,6 +112,16 @@ struct OutboxCounts
     int needsCorrection = 0;
     int conflicts = 0;
     int acknowledged = 0;
+    int parked = 0; // pending entries set aside after failing alone
+    int urgentParked = 0;
+};
+
+// When an entry that keeps failing alone is set aside, and for how long.
+struct ParkRule
+{
+    int afterFailures = 5;
+    qint64 afterMs = 24 * 3600 * 1000;      // failing since this long ago
+    qint64 retryEveryMs = 6 * 3600 * 1000; // tried again this often
 };
 
 // The sealed outbox: a plain SQLite file (outbox.db, 0600, in the 0700 store
@@ -134,7 +145,7 @@ public:
     static QString fileName() { return QStringLiteral("outbox.db"); }
     static constexpr int kDefaultRetentionHours = 24;
     // The schema this build writes (PRAGMA user_version of outbox.db).
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     static std::unique_ptr<SealedOutbox> open(const QString &dir, OutboxError *error);
     ~SealedOutbox();
@@ -143,11 +154,28 @@ public:
     // (optional) counts the new ones.
     OutboxError add(const QList<SealedEntry> &entries, qint64 nowMs, int *inserted = nullptr);
     bool contains(const QString &recordId, int version);
+    // The SHA-256 this outbox holds for one version; nullopt when none.
+    std::optional<QByteArray> sha256Of(const QString &recordId, int version);
 
     // Pending entries of one lane in id order after afterId, at most
-    // maxRecords and (after the first) at most maxBytes of sealed data.
+    // maxRecords and (after the first) at most maxBytes of sealed data;
+    // entries parked past nowMs are left out.
     QList<SealedEntry> pending(bool urgent, qint64 afterId, int maxRecords, qint64 maxBytes,
-                               OutboxError *error = nullptr);
+                               OutboxError *error = nullptr,
+                               qint64 nowMs = std::numeric_limits<qint64>::max());
+
+    // One more failure of a pending entry sent alone; parks it (pending()
+    // skips it until nowMs + rule.retryEveryMs) after rule.afterFailures in
+    // a row or rule.afterMs since the first. True when it was parked now;
+    // nullopt when it is no longer pending or the write failed (*error).
+    std::optional<bool> noteFailure(qint64 entryId, qint64 nowMs, const ParkRule &rule,
+                                    OutboxError *error = nullptr);
+    // Every parked entry goes again now ("sync now", a new enrolment).
+    OutboxError unparkAll();
+    // Deletes final entries decided before beforeMs that nothing needs any
+    // more (copied to the store; acknowledged ones purged there) and gives
+    // the file's space back; returns how many went.
+    int compact(qint64 beforeMs, OutboxError *error = nullptr);
 
     // Records the hub's verdicts from one receipt in one transaction; the
     // sealed bytes of every final entry are dropped, and nowMs becomes the

@@ -12,23 +12,18 @@ RandomSource systemRandomSource()
     };
 }
 
-qint64 SyncBackoff::ceilingMs(int failures) const
+qint64 SyncBackoff::stepMs(int failures) const
 {
     const int doublings = std::clamp(failures - 1, 0, 30);
-    const qint64 grown = baseMs << doublings;
-    return std::min(capMs, grown);
+    return std::min(stepCapMs, baseMs << doublings);
 }
 
-qint64 SyncBackoff::delayMs(int failures, const RandomSource &random) const
+qint64 SyncBackoff::delayMs(int failures, qint64 retryAfterMs, const RandomSource &random) const
 {
-    const qint64 ceiling = ceilingMs(failures);
-    const qint64 drawn = qint64(random ? random(quint64(ceiling)) : quint64(ceiling));
-    return std::clamp(drawn, floorMs, ceiling);
-}
-
-qint64 SyncBackoff::retryAfterMs(int seconds) const
-{
-    return std::min(qint64(seconds) * 1000, maxRetryAfterMs);
+    const qint64 wait = std::min(maxMs, std::max({retryAfterMs, floorMs, stepMs(failures)}));
+    const quint64 bound = quint64(wait / 2);
+    const qint64 jitter = qint64(std::min(bound, random ? random(bound) : bound));
+    return std::min(maxMs, wait + jitter);
 }
 
 } // namespace safeguard::syncclient

@@ -9,22 +9,23 @@ namespace safeguard::syncclient {
 using RandomSource = std::function<quint64(quint64 bound)>;
 RandomSource systemRandomSource();
 
-// Exponential backoff with full jitter and a cap: after the n-th
-// consecutive failure the wait is uniform in [0, min(cap, base * 2^(n-1))],
-// never under floorMs (so a dead network is not hammered in a loop). A
-// Retry-After from the hub replaces the computed wait, up to
-// maxRetryAfterMs. Pure arithmetic: the engine times it with its Clock.
+// How long a lane waits after a failure: max(what the server asked, the
+// floor, the exponential step for the n-th failure in a row), plus up to
+// half of that again as jitter (so a fleet refused together does not come
+// back together), never more than maxMs. Pure arithmetic: the engine times
+// it with its Clock.
 struct SyncBackoff
 {
-    qint64 baseMs = 1000;
-    qint64 capMs = 5 * 60 * 1000;
-    qint64 floorMs = 100;
-    qint64 maxRetryAfterMs = 60 * 60 * 1000;
+    qint64 baseMs = 1000;           // the first step
+    qint64 stepCapMs = 5 * 60 * 1000; // the exponential step stops growing here
+    qint64 floorMs = 1000;          // never less, whatever Retry-After says (0 included)
+    qint64 maxMs = 60 * 60 * 1000;  // never more, whatever Retry-After says
 
-    // The ceiling of the jitter window after `failures` failures (>= 1).
-    qint64 ceilingMs(int failures) const;
-    qint64 delayMs(int failures, const RandomSource &random) const;
-    qint64 retryAfterMs(int seconds) const;
+    // The exponential step after `failures` failures in a row (>= 1).
+    qint64 stepMs(int failures) const;
+    // The wait before the next attempt. retryAfterMs < 0: the server asked
+    // nothing (or nothing readable).
+    qint64 delayMs(int failures, qint64 retryAfterMs, const RandomSource &random) const;
 };
 
 } // namespace safeguard::syncclient

@@ -7,6 +7,7 @@
 #include "sealingsession.h"
 #include "store/recordstore.h"
 #include "syncbatchbody.h"
+#include "receiptreader.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -22,18 +23,6 @@ namespace safeguard::syncclient {
 namespace {
 
 constexpr int kReconcileChunk = 200;
-
-QString reasonsText(const v1::RecordResult &r)
-{
-    QStringList lines;
-    for (const v1::RejectReason &reason : r.reasons()) {
-        lines.append(QStringLiteral("%1: %2: %3")
-                         .arg(QString::fromStdString(reason.path()),
-                              QString::fromStdString(reason.code()),
-                              QString::fromStdString(reason.message())));
-    }
-    return lines.join(QLatin1Char('\n'));
-}
 
 template<typename Message> bool parseMessage(const QByteArray &body, Message *out)
 {
@@ -57,21 +46,13 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
         m_deps.random = systemRandomSource();
     m_urgent.urgent = true;
     m_urgent.maxInFlight = std::max(1, m_options.urgentRequestsInFlight);
-    m_urgent.batchLimit = m_options.maxBatchRecords;
     m_normal.maxInFlight = std::max(1, m_options.normalRequestsInFlight);
-    m_normal.batchLimit = m_options.maxBatchRecords;
+    resetLanes();
 
-    m_backoffTimer.setSingleShot(true);
-    connect(&m_backoffTimer, &QTimer::timeout, this, [this] {
-        m_probeTimer.stop();
-        pump();
-    });
+    m_wakeTimer.setSingleShot(true);
+    connect(&m_wakeTimer, &QTimer::timeout, this, &SyncEngine::wake);
     m_periodicTimer.setInterval(m_options.periodicSyncMs);
-    connect(&m_periodicTimer, &QTimer::timeout, this, [this] {
-        if (m_store)
-            purgeExpired();
-        pump();
-    });
+    connect(&m_periodicTimer, &QTimer::timeout, this, &SyncEngine::periodic);
     m_probeTimer.setInterval(m_options.healthProbeMs);
     connect(&m_probeTimer, &QTimer::timeout, this, &SyncEngine::probeHealth);
     if (m_deps.connectivity)
@@ -149,13 +130,14 @@ SyncError SyncEngine::load()
                                       "this device enrolled with: nothing is sent";
                 emit faultReported(SyncFault::EnrolmentChanged, QString());
             }
-            if (m_state != State::Error)
-                halt(State::Error);
+            halt(State::Error);
             return {SyncErrorKind::EnrolmentChanged,
                     QStringLiteral("The hub settings on this device were changed outside the app; "
                                    "nothing is sent until it is enrolled again.")};
         }
         m_enrolmentChangedReported = false;
+        if (m_stop == State::Error)
+            m_stop = State::Idle;
         m_enrolment = *enrolment;
         m_credential = credential;
         // A wipe order already carried out before a restart: drain what is
@@ -196,6 +178,7 @@ void SyncEngine::ensureConnection()
             lane->cursor = 0;
         }
         m_probing = false;
+        settle();
     }
     HubEndpoint endpoint{
         QUrl(m_enrolment.hubUrl), m_enrolment.hubId, {m_enrolment.tlsPin, m_enrolment.backupPin}};
@@ -223,6 +206,10 @@ QList<std::pair<SyncEngine::State, SyncEngine::State>> SyncEngine::allowedTransi
         {S::Idle, S::Sending},
         {S::Idle, S::WaitingForNetwork},
         {S::WaitingForNetwork, S::Idle},
+        // The network returns: what is due goes at once, or a lane is still
+        // waiting out its backoff.
+        {S::WaitingForNetwork, S::Sending},
+        {S::WaitingForNetwork, S::BackingOff},
         // A request's answer.
         {S::Sending, S::Idle},
         {S::Sending, S::BackingOff},
@@ -242,10 +229,9 @@ QList<std::pair<SyncEngine::State, SyncEngine::State>> SyncEngine::allowedTransi
         // A wiped device whose sealed outbox is empty: nothing will ever
         // be sent again.
         {S::Idle, S::Revoked},
-        // One lane halted in Error while the other's request was out; its
-        // answer says more.
-        {S::Error, S::ReenrolmentNeeded},
-        {S::Error, S::Revoked},
+        // A lane halted in Error tries again (every errorRetryMs), or the
+        // other lane sends.
+        {S::Error, S::Sending},
         // Recovery: a new enrolment (also after a wipe: "set up again"),
         // or "sync now" after an error.
         {S::ReenrolmentNeeded, S::Idle},
@@ -295,13 +281,57 @@ bool SyncEngine::isQuiescent() const
 {
     if (requestsInFlight() > 0)
         return false;
-    switch (m_state) {
-    case State::ReenrolmentNeeded:
-    case State::Revoked:
-    case State::Error:
+    if (m_stop != State::Idle)
         return true;
-    default:
-        return m_counts.pending == 0;
+    // A lane is done when it has nothing it may send: nothing pending but
+    // parked entries, or halted in Error.
+    const int urgentSendable = m_counts.urgentPending - m_counts.urgentParked;
+    const int normalSendable =
+        (m_counts.pending - m_counts.urgentPending) - (m_counts.parked - m_counts.urgentParked);
+    return (urgentSendable <= 0 || m_urgent.halted) && (normalSendable <= 0 || m_normal.halted);
+}
+
+SyncEngine::LaneStatus SyncEngine::laneStatus(bool urgent) const
+{
+    const Lane &l = urgent ? m_urgent : m_normal;
+    const bool waiting = l.retryAtMs > m_deps.clock->nowMs();
+    return {l.inFlight,  l.failures,   waiting ? l.delayMs : 0, waiting ? l.retryAtMs : 0,
+            l.halted,    l.haltedUntilMs, l.batchLimit,         l.refusedBytes};
+}
+
+qint64 SyncEngine::backoffDelayMs() const
+{
+    const LaneStatus n = laneStatus(false);
+    return n.delayMs > 0 ? n.delayMs : laneStatus(true).delayMs;
+}
+
+qint64 SyncEngine::nextAttemptAtMs() const
+{
+    const LaneStatus n = laneStatus(false);
+    return n.retryAtMs > 0 ? n.retryAtMs : laneStatus(true).retryAtMs;
+}
+
+int SyncEngine::consecutiveFailures() const
+{
+    return std::max(m_normal.failures, m_urgent.failures);
+}
+
+void SyncEngine::resetLanes()
+{
+    for (Lane *lane : {&m_urgent, &m_normal}) {
+        lane->batchLimit = m_options.maxBatchRecords;
+        lane->cursor = 0;
+        lane->failures = 0;
+        lane->lastFailureNoAnswer = false;
+        lane->delayMs = 0;
+        lane->retryAtMs = 0;
+        lane->serverAskedWait = false;
+        lane->halted = false;
+        lane->haltedUntilMs = 0;
+        lane->bypassOnce = false;
+        lane->refusedBytes = 0;
+        lane->acceptedBytes = 0;
+        lane->refusedAtMs = 0;
     }
 }
 
@@ -474,15 +504,14 @@ void SyncEngine::enrol(const QString &codeText)
             qCInfo(lcSync) << "enrolled device" << e.deviceId << "with hub" << e.hubId;
             emit enrolledChanged();
             // A new enrolment starts afresh, whatever stopped the last one: no
-            // wipe carried out for it, no backoff promised to another hub.
+            // wipe carried out for it, no backoff promised to another hub, no
+            // entry parked for it.
             m_wiped = false;
-            m_backoffTimer.stop();
             m_probeTimer.stop();
-            m_backoffDelayMs = 0;
-            m_nextAttemptAtMs = 0;
-            m_failures = 0;
-            m_urgent.batchLimit = m_normal.batchLimit = m_options.maxBatchRecords;
-            setState(State::Idle);
+            m_stop = State::Idle;
+            resetLanes();
+            m_outbox->unparkAll();
+            settle();
             if (m_store)
                 reconcile();
             finish({});
@@ -569,6 +598,16 @@ SyncError SyncEngine::recordSubmitted(const store::Submission &submission)
         return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled; sealed at enrolment")};
     if (SyncError e = sealAndAdd({submission}); e)
         return e;
+    // The repair need not look at it again; if this write is lost, the
+    // repair finds the entry in the outbox with the same hash.
+    if (const store::StoreError e = m_store->markHandedOver({{submission.recordId,
+                                                               submission.version}});
+        e)
+        qCWarning(lcSync) << "could not note a hand-over:" << e.message;
+    // Only a newly submitted urgent entry goes through its lane's backoff,
+    // once; nothing else cuts a wait short.
+    if (submission.urgent)
+        m_urgent.bypassOnce = true;
     refreshCounts();
     pump();
     return {};
@@ -585,6 +624,7 @@ SyncError SyncEngine::unlocked(store::RecordStore *store)
     SyncError result = reconcile();
     SyncError purge;
     purgeExpired(&purge);
+    compact();
     refreshCounts();
     pump();
     return result ? result : purge;
@@ -626,13 +666,19 @@ SyncError SyncEngine::reconcile()
 {
     if (!m_store || !m_enrolment.isValid())
         return {};
-    auto pending = m_store->pendingOutbox(-1);
-    if (!pending)
-        return {SyncErrorKind::Store, pending.error().message};
+    auto failed = [this](const QString &message) {
+        qCWarning(lcSync) << "repair failed:" << message;
+        emit faultReported(SyncFault::RepairFailed, message);
+    };
     if (m_outbox->resealThrough() > 0) {
         // Re-enrolled as another device (or with another hub): what was
         // sealed for the old one is sealed again, from the store, for this
         // one. Entries the store no longer holds go as they are.
+        auto pending = m_store->pendingOutbox(-1);
+        if (!pending) {
+            failed(pending.error().message);
+            return {SyncErrorKind::Store, pending.error().message};
+        }
         QList<store::Submission> held;
         for (const store::OutboxEntry &o : pending.value())
             if (m_outbox->contains(o.recordId, o.version))
@@ -640,32 +686,71 @@ SyncError SyncEngine::reconcile()
         QList<SealedEntry> resealed;
         if (SyncError e = sealEntries(held, resealed); e)
             return e;
-        if (OutboxError oe = m_outbox->resealed(resealed); oe)
+        if (OutboxError oe = m_outbox->resealed(resealed); oe) {
+            failed(oe.message);
             return {SyncErrorKind::Outbox, oe.message};
+        }
         qCInfo(lcSync) << "sealed" << resealed.size() << "entries again for the new enrolment";
     }
-    QList<store::Submission> missing;
+    // Only what the store has not seen handed over: a crash between the
+    // store's commit and the outbox's, or entries from before the flag.
     int sealed = 0;
-    for (const store::OutboxEntry &o : pending.value()) {
-        if (m_outbox->contains(o.recordId, o.version))
-            continue;
-        missing.append(submissionOf(o));
-        if (missing.size() >= kReconcileChunk) {
-            if (SyncError e = sealAndAdd(missing); e)
-                return e;
-            sealed += int(missing.size());
-            missing.clear();
+    for (;;) {
+        auto chunk = m_store->pendingNotHandedOver(kReconcileChunk);
+        if (!chunk) {
+            failed(chunk.error().message);
+            return {SyncErrorKind::Store, chunk.error().message};
         }
-    }
-    if (!missing.isEmpty()) {
-        if (SyncError e = sealAndAdd(missing); e)
-            return e;
-        sealed += int(missing.size());
+        if (chunk.value().isEmpty())
+            break;
+        QList<store::Submission> missing;
+        QList<std::pair<QString, int>> handed;
+        for (const store::OutboxEntry &o : chunk.value()) {
+            const std::optional<QByteArray> held = m_outbox->sha256Of(o.recordId, o.version);
+            if (!held) {
+                missing.append(submissionOf(o));
+            } else if (*held != o.sha256) {
+                // Two different copies of one version: the hub would take
+                // whichever arrives. Loud; the officer's store is not changed.
+                qCCritical(lcSync) << "record" << o.recordId << "version" << o.version
+                                   << "differs between the store and the sealed outbox";
+                emit faultReported(SyncFault::RepairMismatch, o.recordId);
+            }
+            handed.append({o.recordId, o.version});
+        }
+        if (!missing.isEmpty()) {
+            if (SyncError e = sealAndAdd(missing); e) {
+                failed(e.message);
+                return e;
+            }
+            sealed += int(missing.size());
+        }
+        if (const store::StoreError e = m_store->markHandedOver(handed); e) {
+            failed(e.message);
+            return {SyncErrorKind::Store, e.message};
+        }
     }
     if (sealed > 0)
         qCInfo(lcSync) << "sealed" << sealed << "submissions the outbox lacked";
     refreshCounts();
     return {};
+}
+
+void SyncEngine::compact()
+{
+    if (!m_outbox)
+        return;
+    const qint64 retentionCutoff =
+        m_deps.clock->nowMs() - qint64(m_outbox->retentionHours()) * 3600 * 1000;
+    const qint64 before = m_deps.compactBefore
+                              ? std::min(retentionCutoff, m_deps.compactBefore())
+                              : retentionCutoff;
+    OutboxError error;
+    const int removed = m_outbox->compact(before, &error);
+    if (error)
+        qCWarning(lcSync) << "outbox compaction failed:" << error.message;
+    if (removed > 0)
+        qCInfo(lcSync) << "compacted" << removed << "final entries";
 }
 
 void SyncEngine::applyVerdictsToStore()
@@ -763,14 +848,35 @@ qint64 SyncEngine::batchByteCap() const
 void SyncEngine::syncNow()
 {
     m_nextEnrolAttemptMs = 0; // the officer asked: a pending enrolment goes now too
-    if (m_state == State::Error)
-        setState(State::Idle);
-    m_backoffTimer.stop();
     m_probeTimer.stop();
-    m_backoffDelayMs = 0;
-    m_nextAttemptAtMs = 0;
-    if (m_state == State::BackingOff)
-        setState(State::Idle);
+    for (Lane *lane : {&m_urgent, &m_normal}) {
+        lane->halted = false;
+        lane->haltedUntilMs = 0;
+        lane->retryAtMs = 0;
+        lane->delayMs = 0;
+        lane->serverAskedWait = false;
+    }
+    if (m_outbox && isEnrolled()) {
+        if (OutboxError e = m_outbox->unparkAll(); e)
+            qCWarning(lcSync) << "could not release parked entries:" << e.message;
+        refreshCounts();
+    }
+    pump();
+}
+
+void SyncEngine::wake()
+{
+    pump();
+}
+
+void SyncEngine::periodic()
+{
+    if (m_store) {
+        if (SyncError e = reconcile(); e)
+            qCWarning(lcSync) << "repair failed:" << e.message;
+        purgeExpired();
+        compact();
+    }
     pump();
 }
 
@@ -785,70 +891,137 @@ void SyncEngine::pump()
             (k == SyncErrorKind::EnrolmentChanged && hasPendingEnrolment()))
             retryPendingEnrolment();
     }
-    if (!m_outbox || !isEnrolled() || !m_connection)
-        return;
-    switch (m_state) {
-    case State::ReenrolmentNeeded:
-    case State::Revoked:
-    case State::Error:
-        return;
-    default:
-        break;
-    }
-    if (m_backoffTimer.isActive())
-        return;
-    if (m_deps.connectivity &&
-        m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Offline) {
-        if (requestsInFlight() == 0)
-            setState(State::WaitingForNetwork);
+    if (!m_outbox || !isEnrolled() || !m_connection) {
+        settle();
         return;
     }
-    while (m_urgent.inFlight < m_urgent.maxInFlight && sendNext(m_urgent)) {
+    if (m_stop != State::Idle) {
+        settle();
+        return;
     }
-    while (m_normal.inFlight < m_normal.maxInFlight && sendNext(m_normal)) {
+    const bool offline =
+        m_deps.connectivity &&
+        m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Offline;
+    if (!offline) {
+        const qint64 now = m_deps.clock->nowMs();
+        for (Lane *lane : {&m_urgent, &m_normal}) {
+            if (lane->halted && now >= lane->haltedUntilMs) {
+                qCInfo(lcSync) << (lane->urgent ? "urgent" : "normal")
+                               << "lane tries again after an error";
+                lane->halted = false;
+            }
+            if (lane->halted)
+                continue;
+            if (lane->retryAtMs > now && !lane->bypassOnce)
+                continue;
+            while (m_stop == State::Idle && !lane->halted && lane->inFlight < lane->maxInFlight &&
+                   sendNext(*lane)) {
+            }
+            lane->bypassOnce = false;
+        }
     }
     settle();
+}
+
+SyncEngine::State SyncEngine::headline() const
+{
+    if (m_stop != State::Idle)
+        return m_stop;
+    if (requestsInFlight() > 0)
+        return State::Sending;
+    if (m_urgent.halted || m_normal.halted)
+        return State::Error;
+    if (m_deps.connectivity &&
+        m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Offline &&
+        m_counts.pending > 0)
+        return State::WaitingForNetwork;
+    const qint64 now = m_deps.clock->nowMs();
+    if (m_urgent.retryAtMs > now || m_normal.retryAtMs > now)
+        return State::BackingOff;
+    return State::Idle;
 }
 
 void SyncEngine::settle()
 {
     // Wiped and drained: nothing will ever be sent again.
-    if (m_wiped && m_state != State::Revoked && requestsInFlight() == 0 &&
-        !m_backoffTimer.isActive() && m_counts.pending == 0) {
+    if (m_wiped && m_stop == State::Idle && requestsInFlight() == 0 && m_counts.pending == 0) {
         halt(State::Revoked);
         return;
     }
-    if (m_state == State::ReenrolmentNeeded || m_state == State::Revoked || m_state == State::Error)
-        ;
-    else if (m_backoffTimer.isActive())
-        setState(State::BackingOff);
-    else if (requestsInFlight() > 0)
-        setState(State::Sending);
-    else
-        setState(State::Idle);
+    setState(headline());
+    armWakeTimer();
     if (isQuiescent())
         emit quiescent();
 }
 
+void SyncEngine::armWakeTimer()
+{
+    // The earliest moment something becomes due again, on the injected
+    // clock; the timer only wakes the engine, which reads the clock.
+    const qint64 now = m_deps.clock->nowMs();
+    qint64 next = 0;
+    auto consider = [&next, now](qint64 at) {
+        if (at > now && (next == 0 || at < next))
+            next = at;
+    };
+    for (const Lane *lane : {&m_urgent, &m_normal}) {
+        consider(lane->retryAtMs);
+        if (lane->halted)
+            consider(lane->haltedUntilMs);
+    }
+    if (next == 0 || m_stop != State::Idle) {
+        m_wakeTimer.stop();
+        return;
+    }
+    m_wakeTimer.start(int(std::clamp<qint64>(next - now, 1, std::numeric_limits<int>::max())));
+}
+
+int SyncEngine::laneRecordCap(const Lane &lane) const
+{
+    int cap = std::min(lane.batchLimit, batchRecordCap());
+    if (lane.urgent)
+        cap = std::min(cap, std::max(1, m_options.urgentMaxRecords));
+    return std::max(1, cap);
+}
+
+qint64 SyncEngine::laneByteCap(const Lane &lane) const
+{
+    qint64 cap = batchByteCap();
+    if (lane.urgent)
+        cap = std::min(cap, std::max<qint64>(1, m_options.urgentMaxBytes));
+    if (lane.refusedBytes > 0) {
+        // Halfway between the largest body accepted since and the smallest
+        // refused; once they are close, the accepted size.
+        const qint64 lo = lane.acceptedBytes;
+        const qint64 hi = lane.refusedBytes;
+        const qint64 probe = hi - lo <= std::max<qint64>(16 * 1024, hi / 8) ? lo : lo + (hi - lo) / 2;
+        cap = std::min(cap, std::max<qint64>(1, probe > 0 ? probe : hi / 2));
+    }
+    return cap;
+}
+
 bool SyncEngine::sendNext(Lane &lane)
 {
-    // The other lane may just have halted, or found the outbox unreadable.
-    if (m_state == State::Error || m_backoffTimer.isActive())
-        return false;
     OutboxError error;
     QList<SealedEntry> entries;
+    const qint64 now = m_deps.clock->nowMs();
+    if (lane.refusedBytes > 0 && now - lane.refusedAtMs >= kRefusalMemoryMs) {
+        // Whatever refused it may have been fixed: the full size is tried again.
+        lane.refusedBytes = lane.acceptedBytes = lane.refusedAtMs = 0;
+    }
     // Skip what is in flight; the cursor keeps a busy lane from rescanning.
     for (;;) {
-        entries =
-            m_outbox->pending(lane.urgent, lane.cursor, std::min(lane.batchLimit, batchRecordCap()),
-                              batchByteCap(), &error);
+        entries = m_outbox->pending(lane.urgent, lane.cursor, laneRecordCap(lane),
+                                    laneByteCap(lane) - 1024, &error, now);
         if (error) {
             // Loud, not silent, but not a dead end: a passing I/O error
             // (memory pressure, a full disk) must not keep an urgent record
             // waiting for the officer to notice. Backed off, tried again.
             qCCritical(lcSync) << "outbox read failed:" << error.message;
             emit faultReported(SyncFault::OutboxUnreadable, error.message);
-            backOff(-1, false);
+            Batch none;
+            none.lane = &lane;
+            laneFailed(lane, none, ReplyAction{});
             return false;
         }
         if (entries.isEmpty())
@@ -879,8 +1052,9 @@ bool SyncEngine::sendNext(Lane &lane)
     if (!reply) {
         for (const SealedEntry &e : sent.entries)
             lane.inFlightIds.remove(e.id);
-        halt(State::Error);
+        lane.cursor = 0;
         emit faultReported(SyncFault::ClientBug, QStringLiteral("hub URL not allowed"));
+        haltLane(lane);
         return false;
     }
     ++lane.inFlight;
@@ -906,89 +1080,55 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
     for (const SealedEntry &e : batch.entries)
         lane.inFlightIds.remove(e.id);
 
-    int status = 0;
-    const TransportOutcome outcome = m_connection->outcome(reply, &status);
-    const QByteArray body = reply->readAll();
-    m_stats.bytesOnWire += HubConnection::bytesOnWire(reply, batch.bodyBytes) + body.size();
+    Reply r;
+    r.transport = m_connection->outcome(reply, &r.status);
+    r.body = reply->readAll();
+    if (reply->hasRawHeader("Retry-After"))
+        r.retryAfter = reply->rawHeader("Retry-After");
+    r.requestBytes = batch.bodyBytes;
+    r.uploadedBytes = *batch.uploaded;
+    r.nowMs = m_deps.clock->nowMs();
+    m_stats.bytesOnWire += HubConnection::bytesOnWire(reply, batch.bodyBytes) + r.body.size();
+    const ReplyAction action = ReplyPolicy::decide(r);
+    const ReceiptReader::Expected expected{batch.batchId, m_enrolment.hubId, batch.entries};
+    const QString status = QString::number(r.status);
+
+    if (r.transport == TransportOutcome::NetworkError) {
+        ++m_stats.networkErrors;
+        qCInfo(lcSync) << "batch" << batch.batchId << "network error" << reply->error() << "after"
+                       << r.uploadedBytes << "of" << r.requestBytes << "bytes";
+    }
     // Whatever was not answered must be looked at again from the start.
     auto rewind = [&lane] { lane.cursor = 0; };
 
-    if (outcome == TransportOutcome::PinMismatch) {
-        qCWarning(lcSync) << "batch" << batch.batchId << "refused: the hub's key matches no pin";
-        emit faultReported(SyncFault::PinMismatch, batch.batchId);
-        rewind();
-        backOff(-1, false);
-        return;
-    }
-    if (outcome != TransportOutcome::Answered) {
-        ++m_stats.networkErrors;
-        const qint64 uploaded = *batch.uploaded;
-        qCInfo(lcSync) << "batch" << batch.batchId << "network error" << reply->error() << "after"
-                       << uploaded << "of" << batch.bodyBytes << "bytes";
-        rewind();
-        // The hub answers an oversized body with a readable 413, but a proxy
-        // with a smaller body limit may cut the upload instead. Only a
-        // connection lost part way through the upload says so (offline or
-        // refused sends nothing; a timeout comes after the whole body): then
-        // send less.
-        // Bytes handed to the socket are not bytes the server read: a proxy
-        // that resets after the whole body fit in the send buffer looks
-        // like a timeout. So, as a backstop, several network errors in a
-        // row with the whole body handed over send less too (a success
-        // doubles the limit again).
-        const bool cut = uploaded > 0 && uploaded < batch.bodyBytes;
-        const bool repeated =
-            uploaded >= batch.bodyBytes && m_failures >= kNetworkErrorsBeforeSplit;
-        if ((cut || repeated) && batch.entries.size() > 1) {
-            lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
-            qCInfo(lcSync) << (cut ? "upload cut part way;" : "repeated network errors;")
-                           << "next batches at most" << lane.batchLimit << "records";
-        }
-        backOff(-1, true);
-        return;
-    }
-
-    if (status >= 200 && status < 300) {
-        QString why;
-        if (!applyReceipt(body, batch, &why)) {
-            qCWarning(lcSync) << "batch" << batch.batchId << "status" << status
-                              << "is not a receipt:" << why;
+    switch (action.kind) {
+    case ReplyKind::Receipt: {
+        const ReceiptReading read = ReceiptReader::read(r.body, expected);
+        if (!read.ok()) {
+            qCWarning(lcSync) << "batch" << batch.batchId << "status" << r.status
+                              << "is not a receipt:" << toText(read.problem);
             emit faultReported(SyncFault::NotAReceipt, batch.batchId);
             rewind();
-            backOff(-1, false);
+            laneFailed(lane, batch, action);
             return;
         }
-        m_failures = 0;
-        m_lastFailureWasNetwork = false;
-        if (lane.batchLimit < m_options.maxBatchRecords)
-            lane.batchLimit = std::min(m_options.maxBatchRecords, lane.batchLimit * 2);
+        if (!recordReceipt(read)) {
+            emit faultReported(SyncFault::OutboxWriteFailed, batch.batchId);
+            rewind();
+            laneFailed(lane, batch, action);
+            return;
+        }
+        laneSucceeded(lane, batch);
         pump();
         return;
     }
-    if (status >= 300 && status < 400) {
-        qCWarning(lcSync) << "batch" << batch.batchId << "redirected (" << status
-                          << "): nothing sent";
-        emit faultReported(SyncFault::Redirect, batch.batchId);
-        rewind();
-        backOff(-1, false);
-        return;
-    }
-    switch (status) {
-    case 401:
-        qCWarning(lcSync) << "device" << m_enrolment.deviceId
-                          << "not authorised: re-enrolment needed";
-        emit faultReported(SyncFault::Unauthorised, m_enrolment.deviceId);
-        rewind();
-        halt(State::ReenrolmentNeeded);
-        return;
-    case 403: {
-        v1::SyncReceipt receipt;
-        if (!parseMessage(body, &receipt) || !receipt.policy().wipe() ||
-            QString::fromStdString(receipt.hub_id()) != m_enrolment.hubId) {
+    case ReplyKind::WipeOrder: {
+        const ReceiptReading read = ReceiptReader::readWipeOrder(r.body, expected);
+        if (read.problem == ReceiptProblem::NotAWipeOrder) {
             qCWarning(lcSync) << "batch" << batch.batchId << "403 without a valid wipe order";
-            emit faultReported(SyncFault::ClientBug, QStringLiteral("403"));
+            emit faultReported(SyncFault::ClientBug, status);
             rewind();
-            halt(State::Error);
+            haltLane(lane);
             return;
         }
         // outcome() == Answered means pinned TLS or plain loopback. A wipe
@@ -996,126 +1136,90 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         // what this device holds (sealed to the hub, so lost if not sent):
         // record the verdicts first, wipe, and drain the rest; settle()
         // stops in Revoked once nothing is pending.
-        QString why;
-        if (applyReceipt(body, batch, &why)) {
-            m_failures = 0;
-            m_lastFailureWasNetwork = false;
+        if (read.ok() && recordReceipt(read)) {
+            laneSucceeded(lane, batch);
             wipeOnce();
             pump();
             return;
         }
-        qCInfo(lcSync) << "batch" << batch.batchId << "wipe order without its receipt:" << why;
+        qCInfo(lcSync) << "batch" << batch.batchId
+                       << "wipe order without its receipt:" << toText(read.problem);
         wipeOnce();
         rewind();
         halt(State::Revoked);
         return;
     }
-    case 413: {
+    case ReplyKind::Reenrol:
+        qCWarning(lcSync) << "device" << m_enrolment.deviceId
+                          << "not authorised: re-enrolment needed";
+        emit faultReported(SyncFault::Unauthorised, m_enrolment.deviceId);
+        rewind();
+        halt(State::ReenrolmentNeeded);
+        return;
+    case ReplyKind::Refused:
+        qCWarning(lcSync) << "batch" << batch.batchId << "refused with status" << r.status;
+        emit faultReported(SyncFault::ClientBug, status);
+        rewind();
+        haltLane(lane);
+        return;
+    case ReplyKind::TooLarge: {
         rewind();
         // The hub's 413 states its limits: later batches fit at once.
-        const QJsonObject refusal = QJsonDocument::fromJson(body).object();
         v1::DevicePolicy stated;
-        stated.set_max_body_bytes(quint64(
-            std::max<qint64>(0, refusal.value(QStringLiteral("max_body_bytes")).toInteger())));
-        stated.set_max_batch_records(quint32(
-            std::max<qint64>(0, refusal.value(QStringLiteral("max_batch_records")).toInteger())));
+        stated.set_max_body_bytes(quint64(action.statedMaxBodyBytes));
+        stated.set_max_batch_records(quint32(action.statedMaxBatchRecords));
         learnHubLimits(stated, false);
+        noteRefusedSize(lane, batch);
         if (batch.entries.size() > 1) {
             lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
-            ++m_stats.splits;
-            qCInfo(lcSync) << "batch" << batch.batchId << "too large; splitting to"
-                           << lane.batchLimit << "records";
+            if (!action.noAnswer)
+                ++m_stats.splits;
+            qCInfo(lcSync) << "batch" << batch.batchId
+                           << (action.noAnswer ? "upload cut part way;" : "too large;")
+                           << "next batches at most" << lane.batchLimit << "records and"
+                           << laneByteCap(lane) << "bytes";
+            if (action.noAnswer) {
+                laneFailed(lane, batch, action); // the network may be at fault too
+                return;
+            }
             pump();
-        } else {
-            // One record the hub will never take whole: it needs correcting,
-            // and nothing behind it waits.
-            const SealedEntry &e = batch.entries.first();
-            m_outbox->record(
-                {{e.recordId, e.version, EntryState::NeedsCorrection,
-                  QStringLiteral(
-                      ": record_too_large: The record is larger than the hub accepts.")}},
-                m_deps.clock->nowMs());
-            ++m_stats.needsCorrection;
-            applyVerdictsToStore();
-            refreshCounts();
-            pump();
+            return;
         }
+        // One record refused by something other than the hub's per-record
+        // answer (a proxy's limit, a misconfigured hub): never a verdict. It
+        // stays pending, waits, and is parked if it keeps failing alone.
+        qCWarning(lcSync) << "record" << batch.entries.first().recordId
+                          << "refused as too large on its own, not by the hub's receipt";
+        emit faultReported(SyncFault::TooLarge, batch.entries.first().recordId);
+        ReplyAction counted = action;
+        counted.countsAgainstEntries = true;
+        laneFailed(lane, batch, counted);
         return;
     }
-    case 500:
-    case 502:
-    case 503:
-    case 504:
+    case ReplyKind::Retry:
+        if (action.hasFault) {
+            qCWarning(lcSync) << "batch" << batch.batchId << "not stored: status" << r.status;
+            emit faultReported(action.fault, action.fault == SyncFault::Redirect ||
+                                                     action.fault == SyncFault::PinMismatch
+                                                 ? batch.batchId
+                                                 : status);
+        }
+        if (action.retryAfterMalformed)
+            qCInfo(lcSync) << "unreadable Retry-After ignored";
         rewind();
-        backOff(HubConnection::retryAfterSeconds(reply), false);
-        return;
-    default:
-        qCWarning(lcSync) << "batch" << batch.batchId << "refused with status" << status;
-        emit faultReported(SyncFault::ClientBug, QString::number(status));
-        rewind();
-        halt(State::Error);
+        laneFailed(lane, batch, action);
         return;
     }
 }
 
-bool SyncEngine::applyReceipt(const QByteArray &body, const Batch &batch, QString *why)
+bool SyncEngine::recordReceipt(const ReceiptReading &receipt)
 {
-    v1::SyncReceipt receipt;
-    if (!parseMessage(body, &receipt)) {
-        *why = QStringLiteral("undecodable");
-        return false;
-    }
-    if (QString::fromStdString(receipt.batch_id()) != batch.batchId) {
-        *why = QStringLiteral("batch id differs");
-        return false;
-    }
-    if (QString::fromStdString(receipt.hub_id()) != m_enrolment.hubId) {
-        *why = QStringLiteral("hub id differs");
-        return false;
-    }
-    if (receipt.results_size() != batch.entries.size()) {
-        *why = QStringLiteral("result count differs");
-        return false;
-    }
-    QList<EntryResult> results;
-    results.reserve(batch.entries.size());
-    int conflicts = 0;
-    for (int i = 0; i < receipt.results_size(); ++i) {
-        const v1::RecordResult &r = receipt.results(i);
-        const SealedEntry &e = batch.entries.at(i);
-        if (QString::fromStdString(r.record_id()) != e.recordId || int(r.version()) != e.version) {
-            *why = QStringLiteral("results out of order");
-            return false;
-        }
-        EntryResult out{e.recordId, e.version, EntryState::Pending, {}};
-        out.entryId = e.id;
-        switch (r.result()) {
-        case v1::RecordResult::RESULT_ACCEPTED:
-        case v1::RecordResult::RESULT_DUPLICATE:
-            out.state = EntryState::Acknowledged;
-            break;
-        case v1::RecordResult::RESULT_REJECTED:
-            out.state = EntryState::NeedsCorrection;
-            out.reasons = reasonsText(r);
-            break;
-        case v1::RecordResult::RESULT_CONFLICT:
-            out.state = EntryState::Conflict;
-            out.reasons =
-                QStringLiteral(": conflict: The hub holds this version with another hash.");
-            ++conflicts;
-            break;
-        default:
-            *why = QStringLiteral("unknown result");
-            return false;
-        }
-        results.append(out);
-    }
     const qint64 now = m_deps.clock->nowMs();
-    if (OutboxError e = m_outbox->record(results, now); e) {
-        *why = QStringLiteral("outbox write failed");
+    if (OutboxError e = m_outbox->record(receipt.results, now); e) {
+        qCCritical(lcSync) << "could not record a receipt:" << e.message;
         return false;
     }
-    for (const EntryResult &r : results) {
+    for (const EntryResult &r : receipt.results) {
         switch (r.state) {
         case EntryState::Acknowledged:
             ++m_stats.acknowledged;
@@ -1135,59 +1239,118 @@ bool SyncEngine::applyReceipt(const QByteArray &body, const Batch &batch, QStrin
             break;
         }
     }
-    Q_UNUSED(conflicts);
-    if (receipt.has_policy() && receipt.policy().retention_hours() > 0)
-        m_outbox->setRetentionHours(int(receipt.policy().retention_hours()));
-    learnHubLimits(receipt.policy(), false);
+    if (receipt.policy.retention_hours() > 0)
+        m_outbox->setRetentionHours(int(receipt.policy.retention_hours()));
+    learnHubLimits(receipt.policy, false);
     applyVerdictsToStore();
     refreshCounts();
     emit lastSuccessfulSyncChanged();
-    emit entriesDecided(results);
+    emit entriesDecided(receipt.results);
     return true;
 }
 
-void SyncEngine::backOff(int retryAfterSeconds, bool networkFailure)
+void SyncEngine::laneSucceeded(Lane &lane, const Batch &batch)
 {
-    ++m_failures;
-    m_lastFailureWasNetwork = networkFailure;
-    const qint64 delay = retryAfterSeconds >= 0
-                             ? m_options.backoff.retryAfterMs(retryAfterSeconds)
-                             : m_options.backoff.delayMs(m_failures, m_deps.random);
-    // A later failure never shortens a wait already promised to the hub.
-    const qint64 at = m_deps.clock->nowMs() + delay;
-    if (!m_backoffTimer.isActive() || at > m_nextAttemptAtMs) {
-        m_backoffDelayMs = delay;
-        m_nextAttemptAtMs = at;
-        m_backoffTimer.start(int(std::min<qint64>(delay, std::numeric_limits<int>::max())));
+    lane.failures = 0;
+    lane.lastFailureNoAnswer = false;
+    // The hub answered: a wait it did not ask for is over.
+    if (!lane.serverAskedWait) {
+        lane.retryAtMs = 0;
+        lane.delayMs = 0;
     }
-    qCInfo(lcSync) << "backing off" << m_backoffDelayMs << "ms after" << m_failures << "failures";
-    if (networkFailure && m_deps.connectivity &&
+    if (lane.refusedBytes > 0)
+        lane.acceptedBytes = std::max(lane.acceptedBytes, batch.bodyBytes);
+    if (lane.batchLimit < m_options.maxBatchRecords)
+        lane.batchLimit = std::min(m_options.maxBatchRecords, lane.batchLimit * 2);
+}
+
+void SyncEngine::noteRefusedSize(Lane &lane, const Batch &batch)
+{
+    if (lane.refusedBytes == 0 || batch.bodyBytes < lane.refusedBytes) {
+        lane.refusedBytes = batch.bodyBytes;
+        if (lane.acceptedBytes >= lane.refusedBytes)
+            lane.acceptedBytes = 0; // what passed before does not pass now
+    }
+    lane.refusedAtMs = m_deps.clock->nowMs();
+}
+
+void SyncEngine::laneFailed(Lane &lane, const Batch &batch, const ReplyAction &action)
+{
+    ++lane.failures;
+    lane.lastFailureNoAnswer = action.noAnswer;
+    const qint64 now = m_deps.clock->nowMs();
+    if (action.countsAgainstEntries && batch.entries.size() == 1) {
+        const SealedEntry &e = batch.entries.first();
+        OutboxError error;
+        const std::optional<bool> parked = m_outbox->noteFailure(e.id, now, m_options.park, &error);
+        if (error)
+            qCWarning(lcSync) << "could not count a failure:" << error.message;
+        if (parked.value_or(false)) {
+            ++m_stats.parked;
+            qCWarning(lcSync) << "record" << e.recordId << "version" << e.version
+                              << "parked after failing alone; the rest of its lane goes";
+            emit faultReported(SyncFault::EntryParked, e.recordId);
+            refreshCounts();
+            // Not this lane's failure any more: the rest goes at once.
+            lane.failures = 0;
+            lane.retryAtMs = 0;
+            lane.delayMs = 0;
+            pump();
+            return;
+        }
+    }
+    // Several failures in a row: one entry may be breaking its batch, or a
+    // proxy may reset large bodies. Send fewer at once.
+    if (lane.failures >= kFailuresBeforeSplit && batch.entries.size() > 1) {
+        lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
+        qCInfo(lcSync) << lane.failures << "failures in a row; next batches at most"
+                       << lane.batchLimit << "records";
+    }
+    const qint64 delay = m_options.backoff.delayMs(lane.failures, action.retryAfterMs, m_deps.random);
+    const qint64 at = now + delay;
+    // A later failure never shortens a wait already promised to the hub.
+    if (lane.retryAtMs <= now || at > lane.retryAtMs) {
+        lane.delayMs = delay;
+        lane.retryAtMs = at;
+        lane.serverAskedWait = action.retryAfterMs >= 0;
+    }
+    qCInfo(lcSync) << (lane.urgent ? "urgent" : "normal") << "lane backing off" << lane.delayMs
+                   << "ms after" << lane.failures << "failures";
+    if (action.noAnswer && m_deps.connectivity &&
         m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Unknown &&
-        m_backoffDelayMs > m_options.healthProbeMs)
+        lane.delayMs > m_options.healthProbeMs)
         m_probeTimer.start();
+    settle();
+}
+
+void SyncEngine::haltLane(Lane &lane)
+{
+    lane.halted = true;
+    lane.haltedUntilMs = m_deps.clock->nowMs() + m_options.errorRetryMs;
+    qCWarning(lcSync) << (lane.urgent ? "urgent" : "normal")
+                      << "lane stopped until sync now or" << m_options.errorRetryMs << "ms";
     settle();
 }
 
 void SyncEngine::halt(State s)
 {
     // The lanes answer in any order: a lesser stop arriving after a more
-    // decisive one (an Error from one lane after the other's 401 or wipe
-    // order) does not undo it. Revoked > re-enrolment needed > error.
+    // decisive one (an Error after the other lane's 401 or wipe order)
+    // does not undo it. Revoked > re-enrolment needed > error.
     auto rank = [](State x) {
         return x == State::Revoked             ? 3
                : x == State::ReenrolmentNeeded ? 2
                : x == State::Error             ? 1
                                                : 0;
     };
-    if (rank(s) > 0 && rank(m_state) > rank(s)) {
-        qCInfo(lcSync) << "staying" << m_state << "rather than" << s;
+    if (rank(m_stop) > rank(s)) {
+        qCInfo(lcSync) << "staying" << m_stop << "rather than" << s;
         return;
     }
-    m_backoffTimer.stop();
     m_probeTimer.stop();
-    m_backoffDelayMs = 0;
-    m_nextAttemptAtMs = 0;
+    m_stop = s;
     setState(s);
+    armWakeTimer();
     if (isQuiescent())
         emit quiescent();
 }
@@ -1219,18 +1382,15 @@ void SyncEngine::wipeOnce()
 void SyncEngine::onConnectivity()
 {
     const auto r = m_deps.connectivity->reachability();
-    if (r == platform::Connectivity::Reachability::Offline) {
-        if (requestsInFlight() == 0 && m_state != State::ReenrolmentNeeded &&
-            m_state != State::Revoked && m_state != State::Error)
-            setState(State::WaitingForNetwork);
-        return;
-    }
-    // Regained (or at least not known to be offline): try at once.
-    if (m_state == State::WaitingForNetwork)
-        setState(State::Idle);
-    if (m_state == State::BackingOff && m_lastFailureWasNetwork) {
-        m_backoffTimer.stop();
-        m_backoffDelayMs = 0;
+    if (r != platform::Connectivity::Reachability::Offline) {
+        // Regained (or at least not known to be offline): a wait that only
+        // the network caused is over; go at once.
+        for (Lane *lane : {&m_urgent, &m_normal}) {
+            if (lane->lastFailureNoAnswer && !lane->serverAskedWait) {
+                lane->retryAtMs = 0;
+                lane->delayMs = 0;
+            }
+        }
     }
     pump();
 }
@@ -1253,11 +1413,13 @@ void SyncEngine::probeHealth()
         if (o.value(QStringLiteral("hub_id")).toString() != m_enrolment.hubId)
             return; // a portal's 200 is not the hub
         m_probeTimer.stop();
-        if (m_state == State::BackingOff && m_lastFailureWasNetwork) {
-            m_backoffTimer.stop();
-            m_backoffDelayMs = 0;
-            pump();
+        for (Lane *lane : {&m_urgent, &m_normal}) {
+            if (lane->lastFailureNoAnswer && !lane->serverAskedWait) {
+                lane->retryAtMs = 0;
+                lane->delayMs = 0;
+            }
         }
+        pump();
     });
 }
 

@@ -3,6 +3,8 @@
 #include "hubconnection.h"
 #include "protocol/clock.h"
 #include "protocol/limits.h"
+#include "replypolicy.h"
+#include "receiptreader.h"
 #include "sealedoutbox.h"
 #include "syncbackoff.h"
 
@@ -59,21 +61,6 @@ struct SyncError
     explicit operator bool() const { return !ok(); }
 };
 
-// A problem the engine reports for logs and administrators, never for the
-// officer to fix: ids and counts only.
-enum class SyncFault
-{
-    Conflict,         // the hub holds this id and version with another hash
-    Redirect,         // a 3xx: a portal or a misconfigured proxy; nothing sent
-    NotAReceipt,      // a 2xx that is not this batch's receipt from this hub
-    PinMismatch,      // TLS with a key that matches neither pin
-    ClientBug,        // 400, 404, 405, 415: the same bytes are not retried
-    Unauthorised,     // 401
-    WipeOrdered,      // 403 with a wipe order over a trusted connection
-    OutboxUnreadable, // the sealed outbox could not be read: nothing can be sent
-    EnrolmentChanged, // outbox.db's hub, pins or sealing key differ from the enrolment
-};
-
 // The counters the simulator and the benchmark print.
 struct SyncStats
 {
@@ -82,7 +69,8 @@ struct SyncStats
     qint64 acknowledged = 0;
     qint64 needsCorrection = 0;
     qint64 conflicts = 0;
-    qint64 splits = 0;        // 413 answers that halved a batch
+    qint64 splits = 0;        // 413 answers (or cut uploads) that made a batch smaller
+    qint64 parked = 0;        // entries set aside after failing alone
     qint64 networkErrors = 0; // requests that got no answer (not counting pin mismatches)
     qint64 bytesOnWire = 0;
     qint64 illegalTransitions = 0; // state changes outside the table: bugs
@@ -91,41 +79,59 @@ struct SyncStats
 // The app's sync engine: drains the sealed outbox (SealedOutbox) to the hub
 // so that every submitted record version reaches it exactly once (the hub is
 // idempotent per id, version and hash; the device resends until a receipt
-// says so), whether the app is unlocked, locked, or wiped.
+// says so), whether the app is unlocked, locked, or wiped. The device never
+// makes a final verdict on a record by itself: only a receipt's per-record
+// answer does. What an answer means is ReplyPolicy's (pure, unit-tested);
+// whether a body is this batch's receipt is ReceiptReader's.
 //
-// State machine (State, with a NOTIFY property): Idle; WaitingForNetwork
-// (the OS says offline); Sending; BackingOff (503 honouring Retry-After,
-// network errors and untrusted answers, exponential with full jitter and a
-// cap, timed from the injected Clock and RandomSource); ReenrolmentNeeded
-// (401: every record kept); Revoked (403 with a wipe order over a trusted
-// connection: the store is crypto-shredded through the wipe handler, once;
-// when the 403 is also this batch's receipt, its verdicts are recorded
-// before the wipe and the engine keeps sending what the sealed outbox still
-// holds, every answer another 403 with a receipt, and enters Revoked only
-// when nothing is pending; a 403 that is not this batch's receipt revokes at
-// once, the sealed outbox kept); Error (the hub called our request a bug: 400/404/
-// 405/415; "sync now" retries).
+// Two lanes, each with its own requests, failures, backoff and halt:
+// urgent entries (red grade, Operation Encompass) go in small batches
+// (Options::urgentMaxRecords, urgentMaxBytes) with their own request slots,
+// so they never wait behind a normal batch, a big urgent one, or the normal
+// lane's backoff; normal entries go in batches bounded by Limits and by what
+// the hub last said it takes (DevicePolicy, kept in the sealed outbox).
 //
-// Two lanes: urgent entries (red grade, Operation Encompass) have their own
-// request slot, so they go at once in their own request and never wait
-// behind a normal batch in flight; normal entries go in batches bounded by
-// Limits (500 records, 8 MiB) and by what the hub last said it takes
-// (DevicePolicy in the enrolment answer and every receipt, kept in the
-// sealed outbox), with a few requests in flight. A 413 (which the hub lets
-// the device read, and which may state the hub's limits) halves the batch
-// size down to one record; a single record refused as too large is marked
-// for correction, so the queue never blocks on one record. An upload cut
-// part way (a proxy with a smaller limit) halves the batch too.
+// A lane's failures: any answer that is not a receipt (503, 429, 5xx, a
+// status no hub gives, a redirect, a portal's 200, a network error) backs
+// the lane off for max(Retry-After, 1 s, the exponential step) plus up to
+// half again as jitter, at most an hour (SyncBackoff), timed on the injected
+// Clock: wake() sends what is due, and a timer calls it. A newly submitted
+// urgent entry may go once through its lane's backoff; nothing else does.
+// The hub calling a request a bug (400, 404, 405, 415) halts that lane
+// (Error) until "sync now" or, every Options::errorRetryMs, the timer. Four
+// failures in a row halve the lane's batches, so an entry that breaks its
+// batch is soon sent alone; one sent alone that fails (an answer that may be
+// about it, a 413 not from the hub's receipt) five times or over 24 hours is
+// parked (ParkRule): the rest of the lane goes, it is retried every 6 hours
+// and at "sync now", and a parked urgent entry shows on the home banner.
 //
-// A 2xx counts only when its body is the SyncReceipt for this batch id from
-// this hub id with one known result per envelope in order; then verdicts
-// are recorded in one outbox transaction (ACCEPTED/DUPLICATE acknowledged,
-// REJECTED needs correction with the hub's reasons, CONFLICT a fault that
-// is not resent) and, while a store is attached, copied to the store in
-// one store transaction (a CONFLICT as "held at hub": sent, and the hub's
-// staff's to resolve, never left waiting to send). Receipts that arrive while locked reach the
-// store at the next unlock(), which also seals any submission that never reached the outbox (a
-// crash between the two files) and purges acknowledged content older than the hub's retention.
+// A 413 (the hub's states its limits; a proxy's may not) or an upload cut
+// part way never ends a record: the batch is halved at once, the smallest
+// refused body size is remembered (an hour) with the largest accepted since,
+// and later batches grow only halfway between the two, so a proxy's limit
+// costs a few refusals, not a halve-and-double cycle.
+//
+// State (a NOTIFY property) is the headline of both lanes: Revoked or
+// ReenrolmentNeeded (engine-wide stops) > Sending (a request out) > Error
+// (a lane halted, or the enrolment changed outside the app) >
+// WaitingForNetwork (the OS says offline) > BackingOff > Idle.
+// ReenrolmentNeeded (401: every record kept); Revoked (403 with a wipe order
+// over a trusted connection: the store is crypto-shredded through the wipe
+// handler, once; when the 403 is also this batch's receipt its verdicts are
+// recorded before the wipe and the engine keeps sending what the sealed
+// outbox still holds, entering Revoked only when nothing is pending; a 403
+// that is not this batch's receipt revokes at once, the sealed outbox kept).
+//
+// A receipt's verdicts are recorded in one outbox transaction (ACCEPTED and
+// DUPLICATE acknowledged, REJECTED needs correction with the hub's reasons,
+// CONFLICT a fault that is not resent) and, while a store is attached,
+// copied to the store in one store transaction (a CONFLICT as "held at
+// hub"). Receipts that arrive while locked reach the store at the next
+// unlock(). Repair (a submission the outbox lacks after a crash between the
+// two files) reads only the store's entries not yet handed over, at unlock
+// and on the periodic timer while unlocked, and compares hashes; purge
+// follows each record's latest version's acknowledgement; final entries past
+// retention (and Dependencies::compactBefore) are compacted away.
 //
 // Sealing: records are sealed with one syncwire::SealingSession (one X25519
 // key agreement per session, the key only in locked memory), opened at the
@@ -134,8 +140,8 @@ struct SyncStats
 // when the hub key changes, and ended (key wiped) at locked(), at a wipe
 // order, and after sealSubmissions() when no store was attached before.
 //
-// Triggers: start(), unlock, recordSubmitted(), connectivity regained, a
-// periodic timer, syncNow(); where no connectivity backend reports, a
+// Triggers: start(), unlock, recordSubmitted(), connectivity regained, the
+// timers (wake()), syncNow(); where no connectivity backend reports, a
 // failed network sends the engine probing the hub's /healthz (hub id
 // checked) until it answers. Logs hold ids and counts only.
 class SyncEngine : public QObject
@@ -146,6 +152,8 @@ class SyncEngine : public QObject
     Q_PROPERTY(int urgentWaitingCount READ urgentWaitingCount NOTIFY countsChanged)
     Q_PROPERTY(int needsCorrectionCount READ needsCorrectionCount NOTIFY countsChanged)
     Q_PROPERTY(int conflictCount READ conflictCount NOTIFY countsChanged)
+    Q_PROPERTY(int parkedCount READ parkedCount NOTIFY countsChanged)
+    Q_PROPERTY(int urgentParkedCount READ urgentParkedCount NOTIFY countsChanged)
     Q_PROPERTY(
         QDateTime lastSuccessfulSync READ lastSuccessfulSync NOTIFY lastSuccessfulSyncChanged)
     Q_PROPERTY(bool enrolled READ isEnrolled NOTIFY enrolledChanged)
@@ -169,9 +177,11 @@ public:
     // records unsent). Tests assert that none happens and that each edge is
     // taken somewhere.
     static bool isAllowedTransition(State from, State to);
-    // Network errors in a row, each after the whole body was handed over,
-    // before the next batch is halved anyway (see onSyncReply).
-    static constexpr int kNetworkErrorsBeforeSplit = 4;
+    // Failures of a lane in a row before its next batch is halved (to find
+    // an entry that breaks its batch, or a proxy that resets large bodies).
+    static constexpr int kFailuresBeforeSplit = 4;
+    // How long a refused body size is remembered.
+    static constexpr qint64 kRefusalMemoryMs = 60 * 60 * 1000;
     static QList<std::pair<State, State>> allowedTransitions();
 
     struct Options
@@ -180,11 +190,18 @@ public:
         // Leave room for the batch's own fields and framing.
         qint64 maxBatchBytes = protocol::Limits::kMaxBatchBytes - 64 * 1024;
         int normalRequestsInFlight = 2;
-        int urgentRequestsInFlight = 1;
+        int urgentRequestsInFlight = 2;
+        // An urgent batch stays small, so a new urgent record never waits
+        // behind a big one in flight.
+        int urgentMaxRecords = 16;
+        qint64 urgentMaxBytes = 256 * 1024;
         int transferTimeoutMs = 30000;
         int periodicSyncMs = 5 * 60 * 1000;
+        // A lane halted in Error tries again this often.
+        qint64 errorRetryMs = 15 * 60 * 1000;
         int healthProbeMs = 15000;
         SyncBackoff backoff;
+        ParkRule park;
         QString deviceName;
     };
 
@@ -202,6 +219,11 @@ public:
         platform::Connectivity *connectivity = nullptr; // optional: none means "unknown"
         RandomSource random;                            // default: the system's
         WipeHandler onWipeOrder;
+        // Final entries decided before this moment (Clock ms) may be
+        // compacted away; default: the retention cutoff. The hub-at-scale
+        // backup watermark will narrow it (a hub restored from a backup asks
+        // again for what it lost).
+        std::function<qint64()> compactBefore;
     };
 
     static QString credentialName() { return QStringLiteral("device-credential"); }
@@ -237,6 +259,8 @@ public:
     void enrol(const QString &codeText);
     // True while a code waits to be exchanged with the hub.
     bool hasPendingEnrolment() const;
+    // True while an enrolment request is out (posted synchronously by enrol()).
+    bool isEnrolling() const { return m_enrolling; }
 
     // The officer unlocked: copies receipts that arrived while locked into
     // the store, seals submissions the outbox lacks, purges expired content,
@@ -255,8 +279,15 @@ public:
     // send (an urgent one at once).
     SyncError recordSubmitted(const store::Submission &submission);
 
-    // "Sync now": skips any backoff wait, and leaves Error to try again.
+    // "Sync now": skips any backoff wait, leaves Error, and tries parked
+    // entries again.
     void syncNow();
+    // What the timers do: re-reads the clock, sends what is due, and on the
+    // periodic tick repairs, purges and compacts. Tests move the injected
+    // clock and call it instead of sleeping.
+    void wake();
+    // The periodic work (repair, purge, compaction) and wake().
+    void periodic();
 
     // Purges acknowledged records' content older than the retention period
     // (needs the store); returns how many records were purged.
@@ -267,6 +298,8 @@ public:
     int urgentWaitingCount() const { return m_counts.urgentPending; }
     int needsCorrectionCount() const { return m_counts.needsCorrection; }
     int conflictCount() const { return m_counts.conflicts; }
+    int parkedCount() const { return m_counts.parked; }
+    int urgentParkedCount() const { return m_counts.urgentParked; }
     QDateTime lastSuccessfulSync() const;
     bool isEnrolled() const { return m_enrolment.isValid() && !m_credential.isEmpty(); }
     QString deviceId() const { return m_enrolment.deviceId; }
@@ -275,10 +308,24 @@ public:
     // Nothing in flight and nothing that could be sent now.
     bool isQuiescent() const;
     int requestsInFlight() const;
-    // The current wait and when it ends (Clock ms); 0 when not backing off.
-    qint64 backoffDelayMs() const { return m_backoffDelayMs; }
-    qint64 nextAttemptAtMs() const { return m_nextAttemptAtMs; }
-    int consecutiveFailures() const { return m_failures; }
+    // One lane as the tests and the simulator see it.
+    struct LaneStatus
+    {
+        int inFlight = 0;
+        int failures = 0;      // in a row
+        qint64 delayMs = 0;    // the current wait; 0 when not backing off
+        qint64 retryAtMs = 0;  // when it ends (Clock ms)
+        bool halted = false;   // Error: the hub called a request a bug
+        qint64 haltedUntilMs = 0;
+        int batchLimit = 0;    // records in the next batch at most
+        qint64 refusedBytes = 0; // the smallest body refused as too large (0: none)
+    };
+    LaneStatus laneStatus(bool urgent) const;
+    // The normal lane's wait (the urgent lane's when only it waits); 0 when
+    // not backing off.
+    qint64 backoffDelayMs() const;
+    qint64 nextAttemptAtMs() const;
+    int consecutiveFailures() const;
     const SyncStats &stats() const { return m_stats; }
     SealedOutbox *outbox() const { return m_outbox.get(); }
 
@@ -307,6 +354,17 @@ private:
         int batchLimit = protocol::Limits::kMaxBatchRecords;
         qint64 cursor = 0;
         QSet<qint64> inFlightIds;
+        int failures = 0;                 // in a row, this lane only
+        bool lastFailureNoAnswer = false; // the network, not the hub
+        qint64 delayMs = 0;
+        qint64 retryAtMs = 0; // backing off until (Clock ms); 0: not
+        bool serverAskedWait = false; // the wait is a Retry-After: another success does not cut it
+        bool halted = false;          // Error
+        qint64 haltedUntilMs = 0;
+        bool bypassOnce = false; // a newly submitted urgent entry goes through the backoff once
+        qint64 refusedBytes = 0; // smallest body refused as too large; 0: none remembered
+        qint64 acceptedBytes = 0; // largest body accepted since
+        qint64 refusedAtMs = 0;
     };
     struct Batch
     {
@@ -325,21 +383,31 @@ private:
     void pump();
     bool sendNext(Lane &lane);
     void onSyncReply(QNetworkReply *reply, const Batch &batch);
-    bool applyReceipt(const QByteArray &body, const Batch &batch, QString *why);
-    void backOff(int retryAfterSeconds, bool networkFailure);
+    // Records a read receipt's verdicts; false when the outbox write failed.
+    bool recordReceipt(const ReceiptReading &receipt);
+    void laneSucceeded(Lane &lane, const Batch &batch);
+    void laneFailed(Lane &lane, const Batch &batch, const ReplyAction &action);
+    void haltLane(Lane &lane);
+    void noteRefusedSize(Lane &lane, const Batch &batch);
+    qint64 laneByteCap(const Lane &lane) const;
+    int laneRecordCap(const Lane &lane) const;
+    void armWakeTimer();
     void halt(State s);
     void settle();
+    State headline() const;
     void applyVerdictsToStore();
     // What the hub said it takes (0: not said; keep what was heard before).
     void learnHubLimits(const v1::DevicePolicy &policy, bool replace);
     int batchRecordCap() const;
     qint64 batchByteCap() const;
     SyncError reconcile();
+    void compact();
     // Performs a trusted wipe order: the handler runs at most once.
     void wipeOnce();
     void onConnectivity();
     void probeHealth();
     void ensureConnection();
+    void resetLanes();
     QByteArray authorization() const;
     // Seals submissions from the store into entries (not yet in the outbox).
     SyncError sealEntries(const QList<store::Submission> &subs, QList<SealedEntry> &entries);
@@ -358,16 +426,15 @@ private:
     store::RecordStore *m_store = nullptr;
     std::unique_ptr<syncwire::SealingSession> m_session; // only while m_store is attached
     State m_state = State::Idle;
+    // An engine-wide stop (ReenrolmentNeeded, Revoked) or Error for an
+    // enrolment changed outside the app; Idle when none.
+    State m_stop = State::Idle;
     OutboxCounts m_counts;
     HubLimits m_hubLimits;
     SyncStats m_stats;
     Lane m_urgent;
     Lane m_normal;
-    int m_failures = 0;
-    bool m_lastFailureWasNetwork = false;
-    qint64 m_backoffDelayMs = 0;
-    qint64 m_nextAttemptAtMs = 0;
-    QTimer m_backoffTimer;
+    QTimer m_wakeTimer;
     QTimer m_periodicTimer;
     QTimer m_probeTimer;
     bool m_probing = false;

@@ -331,6 +331,10 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const AuthenticatedDe
         r->set_record_id(batch.records(int(i)).record_id());
         r->set_version(item.version);
         r->set_result(toWire(stored.outcome));
+        // Echoed only when it is a SHA-256: a hostile envelope's long field
+        // is not sent back in the receipt.
+        if (const std::string &h = batch.records(int(i)).sha256(); h.size() == 32)
+            r->set_sha256(h);
         ++counts[r->result()];
         if (stored.outcome == StoredOutcome::Rejected) {
             for (const auto &reason : item.reasons) {
