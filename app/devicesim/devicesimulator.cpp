@@ -347,7 +347,8 @@ int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes)
     int failures = 0;
     for (int i = 0; i < dirs.size(); ++i) {
         platform::FileCredentialStore credentials(dirs.at(i));
-        syncclient::SyncEngine engine(dirs.at(i), {&m_clock, &credentials, {}, nullptr, {}, {}, {}});
+        syncclient::SyncEngine engine(dirs.at(i),
+                                      {&m_clock, &credentials, {}, nullptr, {}, {}, {}});
         syncclient::SyncError result{syncclient::SyncErrorKind::Transport,
                                      QStringLiteral("timeout")};
         QEventLoop loop;

@@ -456,9 +456,9 @@ StoreResult<QList<OutboxEntry>> RecordStore::pendingOutbox(int limit)
 
 StoreResult<QList<OutboxEntry>> RecordStore::pendingNotHandedOver(int limit)
 {
-    sql::Statement st = m_db.prepare(
-        "SELECT id, record_id, version, priority, sha256, size FROM outbox "
-        "WHERE handed_over = 0 AND state = 'pending' ORDER BY id LIMIT ?;");
+    sql::Statement st =
+        m_db.prepare("SELECT id, record_id, version, priority, sha256, size FROM outbox "
+                     "WHERE handed_over = 0 AND state = 'pending' ORDER BY id LIMIT ?;");
     st.bind(1, limit);
     QList<OutboxEntry> out;
     while (st.step())

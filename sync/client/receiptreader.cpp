@@ -31,8 +31,7 @@ ReceiptReading fail(ReceiptProblem p)
     return r;
 }
 
-ReceiptReading readParsed(const v1::SyncReceipt &receipt,
-                          const ReceiptReader::Expected &expected)
+ReceiptReading readParsed(const v1::SyncReceipt &receipt, const ReceiptReader::Expected &expected)
 {
     if (QString::fromStdString(receipt.batch_id()) != expected.batchId)
         return fail(ReceiptProblem::BatchIdDiffers);

@@ -13,9 +13,9 @@ namespace safeguard::syncclient {
 enum class ReceiptProblem
 {
     None,
-    Undecodable,       // not a SyncReceipt at all (a portal's page, a proxy's error)
-    BatchIdDiffers,    // a receipt for another batch
-    HubIdDiffers,      // from another hub than the enrolment's
+    Undecodable,    // not a SyncReceipt at all (a portal's page, a proxy's error)
+    BatchIdDiffers, // a receipt for another batch
+    HubIdDiffers,   // from another hub than the enrolment's
     ResultCountDiffers,
     ResultsOutOfOrder, // a result names another record id or version than its envelope
     UnknownResult,     // RESULT_UNSPECIFIED or a value this build does not know

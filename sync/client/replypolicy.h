@@ -46,12 +46,12 @@ enum class ReplyKind
 struct Reply
 {
     TransportOutcome transport = TransportOutcome::NetworkError;
-    int status = 0;            // when Answered
-    QByteArray retryAfter;     // the raw Retry-After header; empty when absent
-    QByteArray body;           // the answer's body
-    qint64 requestBytes = 0;   // the batch body's size
-    qint64 uploadedBytes = 0;  // body bytes handed to the network
-    qint64 nowMs = 0;          // for a Retry-After given as a date
+    int status = 0;           // when Answered
+    QByteArray retryAfter;    // the raw Retry-After header; empty when absent
+    QByteArray body;          // the answer's body
+    qint64 requestBytes = 0;  // the batch body's size
+    qint64 uploadedBytes = 0; // body bytes handed to the network
+    qint64 nowMs = 0;         // for a Retry-After given as a date
 };
 
 struct ReplyAction

@@ -375,9 +375,10 @@ std::optional<bool> SealedOutbox::noteFailure(qint64 entryId, qint64 nowMs, cons
             *error = OutboxError::fromSql(tx.beginError(), "note failure");
         return std::nullopt;
     }
-    sql::Statement st = m_db.prepare(
-        "UPDATE entries SET failures = failures + 1, first_failure_ms = CASE WHEN "
-        "first_failure_ms = 0 THEN ? ELSE first_failure_ms END WHERE id = ? AND state = 'pending';");
+    sql::Statement st =
+        m_db.prepare("UPDATE entries SET failures = failures + 1, first_failure_ms = CASE WHEN "
+                     "first_failure_ms = 0 THEN ? ELSE first_failure_ms END WHERE id = ? AND state "
+                     "= 'pending';");
     st.bind(1, std::int64_t(nowMs)).bind(2, std::int64_t(entryId));
     if (!st.exec() || m_db.changes() == 0) {
         if (error)
@@ -396,8 +397,8 @@ std::optional<bool> SealedOutbox::noteFailure(qint64 entryId, qint64 nowMs, cons
     const qint64 since = read.columnInt64(1);
     bool parked = false;
     if (failures >= rule.afterFailures || nowMs - since >= rule.afterMs) {
-        sql::Statement park = m_db.prepare(
-            "UPDATE entries SET parked_until_ms = ?, failures = 0 WHERE id = ?;");
+        sql::Statement park =
+            m_db.prepare("UPDATE entries SET parked_until_ms = ?, failures = 0 WHERE id = ?;");
         park.bind(1, std::int64_t(nowMs + rule.retryEveryMs)).bind(2, std::int64_t(entryId));
         if (!park.exec()) {
             if (error)
@@ -455,9 +456,9 @@ OutboxCounts SealedOutbox::counts(OutboxError *error)
 {
     OutboxCounts c;
     {
-        sql::Statement parked = m_db.prepare(
-            "SELECT priority, count(*) FROM entries WHERE state = 'pending' AND "
-            "parked_until_ms != 0 GROUP BY priority;");
+        sql::Statement parked =
+            m_db.prepare("SELECT priority, count(*) FROM entries WHERE state = 'pending' AND "
+                         "parked_until_ms != 0 GROUP BY priority;");
         while (parked.step()) {
             const int n = int(parked.columnInt64(1));
             c.parked += n;

@@ -120,7 +120,7 @@ struct OutboxCounts
 struct ParkRule
 {
     int afterFailures = 5;
-    qint64 afterMs = 24 * 3600 * 1000;      // failing since this long ago
+    qint64 afterMs = 24 * 3600 * 1000;     // failing since this long ago
     qint64 retryEveryMs = 6 * 3600 * 1000; // tried again this often
 };
 

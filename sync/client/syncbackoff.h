@@ -16,10 +16,10 @@ RandomSource systemRandomSource();
 // it with its Clock.
 struct SyncBackoff
 {
-    qint64 baseMs = 1000;           // the first step
+    qint64 baseMs = 1000;             // the first step
     qint64 stepCapMs = 5 * 60 * 1000; // the exponential step stops growing here
-    qint64 floorMs = 1000;          // never less, whatever Retry-After says (0 included)
-    qint64 maxMs = 60 * 60 * 1000;  // never more, whatever Retry-After says
+    qint64 floorMs = 1000;            // never less, whatever Retry-After says (0 included)
+    qint64 maxMs = 60 * 60 * 1000;    // never more, whatever Retry-After says
 
     // The exponential step after `failures` failures in a row (>= 1).
     qint64 stepMs(int failures) const;

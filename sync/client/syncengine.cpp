@@ -4,10 +4,10 @@
 #include "connectivity/connectivity.h"
 #include "enrolmentcode.h"
 #include "keystore/credentialstore.h"
+#include "receiptreader.h"
 #include "sealingsession.h"
 #include "store/recordstore.h"
 #include "syncbatchbody.h"
-#include "receiptreader.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -295,8 +295,9 @@ SyncEngine::LaneStatus SyncEngine::laneStatus(bool urgent) const
 {
     const Lane &l = urgent ? m_urgent : m_normal;
     const bool waiting = l.retryAtMs > m_deps.clock->nowMs();
-    return {l.inFlight,  l.failures,   waiting ? l.delayMs : 0, waiting ? l.retryAtMs : 0,
-            l.halted,    l.haltedUntilMs, l.batchLimit,         l.refusedBytes};
+    return {
+        l.inFlight,      l.failures,   waiting ? l.delayMs : 0, waiting ? l.retryAtMs : 0, l.halted,
+        l.haltedUntilMs, l.batchLimit, l.refusedBytes};
 }
 
 qint64 SyncEngine::backoffDelayMs() const
@@ -600,8 +601,8 @@ SyncError SyncEngine::recordSubmitted(const store::Submission &submission)
         return e;
     // The repair need not look at it again; if this write is lost, the
     // repair finds the entry in the outbox with the same hash.
-    if (const store::StoreError e = m_store->markHandedOver({{submission.recordId,
-                                                               submission.version}});
+    if (const store::StoreError e =
+            m_store->markHandedOver({{submission.recordId, submission.version}});
         e)
         qCWarning(lcSync) << "could not note a hand-over:" << e.message;
     // Only a newly submitted urgent entry goes through its lane's backoff,
@@ -742,9 +743,8 @@ void SyncEngine::compact()
         return;
     const qint64 retentionCutoff =
         m_deps.clock->nowMs() - qint64(m_outbox->retentionHours()) * 3600 * 1000;
-    const qint64 before = m_deps.compactBefore
-                              ? std::min(retentionCutoff, m_deps.compactBefore())
-                              : retentionCutoff;
+    const qint64 before =
+        m_deps.compactBefore ? std::min(retentionCutoff, m_deps.compactBefore()) : retentionCutoff;
     OutboxError error;
     const int removed = m_outbox->compact(before, &error);
     if (error)
@@ -899,9 +899,8 @@ void SyncEngine::pump()
         settle();
         return;
     }
-    const bool offline =
-        m_deps.connectivity &&
-        m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Offline;
+    const bool offline = m_deps.connectivity && m_deps.connectivity->reachability() ==
+                                                    platform::Connectivity::Reachability::Offline;
     if (!offline) {
         const qint64 now = m_deps.clock->nowMs();
         for (Lane *lane : {&m_urgent, &m_normal}) {
@@ -994,7 +993,8 @@ qint64 SyncEngine::laneByteCap(const Lane &lane) const
         // refused; once they are close, the accepted size.
         const qint64 lo = lane.acceptedBytes;
         const qint64 hi = lane.refusedBytes;
-        const qint64 probe = hi - lo <= std::max<qint64>(16 * 1024, hi / 8) ? lo : lo + (hi - lo) / 2;
+        const qint64 probe =
+            hi - lo <= std::max<qint64>(16 * 1024, hi / 8) ? lo : lo + (hi - lo) / 2;
         cap = std::min(cap, std::max<qint64>(1, probe > 0 ? probe : hi / 2));
     }
     return cap;
@@ -1306,7 +1306,8 @@ void SyncEngine::laneFailed(Lane &lane, const Batch &batch, const ReplyAction &a
         qCInfo(lcSync) << lane.failures << "failures in a row; next batches at most"
                        << lane.batchLimit << "records";
     }
-    const qint64 delay = m_options.backoff.delayMs(lane.failures, action.retryAfterMs, m_deps.random);
+    const qint64 delay =
+        m_options.backoff.delayMs(lane.failures, action.retryAfterMs, m_deps.random);
     const qint64 at = now + delay;
     // A later failure never shortens a wait already promised to the hub.
     if (lane.retryAtMs <= now || at > lane.retryAtMs) {
@@ -1327,8 +1328,8 @@ void SyncEngine::haltLane(Lane &lane)
 {
     lane.halted = true;
     lane.haltedUntilMs = m_deps.clock->nowMs() + m_options.errorRetryMs;
-    qCWarning(lcSync) << (lane.urgent ? "urgent" : "normal")
-                      << "lane stopped until sync now or" << m_options.errorRetryMs << "ms";
+    qCWarning(lcSync) << (lane.urgent ? "urgent" : "normal") << "lane stopped until sync now or"
+                      << m_options.errorRetryMs << "ms";
     settle();
 }
 

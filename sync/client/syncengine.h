@@ -3,8 +3,8 @@
 #include "hubconnection.h"
 #include "protocol/clock.h"
 #include "protocol/limits.h"
-#include "replypolicy.h"
 #include "receiptreader.h"
+#include "replypolicy.h"
 #include "sealedoutbox.h"
 #include "syncbackoff.h"
 
@@ -312,12 +312,12 @@ public:
     struct LaneStatus
     {
         int inFlight = 0;
-        int failures = 0;      // in a row
-        qint64 delayMs = 0;    // the current wait; 0 when not backing off
-        qint64 retryAtMs = 0;  // when it ends (Clock ms)
-        bool halted = false;   // Error: the hub called a request a bug
+        int failures = 0;     // in a row
+        qint64 delayMs = 0;   // the current wait; 0 when not backing off
+        qint64 retryAtMs = 0; // when it ends (Clock ms)
+        bool halted = false;  // Error: the hub called a request a bug
         qint64 haltedUntilMs = 0;
-        int batchLimit = 0;    // records in the next batch at most
+        int batchLimit = 0;      // records in the next batch at most
         qint64 refusedBytes = 0; // the smallest body refused as too large (0: none)
     };
     LaneStatus laneStatus(bool urgent) const;
@@ -357,12 +357,12 @@ private:
         int failures = 0;                 // in a row, this lane only
         bool lastFailureNoAnswer = false; // the network, not the hub
         qint64 delayMs = 0;
-        qint64 retryAtMs = 0; // backing off until (Clock ms); 0: not
+        qint64 retryAtMs = 0;         // backing off until (Clock ms); 0: not
         bool serverAskedWait = false; // the wait is a Retry-After: another success does not cut it
         bool halted = false;          // Error
         qint64 haltedUntilMs = 0;
-        bool bypassOnce = false; // a newly submitted urgent entry goes through the backoff once
-        qint64 refusedBytes = 0; // smallest body refused as too large; 0: none remembered
+        bool bypassOnce = false;  // a newly submitted urgent entry goes through the backoff once
+        qint64 refusedBytes = 0;  // smallest body refused as too large; 0: none remembered
         qint64 acceptedBytes = 0; // largest body accepted since
         qint64 refusedAtMs = 0;
     };

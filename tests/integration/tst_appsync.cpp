@@ -4,6 +4,7 @@
 // then says it is on the hub.
 #include "appcontrollers.h"
 #include "fakeplatform.h"
+#include "faultproxy.h"
 #include "hubprocess.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
@@ -74,6 +75,82 @@ private slots:
                  qPrintable(app.home.syncBanner()));
         QCOMPARE(app.home.records()->index(0).data(RecordListModel::StatusTextRole).toString(),
                  QStringLiteral("On the hub"));
+    }
+
+    // The app submits through the engine's own call (recordSubmitted), so a
+    // submit never cuts short a wait the hub asked for, never retries a
+    // request the hub called a bug, and an urgent record still goes at once.
+    void submitsNeverCancelAWaitOrRetryARefusedRequest()
+    {
+        testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY));
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        testing::FaultProxy proxy(quint16(hub.url().port()));
+        int mode = 0; // 0 forward, 1 busy for an hour, 2 "bad request"
+        proxy.setRule([&mode](const testing::FaultProxy::Request &r) {
+            if (mode == 0 || !r.path.startsWith("/v1/sync"))
+                return testing::FaultProxy::Action::forward();
+            if (mode == 1)
+                return testing::FaultProxy::Action::answer(503, "busy", {{"Retry-After", "3600"}});
+            return testing::FaultProxy::Action::answer(400, "{\"error\":\"undecodable\"}");
+        });
+        const QStringList codes = hub.enrolmentCodes(1, {QStringLiteral("--hub-url"), proxy.url()});
+        QCOMPARE(codes.size(), 1);
+
+        QTemporaryDir dir;
+        protocol::SystemClock &clock = protocol::SystemClock::instance();
+        AppControllers app(QDir(dir.path()).filePath(QStringLiteral("store")), clock,
+                           FirstRunController::enrolmentCodeCheck(clock), testing::fakePlatform());
+        app.firstRun.setKdfParams(store::KdfLimits::kFloor);
+        QVERIFY(app.firstRun.submitCode(codes.first()));
+        QVERIFY(app.firstRun.finish(kPassphrase, kPassphrase));
+        QTRY_VERIFY_WITH_TIMEOUT(app.sync.isEnrolled(), 10000);
+
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(22, clock, checklists);
+        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
+        auto submitOne = [&](bool urgent) {
+            v1::IncidentRecord r = factory.next();
+            while (protocol::derived::isUrgent(r) != urgent)
+                r = factory.next();
+            return !app.session.recordStore()->saveDraft(r) &&
+                   app.editor.open(QString::fromStdString(r.record_id())) && app.editor.submit();
+        };
+
+        // The hub (through the proxy) asks for an hour's pause.
+        mode = 1;
+        QVERIFY(submitOne(false));
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.requestsInFlight(), 0, 10000);
+        QCOMPARE(app.sync.state(), syncclient::SyncEngine::State::BackingOff);
+        const qint64 asked = app.sync.stats().requests;
+        QVERIFY(submitOne(false));
+        QCOMPARE(app.sync.requestsInFlight(), 0); // sealed, waiting: the pause holds
+        QCOMPARE(app.sync.stats().requests, asked);
+        QCOMPARE(app.sync.waitingCount(), 2);
+
+        // An urgent record is not held by the bulk lane's pause.
+        mode = 0;
+        QVERIFY(submitOne(true));
+        QCOMPARE(app.sync.requestsInFlight(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.urgentWaitingCount(), 0, 10000);
+        QCOMPARE(app.sync.waitingCount(), 2);
+
+        // The officer presses "sync now"; the hub calls the request a bug:
+        // the lane stops, and later submits do not resend those bytes.
+        mode = 2;
+        app.home.syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.state(), syncclient::SyncEngine::State::Error, 10000);
+        const qint64 refused = app.sync.stats().requests;
+        QVERIFY(submitOne(false));
+        QCOMPARE(app.sync.requestsInFlight(), 0);
+        QCOMPARE(app.sync.stats().requests, refused);
+        QCOMPARE(app.sync.state(), syncclient::SyncEngine::State::Error);
+        QCOMPARE(app.sync.waitingCount(), 3);
+
+        // Put right, "sync now" sends everything.
+        mode = 0;
+        app.home.syncNow();
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
+        QCOMPARE(hub.stats().value(QStringLiteral("records")).toInt(), 4);
     }
 };
 

@@ -14,6 +14,7 @@ struct FaultProxy::Conn
     Request request;
     Action action;
     bool decided = false;
+    bool needsBody = false;
     bool requestDone = false;
     QByteArray response;
     bool finished = false;
@@ -118,7 +119,9 @@ void FaultProxy::onConnection()
 
 void FaultProxy::onClientData(Conn *c)
 {
-    if (!c->client)
+    // Held for this call: a rule may close (and so release) the connection.
+    const std::shared_ptr<Conn> keep = find(c);
+    if (!keep || !c->client)
         return;
     c->in += c->client->readAll();
     if (c->headEnd < 0) {
@@ -142,11 +145,22 @@ void FaultProxy::onClientData(Conn *c)
             if (name == "content-length")
                 c->request.contentLength = value.toLongLong();
         }
-        decide(c);
-        if (!c->client)
-            return;
+        c->needsBody = m_ruleNeedsBody;
+        if (!c->needsBody) {
+            decide(c);
+            if (!find(c) || !c->client)
+                return;
+        }
     }
     const qint64 body = c->in.size() - c->headEnd;
+    if (c->needsBody && !c->decided) {
+        if (body < c->request.contentLength)
+            return;
+        c->request.body = c->in.mid(c->headEnd, c->request.contentLength);
+        decide(c);
+        if (!find(c) || !c->client)
+            return;
+    }
     if (c->action.kind == Kind::CutRequest) {
         if (body >= c->action.cutAfterBytes) {
             m_requestBodyBytes += c->action.cutAfterBytes;
@@ -240,11 +254,10 @@ void FaultProxy::finishForward(Conn *c)
             closeConn(c, true);
             return;
         case Kind::TruncateResponse:
-            queueWrite(c->client, response.left(c->action.cutAfterBytes),
-                       [this, w = weak(c)] {
-                           if (auto c = w.lock())
-                               closeConn(c.get(), true);
-                       });
+            queueWrite(c->client, response.left(c->action.cutAfterBytes), [this, w = weak(c)] {
+                if (auto c = w.lock())
+                    closeConn(c.get(), true);
+            });
             return;
         default:
             writeAnswer(c, response, status);

@@ -41,6 +41,7 @@ public:
         QByteArray path;
         QList<std::pair<QByteArray, QByteArray>> headers;
         qint64 contentLength = 0;
+        QByteArray body; // filled only for a rule set with needsBody
     };
 
     enum class Kind
@@ -78,7 +79,13 @@ public:
     quint16 port() const;
 
     // The rule for every request from now on (default: forward everything).
-    void setRule(Rule rule) { m_rule = std::move(rule); }
+    // With needsBody it is asked once the whole body is in (Reset and
+    // CutRequest then act at that point).
+    void setRule(Rule rule, bool needsBody = false)
+    {
+        m_rule = std::move(rule);
+        m_ruleNeedsBody = needsBody;
+    }
     // Bytes per second over all connections and both directions; 0: no limit.
     void setBandwidth(qint64 bytesPerSecond) { m_bandwidth = bytesPerSecond; }
     // Answers every held connection with this raw response, then closes it.
@@ -112,6 +119,7 @@ private:
     QTcpServer m_server;
     quint16 m_upstreamPort;
     Rule m_rule;
+    bool m_ruleNeedsBody = false;
     qint64 m_bandwidth = 0;
     QTimer m_tick;
     int m_requests = 0;

@@ -172,10 +172,10 @@ private slots:
         QTest::newRow("words") << QByteArray("soon") << qint64(-1) << true;
         QTest::newRow("blank") << QByteArray("  ") << qint64(-1) << true;
         // HTTP-dates, against 2026-12-02 09:00:00 UTC.
-        QTest::newRow("date ahead") << QByteArray("Wed, 02 Dec 2026 09:00:30 GMT")
-                                    << qint64(30000) << false;
-        QTest::newRow("date past") << QByteArray("Tue, 01 Dec 2026 09:00:00 GMT") << qint64(0)
-                                   << false;
+        QTest::newRow("date ahead")
+            << QByteArray("Wed, 02 Dec 2026 09:00:30 GMT") << qint64(30000) << false;
+        QTest::newRow("date past")
+            << QByteArray("Tue, 01 Dec 2026 09:00:00 GMT") << qint64(0) << false;
     }
     void retryAfterInEveryForm()
     {
