@@ -70,6 +70,13 @@ QString HomeController::syncBanner() const
                                 nullptr, waiting)
                            : tr("Not connected to a hub yet");
     }
+    // An urgent record set aside after failing alone again and again: the
+    // officer must know it has not gone, and what to do.
+    if (m_sync.state() != State::Revoked && m_sync.urgentParkedCount() > 0) {
+        return tr("Not sent: %n urgent record(s), only on this device. Press Sync now; if this "
+                  "stays, phone the safeguarding hub with the police reference.",
+                  nullptr, m_sync.urgentParkedCount());
+    }
     switch (m_sync.state()) {
     case State::Revoked:
         return tr("This device was withdrawn by the hub.");
@@ -85,10 +92,10 @@ QString HomeController::syncBanner() const
         return tr("The hub cannot be reached; trying again. %n record(s) waiting to send", nullptr,
                   waiting);
     case State::Error:
-        // Not retried on its own (a fault on our side or the hub's): the
-        // officer can try again, and the fault is in the hub's logs.
-        return tr("Sending stopped after a fault; press Sync now to try again. %n record(s) "
-                  "waiting to send",
+        // The hub called a request a bug: retried every 15 minutes, or at
+        // once with Sync now; the fault is in the hub's logs.
+        return tr("Sending paused after a fault; trying again in 15 minutes, or press Sync now. "
+                  "%n record(s) waiting to send",
                   nullptr, waiting);
     case State::Idle:
         break;

@@ -30,6 +30,8 @@ class HomeController : public QObject
     Q_PROPERTY(QString syncBanner READ syncBanner NOTIFY countsChanged)
     Q_PROPERTY(QString error READ error NOTIFY countsChanged)
     Q_PROPERTY(bool allOnHub READ allOnHub NOTIFY countsChanged)
+    // An urgent record set aside after failing alone: the banner turns red.
+    Q_PROPERTY(bool urgentNotSent READ urgentNotSent NOTIFY countsChanged)
     Q_PROPERTY(bool canSyncNow READ canSyncNow NOTIFY countsChanged)
     Q_PROPERTY(QString enrolmentProblem READ enrolmentProblem NOTIFY countsChanged)
     Q_PROPERTY(bool needsEnrolmentCode READ needsEnrolmentCode NOTIFY countsChanged)
@@ -48,6 +50,7 @@ public:
     QString syncBanner() const;
     QString error() const { return m_error; }
     bool allOnHub() const;
+    bool urgentNotSent() const { return m_sync.urgentParkedCount() > 0; }
     bool canSyncNow() const;
     QString enrolmentProblem() const { return m_enrolmentProblem; }
 

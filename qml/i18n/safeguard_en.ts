@@ -87,10 +87,17 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Sending stopped after a fault; press Sync now to try again. %n record(s) waiting to send</source>
+        <source>Not sent: %n urgent record(s), only on this device. Press Sync now; if this stays, phone the safeguarding hub with the police reference.</source>
         <translation>
-            <numerusform>Sending stopped after a fault; press Sync now to try again. %n record waiting to send</numerusform>
-            <numerusform>Sending stopped after a fault; press Sync now to try again. %n records waiting to send</numerusform>
+            <numerusform>Not sent: %n urgent record, only on this device. Press Sync now; if this stays, phone the safeguarding hub with the police reference.</numerusform>
+            <numerusform>Not sent: %n urgent records, only on this device. Press Sync now; if this stays, phone the safeguarding hub with the police reference.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Sending paused after a fault; trying again in 15 minutes, or press Sync now. %n record(s) waiting to send</source>
+        <translation>
+            <numerusform>Sending paused after a fault; trying again in 15 minutes, or press Sync now. %n record waiting to send</numerusform>
+            <numerusform>Sending paused after a fault; trying again in 15 minutes, or press Sync now. %n records waiting to send</numerusform>
         </translation>
     </message>
 </context>

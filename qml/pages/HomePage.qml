@@ -18,7 +18,7 @@ Page {
         Pane {
             objectName: "syncBanner"
             Layout.fillWidth: true
-            Material.background: Home.allOnHub ? "#e8f5e9" : "#fff4e5"
+            Material.background: Home.urgentNotSent ? "#fdecea" : Home.allOnHub ? "#e8f5e9" : "#fff4e5"
             ColumnLayout {
                 anchors.left: parent.left
                 anchors.right: parent.right

@@ -871,6 +871,7 @@ void SyncEngine::wake()
 
 void SyncEngine::periodic()
 {
+    refreshCounts(); // a parked entry's wait may have ended
     if (m_store) {
         if (SyncError e = reconcile(); e)
             qCWarning(lcSync) << "repair failed:" << e.message;

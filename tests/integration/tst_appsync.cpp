@@ -151,6 +151,31 @@ private slots:
         app.home.syncNow();
         QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
         QCOMPARE(hub.stats().value(QStringLiteral("records")).toInt(), 4);
+
+        // An urgent record that keeps failing alone is set aside, and the
+        // home banner says so, and what to do.
+        mode = 2;
+        QVERIFY(submitOne(true));
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.requestsInFlight(), 0, 10000);
+        const auto urgent = app.sync.outbox()->pending(true, 0, 10, 1 << 30);
+        QCOMPARE(urgent.size(), 1);
+        for (int i = 0; i < 5; ++i)
+            app.sync.outbox()->noteFailure(urgent.first().id, clock.nowMs(),
+                                           syncclient::ParkRule{});
+        app.sync.periodic();
+        QCOMPARE(app.sync.urgentParkedCount(), 1);
+        QVERIFY(app.home.urgentNotSent());
+        QVERIFY2(
+            app.home.syncBanner().startsWith(QLatin1String("Not sent: 1 urgent record, only on "
+                                                           "this device")),
+            qPrintable(app.home.syncBanner()));
+        mode = 0;
+        app.home.syncNow(); // tries it again at once
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
+        QCOMPARE(app.sync.urgentParkedCount(), 0);
+        QVERIFY(!app.home.urgentNotSent());
+        QVERIFY2(!app.home.syncBanner().startsWith(QLatin1String("Not sent")),
+                 qPrintable(app.home.syncBanner()));
     }
 };
 

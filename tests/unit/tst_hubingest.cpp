@@ -173,8 +173,19 @@ private slots:
         IngestResult first = ingestor.ingest(body, sender(deviceId));
         QCOMPARE(first.error, IngestError::None);
         QCOMPARE(first.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
-        QCOMPARE(ingestor.ingest(body, sender(deviceId)).receipt.results(0).result(),
-                 v1::RecordResult::RESULT_DUPLICATE);
+        // Each result echoes the bytes it is about, so the device can tell
+        // that a DUPLICATE is for its own bytes.
+        QCOMPARE(first.receipt.results(0).sha256(), batch.records(0).sha256());
+        const IngestResult again = ingestor.ingest(body, sender(deviceId));
+        QCOMPARE(again.receipt.results(0).result(), v1::RecordResult::RESULT_DUPLICATE);
+        QCOMPARE(again.receipt.results(0).sha256(), batch.records(0).sha256());
+        // Only a SHA-256 is echoed: a hostile envelope's long field is not.
+        v1::SyncBatch padded = batch;
+        padded.mutable_records(0)->set_sha256(std::string(100000, 'x'));
+        const IngestResult odd = ingestor.ingest(
+            QByteArray::fromStdString(padded.SerializeAsString()), sender(deviceId));
+        QCOMPARE(odd.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
+        QVERIFY(odd.receipt.results(0).sha256().empty());
         QCOMPARE(ingestor.ingest(body, sender(QStringLiteral("another"))).error,
                  IngestError::DeviceMismatch);
         QCOMPARE(ingestor.ingest(QByteArray("\xff\xff\xff", 3), sender(deviceId)).error,
