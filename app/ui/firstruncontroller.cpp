@@ -1,6 +1,6 @@
 #include "firstruncontroller.h"
 
-#include "client/enrolmentcode.h"
+#include "wire/enrolmentcode.h"
 #include "store/passphrasestrength.h"
 
 namespace safeguard::ui {

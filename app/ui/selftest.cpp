@@ -1,7 +1,7 @@
 #include "selftest.h"
 
 #include "appcontrollers.h"
-#include "client/enrolmentcode.h"
+#include "wire/enrolmentcode.h"
 #include "fakecredentialstore.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"

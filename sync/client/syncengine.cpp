@@ -1,11 +1,11 @@
 #include "syncengine.h"
 
-#include "batchbuilder.h"
+#include "wire/batchbuilder.h"
 #include "connectivity/connectivity.h"
-#include "enrolmentcode.h"
+#include "wire/enrolmentcode.h"
 #include "keystore/credentialstore.h"
 #include "receiptreader.h"
-#include "sealingsession.h"
+#include "wire/sealingsession.h"
 #include "store/recordstore.h"
 #include "syncbatchbody.h"
 

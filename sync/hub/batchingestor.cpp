@@ -1,6 +1,6 @@
 #include "batchingestor.h"
 
-#include "client/batchbuilder.h"
+#include "wire/batchbuilder.h"
 #include "deviceregistry.h"
 #include "hublog.h"
 #include "protocol/derivedfacts.h"

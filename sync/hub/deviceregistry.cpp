@@ -1,6 +1,6 @@
 #include "deviceregistry.h"
 
-#include "client/enrolmentcode.h"
+#include "wire/enrolmentcode.h"
 #include "hubidentity.h"
 
 #include <QUuid>

@@ -1,8 +1,8 @@
 #include "hubcommandline.h"
 
 #include "batchingestor.h"
-#include "client/batchbuilder.h"
-#include "client/enrolmentcode.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
 #include "deviceregistry.h"
 #include "hubidentity.h"
 #include "hublog.h"

@@ -1,6 +1,6 @@
 #include "sessionkeycache.h"
 
-#include "client/sealingsession.h"
+#include "wire/sealingsession.h"
 #include "secretbytes.h"
 
 #include <algorithm>

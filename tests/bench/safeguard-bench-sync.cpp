@@ -10,7 +10,7 @@
 //   sync_urgent_latency_p50/_p99  an urgent record submitted while a
 //                          5,000-record backlog drains, until its receipt
 // --smoke runs the same steps on a few hundred records in a few seconds.
-#include "client/batchbuilder.h"
+#include "wire/batchbuilder.h"
 #include "client/sealedoutbox.h"
 #include "client/syncengine.h"
 #include "fakecredentialstore.h"

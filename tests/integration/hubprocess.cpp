@@ -1,6 +1,6 @@
 #include "hubprocess.h"
 
-#include "client/enrolmentcode.h"
+#include "wire/enrolmentcode.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>

@@ -1,7 +1,7 @@
 // The hub, as a device and an attacker see it: a real safeguard-hub process
 // on loopback, driven over HTTP(S) and through its command line.
-#include "client/batchbuilder.h"
-#include "client/enrolmentcode.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
 #include "hubprocess.h"
 #include "protocol/clock.h"
 #include "protocol/riskchecklist.h"

@@ -1,11 +1,11 @@
 // The sync engine against a real safeguard-hub process on loopback: exactly
 // once, locked, wiped, urgent lane, verdicts, every status a device must
 // handle, untrusted answers, pins, retention and the state machine.
-#include "client/batchbuilder.h"
-#include "client/enrolmentcode.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
 #include "client/hubconnection.h"
 #include "client/sealedoutbox.h"
-#include "client/sealingsession.h"
+#include "wire/sealingsession.h"
 #include "client/syncbatchbody.h"
 #include "client/syncengine.h"
 #include "fakeconnectivity.h"

@@ -1,7 +1,7 @@
 // The hub's enrolment, authentication, ingest and HTTP front in one process,
 // with an injected clock, so the sanitizer build exercises them too.
-#include "client/batchbuilder.h"
-#include "client/enrolmentcode.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
 #include "hub/anonymousrefusaltally.h"
 #include "hub/batchingestor.h"
 #include "hub/deviceregistry.h"
