@@ -35,7 +35,13 @@ enum Exit
     kAuth = 2,
     kCipherVersion = 3,
     kCorrupt = 4,
-    kStorage = 5
+    kStorage = 5,
+    // Why sync stopped short of a drained outbox (one code per reason).
+    kTimedOut = 10,
+    kParked = 11,
+    kRevoked = 12,
+    kReenrolmentNeeded = 13,
+    kSyncError = 14,
 };
 
 constexpr std::size_t kMaxPassphraseBytes = 1024;
@@ -427,21 +433,51 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
         }
         return true;
     };
+    auto waitingNow = [&fleet] {
+        int n = 0;
+        for (const Device &d : fleet)
+            n += d.engine->waitingCount();
+        return n;
+    };
+    // A long backlog on a terminal shows its progress on stderr.
+    const int backlog = waitingNow();
+    const bool showProgress = backlog >= 1000 && ::isatty(::fileno(m_err));
+    qint64 lastProgressMs = 0;
+    bool timedOut = false;
     QEventLoop loop;
     QTimer poll;
     QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (allQuiet() || clock.elapsed() > qint64(timeoutSecs) * 1000)
+        if (showProgress && clock.elapsed() - lastProgressMs >= 500) {
+            lastProgressMs = clock.elapsed();
+            std::fprintf(m_err, "\rsafeguard-devicesim: %d of %d sent", backlog - waitingNow(),
+                         backlog);
+            std::fflush(m_err);
+        }
+        if (allQuiet()) {
             loop.quit();
+        } else if (clock.elapsed() > qint64(timeoutSecs) * 1000) {
+            timedOut = true;
+            loop.quit();
+        }
     });
     poll.start(2);
     if (!allQuiet())
         loop.exec();
+    if (showProgress)
+        std::fprintf(m_err, "\n");
     const double seconds = double(clock.nsecsElapsed()) / 1e9;
 
     syncclient::SyncStats total;
     int waiting = 0;
+    int parked = 0;
     QStringList states;
+    using State = syncclient::SyncEngine::State;
+    bool anyRevoked = false, anyReenrol = false, anyError = false;
     for (const Device &d : fleet) {
+        parked += d.engine->parkedCount();
+        anyRevoked = anyRevoked || d.engine->state() == State::Revoked;
+        anyReenrol = anyReenrol || d.engine->state() == State::ReenrolmentNeeded;
+        anyError = anyError || d.engine->state() == State::Error;
         const syncclient::SyncStats &s = d.engine->stats();
         total.sent += s.sent;
         total.acknowledged += s.acknowledged;
@@ -468,8 +504,56 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     o.insert(QStringLiteral("devices"), int(fleet.size()));
     o.insert(QStringLiteral("state"),
              states.size() == 1 ? states.first() : states.join(QLatin1Char(',')));
+    // Why it stopped, most decisive first: the officer (or a script) must
+    // know whether to wait, re-enrol, or call someone.
+    QString stopped = QStringLiteral("drained");
+    int code = kOk;
+    if (anyRevoked && waiting == 0) {
+        stopped = QStringLiteral("revoked");
+        code = kRevoked;
+    } else if (anyReenrol) {
+        stopped = QStringLiteral("reenrolment_needed");
+        code = kReenrolmentNeeded;
+    } else if (anyRevoked) {
+        stopped = QStringLiteral("revoked");
+        code = kRevoked;
+    } else if (anyError) {
+        stopped = QStringLiteral("error");
+        code = kSyncError;
+    } else if (timedOut) {
+        stopped = QStringLiteral("timed_out");
+        code = kTimedOut;
+    } else if (waiting > 0 && parked >= waiting) {
+        stopped = QStringLiteral("parked");
+        code = kParked;
+    } else if (waiting > 0) {
+        stopped = QStringLiteral("timed_out");
+        code = kTimedOut;
+    }
+    o.insert(QStringLiteral("parked"), parked);
+    o.insert(QStringLiteral("stopped"), stopped);
     std::fprintf(m_out, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
-    return waiting == 0 ? kOk : kStorage;
+    if (code != kOk) {
+        const QString why =
+            stopped == QStringLiteral("timed_out")
+                ? QStringLiteral("timed out after %1 s with %2 waiting")
+                      .arg(timeoutSecs)
+                      .arg(waiting)
+            : stopped == QStringLiteral("parked")
+                ? QStringLiteral("%1 waiting, every one set aside after failing alone (retried "
+                                 "every 6 hours)")
+                      .arg(waiting)
+            : stopped == QStringLiteral("revoked")
+                ? QStringLiteral("the hub withdrew this device; %1 still waiting").arg(waiting)
+            : stopped == QStringLiteral("reenrolment_needed")
+                ? QStringLiteral("the hub no longer accepts this device: enrol it again; %1 "
+                                 "kept")
+                      .arg(waiting)
+                : QStringLiteral("the hub called a request a bug; %1 waiting (see the log)")
+                      .arg(waiting);
+        fail(code, QStringLiteral("sync stopped: ") + why);
+    }
+    return code;
 }
 
 int DeviceSimulator::fail(int code, const QString &message)

@@ -19,17 +19,23 @@ namespace safeguard::store {
 //                 "cipher_version":"3.4.x","schema_version":N}
 //   enrol CODE    exchange an enrolment code with its hub (no passphrase
 //                 needed); submit-all then also seals into the outbox
-//   sync          drain the sealed outbox to the hub; without
-//                 --passphrase-file as a locked device; prints
+//   sync          drain the sealed outbox to the hub (--timeout SECONDS);
+//                 without --passphrase-file as a locked device; prints
 //                 {"sent":..,"acknowledged":..,"needs_correction":..,
-//                 "seconds":..,"records_per_s":..,"bytes_on_wire":..}
+//                 "seconds":..,"records_per_s":..,"bytes_on_wire":..,
+//                 "waiting":..,"parked":..,"stopped":"drained"|"timed_out"|
+//                 "parked"|"revoked"|"reenrolment_needed"|"error"} and, when
+//                 not drained, why on stderr; a backlog of 1,000 or more
+//                 shows its progress on a terminal
 //   --devices K   K devices in DIR/device-1..K (enrol takes line i of
 //                 --codes FILE); sync runs all K against the hub at once
 //
-// Exit status: 0 ok; 1 usage or refused input; 2 wrong passphrase, locked
-// out or wiped (no database file is touched); 3 unexpected SQLCipher
-// version; 4 damaged vault or store; 5 storage error. Messages go to
-// stderr and never hold record content or key material. The passphrase file
+// Exit status: 0 ok (sync: drained); 1 usage or refused input; 2 wrong
+// passphrase, locked out or wiped (no database file is touched); 3
+// unexpected SQLCipher version; 4 damaged vault or store; 5 storage error.
+// sync only: 10 timed out with records waiting; 11 every waiting record
+// parked; 12 revoked; 13 re-enrolment needed; 14 a lane stopped in Error.
+// Messages go to stderr and never hold record content or key material. The passphrase file
 // is read straight into secure memory; one trailing newline is dropped.
 class DeviceSimulator
 {

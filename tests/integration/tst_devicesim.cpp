@@ -164,11 +164,10 @@ private slots:
         QCOMPARE(run(with(base(m_good, store), {QStringLiteral("submit-all")})).exitCode, 0);
         r = run(with(base(m_good, store), {QStringLiteral("sync")}));
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        QCOMPARE(QJsonDocument::fromJson(r.out.trimmed().split('\n').last())
-                     .object()
-                     .value("acknowledged")
-                     .toInt(),
-                 12);
+        const QJsonObject drained =
+            QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(drained.value("acknowledged").toInt(), 12);
+        QCOMPARE(drained.value("stopped").toString(), QStringLiteral("drained"));
 
         QByteArray out;
         QCOMPARE(hub.cli(QStringLiteral("records"),
@@ -186,6 +185,40 @@ private slots:
             QVERIFY2(row.value("flags").toArray().isEmpty(), line.constData());
         }
         QCOMPARE(hub.stats().value("attribution_refusals").toInt(), 0);
+
+        // sync says why it stopped short, with a code per reason: the hub
+        // gone, records waiting.
+        QCOMPARE(run(with(base(m_good, store), {QStringLiteral("generate"), QStringLiteral("3")}))
+                     .exitCode,
+                 0);
+        QCOMPARE(run(with(base(m_good, store), {QStringLiteral("submit-all")})).exitCode, 0);
+        const quint16 port = quint16(hub.url().port());
+        hub.stop();
+        r = run(with(base(m_good, store),
+                     {QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("sync")}));
+        QCOMPARE(r.exitCode, 10);
+        const QJsonObject late =
+            QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(late.value("stopped").toString(), QStringLiteral("timed_out"));
+        QCOMPARE(late.value("waiting").toInt(), 3);
+        QVERIFY2(r.err.contains("sync stopped: timed out after 2 s with 3 waiting"),
+                 r.err.constData());
+
+        // Withdrawn by the hub: what was waiting is delivered, then revoked.
+        QVERIFY2(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--listen"),
+                            QStringLiteral("127.0.0.1:%1").arg(port)}),
+                 qPrintable(hub.stderrText()));
+        QCOMPARE(hub.cli(QStringLiteral("revoke-device"),
+                         {QStringLiteral("--by"), testing::HubProcess::kStaff,
+                          QStringLiteral("--device"), device}),
+                 0);
+        r = run(with(base(m_good, store), {QStringLiteral("sync")}));
+        QCOMPARE(r.exitCode, 12);
+        const QJsonObject revoked =
+            QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        QCOMPARE(revoked.value("stopped").toString(), QStringLiteral("revoked"));
+        QCOMPARE(revoked.value("waiting").toInt(), 0);
+        QCOMPARE(revoked.value("acknowledged").toInt(), 3);
     }
 
     void wrongPassphraseChangesNoDatabaseByte()
