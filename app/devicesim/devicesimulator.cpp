@@ -326,9 +326,10 @@ int DeviceSimulator::run(const QStringList &argsIn)
         platform::FileCredentialStore credentials(storeDir);
         syncclient::SyncEngine engine(storeDir, {&m_clock, &credentials, {}, nullptr, {}, {}, {}});
         const syncclient::SyncError se = engine.sealSubmissions(&store);
-        if (se && se.kind != syncclient::SyncErrorKind::NotEnrolled)
+        if (!se.ok() && se.kind != syncclient::SyncErrorKind::NotEnrolled)
             return fail(kStorage, se.message);
-        std::fprintf(m_out, "{\"submitted\":%d,\"sealed\":%s}\n", submitted, se ? "false" : "true");
+        std::fprintf(m_out, "{\"submitted\":%d,\"sealed\":%s}\n", submitted,
+                     !se.ok() ? "false" : "true");
         return kOk;
     }
 
@@ -366,7 +367,7 @@ int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes)
         QTimer::singleShot(60000, &loop, &QEventLoop::quit);
         engine.enrol(codes.at(i));
         loop.exec();
-        if (result) {
+        if (!result.ok()) {
             std::fprintf(m_err, "safeguard-devicesim: enrol: %s\n", qPrintable(result.message));
             ++failures;
             continue;
@@ -407,7 +408,7 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     }
     for (Device &d : fleet) {
         const syncclient::SyncError e = d.engine->start();
-        if (e)
+        if (!e.ok())
             return fail(e.kind == syncclient::SyncErrorKind::NotEnrolled ? kUsage : kStorage,
                         e.message);
     }
@@ -422,7 +423,8 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
             if (!opened)
                 return fail(exitFor(opened.error().kind), opened.error().message);
             fleet[i].store = std::move(opened.value());
-            if (const syncclient::SyncError e = fleet[i].engine->unlocked(fleet[i].store.get()); e)
+            if (const syncclient::SyncError e = fleet[i].engine->unlocked(fleet[i].store.get());
+                !e.ok())
                 return fail(kStorage, e.message);
         }
     }

@@ -76,7 +76,7 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
                          if (!session.recordStore())
                              return;
                          if (const syncclient::SyncError e = sync.recordSubmitted(submission);
-                             e && e.kind != syncclient::SyncErrorKind::NotEnrolled)
+                             !e.ok() && e.kind != syncclient::SyncErrorKind::NotEnrolled)
                              qWarning("sync: a submission was not sealed yet (%s); the repair "
                                       "seals it at the next unlock or timer",
                                       qPrintable(e.message));

@@ -18,10 +18,10 @@ HomeController::HomeController(AppSession &session, syncclient::SyncEngine &sync
     connect(&m_sync, &SyncEngine::enrolmentFinished, this, [this](const syncclient::SyncError &e) {
         // A hub out of reach is retried and the banner says so; only a code
         // that can never work needs the officer's attention here.
-        m_enrolmentProblem = e && e.kind != syncclient::SyncErrorKind::Transport
+        m_enrolmentProblem = !e.ok() && e.kind != syncclient::SyncErrorKind::Transport
                                  ? tr("Not yet connected to the hub: %1").arg(e.message)
                                  : QString();
-        if (!e)
+        if (e.ok())
             m_enrolmentChanged = false;
         emit countsChanged();
     });

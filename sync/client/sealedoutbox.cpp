@@ -289,9 +289,9 @@ OutboxError SealedOutbox::record(const QList<EntryResult> &results, qint64 nowMs
         if (!st.exec())
             return OutboxError::fromSql(st.error(), "record");
     }
-    if (OutboxError e = setMeta("last_sync_ms", QString::number(nowMs)); e)
+    if (OutboxError e = setMeta("last_sync_ms", QString::number(nowMs)); !e.ok())
         return e;
-    if (OutboxError e = setMeta("sequence", QString::number(m_sequence)); e)
+    if (OutboxError e = setMeta("sequence", QString::number(m_sequence)); !e.ok())
         return e;
     return OutboxError::fromSql(tx.commit(), "record");
 }
@@ -336,7 +336,7 @@ OutboxError SealedOutbox::reapplyConflictsOnce()
         return OutboxError::fromSql(tx.beginError(), "reapply conflicts");
     if (sql::SqlError e = m_db.exec("UPDATE entries SET applied = 0 WHERE state = 'conflict';"))
         return OutboxError::fromSql(e, "reapply conflicts");
-    if (OutboxError e = setMeta("conflicts_reapplied", QStringLiteral("1")); e)
+    if (OutboxError e = setMeta("conflicts_reapplied", QStringLiteral("1")); !e.ok())
         return e;
     return OutboxError::fromSql(tx.commit(), "reapply conflicts");
 }
@@ -552,7 +552,7 @@ OutboxError SealedOutbox::resealed(const QList<SealedEntry> &entries)
         if (!st.exec())
             return OutboxError::fromSql(st.error(), "reseal");
     }
-    if (OutboxError err = setMeta("reseal_through", QStringLiteral("0")); err)
+    if (OutboxError err = setMeta("reseal_through", QStringLiteral("0")); !err.ok())
         return err;
     return OutboxError::fromSql(tx.commit(), "reseal");
 }
@@ -574,7 +574,7 @@ OutboxError SealedOutbox::setEnrolment(const Enrolment &e)
         if (*last > 0) {
             if (OutboxError err = setMeta(
                     "reseal_through", QString::number(std::max<qint64>(*last, resealThrough())));
-                err)
+                !err.ok())
                 return err;
         }
     }
@@ -589,7 +589,7 @@ OutboxError SealedOutbox::setEnrolment(const Enrolment &e)
         {"wipe_ordered", QStringLiteral("0")},
     };
     for (const auto &[key, value] : rows) {
-        if (OutboxError err = setMeta(key, value); err)
+        if (OutboxError err = setMeta(key, value); !err.ok())
             return err;
     }
     return OutboxError::fromSql(tx.commit(), "enrol");
@@ -635,10 +635,11 @@ OutboxError SealedOutbox::setHubLimits(const HubLimits &limits)
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return OutboxError::fromSql(tx.beginError(), "write limits");
-    if (OutboxError e = setMeta("hub_max_body_bytes", QString::number(limits.maxBodyBytes)); e)
+    if (OutboxError e = setMeta("hub_max_body_bytes", QString::number(limits.maxBodyBytes));
+        !e.ok())
         return e;
     if (OutboxError e = setMeta("hub_max_batch_records", QString::number(limits.maxBatchRecords));
-        e)
+        !e.ok())
         return e;
     return OutboxError::fromSql(tx.commit(), "write limits");
 }

@@ -25,7 +25,6 @@ struct OutboxError
     OutboxErrorKind kind = OutboxErrorKind::None;
     QString message; // SQLite's text or ours; never record content
     bool ok() const { return kind == OutboxErrorKind::None; }
-    explicit operator bool() const { return !ok(); }
     static OutboxError fromSql(const sql::SqlError &e, const char *during);
 };
 

@@ -1,13 +1,13 @@
 #include "syncengine.h"
 
-#include "wire/batchbuilder.h"
 #include "connectivity/connectivity.h"
-#include "wire/enrolmentcode.h"
 #include "keystore/credentialstore.h"
 #include "receiptreader.h"
-#include "wire/sealingsession.h"
 #include "store/recordstore.h"
 #include "syncbatchbody.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
+#include "wire/sealingsession.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -154,7 +154,7 @@ SyncError SyncEngine::start()
 {
     const SyncError e = load();
     refreshCounts();
-    if (e && e.kind != SyncErrorKind::NotEnrolled)
+    if (!e.ok() && e.kind != SyncErrorKind::NotEnrolled)
         return e;
     m_periodicTimer.start();
     pump();
@@ -371,7 +371,7 @@ void SyncEngine::enrol(const QString &codeText)
             // (a garbled scan) leaves a pending code and its credential
             // alone: the hub may already have enrolled this device with it.
             QByteArray pending;
-            if (!e ||
+            if (e.ok() ||
                 (!m_deps.credentials->read(pendingCodeName(), &pending) && pending == attempt)) {
                 m_deps.credentials->remove(pendingCodeName());
                 m_deps.credentials->remove(pendingCredentialName());
@@ -386,7 +386,7 @@ void SyncEngine::enrol(const QString &codeText)
     if (m_enrolling)
         return;
     if (!m_outbox) {
-        if (SyncError e = start(); e && e.kind != SyncErrorKind::NotEnrolled)
+        if (SyncError e = start(); !e.ok() && e.kind != SyncErrorKind::NotEnrolled)
             return finish(e);
     }
     syncwire::EnrolmentCodeParseError parseError;
@@ -493,7 +493,7 @@ void SyncEngine::enrol(const QString &codeText)
             // device) repairs by writing the row.
             if (auto ce = m_deps.credentials->write(enrolmentDigestName(), enrolmentDigest(e)); ce)
                 return finish({SyncErrorKind::Credential, ce.message});
-            if (auto oe = m_outbox->setEnrolment(e); oe)
+            if (auto oe = m_outbox->setEnrolment(e); !oe.ok())
                 return finish({SyncErrorKind::Outbox, oe.message});
             if (response.has_policy() && response.policy().retention_hours() > 0)
                 m_outbox->setRetentionHours(int(response.policy().retention_hours()));
@@ -525,9 +525,9 @@ void SyncEngine::enrol(const QString &codeText)
 SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
 {
     QList<SealedEntry> entries;
-    if (SyncError e = sealEntries(subs, entries); e)
+    if (SyncError e = sealEntries(subs, entries); !e.ok())
         return e;
-    if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs()); oe)
+    if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs()); !oe.ok())
         return {SyncErrorKind::Outbox, oe.message};
     return {};
 }
@@ -544,13 +544,13 @@ SyncError SyncEngine::sealEntries(const QList<store::Submission> &subs, QList<Se
         const v1::Priority priority = s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL;
         // Always the session scheme: hubs no longer open crypto_box_seal,
         // which binds a sealed record to nothing.
-        if (SyncError e = ensureSession(); e)
+        if (SyncError e = ensureSession(); !e.ok())
             return e;
         syncwire::BatchBuilder sealer(*m_session);
         syncwire::SealingError sealingError;
         const v1::RecordEnvelope env =
             sealer.seal(s.recordId, quint32(s.version), priority, bytes.value(), &sealingError);
-        if (sealingError)
+        if (!sealingError.ok())
             return {SyncErrorKind::Sealing, sealingError.message};
         SealedEntry e;
         e.recordId = s.recordId;
@@ -597,7 +597,7 @@ SyncError SyncEngine::recordSubmitted(const store::Submission &submission)
         return {SyncErrorKind::Store, QStringLiteral("the store is locked")};
     if (!m_enrolment.isValid())
         return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled; sealed at enrolment")};
-    if (SyncError e = sealAndAdd({submission}); e)
+    if (SyncError e = sealAndAdd({submission}); !e.ok())
         return e;
     // The repair need not look at it again; if this write is lost, the
     // repair finds the entry in the outbox with the same hash.
@@ -618,7 +618,7 @@ SyncError SyncEngine::unlocked(store::RecordStore *store)
 {
     m_store = store;
     if (!m_outbox) {
-        if (SyncError e = start(); e && e.kind != SyncErrorKind::NotEnrolled)
+        if (SyncError e = start(); !e.ok() && e.kind != SyncErrorKind::NotEnrolled)
             return e;
     }
     applyVerdictsToStore();
@@ -628,12 +628,12 @@ SyncError SyncEngine::unlocked(store::RecordStore *store)
     compact();
     refreshCounts();
     pump();
-    return result ? result : purge;
+    return !result.ok() ? result : purge;
 }
 
 SyncError SyncEngine::sealSubmissions(store::RecordStore *store)
 {
-    if (SyncError e = load(); e)
+    if (SyncError e = load(); !e.ok())
         return e;
     store::RecordStore *previous = m_store;
     m_store = store;
@@ -685,9 +685,9 @@ SyncError SyncEngine::reconcile()
             if (m_outbox->contains(o.recordId, o.version))
                 held.append(submissionOf(o));
         QList<SealedEntry> resealed;
-        if (SyncError e = sealEntries(held, resealed); e)
+        if (SyncError e = sealEntries(held, resealed); !e.ok())
             return e;
-        if (OutboxError oe = m_outbox->resealed(resealed); oe) {
+        if (OutboxError oe = m_outbox->resealed(resealed); !oe.ok()) {
             failed(oe.message);
             return {SyncErrorKind::Outbox, oe.message};
         }
@@ -720,7 +720,7 @@ SyncError SyncEngine::reconcile()
             handed.append({o.recordId, o.version});
         }
         if (!missing.isEmpty()) {
-            if (SyncError e = sealAndAdd(missing); e) {
+            if (SyncError e = sealAndAdd(missing); !e.ok()) {
                 failed(e.message);
                 return e;
             }
@@ -747,7 +747,7 @@ void SyncEngine::compact()
         m_deps.compactBefore ? std::min(retentionCutoff, m_deps.compactBefore()) : retentionCutoff;
     OutboxError error;
     const int removed = m_outbox->compact(before, &error);
-    if (error)
+    if (!error.ok())
         qCWarning(lcSync) << "outbox compaction failed:" << error.message;
     if (removed > 0)
         qCInfo(lcSync) << "compacted" << removed << "final entries";
@@ -857,7 +857,7 @@ void SyncEngine::syncNow()
         lane->serverAskedWait = false;
     }
     if (m_outbox && isEnrolled()) {
-        if (OutboxError e = m_outbox->unparkAll(); e)
+        if (OutboxError e = m_outbox->unparkAll(); !e.ok())
             qCWarning(lcSync) << "could not release parked entries:" << e.message;
         refreshCounts();
     }
@@ -873,7 +873,7 @@ void SyncEngine::periodic()
 {
     refreshCounts(); // a parked entry's wait may have ended
     if (m_store) {
-        if (SyncError e = reconcile(); e)
+        if (SyncError e = reconcile(); !e.ok())
             qCWarning(lcSync) << "repair failed:" << e.message;
         purgeExpired();
         compact();
@@ -1014,7 +1014,7 @@ bool SyncEngine::sendNext(Lane &lane)
     for (;;) {
         entries = m_outbox->pending(lane.urgent, lane.cursor, laneRecordCap(lane),
                                     laneByteCap(lane) - 1024, &error, now);
-        if (error) {
+        if (!error.ok()) {
             // Loud, not silent, but not a dead end: a passing I/O error
             // (memory pressure, a full disk) must not keep an urgent record
             // waiting for the officer to notice. Backed off, tried again.
@@ -1216,7 +1216,7 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
 bool SyncEngine::recordReceipt(const ReceiptReading &receipt)
 {
     const qint64 now = m_deps.clock->nowMs();
-    if (OutboxError e = m_outbox->record(receipt.results, now); e) {
+    if (OutboxError e = m_outbox->record(receipt.results, now); !e.ok()) {
         qCCritical(lcSync) << "could not record a receipt:" << e.message;
         return false;
     }
@@ -1284,7 +1284,7 @@ void SyncEngine::laneFailed(Lane &lane, const Batch &batch, const ReplyAction &a
         const SealedEntry &e = batch.entries.first();
         OutboxError error;
         const std::optional<bool> parked = m_outbox->noteFailure(e.id, now, m_options.park, &error);
-        if (error)
+        if (!error.ok())
             qCWarning(lcSync) << "could not count a failure:" << error.message;
         if (parked.value_or(false)) {
             ++m_stats.parked;
@@ -1377,7 +1377,7 @@ void SyncEngine::wipeOnce()
     }
     // Only after the handler: a crash before this line wipes again at the
     // next wipe order, never leaves a store standing.
-    if (OutboxError e = m_outbox->setWipeOrdered(); e)
+    if (OutboxError e = m_outbox->setWipeOrdered(); !e.ok())
         qCWarning(lcSync) << "could not note the wipe order:" << e.message;
 }
 

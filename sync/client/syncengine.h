@@ -58,7 +58,6 @@ struct SyncError
     SyncErrorKind kind = SyncErrorKind::None;
     QString message; // ids and counts only
     bool ok() const { return kind == SyncErrorKind::None; }
-    explicit operator bool() const { return !ok(); }
 };
 
 // The counters the simulator and the benchmark print.

@@ -71,7 +71,6 @@ struct SealingError
     SealingErrorKind kind = SealingErrorKind::None;
     QString message;
     bool ok() const { return kind == SealingErrorKind::None; }
-    explicit operator bool() const { return !ok(); }
 };
 
 // A device's sealing session with the hub: one ephemeral X25519 key pair,

@@ -1,11 +1,8 @@
 // The sync engine against a real safeguard-hub process on loopback: exactly
 // once, locked, wiped, urgent lane, verdicts, every status a device must
 // handle, untrusted answers, pins, retention and the state machine.
-#include "wire/batchbuilder.h"
-#include "wire/enrolmentcode.h"
 #include "client/hubconnection.h"
 #include "client/sealedoutbox.h"
-#include "wire/sealingsession.h"
 #include "client/syncbatchbody.h"
 #include "client/syncengine.h"
 #include "fakeconnectivity.h"
@@ -19,6 +16,9 @@
 #include "sqlite/sqldatabase.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
+#include "wire/sealingsession.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -253,7 +253,7 @@ struct Device
     // enrolment would write them (see aChangedEnrolmentIsNotTrusted).
     bool retarget(const Enrolment &e)
     {
-        return !engine->outbox()->setEnrolment(e) &&
+        return engine->outbox()->setEnrolment(e).ok() &&
                !credentials.write(SyncEngine::enrolmentDigestName(),
                                   SyncEngine::enrolmentDigest(e));
     }
@@ -265,7 +265,7 @@ struct Device
         if (!done.wait(20000))
             return false;
         const auto e = done.first().first().value<SyncError>();
-        if (e)
+        if (!e.ok())
             qWarning() << "enrol failed:" << e.message;
         return e.ok();
     }
@@ -426,7 +426,7 @@ private slots:
         const auto subs = d.submit(120, 11);
         QCOMPARE(subs.size(), 120);
         QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 120);
         QCOMPARE(d.engine->waitingCount(), 0);
@@ -448,7 +448,7 @@ private slots:
         QCOMPARE(d.engine->stats().requests, requests);
         // An app restart sends nothing either.
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().requests, 0);
         QCOMPARE(hubRecords(*m_hub), before + 120);
@@ -461,10 +461,10 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         const auto subs = d.submit(30, 12);
         for (const auto &s : subs)
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QCOMPARE(d.engine->state(), State::WaitingForNetwork);
         QCOMPARE(d.engine->waitingCount(), 30);
         // Lock: the key and the store go; the engine keeps sending.
@@ -476,7 +476,7 @@ private slots:
         // Unlock: the receipts that came while locked reach the store at once.
         QVERIFY(d.openStore());
         QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Queued), 30);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 30);
     }
 
@@ -489,13 +489,13 @@ private slots:
         // Submitted in the store, never sealed (the app died in between).
         const auto subs = d.submit(7, 13);
         QCOMPARE(d.engine->waitingCount(), 0);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &sub : subs)
             QVERIFY(d.engine->outbox()->contains(sub.recordId, sub.version));
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 7);
         // Reconciling again adds nothing.
-        QVERIFY(!d.engine->sealSubmissions(d.store.get()));
+        QVERIFY(d.engine->sealSubmissions(d.store.get()).ok());
         QCOMPARE(d.engine->outbox()->counts().acknowledged, 7);
     }
 
@@ -506,9 +506,9 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(20, 14))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QCOMPARE(d.engine->waitingCount(), 20);
         d.engine.reset();
         d.store.reset();
@@ -529,7 +529,7 @@ private slots:
         // What was sealed still leaves, though nothing here can read it.
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 20);
         QCOMPARE(hubRecords(*m_hub), before + 20);
@@ -543,8 +543,9 @@ private slots:
         d.makeEngine(options);
         QVERIFY(d.enrol(code(*m_hub)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(
-            !d.engine->outbox()->add(sealedEntries(e, 2000, false, 15, d.clock), d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 2000, false, 15, d.clock), d.clock.nowMs())
+                    .ok());
         const QList<SealedEntry> urgent = sealedEntries(e, 1, true, 16, d.clock);
         QString ackedUrgent;
         int pendingWhenUrgentAcked = -1;
@@ -557,9 +558,9 @@ private slots:
                         }
                     }
                 });
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QCOMPARE(d.engine->state(), State::Sending);
-        QVERIFY(!d.engine->outbox()->add(urgent, d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()->add(urgent, d.clock.nowMs()).ok());
         d.engine->wake(); // what a submit does after sealing
         // Posted at once, in its own request, beside the backlog's.
         QCOMPARE(d.engine->laneStatus(true).inFlight, 1);
@@ -578,9 +579,9 @@ private slots:
         const Enrolment e = *d.engine->outbox()->enrolment();
         QList<SealedEntry> entries = sealedEntries(e, 6, false, 17, d.clock);
         entries[2].sha256[0] = char(entries[2].sha256[0] ^ 0x5a); // damaged on the device
-        QVERIFY(!d.engine->outbox()->add(entries, d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()->add(entries, d.clock.nowMs()).ok());
         QSignalSpy decided(d.engine.get(), &SyncEngine::entriesDecided);
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 5);
         QCOMPARE(d.engine->needsCorrectionCount(), 1);
@@ -611,7 +612,7 @@ private slots:
         QVERIFY(other.store->submit(QString::fromStdString(fine.record_id())));
         QSignalSpy faults(other.engine.get(), &SyncEngine::faultReported);
         QSignalSpy counts(other.engine.get(), &SyncEngine::countsChanged);
-        QVERIFY(!other.engine->unlocked(other.store.get())); // seals both and sends
+        QVERIFY(other.engine->unlocked(other.store.get()).ok()); // seals both and sends
         // The officer locks before the receipt is in: it reaches the store at unlock.
         other.engine->locked();
         other.store.reset();
@@ -626,7 +627,7 @@ private slots:
 
         QVERIFY(other.openStore());
         QCOMPARE(other.store->statusCounts().value().value(protocol::RecordStatus::Queued), 2);
-        QVERIFY(!other.engine->unlocked(other.store.get()));
+        QVERIFY(other.engine->unlocked(other.store.get()).ok());
         const auto status = other.store->statusCounts().value();
         QCOMPARE(status.value(protocol::RecordStatus::Queued), 0); // nothing waits for ever
         QCOMPARE(status.value(protocol::RecordStatus::HeldAtHub), 1);
@@ -654,12 +655,14 @@ private slots:
         QVERIFY(d.enrol(code(*m_hub)));
         const auto subs = d.submit(1, 23);
         QCOMPARE(subs.size(), 1);
-        QVERIFY(!d.engine->sealSubmissions(d.store.get()));
+        QVERIFY(d.engine->sealSubmissions(d.store.get()).ok());
         SealedOutbox &outbox = *d.engine->outbox();
-        QVERIFY(!outbox.record({{subs[0].recordId, subs[0].version, EntryState::Conflict,
-                                 QStringLiteral(": conflict: x")}},
-                               d.clock.nowMs()));
-        QVERIFY(!outbox.markApplied(outbox.unapplied()));
+        QVERIFY(outbox
+                    .record({{subs[0].recordId, subs[0].version, EntryState::Conflict,
+                              QStringLiteral(": conflict: x")}},
+                            d.clock.nowMs())
+                    .ok());
+        QVERIFY(outbox.markApplied(outbox.unapplied()).ok());
         d.engine.reset();
         {
             // As the earlier build left it: never looked at its conflicts again.
@@ -669,12 +672,12 @@ private slots:
             QVERIFY(!db->exec("DELETE FROM meta WHERE key = 'conflicts_reapplied';"));
         }
         d.makeEngine(); // the upgraded app starts
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QCOMPARE(d.engine->outbox()->unapplied().size(), 1);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::HeldAtHub), 1);
         d.makeEngine(); // once only
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QCOMPARE(d.engine->outbox()->unapplied().size(), 0);
     }
 
@@ -687,10 +690,10 @@ private slots:
         QVERIFY(!d.credentials.write(SyncEngine::credentialName(), "not-the-credential"));
         d.makeEngine(); // restart with the bad credential
         d.engine->locked();
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(5, 19))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::ReenrolmentNeeded, 10000);
         QCOMPARE(d.engine->waitingCount(), 5);
         QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Queued), 5);
@@ -717,17 +720,19 @@ private slots:
         // Enrolment told the device the limits, and they are kept.
         const HubLimits told{limit, protocol::Limits::kMaxBatchRecords};
         QCOMPARE(d.engine->outbox()->hubLimits(), told);
-        QVERIFY(!d.engine->outbox()->setHubLimits(
-            {protocol::Limits::kMaxBatchBytes, protocol::Limits::kMaxBatchRecords}));
+        QVERIFY(d.engine->outbox()
+                    ->setHubLimits(
+                        {protocol::Limits::kMaxBatchBytes, protocol::Limits::kMaxBatchRecords})
+                    .ok());
         const Enrolment e = *d.engine->outbox()->enrolment();
         const QList<SealedEntry> entries = sealedEntries(e, 1000, false, 20, d.clock);
         qint64 sealedBytes = 0;
         for (const SealedEntry &s : entries)
             sealedBytes += s.sealed.size();
         QVERIFY2(sealedBytes / 2 > limit, "the first batch must be over the limit");
-        QVERIFY(!d.engine->outbox()->add(entries, d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()->add(entries, d.clock.nowMs()).ok());
         d.makeEngine(); // restarts with the stale, larger limit
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QVERIFY(d.engine->stats().splits >= 1);
         QCOMPARE(d.engine->stats().networkErrors, 0);
@@ -739,8 +744,9 @@ private slots:
 
         // From now on every batch fits: more records, no more splits.
         const qint64 splits = d.engine->stats().splits;
-        QVERIFY(
-            !d.engine->outbox()->add(sealedEntries(e, 600, false, 21, d.clock), d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 600, false, 21, d.clock), d.clock.nowMs())
+                    .ok());
         d.engine->syncNow();
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().splits, splits);
@@ -748,10 +754,11 @@ private slots:
         QCOMPARE(d.engine->stats().acknowledged, 1600);
         QCOMPARE(hubRecords(hub), 1600);
         // And a restart remembers the limit.
-        QVERIFY(
-            !d.engine->outbox()->add(sealedEntries(e, 300, false, 22, d.clock), d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 300, false, 22, d.clock), d.clock.nowMs())
+                    .ok());
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().splits, 0);
         QCOMPARE(d.engine->stats().acknowledged, 300);
@@ -763,8 +770,9 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(
-            !d.engine->outbox()->add(sealedEntries(e, 400, false, 24, d.clock), d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 400, false, 24, d.clock), d.clock.nowMs())
+                    .ok());
         const QString realUrl = e.hubUrl;
 
         // Nothing listening: refused before a byte is sent. However often
@@ -779,7 +787,7 @@ private slots:
         // Only "sync now" retries here, so each attempt can be counted.
         options.backoff.floorMs = options.backoff.baseMs = 60 * 1000;
         d.makeEngine(options);
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         for (int i = 1; i <= 3; ++i) {
             QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, i, 10000);
             QCOMPARE(d.engine->stats().sent, 400 * i);
@@ -793,7 +801,7 @@ private slots:
         e.hubUrl = proxy.url();
         QVERIFY(d.retarget(e));
         d.makeEngine(options);
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 1, 10000);
         QCOMPARE(d.engine->stats().sent, 400);
         d.engine->syncNow();
@@ -808,7 +816,7 @@ private slots:
         e.hubUrl = realUrl;
         QVERIFY(d.retarget(e));
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 400);
     }
@@ -822,10 +830,11 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(busy)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(
-            !d.engine->outbox()->add(sealedEntries(e, 10, false, 21, d.clock), d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 10, false, 21, d.clock), d.clock.nowMs())
+                    .ok());
         const qint64 t0 = d.clock.nowMs();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
         QCOMPARE(d.engine->backoffDelayMs(), 5000); // the hub's Retry-After: 5
         QCOMPARE(d.engine->nextAttemptAtMs(), t0 + 5000);
@@ -865,7 +874,8 @@ private slots:
         QVERIFY(d.enrol(code(*m_hub)));
         FakeServer portal;
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 3, false, 22, d.clock), d.clock.nowMs()));
+        QVERIFY(
+            d.engine->outbox()->add(sealedEntries(e, 3, false, 22, d.clock), d.clock.nowMs()).ok());
         const QString realUrl = e.hubUrl;
         e.hubUrl = portal.url();
         QVERIFY(d.retarget(e));
@@ -874,7 +884,7 @@ private slots:
 
         portal.response = "HTTP/1.1 302 Found\r\nLocation: " + realUrl.toLatin1() +
                           "/v1/sync\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
         QCOMPARE(faults.last().first().value<SyncFault>(), SyncFault::Redirect);
         QCOMPARE(d.engine->waitingCount(), 3);
@@ -935,7 +945,7 @@ private slots:
         e.hubUrl = realUrl;
         QVERIFY(d.retarget(e));
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 3);
     }
@@ -960,7 +970,7 @@ private slots:
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(hub)));
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         QVERIFY(d.waitQuiescent());
 
         // A wrong pin on sync: refused, nothing marked sent.
@@ -970,10 +980,10 @@ private slots:
         QVERIFY(d.retarget(e));
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(4, 23))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
         QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::PinMismatch);
         QCOMPARE(d.engine->waitingCount(), 4);
@@ -982,8 +992,8 @@ private slots:
         // The right pins: delivered.
         QVERIFY(d.retarget(good));
         d.makeEngine();
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(hubRecords(hub), 4);
 
@@ -1003,8 +1013,8 @@ private slots:
         d.makeEngine(oneByOne);
         int wipes = 0;
         QSignalSpy wipeFaults(d.engine.get(), &SyncEngine::faultReported);
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get())); // seals the 3 and sends
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok()); // seals the 3 and sends
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
         for (const auto &f : wipeFaults)
             wipes += f.first().value<SyncFault>() == SyncFault::WipeOrdered ? 1 : 0;
@@ -1039,7 +1049,7 @@ private slots:
         d.engine.reset();
         d.wiped = false;
         d.makeEngine(oneByOne);
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
         QVERIFY(!d.wiped);
         QCOMPARE(d.engine->stats().requests, 0);
@@ -1057,7 +1067,8 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, false, 31, d.clock), d.clock.nowMs()));
+        QVERIFY(
+            d.engine->outbox()->add(sealedEntries(e, 2, false, 31, d.clock), d.clock.nowMs()).ok());
         // Damage the file under the running engine (another connection
         // removes the table its reads need).
         sql::SqlError error;
@@ -1094,13 +1105,14 @@ private slots:
             d.makeEngine();
             QVERIFY(d.enrol(code(*m_hub)));
             Enrolment e = *d.engine->outbox()->enrolment();
-            QVERIFY(
-                !d.engine->outbox()->add(sealedEntries(e, 2, false, 44, d.clock), d.clock.nowMs()));
+            QVERIFY(d.engine->outbox()
+                        ->add(sealedEntries(e, 2, false, 44, d.clock), d.clock.nowMs())
+                        .ok());
             e.hubUrl = url;
             QVERIFY(d.retarget(e));
             d.makeEngine();
             QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
-            QVERIFY2(!d.engine->start(), qPrintable(url));
+            QVERIFY2(d.engine->start().ok(), qPrintable(url));
             QCOMPARE(d.engine->state(), State::Error);
             QCOMPARE(faults.size(), 1);
             QCOMPARE(faults.first().first().value<SyncFault>(), SyncFault::ClientBug);
@@ -1137,10 +1149,12 @@ private slots:
             d.makeEngine();
             QVERIFY(d.enrol(code(*m_hub)));
             Enrolment e = *d.engine->outbox()->enrolment();
-            QVERIFY(
-                !d.engine->outbox()->add(sealedEntries(e, 1, true, 45, d.clock), d.clock.nowMs()));
-            QVERIFY(
-                !d.engine->outbox()->add(sealedEntries(e, 1, false, 46, d.clock), d.clock.nowMs()));
+            QVERIFY(d.engine->outbox()
+                        ->add(sealedEntries(e, 1, true, 45, d.clock), d.clock.nowMs())
+                        .ok());
+            QVERIFY(d.engine->outbox()
+                        ->add(sealedEntries(e, 1, false, 46, d.clock), d.clock.nowMs())
+                        .ok());
             e.hubUrl = hub.url();
             QVERIFY(d.retarget(e));
             v1::SyncReceipt order;
@@ -1159,7 +1173,7 @@ private slots:
             };
             d.makeEngine();
             QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
-            QVERIFY(!d.engine->start());
+            QVERIFY(d.engine->start().ok());
             // The urgent lane stops in Error; the headline says Sending while
             // the normal lane's request is out.
             QTRY_VERIFY_WITH_TIMEOUT(d.engine->laneStatus(true).halted, 10000);
@@ -1186,8 +1200,10 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, true, 47, d.clock), d.clock.nowMs()));
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 1, false, 48, d.clock), d.clock.nowMs()));
+        QVERIFY(
+            d.engine->outbox()->add(sealedEntries(e, 1, true, 47, d.clock), d.clock.nowMs()).ok());
+        QVERIFY(
+            d.engine->outbox()->add(sealedEntries(e, 1, false, 48, d.clock), d.clock.nowMs()).ok());
         e.hubUrl = hub.url();
         QVERIFY(d.retarget(e));
         hub.relay = [&](const QByteArray &body) -> QByteArray {
@@ -1198,7 +1214,7 @@ private slots:
             return "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         };
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::ReenrolmentNeeded, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(hub.held.size(), 1, 10000);
         hub.answerHeld(
@@ -1213,9 +1229,9 @@ private slots:
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(6, 25))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->outbox()->retentionHours(), 24);
         d.clock.advanceSecs(23 * 3600);
@@ -1234,10 +1250,11 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, true, 26, d.clock), d.clock.nowMs()));
+        QVERIFY(
+            d.engine->outbox()->add(sealedEntries(e, 2, true, 26, d.clock), d.clock.nowMs()).ok());
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
         QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QCOMPARE(d.engine->state(), State::WaitingForNetwork);
         QCOMPARE(d.engine->urgentWaitingCount(), 2);
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
@@ -1283,7 +1300,7 @@ private slots:
             QByteArray::number(qsizetype(body.size())) + "\r\nConnection: close\r\n\r\n" +
             QByteArray::fromStdString(body);
         d.clock.advanceSecs(SyncEngine::kEnrolRetryMinMs / 1000 - 1);
-        QVERIFY(!d.engine->start() || !d.engine->isEnrolled());
+        QVERIFY(d.engine->start().ok() || !d.engine->isEnrolled());
         // An enrolment request is posted synchronously: none is out.
         QVERIFY(!d.engine->isEnrolling());
         QCOMPARE(hub.requests, 1);
@@ -1347,9 +1364,10 @@ private slots:
         Enrolment e = *d.engine->outbox()->enrolment();
         e.hubUrl = m_hub->url().toString();
         QVERIFY(d.retarget(e));
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, false, 41, d.clock), d.clock.nowMs()));
+        QVERIFY(
+            d.engine->outbox()->add(sealedEntries(e, 2, false, 41, d.clock), d.clock.nowMs()).ok());
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 2);
     }
@@ -1375,10 +1393,10 @@ private slots:
         small.maxBatchRecords = 10;
         d.makeEngine(small);
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(40, 43))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
         // Every lane's slots fill and hang (two normal, and urgent ones when
         // the synthetic records include some).
@@ -1410,9 +1428,9 @@ private slots:
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(3, 49))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         d.engine->locked();
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
         v1::SyncReceipt fake;
@@ -1424,7 +1442,7 @@ private slots:
             QByteArray::fromStdString(body);
         e.hubUrl = impostor.url();
         e.sealingPublicKey = QByteArray(32, 'i');
-        QVERIFY(!d.engine->outbox()->setEnrolment(e)); // the outbox only, as an intruder could
+        QVERIFY(d.engine->outbox()->setEnrolment(e).ok()); // the outbox only, as an intruder could
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         QCOMPARE(d.engine->start().kind, SyncErrorKind::EnrolmentChanged);
@@ -1445,7 +1463,7 @@ private slots:
         // the real hub, sealed again for the new device at unlock.
         QVERIFY(d.enrol(code(*m_hub)));
         QCOMPARE(d.engine->outbox()->resealThrough() > 0, true); // locked: held back
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         QCOMPARE(d.engine->outbox()->resealThrough(), 0);
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 3);
@@ -1455,7 +1473,7 @@ private slots:
         // enrolment as it is at the next start, and goes on sending.
         QVERIFY(!d.credentials.remove(SyncEngine::enrolmentDigestName()));
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.engine->isEnrolled());
         QByteArray kept;
         QVERIFY(!d.credentials.read(SyncEngine::enrolmentDigestName(), &kept));
@@ -1500,9 +1518,9 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(2, 32))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QVERIFY(d.engine->sealingSession());
         const Enrolment e = *d.engine->outbox()->enrolment();
         QCOMPARE(d.engine->sealingSession()->binding().deviceId, e.deviceId);
@@ -1524,11 +1542,11 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         QVERIFY(!d.engine->sealingSession()); // opened at the first seal
         const auto first = d.submit(3, 30);
         for (const auto &s : first)
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QVERIFY(d.engine->sealingSession() && d.engine->sealingSession()->isOpen());
         const QByteArray firstKey = d.engine->sealingSession()->ephemeralPublicKey();
         QCOMPARE(d.engine->sealingSession()->recordsSealed(), 3);
@@ -1536,7 +1554,7 @@ private slots:
         d.clock.advanceSecs(syncwire::SealingSession::kMaxAgeMs / 1000);
         const auto second = d.submit(2, 31);
         for (const auto &s : second)
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         const QByteArray secondKey = d.engine->sealingSession()->ephemeralPublicKey();
         QVERIFY(secondKey != firstKey);
         QCOMPARE(d.engine->sealingSession()->recordsSealed(), 2);
@@ -1652,7 +1670,7 @@ PRAGMA user_version = 1;
 
         const int before = hubRecords(*m_hub);
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 0);
         QCOMPARE(d.engine->stats().needsCorrection, 1);
@@ -1701,9 +1719,11 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 45, false, 61, d.clock) +
-                                             sealedEntries(e, 5, true, 62, d.clock),
-                                         d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 45, false, 61, d.clock) +
+                              sealedEntries(e, 5, true, 62, d.clock),
+                          d.clock.nowMs())
+                    .ok());
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
         proxy.setRule([](const testing::FaultProxy::Request &) {
             return testing::FaultProxy::Action::answer(413, "<html>Request Entity Too Large</html>",
@@ -1714,7 +1734,7 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         const int before = hubRecords(*m_hub);
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         // Drive the injected clock through a day of refusals.
         for (int step = 0; step < 24 * 12; ++step) {
             QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
@@ -1770,8 +1790,9 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(
-            !d.engine->outbox()->add(sealedEntries(e, 10, false, 63, d.clock), d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 10, false, 63, d.clock), d.clock.nowMs())
+                    .ok());
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
         proxy.setRule([&](const testing::FaultProxy::Request &) {
             QList<std::pair<QByteArray, QByteArray>> headers;
@@ -1782,7 +1803,7 @@ PRAGMA user_version = 1;
         e.hubUrl = proxy.url();
         QVERIFY(d.retarget(e));
         d.makeEngine();
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QCOMPARE(proxy.requests(), 1);
         QCOMPARE(d.engine->state(), State::BackingOff);
@@ -1846,10 +1867,11 @@ PRAGMA user_version = 1;
         e.hubUrl = proxy.url();
         QVERIFY(d.retarget(e));
         d.makeEngine();
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get()));
-        QVERIFY(
-            !d.engine->outbox()->add(sealedEntries(e, 40, false, 64, d.clock), d.clock.nowMs()));
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 40, false, 64, d.clock), d.clock.nowMs())
+                    .ok());
         d.engine->wake();
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QCOMPARE(d.engine->state(), State::BackingOff); // never Error
@@ -1863,7 +1885,7 @@ PRAGMA user_version = 1;
         auto submitted = d.store->submit(QString::fromStdString(urgent.record_id()));
         QVERIFY(submitted);
         QVERIFY(submitted.value().urgent);
-        QVERIFY(!d.engine->recordSubmitted(submitted.value()));
+        QVERIFY(d.engine->recordSubmitted(submitted.value()).ok());
         QCOMPARE(d.engine->laneStatus(true).inFlight, 1);
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->urgentWaitingCount(), 0, 10000);
         QCOMPARE(d.engine->waitingCount(), 40);
@@ -1898,9 +1920,10 @@ PRAGMA user_version = 1;
         e.hubUrl = proxy.url();
         QVERIFY(d.retarget(e));
         d.makeEngine();
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get()));
-        QVERIFY(!d.engine->outbox()->add(sealedEntries(e, 2, true, 66, d.clock), d.clock.nowMs()));
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(
+            d.engine->outbox()->add(sealedEntries(e, 2, true, 66, d.clock), d.clock.nowMs()).ok());
         d.engine->wake();
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QVERIFY(d.engine->laneStatus(true).retryAtMs > d.clock.nowMs());
@@ -1912,7 +1935,7 @@ PRAGMA user_version = 1;
         QVERIFY(!d.store->saveDraft(urgent));
         const auto s = d.store->submit(QString::fromStdString(urgent.record_id()));
         QVERIFY(s);
-        QVERIFY(!d.engine->recordSubmitted(s.value()));
+        QVERIFY(d.engine->recordSubmitted(s.value()).ok());
         QCOMPARE(d.engine->laneStatus(true).inFlight, 1);
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QCOMPARE(d.engine->urgentWaitingCount(), 0); // it took the other two along
@@ -1939,10 +1962,10 @@ PRAGMA user_version = 1;
         QVERIFY(d.retarget(e));
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(3, 68))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Error, 10000);
         QVERIFY(d.engine->laneStatus(false).halted);
         QCOMPARE(faults.last().first().value<SyncFault>(), SyncFault::ClientBug);
@@ -1950,7 +1973,7 @@ PRAGMA user_version = 1;
 
         // A further submit seals and waits: the same bytes are not resent.
         for (const auto &s : d.submit(1, 69))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QCOMPARE(d.engine->requestsInFlight(), 0);
         QCOMPARE(proxy.requests(), refused);
 
@@ -1982,7 +2005,7 @@ PRAGMA user_version = 1;
         qint64 sealedBytes = 0;
         for (const SealedEntry &s : entries)
             sealedBytes += s.sealed.size();
-        QVERIFY(!d.engine->outbox()->add(entries, d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()->add(entries, d.clock.nowMs()).ok());
         const qint64 limit = 96 * 1024; // a proxy's body limit, stated nowhere
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
         qint64 refusedBytes = 0;
@@ -2001,7 +2024,7 @@ PRAGMA user_version = 1;
         e.hubUrl = proxy.url();
         QVERIFY(d.retarget(e));
         d.makeEngine(options);
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 300);
         QCOMPARE(d.engine->needsCorrectionCount(), 0);
@@ -2028,10 +2051,10 @@ PRAGMA user_version = 1;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         const auto first = d.submit(1, 71);
         QCOMPARE(first.size(), 1);
-        QVERIFY(!d.engine->recordSubmitted(first.first()));
+        QVERIFY(d.engine->recordSubmitted(first.first()).ok());
         QVERIFY(d.waitQuiescent());
         const QString id = first.first().recordId;
 
@@ -2040,7 +2063,7 @@ PRAGMA user_version = 1;
         const auto amended = d.store->submit(id);
         QVERIFY(amended);
         QCOMPARE(amended.value().version, 2);
-        QVERIFY(!d.engine->recordSubmitted(amended.value()));
+        QVERIFY(d.engine->recordSubmitted(amended.value()).ok());
         QVERIFY(d.waitQuiescent());
 
         // Version 1's receipt is 25 hours old, version 2's one hour.
@@ -2060,10 +2083,10 @@ PRAGMA user_version = 1;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
         for (const auto &s : d.submit(20, 72))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         // Handed over as they were sealed: the repair has nothing to read.
         QCOMPARE(d.store->pendingNotHandedOver(1000).value().size(), 0);
 
@@ -2083,7 +2106,7 @@ PRAGMA user_version = 1;
             sealedEntries(*d.engine->outbox()->enrolment(), 1, false, 75, d.clock).first();
         forged.recordId = odd.first().recordId;
         forged.version = odd.first().version;
-        QVERIFY(!d.engine->outbox()->add({forged}, d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()->add({forged}, d.clock.nowMs()).ok());
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         d.engine->periodic();
         QCOMPARE(faults.size(), 1);
@@ -2103,7 +2126,7 @@ PRAGMA user_version = 1;
         Enrolment e = *d.engine->outbox()->enrolment();
         const QList<SealedEntry> entries = sealedEntries(e, 20, false, 76, d.clock);
         const QByteArray poison = entries.at(7).recordId.toLatin1();
-        QVERIFY(!d.engine->outbox()->add(entries, d.clock.nowMs()));
+        QVERIFY(d.engine->outbox()->add(entries, d.clock.nowMs()).ok());
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
         bool broken = true;
         // Something between breaks on that one record (a hub bug, a WAF).
@@ -2118,7 +2141,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.retarget(e));
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
-        QVERIFY(!d.engine->start());
+        QVERIFY(d.engine->start().ok());
         for (int step = 0; step < 2000 && d.engine->parkedCount() == 0; ++step) {
             QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
             d.clock.advanceSecs(30);
@@ -2161,9 +2184,9 @@ PRAGMA user_version = 1;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(400, 77))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QVERIFY(d.waitQuiescent());
         const QString file = QDir(d.path()).filePath(SealedOutbox::fileName());
         // The sealed bytes went at the receipt; the rows stay for retention.
@@ -2194,10 +2217,10 @@ PRAGMA user_version = 1;
         e.hubUrl = proxy.url();
         QVERIFY(d.retarget(e));
         d.makeEngine();
-        QVERIFY(!d.engine->start());
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         for (const auto &s : d.submit(3, 78))
-            QVERIFY(!d.engine->recordSubmitted(s));
+            QVERIFY(d.engine->recordSubmitted(s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QCOMPARE(d.engine->state(), State::BackingOff);
         d.engine->locked();
@@ -2207,7 +2230,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.enrol(code(*m_hub)));
         QCOMPARE(d.engine->state(), State::Idle);
         QCOMPARE(d.engine->backoffDelayMs(), 0);
-        QVERIFY(!d.engine->unlocked(d.store.get()));
+        QVERIFY(d.engine->unlocked(d.store.get()).ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->waitingCount(), 0);
     }
