@@ -10,6 +10,7 @@
 #include "store/keyvault.h"
 #include "store/recordstore.h"
 #include "store/securebuffer.h"
+#include "store/storerecordsource.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -325,7 +326,8 @@ int DeviceSimulator::run(const QStringList &argsIn)
         // the engine's reconcile at unlock repairs).
         platform::FileCredentialStore credentials(storeDir);
         syncclient::SyncEngine engine(storeDir, {&m_clock, &credentials, {}, nullptr, {}, {}, {}});
-        const syncclient::SyncError se = engine.sealSubmissions(&store);
+        StoreRecordSource source(store);
+        const syncclient::SyncError se = engine.sealSubmissions(&source);
         if (!se.ok() && se.kind != syncclient::SyncErrorKind::NotEnrolled)
             return fail(kStorage, se.message);
         std::fprintf(m_out, "{\"submitted\":%d,\"sealed\":%s}\n", submitted,
@@ -384,6 +386,7 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     {
         std::unique_ptr<platform::FileCredentialStore> credentials;
         std::unique_ptr<RecordStore> store;
+        std::unique_ptr<StoreRecordSource> source;
         std::unique_ptr<syncclient::SyncEngine> engine;
     };
     std::vector<Device> fleet;
@@ -423,7 +426,8 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
             if (!opened)
                 return fail(exitFor(opened.error().kind), opened.error().message);
             fleet[i].store = std::move(opened.value());
-            if (const syncclient::SyncError e = fleet[i].engine->unlocked(fleet[i].store.get());
+            fleet[i].source = std::make_unique<StoreRecordSource>(*fleet[i].store);
+            if (const syncclient::SyncError e = fleet[i].engine->unlocked(fleet[i].source.get());
                 !e.ok())
                 return fail(kStorage, e.message);
         }

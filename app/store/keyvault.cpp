@@ -1,7 +1,7 @@
 #include "keyvault.h"
 
+#include "files/privatefiles.h"
 #include "passphrasestrength.h"
-#include "privatefiles.h"
 
 #include <QDir>
 #include <QFile>
@@ -71,7 +71,7 @@ ReadResult readVault(const QString &path, Parsed *p)
     QByteArray raw;
     if (!QFile::exists(path))
         return ReadResult::Missing;
-    if (!privatefiles::readSmallFile(path, 4096, &raw, nullptr) ||
+    if (!platform::privatefiles::readSmallFile(path, 4096, &raw, nullptr) ||
         std::size_t(raw.size()) != kFileSize)
         return ReadResult::Damaged;
     std::memcpy(p->bytes.data(), raw.constData(), kFileSize);
@@ -95,7 +95,7 @@ bool writeVault(const QString &path, Parsed &p, QString *error)
     put<std::uint32_t>(p.bytes, kFailedOff, std::uint32_t(p.failed));
     put<qint64>(p.bytes, kLockedOff, p.lockedUntilMs);
     seal(p.bytes);
-    return privatefiles::atomicWrite(path, p.bytes.data(), p.bytes.size(), error);
+    return platform::privatefiles::atomicWrite(path, p.bytes.data(), p.bytes.size(), error);
 }
 
 // Derives the key-encryption key into secure memory.
@@ -177,7 +177,7 @@ VaultError KeyVault::create(const SecureBuffer &passphrase, DataKey *keyOut, Kdf
     if (!strength.acceptable())
         return {VaultErrorKind::WeakPassphrase, strength.advice};
     QString error;
-    if (!privatefiles::ensurePrivateDir(m_dir, &error))
+    if (!platform::privatefiles::ensurePrivateDir(m_dir, &error))
         return {VaultErrorKind::Storage, error};
 
     DataKey key(kDataKeyBytes);
@@ -340,16 +340,16 @@ VaultError KeyVault::changePassphrase(const SecureBuffer &oldPassphrase,
 bool KeyVault::wipe()
 {
     // The vault first: without the wrapped key the database is noise.
-    privatefiles::shred(vaultPath());
+    platform::privatefiles::shred(vaultPath());
     // Only the files the store makes, by name: a misconfigured directory
     // (say, a home directory) must never lose anything else.
     const QDir dir(m_dir);
     for (const char *name :
          {"vault.bin.tmp", "store.db", "store.db-wal", "store.db-shm", "store.db-journal"})
-        privatefiles::shred(dir.filePath(QLatin1String(name)));
-    privatefiles::fsyncDir(m_dir);
+        platform::privatefiles::shred(dir.filePath(QLatin1String(name)));
+    platform::privatefiles::fsyncDir(m_dir);
     // The tombstone holds no secret; it lets the lock screen say what happened.
-    privatefiles::atomicWrite(dir.filePath(tombstoneFileName()), "wiped\n", 6, nullptr);
+    platform::privatefiles::atomicWrite(dir.filePath(tombstoneFileName()), "wiped\n", 6, nullptr);
     return !QFile::exists(vaultPath());
 }
 

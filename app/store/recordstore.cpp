@@ -1,6 +1,6 @@
 #include "recordstore.h"
 
-#include "privatefiles.h"
+#include "files/privatefiles.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/limits.h"
 #include "schema.h"
@@ -88,12 +88,12 @@ StoreResult<std::unique_ptr<RecordStore>>
 RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock)
 {
     QString fsError;
-    if (!privatefiles::ensurePrivateDir(dir, &fsError))
+    if (!platform::privatefiles::ensurePrivateDir(dir, &fsError))
         return StoreError{StoreErrorKind::Io, fsError, {}};
     const QString path = QDir(dir).filePath(databaseFileName());
 
     // Every file SQLite creates here (database, -wal, -shm) starts as 0600.
-    privatefiles::PrivateUmask mask;
+    platform::privatefiles::PrivateUmask mask;
     sql::SqlError e;
     auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
     if (!db)

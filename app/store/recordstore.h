@@ -4,6 +4,7 @@
 #include "protocol/goodpractice.h"
 #include "protocol/recordstatus.h"
 #include "protocol/riskchecklist.h"
+#include "protocol/submission.h"
 #include "safeguard/v1/record.pb.h"
 #include "securebuffer.h"
 #include "sqlite/sqldatabase.h"
@@ -29,17 +30,9 @@ struct RecordSummary
     bool urgent = false;
 };
 
-// The frozen submission of one record version, as the outbox holds it.
-struct Submission
-{
-    QString recordId;
-    int version = 0;
-    QByteArray sha256; // of the exact serialized bytes stored
-    qint64 size = 0;
-    bool urgent = false;
-    qint64 submittedMs = 0;
-    bool alreadySubmitted = false; // true when submit() found it done before
-};
+// The frozen submission of one record version, as the outbox holds it
+// (shared with the sync engine).
+using Submission = protocol::Submission;
 
 // An outbox row waiting for the hub, for the sync engine.
 struct OutboxEntry

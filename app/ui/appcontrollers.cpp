@@ -64,9 +64,14 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
 
     // The sync engine's triggers: app start, unlock, submit; locking leaves
     // it sending from the sealed outbox.
-    QObject::connect(&session, &AppSession::unlocked, &sync,
-                     [this] { sync.unlocked(session.recordStore()); });
-    QObject::connect(&session, &AppSession::aboutToLock, &sync, [this] { sync.locked(); });
+    QObject::connect(&session, &AppSession::unlocked, &sync, [this] {
+        recordSource = std::make_unique<store::StoreRecordSource>(*session.recordStore());
+        sync.unlocked(recordSource.get());
+    });
+    QObject::connect(&session, &AppSession::aboutToLock, &sync, [this] {
+        sync.locked();
+        recordSource.reset();
+    });
     // The same call the engine's tests use: it seals the exact bytes the
     // store froze and sends (an urgent record at once, through its lane's
     // backoff if need be), and never cancels a wait the hub asked for or

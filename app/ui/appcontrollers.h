@@ -8,6 +8,7 @@
 #include "homecontroller.h"
 #include "keystore/credentialstore.h"
 #include "recordeditor.h"
+#include "store/storerecordsource.h"
 #include "unlockcontroller.h"
 
 namespace safeguard::ui {
@@ -35,6 +36,8 @@ public:
 
     Platform platform;
     AppSession session;
+    // The engine's view of the store, while the session is unlocked.
+    std::unique_ptr<store::StoreRecordSource> recordSource;
     syncclient::SyncEngine sync;
     FirstRunController firstRun;
     UnlockController unlock;

@@ -1,6 +1,6 @@
 #include "sealedoutbox.h"
 
-#include "store/privatefiles.h"
+#include "files/privatefiles.h"
 
 #include <QDir>
 #include <QFile>
@@ -127,12 +127,12 @@ std::unique_ptr<SealedOutbox> SealedOutbox::open(const QString &dir, OutboxError
         return nullptr;
     };
     QString fsError;
-    if (!store::privatefiles::ensurePrivateDir(dir, &fsError))
+    if (!platform::privatefiles::ensurePrivateDir(dir, &fsError))
         return fail({OutboxErrorKind::Io, fsError});
     const QString path = QDir(dir).filePath(fileName());
     std::optional<sql::Database> db;
     {
-        store::privatefiles::PrivateUmask mask;
+        platform::privatefiles::PrivateUmask mask;
         sql::SqlError e;
         db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &e);
         if (!db)

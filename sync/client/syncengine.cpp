@@ -3,7 +3,6 @@
 #include "connectivity/connectivity.h"
 #include "keystore/credentialstore.h"
 #include "receiptreader.h"
-#include "store/recordstore.h"
 #include "syncbatchbody.h"
 #include "wire/batchbuilder.h"
 #include "wire/enrolmentcode.h"
@@ -522,7 +521,7 @@ void SyncEngine::enrol(const QString &codeText)
 
 // ---- store side ------------------------------------------------------------
 
-SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
+SyncError SyncEngine::sealAndAdd(const QList<protocol::Submission> &subs)
 {
     QList<SealedEntry> entries;
     if (SyncError e = sealEntries(subs, entries); !e.ok())
@@ -532,15 +531,16 @@ SyncError SyncEngine::sealAndAdd(const QList<store::Submission> &subs)
     return {};
 }
 
-SyncError SyncEngine::sealEntries(const QList<store::Submission> &subs, QList<SealedEntry> &entries)
+SyncError SyncEngine::sealEntries(const QList<protocol::Submission> &subs,
+                                  QList<SealedEntry> &entries)
 {
     if (!m_enrolment.isValid())
         return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
     entries.reserve(entries.size() + subs.size());
-    for (const store::Submission &s : subs) {
-        auto bytes = m_store->submittedBytes(s.recordId, s.version);
-        if (!bytes)
-            return {SyncErrorKind::Store, bytes.error().message};
+    for (const protocol::Submission &s : subs) {
+        QByteArray bytes;
+        if (const SourceError e = m_store->submittedBytes(s.recordId, s.version, &bytes); !e.ok())
+            return {SyncErrorKind::Store, e.message};
         const v1::Priority priority = s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL;
         // Always the session scheme: hubs no longer open crypto_box_seal,
         // which binds a sealed record to nothing.
@@ -549,7 +549,7 @@ SyncError SyncEngine::sealEntries(const QList<store::Submission> &subs, QList<Se
         syncwire::BatchBuilder sealer(*m_session);
         syncwire::SealingError sealingError;
         const v1::RecordEnvelope env =
-            sealer.seal(s.recordId, quint32(s.version), priority, bytes.value(), &sealingError);
+            sealer.seal(s.recordId, quint32(s.version), priority, bytes, &sealingError);
         if (!sealingError.ok())
             return {SyncErrorKind::Sealing, sealingError.message};
         SealedEntry e;
@@ -557,7 +557,7 @@ SyncError SyncEngine::sealEntries(const QList<store::Submission> &subs, QList<Se
         e.version = s.version;
         e.urgent = s.urgent;
         e.sha256 = QByteArray::fromStdString(env.sha256());
-        e.size = bytes.value().size();
+        e.size = bytes.size();
         e.sealed = QByteArray::fromStdString(env.sealed());
         e.scheme = env.seal_scheme();
         entries.append(std::move(e));
@@ -591,7 +591,7 @@ void SyncEngine::endSession()
     m_session.reset();
 }
 
-SyncError SyncEngine::recordSubmitted(const store::Submission &submission)
+SyncError SyncEngine::recordSubmitted(const protocol::Submission &submission)
 {
     if (!m_outbox || !m_store)
         return {SyncErrorKind::Store, QStringLiteral("the store is locked")};
@@ -601,9 +601,8 @@ SyncError SyncEngine::recordSubmitted(const store::Submission &submission)
         return e;
     // The repair need not look at it again; if this write is lost, the
     // repair finds the entry in the outbox with the same hash.
-    if (const store::StoreError e =
-            m_store->markHandedOver({{submission.recordId, submission.version}});
-        e)
+    if (const SourceError e = m_store->markHandedOver({{submission.recordId, submission.version}});
+        !e.ok())
         qCWarning(lcSync) << "could not note a hand-over:" << e.message;
     // Only a newly submitted urgent entry goes through its lane's backoff,
     // once; nothing else cuts a wait short.
@@ -614,7 +613,7 @@ SyncError SyncEngine::recordSubmitted(const store::Submission &submission)
     return {};
 }
 
-SyncError SyncEngine::unlocked(store::RecordStore *store)
+SyncError SyncEngine::unlocked(RecordSource *store)
 {
     m_store = store;
     if (!m_outbox) {
@@ -631,11 +630,11 @@ SyncError SyncEngine::unlocked(store::RecordStore *store)
     return !result.ok() ? result : purge;
 }
 
-SyncError SyncEngine::sealSubmissions(store::RecordStore *store)
+SyncError SyncEngine::sealSubmissions(RecordSource *store)
 {
     if (SyncError e = load(); !e.ok())
         return e;
-    store::RecordStore *previous = m_store;
+    RecordSource *previous = m_store;
     m_store = store;
     SyncError e = reconcile();
     m_store = previous;
@@ -650,19 +649,6 @@ void SyncEngine::locked()
     endSession();
 }
 
-namespace {
-
-store::Submission submissionOf(const store::OutboxEntry &o)
-{
-    store::Submission s;
-    s.recordId = o.recordId;
-    s.version = o.version;
-    s.urgent = o.urgent;
-    return s;
-}
-
-} // namespace
-
 SyncError SyncEngine::reconcile()
 {
     if (!m_store || !m_enrolment.isValid())
@@ -675,15 +661,15 @@ SyncError SyncEngine::reconcile()
         // Re-enrolled as another device (or with another hub): what was
         // sealed for the old one is sealed again, from the store, for this
         // one. Entries the store no longer holds go as they are.
-        auto pending = m_store->pendingOutbox(-1);
-        if (!pending) {
-            failed(pending.error().message);
-            return {SyncErrorKind::Store, pending.error().message};
+        QList<protocol::Submission> pending;
+        if (const SourceError e = m_store->pending(&pending); !e.ok()) {
+            failed(e.message);
+            return {SyncErrorKind::Store, e.message};
         }
-        QList<store::Submission> held;
-        for (const store::OutboxEntry &o : pending.value())
+        QList<protocol::Submission> held;
+        for (const protocol::Submission &o : pending)
             if (m_outbox->contains(o.recordId, o.version))
-                held.append(submissionOf(o));
+                held.append(o);
         QList<SealedEntry> resealed;
         if (SyncError e = sealEntries(held, resealed); !e.ok())
             return e;
@@ -697,19 +683,19 @@ SyncError SyncEngine::reconcile()
     // store's commit and the outbox's, or entries from before the flag.
     int sealed = 0;
     for (;;) {
-        auto chunk = m_store->pendingNotHandedOver(kReconcileChunk);
-        if (!chunk) {
-            failed(chunk.error().message);
-            return {SyncErrorKind::Store, chunk.error().message};
+        QList<protocol::Submission> chunk;
+        if (const SourceError e = m_store->notHandedOver(kReconcileChunk, &chunk); !e.ok()) {
+            failed(e.message);
+            return {SyncErrorKind::Store, e.message};
         }
-        if (chunk.value().isEmpty())
+        if (chunk.isEmpty())
             break;
-        QList<store::Submission> missing;
+        QList<protocol::Submission> missing;
         QList<std::pair<QString, int>> handed;
-        for (const store::OutboxEntry &o : chunk.value()) {
+        for (const protocol::Submission &o : chunk) {
             const std::optional<QByteArray> held = m_outbox->sha256Of(o.recordId, o.version);
             if (!held) {
-                missing.append(submissionOf(o));
+                missing.append(o);
             } else if (*held != o.sha256) {
                 // Two different copies of one version: the hub would take
                 // whichever arrives. Loud; the officer's store is not changed.
@@ -726,7 +712,7 @@ SyncError SyncEngine::reconcile()
             }
             sealed += int(missing.size());
         }
-        if (const store::StoreError e = m_store->markHandedOver(handed); e) {
+        if (const SourceError e = m_store->markHandedOver(handed); !e.ok()) {
             failed(e.message);
             return {SyncErrorKind::Store, e.message};
         }
@@ -760,28 +746,8 @@ void SyncEngine::applyVerdictsToStore()
     const QList<UnappliedResult> verdicts = m_outbox->unapplied();
     if (verdicts.isEmpty())
         return;
-    QList<store::OutboxOutcome> outcomes;
-    for (const UnappliedResult &v : verdicts) {
-        store::OutboxOutcome o;
-        o.recordId = v.recordId;
-        o.version = v.version;
-        if (v.state == EntryState::Acknowledged) {
-            o.kind = store::OutboxOutcome::Kind::Acknowledged;
-        } else if (v.state == EntryState::NeedsCorrection) {
-            o.kind = store::OutboxOutcome::Kind::NeedsCorrection;
-            o.reason = v.reasons;
-        } else if (v.state == EntryState::Conflict) {
-            // A fault for the hub's staff, not the officer's to fix; but no
-            // longer waiting to send either.
-            o.kind = store::OutboxOutcome::Kind::HeldAtHub;
-            o.reason = v.reasons;
-        } else {
-            continue;
-        }
-        outcomes.append(o);
-    }
-    if (const store::StoreError e = m_store->applyOutcomes(outcomes); e) {
-        qCWarning(lcSync) << "could not apply" << outcomes.size() << "verdicts to the store";
+    if (const SourceError e = m_store->applyVerdicts(verdicts); !e.ok()) {
+        qCWarning(lcSync) << "could not apply" << verdicts.size() << "verdicts to the store";
         return;
     }
     m_outbox->markApplied(verdicts);
@@ -794,14 +760,17 @@ int SyncEngine::purgeExpired(SyncError *error)
     const qint64 cutoff = m_deps.clock->nowMs() - qint64(m_outbox->retentionHours()) * 3600 * 1000;
     int purged = 0;
     for (const QString &id : m_outbox->purgeableBefore(cutoff)) {
-        const store::StoreError e = m_store->purge(id);
-        if (e.ok() || e.kind == store::StoreErrorKind::NotFound) {
-            m_outbox->markPurged(id);
-            purged += e.ok() ? 1 : 0;
-        } else if (e.kind != store::StoreErrorKind::WrongState && error) {
-            *error = {SyncErrorKind::Store, e.message};
+        RecordSource::Purge outcome = RecordSource::Purge::NotYet;
+        if (const SourceError e = m_store->purge(id, &outcome); !e.ok()) {
+            if (error)
+                *error = {SyncErrorKind::Store, e.message};
+            continue;
         }
-        // WrongState: a newer version is still on its way; purge later.
+        // NotYet: a newer version is still on its way; purge later.
+        if (outcome != RecordSource::Purge::NotYet) {
+            m_outbox->markPurged(id);
+            purged += outcome == RecordSource::Purge::Purged ? 1 : 0;
+        }
     }
     if (purged > 0)
         qCInfo(lcSync) << "purged" << purged << "acknowledged records past retention";

@@ -4,6 +4,7 @@
 #include "protocol/clock.h"
 #include "protocol/limits.h"
 #include "receiptreader.h"
+#include "recordsource.h"
 #include "replypolicy.h"
 #include "sealedoutbox.h"
 #include "syncbackoff.h"
@@ -21,11 +22,6 @@ class QNetworkReply;
 namespace safeguard::v1 {
 class DevicePolicy;
 }
-
-namespace safeguard::store {
-class RecordStore;
-struct Submission;
-} // namespace safeguard::store
 
 namespace safeguard::syncwire {
 class SealingSession;
@@ -264,7 +260,7 @@ public:
     // The officer unlocked: copies receipts that arrived while locked into
     // the store, seals submissions the outbox lacks, purges expired content,
     // then sends. The store must outlive the engine's use (until locked()).
-    SyncError unlocked(store::RecordStore *store);
+    SyncError unlocked(RecordSource *store);
     // The store is going away: ends the sealing session (its key is wiped).
     void locked();
     // The sealing session in use; null while none is open (tests).
@@ -272,11 +268,11 @@ public:
 
     // Seals every submission the outbox lacks without sending (a batch
     // submit, e.g. the simulator's submit-all); needs the store.
-    SyncError sealSubmissions(store::RecordStore *store);
+    SyncError sealSubmissions(RecordSource *store);
 
     // A record was just submitted: seal its exact bytes into the outbox and
     // send (an urgent one at once).
-    SyncError recordSubmitted(const store::Submission &submission);
+    SyncError recordSubmitted(const protocol::Submission &submission);
 
     // "Sync now": skips any backoff wait, leaves Error, and tries parked
     // entries again.
@@ -409,8 +405,8 @@ private:
     void resetLanes();
     QByteArray authorization() const;
     // Seals submissions from the store into entries (not yet in the outbox).
-    SyncError sealEntries(const QList<store::Submission> &subs, QList<SealedEntry> &entries);
-    SyncError sealAndAdd(const QList<store::Submission> &subs);
+    SyncError sealEntries(const QList<protocol::Submission> &subs, QList<SealedEntry> &entries);
+    SyncError sealAndAdd(const QList<protocol::Submission> &subs);
     // The open session to seal the next record with (a new one when due).
     SyncError ensureSession();
     void endSession();
@@ -422,7 +418,7 @@ private:
     std::unique_ptr<HubConnection> m_connection;
     Enrolment m_enrolment;
     QByteArray m_credential;
-    store::RecordStore *m_store = nullptr;
+    RecordSource *m_store = nullptr;                     // the officer's store while unlocked
     std::unique_ptr<syncwire::SealingSession> m_session; // only while m_store is attached
     State m_state = State::Idle;
     // An engine-wide stop (ReenrolmentNeeded, Revoked) or Error for an

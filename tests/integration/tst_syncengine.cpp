@@ -16,6 +16,7 @@
 #include "sqlite/sqldatabase.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
+#include "store/storerecordsource.h"
 #include "wire/batchbuilder.h"
 #include "wire/enrolmentcode.h"
 #include "wire/sealingsession.h"
@@ -202,6 +203,8 @@ struct Device
     platform::FakeConnectivity connectivity;
     protocol::RiskChecklistRegistry registry = protocol::RiskChecklistRegistry::withBuiltIns();
     std::unique_ptr<store::RecordStore> store;
+    // The engine's view of the store, as the app's (store::StoreRecordSource).
+    std::unique_ptr<store::StoreRecordSource> source;
     std::unique_ptr<SyncEngine> engine;
     bool wiped = false;
     quint64 randomDraw = 0;
@@ -216,6 +219,7 @@ struct Device
         deps.connectivity = &connectivity;
         deps.random = [this](quint64 bound) { return std::min(bound, randomDraw); };
         deps.onWipeOrder = [this] {
+            source.reset();
             store.reset();
             wiped = store::KeyVault(path(), clock).wipe();
             return wiped;
@@ -245,6 +249,7 @@ struct Device
         if (!opened)
             return false;
         store = std::move(opened.value());
+        source = std::make_unique<store::StoreRecordSource>(*store);
         return true;
     }
 
@@ -426,7 +431,7 @@ private slots:
         const auto subs = d.submit(120, 11);
         QCOMPARE(subs.size(), 120);
         QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 120);
         QCOMPARE(d.engine->waitingCount(), 0);
@@ -461,7 +466,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         const auto subs = d.submit(30, 12);
         for (const auto &s : subs)
             QVERIFY(d.engine->recordSubmitted(s).ok());
@@ -476,7 +481,7 @@ private slots:
         // Unlock: the receipts that came while locked reach the store at once.
         QVERIFY(d.openStore());
         QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Queued), 30);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 30);
     }
 
@@ -489,13 +494,13 @@ private slots:
         // Submitted in the store, never sealed (the app died in between).
         const auto subs = d.submit(7, 13);
         QCOMPARE(d.engine->waitingCount(), 0);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &sub : subs)
             QVERIFY(d.engine->outbox()->contains(sub.recordId, sub.version));
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 7);
         // Reconciling again adds nothing.
-        QVERIFY(d.engine->sealSubmissions(d.store.get()).ok());
+        QVERIFY(d.engine->sealSubmissions(d.source.get()).ok());
         QCOMPARE(d.engine->outbox()->counts().acknowledged, 7);
     }
 
@@ -506,7 +511,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(20, 14))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QCOMPARE(d.engine->waitingCount(), 20);
@@ -612,7 +617,7 @@ private slots:
         QVERIFY(other.store->submit(QString::fromStdString(fine.record_id())));
         QSignalSpy faults(other.engine.get(), &SyncEngine::faultReported);
         QSignalSpy counts(other.engine.get(), &SyncEngine::countsChanged);
-        QVERIFY(other.engine->unlocked(other.store.get()).ok()); // seals both and sends
+        QVERIFY(other.engine->unlocked(other.source.get()).ok()); // seals both and sends
         // The officer locks before the receipt is in: it reaches the store at unlock.
         other.engine->locked();
         other.store.reset();
@@ -627,7 +632,7 @@ private slots:
 
         QVERIFY(other.openStore());
         QCOMPARE(other.store->statusCounts().value().value(protocol::RecordStatus::Queued), 2);
-        QVERIFY(other.engine->unlocked(other.store.get()).ok());
+        QVERIFY(other.engine->unlocked(other.source.get()).ok());
         const auto status = other.store->statusCounts().value();
         QCOMPARE(status.value(protocol::RecordStatus::Queued), 0); // nothing waits for ever
         QCOMPARE(status.value(protocol::RecordStatus::HeldAtHub), 1);
@@ -655,7 +660,7 @@ private slots:
         QVERIFY(d.enrol(code(*m_hub)));
         const auto subs = d.submit(1, 23);
         QCOMPARE(subs.size(), 1);
-        QVERIFY(d.engine->sealSubmissions(d.store.get()).ok());
+        QVERIFY(d.engine->sealSubmissions(d.source.get()).ok());
         SealedOutbox &outbox = *d.engine->outbox();
         QVERIFY(outbox
                     .record({{subs[0].recordId, subs[0].version, EntryState::Conflict,
@@ -674,7 +679,7 @@ private slots:
         d.makeEngine(); // the upgraded app starts
         QVERIFY(d.engine->start().ok());
         QCOMPARE(d.engine->outbox()->unapplied().size(), 1);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::HeldAtHub), 1);
         d.makeEngine(); // once only
         QVERIFY(d.engine->start().ok());
@@ -691,7 +696,7 @@ private slots:
         d.makeEngine(); // restart with the bad credential
         d.engine->locked();
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(5, 19))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::ReenrolmentNeeded, 10000);
@@ -970,7 +975,7 @@ private slots:
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(hub)));
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(d.waitQuiescent());
 
         // A wrong pin on sync: refused, nothing marked sent.
@@ -981,7 +986,7 @@ private slots:
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(4, 23))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
@@ -993,7 +998,7 @@ private slots:
         QVERIFY(d.retarget(good));
         d.makeEngine();
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(hubRecords(hub), 4);
 
@@ -1014,7 +1019,7 @@ private slots:
         int wipes = 0;
         QSignalSpy wipeFaults(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok()); // seals the 3 and sends
+        QVERIFY(d.engine->unlocked(d.source.get()).ok()); // seals the 3 and sends
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
         for (const auto &f : wipeFaults)
             wipes += f.first().value<SyncFault>() == SyncFault::WipeOrdered ? 1 : 0;
@@ -1229,7 +1234,7 @@ private slots:
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(6, 25))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QVERIFY(d.waitQuiescent());
@@ -1394,7 +1399,7 @@ private slots:
         d.makeEngine(small);
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(40, 43))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
@@ -1428,7 +1433,7 @@ private slots:
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(3, 49))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         d.engine->locked();
@@ -1463,7 +1468,7 @@ private slots:
         // the real hub, sealed again for the new device at unlock.
         QVERIFY(d.enrol(code(*m_hub)));
         QCOMPARE(d.engine->outbox()->resealThrough() > 0, true); // locked: held back
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QCOMPARE(d.engine->outbox()->resealThrough(), 0);
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 3);
@@ -1518,7 +1523,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(2, 32))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QVERIFY(d.engine->sealingSession());
@@ -1542,7 +1547,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(!d.engine->sealingSession()); // opened at the first seal
         const auto first = d.submit(3, 30);
         for (const auto &s : first)
@@ -1868,7 +1873,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.retarget(e));
         d.makeEngine();
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(d.engine->outbox()
                     ->add(sealedEntries(e, 40, false, 64, d.clock), d.clock.nowMs())
                     .ok());
@@ -1921,7 +1926,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.retarget(e));
         d.makeEngine();
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(
             d.engine->outbox()->add(sealedEntries(e, 2, true, 66, d.clock), d.clock.nowMs()).ok());
         d.engine->wake();
@@ -1963,7 +1968,7 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(3, 68))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Error, 10000);
@@ -2051,7 +2056,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         const auto first = d.submit(1, 71);
         QCOMPARE(first.size(), 1);
         QVERIFY(d.engine->recordSubmitted(first.first()).ok());
@@ -2083,7 +2088,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
         for (const auto &s : d.submit(20, 72))
             QVERIFY(d.engine->recordSubmitted(s).ok());
@@ -2184,7 +2189,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(400, 77))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QVERIFY(d.waitQuiescent());
@@ -2218,7 +2223,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.retarget(e));
         d.makeEngine();
         QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(3, 78))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
@@ -2230,7 +2235,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.enrol(code(*m_hub)));
         QCOMPARE(d.engine->state(), State::Idle);
         QCOMPARE(d.engine->backoffDelayMs(), 0);
-        QVERIFY(d.engine->unlocked(d.store.get()).ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->waitingCount(), 0);
     }

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace safeguard::store::privatefiles {
+namespace safeguard::platform::privatefiles {
 
 namespace {
 
@@ -148,4 +148,4 @@ bool shred(const QString &path)
     return ::unlink(name.constData()) == 0;
 }
 
-} // namespace safeguard::store::privatefiles
+} // namespace safeguard::platform::privatefiles

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <sys/types.h>
 
-namespace safeguard::store {
+namespace safeguard::platform {
 
 // File-system steps for files only the app's user may read: a 0700
 // directory, 0600 files, and replacement that survives power loss (write a
@@ -44,4 +44,4 @@ private:
 };
 
 } // namespace privatefiles
-} // namespace safeguard::store
+} // namespace safeguard::platform
