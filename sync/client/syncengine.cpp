@@ -61,30 +61,6 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
 
 SyncEngine::~SyncEngine() = default;
 
-QByteArray SyncEngine::enrolmentDigest(const Enrolment &e)
-{
-    crypto_generichash_state state;
-    crypto_generichash_init(&state, nullptr, 0, crypto_generichash_BYTES);
-    auto add = [&state](const QByteArray &field) {
-        // Length-prefixed, so no two enrolments hash alike by shifting text.
-        const quint64 n = quint64(field.size());
-        unsigned char len[8];
-        for (int i = 0; i < 8; ++i)
-            len[i] = static_cast<unsigned char>(n >> (8 * i));
-        crypto_generichash_update(&state, len, sizeof len);
-        crypto_generichash_update(&state,
-                                  reinterpret_cast<const unsigned char *>(field.constData()), n);
-    };
-    add(QByteArrayLiteral("safeguard/v1/enrolment-digest"));
-    for (const QString &text : {e.hubUrl, e.hubId, e.deviceId, e.officerId, e.tlsPin, e.backupPin})
-        add(text.toUtf8());
-    add(e.sealingPublicKey);
-    QByteArray out(crypto_generichash_BYTES, Qt::Uninitialized);
-    crypto_generichash_final(&state, reinterpret_cast<unsigned char *>(out.data()),
-                             size_t(out.size()));
-    return out.toBase64();
-}
-
 SyncError SyncEngine::load()
 {
     if (!m_outbox) {
@@ -356,167 +332,67 @@ void SyncEngine::retryPendingEnrolment()
 
 void SyncEngine::enrol(const QString &codeText)
 {
-    auto finish = [this, attempt = codeText.trimmed().toLatin1()](SyncError e) {
-        m_enrolling = false;
-        if (e.kind == SyncErrorKind::Transport || e.kind == SyncErrorKind::Credential ||
-            e.kind == SyncErrorKind::Outbox) {
-            // The hub could not be reached, or its answer could not be
-            // written down here: keep the code (and the credential sent with
-            // it) and try again later, waiting longer each time.
-            m_nextEnrolAttemptMs = m_deps.clock->nowMs() + m_enrolRetryDelayMs;
-            m_enrolRetryDelayMs = std::min(m_enrolRetryDelayMs * 2, kEnrolRetryMaxMs);
-        } else {
-            // Enrolled, or this code can never work. Another code's failure
-            // (a garbled scan) leaves a pending code and its credential
-            // alone: the hub may already have enrolled this device with it.
-            QByteArray pending;
-            if (e.ok() ||
-                (!m_deps.credentials->read(pendingCodeName(), &pending) && pending == attempt)) {
-                m_deps.credentials->remove(pendingCodeName());
-                m_deps.credentials->remove(pendingCredentialName());
-            }
-            m_enrolRetryDelayMs = kEnrolRetryMinMs;
-            m_nextEnrolAttemptMs = 0;
-        }
-        // Queued so callers can connect after calling enrol().
-        QMetaObject::invokeMethod(
-            this, [this, e] { emit enrolmentFinished(e); }, Qt::QueuedConnection);
-    };
     if (m_enrolling)
         return;
     if (!m_outbox) {
-        if (SyncError e = start(); !e.ok() && e.kind != SyncErrorKind::NotEnrolled)
-            return finish(e);
-    }
-    syncwire::EnrolmentCodeParseError parseError;
-    const auto code = syncwire::EnrolmentCode::parse(codeText.trimmed(), &parseError);
-    if (!code)
-        return finish({SyncErrorKind::InvalidCode, parseError.message});
-    // The credential already sent with this very code, if an earlier
-    // attempt got no answer: the same pair again, so the hub can answer
-    // with the device it may already have enrolled.
-    QByteArray pendingCode;
-    QByteArray ownCredential;
-    const bool retry = !m_deps.credentials->read(pendingCodeName(), &pendingCode) &&
-                       pendingCode == codeText.trimmed().toLatin1() &&
-                       !m_deps.credentials->read(pendingCredentialName(), &ownCredential) &&
-                       syncwire::fromBase64Url(ownCredential).value_or(QByteArray()).size() == 32;
-    // A fresh code past its expiry is refused here at once; a retry is
-    // decided by the hub (the code may have been redeemed in time).
-    if (!retry && code->expires_at_unix_ms() <= m_deps.clock->nowMs())
-        return finish(
-            {SyncErrorKind::InvalidCode, QStringLiteral("The enrolment code has expired.")});
-    if (!retry) {
-        QByteArray raw(32, Qt::Uninitialized);
-        randombytes_buf(raw.data(), size_t(raw.size()));
-        ownCredential = syncwire::toBase64Url(raw);
-        sodium_memzero(raw.data(), size_t(raw.size()));
-        // Kept until the hub has answered for it, so a device set up with
-        // no signal enrols as soon as it reaches the hub. Both are written
-        // before anything is sent.
-        if (auto ce = m_deps.credentials->write(pendingCredentialName(), ownCredential); ce)
-            return finish({SyncErrorKind::Credential, ce.message});
-        if (auto ce = m_deps.credentials->write(pendingCodeName(), codeText.trimmed().toLatin1());
-            ce)
-            return finish({SyncErrorKind::Credential, ce.message});
+        if (SyncError e = start(); !e.ok() && e.kind != SyncErrorKind::NotEnrolled) {
+            // Queued so callers can connect after calling enrol().
+            QMetaObject::invokeMethod(
+                this, [this, e] { emit enrolmentFinished(e); }, Qt::QueuedConnection);
+            return;
+        }
     }
     m_enrolling = true;
+    auto *client =
+        new EnrolmentClient({m_deps.clock, m_deps.credentials, m_deps.networkAccess, m_outbox.get(),
+                             m_options.transferTimeoutMs, m_options.deviceName},
+                            this);
+    connect(client, &EnrolmentClient::finished, this,
+            [this, client](const EnrolmentClient::Result &r) {
+                client->deleteLater();
+                m_enrolling = false;
+                if (EnrolmentClient::isRetryable(r.error.kind)) {
+                    // The hub could not be reached, or its answer could not
+                    // be written down here: the code (and the credential
+                    // sent with it) is kept and tried again later, waiting
+                    // longer each time.
+                    m_nextEnrolAttemptMs = m_deps.clock->nowMs() + m_enrolRetryDelayMs;
+                    m_enrolRetryDelayMs = std::min(m_enrolRetryDelayMs * 2, kEnrolRetryMaxMs);
+                } else {
+                    m_enrolRetryDelayMs = kEnrolRetryMinMs;
+                    m_nextEnrolAttemptMs = 0;
+                }
+                if (r.error.ok())
+                    adoptEnrolment(r);
+                emit enrolmentFinished(r.error);
+                if (r.error.ok())
+                    pump();
+            });
+    client->start(codeText);
+}
 
-    HubEndpoint endpoint{QUrl(QString::fromStdString(code->hub_url())),
-                         QString::fromStdString(code->hub_id()),
-                         {QString::fromStdString(code->tls_pin_sha256()),
-                          QString::fromStdString(code->backup_pin_sha256())}};
-    auto *connection =
-        new HubConnection(endpoint, m_deps.networkAccess, m_options.transferTimeoutMs, this);
-    v1::EnrolmentRequest request;
-    request.set_code_id(code->code_id());
-    request.set_secret(code->secret());
-    request.set_device_name(m_options.deviceName.toStdString());
-    request.set_device_credential(ownCredential.toStdString());
-    const std::string body = request.SerializeAsString();
-    QNetworkReply *reply =
-        connection->post(QStringLiteral("/v1/devices/enrol"), QByteArray::fromStdString(body));
-    if (!reply) {
-        connection->deleteLater();
-        return finish(
-            {SyncErrorKind::Transport,
-             QStringLiteral("The hub's address is not HTTPS (plain HTTP is for loopback only).")});
-    }
-    const v1::EnrolmentCode codeCopy = *code;
-    connect(
-        reply, &QNetworkReply::finished, this,
-        [this, reply, connection, codeCopy, finish, ownCredential] {
-            reply->deleteLater();
-            connection->deleteLater();
-            int status = 0;
-            const TransportOutcome outcome = connection->outcome(reply, &status);
-            if (outcome != TransportOutcome::Answered)
-                return finish(
-                    {SyncErrorKind::Transport,
-                     outcome == TransportOutcome::PinMismatch
-                         ? QStringLiteral("The hub's certificate does not match the code.")
-                         : QStringLiteral("The hub could not be reached.")});
-            if (status >= 500)
-                return finish({SyncErrorKind::Transport,
-                               QStringLiteral("The hub is busy (status %1); trying again later.")
-                                   .arg(status)});
-            if (status == 401 || status == 410)
-                return finish({SyncErrorKind::CodeRefused,
-                               status == 410
-                                   ? QStringLiteral("The code was already used or has expired.")
-                                   : QStringLiteral("The hub does not know this code.")});
-            v1::EnrolmentResponse response;
-            if (status != 200 || !parseMessage(reply->readAll(), &response) ||
-                response.device_id().empty() || response.hub_id() != codeCopy.hub_id())
-                return finish(
-                    {SyncErrorKind::UnexpectedAnswer,
-                     QStringLiteral("The hub answered enrolment with status %1.").arg(status)});
-
-            // A hub that predates device-chosen credentials sends its own.
-            const QByteArray credential =
-                response.device_credential().empty()
-                    ? ownCredential
-                    : QByteArray::fromStdString(response.device_credential());
-            if (auto ce = m_deps.credentials->write(credentialName(), credential); ce)
-                return finish({SyncErrorKind::Credential, ce.message});
-            Enrolment e;
-            e.hubUrl = QString::fromStdString(codeCopy.hub_url());
-            e.hubId = QString::fromStdString(codeCopy.hub_id());
-            e.deviceId = QString::fromStdString(response.device_id());
-            e.officerId = QString::fromStdString(response.officer_id());
-            e.tlsPin = QString::fromStdString(codeCopy.tls_pin_sha256());
-            e.backupPin = QString::fromStdString(codeCopy.backup_pin_sha256());
-            e.sealingPublicKey = QByteArray::fromStdString(codeCopy.sealing_public_key());
-            // The digest first: a crash before the outbox row leaves a mismatch
-            // that the pending code's retry (same code, same credential, same
-            // device) repairs by writing the row.
-            if (auto ce = m_deps.credentials->write(enrolmentDigestName(), enrolmentDigest(e)); ce)
-                return finish({SyncErrorKind::Credential, ce.message});
-            if (auto oe = m_outbox->setEnrolment(e); !oe.ok())
-                return finish({SyncErrorKind::Outbox, oe.message});
-            if (response.has_policy() && response.policy().retention_hours() > 0)
-                m_outbox->setRetentionHours(int(response.policy().retention_hours()));
-            // A new hub: what an earlier one took says nothing about this one.
-            learnHubLimits(response.policy(), true);
-            m_enrolment = e;
-            m_credential = credential;
-            ensureConnection();
-            qCInfo(lcSync) << "enrolled device" << e.deviceId << "with hub" << e.hubId;
-            emit enrolledChanged();
-            // A new enrolment starts afresh, whatever stopped the last one: no
-            // wipe carried out for it, no backoff promised to another hub, no
-            // entry parked for it.
-            m_wiped = false;
-            m_probeTimer.stop();
-            m_stop = State::Idle;
-            resetLanes();
-            m_outbox->unparkAll();
-            settle();
-            if (m_store)
-                reconcile();
-            finish({});
-            pump();
-        });
+void SyncEngine::adoptEnrolment(const EnrolmentClient::Result &r)
+{
+    if (r.policy.retention_hours() > 0)
+        m_outbox->setRetentionHours(int(r.policy.retention_hours()));
+    // A new hub: what an earlier one took says nothing about this one.
+    learnHubLimits(r.policy, true);
+    m_enrolment = r.enrolment;
+    m_credential = r.credential;
+    ensureConnection();
+    qCInfo(lcSync) << "enrolled device" << m_enrolment.deviceId << "with hub" << m_enrolment.hubId;
+    emit enrolledChanged();
+    // A new enrolment starts afresh, whatever stopped the last one: no wipe
+    // carried out for it, no backoff promised to another hub, no entry
+    // parked for it.
+    m_wiped = false;
+    m_probeTimer.stop();
+    m_stop = State::Idle;
+    resetLanes();
+    m_outbox->unparkAll();
+    settle();
+    if (m_store)
+        reconcile();
 }
 
 // ---- store side ------------------------------------------------------------

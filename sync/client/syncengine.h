@@ -1,5 +1,6 @@
 #pragma once
 
+#include "enrolmentclient.h"
 #include "hubconnection.h"
 #include "protocol/clock.h"
 #include "protocol/limits.h"
@@ -8,6 +9,7 @@
 #include "replypolicy.h"
 #include "sealedoutbox.h"
 #include "syncbackoff.h"
+#include "syncerror.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -33,28 +35,6 @@ class CredentialStore;
 } // namespace safeguard::platform
 
 namespace safeguard::syncclient {
-
-enum class SyncErrorKind
-{
-    None,
-    NotEnrolled,      // no hub yet: enrol with a code first
-    InvalidCode,      // the enrolment code cannot be read or has expired
-    CodeRefused,      // the hub refused the code (unknown, used or expired)
-    Outbox,           // the sealed outbox could not be read or written
-    Store,            // the officer's store refused a read or write
-    Credential,       // the platform key store failed
-    Transport,        // the hub could not be reached or could not be trusted
-    UnexpectedAnswer, // the hub (or something pretending) answered nonsense
-    Sealing,          // no sealing session could be opened (a bad hub key, no secure memory)
-    EnrolmentChanged, // outbox.db names another hub than the key store remembers: nothing is sent
-};
-
-struct SyncError
-{
-    SyncErrorKind kind = SyncErrorKind::None;
-    QString message; // ids and counts only
-    bool ok() const { return kind == SyncErrorKind::None; }
-};
 
 // The counters the simulator and the benchmark print.
 struct SyncStats
@@ -221,23 +201,17 @@ public:
         std::function<qint64()> compactBefore;
     };
 
-    static QString credentialName() { return QStringLiteral("device-credential"); }
-    // An enrolment code that could not reach the hub yet (it holds a secret,
-    // so it lives in the credential store). Retried on every trigger until
-    // the hub answers for it; the first retry waits kEnrolRetryMinMs.
-    static QString pendingCodeName() { return QStringLiteral("pending-enrolment-code"); }
-    // A digest of the enrolment (hub URL and id, device, officer, pins,
-    // sealing key), kept in the platform key store beside the credential.
-    // outbox.db is a plain file: whoever can write it could point the device
-    // at another hub, pins and sealing key, and have its records "acknowledged"
-    // there and purged. At every load the outbox's enrolment must match this,
-    // or nothing is sealed or sent (SyncErrorKind::EnrolmentChanged).
-    static QString enrolmentDigestName() { return QStringLiteral("enrolment-digest"); }
-    static QByteArray enrolmentDigest(const Enrolment &e);
-    // The credential this device chose for the pending code, kept with it
-    // until the enrolment is written down: a retry after a lost reply or a
-    // crash sends the same pair and the hub answers with the same device.
-    static QString pendingCredentialName() { return QStringLiteral("pending-device-credential"); }
+    // Where the enrolment's secrets live in the platform key store (see
+    // EnrolmentClient).
+    static QString credentialName() { return EnrolmentClient::credentialName(); }
+    static QString pendingCodeName() { return EnrolmentClient::pendingCodeName(); }
+    static QString enrolmentDigestName() { return EnrolmentClient::enrolmentDigestName(); }
+    static QByteArray enrolmentDigest(const Enrolment &e)
+    {
+        return EnrolmentClient::enrolmentDigest(e);
+    }
+    static QString pendingCredentialName() { return EnrolmentClient::pendingCredentialName(); }
+    // A pending code's retries: the first after this, doubling, capped.
     static constexpr qint64 kEnrolRetryMinMs = 30 * 1000;
     static constexpr qint64 kEnrolRetryMaxMs = 15 * 60 * 1000;
 
@@ -373,6 +347,7 @@ private:
 
     SyncError load();
     void retryPendingEnrolment();
+    void adoptEnrolment(const EnrolmentClient::Result &result);
     void setState(State s);
     void refreshCounts();
     void pump();
