@@ -222,15 +222,20 @@ std::optional<QByteArray> SealedOutbox::sha256Of(const QString &recordId, int ve
 }
 
 QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRecords,
-                                         qint64 maxBytes, OutboxError *error, qint64 nowMs)
+                                         qint64 maxBytes, OutboxError *error, qint64 nowMs,
+                                         bool newestFirst)
 {
     QList<SealedEntry> out;
     sql::Statement st = m_db.prepare(
-        "SELECT id, record_id, version, sha256, size, sealed, seal_scheme FROM entries "
-        "WHERE state = 'pending' AND priority = ? AND id > ? AND parked_until_ms <= ? "
-        "ORDER BY id LIMIT ?;");
+        newestFirst
+            ? "SELECT id, record_id, version, sha256, size, sealed, seal_scheme FROM entries "
+              "WHERE state = 'pending' AND priority = ? AND id > ? AND parked_until_ms <= ? "
+              "ORDER BY id DESC LIMIT ?;"
+            : "SELECT id, record_id, version, sha256, size, sealed, seal_scheme FROM entries "
+              "WHERE state = 'pending' AND priority = ? AND id > ? AND parked_until_ms <= ? "
+              "ORDER BY id LIMIT ?;");
     st.bind(1, urgent ? 1 : 0)
-        .bind(2, std::int64_t(std::max(afterId, resealThrough())))
+        .bind(2, std::int64_t(newestFirst ? resealThrough() : std::max(afterId, resealThrough())))
         .bind(3, std::int64_t(nowMs))
         .bind(4, maxRecords);
     qint64 bytes = 0;

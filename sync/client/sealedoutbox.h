@@ -159,9 +159,11 @@ public:
     // Pending entries of one lane in id order after afterId, at most
     // maxRecords and (after the first) at most maxBytes of sealed data;
     // entries parked past nowMs are left out.
+    // newestFirst: in descending id order instead (afterId is then ignored).
     QList<SealedEntry> pending(bool urgent, qint64 afterId, int maxRecords, qint64 maxBytes,
                                OutboxError *error = nullptr,
-                               qint64 nowMs = std::numeric_limits<qint64>::max());
+                               qint64 nowMs = std::numeric_limits<qint64>::max(),
+                               bool newestFirst = false);
 
     // One more failure of a pending entry sent alone; parks it (pending()
     // skips it until nowMs + rule.retryEveryMs) after rule.afterFailures in

@@ -149,6 +149,7 @@ void SyncEngine::ensureConnection()
         }
         for (Lane *lane : {&m_urgent, &m_normal}) {
             lane->inFlight = 0;
+            lane->bigInFlight = 0;
             lane->inFlightIds.clear();
             lane->cursor = 0;
         }
@@ -821,18 +822,18 @@ void SyncEngine::armWakeTimer()
     m_wakeTimer.start(int(std::clamp<qint64>(next - now, 1, std::numeric_limits<int>::max())));
 }
 
-int SyncEngine::laneRecordCap(const Lane &lane) const
+int SyncEngine::laneRecordCap(const Lane &lane, bool small) const
 {
     int cap = std::min(lane.batchLimit, batchRecordCap());
-    if (lane.urgent)
+    if (small)
         cap = std::min(cap, std::max(1, m_options.urgentMaxRecords));
     return std::max(1, cap);
 }
 
-qint64 SyncEngine::laneByteCap(const Lane &lane) const
+qint64 SyncEngine::laneByteCap(const Lane &lane, bool small) const
 {
     qint64 cap = batchByteCap();
-    if (lane.urgent)
+    if (small)
         cap = std::min(cap, std::max<qint64>(1, m_options.urgentMaxBytes));
     if (lane.refusedBytes > 0) {
         // Halfway between the largest body accepted since and the smallest
@@ -855,10 +856,15 @@ bool SyncEngine::sendNext(Lane &lane)
         // Whatever refused it may have been fixed: the full size is tried again.
         lane.refusedBytes = lane.acceptedBytes = lane.refusedAtMs = 0;
     }
+    // The urgent lane's second request is small and takes the newest first.
+    const bool small = lane.urgent && lane.bigInFlight > 0;
     // Skip what is in flight; the cursor keeps a busy lane from rescanning.
     for (;;) {
-        entries = m_outbox->pending(lane.urgent, lane.cursor, laneRecordCap(lane),
-                                    laneByteCap(lane) - 1024, &error, now);
+        const int cap = laneRecordCap(lane, small);
+        const qint64 byteCap = laneByteCap(lane, small) - 1024;
+        entries = small ? m_outbox->pending(true, 0, cap + int(lane.inFlightIds.size()),
+                                            std::numeric_limits<qint64>::max(), &error, now, true)
+                        : m_outbox->pending(lane.urgent, lane.cursor, cap, byteCap, &error, now);
         if (!error.ok()) {
             // Loud, not silent, but not a dead end: a passing I/O error
             // (memory pressure, a full disk) must not keep an urgent record
@@ -872,8 +878,24 @@ bool SyncEngine::sendNext(Lane &lane)
         }
         if (entries.isEmpty())
             return false;
-        lane.cursor = entries.last().id;
+        if (!small)
+            lane.cursor = entries.last().id;
         entries.removeIf([&](const SealedEntry &e) { return lane.inFlightIds.contains(e.id); });
+        if (small) {
+            // Within the small caps, newest first.
+            qint64 bytes = 0;
+            qsizetype keep = 0;
+            while (keep < entries.size() && keep < cap) {
+                bytes += entries.at(keep).sealed.size() + 128;
+                if (keep > 0 && bytes > byteCap)
+                    break;
+                ++keep;
+            }
+            entries.resize(keep);
+            if (entries.isEmpty())
+                return false;
+            break;
+        }
         if (!entries.isEmpty())
             break;
     }
@@ -887,6 +909,7 @@ bool SyncEngine::sendNext(Lane &lane)
     Batch sent;
     sent.batchId = QString::fromStdString(head.batch_id());
     sent.lane = &lane;
+    sent.big = lane.urgent && !small;
     sent.bodyBytes = qint64(body.size());
     for (SealedEntry &e : entries) {
         lane.inFlightIds.insert(e.id);
@@ -904,6 +927,8 @@ bool SyncEngine::sendNext(Lane &lane)
         return false;
     }
     ++lane.inFlight;
+    if (sent.big)
+        ++lane.bigInFlight;
     ++m_stats.requests;
     m_stats.sent += sent.entries.size();
     qCDebug(lcSync) << "batch" << sent.batchId << (lane.urgent ? "urgent" : "normal")
@@ -923,6 +948,8 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
     reply->deleteLater();
     Lane &lane = *batch.lane;
     --lane.inFlight;
+    if (batch.big)
+        --lane.bigInFlight;
     for (const SealedEntry &e : batch.entries)
         lane.inFlightIds.remove(e.id);
 
@@ -1023,7 +1050,7 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
             qCInfo(lcSync) << "batch" << batch.batchId
                            << (action.noAnswer ? "upload cut part way;" : "too large;")
                            << "next batches at most" << lane.batchLimit << "records and"
-                           << laneByteCap(lane) << "bytes";
+                           << laneByteCap(lane, false) << "bytes";
             if (action.noAnswer) {
                 laneFailed(lane, batch, action); // the network may be at fault too
                 return;

@@ -166,8 +166,10 @@ public:
         qint64 maxBatchBytes = protocol::Limits::kMaxBatchBytes - 64 * 1024;
         int normalRequestsInFlight = 2;
         int urgentRequestsInFlight = 2;
-        // An urgent batch stays small, so a new urgent record never waits
-        // behind a big one in flight.
+        // The urgent lane has one full-size batch out at a time (an urgent
+        // backlog drains at full speed); its other requests are small and
+        // take the newest urgent entries first, so a new urgent record never
+        // waits behind a big batch in flight.
         int urgentMaxRecords = 16;
         qint64 urgentMaxBytes = 256 * 1024;
         int transferTimeoutMs = 30000;
@@ -331,6 +333,7 @@ private:
         bool halted = false;          // Error
         qint64 haltedUntilMs = 0;
         bool bypassOnce = false;  // a newly submitted urgent entry goes through the backoff once
+        int bigInFlight = 0;      // urgent lane: full-size batches out (at most one)
         qint64 refusedBytes = 0;  // smallest body refused as too large; 0: none remembered
         qint64 acceptedBytes = 0; // largest body accepted since
         qint64 refusedAtMs = 0;
@@ -340,6 +343,7 @@ private:
         QString batchId;
         QList<SealedEntry> entries;
         Lane *lane = nullptr;
+        bool big = false; // the urgent lane's one full-size batch
         qint64 bodyBytes = 0;
         // Body bytes handed to the network when the reply finished.
         std::shared_ptr<qint64> uploaded = std::make_shared<qint64>(0);
@@ -359,8 +363,8 @@ private:
     void laneFailed(Lane &lane, const Batch &batch, const ReplyAction &action);
     void haltLane(Lane &lane);
     void noteRefusedSize(Lane &lane, const Batch &batch);
-    qint64 laneByteCap(const Lane &lane) const;
-    int laneRecordCap(const Lane &lane) const;
+    qint64 laneByteCap(const Lane &lane, bool small) const;
+    int laneRecordCap(const Lane &lane, bool small) const;
     void armWakeTimer();
     void halt(State s);
     void settle();

@@ -2240,6 +2240,58 @@ PRAGMA user_version = 1;
         QCOMPARE(d.engine->waitingCount(), 0);
     }
 
+    // An urgent backlog drains in full-size batches, one at a time, while a
+    // new urgent record takes the lane's other request, newest first.
+    void aNewUrgentRecordOvertakesAnUrgentBacklog()
+    {
+        Device d;
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        Enrolment e = *d.engine->outbox()->enrolment();
+        QVERIFY(d.engine->outbox()->add(sealedEntries(e, 300, true, 79, d.clock), d.clock.nowMs())
+                    .ok());
+        testing::FaultProxy proxy(quint16(m_hub->url().port()));
+        bool holdBig = true;
+        proxy.setRule([&](const testing::FaultProxy::Request &r) {
+            if (holdBig && r.contentLength > 300 * 1024)
+                return testing::FaultProxy::Action::of(testing::FaultProxy::Kind::Hold);
+            return testing::FaultProxy::Action::forward();
+        });
+        e.hubUrl = proxy.url();
+        QVERIFY(d.retarget(e));
+        d.makeEngine();
+        QVERIFY(d.engine->start().ok());
+        // The full-size batch (all 300) is held at the proxy.
+        QTRY_COMPARE_WITH_TIMEOUT(proxy.held(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->laneStatus(true).inFlight, 1, 10000);
+        const int backlogLeft = d.engine->urgentWaitingCount();
+        QVERIFY(backlogLeft >= 200); // the big batch's entries still wait
+
+        const QList<SealedEntry> fresh = sealedEntries(e, 1, true, 80, d.clock);
+        QString acked;
+        connect(d.engine.get(), &SyncEngine::entriesDecided, this,
+                [&](const QList<EntryResult> &results) {
+                    for (const EntryResult &r : results)
+                        if (r.recordId == fresh.first().recordId)
+                            acked = r.recordId;
+                });
+        QVERIFY(d.engine->outbox()->add(fresh, d.clock.nowMs()).ok());
+        d.engine->wake();
+        QCOMPARE(d.engine->laneStatus(true).inFlight, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(!acked.isEmpty(), 10000);
+        QVERIFY(proxy.held() == 1); // acknowledged while the big batch is still out
+
+        // The big batch's connection drops: nothing is lost, all arrive.
+        holdBig = false;
+        proxy.releaseHeld();
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
+        d.clock.advanceSecs(60);
+        d.engine->wake();
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->urgentWaitingCount(), 0);
+        QCOMPARE(d.engine->stats().acknowledged, 301);
+    }
+
     // The state table, checked after every test has run, whatever their
     // order: no engine made a change outside it, and the suite took every
     // edge in it. Run alone, a test can only show the first half.
