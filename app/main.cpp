@@ -20,32 +20,37 @@ int main(int argc, char **argv)
     QQuickStyle::setStyle(QStringLiteral("Material"));
 
     QCommandLineParser cli;
-    cli.setApplicationDescription(QStringLiteral("Safeguard: child welfare observations on scene."));
+    cli.setApplicationDescription(
+        QStringLiteral("Safeguard: child welfare observations on scene."));
     cli.addHelpOption();
-    const QCommandLineOption storeOption(QStringLiteral("store"), QStringLiteral("Store directory."),
-                                         QStringLiteral("DIR"));
+    const QCommandLineOption storeOption(QStringLiteral("store"),
+                                         QStringLiteral("Store directory."), QStringLiteral("DIR"));
     const QCommandLineOption selfTestOption(
         QStringLiteral("self-test"),
         QStringLiteral("Load every page with synthetic data and exit; any QML warning fails."));
     const QCommandLineOption screenshotsOption(
         QStringLiteral("screenshots"),
-        QStringLiteral("With --self-test: save every screen as PNG in DIR."), QStringLiteral("DIR"));
+        QStringLiteral("With --self-test: save every screen as PNG in DIR."),
+        QStringLiteral("DIR"));
     cli.addOptions({storeOption, selfTestOption, screenshotsOption});
     cli.process(application);
 
     if (cli.isSet(selfTestOption))
         return ui::runSelfTest(cli.value(screenshotsOption));
 
-    const QString storeDir = cli.isSet(storeOption)
-        ? cli.value(storeOption)
-        : QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("store"));
+    const QString storeDir =
+        cli.isSet(storeOption)
+            ? cli.value(storeOption)
+            : QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+                  .filePath(QStringLiteral("store"));
 
     ui::AppControllers::Platform platform;
     platform.credentials = platform::createPlatformCredentialStore(storeDir);
     platform.connectivity = platform::createPlatformConnectivity();
-    ui::AppControllers app(storeDir, protocol::SystemClock::instance(),
-                           ui::FirstRunController::enrolmentCodeCheck(protocol::SystemClock::instance()),
-                           std::move(platform));
+    ui::AppControllers app(
+        storeDir, protocol::SystemClock::instance(),
+        ui::FirstRunController::enrolmentCodeCheck(protocol::SystemClock::instance()),
+        std::move(platform));
     app.autoLock.install();
     app.registerSingletons();
 
@@ -55,6 +60,7 @@ int main(int argc, char **argv)
     if (engine.rootObjects().isEmpty())
         return 1;
     // Quitting saves and locks first, like hiding the window.
-    QObject::connect(&application, &QGuiApplication::aboutToQuit, &app.session, &ui::AppSession::lock);
+    QObject::connect(&application, &QGuiApplication::aboutToQuit, &app.session,
+                     &ui::AppSession::lock);
     return application.exec();
 }

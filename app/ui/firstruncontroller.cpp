@@ -1,7 +1,7 @@
 #include "firstruncontroller.h"
 
-#include "wire/enrolmentcode.h"
 #include "store/passphrasestrength.h"
+#include "wire/enrolmentcode.h"
 
 namespace safeguard::ui {
 

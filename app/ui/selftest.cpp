@@ -1,10 +1,10 @@
 #include "selftest.h"
 
 #include "appcontrollers.h"
-#include "wire/enrolmentcode.h"
 #include "fakecredentialstore.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
+#include "wire/enrolmentcode.h"
 
 #include <QCoreApplication>
 #include <QDir>

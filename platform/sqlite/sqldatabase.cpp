@@ -4,8 +4,8 @@
 #ifndef SQLITE_HAS_CODEC
 #define SQLITE_HAS_CODEC 1
 #endif
-#include <sqlcipher/sqlite3.h>
 #include <sodium.h>
+#include <sqlcipher/sqlite3.h>
 #else
 #include <sqlite3.h>
 #endif
@@ -81,8 +81,7 @@ Statement::Statement(Statement &&other) noexcept
     : m_stmt(std::exchange(other.m_stmt, nullptr))
     , m_db(other.m_db)
     , m_error(std::move(other.m_error))
-{
-}
+{}
 
 Statement &Statement::operator=(Statement &&other) noexcept
 {
@@ -219,8 +218,7 @@ QByteArray Statement::columnBlob(int column) const
 
 Database::Database(Database &&other) noexcept
     : m_db(std::exchange(other.m_db, nullptr))
-{
-}
+{}
 
 Database &Database::operator=(Database &&other) noexcept
 {

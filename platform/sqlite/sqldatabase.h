@@ -2,7 +2,6 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,7 +18,8 @@ struct sqlite3_stmt;
 namespace safeguard::sql {
 
 // What went wrong, classified so callers can react without parsing text.
-enum class SqlErrorKind {
+enum class SqlErrorKind
+{
     None,
     NotADatabase, // wrong key or damaged header: only the vault can tell which
     Corrupt,      // the file is damaged
@@ -28,8 +28,8 @@ enum class SqlErrorKind {
     ReadOnly,
     Io,
     CantOpen,
-    Constraint,   // a UNIQUE/FOREIGN KEY/CHECK rule refused the change
-    Misuse,       // a programming error (bad SQL, wrong bind index...)
+    Constraint, // a UNIQUE/FOREIGN KEY/CHECK rule refused the change
+    Misuse,     // a programming error (bad SQL, wrong bind index...)
     Other,
 };
 
@@ -68,7 +68,10 @@ public:
     Statement &bind(int index, std::string_view text); // TEXT, copied
     Statement &bind(int index, const QString &text);
     Statement &bindBlob(int index, const void *data, std::size_t size); // BLOB, copied
-    Statement &bindBlob(int index, const QByteArray &data) { return bindBlob(index, data.constData(), std::size_t(data.size())); }
+    Statement &bindBlob(int index, const QByteArray &data)
+    {
+        return bindBlob(index, data.constData(), std::size_t(data.size()));
+    }
     // BLOB, not copied: data must stay unchanged until the statement has
     // been stepped for the last time with this binding (a 3.6 KB record
     // bound for one insert need not be copied first).
@@ -95,8 +98,7 @@ private:
     Statement(sqlite3_stmt *stmt, sqlite3 *db)
         : m_stmt(stmt)
         , m_db(db)
-    {
-    }
+    {}
     void noteBind(int rc);
 
     sqlite3_stmt *m_stmt = nullptr;
@@ -109,7 +111,12 @@ private:
 class Database
 {
 public:
-    enum class OpenMode { ReadWriteCreate, ReadWrite, ReadOnly };
+    enum class OpenMode
+    {
+        ReadWriteCreate,
+        ReadWrite,
+        ReadOnly
+    };
 
     Database() = default;
     Database(Database &&other) noexcept;
@@ -131,7 +138,10 @@ public:
     QString cipherVersion();
 #endif
 
-    bool isOpen() const { return m_db != nullptr; }
+    bool isOpen() const
+    {
+        return m_db != nullptr;
+    }
     void close();
 
     // Runs one or more statements with no bound values.
@@ -142,13 +152,15 @@ public:
 
     std::int64_t lastInsertRowId() const;
     int changes() const;
-    sqlite3 *handle() const { return m_db; }
+    sqlite3 *handle() const
+    {
+        return m_db;
+    }
 
 private:
     explicit Database(sqlite3 *db)
         : m_db(db)
-    {
-    }
+    {}
     sqlite3 *m_db = nullptr;
 };
 

@@ -1,6 +1,5 @@
 #include "batchingestor.h"
 
-#include "wire/batchbuilder.h"
 #include "deviceregistry.h"
 #include "hublog.h"
 #include "protocol/derivedfacts.h"
@@ -8,6 +7,7 @@
 #include "protocol/limits.h"
 #include "secretbytes.h"
 #include "sessionkeycache.h"
+#include "wire/batchbuilder.h"
 
 #include <QJsonObject>
 #include <algorithm>

@@ -1,7 +1,7 @@
 #include "deviceregistry.h"
 
-#include "wire/enrolmentcode.h"
 #include "hubidentity.h"
+#include "wire/enrolmentcode.h"
 
 #include <QUuid>
 #include <sodium.h>

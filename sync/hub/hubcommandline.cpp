@@ -1,8 +1,6 @@
 #include "hubcommandline.h"
 
 #include "batchingestor.h"
-#include "wire/batchbuilder.h"
-#include "wire/enrolmentcode.h"
 #include "deviceregistry.h"
 #include "hubidentity.h"
 #include "hublog.h"
@@ -14,6 +12,8 @@
 #include "protocol/clock.h"
 #include "protocol/loopbackaddress.h"
 #include "staffserver.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

@@ -1,7 +1,7 @@
 #include "sessionkeycache.h"
 
-#include "wire/sealingsession.h"
 #include "secretbytes.h"
+#include "wire/sealingsession.h"
 
 #include <algorithm>
 #include <cstring>

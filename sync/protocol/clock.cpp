@@ -23,8 +23,7 @@ SystemClock &SystemClock::instance()
 ManualClock::ManualClock(QDateTime startUtc, int utcOffsetMinutes)
     : m_ms(startUtc.toMSecsSinceEpoch())
     , m_offset(utcOffsetMinutes)
-{
-}
+{}
 
 QDateTime ManualClock::nowUtc() const
 {

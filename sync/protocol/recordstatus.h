@@ -4,7 +4,6 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QString>
-
 #include <optional>
 
 namespace safeguard::protocol {

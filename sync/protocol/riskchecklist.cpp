@@ -102,8 +102,9 @@ std::variant<RiskChecklist, ChecklistLoadError> RiskChecklist::fromJson(const QB
 
     const QJsonArray applies = o.value(QLatin1String("applies_to")).toArray();
     if (applies.isEmpty())
-        return err(ChecklistError::MissingField,
-                   QStringLiteral("The checklist does not say which incident types it applies to."));
+        return err(
+            ChecklistError::MissingField,
+            QStringLiteral("The checklist does not say which incident types it applies to."));
     for (const QJsonValue &v : applies) {
         const auto type = incidentTypeFromKey(v.toString());
         if (!type)
@@ -148,7 +149,8 @@ std::variant<RiskChecklist, ChecklistLoadError> RiskChecklist::fromJson(const QB
 
     const QJsonArray thresholds = o.value(QLatin1String("thresholds")).toArray();
     if (thresholds.isEmpty())
-        return err(ChecklistError::MissingField, QStringLiteral("The checklist has no thresholds."));
+        return err(ChecklistError::MissingField,
+                   QStringLiteral("The checklist has no thresholds."));
     for (const QJsonValue &v : thresholds) {
         const QJsonObject t = v.toObject();
         const auto level = levelFromKey(t.value(QLatin1String("level")).toString());

@@ -13,7 +13,8 @@
 namespace safeguard::protocol {
 
 // Why a checklist definition could not be loaded.
-enum class ChecklistError {
+enum class ChecklistError
+{
     NotJson,           // not a JSON object
     UnknownFormat,     // "format" is not one this build reads
     MissingField,      // a required key is absent or of the wrong type

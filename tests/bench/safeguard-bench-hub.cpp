@@ -9,11 +9,11 @@
 // hub_cpu_per_record is the hub process's own CPU time (user + system, from
 // /proc) per record: unlike records/s it hardly moves when other work shares
 // the cores.
-#include "wire/batchbuilder.h"
 #include "hubprocess.h"
 #include "protocol/clock.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
+#include "wire/batchbuilder.h"
 
 #include <QCoreApplication>
 #include <QDir>

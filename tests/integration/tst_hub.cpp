@@ -1,12 +1,12 @@
 // The hub, as a device and an attacker see it: a real safeguard-hub process
 // on loopback, driven over HTTP(S) and through its command line.
-#include "wire/batchbuilder.h"
-#include "wire/enrolmentcode.h"
 #include "hubprocess.h"
 #include "protocol/clock.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
 #include "sqlite/sqldatabase.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
 
 #include <QCryptographicHash>
 #include <QDir>

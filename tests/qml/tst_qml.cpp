@@ -5,9 +5,8 @@
 // restarted app would find on disk after a crash.
 #include "appcontrollers.h"
 #include "fakeplatform.h"
-#include "selftest.h"
-
 #include "protocol/syntheticrecords.h"
+#include "selftest.h"
 
 #include <QDir>
 #include <QQmlEngine>
@@ -31,8 +30,7 @@ class Harness : public QObject
 public:
     explicit Harness(QObject *parent = nullptr)
         : QObject(parent)
-    {
-    }
+    {}
 
     // A fresh app for a new test file's engine.
     void recreate()
@@ -40,7 +38,8 @@ public:
         m_app.reset();
         m_dir = std::make_unique<QTemporaryDir>();
         m_clock.setNowUtc(QDateTime(QDate(2026, 3, 10), QTime(21, 30), Qt::UTC));
-        m_app = std::make_unique<AppControllers>(storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
+        m_app = std::make_unique<AppControllers>(
+            storeDir(), m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
         m_app->firstRun.setKdfParams(store::KdfLimits::kFloor); // fast tests, still the real floor
         m_app->registerSingletons();
     }
@@ -52,7 +51,8 @@ public:
     // First run done: vault and store made, unlocked.
     Q_INVOKABLE bool setUpStore()
     {
-        return m_app->firstRun.submitCode(enrolmentCode()) && m_app->firstRun.finish(kPassphrase, kPassphrase);
+        return m_app->firstRun.submitCode(enrolmentCode()) &&
+               m_app->firstRun.finish(kPassphrase, kPassphrase);
     }
 
     Q_INVOKABLE void advanceClock(int seconds) { m_clock.advanceSecs(seconds); }
@@ -76,11 +76,13 @@ public:
     // the officer was on, and the value at a path.
     Q_INVOKABLE QVariantMap afterCrash(const QString &recordId, const QString &path)
     {
-        const QString image = QDir(m_dir->path()).filePath(QStringLiteral("crash-%1").arg(++m_crashes));
+        const QString image =
+            QDir(m_dir->path()).filePath(QStringLiteral("crash-%1").arg(++m_crashes));
         QDir().mkpath(image);
         for (const QFileInfo &fi : QDir(storeDir()).entryInfoList(QDir::Files))
             QFile::copy(fi.filePath(), QDir(image).filePath(fi.fileName()));
-        AppControllers restarted(image, m_clock, FirstRunController::enrolmentCodeCheck(m_clock), fakePlatform());
+        AppControllers restarted(image, m_clock, FirstRunController::enrolmentCodeCheck(m_clock),
+                                 fakePlatform());
         restarted.unlock.unlock(kPassphrase);
         if (!restarted.editor.open(recordId))
             return {{QStringLiteral("found"), false}};

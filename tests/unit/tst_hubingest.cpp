@@ -1,7 +1,5 @@
 // The hub's enrolment, authentication, ingest and HTTP front in one process,
 // with an injected clock, so the sanitizer build exercises them too.
-#include "wire/batchbuilder.h"
-#include "wire/enrolmentcode.h"
 #include "hub/anonymousrefusaltally.h"
 #include "hub/batchingestor.h"
 #include "hub/deviceregistry.h"
@@ -13,6 +11,8 @@
 #include "hubprocess.h"
 #include "protocol/syntheticrecords.h"
 #include "sqlite/sqldatabase.h"
+#include "wire/batchbuilder.h"
+#include "wire/enrolmentcode.h"
 
 #include <QTemporaryDir>
 #include <QTest>

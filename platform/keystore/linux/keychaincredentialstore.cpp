@@ -1,4 +1,5 @@
 #include "keychaincredentialstore.h"
+
 #include "filecredentialstore.h"
 
 #include <QCryptographicHash>
@@ -9,7 +10,7 @@ namespace safeguard::platform {
 
 namespace {
 
-template <typename Job> CredentialStoreError runJob(Job &job)
+template<typename Job> CredentialStoreError runJob(Job &job)
 {
     job.setAutoDelete(false);
     job.setInsecureFallback(false);
@@ -79,8 +80,7 @@ public:
                            std::unique_ptr<FileCredentialStore> file)
         : m_keychain(std::move(keychain))
         , m_file(std::move(file))
-    {
-    }
+    {}
 
     CredentialStoreError write(const QString &name, const QByteArray &secret) override
     {
@@ -106,7 +106,9 @@ public:
     {
         const CredentialStoreError k = m_keychain->remove(name);
         const CredentialStoreError f = m_file->remove(name);
-        return f.ok() ? (k.kind == CredentialStoreErrorKind::Unavailable ? CredentialStoreError{} : k) : f;
+        return f.ok()
+                   ? (k.kind == CredentialStoreErrorKind::Unavailable ? CredentialStoreError{} : k)
+                   : f;
     }
 
     QString backendName() const override
@@ -128,7 +130,8 @@ std::unique_ptr<CredentialStore> createPlatformCredentialStore(const QString &de
     const QByteArray tag =
         QCryptographicHash::hash(deviceDir.toUtf8(), QCryptographicHash::Sha256).toHex().left(12);
     return std::make_unique<LayeredCredentialStore>(
-        std::make_unique<KeychainCredentialStore>(QStringLiteral("Safeguard-") + QLatin1String(tag)),
+        std::make_unique<KeychainCredentialStore>(QStringLiteral("Safeguard-") +
+                                                  QLatin1String(tag)),
         std::make_unique<FileCredentialStore>(deviceDir));
 }
 
