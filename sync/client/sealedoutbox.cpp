@@ -54,6 +54,7 @@ constexpr const char *kSchemaV3 = R"sql(
 ALTER TABLE entries ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE entries ADD COLUMN first_failure_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE entries ADD COLUMN parked_until_ms INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX entries_parked ON entries (priority) WHERE parked_until_ms != 0 AND state = 'pending';
 PRAGMA user_version = 3;
 )sql";
 

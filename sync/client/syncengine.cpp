@@ -398,12 +398,12 @@ void SyncEngine::adoptEnrolment(const EnrolmentClient::Result &r)
 
 // ---- store side ------------------------------------------------------------
 
-SyncError SyncEngine::sealAndAdd(const QList<protocol::Submission> &subs)
+SyncError SyncEngine::sealAndAdd(const QList<protocol::Submission> &subs, int *inserted)
 {
     QList<SealedEntry> entries;
     if (SyncError e = sealEntries(subs, entries); !e.ok())
         return e;
-    if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs()); !oe.ok())
+    if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs(), inserted); !oe.ok())
         return {SyncErrorKind::Outbox, oe.message};
     return {};
 }
@@ -474,7 +474,8 @@ SyncError SyncEngine::recordSubmitted(const protocol::Submission &submission)
         return {SyncErrorKind::Store, QStringLiteral("the store is locked")};
     if (!m_enrolment.isValid())
         return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled; sealed at enrolment")};
-    if (SyncError e = sealAndAdd({submission}); !e.ok())
+    int inserted = 0;
+    if (SyncError e = sealAndAdd({submission}, &inserted); !e.ok())
         return e;
     // The repair need not look at it again; if this write is lost, the
     // repair finds the entry in the outbox with the same hash.
@@ -485,7 +486,14 @@ SyncError SyncEngine::recordSubmitted(const protocol::Submission &submission)
     // once; nothing else cuts a wait short.
     if (submission.urgent)
         m_urgent.bypassOnce = true;
-    refreshCounts();
+    // One new pending entry: counted here rather than by re-counting the
+    // whole outbox on every submit (the counts would grow with the backlog).
+    if (inserted > 0) {
+        m_counts.pending += inserted;
+        if (submission.urgent)
+            m_counts.urgentPending += inserted;
+        emit countsChanged();
+    }
     pump();
     return {};
 }

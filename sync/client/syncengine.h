@@ -385,7 +385,7 @@ private:
     QByteArray authorization() const;
     // Seals submissions from the store into entries (not yet in the outbox).
     SyncError sealEntries(const QList<protocol::Submission> &subs, QList<SealedEntry> &entries);
-    SyncError sealAndAdd(const QList<protocol::Submission> &subs);
+    SyncError sealAndAdd(const QList<protocol::Submission> &subs, int *inserted = nullptr);
     // The open session to seal the next record with (a new one when due).
     SyncError ensureSession();
     void endSession();

@@ -554,14 +554,14 @@ private slots:
     {
         // Declared past what the hub would read to answer (33 MiB): only
         // headers are sent, and the 413 comes without waiting for the body.
-        QElapsedTimer timer;
-        timer.start();
+        // Event, not time: no body byte is ever sent, and a connection the
+        // hub gives up on (idle) is closed with no answer at all, so any
+        // status here was decided from the headers alone.
         const HttpReply r = RawHttp::exchange(
             m_hub->url(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
                           "application/x-protobuf\r\nAuthorization: " +
                               m_device.authorization() + "\r\nContent-Length: 34603008\r\n\r\n");
         QCOMPARE(r.status, 413);
-        QVERIFY(timer.elapsed() < 3000);
 
         // Chunked: no declared length, so the bytes that arrive are counted.
         QByteArray chunked = "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
@@ -630,13 +630,11 @@ private slots:
         QCOMPARE(RawHttp::exchange(hub.url(), endless, 20000).status, 0);
 
         // No credential: nothing past the limit is read for it; refused at once.
-        QElapsedTimer timer;
-        timer.start();
+        // As above: the body is never sent, so the 401 came from the headers.
         const HttpReply anonymous =
             RawHttp::exchange(hub.url(), "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: "
                                          "application/x-protobuf\r\nContent-Length: 70000\r\n\r\n");
         QCOMPARE(anonymous.status, 401);
-        QVERIFY(timer.elapsed() < 3000);
 
         // The hub still takes what fits.
         DeviceSide side(*device, 808);
