@@ -439,12 +439,12 @@ StoreError RecordStore::purge(const QString &recordId)
     return StoreError::fromSql(tx.commit(), "purge");
 }
 
-StoreResult<QList<OutboxEntry>> RecordStore::pendingOutbox(int limit)
+namespace {
+
+// Outbox rows from a statement selecting id, record_id, version, priority,
+// sha256, size.
+StoreResult<QList<OutboxEntry>> outboxRows(sql::Statement &st)
 {
-    sql::Statement st = m_db.prepare(
-        "SELECT id, record_id, version, priority, sha256, size FROM outbox WHERE state = 'pending' "
-        "ORDER BY priority DESC, id LIMIT ?;");
-    st.bind(1, limit);
     QList<OutboxEntry> out;
     while (st.step())
         out.append({st.columnInt64(0), st.columnText(1), int(st.columnInt64(2)),
@@ -454,19 +454,24 @@ StoreResult<QList<OutboxEntry>> RecordStore::pendingOutbox(int limit)
     return out;
 }
 
+} // namespace
+
+StoreResult<QList<OutboxEntry>> RecordStore::pendingOutbox(int limit)
+{
+    sql::Statement st = m_db.prepare(
+        "SELECT id, record_id, version, priority, sha256, size FROM outbox WHERE state = 'pending' "
+        "ORDER BY priority DESC, id LIMIT ?;");
+    st.bind(1, limit);
+    return outboxRows(st);
+}
+
 StoreResult<QList<OutboxEntry>> RecordStore::pendingNotHandedOver(int limit)
 {
     sql::Statement st =
         m_db.prepare("SELECT id, record_id, version, priority, sha256, size FROM outbox "
                      "WHERE handed_over = 0 AND state = 'pending' ORDER BY id LIMIT ?;");
     st.bind(1, limit);
-    QList<OutboxEntry> out;
-    while (st.step())
-        out.append({st.columnInt64(0), st.columnText(1), int(st.columnInt64(2)),
-                    st.columnInt64(3) != 0, st.columnBlob(4), st.columnInt64(5)});
-    if (st.error())
-        return readError(st.error(), "outbox");
-    return out;
+    return outboxRows(st);
 }
 
 StoreError RecordStore::markHandedOver(const QList<std::pair<QString, int>> &versions)

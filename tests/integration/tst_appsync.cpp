@@ -19,7 +19,26 @@ using namespace safeguard::ui;
 
 namespace {
 const QString kPassphrase = QStringLiteral("SYNTHETIC orbit lantern meadow copper");
+
+// The officer app on a fresh store, on the real clock and fake platform.
+std::unique_ptr<AppControllers> newApp(const QTemporaryDir &dir)
+{
+    protocol::SystemClock &clock = protocol::SystemClock::instance();
+    auto app = std::make_unique<AppControllers>(
+        QDir(dir.path()).filePath(QStringLiteral("store")), clock,
+        FirstRunController::enrolmentCodeCheck(clock), testing::fakePlatform());
+    app->firstRun.setKdfParams(store::KdfLimits::kFloor);
+    return app;
 }
+
+// First run with the code and a passphrase, then enrolment with the hub.
+bool firstRun(AppControllers &app, const QString &code)
+{
+    if (!app.firstRun.submitCode(code) || !app.firstRun.finish(kPassphrase, kPassphrase))
+        return false;
+    return QTest::qWaitFor([&app] { return app.sync.isEnrolled(); }, 10000);
+}
+} // namespace
 
 class TestAppSync : public QObject
 {
@@ -35,14 +54,11 @@ private slots:
 
         QTemporaryDir dir;
         protocol::SystemClock &clock = protocol::SystemClock::instance();
-        AppControllers app(QDir(dir.path()).filePath(QStringLiteral("store")), clock,
-                           FirstRunController::enrolmentCodeCheck(clock), testing::fakePlatform());
-        app.firstRun.setKdfParams(store::KdfLimits::kFloor);
+        const std::unique_ptr<AppControllers> made = newApp(dir);
+        AppControllers &app = *made;
 
         // First run: the code from the hub, a passphrase; enrolment follows.
-        QVERIFY(app.firstRun.submitCode(codes.first()));
-        QVERIFY(app.firstRun.finish(kPassphrase, kPassphrase));
-        QTRY_VERIFY_WITH_TIMEOUT(app.sync.isEnrolled(), 10000);
+        QVERIFY(firstRun(app, codes.first()));
         QVERIFY(app.home.enrolmentProblem().isEmpty());
 
         // A complete record through the editor, then submit.
@@ -98,12 +114,9 @@ private slots:
 
         QTemporaryDir dir;
         protocol::SystemClock &clock = protocol::SystemClock::instance();
-        AppControllers app(QDir(dir.path()).filePath(QStringLiteral("store")), clock,
-                           FirstRunController::enrolmentCodeCheck(clock), testing::fakePlatform());
-        app.firstRun.setKdfParams(store::KdfLimits::kFloor);
-        QVERIFY(app.firstRun.submitCode(codes.first()));
-        QVERIFY(app.firstRun.finish(kPassphrase, kPassphrase));
-        QTRY_VERIFY_WITH_TIMEOUT(app.sync.isEnrolled(), 10000);
+        const std::unique_ptr<AppControllers> made = newApp(dir);
+        AppControllers &app = *made;
+        QVERIFY(firstRun(app, codes.first()));
 
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(22, clock, checklists);

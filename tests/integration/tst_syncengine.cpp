@@ -263,6 +263,18 @@ struct Device
                                   SyncEngine::enrolmentDigest(e));
     }
 
+    // Puts the device behind a proxy in front of the same hub: the
+    // enrolment's URL becomes the proxy's, and a new engine starts from it.
+    template<typename Proxy>
+    bool behind(const Proxy &proxy, Enrolment &e, SyncEngine::Options options = {})
+    {
+        e.hubUrl = proxy.url();
+        if (!retarget(e))
+            return false;
+        makeEngine(options);
+        return true;
+    }
+
     bool enrol(const QString &code)
     {
         QSignalSpy done(engine.get(), &SyncEngine::enrolmentFinished);
@@ -803,9 +815,7 @@ private slots:
 
         // A proxy that cuts uploads part way: the batch halves at once.
         CuttingProxy proxy;
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine(options);
+        QVERIFY(d.behind(proxy, e, options));
         QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->stats().networkErrors, 1, 10000);
         QCOMPARE(d.engine->stats().sent, 400);
@@ -1734,9 +1744,7 @@ PRAGMA user_version = 1;
             return testing::FaultProxy::Action::answer(413, "<html>Request Entity Too Large</html>",
                                                        {{"Content-Type", "text/html"}});
         });
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
+        QVERIFY(d.behind(proxy, e));
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         const int before = hubRecords(*m_hub);
         QVERIFY(d.engine->start().ok());
@@ -1805,9 +1813,7 @@ PRAGMA user_version = 1;
                 headers.append({"Retry-After", retryAfter});
             return testing::FaultProxy::Action::answer(status, "busy", headers);
         });
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
+        QVERIFY(d.behind(proxy, e));
         QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QCOMPARE(proxy.requests(), 1);
@@ -1869,9 +1875,7 @@ PRAGMA user_version = 1;
                 return testing::FaultProxy::Action::answer(status, "no", {{"Retry-After", "3600"}});
             return testing::FaultProxy::Action::forward();
         });
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
+        QVERIFY(d.behind(proxy, e));
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(d.engine->outbox()
@@ -1922,9 +1926,7 @@ PRAGMA user_version = 1;
                        ? testing::FaultProxy::Action::answer(503, "busy", {{"Retry-After", "600"}})
                        : testing::FaultProxy::Action::forward();
         });
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
+        QVERIFY(d.behind(proxy, e));
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(
@@ -1963,9 +1965,7 @@ PRAGMA user_version = 1;
                        ? testing::FaultProxy::Action::answer(answer, "{\"error\":\"undecodable\"}")
                        : testing::FaultProxy::Action::forward();
         });
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
+        QVERIFY(d.behind(proxy, e));
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
@@ -2026,9 +2026,7 @@ PRAGMA user_version = 1;
             forwardedBytes += r.contentLength;
             return testing::FaultProxy::Action::forward();
         });
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine(options);
+        QVERIFY(d.behind(proxy, e, options));
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 300);
@@ -2142,9 +2140,7 @@ PRAGMA user_version = 1;
                 return testing::FaultProxy::Action::forward();
             },
             true);
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
+        QVERIFY(d.behind(proxy, e));
         QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(d.engine->start().ok());
         for (int step = 0; step < 2000 && d.engine->parkedCount() == 0; ++step) {
@@ -2219,9 +2215,7 @@ PRAGMA user_version = 1;
         proxy.setRule([](const testing::FaultProxy::Request &) {
             return testing::FaultProxy::Action::answer(503, "busy", {{"Retry-After", "600"}});
         });
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
+        QVERIFY(d.behind(proxy, e));
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(3, 78))
@@ -2248,7 +2242,8 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(d.engine->outbox()->add(sealedEntries(e, 300, true, 79, d.clock), d.clock.nowMs())
+        QVERIFY(d.engine->outbox()
+                    ->add(sealedEntries(e, 300, true, 79, d.clock), d.clock.nowMs())
                     .ok());
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
         bool holdBig = true;
@@ -2257,9 +2252,7 @@ PRAGMA user_version = 1;
                 return testing::FaultProxy::Action::of(testing::FaultProxy::Kind::Hold);
             return testing::FaultProxy::Action::forward();
         });
-        e.hubUrl = proxy.url();
-        QVERIFY(d.retarget(e));
-        d.makeEngine();
+        QVERIFY(d.behind(proxy, e));
         QVERIFY(d.engine->start().ok());
         // The full-size batch (all 300) is held at the proxy.
         QTRY_COMPARE_WITH_TIMEOUT(proxy.held(), 1, 10000);
