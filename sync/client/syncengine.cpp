@@ -12,7 +12,6 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkReply>
-#include <QUuid>
 #include <sodium.h>
 
 Q_LOGGING_CATEGORY(lcSync, "safeguard.sync")
@@ -22,11 +21,6 @@ namespace safeguard::syncclient {
 namespace {
 
 constexpr int kReconcileChunk = 200;
-
-template<typename Message> bool parseMessage(const QByteArray &body, Message *out)
-{
-    return out->ParseFromArray(body.constData(), int(body.size()));
-}
 
 } // namespace
 
