@@ -100,8 +100,8 @@ ReplyAction ReplyPolicy::decide(const Reply &reply)
         a.kind = ReplyKind::WipeOrder;
         return a;
     case 413:
-        a = fault(ReplyKind::TooLarge, SyncFault::TooLarge);
-        a.hasFault = false; // reported by the engine only when one record is refused
+        // No fault here: the engine reports TooLarge only when one record is refused.
+        a.kind = ReplyKind::TooLarge;
         statedLimits(reply.body, a);
         return a;
     case 400:
