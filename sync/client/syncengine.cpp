@@ -18,12 +18,6 @@ Q_LOGGING_CATEGORY(lcSync, "safeguard.sync")
 
 namespace safeguard::syncclient {
 
-namespace {
-
-constexpr int kReconcileChunk = 200;
-
-} // namespace
-
 SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, QObject *parent)
     : SyncEngine(std::move(deviceDir), std::move(deps), Options{}, parent)
 {}
@@ -33,6 +27,10 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
     , m_dir(std::move(deviceDir))
     , m_deps(std::move(deps))
     , m_options(std::move(options))
+    , m_bridge(m_enrolment, StoreBridge::Hooks{m_deps.clock, m_deps.compactBefore,
+                                               [this](SyncFault fault, const QString &detail) {
+                                                   emit faultReported(fault, detail);
+                                               }})
 {
     Q_ASSERT(m_deps.clock && m_deps.credentials);
     if (!m_deps.random)
@@ -43,6 +41,11 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
     resetLanes();
 
     m_wakeTimer.setSingleShot(true);
+    m_repairTimer.setSingleShot(true);
+    connect(&m_repairTimer, &QTimer::timeout, this, [this] {
+        repairStep();
+        pump();
+    });
     connect(&m_wakeTimer, &QTimer::timeout, this, &SyncEngine::wake);
     m_periodicTimer.setInterval(m_options.periodicSyncMs);
     connect(&m_periodicTimer, &QTimer::timeout, this, &SyncEngine::periodic);
@@ -63,6 +66,7 @@ SyncError SyncEngine::load()
         if (!m_outbox)
             return {SyncErrorKind::Outbox, e.message};
         m_hubLimits = m_outbox->hubLimits();
+        m_bridge.setOutbox(m_outbox.get());
         // Earlier builds never copied a conflict into the store, leaving the
         // record "waiting to send" for ever: copy them at the next unlock.
         m_outbox->reapplyConflictsOnce();
@@ -249,7 +253,7 @@ int SyncEngine::requestsInFlight() const
 
 bool SyncEngine::isQuiescent() const
 {
-    if (requestsInFlight() > 0)
+    if (requestsInFlight() > 0 || m_repairTimer.isActive())
         return false;
     if (m_stop != State::Idle)
         return true;
@@ -386,96 +390,18 @@ void SyncEngine::adoptEnrolment(const EnrolmentClient::Result &r)
     resetLanes();
     m_outbox->unparkAll();
     settle();
-    if (m_store)
-        reconcile();
+    repair();
 }
 
-// ---- store side ------------------------------------------------------------
-
-SyncError SyncEngine::sealAndAdd(const QList<protocol::Submission> &subs, int *inserted)
-{
-    QList<SealedEntry> entries;
-    if (SyncError e = sealEntries(subs, entries); !e.ok())
-        return e;
-    if (OutboxError oe = m_outbox->add(entries, m_deps.clock->nowMs(), inserted); !oe.ok())
-        return {SyncErrorKind::Outbox, oe.message};
-    return {};
-}
-
-SyncError SyncEngine::sealEntries(const QList<protocol::Submission> &subs,
-                                  QList<SealedEntry> &entries)
-{
-    if (!m_enrolment.isValid())
-        return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled")};
-    entries.reserve(entries.size() + subs.size());
-    for (const protocol::Submission &s : subs) {
-        QByteArray bytes;
-        if (const SourceError e = m_store->submittedBytes(s.recordId, s.version, &bytes); !e.ok())
-            return {SyncErrorKind::Store, e.message};
-        const v1::Priority priority = s.urgent ? v1::PRIORITY_URGENT : v1::PRIORITY_NORMAL;
-        // Always the session scheme: hubs no longer open crypto_box_seal,
-        // which binds a sealed record to nothing.
-        if (SyncError e = ensureSession(); !e.ok())
-            return e;
-        syncwire::BatchBuilder sealer(*m_session);
-        syncwire::SealingError sealingError;
-        const v1::RecordEnvelope env =
-            sealer.seal(s.recordId, quint32(s.version), priority, bytes, &sealingError);
-        if (!sealingError.ok())
-            return {SyncErrorKind::Sealing, sealingError.message};
-        SealedEntry e;
-        e.recordId = s.recordId;
-        e.version = s.version;
-        e.urgent = s.urgent;
-        e.sha256 = QByteArray::fromStdString(env.sha256());
-        e.size = bytes.size();
-        e.sealed = QByteArray::fromStdString(env.sealed());
-        e.scheme = env.seal_scheme();
-        entries.append(std::move(e));
-    }
-    return {};
-}
-
-SyncError SyncEngine::ensureSession()
-{
-    if (!m_store)
-        return {SyncErrorKind::Store, QStringLiteral("the store is locked")};
-    const qint64 now = m_deps.clock->nowMs();
-    if (m_session && m_session->hubPublicKey() == m_enrolment.sealingPublicKey &&
-        m_session->binding().deviceId == m_enrolment.deviceId &&
-        m_session->binding().hubId == m_enrolment.hubId && !m_session->isDue(now))
-        return {};
-    endSession();
-    auto session = std::make_unique<syncwire::SealingSession>(
-        m_enrolment.sealingPublicKey,
-        syncwire::SealBinding{m_enrolment.deviceId, m_enrolment.hubId}, now);
-    if (!session->isOpen())
-        return {SyncErrorKind::Sealing, session->error().message};
-    m_session = std::move(session);
-    return {};
-}
-
-void SyncEngine::endSession()
-{
-    if (m_session)
-        m_session->end();
-    m_session.reset();
-}
+// ---- store side: the bridge does the work, the engine says when -----------
 
 SyncError SyncEngine::recordSubmitted(const protocol::Submission &submission)
 {
-    if (!m_outbox || !m_store)
+    if (!m_outbox || !m_bridge.isAttached())
         return {SyncErrorKind::Store, QStringLiteral("the store is locked")};
-    if (!m_enrolment.isValid())
-        return {SyncErrorKind::NotEnrolled, QStringLiteral("not enrolled; sealed at enrolment")};
     int inserted = 0;
-    if (SyncError e = sealAndAdd({submission}, &inserted); !e.ok())
+    if (SyncError e = m_bridge.submit(submission, &inserted); !e.ok())
         return e;
-    // The repair need not look at it again; if this write is lost, the
-    // repair finds the entry in the outbox with the same hash.
-    if (const SourceError e = m_store->markHandedOver({{submission.recordId, submission.version}});
-        !e.ok())
-        qCWarning(lcSync) << "could not note a hand-over:" << e.message;
     // Only a newly submitted urgent entry goes through its lane's backoff,
     // once; nothing else cuts a wait short.
     if (submission.urgent)
@@ -494,16 +420,16 @@ SyncError SyncEngine::recordSubmitted(const protocol::Submission &submission)
 
 SyncError SyncEngine::unlocked(RecordSource *store)
 {
-    m_store = store;
+    m_bridge.attach(store);
     if (!m_outbox) {
         if (SyncError e = start(); !e.ok() && e.kind != SyncErrorKind::NotEnrolled)
             return e;
     }
-    applyVerdictsToStore();
-    SyncError result = reconcile();
+    m_bridge.applyVerdicts();
+    SyncError result = repair();
     SyncError purge;
-    purgeExpired(&purge);
-    compact();
+    m_bridge.purgeExpired(&purge);
+    m_bridge.compact();
     refreshCounts();
     pump();
     return !result.ok() ? result : purge;
@@ -513,147 +439,47 @@ SyncError SyncEngine::sealSubmissions(RecordSource *store)
 {
     if (SyncError e = load(); !e.ok())
         return e;
-    RecordSource *previous = m_store;
-    m_store = store;
-    SyncError e = reconcile();
-    m_store = previous;
-    if (!m_store)
-        endSession(); // the caller's store was attached only for this call
+    RecordSource *previous = m_bridge.store();
+    m_bridge.attach(store);
+    const SyncError e = m_bridge.repairAll();
+    if (previous)
+        m_bridge.attach(previous);
+    else
+        m_bridge.detach(); // the caller's store was attached only for this call
+    refreshCounts();
     return e;
 }
 
 void SyncEngine::locked()
 {
-    m_store = nullptr;
-    endSession();
-}
-
-SyncError SyncEngine::reconcile()
-{
-    if (!m_store || !m_enrolment.isValid())
-        return {};
-    auto failed = [this](const QString &message) {
-        qCWarning(lcSync) << "repair failed:" << message;
-        emit faultReported(SyncFault::RepairFailed, message);
-    };
-    if (m_outbox->resealThrough() > 0) {
-        // Re-enrolled as another device (or with another hub): what was
-        // sealed for the old one is sealed again, from the store, for this
-        // one. Entries the store no longer holds go as they are.
-        QList<protocol::Submission> pending;
-        if (const SourceError e = m_store->pending(&pending); !e.ok()) {
-            failed(e.message);
-            return {SyncErrorKind::Store, e.message};
-        }
-        QList<protocol::Submission> held;
-        for (const protocol::Submission &o : pending)
-            if (m_outbox->contains(o.recordId, o.version))
-                held.append(o);
-        QList<SealedEntry> resealed;
-        if (SyncError e = sealEntries(held, resealed); !e.ok())
-            return e;
-        if (OutboxError oe = m_outbox->resealed(resealed); !oe.ok()) {
-            failed(oe.message);
-            return {SyncErrorKind::Outbox, oe.message};
-        }
-        qCInfo(lcSync) << "sealed" << resealed.size() << "entries again for the new enrolment";
-    }
-    // Only what the store has not seen handed over: a crash between the
-    // store's commit and the outbox's, or entries from before the flag.
-    int sealed = 0;
-    for (;;) {
-        QList<protocol::Submission> chunk;
-        if (const SourceError e = m_store->notHandedOver(kReconcileChunk, &chunk); !e.ok()) {
-            failed(e.message);
-            return {SyncErrorKind::Store, e.message};
-        }
-        if (chunk.isEmpty())
-            break;
-        QList<protocol::Submission> missing;
-        QList<std::pair<QString, int>> handed;
-        for (const protocol::Submission &o : chunk) {
-            const std::optional<QByteArray> held = m_outbox->sha256Of(o.recordId, o.version);
-            if (!held) {
-                missing.append(o);
-            } else if (*held != o.sha256) {
-                // Two different copies of one version: the hub would take
-                // whichever arrives. Loud; the officer's store is not changed.
-                qCCritical(lcSync) << "record" << o.recordId << "version" << o.version
-                                   << "differs between the store and the sealed outbox";
-                emit faultReported(SyncFault::RepairMismatch, o.recordId);
-            }
-            handed.append({o.recordId, o.version});
-        }
-        if (!missing.isEmpty()) {
-            if (SyncError e = sealAndAdd(missing); !e.ok()) {
-                failed(e.message);
-                return e;
-            }
-            sealed += int(missing.size());
-        }
-        if (const SourceError e = m_store->markHandedOver(handed); !e.ok()) {
-            failed(e.message);
-            return {SyncErrorKind::Store, e.message};
-        }
-    }
-    if (sealed > 0)
-        qCInfo(lcSync) << "sealed" << sealed << "submissions the outbox lacked";
-    refreshCounts();
-    return {};
-}
-
-void SyncEngine::compact()
-{
-    if (!m_outbox)
-        return;
-    const qint64 retentionCutoff =
-        m_deps.clock->nowMs() - qint64(m_outbox->retentionHours()) * 3600 * 1000;
-    const qint64 before =
-        m_deps.compactBefore ? std::min(retentionCutoff, m_deps.compactBefore()) : retentionCutoff;
-    OutboxError error;
-    const int removed = m_outbox->compact(before, &error);
-    if (!error.ok())
-        qCWarning(lcSync) << "outbox compaction failed:" << error.message;
-    if (removed > 0)
-        qCInfo(lcSync) << "compacted" << removed << "final entries";
-}
-
-void SyncEngine::applyVerdictsToStore()
-{
-    if (!m_store || !m_outbox)
-        return;
-    const QList<UnappliedResult> verdicts = m_outbox->unapplied();
-    if (verdicts.isEmpty())
-        return;
-    if (const SourceError e = m_store->applyVerdicts(verdicts); !e.ok()) {
-        qCWarning(lcSync) << "could not apply" << verdicts.size() << "verdicts to the store";
-        return;
-    }
-    m_outbox->markApplied(verdicts);
+    m_repairTimer.stop();
+    m_bridge.detach();
 }
 
 int SyncEngine::purgeExpired(SyncError *error)
 {
-    if (!m_store || !m_outbox)
-        return 0;
-    const qint64 cutoff = m_deps.clock->nowMs() - qint64(m_outbox->retentionHours()) * 3600 * 1000;
-    int purged = 0;
-    for (const QString &id : m_outbox->purgeableBefore(cutoff)) {
-        RecordSource::Purge outcome = RecordSource::Purge::NotYet;
-        if (const SourceError e = m_store->purge(id, &outcome); !e.ok()) {
-            if (error)
-                *error = {SyncErrorKind::Store, e.message};
-            continue;
-        }
-        // NotYet: a newer version is still on its way; purge later.
-        if (outcome != RecordSource::Purge::NotYet) {
-            m_outbox->markPurged(id);
-            purged += outcome == RecordSource::Purge::Purged ? 1 : 0;
-        }
-    }
-    if (purged > 0)
-        qCInfo(lcSync) << "purged" << purged << "acknowledged records past retention";
-    return purged;
+    return m_bridge.purgeExpired(error);
+}
+
+SyncError SyncEngine::repair()
+{
+    if (!m_bridge.isAttached() || !m_enrolment.isValid())
+        return {};
+    if (SyncError e = m_bridge.resealForNewEnrolment(); !e.ok())
+        return e;
+    return repairStep();
+}
+
+SyncError SyncEngine::repairStep()
+{
+    // One bounded step now; the rest after the event loop has run, so a
+    // large backlog never holds the officer's screen.
+    const StoreBridge::RepairStep step = m_bridge.repairStep();
+    if (step.sealed > 0)
+        refreshCounts();
+    if (step.more)
+        m_repairTimer.start(0);
+    return step.error;
 }
 
 // ---- sending ---------------------------------------------------------------
@@ -720,11 +546,10 @@ void SyncEngine::wake()
 void SyncEngine::periodic()
 {
     refreshCounts(); // a parked entry's wait may have ended
-    if (m_store) {
-        if (SyncError e = reconcile(); !e.ok())
-            qCWarning(lcSync) << "repair failed:" << e.message;
-        purgeExpired();
-        compact();
+    if (m_bridge.isAttached()) {
+        repair(); // failures are reported as RepairFailed
+        m_bridge.purgeExpired();
+        m_bridge.compact();
     }
     pump();
 }
@@ -1117,7 +942,7 @@ bool SyncEngine::recordReceipt(const ReceiptReading &receipt)
     if (receipt.policy.retention_hours() > 0)
         m_outbox->setRetentionHours(int(receipt.policy.retention_hours()));
     learnHubLimits(receipt.policy, false);
-    applyVerdictsToStore();
+    m_bridge.applyVerdicts();
     refreshCounts();
     emit lastSuccessfulSyncChanged();
     emit entriesDecided(receipt.results);
@@ -1239,8 +1064,8 @@ void SyncEngine::wipeOnce()
     qCWarning(lcSync) << "device" << m_enrolment.deviceId
                       << "revoked with a wipe order; the sealed outbox is kept";
     emit faultReported(SyncFault::WipeOrdered, m_enrolment.deviceId);
-    m_store = nullptr; // the handler destroys it
-    endSession();
+    m_repairTimer.stop();
+    m_bridge.detach(); // the handler destroys the store
     const bool done = m_deps.onWipeOrder ? m_deps.onWipeOrder() : true;
     if (!done) {
         // The key is still there: not wiped, so the next wipe order (every

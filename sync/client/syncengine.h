@@ -8,6 +8,7 @@
 #include "recordsource.h"
 #include "replypolicy.h"
 #include "sealedoutbox.h"
+#include "storebridge.h"
 #include "syncbackoff.h"
 #include "syncerror.h"
 
@@ -234,13 +235,15 @@ public:
     bool isEnrolling() const { return m_enrolling; }
 
     // The officer unlocked: copies receipts that arrived while locked into
-    // the store, seals submissions the outbox lacks, purges expired content,
-    // then sends. The store must outlive the engine's use (until locked()).
+    // the store, seals submissions the outbox lacks (one bounded step now,
+    // the rest in further steps from the event loop, so a large backlog
+    // never holds the screen), purges expired content, then sends. The store
+    // must outlive the engine's use (until locked()).
     SyncError unlocked(RecordSource *store);
     // The store is going away: ends the sealing session (its key is wiped).
     void locked();
     // The sealing session in use; null while none is open (tests).
-    const syncwire::SealingSession *sealingSession() const { return m_session.get(); }
+    const syncwire::SealingSession *sealingSession() const { return m_bridge.session(); }
 
     // Seals every submission the outbox lacks without sending (a batch
     // submit, e.g. the simulator's submit-all); needs the store.
@@ -369,14 +372,13 @@ private:
     void halt(State s);
     void settle();
     State headline() const;
-    void applyVerdictsToStore();
     // What the hub said it takes (0: not said; keep what was heard before).
     void learnHubLimits(const v1::DevicePolicy &policy, bool replace);
     int batchRecordCap() const;
     qint64 batchByteCap() const;
-    SyncError reconcile();
-    void compact();
     // Performs a trusted wipe order: the handler runs at most once.
+    SyncError repair();
+    SyncError repairStep();
     void wipeOnce();
     void onConnectivity();
     void probeHealth();
@@ -384,11 +386,7 @@ private:
     void resetLanes();
     QByteArray authorization() const;
     // Seals submissions from the store into entries (not yet in the outbox).
-    SyncError sealEntries(const QList<protocol::Submission> &subs, QList<SealedEntry> &entries);
-    SyncError sealAndAdd(const QList<protocol::Submission> &subs, int *inserted = nullptr);
     // The open session to seal the next record with (a new one when due).
-    SyncError ensureSession();
-    void endSession();
 
     QString m_dir;
     Dependencies m_deps;
@@ -397,8 +395,6 @@ private:
     std::unique_ptr<HubConnection> m_connection;
     Enrolment m_enrolment;
     QByteArray m_credential;
-    RecordSource *m_store = nullptr;                     // the officer's store while unlocked
-    std::unique_ptr<syncwire::SealingSession> m_session; // only while m_store is attached
     State m_state = State::Idle;
     // An engine-wide stop (ReenrolmentNeeded, Revoked) or Error for an
     // enrolment changed outside the app; Idle when none.
@@ -411,6 +407,9 @@ private:
     QTimer m_wakeTimer;
     QTimer m_periodicTimer;
     QTimer m_probeTimer;
+    QTimer m_repairTimer; // the repair's next bounded step
+    // The officer's store while unlocked, and the sealing session with it.
+    StoreBridge m_bridge;
     bool m_probing = false;
     bool m_wiped = false;                    // the wipe handler has run; draining, then Revoked
     bool m_enrolmentChangedReported = false; // the fault is emitted once

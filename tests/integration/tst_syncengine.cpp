@@ -193,6 +193,47 @@ struct TransitionLog
     }
 };
 
+// The app's record source with failures switched on at will: the store
+// refusing a read or a write, as a full disk or a locked file would.
+class FailingSource : public RecordSource
+{
+public:
+    explicit FailingSource(RecordSource &inner)
+        : m_inner(inner)
+    {}
+    bool failReads = false;
+    bool failMarks = false;
+
+    SourceError notHandedOver(int limit, QList<protocol::Submission> *out) override
+    {
+        if (failReads)
+            return {QStringLiteral("disk I/O error (injected)")};
+        return m_inner.notHandedOver(limit, out);
+    }
+    SourceError pending(QList<protocol::Submission> *out) override { return m_inner.pending(out); }
+    SourceError markHandedOver(const QList<std::pair<QString, int>> &versions) override
+    {
+        if (failMarks)
+            return {QStringLiteral("database or disk is full (injected)")};
+        return m_inner.markHandedOver(versions);
+    }
+    SourceError submittedBytes(const QString &id, int version, QByteArray *out) override
+    {
+        return m_inner.submittedBytes(id, version, out);
+    }
+    SourceError applyVerdicts(const QList<UnappliedResult> &verdicts) override
+    {
+        return m_inner.applyVerdicts(verdicts);
+    }
+    SourceError purge(const QString &id, Purge *outcome) override
+    {
+        return m_inner.purge(id, outcome);
+    }
+
+private:
+    RecordSource &m_inner;
+};
+
 // One simulated officer device: its directory, clock, fake platform
 // services, encrypted store and engine.
 struct Device
@@ -2117,6 +2158,99 @@ PRAGMA user_version = 1;
         QCOMPARE(faults.first().at(1).toString(), odd.first().recordId);
         d.engine->periodic(); // reported once, not at every tick
         QCOMPARE(faults.size(), 1);
+    }
+
+    // Defect: the repair read every pending row on the UI thread in one go.
+    // It goes in bounded steps now, giving the event loop back between them,
+    // and a lock in the middle loses nothing.
+    void aLargeRepairGoesInBoundedStepsAndTheScreenKeepsRunning()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        // Submissions the outbox never got (a crash between the commits, or
+        // a build from before the hand-over flag).
+        const int step = StoreBridge::kRepairChunk;
+        const int n = 4 * step + 50;
+        d.submit(n, 78);
+        QList<int> seenByScreen; // what the screen saw between its events
+        QTimer screen;
+        connect(&screen, &QTimer::timeout, [&] { seenByScreen.append(d.engine->waitingCount()); });
+        screen.start(0);
+
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
+        QCOMPARE(d.engine->waitingCount(), step); // one step, not the whole backlog
+        QVERIFY(seenByScreen.isEmpty());
+        QVERIFY(!d.engine->isQuiescent());
+
+        // Locked between steps: the repair stops with the store...
+        d.engine->locked();
+        QTRY_VERIFY(seenByScreen.size() > 5);
+        QCOMPARE(d.engine->waitingCount(), step);
+        // ...and goes on from where it was at the next unlock, the screen
+        // getting its events between steps.
+        seenByScreen.clear();
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
+        QCOMPARE(d.engine->waitingCount(), 2 * step);
+        QTRY_COMPARE(d.store->pendingNotHandedOver(1000).value().size(), 0);
+        // The screen had events while the repair was still going.
+        QVERIFY(std::any_of(seenByScreen.begin(), seenByScreen.end(),
+                            [&](int seen) { return seen < n; }));
+        QCOMPARE(d.engine->waitingCount(), n);
+        QCOMPARE(d.engine->outbox()->counts().pending, n);
+    }
+
+    // A store that fails during the repair is reported (RepairFailed), and
+    // what the repair did not finish is finished later, never duplicated.
+    void aStoreFailureDuringTheRepairIsReportedAndRecovered()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        d.submit(3, 79);
+        FailingSource failing(*d.source);
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+        auto repairFailures = [&] {
+            int n = 0;
+            for (const auto &f : faults)
+                n += f.first().value<SyncFault>() == SyncFault::RepairFailed ? 1 : 0;
+            return n;
+        };
+
+        // The store cannot be read: the unlock says so, and so does the fault.
+        failing.failReads = true;
+        const SyncError e = d.engine->unlocked(&failing);
+        QCOMPARE(e.kind, SyncErrorKind::Store);
+        QVERIFY(e.message.contains(QLatin1String("injected")));
+        QCOMPARE(repairFailures(), 1);
+        QCOMPARE(d.engine->waitingCount(), 0);
+
+        // Sealed, but the store cannot note the hand-over: reported too.
+        failing.failReads = false;
+        failing.failMarks = true;
+        d.engine->periodic();
+        QCOMPARE(repairFailures(), 2);
+        QCOMPARE(d.engine->waitingCount(), 3);
+        QCOMPARE(d.store->pendingNotHandedOver(1000).value().size(), 3);
+
+        // The store recovers: the next tick finds the three already sealed
+        // with the same hash, seals nothing twice and reports nothing more.
+        failing.failMarks = false;
+        d.engine->periodic();
+        QCOMPARE(d.store->pendingNotHandedOver(1000).value().size(), 0);
+        QCOMPARE(d.engine->waitingCount(), 3);
+        QCOMPARE(d.engine->outbox()->counts().pending, 3);
+        QCOMPARE(faults.size(), 2);
+
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+        d.engine->syncNow();
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(d.engine->stats().acknowledged, 3);
+        QCOMPARE(d.engine->waitingCount(), 0);
     }
 
     // Defect: failure counting was shared by both lanes and nothing limited
