@@ -18,6 +18,15 @@ Q_LOGGING_CATEGORY(lcSync, "safeguard.sync")
 
 namespace safeguard::syncclient {
 
+namespace {
+
+const char *laneName(const SyncLane &lane)
+{
+    return lane.urgent() ? "urgent" : "normal";
+}
+
+} // namespace
+
 SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, QObject *parent)
     : SyncEngine(std::move(deviceDir), std::move(deps), Options{}, parent)
 {}
@@ -27,6 +36,8 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
     , m_dir(std::move(deviceDir))
     , m_deps(std::move(deps))
     , m_options(std::move(options))
+    , m_urgent(true, m_options.urgentRequestsInFlight, m_options.maxBatchRecords)
+    , m_normal(false, m_options.normalRequestsInFlight, m_options.maxBatchRecords)
     , m_bridge(m_enrolment, StoreBridge::Hooks{m_deps.clock, m_deps.compactBefore,
                                                [this](SyncFault fault, const QString &detail) {
                                                    emit faultReported(fault, detail);
@@ -35,10 +46,6 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
     Q_ASSERT(m_deps.clock && m_deps.credentials);
     if (!m_deps.random)
         m_deps.random = systemRandomSource();
-    m_urgent.urgent = true;
-    m_urgent.maxInFlight = std::max(1, m_options.urgentRequestsInFlight);
-    m_normal.maxInFlight = std::max(1, m_options.normalRequestsInFlight);
-    resetLanes();
 
     m_wakeTimer.setSingleShot(true);
     m_repairTimer.setSingleShot(true);
@@ -145,12 +152,8 @@ void SyncEngine::ensureConnection()
             reply->disconnect(this);
             reply->abort();
         }
-        for (Lane *lane : {&m_urgent, &m_normal}) {
-            lane->inFlight = 0;
-            lane->bigInFlight = 0;
-            lane->inFlightIds.clear();
-            lane->cursor = 0;
-        }
+        for (SyncLane *lane : {&m_urgent, &m_normal})
+            lane->forgetInFlight();
         m_probing = false;
         settle();
     }
@@ -248,7 +251,7 @@ void SyncEngine::refreshCounts()
 
 int SyncEngine::requestsInFlight() const
 {
-    return m_urgent.inFlight + m_normal.inFlight;
+    return m_urgent.inFlight() + m_normal.inFlight();
 }
 
 bool SyncEngine::isQuiescent() const
@@ -262,16 +265,21 @@ bool SyncEngine::isQuiescent() const
     const int urgentSendable = m_counts.urgentPending - m_counts.urgentParked;
     const int normalSendable =
         (m_counts.pending - m_counts.urgentPending) - (m_counts.parked - m_counts.urgentParked);
-    return (urgentSendable <= 0 || m_urgent.halted) && (normalSendable <= 0 || m_normal.halted);
+    return (urgentSendable <= 0 || m_urgent.halted()) && (normalSendable <= 0 || m_normal.halted());
 }
 
 SyncEngine::LaneStatus SyncEngine::laneStatus(bool urgent) const
 {
-    const Lane &l = urgent ? m_urgent : m_normal;
-    const bool waiting = l.retryAtMs > m_deps.clock->nowMs();
-    return {
-        l.inFlight,      l.failures,   waiting ? l.delayMs : 0, waiting ? l.retryAtMs : 0, l.halted,
-        l.haltedUntilMs, l.batchLimit, l.refusedBytes};
+    const SyncLane &l = urgent ? m_urgent : m_normal;
+    const bool waiting = l.backingOff(m_deps.clock->nowMs());
+    return {l.inFlight(),
+            l.failures(),
+            waiting ? l.delayMs() : 0,
+            waiting ? l.retryAtMs() : 0,
+            l.halted(),
+            l.haltedUntilMs(),
+            l.batchLimit(),
+            l.refusedBytes()};
 }
 
 qint64 SyncEngine::backoffDelayMs() const
@@ -288,26 +296,13 @@ qint64 SyncEngine::nextAttemptAtMs() const
 
 int SyncEngine::consecutiveFailures() const
 {
-    return std::max(m_normal.failures, m_urgent.failures);
+    return std::max(m_normal.failures(), m_urgent.failures());
 }
 
 void SyncEngine::resetLanes()
 {
-    for (Lane *lane : {&m_urgent, &m_normal}) {
-        lane->batchLimit = m_options.maxBatchRecords;
-        lane->cursor = 0;
-        lane->failures = 0;
-        lane->lastFailureNoAnswer = false;
-        lane->delayMs = 0;
-        lane->retryAtMs = 0;
-        lane->serverAskedWait = false;
-        lane->halted = false;
-        lane->haltedUntilMs = 0;
-        lane->bypassOnce = false;
-        lane->refusedBytes = 0;
-        lane->acceptedBytes = 0;
-        lane->refusedAtMs = 0;
-    }
+    m_urgent.reset();
+    m_normal.reset();
 }
 
 // ---- enrolment -------------------------------------------------------------
@@ -405,7 +400,7 @@ SyncError SyncEngine::recordSubmitted(const protocol::Submission &submission)
     // Only a newly submitted urgent entry goes through its lane's backoff,
     // once; nothing else cuts a wait short.
     if (submission.urgent)
-        m_urgent.bypassOnce = true;
+        m_urgent.bypassBackoffOnce();
     // One new pending entry: counted here rather than by re-counting the
     // whole outbox on every submit (the counts would grow with the backlog).
     if (inserted > 0) {
@@ -523,13 +518,8 @@ void SyncEngine::syncNow()
 {
     m_nextEnrolAttemptMs = 0; // the officer asked: a pending enrolment goes now too
     m_probeTimer.stop();
-    for (Lane *lane : {&m_urgent, &m_normal}) {
-        lane->halted = false;
-        lane->haltedUntilMs = 0;
-        lane->retryAtMs = 0;
-        lane->delayMs = 0;
-        lane->serverAskedWait = false;
-    }
+    m_urgent.clearWaits();
+    m_normal.clearWaits();
     if (m_outbox && isEnrolled()) {
         if (OutboxError e = m_outbox->unparkAll(); !e.ok())
             qCWarning(lcSync) << "could not release parked entries:" << e.message;
@@ -577,20 +567,16 @@ void SyncEngine::pump()
                                                     platform::Connectivity::Reachability::Offline;
     if (!offline) {
         const qint64 now = m_deps.clock->nowMs();
-        for (Lane *lane : {&m_urgent, &m_normal}) {
-            if (lane->halted && now >= lane->haltedUntilMs) {
-                qCInfo(lcSync) << (lane->urgent ? "urgent" : "normal")
-                               << "lane tries again after an error";
-                lane->halted = false;
-            }
-            if (lane->halted)
+        for (SyncLane *lane : {&m_urgent, &m_normal}) {
+            bool leftError = false;
+            const bool may = lane->mayStart(now, &leftError);
+            if (leftError)
+                qCInfo(lcSync) << laneName(*lane) << "lane tries again after an error";
+            if (!may)
                 continue;
-            if (lane->retryAtMs > now && !lane->bypassOnce)
-                continue;
-            while (m_stop == State::Idle && !lane->halted && lane->inFlight < lane->maxInFlight &&
-                   sendNext(*lane)) {
+            while (m_stop == State::Idle && lane->hasRoom() && sendNext(*lane)) {
             }
-            lane->bypassOnce = false;
+            lane->endBypass();
         }
     }
     settle();
@@ -602,14 +588,14 @@ SyncEngine::State SyncEngine::headline() const
         return m_stop;
     if (requestsInFlight() > 0)
         return State::Sending;
-    if (m_urgent.halted || m_normal.halted)
+    if (m_urgent.halted() || m_normal.halted())
         return State::Error;
     if (m_deps.connectivity &&
         m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Offline &&
         m_counts.pending > 0)
         return State::WaitingForNetwork;
     const qint64 now = m_deps.clock->nowMs();
-    if (m_urgent.retryAtMs > now || m_normal.retryAtMs > now)
+    if (m_urgent.backingOff(now) || m_normal.backingOff(now))
         return State::BackingOff;
     return State::Idle;
 }
@@ -632,16 +618,9 @@ void SyncEngine::armWakeTimer()
     // The earliest moment something becomes due again, on the injected
     // clock; the timer only wakes the engine, which reads the clock.
     const qint64 now = m_deps.clock->nowMs();
-    qint64 next = 0;
-    auto consider = [&next, now](qint64 at) {
-        if (at > now && (next == 0 || at < next))
-            next = at;
-    };
-    for (const Lane *lane : {&m_urgent, &m_normal}) {
-        consider(lane->retryAtMs);
-        if (lane->halted)
-            consider(lane->haltedUntilMs);
-    }
+    const qint64 u = m_urgent.nextDeadline(now);
+    const qint64 n = m_normal.nextDeadline(now);
+    const qint64 next = u == 0 ? n : n == 0 ? u : std::min(u, n);
     if (next == 0 || m_stop != State::Idle) {
         m_wakeTimer.stop();
         return;
@@ -649,65 +628,40 @@ void SyncEngine::armWakeTimer()
     m_wakeTimer.start(int(std::clamp<qint64>(next - now, 1, std::numeric_limits<int>::max())));
 }
 
-int SyncEngine::laneRecordCap(const Lane &lane, bool small) const
+BatchCaps SyncEngine::caps() const
 {
-    int cap = std::min(lane.batchLimit, batchRecordCap());
-    if (small)
-        cap = std::min(cap, std::max(1, m_options.urgentMaxRecords));
-    return std::max(1, cap);
+    return {batchRecordCap(), batchByteCap(), m_options.urgentMaxRecords, m_options.urgentMaxBytes};
 }
 
-qint64 SyncEngine::laneByteCap(const Lane &lane, bool small) const
-{
-    qint64 cap = batchByteCap();
-    if (small)
-        cap = std::min(cap, std::max<qint64>(1, m_options.urgentMaxBytes));
-    if (lane.refusedBytes > 0) {
-        // Halfway between the largest body accepted since and the smallest
-        // refused; once they are close, the accepted size.
-        const qint64 lo = lane.acceptedBytes;
-        const qint64 hi = lane.refusedBytes;
-        const qint64 probe =
-            hi - lo <= std::max<qint64>(16 * 1024, hi / 8) ? lo : lo + (hi - lo) / 2;
-        cap = std::min(cap, std::max<qint64>(1, probe > 0 ? probe : hi / 2));
-    }
-    return cap;
-}
-
-bool SyncEngine::sendNext(Lane &lane)
+bool SyncEngine::sendNext(SyncLane &lane)
 {
     OutboxError error;
     QList<SealedEntry> entries;
     const qint64 now = m_deps.clock->nowMs();
-    if (lane.refusedBytes > 0 && now - lane.refusedAtMs >= kRefusalMemoryMs) {
-        // Whatever refused it may have been fixed: the full size is tried again.
-        lane.refusedBytes = lane.acceptedBytes = lane.refusedAtMs = 0;
-    }
     // The urgent lane's second request is small and takes the newest first.
-    const bool small = lane.urgent && lane.bigInFlight > 0;
+    const bool small = lane.nextIsSmall();
     // Skip what is in flight; the cursor keeps a busy lane from rescanning.
     for (;;) {
-        const int cap = laneRecordCap(lane, small);
-        const qint64 byteCap = laneByteCap(lane, small) - 1024;
-        entries = small ? m_outbox->pending(true, 0, cap + int(lane.inFlightIds.size()),
-                                            std::numeric_limits<qint64>::max(), &error, now, true)
-                        : m_outbox->pending(lane.urgent, lane.cursor, cap, byteCap, &error, now);
+        const int cap = lane.recordCap(caps(), small);
+        const qint64 byteCap = lane.byteCap(caps(), small, now) - 1024;
+        entries = small
+                      ? m_outbox->pending(true, 0, cap + lane.inFlightEntries(),
+                                          std::numeric_limits<qint64>::max(), &error, now, true)
+                      : m_outbox->pending(lane.urgent(), lane.cursor(), cap, byteCap, &error, now);
         if (!error.ok()) {
             // Loud, not silent, but not a dead end: a passing I/O error
             // (memory pressure, a full disk) must not keep an urgent record
             // waiting for the officer to notice. Backed off, tried again.
             qCCritical(lcSync) << "outbox read failed:" << error.message;
             emit faultReported(SyncFault::OutboxUnreadable, error.message);
-            Batch none;
-            none.lane = &lane;
-            laneFailed(lane, none, ReplyAction{});
+            laneFailed(lane, Batch{}, ReplyAction{});
             return false;
         }
         if (entries.isEmpty())
             return false;
         if (!small)
-            lane.cursor = entries.last().id;
-        entries.removeIf([&](const SealedEntry &e) { return lane.inFlightIds.contains(e.id); });
+            lane.setCursor(entries.last().id);
+        entries.removeIf([&](const SealedEntry &e) { return lane.isInFlight(e.id); });
         if (small) {
             // Within the small caps, newest first.
             qint64 bytes = 0;
@@ -736,30 +690,26 @@ bool SyncEngine::sendNext(Lane &lane)
     Batch sent;
     sent.batchId = QString::fromStdString(head.batch_id());
     sent.lane = &lane;
-    sent.big = lane.urgent && !small;
+    sent.big = lane.urgent() && !small;
     sent.bodyBytes = qint64(body.size());
     for (SealedEntry &e : entries) {
-        lane.inFlightIds.insert(e.id);
+        sent.ids.append(e.id);
         e.sealed.clear(); // the request holds the bytes now
     }
     sent.entries = std::move(entries);
 
     QNetworkReply *reply = m_connection->post(QStringLiteral("/v1/sync"), body, authorization());
     if (!reply) {
-        for (const SealedEntry &e : sent.entries)
-            lane.inFlightIds.remove(e.id);
-        lane.cursor = 0;
+        lane.rewind();
         emit faultReported(SyncFault::ClientBug, QStringLiteral("hub URL not allowed"));
         haltLane(lane);
         return false;
     }
-    ++lane.inFlight;
-    if (sent.big)
-        ++lane.bigInFlight;
+    lane.sent(sent.ids, sent.big);
     ++m_stats.requests;
     m_stats.sent += sent.entries.size();
-    qCDebug(lcSync) << "batch" << sent.batchId << (lane.urgent ? "urgent" : "normal")
-                    << sent.entries.size() << "records";
+    qCDebug(lcSync) << "batch" << sent.batchId << laneName(lane) << sent.entries.size()
+                    << "records";
     connect(reply, &QNetworkReply::uploadProgress, this,
             [uploaded = sent.uploaded](qint64 bytesSent, qint64) {
                 *uploaded = std::max(*uploaded, bytesSent);
@@ -773,12 +723,8 @@ bool SyncEngine::sendNext(Lane &lane)
 void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
 {
     reply->deleteLater();
-    Lane &lane = *batch.lane;
-    --lane.inFlight;
-    if (batch.big)
-        --lane.bigInFlight;
-    for (const SealedEntry &e : batch.entries)
-        lane.inFlightIds.remove(e.id);
+    SyncLane &lane = *batch.lane;
+    lane.answered(batch.ids, batch.big);
 
     Reply r;
     r.transport = m_connection->outcome(reply, &r.status);
@@ -799,7 +745,7 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
                        << r.uploadedBytes << "of" << r.requestBytes << "bytes";
     }
     // Whatever was not answered must be looked at again from the start.
-    auto rewind = [&lane] { lane.cursor = 0; };
+    auto rewind = [&lane] { lane.rewind(); };
 
     switch (action.kind) {
     case ReplyKind::Receipt: {
@@ -818,7 +764,7 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
             laneFailed(lane, batch, action);
             return;
         }
-        laneSucceeded(lane, batch);
+        lane.succeeded(batch.bodyBytes);
         pump();
         return;
     }
@@ -837,7 +783,7 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         // record the verdicts first, wipe, and drain the rest; settle()
         // stops in Revoked once nothing is pending.
         if (read.ok() && recordReceipt(read)) {
-            laneSucceeded(lane, batch);
+            lane.succeeded(batch.bodyBytes);
             wipeOnce();
             pump();
             return;
@@ -869,15 +815,14 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         stated.set_max_body_bytes(quint64(action.statedMaxBodyBytes));
         stated.set_max_batch_records(quint32(action.statedMaxBatchRecords));
         learnHubLimits(stated, false);
-        noteRefusedSize(lane, batch);
+        const int limit = lane.tooLarge(batch.bodyBytes, int(batch.entries.size()), r.nowMs);
         if (batch.entries.size() > 1) {
-            lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
             if (!action.noAnswer)
                 ++m_stats.splits;
             qCInfo(lcSync) << "batch" << batch.batchId
                            << (action.noAnswer ? "upload cut part way;" : "too large;")
-                           << "next batches at most" << lane.batchLimit << "records and"
-                           << laneByteCap(lane, false) << "bytes";
+                           << "next batches at most" << limit << "records and"
+                           << lane.byteCap(caps(), false, r.nowMs) << "bytes";
             if (action.noAnswer) {
                 laneFailed(lane, batch, action); // the network may be at fault too
                 return;
@@ -949,35 +894,8 @@ bool SyncEngine::recordReceipt(const ReceiptReading &receipt)
     return true;
 }
 
-void SyncEngine::laneSucceeded(Lane &lane, const Batch &batch)
+void SyncEngine::laneFailed(SyncLane &lane, const Batch &batch, const ReplyAction &action)
 {
-    lane.failures = 0;
-    lane.lastFailureNoAnswer = false;
-    // The hub answered: a wait it did not ask for is over.
-    if (!lane.serverAskedWait) {
-        lane.retryAtMs = 0;
-        lane.delayMs = 0;
-    }
-    if (lane.refusedBytes > 0)
-        lane.acceptedBytes = std::max(lane.acceptedBytes, batch.bodyBytes);
-    if (lane.batchLimit < m_options.maxBatchRecords)
-        lane.batchLimit = std::min(m_options.maxBatchRecords, lane.batchLimit * 2);
-}
-
-void SyncEngine::noteRefusedSize(Lane &lane, const Batch &batch)
-{
-    if (lane.refusedBytes == 0 || batch.bodyBytes < lane.refusedBytes) {
-        lane.refusedBytes = batch.bodyBytes;
-        if (lane.acceptedBytes >= lane.refusedBytes)
-            lane.acceptedBytes = 0; // what passed before does not pass now
-    }
-    lane.refusedAtMs = m_deps.clock->nowMs();
-}
-
-void SyncEngine::laneFailed(Lane &lane, const Batch &batch, const ReplyAction &action)
-{
-    ++lane.failures;
-    lane.lastFailureNoAnswer = action.noAnswer;
     const qint64 now = m_deps.clock->nowMs();
     if (action.countsAgainstEntries && batch.entries.size() == 1) {
         const SealedEntry &e = batch.entries.first();
@@ -991,44 +909,27 @@ void SyncEngine::laneFailed(Lane &lane, const Batch &batch, const ReplyAction &a
                               << "parked after failing alone; the rest of its lane goes";
             emit faultReported(SyncFault::EntryParked, e.recordId);
             refreshCounts();
-            // Not this lane's failure any more: the rest goes at once.
-            lane.failures = 0;
-            lane.retryAtMs = 0;
-            lane.delayMs = 0;
+            lane.entryParked(); // not this lane's failure any more: the rest goes at once
             pump();
             return;
         }
     }
-    // Several failures in a row: one entry may be breaking its batch, or a
-    // proxy may reset large bodies. Send fewer at once.
-    if (lane.failures >= kFailuresBeforeSplit && batch.entries.size() > 1) {
-        lane.batchLimit = std::max(1, int(batch.entries.size() / 2));
-        qCInfo(lcSync) << lane.failures << "failures in a row; next batches at most"
-                       << lane.batchLimit << "records";
-    }
-    const qint64 delay =
-        m_options.backoff.delayMs(lane.failures, action.retryAfterMs, m_deps.random);
-    const qint64 at = now + delay;
-    // A later failure never shortens a wait already promised to the hub.
-    if (lane.retryAtMs <= now || at > lane.retryAtMs) {
-        lane.delayMs = delay;
-        lane.retryAtMs = at;
-        lane.serverAskedWait = action.retryAfterMs >= 0;
-    }
-    qCInfo(lcSync) << (lane.urgent ? "urgent" : "normal") << "lane backing off" << lane.delayMs
-                   << "ms after" << lane.failures << "failures";
+    if (lane.failed(action, int(batch.entries.size()), now, m_options.backoff, m_deps.random))
+        qCInfo(lcSync) << lane.failures() << "failures in a row; next batches at most"
+                       << lane.batchLimit() << "records";
+    qCInfo(lcSync) << laneName(lane) << "lane backing off" << lane.delayMs() << "ms after"
+                   << lane.failures() << "failures";
     if (action.noAnswer && m_deps.connectivity &&
         m_deps.connectivity->reachability() == platform::Connectivity::Reachability::Unknown &&
-        lane.delayMs > m_options.healthProbeMs)
+        lane.delayMs() > m_options.healthProbeMs)
         m_probeTimer.start();
     settle();
 }
 
-void SyncEngine::haltLane(Lane &lane)
+void SyncEngine::haltLane(SyncLane &lane)
 {
-    lane.halted = true;
-    lane.haltedUntilMs = m_deps.clock->nowMs() + m_options.errorRetryMs;
-    qCWarning(lcSync) << (lane.urgent ? "urgent" : "normal") << "lane stopped until sync now or"
+    lane.halt(m_deps.clock->nowMs(), m_options.errorRetryMs);
+    qCWarning(lcSync) << laneName(lane) << "lane stopped until sync now or"
                       << m_options.errorRetryMs << "ms";
     settle();
 }
@@ -1086,12 +987,8 @@ void SyncEngine::onConnectivity()
     if (r != platform::Connectivity::Reachability::Offline) {
         // Regained (or at least not known to be offline): a wait that only
         // the network caused is over; go at once.
-        for (Lane *lane : {&m_urgent, &m_normal}) {
-            if (lane->lastFailureNoAnswer && !lane->serverAskedWait) {
-                lane->retryAtMs = 0;
-                lane->delayMs = 0;
-            }
-        }
+        m_urgent.networkBack();
+        m_normal.networkBack();
     }
     pump();
 }
@@ -1114,12 +1011,8 @@ void SyncEngine::probeHealth()
         if (o.value(QStringLiteral("hub_id")).toString() != m_enrolment.hubId)
             return; // a portal's 200 is not the hub
         m_probeTimer.stop();
-        for (Lane *lane : {&m_urgent, &m_normal}) {
-            if (lane->lastFailureNoAnswer && !lane->serverAskedWait) {
-                lane->retryAtMs = 0;
-                lane->delayMs = 0;
-            }
-        }
+        m_urgent.networkBack();
+        m_normal.networkBack();
         pump();
     });
 }

@@ -11,6 +11,7 @@
 #include "storebridge.h"
 #include "syncbackoff.h"
 #include "syncerror.h"
+#include "synclane.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -155,9 +156,9 @@ public:
     static bool isAllowedTransition(State from, State to);
     // Failures of a lane in a row before its next batch is halved (to find
     // an entry that breaks its batch, or a proxy that resets large bodies).
-    static constexpr int kFailuresBeforeSplit = 4;
+    static constexpr int kFailuresBeforeSplit = SyncLane::kFailuresBeforeSplit;
     // How long a refused body size is remembered.
-    static constexpr qint64 kRefusalMemoryMs = 60 * 60 * 1000;
+    static constexpr qint64 kRefusalMemoryMs = SyncLane::kRefusalMemoryMs;
     static QList<std::pair<State, State>> allowedTransitions();
 
     struct Options
@@ -320,33 +321,13 @@ private:
     qint64 m_nextEnrolAttemptMs = 0;
     qint64 m_enrolRetryDelayMs = kEnrolRetryMinMs;
 
-    struct Lane
-    {
-        bool urgent = false;
-        int maxInFlight = 1;
-        int inFlight = 0;
-        int batchLimit = protocol::Limits::kMaxBatchRecords;
-        qint64 cursor = 0;
-        QSet<qint64> inFlightIds;
-        int failures = 0;                 // in a row, this lane only
-        bool lastFailureNoAnswer = false; // the network, not the hub
-        qint64 delayMs = 0;
-        qint64 retryAtMs = 0;         // backing off until (Clock ms); 0: not
-        bool serverAskedWait = false; // the wait is a Retry-After: another success does not cut it
-        bool halted = false;          // Error
-        qint64 haltedUntilMs = 0;
-        bool bypassOnce = false;  // a newly submitted urgent entry goes through the backoff once
-        int bigInFlight = 0;      // urgent lane: full-size batches out (at most one)
-        qint64 refusedBytes = 0;  // smallest body refused as too large; 0: none remembered
-        qint64 acceptedBytes = 0; // largest body accepted since
-        qint64 refusedAtMs = 0;
-    };
     struct Batch
     {
         QString batchId;
         QList<SealedEntry> entries;
-        Lane *lane = nullptr;
-        bool big = false; // the urgent lane's one full-size batch
+        SyncLane *lane = nullptr;
+        QList<qint64> ids; // the outbox entries it carries
+        bool big = false;  // the urgent lane's one full-size batch
         qint64 bodyBytes = 0;
         // Body bytes handed to the network when the reply finished.
         std::shared_ptr<qint64> uploaded = std::make_shared<qint64>(0);
@@ -358,16 +339,13 @@ private:
     void setState(State s);
     void refreshCounts();
     void pump();
-    bool sendNext(Lane &lane);
+    bool sendNext(SyncLane &lane);
     void onSyncReply(QNetworkReply *reply, const Batch &batch);
     // Records a read receipt's verdicts; false when the outbox write failed.
     bool recordReceipt(const ReceiptReading &receipt);
-    void laneSucceeded(Lane &lane, const Batch &batch);
-    void laneFailed(Lane &lane, const Batch &batch, const ReplyAction &action);
-    void haltLane(Lane &lane);
-    void noteRefusedSize(Lane &lane, const Batch &batch);
-    qint64 laneByteCap(const Lane &lane, bool small) const;
-    int laneRecordCap(const Lane &lane, bool small) const;
+    void laneFailed(SyncLane &lane, const Batch &batch, const ReplyAction &action);
+    void haltLane(SyncLane &lane);
+    BatchCaps caps() const;
     void armWakeTimer();
     void halt(State s);
     void settle();
@@ -402,8 +380,8 @@ private:
     OutboxCounts m_counts;
     HubLimits m_hubLimits;
     SyncStats m_stats;
-    Lane m_urgent;
-    Lane m_normal;
+    SyncLane m_urgent;
+    SyncLane m_normal;
     QTimer m_wakeTimer;
     QTimer m_periodicTimer;
     QTimer m_probeTimer;
