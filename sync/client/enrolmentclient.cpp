@@ -34,6 +34,36 @@ QByteArray EnrolmentClient::enrolmentDigest(const Enrolment &e)
     return out.toBase64();
 }
 
+EnrolmentClient::Restored EnrolmentClient::restore(const Enrolment &enrolment,
+                                                   platform::CredentialStore &credentials)
+{
+    Restored r;
+    if (const platform::CredentialStoreError ce = credentials.read(credentialName(), &r.credential);
+        !ce.ok()) {
+        r.error = {SyncErrorKind::Credential, ce.message};
+        return r;
+    }
+    const QByteArray digest = enrolmentDigest(enrolment);
+    QByteArray remembered;
+    const platform::CredentialStoreError de = credentials.read(enrolmentDigestName(), &remembered);
+    if (de.kind == platform::CredentialStoreErrorKind::NotFound) {
+        // Enrolled by a build that kept no digest: remember this one.
+        if (const auto we = credentials.write(enrolmentDigestName(), digest); !we.ok())
+            r.error = {SyncErrorKind::Credential, we.message};
+    } else if (!de.ok()) {
+        r.error = {SyncErrorKind::Credential, de.message};
+    } else if (remembered.size() != digest.size() ||
+               sodium_memcmp(remembered.constData(), digest.constData(), size_t(digest.size())) !=
+                   0) {
+        r.error = {SyncErrorKind::EnrolmentChanged,
+                   QStringLiteral("The hub settings on this device were changed outside the app; "
+                                  "nothing is sent until it is enrolled again.")};
+    }
+    if (!r.error.ok())
+        r.credential.clear();
+    return r;
+}
+
 EnrolmentClient::EnrolmentClient(Dependencies deps, QObject *parent)
     : QObject(parent)
     , m_deps(std::move(deps))

@@ -61,6 +61,17 @@ public:
     static QString enrolmentDigestName() { return QStringLiteral("enrolment-digest"); }
     static QByteArray enrolmentDigest(const Enrolment &e);
 
+    struct Restored
+    {
+        SyncError error; // Credential, or EnrolmentChanged
+        QByteArray credential;
+    };
+    // An enrolment read back from the outbox at start: its credential from
+    // the key store, and its digest compared with the one remembered there,
+    // so an outbox edited to name another hub, pin or sealing key is
+    // refused (EnrolmentChanged). A build that kept no digest gets one now.
+    static Restored restore(const Enrolment &enrolment, platform::CredentialStore &credentials);
+
     explicit EnrolmentClient(Dependencies deps, QObject *parent = nullptr);
 
     // Starts the exchange; finished() follows exactly once, always queued

@@ -12,7 +12,6 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkReply>
-#include <sodium.h>
 
 Q_LOGGING_CATEGORY(lcSync, "safeguard.sync")
 
@@ -86,24 +85,9 @@ SyncError SyncEngine::load()
         // Enrolled before: the credential must be read again. The platform
         // key store may not be ready at start (a Secret Service that comes
         // up late), so this is retried on every trigger until it answers.
-        QByteArray credential;
-        const platform::CredentialStoreError ce =
-            m_deps.credentials->read(credentialName(), &credential);
-        if (ce)
-            return {SyncErrorKind::Credential, ce.message};
-        const QByteArray digest = enrolmentDigest(*enrolment);
-        QByteArray remembered;
-        const platform::CredentialStoreError de =
-            m_deps.credentials->read(enrolmentDigestName(), &remembered);
-        if (de.kind == platform::CredentialStoreErrorKind::NotFound) {
-            // Enrolled by a build that kept no digest: remember this one.
-            if (auto we = m_deps.credentials->write(enrolmentDigestName(), digest); we)
-                return {SyncErrorKind::Credential, we.message};
-        } else if (de) {
-            return {SyncErrorKind::Credential, de.message};
-        } else if (remembered.size() != digest.size() ||
-                   sodium_memcmp(remembered.constData(), digest.constData(),
-                                 size_t(digest.size())) != 0) {
+        const EnrolmentClient::Restored restored =
+            EnrolmentClient::restore(*enrolment, *m_deps.credentials);
+        if (restored.error.kind == SyncErrorKind::EnrolmentChanged) {
             if (!m_enrolmentChangedReported) {
                 m_enrolmentChangedReported = true;
                 qCCritical(lcSync) << "outbox.db names another hub, pins or sealing key than "
@@ -111,15 +95,15 @@ SyncError SyncEngine::load()
                 emit faultReported(SyncFault::EnrolmentChanged, QString());
             }
             halt(State::Error);
-            return {SyncErrorKind::EnrolmentChanged,
-                    QStringLiteral("The hub settings on this device were changed outside the app; "
-                                   "nothing is sent until it is enrolled again.")};
+            return restored.error;
         }
+        if (!restored.error.ok())
+            return restored.error;
         m_enrolmentChangedReported = false;
         if (m_stop == State::Error)
             m_stop = State::Idle;
         m_enrolment = *enrolment;
-        m_credential = credential;
+        m_credential = restored.credential;
         // A wipe order already carried out before a restart: drain what is
         // left, then stay revoked; the store is gone, so no second wipe.
         m_wiped = m_outbox->wipeOrdered();
