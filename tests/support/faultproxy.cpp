@@ -254,10 +254,13 @@ void FaultProxy::finishForward(Conn *c)
             closeConn(c, true);
             return;
         case Kind::TruncateResponse:
-            queueWrite(c->client, response.left(c->action.cutAfterBytes), [this, w = weak(c)] {
-                if (auto c = w.lock())
-                    closeConn(c.get(), true);
-            });
+            // The first bytes, then a close once they are written (a reset,
+            // or deleting the socket at once, would lose them): a cut answer.
+            queueWrite(c->client, response.left(c->action.cutAfterBytes),
+                       [client = QPointer<QTcpSocket>(c->client)] {
+                           if (client)
+                               client->disconnectFromHost();
+                       });
             return;
         default:
             writeAnswer(c, response, status);

@@ -147,6 +147,30 @@ private slots:
             QCOMPARE(proxy.requestBodyBytes(), cut * proxy.requests());
     }
 
+    // A truncated answer is exactly the first bytes of the hub's, then the
+    // connection goes: what a client reads is a cut response, not a whole one.
+    void truncateGivesExactlyTheFirstBytes()
+    {
+        Upstream up;
+        FaultProxy proxy(up.serverPort());
+        constexpr qint64 cut = 200;
+        proxy.setRule([&](const FaultProxy::Request &) {
+            return FaultProxy::Action::of(FaultProxy::Kind::TruncateResponse, cut);
+        });
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, quint16(QUrl(proxy.url()).port()));
+        QVERIFY(raw.waitForConnected(5000));
+        raw.write("POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\n\r\nbody");
+        QByteArray received;
+        QSignalSpy gone(&raw, &QTcpSocket::disconnected);
+        connect(&raw, &QTcpSocket::readyRead, [&] { received += raw.readAll(); });
+        QVERIFY(gone.wait(10000));
+        received += raw.readAll();
+        QCOMPARE(received.size(), cut);
+        QVERIFY(received.startsWith("HTTP/1.1 200 OK\r\n"));
+        QCOMPARE(up.requests, 1);
+    }
+
     void holdsUntilReleasedAndDelaysWithoutLosingBytes()
     {
         Upstream up;
