@@ -512,54 +512,47 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
              states.size() == 1 ? states.first() : states.join(QLatin1Char(',')));
     // Why it stopped, most decisive first: the officer (or a script) must
     // know whether to wait, re-enrol, or call someone.
-    QString stopped = QStringLiteral("drained");
-    int code = kOk;
-    if (anyRevoked && waiting == 0) {
-        stopped = QStringLiteral("revoked");
-        code = kRevoked;
-    } else if (anyReenrol) {
-        stopped = QStringLiteral("reenrolment_needed");
-        code = kReenrolmentNeeded;
-    } else if (anyRevoked) {
-        stopped = QStringLiteral("revoked");
-        code = kRevoked;
-    } else if (anyError) {
-        stopped = QStringLiteral("error");
-        code = kSyncError;
-    } else if (timedOut) {
-        stopped = QStringLiteral("timed_out");
-        code = kTimedOut;
-    } else if (waiting > 0 && parked >= waiting) {
-        stopped = QStringLiteral("parked");
-        code = kParked;
-    } else if (waiting > 0) {
-        stopped = QStringLiteral("timed_out");
-        code = kTimedOut;
-    }
+    struct Stop
+    {
+        const char *name;
+        int code;
+        QString why;
+    };
+    const Stop stop = [&]() -> Stop {
+        const Stop revoked{
+            "revoked", kRevoked,
+            QStringLiteral("the hub withdrew this device; %1 still waiting").arg(waiting)};
+        if (anyRevoked && waiting == 0)
+            return revoked;
+        if (anyReenrol)
+            return {"reenrolment_needed", kReenrolmentNeeded,
+                    QStringLiteral("the hub no longer accepts this device: enrol it again; %1 "
+                                   "kept")
+                        .arg(waiting)};
+        if (anyRevoked)
+            return revoked;
+        if (anyError)
+            return {"error", kSyncError,
+                    QStringLiteral("the hub called a request a bug; %1 waiting (see the log)")
+                        .arg(waiting)};
+        if (!timedOut && waiting > 0 && parked >= waiting)
+            return {"parked", kParked,
+                    QStringLiteral("%1 waiting, every one set aside after failing alone "
+                                   "(retried every 6 hours)")
+                        .arg(waiting)};
+        if (timedOut || waiting > 0)
+            return {"timed_out", kTimedOut,
+                    QStringLiteral("timed out after %1 s with %2 waiting")
+                        .arg(timeoutSecs)
+                        .arg(waiting)};
+        return {"drained", kOk, QString()};
+    }();
     o.insert(QStringLiteral("parked"), parked);
-    o.insert(QStringLiteral("stopped"), stopped);
+    o.insert(QStringLiteral("stopped"), QString::fromLatin1(stop.name));
     std::fprintf(m_out, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
-    if (code != kOk) {
-        const QString why =
-            stopped == QStringLiteral("timed_out")
-                ? QStringLiteral("timed out after %1 s with %2 waiting")
-                      .arg(timeoutSecs)
-                      .arg(waiting)
-            : stopped == QStringLiteral("parked")
-                ? QStringLiteral("%1 waiting, every one set aside after failing alone (retried "
-                                 "every 6 hours)")
-                      .arg(waiting)
-            : stopped == QStringLiteral("revoked")
-                ? QStringLiteral("the hub withdrew this device; %1 still waiting").arg(waiting)
-            : stopped == QStringLiteral("reenrolment_needed")
-                ? QStringLiteral("the hub no longer accepts this device: enrol it again; %1 "
-                                 "kept")
-                      .arg(waiting)
-                : QStringLiteral("the hub called a request a bug; %1 waiting (see the log)")
-                      .arg(waiting);
-        fail(code, QStringLiteral("sync stopped: ") + why);
-    }
-    return code;
+    if (stop.code != kOk)
+        fail(stop.code, QStringLiteral("sync stopped: ") + stop.why);
+    return stop.code;
 }
 
 int DeviceSimulator::fail(int code, const QString &message)
