@@ -452,8 +452,14 @@ int SealedOutbox::compact(qint64 beforeMs, OutboxError *error)
     const auto freePages = m_db.queryInt("PRAGMA freelist_count;", &e);
     const auto pages = m_db.queryInt("PRAGMA page_count;", &e);
     if (freePages && pages && *freePages * 4 >= *pages) {
-        if (sql::SqlError ve = m_db.exec("VACUUM;"); !ve.ok() && error)
-            *error = OutboxError::fromSql(ve, "vacuum");
+        if (sql::SqlError ve = m_db.exec("VACUUM;"); !ve.ok()) {
+            if (error)
+                *error = OutboxError::fromSql(ve, "vacuum");
+        } else {
+            // In WAL mode the file shrinks only at a checkpoint; TRUNCATE
+            // also empties the log of the pages the vacuum rewrote.
+            m_db.exec("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
     }
     return removed;
 }

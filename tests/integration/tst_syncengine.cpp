@@ -24,6 +24,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QMetaEnum>
 #include <QMetaMethod>
 #include <QPointer>
@@ -2326,6 +2327,7 @@ PRAGMA user_version = 1;
         const QString file = QDir(d.path()).filePath(SealedOutbox::fileName());
         // The sealed bytes went at the receipt; the rows stay for retention.
         QCOMPARE(d.engine->outbox()->counts().acknowledged, 400);
+        const qint64 sizeBefore = QFileInfo(file).size();
         d.clock.advanceSecs(25 * 3600);
         d.engine->periodic(); // purges, then compacts
         QCOMPARE(d.engine->outbox()->counts().acknowledged, 0);
@@ -2335,6 +2337,10 @@ PRAGMA user_version = 1;
         QVERIFY(db);
         QCOMPARE(*db->queryInt("SELECT count(*) FROM entries;"), 0);
         QVERIFY(*db->queryInt("PRAGMA freelist_count;") * 4 < *db->queryInt("PRAGMA page_count;"));
+        // The space is given back to the disk, not only marked free.
+        QVERIFY2(QFileInfo(file).size() * 2 < sizeBefore,
+                 qPrintable(
+                     QStringLiteral("%1 -> %2 bytes").arg(sizeBefore).arg(QFileInfo(file).size())));
     }
 
     // A new enrolment starts afresh: no wait promised to the old address.
