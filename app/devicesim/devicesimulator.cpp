@@ -11,6 +11,7 @@
 #include "store/recordstore.h"
 #include "store/securebuffer.h"
 #include "store/storerecordsource.h"
+#include "store/storesession.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -216,17 +217,16 @@ int DeviceSimulator::run(const QStringList &argsIn)
     if (passphrase.isNull())
         return fail(kUsage, QStringLiteral("cannot read the passphrase file"));
 
-    KeyVault vault(storeDir, m_clock);
+    // The app's own session with the store: the same unlock, lock and wipe.
+    StoreSession session(storeDir, m_clock);
     if (command == QLatin1String("init")) {
-        DataKey key;
-        const VaultError ve = vault.create(passphrase, &key, kdf);
+        const VaultError ve = session.create(passphrase, kdf);
+        if (const StoreError &oe = session.lastOpenError(); !oe.ok())
+            return fail(exitFor(oe.kind), oe.message);
         if (!ve.ok())
             return fail(ve.kind == VaultErrorKind::Storage ? kStorage : kUsage, ve.message);
-        auto store = RecordStore::open(storeDir, key, m_clock);
-        if (!store)
-            return fail(exitFor(store.error().kind), store.error().message);
         std::fprintf(m_out, "{\"initialised\":true,\"schema_version\":%d}\n",
-                     store.value()->schemaVersion());
+                     session.recordStore()->schemaVersion());
         return kOk;
     }
 
@@ -240,7 +240,7 @@ int DeviceSimulator::run(const QStringList &argsIn)
         return usage();
     }
 
-    UnlockResult unlocked = vault.unlock(passphrase);
+    UnlockResult unlocked = session.unlock(passphrase);
     switch (unlocked.status) {
     case UnlockStatus::Unlocked:
         break;
@@ -249,14 +249,14 @@ int DeviceSimulator::run(const QStringList &argsIn)
     case UnlockStatus::Wiped:
         return fail(kAuth, unlocked.message);
     case UnlockStatus::CorruptVault:
+        // The vault, or the store it opens (then said as the store's error).
+        if (const StoreError &oe = session.lastOpenError(); !oe.ok())
+            return fail(exitFor(oe.kind), oe.message);
         return fail(kCorrupt, unlocked.message);
     case UnlockStatus::StorageError:
         return fail(kStorage, unlocked.message);
     }
-    auto opened = RecordStore::open(storeDir, unlocked.key, m_clock);
-    if (!opened)
-        return fail(exitFor(opened.error().kind), opened.error().message);
-    RecordStore &store = *opened.value();
+    RecordStore &store = *session.recordStore(); // Unlocked: the store is open
 
     // Records are attributed as the app attributes them: to the officer and
     // device of the enrolment (the hub refuses any other), or to no one yet
@@ -385,7 +385,7 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     struct Device
     {
         std::unique_ptr<platform::FileCredentialStore> credentials;
-        std::unique_ptr<RecordStore> store;
+        std::unique_ptr<StoreSession> session; // the app's: a wipe order wipes as the app does
         std::unique_ptr<StoreRecordSource> source;
         std::unique_ptr<syncclient::SyncEngine> engine;
     };
@@ -401,10 +401,11 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     for (const QString &dir : dirs) {
         Device d;
         d.credentials = std::make_unique<platform::FileCredentialStore>(dir);
+        d.session = std::make_unique<StoreSession>(dir, m_clock);
         syncclient::SyncEngine::Dependencies deps{
             &m_clock, d.credentials.get(),
             {},       nullptr,
-            {},       [dir, this] { return KeyVault(dir, m_clock).wipe(); },
+            {},       [session = d.session.get()] { return session->wipe(); },
             {}};
         d.engine = std::make_unique<syncclient::SyncEngine>(dir, deps);
         fleet.push_back(std::move(d));
@@ -418,15 +419,13 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     // With a passphrase the device is unlocked: verdicts reach the store.
     if (!passphrase.isNull()) {
         for (std::size_t i = 0; i < fleet.size(); ++i) {
-            KeyVault vault(dirs.at(int(i)), m_clock);
-            UnlockResult unlocked = vault.unlock(passphrase);
+            StoreSession &session = *fleet[i].session;
+            const UnlockResult unlocked = session.unlock(passphrase);
+            if (const StoreError &oe = session.lastOpenError(); !oe.ok())
+                return fail(exitFor(oe.kind), oe.message);
             if (unlocked.status != UnlockStatus::Unlocked)
                 return fail(kAuth, unlocked.message);
-            auto opened = RecordStore::open(dirs.at(int(i)), unlocked.key, m_clock);
-            if (!opened)
-                return fail(exitFor(opened.error().kind), opened.error().message);
-            fleet[i].store = std::move(opened.value());
-            fleet[i].source = std::make_unique<StoreRecordSource>(*fleet[i].store);
+            fleet[i].source = std::make_unique<StoreRecordSource>(*session.recordStore());
             if (const syncclient::SyncError e = fleet[i].engine->unlocked(fleet[i].source.get());
                 !e.ok())
                 return fail(kStorage, e.message);

@@ -1,110 +1,75 @@
 #include "appsession.h"
 
-#include <QDir>
-#include <QFile>
-
 namespace safeguard::ui {
 
 AppSession::AppSession(QString storeDir, const protocol::Clock &clock, QObject *parent)
     : QObject(parent)
-    , m_storeDir(std::move(storeDir))
-    , m_clock(clock)
-    , m_vault(m_storeDir, clock)
-{
-    store::initialiseSodium();
-    if (m_vault.exists())
-        m_state = State::Locked;
-    else if (QFile::exists(QDir(m_storeDir).filePath(store::KeyVault::tombstoneFileName())))
-        m_state = State::Wiped;
-}
+    , m_session(std::move(storeDir), clock)
+{}
 
 AppSession::~AppSession()
 {
     lock();
 }
 
-void AppSession::setState(State s)
+void AppSession::changed(State before)
 {
-    if (m_state == s)
+    if (state() == before)
         return;
-    m_state = s;
     emit stateChanged();
-}
-
-bool AppSession::openStore(const store::DataKey &key)
-{
-    auto opened = store::RecordStore::open(m_storeDir, key, m_clock);
-    if (!opened) {
-        emit storeFailed(opened.error().message);
-        return false;
-    }
-    m_store = std::move(opened.value());
-    setState(State::Unlocked);
-    emit unlocked();
-    return true;
+    if (state() == State::Unlocked)
+        emit unlocked();
 }
 
 store::VaultError AppSession::createVault(const store::SecureBuffer &passphrase,
                                           store::KdfParams params)
 {
-    store::DataKey key;
-    store::VaultError e = m_vault.create(passphrase, &key, params);
-    if (!e.ok())
-        return e;
-    if (!openStore(key))
-        return {store::VaultErrorKind::Storage,
-                QStringLiteral("The new store could not be opened.")};
+    const State before = state();
+    store::VaultError e = m_session.create(passphrase, params);
+    if (!m_session.lastOpenError().ok())
+        emit storeFailed(m_session.lastOpenError().message);
+    changed(before);
     return e;
 }
 
 store::UnlockResult AppSession::unlock(const store::SecureBuffer &passphrase)
 {
-    store::UnlockResult r = m_vault.unlock(passphrase);
-    if (r.status == store::UnlockStatus::Unlocked) {
-        if (!openStore(r.key))
-            r.status = store::UnlockStatus::CorruptVault;
-        r.key = store::DataKey(); // the store holds what it needs
-    } else if (r.status == store::UnlockStatus::Wiped) {
-        removeUiFiles();
-        setState(State::Wiped);
-    }
+    const State before = state();
+    store::UnlockResult r = m_session.unlock(passphrase);
+    if (!m_session.lastOpenError().ok())
+        emit storeFailed(m_session.lastOpenError().message);
+    changed(before);
     return r;
 }
 
 void AppSession::setUpAgain()
 {
-    if (m_state != State::Wiped)
-        return;
-    QFile::remove(QDir(m_storeDir).filePath(store::KeyVault::tombstoneFileName()));
-    setState(State::NeedsSetup);
+    const State before = state();
+    m_session.setUpAgain();
+    changed(before);
 }
 
 QString AppSession::resumeFilePath() const
 {
-    return QDir(m_storeDir).filePath(QStringLiteral("resume.json"));
-}
-
-void AppSession::removeUiFiles()
-{
-    // Record ids and step numbers only, but nothing of a wiped store stays.
-    QFile::remove(resumeFilePath());
+    return m_session.resumeFilePath();
 }
 
 void AppSession::lock()
 {
-    if (m_state != State::Unlocked)
+    if (state() != State::Unlocked)
         return;
     emit aboutToLock();
-    m_store.reset();
-    setState(State::Locked);
+    m_session.lock();
+    changed(State::Unlocked);
 }
 
 bool AppSession::wipe()
 {
-    lock();
-    const bool done = m_vault.wipe();
-    removeUiFiles();
-    setState(State::Wiped);
+    const State before = state();
+    if (before == State::Unlocked)
+        emit aboutToLock(); // drafts are saved first: sealed work is not lost
+    const bool done = m_session.wipe();
+    changed(before);
     return done;
 }
 

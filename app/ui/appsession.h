@@ -1,8 +1,7 @@
 #pragma once
 
 #include "qmlsingleton.h"
-#include "store/keyvault.h"
-#include "store/recordstore.h"
+#include "store/storesession.h"
 
 #include <QObject>
 #include <QtQml/qqmlregistration.h>
@@ -10,11 +9,11 @@
 
 namespace safeguard::ui {
 
-// The officer's session with the encrypted store: whether this device is set
-// up, locked or unlocked, and the open RecordStore while unlocked. Locking
-// closes the store and frees the data key (libsodium zeroes it); every
-// controller that holds unsaved edits listens to aboutToLock() and saves
-// first. Created once in main() and shared by the controllers.
+// The officer's session with the encrypted store, for QML: store::StoreSession
+// (the one the device simulator uses too) with Qt signals. Locking closes
+// the store and frees the data key (libsodium zeroes it); every controller
+// that holds unsaved edits listens to aboutToLock() and saves first. Created
+// once in main() and shared by the controllers.
 class AppSession : public QObject
 {
     Q_OBJECT
@@ -29,17 +28,18 @@ public:
         NeedsSetup, // no vault yet: first run
         Locked,     // vault present, store closed
         Unlocked,   // store open
-        Wiped,      // too many wrong passphrases destroyed the key
+        Wiped,      // the key was destroyed (the hub's order, or too many failures)
     };
     Q_ENUM(State)
+    static_assert(int(State::Wiped) == int(store::StoreSession::State::Wiped));
 
     AppSession(QString storeDir, const protocol::Clock &clock, QObject *parent = nullptr);
     ~AppSession() override;
 
-    State state() const { return m_state; }
-    const protocol::Clock &clock() const { return m_clock; }
-    store::KeyVault &vault() { return m_vault; }
-    QString storeDir() const { return m_storeDir; }
+    State state() const { return State(m_session.state()); }
+    const protocol::Clock &clock() const { return m_session.clock(); }
+    store::KeyVault &vault() { return m_session.vault(); }
+    QString storeDir() const { return m_session.dir(); }
 
     // Creates the vault and opens the new store; state becomes Unlocked.
     store::VaultError createVault(const store::SecureBuffer &passphrase,
@@ -50,7 +50,7 @@ public:
     // number, nothing personal), beside the store; removed by a wipe.
     QString resumeFilePath() const;
     // The open store, or nullptr while locked.
-    store::RecordStore *recordStore() const { return m_store.get(); }
+    store::RecordStore *recordStore() const { return m_session.recordStore(); }
 
 public slots:
     // Saves pending edits (aboutToLock), closes the store, frees the key.
@@ -73,15 +73,9 @@ signals:
     void storeFailed(const QString &message);
 
 private:
-    void setState(State s);
-    void removeUiFiles();
-    bool openStore(const store::DataKey &key);
+    void changed(State before);
 
-    QString m_storeDir;
-    const protocol::Clock &m_clock;
-    store::KeyVault m_vault;
-    std::unique_ptr<store::RecordStore> m_store;
-    State m_state = State::NeedsSetup;
+    store::StoreSession m_session;
 };
 
 } // namespace safeguard::ui

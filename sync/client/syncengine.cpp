@@ -950,6 +950,15 @@ void SyncEngine::wipeOnce()
                       << "revoked with a wipe order; the sealed outbox is kept";
     emit faultReported(SyncFault::WipeOrdered, m_enrolment.deviceId);
     m_repairTimer.stop();
+    // Submitted work still only in the store (a crash between the commits,
+    // or a repair not yet finished) is sealed first: the wipe must not lose
+    // what the officer submitted. A locked store cannot be read, so what it
+    // alone holds is lost (docs/SECURITY.md).
+    if (m_bridge.isAttached()) {
+        if (const SyncError e = m_bridge.repairAll(); !e.ok())
+            qCWarning(lcSync) << "could not seal everything before the wipe:" << e.message;
+        refreshCounts();
+    }
     m_bridge.detach(); // the handler destroys the store
     const bool done = m_deps.onWipeOrder ? m_deps.onWipeOrder() : true;
     if (!done) {

@@ -17,6 +17,7 @@
 #include "store/keyvault.h"
 #include "store/recordstore.h"
 #include "store/storerecordsource.h"
+#include "store/storesession.h"
 #include "wire/batchbuilder.h"
 #include "wire/enrolmentcode.h"
 #include "wire/sealingsession.h"
@@ -244,7 +245,10 @@ struct Device
     platform::FakeCredentialStore credentials;
     platform::FakeConnectivity connectivity;
     protocol::RiskChecklistRegistry registry = protocol::RiskChecklistRegistry::withBuiltIns();
-    std::unique_ptr<store::RecordStore> store;
+    // The app's own session with the store (unlock, lock, the wipe), and the
+    // store it holds open while unlocked.
+    std::unique_ptr<store::StoreSession> session;
+    store::RecordStore *store = nullptr;
     // The engine's view of the store, as the app's (store::StoreRecordSource).
     std::unique_ptr<store::StoreRecordSource> source;
     std::unique_ptr<SyncEngine> engine;
@@ -262,8 +266,10 @@ struct Device
         deps.random = [this](quint64 bound) { return std::min(bound, randomDraw); };
         deps.onWipeOrder = [this] {
             source.reset();
-            store.reset();
-            wiped = store::KeyVault(path(), clock).wipe();
+            store = nullptr;
+            if (!session)
+                session = std::make_unique<store::StoreSession>(path(), clock);
+            wiped = session->wipe(); // as the app wipes (AppSession is this)
             return wiped;
         };
         engine = std::make_unique<SyncEngine>(path(), deps, options);
@@ -272,27 +278,28 @@ struct Device
 
     bool openStore()
     {
-        store::KeyVault vault(path(), clock);
-        store::DataKey key;
-        if (!vault.exists()) {
-            if (!vault
-                     .create(store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase)),
-                             &key, store::KdfLimits::kFloor)
-                     .ok())
+        if (!session)
+            session = std::make_unique<store::StoreSession>(path(), clock);
+        const auto passphrase = store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase));
+        if (session->state() == store::StoreSession::State::NeedsSetup) {
+            if (!session->create(passphrase, store::KdfLimits::kFloor).ok())
                 return false;
-        } else {
-            auto u =
-                vault.unlock(store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase)));
-            if (u.status != store::UnlockStatus::Unlocked)
-                return false;
-            key = std::move(u.key);
-        }
-        auto opened = store::RecordStore::open(path(), key, clock);
-        if (!opened)
+        } else if (session->state() != store::StoreSession::State::Unlocked &&
+                   session->unlock(passphrase).status != store::UnlockStatus::Unlocked) {
             return false;
-        store = std::move(opened.value());
+        }
+        store = session->recordStore();
         source = std::make_unique<store::StoreRecordSource>(*store);
         return true;
+    }
+
+    // The officer locks: the store closes and its key is freed.
+    void lockStore()
+    {
+        source.reset();
+        store = nullptr;
+        if (session)
+            session->lock();
     }
 
     // What the tests do to point a device at a fake or another hub: the
@@ -528,7 +535,7 @@ private slots:
         QCOMPARE(d.engine->waitingCount(), 30);
         // Lock: the key and the store go; the engine keeps sending.
         d.engine->locked();
-        d.store.reset();
+        d.lockStore();
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 30);
@@ -570,18 +577,18 @@ private slots:
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QCOMPARE(d.engine->waitingCount(), 20);
         d.engine.reset();
-        d.store.reset();
+        d.lockStore();
         const int before = hubRecords(*m_hub);
 
         // Ten wrong passphrases: the key and the store are shredded.
-        store::KeyVault vault(d.path(), d.clock);
         for (int i = 0; i < store::KeyVault::kDefaultMaxAttempts; ++i) {
             d.clock.advanceSecs(3600);
-            vault.unlock(
+            d.session->unlock(
                 store::SecureBuffer::fromPassphrase(QStringLiteral("wrong guess %1").arg(i)));
         }
+        QCOMPARE(d.session->state(), store::StoreSession::State::Wiped);
         QVERIFY(!QFile::exists(QDir(d.path()).filePath(QStringLiteral("store.db"))));
-        QVERIFY(!QFile::exists(vault.vaultPath()));
+        QVERIFY(!QFile::exists(d.session->vault().vaultPath()));
         QVERIFY(QFile::exists(QDir(d.path()).filePath(SealedOutbox::fileName())));
         QCOMPARE(d.credentials.size(), 2); // the credential and the enrolment digest
 
@@ -674,7 +681,7 @@ private slots:
         QVERIFY(other.engine->unlocked(other.source.get()).ok()); // seals both and sends
         // The officer locks before the receipt is in: it reaches the store at unlock.
         other.engine->locked();
-        other.store.reset();
+        other.lockStore();
         QVERIFY(other.waitQuiescent());
         QCOMPARE(other.engine->conflictCount(), 1);
         QCOMPARE(other.engine->needsCorrectionCount(), 0); // not the officer's to fix
@@ -1628,7 +1635,7 @@ private slots:
 
         d.engine->locked();
         QVERIFY(!d.engine->sealingSession());
-        d.store.reset();
+        d.lockStore();
         // Locked: everything sealed still leaves, and the hub opens it.
         d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
         QVERIFY(d.waitQuiescent());
@@ -2201,6 +2208,38 @@ PRAGMA user_version = 1;
                             [&](int seen) { return seen < n; }));
         QCOMPARE(d.engine->waitingCount(), n);
         QCOMPARE(d.engine->outbox()->counts().pending, n);
+    }
+
+    // A wipe order while unlocked: what only the store held (a crash between
+    // the commits) is sealed before the key goes, and delivered; the wipe is
+    // the app's own (StoreSession), files beside the store included.
+    void aWipeOrderSealsWhatOnlyTheStoreHeldFirst()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
+        QFile resume(d.session->resumeFilePath());
+        QVERIFY(resume.open(QIODevice::WriteOnly));
+        resume.write("{}");
+        resume.close();
+        const int before = hubRecords(*m_hub);
+        QCOMPARE(m_hub->cli(QStringLiteral("revoke-device"),
+                            {QStringLiteral("--by"), HubProcess::kStaff, QStringLiteral("--device"),
+                             d.engine->deviceId()}),
+                 0);
+        d.submit(2, 80); // in the store only
+        for (const auto &s : d.submit(1, 81))
+            QVERIFY(d.engine->recordSubmitted(s).ok()); // takes the device to the hub
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
+        QVERIFY(d.wiped);
+        QCOMPARE(d.session->state(), store::StoreSession::State::Wiped);
+        QVERIFY(!d.session->recordStore());
+        QVERIFY(!QFile::exists(d.session->resumeFilePath()));
+        QVERIFY(!QFile::exists(QDir(d.path()).filePath(QStringLiteral("store.db"))));
+        QCOMPARE(d.engine->waitingCount(), 0);
+        QCOMPARE(hubRecords(*m_hub), before + 3);
     }
 
     // A store that fails during the repair is reported (RepairFailed), and

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "keyvault.h"
+#include "recordstore.h"
+
+#include <QString>
+#include <functional>
+#include <memory>
+
+namespace safeguard::store {
+
+// The officer's session with the encrypted store, for everyone who opens
+// one: the app (through ui::AppSession, which adds Qt signals) and the
+// device simulator. Whether the device is set up, locked, unlocked or wiped;
+// the open RecordStore while unlocked; and the one wipe, so the simulator
+// proves the app's behaviour rather than an imitation of it.
+class StoreSession
+{
+public:
+    enum class State
+    {
+        NeedsSetup, // no vault yet: first run
+        Locked,     // vault present, store closed
+        Unlocked,   // store open
+        Wiped,      // the key was destroyed (the hub's order, or too many failures)
+    };
+
+    StoreSession(QString dir, const protocol::Clock &clock);
+    ~StoreSession();
+    StoreSession(const StoreSession &) = delete;
+    StoreSession &operator=(const StoreSession &) = delete;
+
+    State state() const { return m_state; }
+    QString dir() const { return m_dir; }
+    KeyVault &vault() { return m_vault; }
+    const protocol::Clock &clock() const { return m_clock; }
+    // The open store, or nullptr unless Unlocked.
+    RecordStore *recordStore() const { return m_store.get(); }
+    // Why the store would not open although the key was right (damage);
+    // ok() when it opened or was not tried.
+    const StoreError &lastOpenError() const { return m_openError; }
+
+    // Creates the vault and opens the new store (Unlocked).
+    VaultError create(const SecureBuffer &passphrase, KdfParams params = KdfLimits::kDefault);
+    // Tries the passphrase; Unlocked opens the store (CorruptVault if it
+    // would not open: see lastOpenError). Wiped (the last allowed failure)
+    // removes what the wipe removes.
+    UnlockResult unlock(const SecureBuffer &passphrase);
+    // Closes the store and frees the data key. Anything unsaved must be
+    // saved before (the app's aboutToLock).
+    void lock();
+    // Crypto-shreds the store: locks, destroys the key and the files beside
+    // the store that name records. The sealed outbox stays for the sync
+    // engine. False if the key could not be destroyed (tried again at the
+    // next wipe order).
+    bool wipe();
+    // After a wipe: back to first run (a new code, a new vault).
+    void setUpAgain();
+
+    // Where the editor keeps each draft's step (record id and step number,
+    // nothing personal), beside the store; a wipe removes it.
+    QString resumeFilePath() const;
+
+private:
+    bool openStore(const DataKey &key);
+    void removeSideFiles();
+
+    QString m_dir;
+    const protocol::Clock &m_clock;
+    KeyVault m_vault;
+    std::unique_ptr<RecordStore> m_store;
+    State m_state = State::NeedsSetup;
+    StoreError m_openError;
+};
+
+} // namespace safeguard::store
