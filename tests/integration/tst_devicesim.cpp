@@ -212,6 +212,11 @@ private slots:
                          {QStringLiteral("--by"), testing::HubProcess::kStaff,
                           QStringLiteral("--device"), device}),
                  0);
+        // The editor's resume file, as the app leaves it beside the store.
+        QFile resume(QDir(store).filePath(QStringLiteral("resume.json")));
+        QVERIFY(resume.open(QIODevice::WriteOnly));
+        resume.write("{}");
+        resume.close();
         r = run(with(base(m_good, store), {QStringLiteral("sync")}));
         QCOMPARE(r.exitCode, 12);
         const QJsonObject revoked =
@@ -219,6 +224,14 @@ private slots:
         QCOMPARE(revoked.value("stopped").toString(), QStringLiteral("revoked"));
         QCOMPARE(revoked.value("waiting").toInt(), 0);
         QCOMPARE(revoked.value("acknowledged").toInt(), 3);
+        // Wiped as the app wipes (StoreSession): key, store and side files
+        // gone, the tombstone says so, the sealed outbox kept.
+        const QDir dir(store);
+        QVERIFY(!dir.exists(KeyVault::vaultFileName()));
+        QVERIFY(!dir.exists(RecordStore::databaseFileName()));
+        QVERIFY(!dir.exists(QStringLiteral("resume.json")));
+        QVERIFY(dir.exists(KeyVault::tombstoneFileName()));
+        QVERIFY(dir.exists(QStringLiteral("outbox.db")));
     }
 
     void wrongPassphraseChangesNoDatabaseByte()
