@@ -1,6 +1,7 @@
 // The officer app's composition root: builds the session and controllers,
 // hands them to QML as singletons, loads Main.qml. No logic lives here.
 #include "appcontrollers.h"
+#include "process/processhardening.h"
 #include "selftest.h"
 
 #include <QCommandLineParser>
@@ -9,11 +10,18 @@
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
 #include <QStandardPaths>
+#include <cstdio>
 
 using namespace safeguard;
 
 int main(int argc, char **argv)
 {
+    // The store's data key and decrypted records are in memory while
+    // unlocked: no core dump may write them to disk (docs/SECURITY.md).
+    if (!safeguard::platform::hardenProcess()) {
+        std::fprintf(stderr, "safeguard: cannot turn core dumps off\n");
+        return 1;
+    }
     QGuiApplication application(argc, argv);
     QGuiApplication::setApplicationName(QStringLiteral("safeguard"));
     QGuiApplication::setOrganizationName(QStringLiteral("Safeguard"));

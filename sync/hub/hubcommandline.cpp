@@ -8,7 +8,7 @@
 #include "hubstore.h"
 #include "picture/demodata.h"
 #include "picture/picturestore.h"
-#include "processhardening.h"
+#include "process/processhardening.h"
 #include "protocol/clock.h"
 #include "protocol/loopbackaddress.h"
 #include "staffserver.h"
@@ -342,7 +342,7 @@ int serve(const Options &o, const QString &dataDir)
 
     if (o.flag("--quiet"))
         HubLog::setQuiet(true);
-    const ProcessHardening hardening = readProcessHardening();
+    const platform::ProcessHardening hardening = platform::readProcessHardening();
     HubLog::event("process_hardened", {{QStringLiteral("dumpable"), hardening.dumpable},
                                        {QStringLiteral("core_limit"), hardening.coreLimit},
                                        {QStringLiteral("core_limit_max"), hardening.coreLimitMax}});
@@ -778,7 +778,7 @@ int alerts(const Options &o, const QString &dataDir)
 int HubCommandLine::run(const QStringList &arguments)
 {
     // Before anything is read: every command may hold a secret in memory.
-    if (!hardenProcess())
+    if (!platform::hardenProcess())
         return failure(QStringLiteral("cannot turn core dumps off (prctl, setrlimit)"));
     // Everything the hub creates is private: keys, the database, its WAL.
     ::umask(077);

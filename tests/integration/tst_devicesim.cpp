@@ -194,8 +194,31 @@ private slots:
         QCOMPARE(run(with(base(m_good, store), {QStringLiteral("submit-all")})).exitCode, 0);
         const quint16 port = quint16(hub.url().port());
         hub.stop();
-        r = run(with(base(m_good, store),
-                     {QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("sync")}));
+        {
+            // While it runs unlocked, the data key is in its memory: the
+            // kernel must hold it to no core dump (read from /proc, as a
+            // crash collector would see it).
+            QProcess p;
+            p.start(QStringLiteral(SAFEGUARD_DEVICESIM),
+                    with(base(m_good, store), {QStringLiteral("--timeout"), QStringLiteral("2"),
+                                               QStringLiteral("sync")}));
+            QVERIFY(p.waitForStarted());
+            const QString limitsPath = QStringLiteral("/proc/%1/limits").arg(p.processId());
+            QByteArray coreLine;
+            while (p.state() == QProcess::Running && !coreLine.endsWith(" 0 0 bytes")) {
+                QFile limits(limitsPath);
+                if (limits.open(QIODevice::ReadOnly))
+                    for (const QByteArray &line : limits.readAll().split('\n'))
+                        if (line.startsWith("Max core file size"))
+                            coreLine = line.simplified();
+                QTest::qWait(5);
+            }
+            QCOMPARE(coreLine, QByteArray("Max core file size 0 0 bytes"));
+            QVERIFY(p.waitForFinished(30000));
+            r.exitCode = p.exitCode();
+            r.out = p.readAllStandardOutput();
+            r.err = p.readAllStandardError();
+        }
         QCOMPARE(r.exitCode, 10);
         const QJsonObject late =
             QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();

@@ -3,7 +3,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-namespace safeguard::hub {
+namespace safeguard::platform {
 
 bool hardenProcess()
 {
@@ -26,4 +26,4 @@ ProcessHardening readProcessHardening()
     return h;
 }
 
-} // namespace safeguard::hub
+} // namespace safeguard::platform
