@@ -47,9 +47,13 @@ EnrolmentClient::Restored EnrolmentClient::restore(const Enrolment &enrolment,
     QByteArray remembered;
     const platform::CredentialStoreError de = credentials.read(enrolmentDigestName(), &remembered);
     if (de.kind == platform::CredentialStoreErrorKind::NotFound) {
-        // Enrolled by a build that kept no digest: remember this one.
-        if (const auto we = credentials.write(enrolmentDigestName(), digest); !we.ok())
-            r.error = {SyncErrorKind::Credential, we.message};
+        // Enrolment writes the digest before the outbox's row, and no build
+        // without it was ever released: an enrolment with no digest was put
+        // there (deleting the digest file must not make a forged enrolment
+        // trusted).
+        r.error = {SyncErrorKind::EnrolmentChanged,
+                   QStringLiteral("The hub settings on this device were changed outside the app; "
+                                  "nothing is sent until it is enrolled again.")};
     } else if (!de.ok()) {
         r.error = {SyncErrorKind::Credential, de.message};
     } else if (remembered.size() != digest.size() ||

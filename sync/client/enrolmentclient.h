@@ -69,7 +69,7 @@ public:
     // An enrolment read back from the outbox at start: its credential from
     // the key store, and its digest compared with the one remembered there,
     // so an outbox edited to name another hub, pin or sealing key is
-    // refused (EnrolmentChanged). A build that kept no digest gets one now.
+    // refused (EnrolmentChanged), and so is a missing digest.
     static Restored restore(const Enrolment &enrolment, platform::CredentialStore &credentials);
 
     explicit EnrolmentClient(Dependencies deps, QObject *parent = nullptr);

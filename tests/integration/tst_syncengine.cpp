@@ -1533,15 +1533,25 @@ private slots:
         QCOMPARE(d.engine->stats().acknowledged, 3);
         QCOMPARE(impostor.requests, 0);
 
-        // A device enrolled by a build that kept no digest adopts its
-        // enrolment as it is at the next start, and goes on sending.
+        // Deleting the digest as well does not make a changed enrolment
+        // trusted: a missing digest is tampering too, never an old install.
+        Enrolment forged = *d.engine->outbox()->enrolment();
+        forged.hubUrl = impostor.url();
+        forged.sealingPublicKey = QByteArray(32, 'j');
+        QVERIFY(d.engine->outbox()->setEnrolment(forged).ok());
         QVERIFY(!d.credentials.remove(SyncEngine::enrolmentDigestName()));
         d.makeEngine();
-        QVERIFY(d.engine->start().ok());
-        QVERIFY(d.engine->isEnrolled());
-        QByteArray kept;
-        QVERIFY(!d.credentials.read(SyncEngine::enrolmentDigestName(), &kept));
-        QCOMPARE(kept, SyncEngine::enrolmentDigest(*d.engine->outbox()->enrolment()));
+        QSignalSpy again(d.engine.get(), &SyncEngine::faultReported);
+        QCOMPARE(d.engine->start().kind, SyncErrorKind::EnrolmentChanged);
+        QVERIFY(!d.engine->isEnrolled());
+        QCOMPARE(again.size(), 1);
+        QCOMPARE(again.first().first().value<SyncFault>(), SyncFault::EnrolmentChanged);
+        d.engine->syncNow();
+        QCOMPARE(d.engine->stats().requests, 0);
+        QCOMPARE(impostor.requests, 0);
+        QByteArray none;
+        QCOMPARE(d.credentials.read(SyncEngine::enrolmentDigestName(), &none).kind,
+                 platform::CredentialStoreErrorKind::NotFound); // nothing adopted
     }
 
     void aRefusedCodeIsNotKept()
