@@ -77,7 +77,14 @@ bool atomicWrite(const QString &path, const void *data, std::size_t size, QStrin
     const QByteArray target = QFile::encodeName(path);
     const QByteArray temp = target + ".tmp";
     PrivateUmask mask;
-    const int fd = ::open(temp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = ::open(temp.constData(), kFlags, 0600);
+    if (fd < 0 && errno == EEXIST) {
+        // Left by a crash, or planted: removed (a symlink itself, never its
+        // target) and created afresh.
+        ::unlink(temp.constData());
+        fd = ::open(temp.constData(), kFlags, 0600);
+    }
     if (fd < 0) {
         if (error)
             *error = errnoText("create temporary file");
@@ -105,21 +112,75 @@ bool atomicWrite(const QString &path, const void *data, std::size_t size, QStrin
     return true;
 }
 
+namespace {
+
+ReadOutcome readNoFollow(const QString &path, std::size_t maxBytes, bool privateOnly,
+                         QByteArray *out, QString *error)
+{
+    const QString name = QFileInfo(path).fileName();
+    auto say = [error](const QString &text) {
+        if (error)
+            *error = text;
+    };
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            say(QStringLiteral("%1 is missing").arg(name));
+            return ReadOutcome::Missing;
+        }
+        say(errno == ELOOP ? QStringLiteral("%1 is a symbolic link: refused").arg(name)
+                           : QStringLiteral("cannot read %1").arg(name));
+        return errno == ELOOP ? ReadOutcome::Refused : ReadOutcome::Failed;
+    }
+    struct stat st
+    {
+    };
+    ReadOutcome outcome = ReadOutcome::Read;
+    if (::fstat(fd, &st) != 0) {
+        say(QStringLiteral("cannot read %1").arg(name));
+        outcome = ReadOutcome::Failed;
+    } else if (!S_ISREG(st.st_mode)) {
+        say(QStringLiteral("%1 is not a regular file: refused").arg(name));
+        outcome = ReadOutcome::Refused;
+    } else if (privateOnly && (st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)) {
+        say(QStringLiteral("%1 belongs to someone else or others may open it: refused").arg(name));
+        outcome = ReadOutcome::Refused;
+    } else if (std::size_t(st.st_size) > maxBytes) {
+        say(QStringLiteral("%1 is too large").arg(name));
+        outcome = ReadOutcome::Failed;
+    } else {
+        QByteArray data(qsizetype(st.st_size), Qt::Uninitialized);
+        qsizetype done = 0;
+        while (done < data.size()) {
+            const ssize_t n = ::read(fd, data.data() + done, std::size_t(data.size() - done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            done += n;
+        }
+        if (done != data.size()) {
+            say(QStringLiteral("cannot read %1").arg(name));
+            outcome = ReadOutcome::Failed;
+        } else {
+            *out = std::move(data);
+        }
+    }
+    ::close(fd);
+    return outcome;
+}
+
+} // namespace
+
 bool readSmallFile(const QString &path, std::size_t maxBytes, QByteArray *out, QString *error)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        if (error)
-            *error = QStringLiteral("cannot read %1").arg(QFileInfo(path).fileName());
-        return false;
-    }
-    if (std::size_t(f.size()) > maxBytes) {
-        if (error)
-            *error = QStringLiteral("%1 is too large").arg(QFileInfo(path).fileName());
-        return false;
-    }
-    *out = f.readAll();
-    return true;
+    return readNoFollow(path, maxBytes, false, out, error) == ReadOutcome::Read;
+}
+
+ReadOutcome readPrivateFile(const QString &path, std::size_t maxBytes, QByteArray *out,
+                            QString *error)
+{
+    return readNoFollow(path, maxBytes, true, out, error);
 }
 
 bool shred(const QString &path)

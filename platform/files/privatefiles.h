@@ -17,10 +17,26 @@ namespace privatefiles {
 bool ensurePrivateDir(const QString &dir, QString *error);
 
 // Atomically replaces path with data, mode 0600, durable when it returns.
+// The temporary file is created with O_EXCL | O_NOFOLLOW (a planted file or
+// symlink is never written through) and its mode set with fchmod.
 bool atomicWrite(const QString &path, const void *data, std::size_t size, QString *error);
 
-// Reads a whole small file (at most maxBytes); false if missing or larger.
+// Reads a whole small file (at most maxBytes); false if missing or larger,
+// a symlink, or not a regular file.
 bool readSmallFile(const QString &path, std::size_t maxBytes, QByteArray *out, QString *error);
+
+enum class ReadOutcome
+{
+    Read,
+    Missing,
+    Refused, // a symlink, not a regular file, another owner, or readable by others
+    Failed,  // an I/O error, or larger than maxBytes
+};
+// readSmallFile for secrets: also refuses a file that another user owns or
+// that group or others may read or write (someone put it there, or loosened
+// it), rather than trusting what it holds.
+ReadOutcome readPrivateFile(const QString &path, std::size_t maxBytes, QByteArray *out,
+                            QString *error);
 
 // Overwrites the file's bytes with random data, fsyncs and unlinks it. On
 // flash storage the overwrite is best effort (wear levelling may keep old

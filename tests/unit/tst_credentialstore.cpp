@@ -2,12 +2,14 @@
 // 0600 file; whatever was written is found again on a later launch, and
 // removing leaves nothing behind. (CI has no Secret Service, so this runs
 // the fallback; a desktop with one runs the keychain path.)
+#include "filecredentialstore.h"
 #include "keystore/credentialstore.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
+#include <sys/stat.h>
 
 using namespace safeguard::platform;
 
@@ -44,6 +46,57 @@ private slots:
         QVERIFY(!again->read(QStringLiteral("device-credential"), &read).ok());
         QVERIFY(read.isEmpty());
         QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
+    }
+
+    // The file store sits beside outbox.db, where whoever has the device's
+    // files can reach it: what it reads must be the file it wrote.
+    void theFileStoreRefusesASymlinkALoosenedFileAndWritesThroughNothing()
+    {
+        QTemporaryDir dir;
+        QTemporaryDir elsewhere;
+        FileCredentialStore store(dir.path());
+        const QString name = QStringLiteral("enrolment-digest");
+        const QString path = QDir(dir.path()).filePath(name + QStringLiteral(".secret"));
+        QVERIFY(store.write(name, "SYNTHETIC-DIGEST").ok());
+        QCOMPARE(QFileInfo(path).permissions() & (QFile::ReadGroup | QFile::ReadOther),
+                 QFile::Permissions());
+
+        // Loosened to be readable by others: refused, not trusted.
+        QCOMPARE(::chmod(QFile::encodeName(path).constData(), 0644), 0);
+        QByteArray read;
+        CredentialStoreError e = store.read(name, &read);
+        QCOMPARE(e.kind, CredentialStoreErrorKind::Io);
+        QVERIFY2(e.message.contains(QLatin1String("refused")), qPrintable(e.message));
+        QVERIFY(read.isEmpty());
+
+        // Replaced by a symlink to a file of the attacker's: refused.
+        const QString planted = QDir(elsewhere.path()).filePath(QStringLiteral("planted"));
+        QFile p(planted);
+        QVERIFY(p.open(QIODevice::WriteOnly));
+        p.write("ATTACKER-DIGEST");
+        p.close();
+        QCOMPARE(::chmod(QFile::encodeName(planted).constData(), 0600), 0);
+        QVERIFY(QFile::remove(path));
+        QVERIFY(QFile::link(planted, path));
+        e = store.read(name, &read);
+        QCOMPARE(e.kind, CredentialStoreErrorKind::Io);
+        QVERIFY(read.isEmpty());
+
+        // A directory where the file was: refused.
+        QVERIFY(QFile::remove(path));
+        QVERIFY(QDir().mkdir(path));
+        QCOMPARE(store.read(name, &read).kind, CredentialStoreErrorKind::Io);
+        QVERIFY(QDir().rmdir(path));
+
+        // A symlink planted where the temporary file goes: written through
+        // never; the secret lands in the store's own file.
+        QVERIFY(QFile::link(planted, path + QStringLiteral(".tmp")));
+        QVERIFY(store.write(name, "SYNTHETIC-DIGEST-2").ok());
+        QVERIFY(p.open(QIODevice::ReadOnly));
+        QCOMPARE(p.readAll(), QByteArray("ATTACKER-DIGEST"));
+        QVERIFY(store.read(name, &read).ok());
+        QCOMPARE(read, QByteArray("SYNTHETIC-DIGEST-2"));
+        QVERIFY(!QFileInfo(path).isSymLink());
     }
 };
 

@@ -1,5 +1,7 @@
 #include "filecredentialstore.h"
 
+#include "files/privatefiles.h"
+
 #include <QDir>
 #include <QFile>
 #include <cerrno>
@@ -51,33 +53,12 @@ CredentialStoreError FileCredentialStore::write(const QString &name, const QByte
     if (::mkdir(dir.constData(), 0700) != 0 && errno != EEXIST)
         return ioError("mkdir");
     ::chmod(dir.constData(), 0700);
-    const QByteArray path = QFile::encodeName(pathFor(name));
-    const QByteArray tmp = path + ".tmp";
-    const int fd = ::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return ioError("open");
-    qint64 done = 0;
-    while (done < secret.size()) {
-        const ssize_t n = ::write(fd, secret.constData() + done, std::size_t(secret.size() - done));
-        if (n <= 0) {
-            ::close(fd);
-            ::unlink(tmp.constData());
-            return ioError("write");
-        }
-        done += n;
-    }
-    if (::fsync(fd) != 0) {
-        ::close(fd);
-        return ioError("fsync");
-    }
-    ::close(fd);
-    if (::rename(tmp.constData(), path.constData()) != 0)
-        return ioError("rename");
-    const int dfd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
+    // A temporary file created O_EXCL | O_NOFOLLOW, fchmod 0600, fsynced,
+    // renamed over the old one, the directory fsynced.
+    QString error;
+    if (!privatefiles::atomicWrite(pathFor(name), secret.constData(), std::size_t(secret.size()),
+                                   &error))
+        return {CredentialStoreErrorKind::Io, QStringLiteral("credential store: %1").arg(error)};
     return {};
 }
 
@@ -85,13 +66,20 @@ CredentialStoreError FileCredentialStore::read(const QString &name, QByteArray *
 {
     if (!validName(name))
         return {CredentialStoreErrorKind::NotFound, QStringLiteral("credential store: bad name")};
-    QFile f(pathFor(name));
-    if (!f.exists())
+    // The file sits beside outbox.db, where anyone with the device's files
+    // can reach it: a symlink, a file of another owner or one others may
+    // open is refused, not trusted.
+    QString error;
+    switch (privatefiles::readPrivateFile(pathFor(name), kMaxSecretBytes, secret, &error)) {
+    case privatefiles::ReadOutcome::Read:
+        return {};
+    case privatefiles::ReadOutcome::Missing:
         return {CredentialStoreErrorKind::NotFound, QStringLiteral("no credential stored")};
-    if (!f.open(QIODevice::ReadOnly) || f.size() > kMaxSecretBytes)
-        return {CredentialStoreErrorKind::Io, QStringLiteral("credential store: cannot read")};
-    *secret = f.readAll();
-    return {};
+    case privatefiles::ReadOutcome::Refused:
+    case privatefiles::ReadOutcome::Failed:
+        break;
+    }
+    return {CredentialStoreErrorKind::Io, QStringLiteral("credential store: %1").arg(error)};
 }
 
 CredentialStoreError FileCredentialStore::remove(const QString &name)
