@@ -2,7 +2,9 @@
 // 0600 file; whatever was written is found again on a later launch, and
 // removing leaves nothing behind. (CI has no Secret Service, so this runs
 // the fallback; a desktop with one runs the keychain path.)
+#include "fakecredentialstore.h"
 #include "filecredentialstore.h"
+#include "keychaincredentialstore.h"
 #include "keystore/credentialstore.h"
 
 #include <QDir>
@@ -97,6 +99,49 @@ private slots:
         QVERIFY(store.read(name, &read).ok());
         QCOMPARE(read, QByteArray("SYNTHETIC-DIGEST-2"));
         QVERIFY(!QFileInfo(path).isSymLink());
+    }
+
+    // Once the Secret Service has held the secrets, a file beside outbox.db
+    // is never read or written in its place: "not answering" means retry.
+    void onceTheSecretServiceHeldTheSecretsFilesAreNeverUsed()
+    {
+        QTemporaryDir dir;
+        const QString name = QStringLiteral("enrolment-digest");
+        auto *primary = new FakeCredentialStore;
+        auto *file = new FileCredentialStore(dir.path());
+        const QString marker = QDir(dir.path()).filePath(LayeredCredentialStore::markerFileName());
+        LayeredCredentialStore store{std::unique_ptr<CredentialStore>(primary),
+                                     std::unique_ptr<FileCredentialStore>(file), marker};
+
+        // Before it ever answered, the file stands in (a desktop with none).
+        primary->failWith({CredentialStoreErrorKind::Unavailable, QStringLiteral("down")});
+        QVERIFY(store.write(name, "FROM-FILE").ok());
+        QByteArray read;
+        QVERIFY(store.read(name, &read).ok());
+        QCOMPARE(read, QByteArray("FROM-FILE"));
+        QVERIFY(!QFileInfo::exists(marker));
+
+        // It answers: the secret moves there, the file copy goes.
+        primary->failWith({});
+        QVERIFY(store.write(name, "SYNTHETIC-DIGEST").ok());
+        QVERIFY(QFileInfo::exists(marker));
+        QVERIFY(!QFileInfo::exists(QDir(dir.path()).filePath(name + QStringLiteral(".secret"))));
+
+        // Someone plants a file, and the Secret Service is down or says
+        // it holds nothing: the planted file is not read.
+        QVERIFY(file->write(name, "PLANTED").ok());
+        primary->failWith({CredentialStoreErrorKind::Unavailable, QStringLiteral("down")});
+        read.clear();
+        QCOMPARE(store.read(name, &read).kind, CredentialStoreErrorKind::Unavailable);
+        QVERIFY(read.isEmpty());
+        QCOMPARE(store.write(name, "NEW").kind, CredentialStoreErrorKind::Unavailable);
+        QVERIFY(file->read(name, &read).ok());
+        QCOMPARE(read, QByteArray("PLANTED")); // the write did not fall back either
+        primary->failWith({});
+        QVERIFY(primary->remove(name).ok());
+        read.clear();
+        QCOMPARE(store.read(name, &read).kind, CredentialStoreErrorKind::NotFound);
+        QVERIFY(read.isEmpty());
     }
 };
 

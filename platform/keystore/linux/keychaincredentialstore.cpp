@@ -1,9 +1,12 @@
 #include "keychaincredentialstore.h"
 
 #include "filecredentialstore.h"
+#include "files/privatefiles.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <qt6keychain/keychain.h>
 
 namespace safeguard::platform {
@@ -68,60 +71,62 @@ bool KeychainCredentialStore::isAvailable()
     return e.ok() || e.kind == CredentialStoreErrorKind::NotFound;
 }
 
-namespace {
+LayeredCredentialStore::LayeredCredentialStore(std::unique_ptr<CredentialStore> primary,
+                                               std::unique_ptr<FileCredentialStore> file,
+                                               QString markerPath)
+    : m_primary(std::move(primary))
+    , m_file(std::move(file))
+    , m_markerPath(std::move(markerPath))
+{}
 
-// The Secret Service where it answers, else a 0600 file; reads look in both,
-// so a credential written while the Secret Service was down (or up) is
-// still found on a later launch when it is up (or down).
-class LayeredCredentialStore final : public CredentialStore
+bool LayeredCredentialStore::primaryHasHeld() const
 {
-public:
-    LayeredCredentialStore(std::unique_ptr<KeychainCredentialStore> keychain,
-                           std::unique_ptr<FileCredentialStore> file)
-        : m_keychain(std::move(keychain))
-        , m_file(std::move(file))
-    {}
+    return QFileInfo::exists(m_markerPath);
+}
 
-    CredentialStoreError write(const QString &name, const QByteArray &secret) override
-    {
-        if (m_keychain->write(name, secret).ok()) {
-            m_file->remove(name); // one copy only, in the better place
-            return {};
-        }
-        return m_file->write(name, secret);
+CredentialStoreError LayeredCredentialStore::write(const QString &name, const QByteArray &secret)
+{
+    const CredentialStoreError k = m_primary->write(name, secret);
+    if (k.ok()) {
+        if (!primaryHasHeld() && !privatefiles::atomicWrite(m_markerPath, "1\n", 2, nullptr))
+            return {CredentialStoreErrorKind::Io,
+                    QStringLiteral("credential store: cannot note the Secret Service in use")};
+        m_file->remove(name); // one copy only, in the better place
+        return {};
     }
+    // Once the Secret Service has held the secrets, it alone does: a
+    // Secret Service that does not answer means later, never files.
+    if (primaryHasHeld())
+        return k;
+    return m_file->write(name, secret);
+}
 
-    CredentialStoreError read(const QString &name, QByteArray *secret) override
-    {
-        const CredentialStoreError k = m_keychain->read(name, secret);
-        if (k.ok())
-            return k;
-        const CredentialStoreError f = m_file->read(name, secret);
-        if (f.ok() || k.kind == CredentialStoreErrorKind::NotFound)
-            return f;
-        return k; // not in the file and the Secret Service did not answer: retry later
-    }
+CredentialStoreError LayeredCredentialStore::read(const QString &name, QByteArray *secret)
+{
+    const CredentialStoreError k = m_primary->read(name, secret);
+    if (k.ok() || primaryHasHeld())
+        return k; // Unavailable: retry later; NotFound: not in the file either
+    const CredentialStoreError f = m_file->read(name, secret);
+    if (f.ok() || k.kind == CredentialStoreErrorKind::NotFound)
+        return f;
+    return k; // not in the file and the Secret Service did not answer: retry later
+}
 
-    CredentialStoreError remove(const QString &name) override
-    {
-        const CredentialStoreError k = m_keychain->remove(name);
-        const CredentialStoreError f = m_file->remove(name);
-        return f.ok()
-                   ? (k.kind == CredentialStoreErrorKind::Unavailable ? CredentialStoreError{} : k)
-                   : f;
-    }
+CredentialStoreError LayeredCredentialStore::remove(const QString &name)
+{
+    const CredentialStoreError k = m_primary->remove(name);
+    const CredentialStoreError f = m_file->remove(name);
+    if (!f.ok())
+        return f;
+    if (k.kind == CredentialStoreErrorKind::Unavailable && !primaryHasHeld())
+        return {};
+    return k;
+}
 
-    QString backendName() const override
-    {
-        return m_keychain->backendName() + QStringLiteral(" + ") + m_file->backendName();
-    }
-
-private:
-    std::unique_ptr<KeychainCredentialStore> m_keychain;
-    std::unique_ptr<FileCredentialStore> m_file;
-};
-
-} // namespace
+QString LayeredCredentialStore::backendName() const
+{
+    return m_primary->backendName() + QStringLiteral(" + ") + m_file->backendName();
+}
 
 std::unique_ptr<CredentialStore> createPlatformCredentialStore(const QString &deviceDir)
 {
@@ -132,7 +137,8 @@ std::unique_ptr<CredentialStore> createPlatformCredentialStore(const QString &de
     return std::make_unique<LayeredCredentialStore>(
         std::make_unique<KeychainCredentialStore>(QStringLiteral("Safeguard-") +
                                                   QLatin1String(tag)),
-        std::make_unique<FileCredentialStore>(deviceDir));
+        std::make_unique<FileCredentialStore>(deviceDir),
+        QDir(deviceDir).filePath(LayeredCredentialStore::markerFileName()));
 }
 
 } // namespace safeguard::platform

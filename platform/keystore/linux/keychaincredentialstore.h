@@ -1,6 +1,9 @@
 #pragma once
 
+#include "filecredentialstore.h"
 #include "keystore/credentialstore.h"
+
+#include <memory>
 
 namespace safeguard::platform {
 
@@ -24,6 +27,33 @@ public:
 
 private:
     QString m_service;
+};
+
+// The Secret Service where it answers, else a 0600 file. Reads look in
+// both only until the Secret Service has held the secrets once (a marker
+// file says so): from then on it alone does, and a Secret Service that does
+// not answer means "retry", never the files, so a file planted beside
+// outbox.db is not read. (Deleting the marker as well is the attack the
+// encrypted store's own copy of the enrolment answers; docs/SECURITY.md.)
+class LayeredCredentialStore final : public CredentialStore
+{
+public:
+    static QString markerFileName() { return QStringLiteral("credentials.secret-service"); }
+
+    LayeredCredentialStore(std::unique_ptr<CredentialStore> primary,
+                           std::unique_ptr<FileCredentialStore> file, QString markerPath);
+
+    CredentialStoreError write(const QString &name, const QByteArray &secret) override;
+    CredentialStoreError read(const QString &name, QByteArray *secret) override;
+    CredentialStoreError remove(const QString &name) override;
+    QString backendName() const override;
+
+private:
+    bool primaryHasHeld() const;
+
+    std::unique_ptr<CredentialStore> m_primary;
+    std::unique_ptr<FileCredentialStore> m_file;
+    QString m_markerPath;
 };
 
 } // namespace safeguard::platform
