@@ -49,6 +49,9 @@ const char *kUsageText =
     "        [--staff-listen 127.0.0.1:PORT]   (the staff API; loopback only for now)\n"
     "        [--rules-file F]   (the force's concern rules; a change re-evaluates every history)\n"
     "        [--encompass-directory F]   (the force's settings, term dates, bank holidays)\n"
+    "  renew-cert [--days N]              re-issue the TLS certificate on the same key (the\n"
+    "                                     pin stays; devices need nothing); default 825 days\n"
+    "        [--valid-from-days D]   (start D days from now; negative for expiry drills)\n"
     "  seed-demo                          fill an empty hub with the picture's synthetic demo\n"
     "                                     set, through the real ingest path\n"
     "staff commands (--by NAME: who runs it, 1 to 100 printable characters; audited):\n"
@@ -329,6 +332,29 @@ int init(const Options &, const QString &dataDir)
     return 0;
 }
 
+int renewCert(const Options &o, const QString &dataDir)
+{
+    bool ok = false;
+    const int days = o.value("--days", QString::number(HubIdentity::kCertificateDays)).toInt(&ok);
+    if (!ok || days < 1 || days > 3650)
+        return usage(QStringLiteral("--days must be 1 to 3650"));
+    const int from = o.value("--valid-from-days", QStringLiteral("0")).toInt(&ok);
+    if (!ok || from < -3650 || from > 3650)
+        return usage(QStringLiteral("--valid-from-days must be -3650 to 3650"));
+    // An hour's slack at the start, as at init, for clocks a little behind.
+    const qint64 start = from == 0 ? -3600 : qint64(from) * 86400;
+    if (auto e = HubIdentity::renewCertificate(dataDir, start, days); !e.ok())
+        return failure(e.message);
+    IdentityError error;
+    const auto identity = HubIdentity::load(dataDir, &error);
+    if (!identity)
+        return failure(error.message);
+    printJson({{QStringLiteral("event"), QStringLiteral("certificate_renewed")},
+               {QStringLiteral("tls_pin_sha256"), identity->tlsPin},
+               {QStringLiteral("days"), days}});
+    return 0;
+}
+
 int serve(const Options &o, const QString &dataDir)
 {
     // Block the stop signals before any thread starts, so every thread
@@ -425,6 +451,12 @@ int serve(const Options &o, const QString &dataDir)
                {QStringLiteral("tls_pin_sha256"), plainHttp ? QString() : identity->tlsPin}});
     HubLog::event("listening", {{QStringLiteral("url"), server.url()},
                                 {QStringLiteral("hub_id"), identity->hubId}});
+    if (!plainHttp) {
+        const QJsonObject cert = HubIdentity::certificateStatus(
+            HubIdentity::certificateNotAfterMs(identity->certPem), clock.nowMs());
+        if (cert.value(QStringLiteral("tls_certificate_expiring")).toBool())
+            HubLog::event("tls_certificate_expiring", cert);
+    }
     auto worker = std::make_unique<PictureWorker>(*store, *picture->store);
 
     int received = 0;
@@ -658,31 +690,41 @@ int stats(const Options &o, const QString &dataDir)
             return 1;
         counts = picture->store->counts();
     }
-    printJson({{QStringLiteral("devices"), s->devices},
-               {QStringLiteral("revoked_devices"), s->revokedDevices},
-               {QStringLiteral("records"), s->records},
-               {QStringLiteral("versions"), s->versions},
-               {QStringLiteral("flagged"), s->flagged},
-               {QStringLiteral("urgent"), s->urgent},
-               {QStringLiteral("rejected_records"), s->rejectedRecords},
-               {QStringLiteral("rejected_requests"), s->rejectedRequests},
-               {QStringLiteral("conflicts"), s->conflicts},
-               {QStringLiteral("enrolments"), s->enrolments},
-               {QStringLiteral("record_id_collisions"), s->collisions},
-               {QStringLiteral("attribution_refusals"), s->attributionRefusals},
-               {QStringLiteral("orphaned_versions"), s->orphanedVersions},
-               {QStringLiteral("picture_queued"), s->pictureQueued},
-               {QStringLiteral("picture_failed"), s->pictureFailed},
-               {QStringLiteral("children"), counts.children},
-               {QStringLiteral("adults"), counts.adults},
-               {QStringLiteral("match_proposals"), counts.proposals},
-               {QStringLiteral("rules_triggered"), counts.rulesTriggered},
-               {QStringLiteral("picture_lag_seconds"),
-                s->pictureOldestEnqueuedMs == 0
-                    ? 0
-                    : qMax<qint64>(0, (protocol::SystemClock::instance().nowMs() -
-                                       s->pictureOldestEnqueuedMs) /
-                                          1000)}});
+    // The built-in certificate's dates (not one given with --tls-cert).
+    QJsonObject certificate;
+    if (IdentityError ie; HubIdentity::exists(dataDir))
+        if (const auto identity = HubIdentity::load(dataDir, &ie))
+            certificate = HubIdentity::certificateStatus(
+                HubIdentity::certificateNotAfterMs(identity->certPem),
+                protocol::SystemClock::instance().nowMs());
+    QJsonObject out{{QStringLiteral("devices"), s->devices},
+                    {QStringLiteral("revoked_devices"), s->revokedDevices},
+                    {QStringLiteral("records"), s->records},
+                    {QStringLiteral("versions"), s->versions},
+                    {QStringLiteral("flagged"), s->flagged},
+                    {QStringLiteral("urgent"), s->urgent},
+                    {QStringLiteral("rejected_records"), s->rejectedRecords},
+                    {QStringLiteral("rejected_requests"), s->rejectedRequests},
+                    {QStringLiteral("conflicts"), s->conflicts},
+                    {QStringLiteral("enrolments"), s->enrolments},
+                    {QStringLiteral("record_id_collisions"), s->collisions},
+                    {QStringLiteral("attribution_refusals"), s->attributionRefusals},
+                    {QStringLiteral("orphaned_versions"), s->orphanedVersions},
+                    {QStringLiteral("picture_queued"), s->pictureQueued},
+                    {QStringLiteral("picture_failed"), s->pictureFailed},
+                    {QStringLiteral("children"), counts.children},
+                    {QStringLiteral("adults"), counts.adults},
+                    {QStringLiteral("match_proposals"), counts.proposals},
+                    {QStringLiteral("rules_triggered"), counts.rulesTriggered},
+                    {QStringLiteral("picture_lag_seconds"),
+                     s->pictureOldestEnqueuedMs == 0
+                         ? 0
+                         : qMax<qint64>(0, (protocol::SystemClock::instance().nowMs() -
+                                            s->pictureOldestEnqueuedMs) /
+                                               1000)}};
+    for (auto it = certificate.begin(); it != certificate.end(); ++it)
+        out.insert(it.key(), it.value());
+    printJson(out);
     return 0;
 }
 
@@ -817,6 +859,7 @@ int HubCommandLine::run(const QStringList &arguments)
     static const Command kCommands[] = {
         {"init", Who::Operator, init},
         {"serve", Who::Operator, serve},
+        {"renew-cert", Who::Operator, renewCert},
         {"seed-demo", Who::Operator, seedDemo},
         {"enrol-device", Who::Staff, enrolDevice},
         {"revoke-device", Who::Staff, revokeDevice},

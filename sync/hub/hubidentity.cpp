@@ -1,10 +1,12 @@
 #include "hubidentity.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
+#include <QSslCertificate>
 #include <QUuid>
 #include <memory>
 #include <openssl/bio.h>
@@ -118,6 +120,57 @@ IdentityError writePrivateFile(const QString &path, QByteArrayView bytes)
     return {};
 }
 
+namespace {
+
+// A self-signed certificate on `key` for the hub's loopback addresses,
+// valid from now + notBeforeSecs to now + notAfterSecs.
+IdentityError selfSignedCertificate(EVP_PKEY *key, const QString &hubId, qint64 notBeforeSecs,
+                                    qint64 notAfterSecs, QByteArray *pem)
+{
+    Cert cert(X509_new());
+    X509_set_version(cert.get(), 2);
+    unsigned char serial[16];
+    randombytes_buf(serial, sizeof serial);
+    serial[0] &= 0x7f;
+    BIGNUM *bn = BN_bin2bn(serial, sizeof serial, nullptr);
+    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+    BN_free(bn);
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), long(notBeforeSecs));
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), long(notAfterSecs));
+    X509_set_pubkey(cert.get(), key);
+    X509_NAME *name = X509_get_subject_name(cert.get());
+    const QByteArray cn = QByteArrayLiteral("safeguard-hub ") + hubId.toLatin1();
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char *>(cn.constData()), -1, -1, 0);
+    X509_set_issuer_name(cert.get(), name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+    const std::pair<int, const char *> extensions[] = {
+        // Addresses only: a device allows plain HTTP only to a loopback
+        // literal, and a name is whatever a resolver says.
+        {NID_subject_alt_name, "IP:127.0.0.1,IP:::1"},
+        {NID_basic_constraints, "critical,CA:FALSE"},
+        {NID_key_usage, "critical,digitalSignature"},
+        {NID_ext_key_usage, "serverAuth"},
+    };
+    for (const auto &[nid, value] : extensions) {
+        Ext ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+        if (!ext || !X509_add_ext(cert.get(), ext.get(), -1))
+            return crypto("add certificate extensions");
+    }
+    if (!X509_sign(cert.get(), key, EVP_sha256()))
+        return crypto("sign the certificate");
+    Bio certBio(BIO_new(BIO_s_mem()));
+    PEM_write_bio_X509(certBio.get(), cert.get());
+    *pem = bioBytes(certBio.get());
+    if (pem->isEmpty())
+        return crypto("serialise the certificate");
+    return {};
+}
+
+} // namespace
+
 bool HubIdentity::exists(const QString &dataDir)
 {
     return QFile::exists(QDir(dataDir).filePath(QLatin1String(kIdentityFile)));
@@ -140,49 +193,17 @@ IdentityError HubIdentity::init(const QString &dataDir)
     if (!key || !backup)
         return crypto("generate EC keys");
 
-    Cert cert(X509_new());
-    X509_set_version(cert.get(), 2);
-    unsigned char serial[16];
-    randombytes_buf(serial, sizeof serial);
-    serial[0] &= 0x7f;
-    BIGNUM *bn = BN_bin2bn(serial, sizeof serial, nullptr);
-    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
-    BN_free(bn);
-    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * 825);
-    X509_set_pubkey(cert.get(), key.get());
-    X509_NAME *name = X509_get_subject_name(cert.get());
-    const QByteArray cn = QByteArrayLiteral("safeguard-hub ") + hubId.toLatin1();
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char *>(cn.constData()), -1, -1, 0);
-    X509_set_issuer_name(cert.get(), name);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-    const std::pair<int, const char *> extensions[] = {
-        // Addresses only: a device allows plain HTTP only to a loopback
-        // literal, and a name is whatever a resolver says.
-        {NID_subject_alt_name, "IP:127.0.0.1,IP:::1"},
-        {NID_basic_constraints, "critical,CA:FALSE"},
-        {NID_key_usage, "critical,digitalSignature"},
-        {NID_ext_key_usage, "serverAuth"},
-    };
-    for (const auto &[nid, value] : extensions) {
-        Ext ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
-        if (!ext || !X509_add_ext(cert.get(), ext.get(), -1))
-            return crypto("add certificate extensions");
-    }
-    if (!X509_sign(cert.get(), key.get(), EVP_sha256()))
-        return crypto("sign the certificate");
-    Bio certBio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_X509(certBio.get(), cert.get());
+    QByteArray certPem;
+    if (auto e =
+            selfSignedCertificate(key.get(), hubId, -3600, kCertificateDays * 86400LL, &certPem);
+        !e.ok())
+        return e;
 
     unsigned char pk[crypto_box_PUBLICKEYBYTES];
     SecretBytes sealingSecret(crypto_box_SECRETKEYBYTES);
     crypto_box_keypair(pk, sealingSecret.data());
     const SecretBytes keyPem = privateKeyPem(key.get());
     const SecretBytes backupKeyPem = privateKeyPem(backup.get());
-    const QByteArray certPem = bioBytes(certBio.get());
     const QJsonObject identity{
         {QStringLiteral("hub_id"), hubId},
         {QStringLiteral("backup_pin_sha256"), pinOf(backup.get())},
@@ -205,6 +226,45 @@ IdentityError HubIdentity::init(const QString &dataDir)
             return e;
     }
     return {};
+}
+
+IdentityError HubIdentity::renewCertificate(const QString &dataDir, qint64 validFromSecs, int days)
+{
+    IdentityError error;
+    const auto identity = load(dataDir, &error);
+    if (!identity)
+        return error;
+    Bio keyBio(BIO_new_mem_buf(identity->keyPem.data(), int(identity->keyPem.size())));
+    PKey key(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
+    if (!key)
+        return crypto("read the TLS key");
+    QByteArray pem;
+    if (auto e = selfSignedCertificate(key.get(), identity->hubId, validFromSecs,
+                                       validFromSecs + qint64(days) * 86400, &pem);
+        !e.ok())
+        return e;
+    // The same key, so the same pin: no device needs anything new.
+    return writePrivateFile(QDir(dataDir).filePath(QLatin1String(kCertFile)), pem);
+}
+
+qint64 HubIdentity::certificateNotAfterMs(const QByteArray &certPem)
+{
+    const QSslCertificate cert(certPem, QSsl::Pem);
+    return cert.isNull() ? 0 : cert.expiryDate().toMSecsSinceEpoch();
+}
+
+QJsonObject HubIdentity::certificateStatus(qint64 notAfterMs, qint64 nowMs)
+{
+    if (notAfterMs <= 0)
+        return {};
+    const qint64 daysLeft = (notAfterMs - nowMs) / (86400LL * 1000);
+    return {
+        {QStringLiteral("tls_certificate_expires_at"),
+         QDateTime::fromMSecsSinceEpoch(notAfterMs, Qt::UTC).toString(Qt::ISODate)},
+        {QStringLiteral("tls_certificate_days_left"), daysLeft},
+        {QStringLiteral("tls_certificate_expiring"),
+         notAfterMs - nowMs <= qint64(kCertificateWarningDays) * 86400 * 1000},
+    };
 }
 
 std::optional<HubIdentity> HubIdentity::load(const QString &dataDir, IdentityError *error)

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QJsonObject>
 #include <QString>
 #include <optional>
 
@@ -52,6 +53,19 @@ public:
     // Creates the directory (0700) and the identity; refuses to overwrite one.
     static IdentityError init(const QString &dataDir);
     static std::optional<HubIdentity> load(const QString &dataDir, IdentityError *error);
+    // Days a certificate made by init or renewCertificate is valid.
+    static constexpr int kCertificateDays = 825;
+    // From how many days before its end the hub warns (stats, /healthz, log).
+    static constexpr int kCertificateWarningDays = 60;
+    // When a PEM certificate ends (UTC ms since the epoch); 0 if unreadable.
+    static qint64 certificateNotAfterMs(const QByteArray &certPem);
+    // tls_certificate_expires_at, _days_left and _expiring (within the
+    // warning days, or past) for stats, /healthz and the log.
+    static QJsonObject certificateStatus(qint64 notAfterMs, qint64 nowMs);
+    // Re-issues the TLS certificate on the same key (so the same pin),
+    // valid from now + validFromSecs for `days` days (renew-cert; a
+    // negative start makes an expired one for drills and tests).
+    static IdentityError renewCertificate(const QString &dataDir, qint64 validFromSecs, int days);
 
     // Replaces the TLS certificate and key with operator-supplied PEM files
     // (serve --tls-cert/--tls-key) and recomputes the primary pin.

@@ -2,6 +2,7 @@
 
 #include "batchingestor.h"
 #include "deviceregistry.h"
+#include "hubidentity.h"
 #include "hublog.h"
 #include "hubstore.h"
 #include "protocol/loopbackaddress.h"
@@ -120,6 +121,7 @@ HubServer::HubServer(HubStore &store, DeviceRegistry &registry, BatchIngestor &i
     , m_registry(registry)
     , m_ingestor(ingestor)
     , m_hubId(std::move(hubId))
+    , m_certificateNotAfterMs(HubIdentity::certificateNotAfterMs(options.certPem))
     , m_options(std::move(options))
     , m_anonymousRefusals(m_options.anonymousAuditIntervalMs)
 {}
@@ -372,10 +374,18 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
                            errorJson("method_not_allowed"), "application/json",
                            "method_not_allowed");
         const bool up = m_store.ping();
-        const QJsonObject o =
+        QJsonObject o =
             up ? QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
                              {QStringLiteral("hub_id"), m_hubId}}
                : QJsonObject{{QStringLiteral("status"), QStringLiteral("database_unavailable")}};
+        // Devices pinned to the key sync past the certificate's end, but
+        // operators are told well before (renew-cert keeps the key).
+        if (!m_options.plainHttp) {
+            const QJsonObject cert = HubIdentity::certificateStatus(
+                m_certificateNotAfterMs, QDateTime::currentMSecsSinceEpoch());
+            for (auto it = cert.begin(); it != cert.end(); ++it)
+                o.insert(it.key(), it.value());
+        }
         return respond(connection, request, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
                        QJsonDocument(o).toJson(QJsonDocument::Compact), "application/json",
                        nullptr);

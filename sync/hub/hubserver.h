@@ -131,6 +131,7 @@ private:
     DeviceRegistry &m_registry;
     BatchIngestor &m_ingestor;
     QString m_hubId;
+    qint64 m_certificateNotAfterMs = 0; // the TLS certificate's end, for /healthz
     ServerOptions m_options;
     AnonymousRefusalTally m_anonymousRefusals;
     MHD_Daemon *m_daemon = nullptr;

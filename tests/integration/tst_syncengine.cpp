@@ -1014,6 +1014,64 @@ private slots:
         QCOMPARE(d.engine->stats().acknowledged, 3);
     }
 
+    // Once the SPKI pin matches, a certificate's dates add nothing to trust:
+    // an expired or not-yet-valid certificate on the pinned key must not stop
+    // the fleet (it failed as a "network error", for ever). A renewed
+    // certificate on the same key needs nothing from any device.
+    void aCertificatePastItsDatesOnThePinnedKeyStillSyncs()
+    {
+        HubProcess hub(kHub);
+        QVERIFY2(hub.start({}), qPrintable(hub.stderrText())); // HTTPS
+        const QString listen = QStringLiteral("127.0.0.1:%1").arg(hub.url().port());
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(hub)));
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+        int delivered = 0;
+        const struct
+        {
+            const char *name;
+            QStringList args;
+            bool expiring; // the hub warns its operators
+        } certificates[] = {
+            {"expired 75 days ago",
+             {QStringLiteral("--valid-from-days"), QStringLiteral("-900")},
+             true},
+            {"valid from next month",
+             {QStringLiteral("--valid-from-days"), QStringLiteral("30")},
+             false},
+            {"ending in 40 days",
+             {QStringLiteral("--valid-from-days"), QStringLiteral("-785")},
+             true},
+            {"renewed", {}, false},
+        };
+        for (const auto &c : certificates) {
+            hub.stop();
+            QByteArray out;
+            QCOMPARE(hub.cli(QStringLiteral("renew-cert"), c.args, &out), 0);
+            const qsizetype logFrom = hub.stderrText().size();
+            QVERIFY2(hub.start({QStringLiteral("--listen"), listen}), qPrintable(hub.stderrText()));
+            const QJsonObject stats = hub.stats();
+            QVERIFY2(stats.value(QStringLiteral("tls_certificate_expiring")).toBool() == c.expiring,
+                     c.name);
+            for (const auto &s : d.submit(2, 90 + quint32(delivered)))
+                QVERIFY(d.engine->recordSubmitted(s).ok());
+            QVERIFY2(d.waitQuiescent(), c.name);
+            delivered += 2;
+            QVERIFY2(d.engine->stats().acknowledged == delivered, c.name);
+            QCOMPARE(d.engine->waitingCount(), 0);
+            hub.stop(); // its log is read at the stop
+            QVERIFY2(hub.stderrText().mid(logFrom).contains(
+                         QLatin1String("tls_certificate_expiring")) == c.expiring,
+                     c.name);
+        }
+        for (const auto &f : faults)
+            QVERIFY(f.first().value<SyncFault>() != SyncFault::PinMismatch);
+        QCOMPARE(d.engine->stats().networkErrors, 0);
+    }
+
     void pinsDecideTrustAndAWipeOrderRevokes()
     {
         HubProcess hub(kHub);
