@@ -31,7 +31,11 @@ public:
         Wiped,      // the key was destroyed (the hub's order, or too many failures)
     };
     Q_ENUM(State)
-    static_assert(int(State::Wiped) == int(store::StoreSession::State::Wiped));
+    // The same states as store::StoreSession's (QML needs its own Q_ENUM).
+    static_assert(int(State::NeedsSetup) == int(store::StoreSession::State::NeedsSetup) &&
+                  int(State::Locked) == int(store::StoreSession::State::Locked) &&
+                  int(State::Unlocked) == int(store::StoreSession::State::Unlocked) &&
+                  int(State::Wiped) == int(store::StoreSession::State::Wiped));
 
     AppSession(QString storeDir, const protocol::Clock &clock, QObject *parent = nullptr);
     ~AppSession() override;
