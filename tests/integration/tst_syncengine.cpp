@@ -52,7 +52,8 @@ class FakeServer : public QTcpServer
 {
 public:
     QByteArray response;
-    int requests = 0;
+    int requests = 0;      // posts
+    int otherRequests = 0; // GETs, answered 404
     // When set, each request's body goes here and its answer is what this
     // returns (an empty answer: the connection is cut, no reply at all).
     std::function<QByteArray(const QByteArray &body)> relay;
@@ -87,6 +88,17 @@ public:
                     }
                     if (buffer->size() < end + 4 + length)
                         return;
+                    // Only posts (sync, enrolment) are this fake's business:
+                    // a GET (a check-in, a health probe) is not counted and
+                    // gets 404.
+                    if (buffer->startsWith("GET ")) {
+                        ++otherRequests;
+                        buffer->clear();
+                        s->write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                                 "Connection: close\r\n\r\n");
+                        s->disconnectFromHost();
+                        return;
+                    }
                     if (hang) {
                         ++requests;
                         buffer->clear();
@@ -1933,7 +1945,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.behind(proxy, e));
         QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
-        QCOMPARE(proxy.requests(), 1);
+        QCOMPARE(proxy.syncRequests(), 1);
         QCOMPARE(d.engine->state(), State::BackingOff);
         QCOMPARE(d.engine->backoffDelayMs(), firstWaitMs); // the draw is 0: no jitter
         // Just before the wait ends nothing goes; at its end one request.
@@ -1948,13 +1960,13 @@ PRAGMA user_version = 1;
         // A minute on the injected clock, woken every 100 ms: the waits
         // double (1, 2, 4, 8, 16, 32 s), so a handful of requests, not
         // thousands.
-        const int atMinuteStart = proxy.requests();
+        const int atMinuteStart = proxy.syncRequests();
         for (int step = 0; step < 600; ++step) {
             d.clock.advanceMs(100);
             d.engine->wake();
             QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         }
-        const int inAMinute = proxy.requests() - atMinuteStart;
+        const int inAMinute = proxy.syncRequests() - atMinuteStart;
         QVERIFY2(inAMinute >= 3 && inAMinute <= 7, qPrintable(QString::number(inAMinute)));
         QCOMPARE(d.engine->waitingCount(), 10);
 
@@ -2091,13 +2103,13 @@ PRAGMA user_version = 1;
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Error, 10000);
         QVERIFY(d.engine->laneStatus(false).halted);
         QCOMPARE(faults.last().first().value<SyncFault>(), SyncFault::ClientBug);
-        const int refused = proxy.requests();
+        const int refused = proxy.syncRequests();
 
         // A further submit seals and waits: the same bytes are not resent.
         for (const auto &s : d.submit(1, 69))
             QVERIFY(d.engine->recordSubmitted(s).ok());
         QCOMPARE(d.engine->requestsInFlight(), 0);
-        QCOMPARE(proxy.requests(), refused);
+        QCOMPARE(proxy.syncRequests(), refused);
 
         // Fixed behind the scenes; the timer tries again at 15 minutes.
         answer = 0;
@@ -2149,7 +2161,7 @@ PRAGMA user_version = 1;
         QCOMPARE(d.engine->stats().acknowledged, 300);
         QCOMPARE(d.engine->needsCorrectionCount(), 0);
         const int refused = proxy.answered(413);
-        const int requests = proxy.requests();
+        const int requests = proxy.syncRequests();
         qInfo() << requests << "requests," << refused << "refused;" << proxy.requestBodyBytes()
                 << "bytes uploaded for" << sealedBytes << "sealed";
         // The first refusals find the limit (the halvings of the first

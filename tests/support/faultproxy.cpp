@@ -134,6 +134,8 @@ void FaultProxy::onClientData(Conn *c)
         c->request.index = m_requests++;
         c->request.method = first.value(0);
         c->request.path = first.value(1);
+        if (c->request.path == "/v1/sync")
+            ++m_syncRequests;
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const QByteArray line = lines[i].trimmed();
             const qsizetype colon = line.indexOf(':');

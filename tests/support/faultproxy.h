@@ -92,6 +92,8 @@ public:
     void releaseHeld(const QByteArray &rawResponse = {});
 
     int requests() const { return m_requests; }
+    // Of those, the ones to /v1/sync (not a check-in or a health probe).
+    int syncRequests() const { return m_syncRequests; }
     qint64 requestBodyBytes() const { return m_requestBodyBytes; }
     // Requests whose answer (the upstream's or the proxy's own) had this status.
     int answered(int status) const { return m_answered.value(status); }
@@ -123,6 +125,7 @@ private:
     qint64 m_bandwidth = 0;
     QTimer m_tick;
     int m_requests = 0;
+    int m_syncRequests = 0;
     int m_forwarded = 0;
     qint64 m_requestBodyBytes = 0;
     QHash<int, int> m_answered;
