@@ -130,10 +130,14 @@ QNetworkReply *HubConnection::post(const QString &path, const QByteArray &body,
     return prepare(m_network->post(*request, body));
 }
 
-QNetworkReply *HubConnection::get(const QString &path)
+QNetworkReply *HubConnection::get(const QString &path, const QByteArray &authorization)
 {
-    const std::optional<QNetworkRequest> request = makeRequest(path);
-    return request ? prepare(m_network->get(*request)) : nullptr;
+    std::optional<QNetworkRequest> request = makeRequest(path);
+    if (!request)
+        return nullptr;
+    if (!authorization.isEmpty())
+        request->setRawHeader("Authorization", authorization);
+    return prepare(m_network->get(*request));
 }
 
 TransportOutcome HubConnection::outcome(QNetworkReply *reply, int *status) const

@@ -59,7 +59,7 @@ public:
     // nullptr when the URL is not allowed (plain HTTP off loopback).
     QNetworkReply *post(const QString &path, const QByteArray &body,
                         const QByteArray &authorization = {});
-    QNetworkReply *get(const QString &path);
+    QNetworkReply *get(const QString &path, const QByteArray &authorization = {});
 
     // Classifies a finished reply; *status gets the HTTP status when Answered.
     TransportOutcome outcome(QNetworkReply *reply, int *status) const;

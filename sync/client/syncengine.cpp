@@ -121,6 +121,8 @@ SyncError SyncEngine::start()
     if (!e.ok() && e.kind != SyncErrorKind::NotEnrolled)
         return e;
     m_periodicTimer.start();
+    if (e.ok())
+        checkIn();
     pump();
     return e;
 }
@@ -404,6 +406,7 @@ SyncError SyncEngine::unlocked(RecordSource *store)
         if (SyncError e = start(); !e.ok() && e.kind != SyncErrorKind::NotEnrolled)
             return e;
     }
+    checkIn();
     m_bridge.applyVerdicts();
     SyncError result = repair();
     SyncError purge;
@@ -520,6 +523,8 @@ void SyncEngine::wake()
 void SyncEngine::periodic()
 {
     refreshCounts(); // a parked entry's wait may have ended
+    if (m_lastCheckInMs == 0 || m_deps.clock->nowMs() - m_lastCheckInMs >= m_options.checkInMs)
+        checkIn();
     if (m_bridge.isAttached()) {
         repair(); // failures are reported as RepairFailed
         m_bridge.purgeExpired();
@@ -982,8 +987,50 @@ void SyncEngine::onConnectivity()
         // the network caused is over; go at once.
         m_urgent.networkBack();
         m_normal.networkBack();
+        checkIn();
     }
     pump();
+}
+
+void SyncEngine::checkIn()
+{
+    if (m_checkingIn || m_wiped || !m_connection || !isEnrolled() || m_stop == State::Revoked)
+        return;
+    QNetworkReply *reply = m_connection->get(QStringLiteral("/v1/device/status"), authorization());
+    if (!reply)
+        return;
+    m_checkingIn = true;
+    m_lastCheckInMs = m_deps.clock->nowMs();
+    ++m_stats.checkIns;
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        m_checkingIn = false;
+        int status = 0;
+        // Only a pinned (or loopback) answer from this hub counts; anything
+        // else waits for the next check-in or sync.
+        if (m_connection->outcome(reply, &status) != TransportOutcome::Answered)
+            return;
+        const QByteArray body = reply->readAll();
+        const ReceiptReader::Expected expected{QString(), m_enrolment.hubId, {}};
+        if (status == 403) {
+            const ReceiptReading order = ReceiptReader::readWipeOrder(body, expected);
+            if (order.problem == ReceiptProblem::NotAWipeOrder)
+                return;
+            qCInfo(lcSync) << "check-in: the hub withdrew this device";
+            wipeOnce();
+            pump(); // drains what is sealed, then Revoked
+            return;
+        }
+        if (status != 200)
+            return;
+        v1::SyncReceipt answer;
+        if (!answer.ParseFromArray(body.constData(), int(body.size())) ||
+            QString::fromStdString(answer.hub_id()) != m_enrolment.hubId)
+            return;
+        if (answer.policy().retention_hours() > 0)
+            m_outbox->setRetentionHours(int(answer.policy().retention_hours()));
+        learnHubLimits(answer.policy(), false);
+    });
 }
 
 void SyncEngine::probeHealth()

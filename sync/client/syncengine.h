@@ -51,6 +51,7 @@ struct SyncStats
     qint64 networkErrors = 0; // requests that got no answer (not counting pin mismatches)
     qint64 bytesOnWire = 0;
     qint64 illegalTransitions = 0; // state changes outside the table: bugs
+    qint64 checkIns = 0;           // GET /v1/device/status sent
 };
 
 // The app's sync engine: drains the sealed outbox (SealedOutbox) to the hub
@@ -178,6 +179,9 @@ public:
         int periodicSyncMs = 5 * 60 * 1000;
         // A lane halted in Error tries again this often.
         qint64 errorRetryMs = 15 * 60 * 1000;
+        // How often an enrolled device checks in, with or without anything
+        // to send, locked or not (a revoked device learns its wipe order).
+        qint64 checkInMs = 15 * 60 * 1000;
         int healthProbeMs = 15000;
         SyncBackoff backoff;
         ParkRule park;
@@ -263,6 +267,11 @@ public:
     void wake();
     // The periodic work (repair, purge, compaction) and wake().
     void periodic();
+    // The check-in (GET /v1/device/status): at start, at unlock, when the
+    // network returns and every Options::checkInMs; a revoked device is
+    // wiped at it even with nothing to send.
+    void checkIn();
+    bool isCheckingIn() const { return m_checkingIn; }
 
     // Purges acknowledged records' content older than the retention period
     // (needs the store); returns how many records were purged.
@@ -389,6 +398,8 @@ private:
     // The officer's store while unlocked, and the sealing session with it.
     StoreBridge m_bridge;
     bool m_probing = false;
+    bool m_checkingIn = false;
+    qint64 m_lastCheckInMs = 0;              // Clock ms; 0: never
     bool m_wiped = false;                    // the wipe handler has run; draining, then Revoked
     bool m_enrolmentChangedReported = false; // the fault is emitted once
 };

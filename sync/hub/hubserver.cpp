@@ -7,6 +7,7 @@
 #include "hubstore.h"
 #include "protocol/loopbackaddress.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <arpa/inet.h>
@@ -389,6 +390,40 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
         return respond(connection, request, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
                        QJsonDocument(o).toJson(QJsonDocument::Compact), "application/json",
                        nullptr);
+    }
+    if (std::strcmp(url, "/v1/device/status") == 0) {
+        // The check-in: a device with nothing to send still learns its
+        // policy and, revoked, its wipe order (the same 403 as on sync).
+        if (!get)
+            return respond(connection, request, MHD_HTTP_METHOD_NOT_ALLOWED,
+                           errorJson("method_not_allowed"), "application/json",
+                           "method_not_allowed");
+        const AuthResult auth =
+            m_registry.authenticate(header(connection, MHD_HTTP_HEADER_AUTHORIZATION));
+        request.deviceId = auth.deviceId;
+        switch (auth.outcome) {
+        case AuthOutcome::Authenticated: {
+            v1::SyncReceipt status;
+            status.set_hub_id(m_hubId.toStdString());
+            status.mutable_received_at()->set_unix_ms(QDateTime::currentMSecsSinceEpoch());
+            status.mutable_policy()->set_retention_hours(DeviceRegistry::kDefaultRetentionHours);
+            tellLimits(status.mutable_policy());
+            return respond(connection, request, MHD_HTTP_OK, serialize(status), kProtobuf, nullptr);
+        }
+        case AuthOutcome::Revoked:
+            return respondWipe(connection, request);
+        case AuthOutcome::Missing:
+            return respond(connection, request, MHD_HTTP_UNAUTHORIZED,
+                           errorJson("credentials_missing"), "application/json",
+                           "credentials_missing");
+        case AuthOutcome::Invalid:
+            return respond(connection, request, MHD_HTTP_UNAUTHORIZED,
+                           errorJson("credentials_invalid"), "application/json",
+                           "credentials_invalid");
+        case AuthOutcome::StoreFailed:
+            return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
+                           errorJson("store_unavailable"), "application/json", "store_unavailable");
+        }
     }
     if (std::strcmp(url, "/v1/devices/enrol") == 0) {
         request.route = Route::Enrol;

@@ -2322,6 +2322,60 @@ PRAGMA user_version = 1;
         QCOMPARE(hubRecords(*m_hub), before + 3);
     }
 
+    // Defect: a remote wipe reached only a device with something to send.
+    // The check-in (at start, at unlock, every 15 minutes) reaches an idle,
+    // locked one too.
+    void anIdleRevokedDeviceIsWipedAtItsCheckIn()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
+        QVERIFY(d.waitQuiescent());
+        QTRY_VERIFY(!d.engine->isCheckingIn()); // the unlock's check-in: in good standing
+        QCOMPARE(d.engine->state(), State::Idle);
+        d.engine->locked();
+        d.lockStore();
+        QCOMPARE(d.engine->waitingCount(), 0);
+        QCOMPARE(m_hub->cli(QStringLiteral("revoke-device"),
+                            {QStringLiteral("--by"), HubProcess::kStaff, QStringLiteral("--device"),
+                             d.engine->deviceId()}),
+                 0);
+        // Running, locked, nothing to send: nothing before the check-in is due...
+        const qint64 checkIns = d.engine->stats().checkIns;
+        d.clock.advanceSecs(15 * 60 - 1);
+        d.engine->periodic();
+        QCOMPARE(d.engine->stats().checkIns, checkIns);
+        QVERIFY(!d.wiped);
+        // ...and at 15 minutes the check-in brings the wipe order.
+        d.clock.advanceSecs(1);
+        d.engine->periodic();
+        QCOMPARE(d.engine->stats().checkIns, checkIns + 1);
+        QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::Revoked, 10000);
+        QVERIFY(d.wiped);
+        QCOMPARE(d.session->state(), store::StoreSession::State::Wiped);
+        QVERIFY(!QFile::exists(d.session->vault().vaultPath()));
+        QCOMPARE(d.engine->stats().requests, 0); // no sync request was needed
+
+        // Another idle device, revoked while it was off: wiped at start.
+        Device e;
+        QVERIFY(e.openStore());
+        e.makeEngine();
+        QVERIFY(e.enrol(code(*m_hub)));
+        const QString device = e.engine->deviceId();
+        e.lockStore();
+        e.engine.reset();
+        QCOMPARE(
+            m_hub->cli(QStringLiteral("revoke-device"), {QStringLiteral("--by"), HubProcess::kStaff,
+                                                         QStringLiteral("--device"), device}),
+            0);
+        e.makeEngine();
+        QVERIFY(e.engine->start().ok());
+        QTRY_COMPARE_WITH_TIMEOUT(e.engine->state(), State::Revoked, 10000);
+        QVERIFY(e.wiped);
+    }
+
     // A store that fails during the repair is reported (RepairFailed), and
     // what the repair did not finish is finished later, never duplicated.
     void aStoreFailureDuringTheRepairIsReportedAndRecovered()
