@@ -310,6 +310,17 @@ void HubServer::writeAnonymousSummary(const AnonymousRefusalTally::Summary &summ
     HubLog::event("anonymous_refusals", detail);
 }
 
+int HubServer::refuseCredentials(MHD_Connection *connection, Request &request, AuthOutcome outcome)
+{
+    if (outcome == AuthOutcome::StoreFailed)
+        return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
+                       errorJson("store_unavailable"), "application/json", "store_unavailable");
+    const char *reason =
+        outcome == AuthOutcome::Missing ? "credentials_missing" : "credentials_invalid";
+    return respond(connection, request, MHD_HTTP_UNAUTHORIZED, errorJson(reason),
+                   "application/json", reason);
+}
+
 int HubServer::respondWipe(MHD_Connection *connection, Request &request)
 {
     v1::SyncReceipt receipt = m_ingestor.wipeReceipt();
@@ -413,16 +424,9 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
         case AuthOutcome::Revoked:
             return respondWipe(connection, request);
         case AuthOutcome::Missing:
-            return respond(connection, request, MHD_HTTP_UNAUTHORIZED,
-                           errorJson("credentials_missing"), "application/json",
-                           "credentials_missing");
         case AuthOutcome::Invalid:
-            return respond(connection, request, MHD_HTTP_UNAUTHORIZED,
-                           errorJson("credentials_invalid"), "application/json",
-                           "credentials_invalid");
         case AuthOutcome::StoreFailed:
-            return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
-                           errorJson("store_unavailable"), "application/json", "store_unavailable");
+            return refuseCredentials(connection, request, auth.outcome);
         }
     }
     if (std::strcmp(url, "/v1/devices/enrol") == 0) {
@@ -471,19 +475,12 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
         case AuthOutcome::Authenticated:
             break;
         case AuthOutcome::Missing:
-            return respond(connection, request, MHD_HTTP_UNAUTHORIZED,
-                           errorJson("credentials_missing"), "application/json",
-                           "credentials_missing");
         case AuthOutcome::Invalid:
-            return respond(connection, request, MHD_HTTP_UNAUTHORIZED,
-                           errorJson("credentials_invalid"), "application/json",
-                           "credentials_invalid");
+        case AuthOutcome::StoreFailed:
+            return refuseCredentials(connection, request, auth.outcome);
         case AuthOutcome::Revoked:
             request.revoked = true;
             break;
-        case AuthOutcome::StoreFailed:
-            return respond(connection, request, MHD_HTTP_SERVICE_UNAVAILABLE,
-                           errorJson("store_unavailable"), "application/json", "store_unavailable");
         }
     }
 

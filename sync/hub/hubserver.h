@@ -1,6 +1,7 @@
 #pragma once
 
 #include "anonymousrefusaltally.h"
+#include "deviceregistry.h"
 #include "protocol/limits.h"
 #include "secretbytes.h"
 
@@ -117,6 +118,8 @@ private:
     // 403 with an empty receipt carrying the wipe order: a revoked device's
     // request that could not be ingested still tells it to wipe.
     int respondWipe(MHD_Connection *connection, Request &request);
+    // 401 for a missing or wrong credential, 503 when the store did not answer.
+    int refuseCredentials(MHD_Connection *connection, Request &request, AuthOutcome outcome);
     // The limits this hub enforces, for the device (receipts, enrolment).
     void tellLimits(v1::DevicePolicy *policy) const;
     // A 413's JSON: the reason and, for /v1/sync, the same limits.
