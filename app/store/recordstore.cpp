@@ -84,8 +84,7 @@ RecordStore::openUnencryptedForBenchmark(const QString &dir, const protocol::Clo
     return openImpl(dir, nullptr, clock);
 }
 
-StoreResult<std::unique_ptr<RecordStore>>
-RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock)
+StoreResult<sql::Database> RecordStore::openConnection(const QString &dir, const DataKey *key)
 {
     QString fsError;
     if (!platform::privatefiles::ensurePrivateDir(dir, &fsError))
@@ -113,11 +112,44 @@ RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Cl
     if ((e = db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
                       "PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;")))
         return StoreError::fromSql(e, "open");
-    if (StoreError m = schema::migrate(*db); m)
+    return std::move(*db);
+}
+
+StoreResult<std::unique_ptr<RecordStore>>
+RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock)
+{
+    auto db = openConnection(dir, key);
+    if (!db)
+        return db.error();
+    if (StoreError m = schema::migrate(db.value()); m)
         return m;
-    std::unique_ptr<RecordStore> store(new RecordStore(dir, std::move(*db), clock, key != nullptr));
+    std::unique_ptr<RecordStore> store(
+        new RecordStore(dir, std::move(db).value(), clock, key != nullptr));
     store->tightenFileModes();
     return store;
+}
+
+StoreError RecordStore::exportTo(const QString &path, const DataKey &newKey)
+{
+    if (!m_encrypted || newKey.isNull() || newKey.size() != kDataKeyBytes)
+        return StoreError{StoreErrorKind::Internal, QStringLiteral("export: no key"), {}};
+    platform::privatefiles::PrivateUmask mask; // the copy starts as 0600
+    if (const sql::SqlError e = m_db.exportWithRawKey(path, newKey.data(), newKey.size(), 4096))
+        return StoreError::fromSql(e, "export");
+    return {};
+}
+
+StoreError RecordStore::reopen(const DataKey &key, const std::function<void()> &whileClosed)
+{
+    m_db.close();
+    if (whileClosed)
+        whileClosed();
+    auto db = openConnection(m_dir, &key);
+    if (!db)
+        return db.error();
+    m_db = std::move(db).value();
+    tightenFileModes();
+    return {};
 }
 
 void RecordStore::tightenFileModes() const

@@ -13,6 +13,7 @@
 #include <QHash>
 #include <QList>
 #include <QString>
+#include <functional>
 #include <memory>
 
 namespace safeguard::store {
@@ -130,6 +131,16 @@ public:
     int schemaVersion();
     QString cipherVersion(); // empty for the unencrypted baseline
 
+    // Key rotation (see KeyVault): copies the whole store under newKey into
+    // a new file at path (fsynced when this returns; the caller removes it
+    // on failure).
+    StoreError exportTo(const QString &path, const DataKey &newKey);
+    // Closes the connection, runs whileClosed (which moves the copy over
+    // store.db), and opens store.db again under key: the same RecordStore
+    // object, so whoever holds it keeps working. On failure the store is
+    // closed and every call fails until it is opened again.
+    StoreError reopen(const DataKey &key, const std::function<void()> &whileClosed);
+
     RecordStore(const RecordStore &) = delete;
     RecordStore &operator=(const RecordStore &) = delete;
 
@@ -137,6 +148,7 @@ private:
     RecordStore(QString dir, sql::Database db, const protocol::Clock &clock, bool encrypted);
     static StoreResult<std::unique_ptr<RecordStore>>
     openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock);
+    static StoreResult<sql::Database> openConnection(const QString &dir, const DataKey *key);
     StoreError saveDraftInTransaction(const v1::IncidentRecord &record);
     void tightenFileModes() const;
 

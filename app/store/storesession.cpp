@@ -1,5 +1,7 @@
 #include "storesession.h"
 
+#include "process/crashpoint.h"
+
 #include <QDir>
 #include <QFile>
 
@@ -39,11 +41,14 @@ VaultError StoreSession::create(const SecureBuffer &passphrase, KdfParams params
 {
     m_openError = {};
     DataKey key;
-    VaultError e = m_vault.create(passphrase, &key, params);
+    SecureBuffer passKey;
+    VaultError e =
+        m_vault.create(passphrase, &key, params, KeyVault::kDefaultMaxAttempts, &passKey);
     if (!e.ok())
         return e;
     if (!openStore(key))
         return {VaultErrorKind::Storage, QStringLiteral("The new store could not be opened.")};
+    m_passKey = std::move(passKey);
     return e;
 }
 
@@ -54,7 +59,13 @@ UnlockResult StoreSession::unlock(const SecureBuffer &passphrase)
     if (r.status == UnlockStatus::Unlocked) {
         if (!openStore(r.key))
             r.status = UnlockStatus::CorruptVault;
+        else
+            m_passKey = std::move(r.passKey);
         r.key = DataKey(); // the store holds what it needs
+        r.passKey = SecureBuffer();
+        // A failed rotation leaves the old keys working; it is tried again.
+        if (m_state == State::Unlocked)
+            rotateKeysIfDue();
     } else if (r.status == UnlockStatus::Wiped) {
         removeSideFiles();
         m_state = State::Wiped;
@@ -67,7 +78,77 @@ void StoreSession::lock()
     if (m_state != State::Unlocked)
         return;
     m_store.reset();
+    m_passKey = SecureBuffer();
     m_state = State::Locked;
+}
+
+VaultError StoreSession::rotateKeys()
+{
+    if (m_state != State::Unlocked || m_passKey.isNull())
+        return {VaultErrorKind::Unlock, QStringLiteral("The store is locked.")};
+    KeyVault::Rotation rotation;
+    if (VaultError e = m_vault.beginRotation(m_passKey, &rotation); !e.ok())
+        return e;
+    return completeRotation(rotation);
+}
+
+VaultError StoreSession::rotateKeysIfDue()
+{
+    return m_vault.rotationDue() ? rotateKeys() : VaultError{};
+}
+
+VaultError StoreSession::changePassphrase(const SecureBuffer &oldPassphrase,
+                                          const SecureBuffer &newPassphrase,
+                                          UnlockResult *unlockOut)
+{
+    if (m_state != State::Unlocked)
+        return {VaultErrorKind::Unlock, QStringLiteral("The store is locked.")};
+    KeyVault::Rotation rotation;
+    UnlockResult u;
+    VaultError e = m_vault.beginPassphraseChange(oldPassphrase, newPassphrase, &rotation, &u);
+    if (u.status == UnlockStatus::Wiped) {
+        // The last allowed wrong passphrase: the vault has wiped, so close
+        // what it removed and finish (the store's connection may have
+        // written on as it closed).
+        m_store.reset();
+        m_passKey = SecureBuffer();
+        wipe();
+    }
+    u.key = DataKey();
+    u.passKey = SecureBuffer();
+    if (unlockOut)
+        *unlockOut = std::move(u);
+    if (!e.ok())
+        return e;
+    return completeRotation(rotation);
+}
+
+VaultError StoreSession::completeRotation(KeyVault::Rotation &rotation)
+{
+    if (const StoreError e = m_store->exportTo(rotation.nextStorePath, rotation.newKey); e) {
+        m_vault.abandonRotation(rotation);
+        return {VaultErrorKind::Storage, e.message};
+    }
+    platform::crashPoint("store.rotate.copied");
+    if (VaultError e = m_vault.commitRotation(rotation); !e.ok()) {
+        m_vault.abandonRotation(rotation);
+        return e;
+    }
+    // Committed: only the new keys open the store from here on.
+    m_passKey = std::move(rotation.newPassKey);
+    VaultError finished;
+    const StoreError reopened =
+        m_store->reopen(rotation.newKey, [&] { finished = m_vault.finishRotation(); });
+    if (reopened) {
+        // The copy is the store now and unlock will open it; until then the
+        // officer sees a locked device, never a half-open store.
+        m_openError = reopened;
+        m_store.reset();
+        m_passKey = SecureBuffer();
+        m_state = State::Locked;
+        return {VaultErrorKind::Storage, reopened.message};
+    }
+    return finished;
 }
 
 bool StoreSession::wipe()

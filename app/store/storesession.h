@@ -49,6 +49,21 @@ public:
     // Closes the store and frees the data key. Anything unsaved must be
     // saved before (the app's aboutToLock).
     void lock();
+
+    // Forward secrecy: moves the store to a fresh data key and wipe key
+    // (see KeyVault), so an old vault and the passphrase open nothing and
+    // content deleted before now is unreadable. Unlocked only; the same
+    // RecordStore stays open throughout. On failure the old keys stay.
+    VaultError rotateKeys();
+    // rotateKeys() when the data key is older than a day (KeyVault::
+    // rotationDue); unlock() calls it, and the app calls it on a timer.
+    VaultError rotateKeysIfDue();
+    // Unlocked only: checks the old passphrase (a counted attempt; the last
+    // allowed failure wipes, and state() says Wiped) and moves the store to
+    // fresh keys under the new one.
+    VaultError changePassphrase(const SecureBuffer &oldPassphrase,
+                                const SecureBuffer &newPassphrase,
+                                UnlockResult *unlockOut = nullptr);
     // Crypto-shreds the store: locks, destroys the key and the files beside
     // the store that name records. The sealed outbox stays for the sync
     // engine. False if the key could not be destroyed (tried again at the
@@ -63,6 +78,7 @@ public:
 
 private:
     bool openStore(const DataKey &key);
+    VaultError completeRotation(KeyVault::Rotation &rotation);
     void removeSideFiles();
 
     QString m_dir;
@@ -71,6 +87,7 @@ private:
     std::unique_ptr<RecordStore> m_store;
     State m_state = State::NeedsSetup;
     StoreError m_openError;
+    SecureBuffer m_passKey; // while Unlocked: for rotateKeys()
 };
 
 } // namespace safeguard::store

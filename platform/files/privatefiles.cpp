@@ -7,8 +7,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace safeguard::platform::privatefiles {
 
@@ -186,13 +188,18 @@ ReadOutcome readPrivateFile(const QString &path, std::size_t maxBytes, QByteArra
 bool shred(const QString &path)
 {
     const QByteArray name = QFile::encodeName(path);
-    const int fd = ::open(name.constData(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT;
+    const int fd = ::open(name.constData(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return true;
+        // A symbolic link (or anything else unopenable) is removed itself,
+        // never written through.
+        return ::unlink(name.constData()) == 0;
+    }
     struct stat st
     {
     };
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         unsigned char block[4096];
         off_t left = st.st_size;
         while (left > 0) {
@@ -207,6 +214,137 @@ bool shred(const QString &path)
     }
     ::close(fd);
     return ::unlink(name.constData()) == 0;
+}
+
+InPlaceFile InPlaceFile::open(const QString &path, std::size_t size, bool create,
+                              ReadOutcome *outcome, QString *error)
+{
+    const QString name = QFileInfo(path).fileName();
+    auto refuse = [&](ReadOutcome why, const QString &text) {
+        if (outcome)
+            *outcome = why;
+        if (error)
+            *error = text;
+        return InPlaceFile();
+    };
+    const QByteArray encoded = QFile::encodeName(path);
+    bool created = false;
+    int fd = ::open(encoded.constData(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+        PrivateUmask mask;
+        fd = ::open(encoded.constData(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        created = fd >= 0;
+    }
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return refuse(ReadOutcome::Missing, QStringLiteral("%1 is missing").arg(name));
+        if (errno == ELOOP)
+            return refuse(ReadOutcome::Refused,
+                          QStringLiteral("%1 is a symbolic link: refused").arg(name));
+        return refuse(ReadOutcome::Failed, errnoText("open"));
+    }
+    InPlaceFile file;
+    file.m_fd = fd;
+    struct stat st
+    {
+    };
+    if (::fstat(fd, &st) != 0)
+        return refuse(ReadOutcome::Failed, errnoText("stat"));
+    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
+        return refuse(ReadOutcome::Refused,
+                      QStringLiteral("%1 is not this user's regular file: refused").arg(name));
+    if (created && ::fchmod(fd, 0600) != 0)
+        return refuse(ReadOutcome::Failed, errnoText("fchmod"));
+    if ((st.st_mode & 077) != 0 && !created)
+        return refuse(ReadOutcome::Refused,
+                      QStringLiteral("%1 may be opened by others: refused").arg(name));
+    if (std::size_t(st.st_size) < size && create) {
+        // New, or left short by a crash while it was being made: zeros up to
+        // size, in place.
+        const std::size_t have = std::size_t(st.st_size);
+        QByteArray zeros(qsizetype(size - have), '\0');
+        if (!file.writeAt(have, zeros.constData(), std::size_t(zeros.size())) ||
+            (created && !fsyncDir(QFileInfo(path).absolutePath())))
+            return refuse(ReadOutcome::Failed, errnoText("create"));
+    } else if (std::size_t(st.st_size) != size) {
+        return refuse(ReadOutcome::Failed, QStringLiteral("%1 has the wrong size").arg(name));
+    }
+    if (outcome)
+        *outcome = ReadOutcome::Read;
+    return file;
+}
+
+InPlaceFile::InPlaceFile(InPlaceFile &&other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1))
+{}
+
+InPlaceFile &InPlaceFile::operator=(InPlaceFile &&other) noexcept
+{
+    if (this != &other) {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = std::exchange(other.m_fd, -1);
+    }
+    return *this;
+}
+
+InPlaceFile::~InPlaceFile()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+bool InPlaceFile::readAt(std::size_t offset, void *data, std::size_t size) const
+{
+    auto *p = static_cast<unsigned char *>(data);
+    while (size > 0) {
+        const ssize_t n = ::pread(m_fd, p, size, off_t(offset));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        offset += std::size_t(n);
+        size -= std::size_t(n);
+    }
+    return true;
+}
+
+bool InPlaceFile::writeAt(std::size_t offset, const void *data, std::size_t size)
+{
+    const auto *p = static_cast<const unsigned char *>(data);
+    std::size_t left = size;
+    std::size_t at = offset;
+    while (left > 0) {
+        const ssize_t n = ::pwrite(m_fd, p, left, off_t(at));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        at += std::size_t(n);
+        left -= std::size_t(n);
+    }
+    return ::fdatasync(m_fd) == 0;
+}
+
+DirLock::DirLock(const QString &dir)
+    : m_fd(::open(QFile::encodeName(dir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+{
+    m_held = m_fd >= 0 && ::flock(m_fd, LOCK_EX | LOCK_NB) == 0;
+}
+
+DirLock::~DirLock()
+{
+    release();
+}
+
+void DirLock::release()
+{
+    if (m_fd >= 0)
+        ::close(m_fd); // releases the lock
+    m_fd = -1;
+    m_held = false;
 }
 
 } // namespace safeguard::platform::privatefiles

@@ -10,8 +10,11 @@
 #include <sqlite3.h>
 #endif
 
+#include <QFile>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <utility>
 
 namespace safeguard::sql {
@@ -282,6 +285,60 @@ SqlError Database::setRawKey(const unsigned char *key, std::size_t size, int cip
     char pragma[64];
     std::snprintf(pragma, sizeof pragma, "PRAGMA cipher_page_size = %d;", cipherPageSize);
     return exec(pragma);
+}
+
+SqlError Database::exportWithRawKey(const QString &path, const unsigned char *key, std::size_t size,
+                                    int cipherPageSize)
+{
+    const std::size_t literalSize = 3 + 2 * size;
+    auto *literal = static_cast<char *>(sodium_malloc(literalSize + 1));
+    if (!literal)
+        return SqlError{SqlErrorKind::Other, SQLITE_NOMEM, QStringLiteral("out of secure memory")};
+    literal[0] = 'x';
+    literal[1] = '\'';
+    toHex(key, size, literal + 2);
+    literal[literalSize - 1] = '\'';
+    literal[literalSize] = '\0';
+    SqlError e;
+    {
+        Statement attach = prepare("ATTACH DATABASE ?1 AS safeguard_next KEY ?2;", &e);
+        if (!e) {
+            attach.bind(1, path).bind(2, std::string_view(literal, literalSize));
+            if (!attach.exec())
+                e = attach.error();
+        }
+    }
+    sodium_free(literal); // zeroes before freeing
+    if (e)
+        return e;
+    char pragma[80];
+    std::snprintf(pragma, sizeof pragma, "PRAGMA safeguard_next.cipher_page_size = %d;",
+                  cipherPageSize);
+    if (!(e = exec(pragma))) {
+        Statement copy = prepare("SELECT sqlcipher_export('safeguard_next');", &e);
+        if (!e && !copy.exec())
+            e = copy.error();
+    }
+    // SQLCipher 3.4's export copies schema and rows but not user_version
+    // (the schema migration's number).
+    if (!e) {
+        if (const auto version = queryInt("PRAGMA main.user_version;", &e)) {
+            std::snprintf(pragma, sizeof pragma, "PRAGMA safeguard_next.user_version = %lld;",
+                          static_cast<long long>(*version));
+            e = exec(pragma);
+        }
+    }
+    const SqlError detached = exec("DETACH DATABASE safeguard_next;");
+    if (!e)
+        e = detached;
+    if (!e) {
+        const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::fsync(fd) != 0)
+            e = SqlError{SqlErrorKind::Io, SQLITE_IOERR, QStringLiteral("cannot fsync the copy")};
+        if (fd >= 0)
+            ::close(fd);
+    }
+    return e;
 }
 
 QString Database::cipherVersion()

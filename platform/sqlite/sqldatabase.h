@@ -134,6 +134,12 @@ public:
     // size; must be the first call after open(). The key is passed as a
     // blob literal built in locked memory and wiped after use.
     SqlError setRawKey(const unsigned char *key, std::size_t size, int cipherPageSize = 4096);
+    // Copies this database (schema, rows, user_version) into a new file at
+    // path, encrypted under another raw key with the given page size
+    // (sqlcipher_export into an attached database). The copy is complete and
+    // fsynced when this returns; the caller removes it on failure.
+    SqlError exportWithRawKey(const QString &path, const unsigned char *key, std::size_t size,
+                              int cipherPageSize = 4096);
     // SQLCipher's version string, e.g. "3.4.1".
     QString cipherVersion();
 #endif
