@@ -108,11 +108,13 @@ int DeviceSimulator::run(const QStringList &argsIn)
     // one to stand for devices still on an earlier build.
     int formVersion = protocol::derived::kCurrentFormVersion;
     auto usage = [&] {
-        return fail(kUsage,
-                    QStringLiteral("usage: safeguard-devicesim --store DIR --passphrase-file FILE "
-                                   "[--kdf-ops N --kdf-mem-mib M] [--seed S] [--form-version 1|2] "
-                                   "[--devices K --codes FILE] [--timeout SECONDS] "
-                                   "init|generate N|submit-all|verify|enrol [CODE]|sync"));
+        return fail(
+            kUsage,
+            QStringLiteral("usage: safeguard-devicesim --store DIR --passphrase-file FILE "
+                           "[--kdf-ops N --kdf-mem-mib M] [--seed S] [--form-version 1|2] "
+                           "[--devices K --codes FILE] [--timeout SECONDS] "
+                           "init|generate N|submit-all|verify|rotate-keys|change-passphrase FILE|"
+                           "enrol [CODE]|sync"));
     };
     QStringList positional;
     while (!args.isEmpty()) {
@@ -236,8 +238,18 @@ int DeviceSimulator::run(const QStringList &argsIn)
         count = positional.value(0).toInt(&ok);
         if (!ok || count < 0)
             return usage();
-    } else if (command != QLatin1String("submit-all") && command != QLatin1String("verify")) {
+    } else if (command != QLatin1String("submit-all") && command != QLatin1String("verify") &&
+               command != QLatin1String("rotate-keys") &&
+               command != QLatin1String("change-passphrase")) {
         return usage();
+    }
+    SecureBuffer newPassphrase;
+    if (command == QLatin1String("change-passphrase")) {
+        if (positional.isEmpty())
+            return usage();
+        newPassphrase = readPassphrase(positional.first());
+        if (newPassphrase.isNull())
+            return fail(kUsage, QStringLiteral("cannot read the new passphrase file"));
     }
 
     UnlockResult unlocked = session.unlock(passphrase);
@@ -257,6 +269,26 @@ int DeviceSimulator::run(const QStringList &argsIn)
         return fail(kStorage, unlocked.message);
     }
     RecordStore &store = *session.recordStore(); // Unlocked: the store is open
+    const auto generation = [&session] {
+        const auto status = session.vault().status();
+        return status ? qint64(status->generation) : qint64(0);
+    };
+
+    if (command == QLatin1String("rotate-keys") || command == QLatin1String("change-passphrase")) {
+        UnlockResult check;
+        const VaultError e = command == QLatin1String("rotate-keys")
+                                 ? session.rotateKeys()
+                                 : session.changePassphrase(passphrase, newPassphrase, &check);
+        if (!e.ok())
+            return fail(e.kind == VaultErrorKind::WeakPassphrase ? kUsage
+                        : e.kind == VaultErrorKind::Unlock       ? kAuth
+                                                                 : kStorage,
+                        e.message);
+        std::fprintf(m_out, "{\"%s\":true,\"key_generation\":%lld}\n",
+                     command == QLatin1String("rotate-keys") ? "rotated" : "passphrase_changed",
+                     static_cast<long long>(generation()));
+        return kOk;
+    }
 
     // Records are attributed as the app attributes them: to the officer and
     // device of the enrolment (the hub refuses any other), or to no one yet
@@ -347,6 +379,7 @@ int DeviceSimulator::run(const QStringList &argsIn)
     QJsonObject o = protocol::statusCountsToJson(counts.value());
     o.insert(QStringLiteral("cipher_version"), cipher);
     o.insert(QStringLiteral("schema_version"), store.schemaVersion());
+    o.insert(QStringLiteral("key_generation"), generation());
     std::fprintf(m_out, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
     return kOk;
 }

@@ -16,7 +16,13 @@ namespace safeguard::store {
 //   submit-all    submit every draft, one durable transaction each, printing
 //                 each record id on its own line as soon as submit returns
 //   verify        read every page; print {"records":..,"draft":..,...,
-//                 "cipher_version":"3.4.x","schema_version":N}
+//                 "cipher_version":"3.4.x","schema_version":N,
+//                 "key_generation":G}
+//   rotate-keys   move the store to a fresh data key and wipe key now (the
+//                 app does this daily; unlock does it when a day is past)
+//   change-passphrase FILE
+//                 check --passphrase-file again and move the store to fresh
+//                 keys under the passphrase in FILE
 //   enrol CODE    exchange an enrolment code with its hub (no passphrase
 //                 needed); submit-all then also seals into the outbox
 //   sync          drain the sealed outbox to the hub (--timeout SECONDS);

@@ -1,6 +1,7 @@
 // safeguard-devicesim as a child process: the command line contract, a
 // wrong passphrase that changes no database byte, SIGKILL during a stream of
-// submits, and SIGKILL during the passphrase check.
+// submits, SIGKILL during the passphrase check, and SIGKILL at every step of
+// creating the vault, changing the passphrase and rotating the keys.
 #include "hubprocess.h"
 #include "protocol/clock.h"
 #include "store/keyvault.h"
@@ -20,6 +21,7 @@
 #include <QTest>
 #include <QThread>
 #include <QUuid>
+#include <csignal>
 
 using namespace safeguard;
 using namespace safeguard::store;
@@ -32,6 +34,7 @@ const QString kBad = QStringLiteral("glacier pencil thunder mango tribune");
 struct Run
 {
     int exitCode = -1;
+    bool killed = false; // ended by SIGKILL
     QByteArray out;
     QByteArray err;
 };
@@ -74,13 +77,24 @@ class TestDeviceSim : public QObject
         return args;
     }
 
-    Run run(const QStringList &args, int timeoutMs = 120000)
+    // crashAt: the crash point (platform::crashPoint) where the child kills
+    // itself with SIGKILL; Run::exitCode is then -1 and killed is set.
+    Run run(const QStringList &args, int timeoutMs = 120000, const QString &crashAt = QString())
     {
         QProcess p;
+        if (!crashAt.isEmpty()) {
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("SAFEGUARD_CRASH_AT"), crashAt);
+            p.setProcessEnvironment(env);
+        }
         p.start(QStringLiteral(SAFEGUARD_DEVICESIM), args);
         Run r;
-        if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit)
+        if (!p.waitForFinished(timeoutMs))
             return r;
+        if (p.exitStatus() != QProcess::NormalExit) {
+            r.killed = p.exitCode() == SIGKILL; // Qt reports the signal as the code
+            return r;
+        }
         r.exitCode = p.exitCode();
         r.out = p.readAllStandardOutput();
         r.err = p.readAllStandardError();
@@ -333,34 +347,101 @@ private slots:
 
     void sigkillDuringPassphraseCheckStillCounts()
     {
-        // The ceiling's memory makes Argon2id take a second or more, so the
-        // kill lands while the passphrase is being checked.
+        // Killed after the attempt was counted and before Argon2id finished:
+        // the right passphrase was being checked, yet the attempt counts.
         const QString dir = m_tmp.filePath("slow");
-        QStringList args = base(m_good, dir);
-        args[5] = QStringLiteral("4");
-        args[7] = QStringLiteral("1024");
-        QCOMPARE(run(with(args, {QStringLiteral("init")})).exitCode, 0);
+        QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("init")})).exitCode, 0);
         protocol::ManualClock clock;
         KeyVault vault(dir, clock);
         QCOMPARE(vault.status()->failedAttempts, 0);
-        QCOMPARE(vault.status()->params.memLimitBytes, quint64(1) << 30);
-
-        QProcess child;
-        child.start(QStringLiteral(SAFEGUARD_DEVICESIM), with(args, {QStringLiteral("verify")}));
-        QVERIFY(child.waitForStarted());
-        QElapsedTimer t;
-        t.start();
-        while (vault.status() && vault.status()->failedAttempts == 0 && t.elapsed() < 30000)
-            QThread::msleep(2);
-        QCOMPARE(child.state(), QProcess::Running);
-        child.kill();
-        QVERIFY(child.waitForFinished(10000));
-        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
-        // The right passphrase was being checked, yet the attempt counts.
+        const Run killed = run(with(base(m_good, dir), {QStringLiteral("verify")}), 120000,
+                               QStringLiteral("vault.unlock.counted"));
+        QVERIFY(killed.killed);
         QCOMPARE(vault.status()->failedAttempts, 1);
         // A completed check with it resets the counter.
-        QCOMPARE(run(with(args, {QStringLiteral("verify")})).exitCode, 0);
+        QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("verify")})).exitCode, 0);
         QCOMPARE(vault.status()->failedAttempts, 0);
+    }
+
+    void sigkillAtEveryStepLeavesExactlyTheOldOrTheNewPassphrase_data()
+    {
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<QString>("crashAt");
+        QTest::addColumn<bool>("committed"); // the new passphrase and keys hold
+        const QString create = QStringLiteral("init");
+        QTest::newRow("init: wipe key made") << create << "vault.create.wipe-key" << false;
+        QTest::newRow("init: vault written") << create << "vault.create.vault" << true;
+        for (const QString &command :
+             {QStringLiteral("change-passphrase"), QStringLiteral("rotate-keys")}) {
+            const QByteArray c = command.toLatin1();
+            QTest::newRow(c + ": next wipe key")
+                << command << "vault.rotate.next-wipe-key" << false;
+            QTest::newRow(c + ": store copied") << command << "store.rotate.copied" << false;
+            QTest::newRow(c + ": vault committed") << command << "vault.rotate.committed" << true;
+            QTest::newRow(c + ": copy moved") << command << "vault.rotate.moved" << true;
+            QTest::newRow(c + ": old key destroyed") << command << "vault.rotate.finished" << true;
+        }
+    }
+
+    void sigkillAtEveryStepLeavesExactlyTheOldOrTheNewPassphrase()
+    {
+        QFETCH(QString, command);
+        QFETCH(QString, crashAt);
+        QFETCH(bool, committed);
+        QTemporaryDir tmp;
+        const QString dir = tmp.filePath("store");
+        const QString newPass = tmp.filePath("new.txt");
+        writeFile(newPass, "quartz meadow bicycle lantern ferry\n");
+        const bool change = command == QLatin1String("change-passphrase");
+        const bool init = command == QLatin1String("init");
+        if (!init) {
+            QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("init")})).exitCode, 0);
+            QCOMPARE(
+                run(with(base(m_good, dir), {QStringLiteral("generate"), QStringLiteral("20")}))
+                    .exitCode,
+                0);
+            QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("submit-all")})).exitCode, 0);
+        }
+        QStringList args = with(base(m_good, dir), {command});
+        if (change)
+            args.append(newPass);
+        const Run killed = run(args, 120000, crashAt);
+        QVERIFY2(killed.killed, "the child must die at the crash point, not finish");
+
+        protocol::ManualClock clock;
+        if (init && !committed) {
+            // No vault was made: the device is still at first run, and
+            // setting it up works.
+            QVERIFY(!KeyVault(dir, clock).exists());
+            QCOMPARE(run(with(base(m_good, dir), {QStringLiteral("init")})).exitCode, 0);
+        }
+        // Exactly one passphrase opens the store: the new one once committed.
+        const QString right = change && committed ? newPass : m_good;
+        const QString wrong = change ? (committed ? m_good : newPass) : m_bad;
+        QCOMPARE(run(with(base(wrong, dir), {QStringLiteral("verify")})).exitCode, 2);
+        const Run v = run(with(base(right, dir), {QStringLiteral("verify")}));
+        QVERIFY2(v.exitCode == 0, v.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(v.out).object();
+        QCOMPARE(o.value("records").toInt(), init ? 0 : 20);
+        QCOMPARE(o.value("queued").toInt(), init ? 0 : 20);
+        QCOMPARE(o.value("key_generation").toInt(), committed && !init ? 2 : 1);
+        // Nothing of the interrupted step is left: no copy of the store, and
+        // one wipe key only (the vault's).
+        QCOMPARE(QDir(dir).entryList({QStringLiteral("store.db.g*")}, QDir::Files), QStringList());
+        QFile keyFile(QDir(dir).filePath(QStringLiteral("wipe.key")));
+        QVERIFY(keyFile.open(QIODevice::ReadOnly));
+        const QByteArray keys = keyFile.readAll();
+        const int held = int(keys.mid(8, 56) != QByteArray(56, '\0')) +
+                         int(keys.mid(64, 56) != QByteArray(56, '\0'));
+        QCOMPARE(held, 1);
+        // And the step can be done again to the end.
+        if (!init) {
+            QStringList again = with(base(right, dir), {command});
+            if (change)
+                again.append(m_good);
+            const Run redo = run(again);
+            QVERIFY2(redo.exitCode == 0, redo.err.constData());
+        }
     }
 
     void usageAndMissingPassphraseFile()
