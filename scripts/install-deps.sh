@@ -21,6 +21,8 @@ packages=(
   openssl
   # headless rendering and the processes tests drive
   fonts-dejavu-core xvfb xauth libgl1-mesa-dri procps
+  # the raw-disk wipe test makes and loop-mounts an ext4 image
+  e2fsprogs mount
 )
 
 missing=()

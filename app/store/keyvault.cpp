@@ -659,6 +659,24 @@ VaultError KeyVault::finishRotation()
     return e;
 }
 
+DataKey KeyVault::unwrapCopy(const QByteArray &vaultBytes, const SecureBuffer &passphrase,
+                             const QByteArray &wipeKey)
+{
+    Parsed p;
+    if (std::size_t(vaultBytes.size()) < kFileSize ||
+        wipeKey.size() != qsizetype(WipeKeyStore::kKeyBytes))
+        return DataKey();
+    std::memcpy(p.bytes.data(), vaultBytes.constData(), kFileSize);
+    if (parse(&p) != ReadResult::Ok)
+        return DataKey();
+    DataKey key(kDataKeyBytes);
+    const SecureBuffer passKey = derivePassKey(passphrase, p);
+    if (!unwrap(wrappingKey(reinterpret_cast<const unsigned char *>(wipeKey.constData()), passKey),
+                p, &key))
+        return DataKey();
+    return key;
+}
+
 bool KeyVault::wipe()
 {
     // A wipe goes ahead even if another process holds the lock.

@@ -186,6 +186,12 @@ public:
     // Delay after the given number of consecutive failures (0 before the 4th).
     static qint64 lockoutDelayMs(int failures);
 
+    // What someone holding raw bytes can do with them, for the raw-disk wipe
+    // test: unwraps a copy of vault.bin (the bytes as they lie on disk) with
+    // a passphrase and a candidate wipe key. Empty unless all three fit.
+    static DataKey unwrapCopy(const QByteArray &vaultBytes, const SecureBuffer &passphrase,
+                              const QByteArray &wipeKey);
+
     // Destroys the wipe key (in place) first, then the vault and the store's
     // database files. True when the wipe key is gone (everything encrypted
     // is noise without it).

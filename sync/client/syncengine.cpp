@@ -242,7 +242,8 @@ int SyncEngine::requestsInFlight() const
 
 bool SyncEngine::isQuiescent() const
 {
-    if (requestsInFlight() > 0 || m_repairTimer.isActive())
+    // A check-in in flight may yet bring a wipe order.
+    if (requestsInFlight() > 0 || m_repairTimer.isActive() || m_checkingIn)
         return false;
     if (m_stop != State::Idle)
         return true;
@@ -1005,6 +1006,15 @@ void SyncEngine::checkIn()
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         reply->deleteLater();
         m_checkingIn = false;
+        checkInAnswered(reply);
+        if (isQuiescent())
+            emit quiescent();
+    });
+}
+
+void SyncEngine::checkInAnswered(QNetworkReply *reply)
+{
+    {
         int status = 0;
         // Only a pinned (or loopback) answer from this hub counts; anything
         // else waits for the next check-in or sync.
@@ -1030,7 +1040,7 @@ void SyncEngine::checkIn()
         if (answer.policy().retention_hours() > 0)
             m_outbox->setRetentionHours(int(answer.policy().retention_hours()));
         learnHubLimits(answer.policy(), false);
-    });
+    }
 }
 
 void SyncEngine::probeHealth()

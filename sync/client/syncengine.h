@@ -369,6 +369,7 @@ private:
     void wipeOnce();
     void onConnectivity();
     void probeHealth();
+    void checkInAnswered(QNetworkReply *reply);
     void ensureConnection();
     void resetLanes();
     QByteArray authorization() const;
