@@ -5,7 +5,10 @@ namespace safeguard::ui {
 AppSession::AppSession(QString storeDir, const protocol::Clock &clock, QObject *parent)
     : QObject(parent)
     , m_session(std::move(storeDir), clock)
-{}
+{
+    m_rotationTimer.setInterval(std::chrono::hours(1));
+    connect(&m_rotationTimer, &QTimer::timeout, this, &AppSession::rotateKeysIfDue);
+}
 
 AppSession::~AppSession()
 {
@@ -17,8 +20,27 @@ void AppSession::changed(State before)
     if (state() == before)
         return;
     emit stateChanged();
-    if (state() == State::Unlocked)
+    if (state() == State::Unlocked) {
+        m_rotationTimer.start();
         emit unlocked();
+    } else {
+        m_rotationTimer.stop();
+    }
+}
+
+void AppSession::rotateKeysIfDue()
+{
+    if (state() != State::Unlocked)
+        return;
+    const store::VaultError e = m_session.rotateKeysIfDue();
+    if (!e.ok())
+        qWarning("key rotation failed; the old keys stay (kind %d)", int(e.kind));
+    if (state() != State::Unlocked) {
+        // The store could not be reopened under its new key: locked, and
+        // the next unlock opens it.
+        emit storeFailed(m_session.lastOpenError().message);
+        changed(State::Unlocked);
+    }
 }
 
 store::VaultError AppSession::createVault(const store::SecureBuffer &passphrase,

@@ -4,6 +4,7 @@
 #include "store/storesession.h"
 
 #include <QObject>
+#include <QTimer>
 #include <QtQml/qqmlregistration.h>
 #include <memory>
 
@@ -64,6 +65,11 @@ public slots:
     // False if the key could not be destroyed (the engine tries again at
     // the next wipe order).
     bool wipe();
+    // Moves the store to fresh keys when the data key is a day old (forward
+    // secrecy for deleted content; see store::KeyVault). Runs hourly while
+    // unlocked (the injected clock says when a day has passed) and at unlock.
+    // A failure keeps the old keys and is tried again at the next tick.
+    void rotateKeysIfDue();
     // After a wipe: back to first run, to set the device up with a new code.
     // Unsent sealed records in the outbox are kept and go with the new
     // enrolment.
@@ -80,6 +86,7 @@ private:
     void changed(State before);
 
     store::StoreSession m_session;
+    QTimer m_rotationTimer;
 };
 
 } // namespace safeguard::ui

@@ -842,6 +842,31 @@ private slots:
                  std::string("SYNTHETIC: \"I hid\""));
     }
 
+    void keysRotateDailyUnderAnOpenEditorWithoutLosingAnEdit()
+    {
+        // The officer keeps the app unlocked across a day: the store moves to
+        // fresh keys under the open editor, which saves on as before.
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        const QString id = e.recordId();
+        e.setValue(QStringLiteral("incident.police_reference"), QStringLiteral("SYN-CAD-8"));
+        QVERIFY(e.saveNow());
+        QCOMPARE(m_app->session.vault().status()->generation, quint64(1));
+        m_app->session.rotateKeysIfDue(); // not due yet
+        QCOMPARE(m_app->session.vault().status()->generation, quint64(1));
+        m_clock.advanceSecs(24 * 3600);
+        m_app->session.rotateKeysIfDue();
+        QCOMPARE(m_app->session.vault().status()->generation, quint64(2));
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+        e.setValue(QStringLiteral("incident.circumstances"), QStringLiteral("SYNTHETIC after"));
+        QVERIFY(e.saveNow());
+        restartFromDisk(); // unlocks with the same passphrase
+        QVERIFY(m_app->editor.open(id));
+        QCOMPARE(m_app->editor.record().incident().police_reference(), std::string("SYN-CAD-8"));
+        QCOMPARE(m_app->editor.record().incident().circumstances(), std::string("SYNTHETIC after"));
+    }
+
     void aCrashAfterAutosaveLosesNothing()
     {
         setUpStore();
