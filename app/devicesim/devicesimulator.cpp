@@ -88,6 +88,24 @@ int exitFor(StoreErrorKind kind)
     }
 }
 
+// The lock screen's totals for the check-in, as the app reports them.
+syncclient::SyncEngine::UnlockCounts unlockCounts(StoreSession &session)
+{
+    const auto status = session.vault().status();
+    return status ? syncclient::SyncEngine::UnlockCounts{status->failuresEver, status->lockoutsEver}
+                  : syncclient::SyncEngine::UnlockCounts{};
+}
+
+// The hub's max_offline_days, as the app applies it: a device its hub has
+// not answered for longer wipes before any passphrase is tried.
+bool offlineTooLong(const QString &dir, const protocol::Clock &clock)
+{
+    syncclient::OutboxError error;
+    auto outbox = syncclient::SealedOutbox::open(dir, &error);
+    const auto enrolment = outbox ? outbox->enrolment() : std::nullopt;
+    return enrolment && enrolment->isValid() && outbox->offlineTooLong(clock.nowMs());
+}
+
 } // namespace
 
 DeviceSimulator::DeviceSimulator(const protocol::Clock &clock, std::FILE *out, std::FILE *err)
@@ -252,6 +270,11 @@ int DeviceSimulator::run(const QStringList &argsIn)
             return fail(kUsage, QStringLiteral("cannot read the new passphrase file"));
     }
 
+    if (offlineTooLong(storeDir, m_clock)) {
+        session.wipe();
+        return fail(kAuth, QStringLiteral("this device had not reached its hub for longer than "
+                                          "the hub allows: its store was wiped"));
+    }
     UnlockResult unlocked = session.unlock(passphrase);
     switch (unlocked.status) {
     case UnlockStatus::Unlocked:
@@ -357,7 +380,8 @@ int DeviceSimulator::run(const QStringList &argsIn)
         // (in the app this happens per submit; a crash in between is what
         // the engine's reconcile at unlock repairs).
         platform::FileCredentialStore credentials(storeDir);
-        syncclient::SyncEngine engine(storeDir, {&m_clock, &credentials, {}, nullptr, {}, {}, {}});
+        syncclient::SyncEngine engine(storeDir,
+                                      {&m_clock, &credentials, {}, nullptr, {}, {}, {}, {}});
         StoreRecordSource source(store);
         const syncclient::SyncError se = engine.sealSubmissions(&source);
         if (!se.ok() && se.kind != syncclient::SyncErrorKind::NotEnrolled)
@@ -390,7 +414,7 @@ int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes)
     for (int i = 0; i < dirs.size(); ++i) {
         platform::FileCredentialStore credentials(dirs.at(i));
         syncclient::SyncEngine engine(dirs.at(i),
-                                      {&m_clock, &credentials, {}, nullptr, {}, {}, {}});
+                                      {&m_clock, &credentials, {}, nullptr, {}, {}, {}, {}});
         syncclient::SyncError result{syncclient::SyncErrorKind::Transport,
                                      QStringLiteral("timeout")};
         QEventLoop loop;
@@ -439,7 +463,7 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
             &m_clock, d.credentials.get(),
             {},       nullptr,
             {},       [session = d.session.get()] { return session->wipe(); },
-            {}};
+            {},       [session = d.session.get()] { return unlockCounts(*session); }};
         d.engine = std::make_unique<syncclient::SyncEngine>(dir, deps);
         fleet.push_back(std::move(d));
     }
@@ -453,6 +477,11 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
     if (!passphrase.isNull()) {
         for (std::size_t i = 0; i < fleet.size(); ++i) {
             StoreSession &session = *fleet[i].session;
+            if (fleet[i].engine->offlineTooLong()) {
+                session.wipe();
+                return fail(kAuth, QStringLiteral("this device had not reached its hub for longer "
+                                                  "than the hub allows: its store was wiped"));
+            }
             const UnlockResult unlocked = session.unlock(passphrase);
             if (const StoreError &oe = session.lastOpenError(); !oe.ok())
                 return fail(exitFor(oe.kind), oe.message);

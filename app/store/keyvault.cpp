@@ -20,21 +20,22 @@ using platform::WipeKeyStore;
 
 namespace {
 
-// Layout (little-endian), 180 bytes:
+// Layout (little-endian), 188 bytes:
 //   0 magic "SGVAULT2" | 8 u32 format | 12 u32 maxAttempts | 16 u64 opslimit
 //  24 u64 memlimit | 32 salt[16] | 48 nonce[24] | 72 u64 wipe key generation
 //  80 i64 keyCreatedMs                                 <- associated data ends at 88
 //  88 wrapped key + tag [48]
 // 136 BLAKE2b-256 checksum of bytes 0..135 (damage detection, not security)
 //     -- the header: written only by replacing the file --
-// 168 u32 failedAttempts | 172 u64 lockedUntilMs     <- in place, not authenticated
+// 168 u32 failedAttempts | 172 u64 lockedUntilMs | 180 u32 failures ever
+// 184 u32 lockouts ever                               <- in place, not authenticated
 constexpr char kMagic[8] = {'S', 'G', 'V', 'A', 'U', 'L', 'T', '2'};
 constexpr std::uint32_t kFormat = 2;
 constexpr std::size_t kSaltOff = 32, kNonceOff = 48, kGenerationOff = 72, kCreatedOff = 80;
 constexpr std::size_t kAdEnd = 88, kWrappedOff = 88;
 constexpr std::size_t kWrappedLen = kDataKeyBytes + crypto_aead_xchacha20poly1305_ietf_ABYTES;
 constexpr std::size_t kSumOff = 136, kHeaderEnd = 168;
-constexpr std::size_t kFailedOff = 168, kLockedOff = 172, kFileSize = 180;
+constexpr std::size_t kFailedOff = 168, kLockedOff = 172, kTotalsOff = 180, kFileSize = 188;
 static_assert(kWrappedOff + kWrappedLen == kSumOff && kSumOff + 32 == kHeaderEnd);
 static_assert(crypto_pwhash_SALTBYTES == 16 && crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == 24);
 constexpr int kMinAttempts = 3, kMaxAttempts = 100;
@@ -66,6 +67,9 @@ struct Parsed
     // The in-place counter as read: unsigned on disk, checked here.
     std::uint32_t failed = 0;
     std::uint64_t lockedUntilMs = 0;
+    // Totals since the vault was made, reported to the hub at check-in.
+    std::uint32_t failuresEver = 0;
+    std::uint32_t lockoutsEver = 0;
 };
 
 enum class ReadResult
@@ -90,6 +94,8 @@ ReadResult parse(Parsed *p)
     p->keyCreatedMs = get<qint64>(b, kCreatedOff);
     p->failed = get<std::uint32_t>(b, kFailedOff);
     p->lockedUntilMs = get<std::uint64_t>(b, kLockedOff);
+    p->failuresEver = get<std::uint32_t>(b, kTotalsOff);
+    p->lockoutsEver = get<std::uint32_t>(b, kTotalsOff + 4);
     if (!KdfLimits::withinLimits(p->params) || p->maxAttempts < kMinAttempts ||
         p->maxAttempts > kMaxAttempts || p->generation == 0)
         return ReadResult::OutOfRange;
@@ -130,6 +136,9 @@ QByteArray sealedFile(Parsed &p)
     crypto_generichash(p.bytes.data() + kSumOff, 32, p.bytes.data(), kSumOff, nullptr, 0);
     put<std::uint32_t>(p.bytes.data(), kFailedOff, 0);
     put<std::uint64_t>(p.bytes.data(), kLockedOff, 0);
+    // The totals carry over: a rotation is not a new device.
+    put<std::uint32_t>(p.bytes.data(), kTotalsOff, p.failuresEver);
+    put<std::uint32_t>(p.bytes.data(), kTotalsOff + 4, p.lockoutsEver);
     return QByteArray(reinterpret_cast<const char *>(p.bytes.data()), qsizetype(kFileSize));
 }
 
@@ -359,7 +368,8 @@ std::optional<KeyVault::Status> KeyVault::status() const
     if (readVault(vaultPath(), &p) != ReadResult::Ok)
         return std::nullopt;
     return Status{failedAttempts(p), p.maxAttempts, lockedUntil(p, m_clock.nowMs()),
-                  p.params,          p.generation,  p.keyCreatedMs};
+                  p.params,          p.generation,  p.keyCreatedMs,
+                  p.failuresEver,    p.lockoutsEver};
 }
 
 bool KeyVault::rotationDue() const
@@ -456,10 +466,12 @@ UnlockResult attempt(const QString &dir, const QString &vaultPath, const protoco
     }
 
     // Count the attempt durably, in place, before checking it.
-    auto writeCounter = [&file](std::uint32_t failures, std::uint64_t untilMs) {
-        unsigned char counter[12];
+    auto writeCounter = [&file, &p](std::uint32_t failures, std::uint64_t untilMs) {
+        unsigned char counter[kFileSize - kFailedOff];
         put<std::uint32_t>(counter, 0, failures);
         put<std::uint64_t>(counter, 4, untilMs);
+        put<std::uint32_t>(counter, 12, p.failuresEver);
+        put<std::uint32_t>(counter, 16, p.lockoutsEver);
         return file.writeAt(kFailedOff, counter, sizeof counter);
     };
     ++failed;
@@ -496,10 +508,12 @@ UnlockResult attempt(const QString &dir, const QString &vaultPath, const protoco
         return r;
     }
     const qint64 delay = KeyVault::lockoutDelayMs(failed);
-    if (delay > 0) {
-        writeCounter(std::uint32_t(failed), std::uint64_t(now + delay));
+    p.failuresEver = p.failuresEver == UINT32_MAX ? UINT32_MAX : p.failuresEver + 1;
+    if (delay > 0)
+        p.lockoutsEver = p.lockoutsEver == UINT32_MAX ? UINT32_MAX : p.lockoutsEver + 1;
+    writeCounter(std::uint32_t(failed), delay > 0 ? std::uint64_t(now + delay) : 0);
+    if (delay > 0)
         r.lockedUntil = QDateTime::fromMSecsSinceEpoch(now + delay, Qt::UTC);
-    }
     r.status = UnlockStatus::WrongPassphrase;
     r.attemptsLeft = p.maxAttempts - failed;
     r.message = QStringLiteral("Wrong passphrase. %1 left before this device's records are erased.")
@@ -663,10 +677,10 @@ DataKey KeyVault::unwrapCopy(const QByteArray &vaultBytes, const SecureBuffer &p
                              const QByteArray &wipeKey)
 {
     Parsed p;
-    if (std::size_t(vaultBytes.size()) < kFileSize ||
+    if (std::size_t(vaultBytes.size()) < kHeaderEnd ||
         wipeKey.size() != qsizetype(WipeKeyStore::kKeyBytes))
         return DataKey();
-    std::memcpy(p.bytes.data(), vaultBytes.constData(), kFileSize);
+    std::memcpy(p.bytes.data(), vaultBytes.constData(), kHeaderEnd);
     if (parse(&p) != ReadResult::Ok)
         return DataKey();
     DataKey key(kDataKeyBytes);

@@ -50,6 +50,9 @@ struct UnlockResult
     int attemptsLeft = 0;
     QDateTime lockedUntil; // UTC; invalid when not locked out
     QString message;       // for the officer; never holds key or passphrase
+    // Wiped because the device had not reached its hub for longer than the
+    // hub's max_offline_days, not because of wrong passphrases.
+    bool wipedOffline = false;
     DataKey key;
     // The Argon2id output for this passphrase and salt. Held in locked
     // memory while the store is unlocked so the keys can be rotated without
@@ -178,6 +181,10 @@ public:
         KdfParams params;
         std::uint64_t generation = 0; // of the wipe key; +1 at every rotation
         qint64 keyCreatedMs = 0;      // when the current data key was made
+        // Wrong passphrases and lockouts since the vault was made (they
+        // survive unlocks and rotations): what the check-in reports.
+        quint32 failuresEver = 0;
+        quint32 lockoutsEver = 0;
     };
     std::optional<Status> status() const;
     // Whether the data key is older than kRotationIntervalMs.

@@ -36,6 +36,12 @@ syncclient::SyncEngine::Dependencies syncDependencies(const protocol::Clock &clo
     d.connectivity = platform.connectivity.get();
     d.networkAccess = platform.networkAccess;
     d.onWipeOrder = [&session] { return session.wipe(); };
+    d.unlockCounts = [&session] {
+        const auto status = session.vault().status();
+        return status ? syncclient::SyncEngine::UnlockCounts{status->failuresEver,
+                                                             status->lockoutsEver}
+                      : syncclient::SyncEngine::UnlockCounts{};
+    };
     return d;
 }
 
@@ -86,6 +92,9 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
                                       "seals it at the next unlock or timer",
                                       qPrintable(e.message));
                      });
+    // The hub's max_offline_days: a device lost out of reach wipes itself
+    // at the next unlock attempt, before any passphrase is tried.
+    session.setUnlockGate([this] { return sync.offlineTooLong(); });
     QObject::connect(&firstRun, &FirstRunController::setupFinished, &sync,
                      &syncclient::SyncEngine::enrol);
     editor.setSubmitter([this] {

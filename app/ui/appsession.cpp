@@ -57,6 +57,14 @@ store::VaultError AppSession::createVault(const store::SecureBuffer &passphrase,
 store::UnlockResult AppSession::unlock(const store::SecureBuffer &passphrase)
 {
     const State before = state();
+    if (before == State::Locked && m_unlockGate && m_unlockGate()) {
+        store::UnlockResult wiped;
+        wiped.status = store::UnlockStatus::Wiped;
+        wiped.wipedOffline = true;
+        wiped.message = QStringLiteral("This device had not reached the hub for too long.");
+        wipe();
+        return wiped;
+    }
     store::UnlockResult r = m_session.unlock(passphrase);
     if (!m_session.lastOpenError().ok())
         emit storeFailed(m_session.lastOpenError().message);

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QTimer>
 #include <QtQml/qqmlregistration.h>
+#include <functional>
 #include <memory>
 
 namespace safeguard::ui {
@@ -49,8 +50,14 @@ public:
     // Creates the vault and opens the new store; state becomes Unlocked.
     store::VaultError createVault(const store::SecureBuffer &passphrase,
                                   store::KdfParams params = store::KdfLimits::kDefault);
-    // Tries the passphrase; on success the store is open.
+    // Tries the passphrase; on success the store is open. When the unlock
+    // gate says so (the hub's max_offline_days has passed), the store is
+    // wiped first and nothing is tried.
     store::UnlockResult unlock(const store::SecureBuffer &passphrase);
+    void setUnlockGate(std::function<bool()> mustWipeFirst)
+    {
+        m_unlockGate = std::move(mustWipeFirst);
+    }
     // Where the record editor keeps each draft's step (record id and step
     // number, nothing personal), beside the store; removed by a wipe.
     QString resumeFilePath() const;
@@ -87,6 +94,7 @@ private:
 
     store::StoreSession m_session;
     QTimer m_rotationTimer;
+    std::function<bool()> m_unlockGate;
 };
 
 } // namespace safeguard::ui

@@ -68,8 +68,12 @@ void UnlockController::unlock(const QString &passphrase)
         break;
     case store::UnlockStatus::Wiped:
         setOutcome(Outcome::Wiped,
-                   tr("Too many wrong passphrases: the records on this device were destroyed. "
-                      "Records already sent are safe on the hub."));
+                   r.wipedOffline
+                       ? tr("This device had not reached the hub for longer than your force "
+                            "allows, so its records were destroyed. Records already sent are "
+                            "safe on the hub.")
+                       : tr("Too many wrong passphrases: the records on this device were "
+                            "destroyed. Records already sent are safe on the hub."));
         break;
     case store::UnlockStatus::CorruptVault:
     case store::UnlockStatus::StorageError:

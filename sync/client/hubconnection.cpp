@@ -101,7 +101,11 @@ std::optional<QNetworkRequest> HubConnection::makeRequest(const QString &path) c
     if (scheme != QLatin1String("https") && !isPlainLoopback())
         return std::nullopt;
     QUrl url = m_endpoint.baseUrl;
-    url.setPath(path);
+    // "PATH?QUERY": the query is the caller's (digits and names only).
+    const qsizetype mark = path.indexOf(QLatin1Char('?'));
+    url.setPath(mark < 0 ? path : path.left(mark));
+    if (mark >= 0)
+        url.setQuery(path.mid(mark + 1));
     QNetworkRequest request(url);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                          QNetworkRequest::ManualRedirectPolicy);

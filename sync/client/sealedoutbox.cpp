@@ -661,4 +661,34 @@ qint64 SealedOutbox::lastSuccessfulSyncMs()
     return meta("last_sync_ms").value_or(QString()).toLongLong();
 }
 
+qint64 SealedOutbox::lastHubContactMs()
+{
+    return std::max(lastSuccessfulSyncMs(),
+                    meta("last_check_in_ms").value_or(QString()).toLongLong());
+}
+
+OutboxError SealedOutbox::setLastCheckInMs(qint64 nowMs)
+{
+    return setMeta("last_check_in_ms", QString::number(nowMs));
+}
+
+int SealedOutbox::maxOfflineDays()
+{
+    return std::clamp(meta("max_offline_days").value_or(QString()).toInt(), 0, 3650);
+}
+
+OutboxError SealedOutbox::setMaxOfflineDays(int days)
+{
+    if (days == maxOfflineDays())
+        return {};
+    return setMeta("max_offline_days", QString::number(std::clamp(days, 0, 3650)));
+}
+
+bool SealedOutbox::offlineTooLong(qint64 nowMs)
+{
+    const int days = maxOfflineDays();
+    const qint64 contact = lastHubContactMs();
+    return days > 0 && contact > 0 && nowMs - contact > qint64(days) * 24 * 3600 * 1000;
+}
+
 } // namespace safeguard::syncclient

@@ -222,6 +222,17 @@ public:
     HubLimits hubLimits();
     OutboxError setHubLimits(const HubLimits &limits);
     qint64 lastSuccessfulSyncMs();
+    // When the hub last answered this device (a receipt or a check-in).
+    qint64 lastHubContactMs();
+    OutboxError setLastCheckInMs(qint64 nowMs);
+    // The hub's DevicePolicy.max_offline_days (0: none), kept so a device
+    // that never comes back online still obeys it at its next unlock.
+    int maxOfflineDays();
+    OutboxError setMaxOfflineDays(int days);
+    // True when the policy sets a limit and the hub has not answered this
+    // enrolled device for longer: the store must be wiped before any unlock
+    // attempt. False when the device never heard from its hub.
+    bool offlineTooLong(qint64 nowMs);
     // The next SyncBatch.sequence (informational); stored with the next receipt.
     quint64 takeSequence() { return ++m_sequence; }
 

@@ -358,6 +358,7 @@ void SyncEngine::adoptEnrolment(const EnrolmentClient::Result &r)
         m_outbox->setRetentionHours(int(r.policy.retention_hours()));
     // A new hub: what an earlier one took says nothing about this one.
     learnHubLimits(r.policy, true);
+    learnOfflineLimit(r.policy);
     m_enrolment = r.enrolment;
     m_credential = r.credential;
     ensureConnection();
@@ -466,6 +467,13 @@ SyncError SyncEngine::repairStep()
 }
 
 // ---- sending ---------------------------------------------------------------
+
+void SyncEngine::learnOfflineLimit(const v1::DevicePolicy &policy)
+{
+    // Written only when it changes (SealedOutbox::setMaxOfflineDays).
+    if (m_outbox)
+        m_outbox->setMaxOfflineDays(int(std::min<quint32>(policy.max_offline_days(), 3650)));
+}
 
 void SyncEngine::learnHubLimits(const v1::DevicePolicy &policy, bool replace)
 {
@@ -877,6 +885,7 @@ bool SyncEngine::recordReceipt(const ReceiptReading &receipt)
     if (receipt.policy.retention_hours() > 0)
         m_outbox->setRetentionHours(int(receipt.policy.retention_hours()));
     learnHubLimits(receipt.policy, false);
+    learnOfflineLimit(receipt.policy);
     m_bridge.applyVerdicts();
     refreshCounts();
     emit lastSuccessfulSyncChanged();
@@ -993,11 +1002,23 @@ void SyncEngine::onConnectivity()
     pump();
 }
 
+bool SyncEngine::offlineTooLong() const
+{
+    return m_outbox && isEnrolled() && m_outbox->offlineTooLong(m_deps.clock->nowMs());
+}
+
 void SyncEngine::checkIn()
 {
     if (m_checkingIn || m_wiped || !m_connection || !isEnrolled() || m_stop == State::Revoked)
         return;
-    QNetworkReply *reply = m_connection->get(QStringLiteral("/v1/device/status"), authorization());
+    QString path = QStringLiteral("/v1/device/status");
+    if (m_deps.unlockCounts) {
+        const UnlockCounts counts = m_deps.unlockCounts();
+        path += QStringLiteral("?failed_unlocks=%1&lockouts=%2")
+                    .arg(counts.failedUnlocks)
+                    .arg(counts.lockouts);
+    }
+    QNetworkReply *reply = m_connection->get(path, authorization());
     if (!reply)
         return;
     m_checkingIn = true;
@@ -1039,7 +1060,9 @@ void SyncEngine::checkInAnswered(QNetworkReply *reply)
             return;
         if (answer.policy().retention_hours() > 0)
             m_outbox->setRetentionHours(int(answer.policy().retention_hours()));
+        m_outbox->setLastCheckInMs(m_deps.clock->nowMs());
         learnHubLimits(answer.policy(), false);
+        learnOfflineLimit(answer.policy());
     }
 }
 

@@ -194,6 +194,12 @@ public:
     // next wipe order).
     using WipeHandler = std::function<bool()>;
 
+    // Wrong passphrases and lockouts since the store's vault was made.
+    struct UnlockCounts
+    {
+        quint32 failedUnlocks = 0;
+        quint32 lockouts = 0;
+    };
     struct Dependencies
     {
         const protocol::Clock *clock = nullptr;
@@ -207,6 +213,9 @@ public:
         // backup watermark will narrow it (a hub restored from a backup asks
         // again for what it lost).
         std::function<qint64()> compactBefore;
+        // The lock screen's totals since the vault was made (KeyVault::
+        // Status), reported at each check-in; default: none reported.
+        std::function<UnlockCounts()> unlockCounts;
     };
 
     // Where the enrolment's secrets live in the platform key store (see
@@ -272,6 +281,9 @@ public:
     // wiped at it even with nothing to send.
     void checkIn();
     bool isCheckingIn() const { return m_checkingIn; }
+    // The hub's max_offline_days has passed since it last answered this
+    // enrolled device: the store must be wiped before any unlock attempt.
+    bool offlineTooLong() const;
 
     // Purges acknowledged records' content older than the retention period
     // (needs the store); returns how many records were purged.
@@ -370,6 +382,7 @@ private:
     void onConnectivity();
     void probeHealth();
     void checkInAnswered(QNetworkReply *reply);
+    void learnOfflineLimit(const v1::DevicePolicy &policy);
     void ensureConnection();
     void resetLanes();
     QByteArray authorization() const;

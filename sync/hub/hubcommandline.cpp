@@ -45,6 +45,7 @@ const char *kUsageText =
     "  init                               create the hub identity in DIR\n"
     "  serve [--listen IPV4:PORT] [--plain-http] [--tls-cert F --tls-key F]\n"
     "        [--max-inflight N] [--max-body-bytes N] [--threads N] [--quiet]\n"
+    "        [--max-offline-days N]   (a device unseen that long wipes at its next unlock)\n"
     "        [--picture-key-file F]   (default DIR/picture.key; keep it off DIR's volume)\n"
     "        [--staff-listen 127.0.0.1:PORT]   (the staff API; loopback only for now)\n"
     "        [--rules-file F]   (the force's concern rules; a change re-evaluates every history)\n"
@@ -60,6 +61,8 @@ const char *kUsageText =
     "  revoke-device --by NAME --device ID\n"
     "  records --by NAME [--officer ID] [--device ID] [--flag CODE] [--limit N]\n"
     "  alerts --by NAME [--limit N]\n"
+    "  devices --by NAME [--not-seen-days N] [--all]   devices not seen for N days\n"
+    "                                     (default 7; --all lists every device)\n"
     "  stats --by NAME\n"
     "DIR defaults to var/hub/, URL to sqlite:DIR/hub.db (postgresql: not implemented yet).\n"
     "Hosts are addresses, never names: plain http:// only on 127.0.0.0/8 or [::1].\n";
@@ -410,9 +413,10 @@ int serve(const Options &o, const QString &dataDir)
     number("--max-inflight", options.maxInflight);
     number("--max-body-bytes", options.maxBodyBytes);
     number("--threads", options.threads);
-    if (!ok || options.threads == 0)
-        return usage(
-            QStringLiteral("--max-inflight, --max-body-bytes and --threads take whole numbers"));
+    number("--max-offline-days", options.maxOfflineDays);
+    if (!ok || options.threads == 0 || options.maxOfflineDays > 3650)
+        return usage(QStringLiteral("--max-inflight, --max-body-bytes, --threads and "
+                                    "--max-offline-days (0 to 3650) take whole numbers"));
 
     // The staff API first: a bad --staff-listen stops the hub before it
     // tells anyone it is listening.
@@ -782,6 +786,47 @@ int records(const Options &o, const QString &dataDir)
     return 0;
 }
 
+int devices(const Options &o, const QString &dataDir)
+{
+    bool ok = true;
+    const int days = o.value("--not-seen-days", QStringLiteral("7")).toInt(&ok);
+    if (!ok || days < 0 || days > 3650)
+        return usage(QStringLiteral("--not-seen-days takes 0 to 3650"));
+    auto store = openStore(o, dataDir);
+    if (!store)
+        return 1;
+    if (!auditStaff(
+            *store, o, o.command,
+            {{QStringLiteral("not_seen_days"), days}, {QStringLiteral("all"), o.flag("--all")}}))
+        return 1;
+    HubStoreError error;
+    const auto rows = store->listDevices(&error);
+    if (!rows)
+        return failure(error.message);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 cutoff = now - qint64(days) * 24 * 3600 * 1000;
+    for (const DeviceListing &d : *rows) {
+        // Never seen since enrolment counts from the enrolment.
+        const qint64 seen = d.lastSeenMs > 0 ? d.lastSeenMs : d.enrolledAtMs;
+        const bool stale = seen <= cutoff;
+        if (!stale && !o.flag("--all"))
+            continue;
+        QJsonObject line{{QStringLiteral("device_id"), d.deviceId},
+                         {QStringLiteral("officer_id"), d.officerId},
+                         {QStringLiteral("device_name"), d.deviceName},
+                         {QStringLiteral("enrolled_at"), isoTime(d.enrolledAtMs)},
+                         {QStringLiteral("last_seen_at"),
+                          d.lastSeenMs > 0 ? QJsonValue(isoTime(d.lastSeenMs)) : QJsonValue()},
+                         {QStringLiteral("days_not_seen"), double(now - seen) / 86400000.0},
+                         {QStringLiteral("not_seen"), stale},
+                         {QStringLiteral("revoked"), d.revokedAtMs > 0},
+                         {QStringLiteral("failed_unlocks_total"), qint64(d.failedUnlocks)},
+                         {QStringLiteral("lockouts_total"), qint64(d.lockouts)}};
+        printJson(line);
+    }
+    return 0;
+}
+
 int alerts(const Options &o, const QString &dataDir)
 {
     const auto limit = listLimit(o);
@@ -828,7 +873,8 @@ int HubCommandLine::run(const QStringList &arguments)
         return usage(QStringLiteral("no command"));
     Options o;
     o.command = arguments.first();
-    static const QStringList kFlags = {QStringLiteral("--plain-http"), QStringLiteral("--quiet")};
+    static const QStringList kFlags = {QStringLiteral("--plain-http"), QStringLiteral("--quiet"),
+                                       QStringLiteral("--all")};
     for (int i = 1; i < arguments.size(); ++i) {
         const QString &a = arguments[i];
         if (kFlags.contains(a)) {
@@ -866,6 +912,7 @@ int HubCommandLine::run(const QStringList &arguments)
         {"stats", Who::Staff, stats},
         {"records", Who::Staff, records},
         {"alerts", Who::Staff, alerts},
+        {"devices", Who::Staff, devices},
     };
     for (const Command &c : kCommands) {
         if (o.command != QLatin1String(c.name))

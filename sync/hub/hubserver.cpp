@@ -125,6 +125,7 @@ HubServer::HubServer(HubStore &store, DeviceRegistry &registry, BatchIngestor &i
     , m_certificateNotAfterMs(HubIdentity::certificateNotAfterMs(options.certPem))
     , m_options(std::move(options))
     , m_anonymousRefusals(m_options.anonymousAuditIntervalMs)
+    , m_sightings(store)
 {}
 
 HubServer::~HubServer()
@@ -153,6 +154,7 @@ void HubServer::tellLimits(v1::DevicePolicy *policy) const
     policy->set_max_batch_records(quint32(protocol::Limits::kMaxBatchRecords));
     policy->clear_seal_schemes();
     policy->add_seal_schemes(v1::SEAL_SCHEME_SESSION_XCHACHA20);
+    policy->set_max_offline_days(m_options.maxOfflineDays);
 }
 
 bool HubServer::isLoopbackHost(const QString &host)
@@ -235,6 +237,7 @@ void HubServer::stop()
         m_daemon = nullptr;
     }
     // In-flight requests have finished: what is still counted goes on record.
+    m_sightings.flush();
     if (auto summary = m_anonymousRefusals.takeDue(QDateTime::currentMSecsSinceEpoch(), true))
         writeAnonymousSummary(*summary);
 }
@@ -321,12 +324,21 @@ int HubServer::refuseCredentials(MHD_Connection *connection, Request &request, A
                    "application/json", reason);
 }
 
+namespace {
+// More than any device could count in its life (ten per vault before a wipe).
+constexpr uint kMaxUnlockReport = 1000000;
+} // namespace
+
 int HubServer::respondWipe(MHD_Connection *connection, Request &request)
 {
     v1::SyncReceipt receipt = m_ingestor.wipeReceipt();
     tellLimits(receipt.mutable_policy());
+    // A revoked device that keeps calling (every check-in) is audited once
+    // per device per interval, not with a durable row per call.
+    const bool audit =
+        m_sightings.auditRevoked(request.deviceId, QDateTime::currentMSecsSinceEpoch());
     return respond(connection, request, MHD_HTTP_FORBIDDEN, serialize(receipt), kProtobuf,
-                   "device_revoked");
+                   audit ? "device_revoked" : nullptr);
 }
 
 int HubServer::handle(MHD_Connection *connection, const char *url, const char *method,
@@ -414,6 +426,25 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
         request.deviceId = auth.deviceId;
         switch (auth.outcome) {
         case AuthOutcome::Authenticated: {
+            // The device's own count of failed unlocks and lockouts, totals
+            // since its vault was made (absent from an older app).
+            std::optional<UnlockReport> report;
+            const char *failed =
+                MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "failed_unlocks");
+            const char *lockouts =
+                MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "lockouts");
+            if (failed || lockouts) {
+                bool okFailed = false, okLockouts = false;
+                const uint f = QByteArray(failed ? failed : "0").toUInt(&okFailed);
+                const uint l = QByteArray(lockouts ? lockouts : "0").toUInt(&okLockouts);
+                if (!okFailed || !okLockouts || f > kMaxUnlockReport || l > kMaxUnlockReport)
+                    return respond(connection, request, MHD_HTTP_BAD_REQUEST,
+                                   errorJson("bad_unlock_report"), "application/json",
+                                   "bad_unlock_report");
+                report = UnlockReport{f, l};
+            }
+            m_sightings.seen(auth.deviceId, auth.officerId, QDateTime::currentMSecsSinceEpoch(),
+                             report);
             v1::SyncReceipt status;
             status.set_hub_id(m_hubId.toStdString());
             status.mutable_received_at()->set_unix_ms(QDateTime::currentMSecsSinceEpoch());
@@ -473,6 +504,7 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
                 discardAllowance(request.limit, protocol::Limits::kMaxBatchBytes);
         switch (auth.outcome) {
         case AuthOutcome::Authenticated:
+            m_sightings.seen(auth.deviceId, auth.officerId, QDateTime::currentMSecsSinceEpoch());
             break;
         case AuthOutcome::Missing:
         case AuthOutcome::Invalid:

@@ -2,6 +2,7 @@
 
 #include "anonymousrefusaltally.h"
 #include "deviceregistry.h"
+#include "devicesightings.h"
 #include "protocol/limits.h"
 #include "secretbytes.h"
 
@@ -58,6 +59,8 @@ struct ServerOptions
     // Refusals naming no known device are summarised in one audit row per
     // interval instead of one fsynced row each.
     qint64 anonymousAuditIntervalMs = AnonymousRefusalTally::kDefaultIntervalMs;
+    // DevicePolicy.max_offline_days (--max-offline-days); 0: none.
+    quint32 maxOfflineDays = 0;
 };
 
 // The hub's HTTP(S) front: libmicrohttpd with epoll, a thread pool, caps on
@@ -137,6 +140,7 @@ private:
     qint64 m_certificateNotAfterMs = 0; // the TLS certificate's end, for /healthz
     ServerOptions m_options;
     AnonymousRefusalTally m_anonymousRefusals;
+    DeviceSightings m_sightings;
     MHD_Daemon *m_daemon = nullptr;
     QString m_url;
     std::atomic<int> m_inflight{0};

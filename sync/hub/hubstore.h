@@ -170,6 +170,28 @@ struct AlertListing
     bool acknowledged = false;
 };
 
+// When a device was last seen (an authenticated sync or check-in) and the
+// failed unlocks and lockouts it last reported: totals since its vault was
+// made, so a lost check-in loses no count.
+struct DeviceSighting
+{
+    QString deviceId;
+    qint64 lastSeenMs = 0;
+    quint32 failedUnlocks = 0;
+    quint32 lockouts = 0;
+};
+
+// One enrolled device for `safeguard-hub devices`.
+struct DeviceListing
+{
+    QString deviceId, officerId, deviceName;
+    qint64 enrolledAtMs = 0;
+    qint64 revokedAtMs = 0; // 0: not revoked
+    qint64 lastSeenMs = 0;  // 0: never seen since enrolment
+    quint32 failedUnlocks = 0;
+    quint32 lockouts = 0;
+};
+
 // The hub's durable state: devices, enrolment codes, every record version,
 // quarantine, administrator alerts and the audit trail. An interface because
 // the embedded SQLite default will be joined by PostgreSQL; callers never
@@ -230,6 +252,20 @@ public:
                                            const QString &detailJson) = 0;
 
     virtual std::optional<HubStats> stats(HubStoreError *error = nullptr) = 0;
+
+    // Last-seen times and unlock reports (DeviceSightings writes them at
+    // most once per device per interval, never per request).
+    virtual HubStoreError recordSighting(const DeviceSighting &sighting) = 0;
+    virtual std::optional<DeviceSighting> findSighting(const QString &deviceId,
+                                                       HubStoreError *error = nullptr) = 0;
+    // Raises an administrator alert about a device (kind, e.g.
+    // "unlock_failures") and audits it with detailJson (counts, never content).
+    virtual HubStoreError raiseDeviceAlert(qint64 nowMs, const QString &kind,
+                                           const QString &deviceId, const QString &officerId,
+                                           const QString &detailJson) = 0;
+    // Every enrolled device, longest unseen first.
+    virtual std::optional<std::vector<DeviceListing>>
+    listDevices(HubStoreError *error = nullptr) = 0;
 
     // The picture's queue: every accepted version is enqueued in its ingest
     // transaction. A worker claims up to limit, urgent first, for leaseMs

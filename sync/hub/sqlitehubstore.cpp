@@ -13,7 +13,7 @@ namespace safeguard::hub {
 
 namespace {
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 const char *kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS devices (
@@ -24,6 +24,12 @@ CREATE TABLE IF NOT EXISTS devices (
   code_id TEXT NOT NULL,
   enrolled_at INTEGER NOT NULL,
   revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS device_sightings (
+  device_id TEXT PRIMARY KEY,
+  last_seen_at INTEGER NOT NULL,
+  failed_unlocks INTEGER NOT NULL DEFAULT 0,
+  lockouts INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS enrolment_codes (
   code_id TEXT PRIMARY KEY,
@@ -472,7 +478,8 @@ HubStoreError SqliteHubStore::migrate()
                                " version, urgent, received_at FROM records ORDER BY rowid"))
             return fail(e, "migrate");
     }
-    if (auto e = m_db.exec("PRAGMA user_version = 5"))
+    // 5 -> 6 only adds device_sightings, which kSchema makes.
+    if (auto e = m_db.exec("PRAGMA user_version = 6"))
         return fail(e, "migrate");
     if (auto e = tx.commit())
         return fail(e, "migrate");
@@ -1222,6 +1229,91 @@ std::optional<std::vector<AlertListing>> SqliteHubStore::listAlerts(int limit, H
     if (st.error()) {
         if (error)
             *error = fail(st.error(), "list_alerts");
+        return std::nullopt;
+    }
+    return out;
+}
+
+HubStoreError SqliteHubStore::recordSighting(const DeviceSighting &sighting)
+{
+    std::lock_guard lock(m_mutex);
+    auto st = m_db.prepare(
+        "INSERT INTO device_sightings(device_id, last_seen_at, failed_unlocks, lockouts)"
+        " VALUES (?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET"
+        " last_seen_at = max(last_seen_at, excluded.last_seen_at),"
+        " failed_unlocks = excluded.failed_unlocks, lockouts = excluded.lockouts");
+    st.bind(1, sighting.deviceId)
+        .bind(2, std::int64_t(sighting.lastSeenMs))
+        .bind(3, std::int64_t(sighting.failedUnlocks))
+        .bind(4, std::int64_t(sighting.lockouts));
+    if (!st.exec())
+        return fail(st.error(), "record_sighting");
+    return {};
+}
+
+std::optional<DeviceSighting> SqliteHubStore::findSighting(const QString &deviceId,
+                                                           HubStoreError *error)
+{
+    std::lock_guard lock(m_readMutex);
+    auto st = m_readDb.prepare("SELECT last_seen_at, failed_unlocks, lockouts FROM"
+                               " device_sightings WHERE device_id = ?");
+    st.bind(1, deviceId);
+    if (st.step())
+        return DeviceSighting{deviceId, st.columnInt64(0), quint32(st.columnInt64(1)),
+                              quint32(st.columnInt64(2))};
+    if (st.error() && error)
+        *error = fail(st.error(), "find_sighting");
+    return std::nullopt;
+}
+
+HubStoreError SqliteHubStore::raiseDeviceAlert(qint64 nowMs, const QString &kind,
+                                               const QString &deviceId, const QString &officerId,
+                                               const QString &detailJson)
+{
+    std::lock_guard lock(m_mutex);
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return fail(tx.beginError(), "raise_alert");
+    auto alert =
+        m_db.prepare("INSERT INTO alerts(raised_at, kind, officer_id, device_id) VALUES (?,?,?,?)");
+    alert.bind(1, std::int64_t(nowMs)).bind(2, kind).bind(3, officerId).bind(4, deviceId);
+    if (!alert.exec())
+        return fail(alert.error(), "raise_alert");
+    auto audit =
+        m_db.prepare("INSERT INTO audit(at, event, device_id, detail) VALUES (?, ?, ?, ?)");
+    audit.bind(1, std::int64_t(nowMs)).bind(2, kind).bind(3, deviceId).bind(4, detailJson);
+    if (!audit.exec())
+        return fail(audit.error(), "raise_alert");
+    if (auto e = tx.commit())
+        return fail(e, "raise_alert");
+    return {};
+}
+
+std::optional<std::vector<DeviceListing>> SqliteHubStore::listDevices(HubStoreError *error)
+{
+    std::lock_guard lock(m_readMutex);
+    auto st =
+        m_readDb.prepare("SELECT d.device_id, d.officer_id, d.device_name, d.enrolled_at,"
+                         " coalesce(d.revoked_at, 0), coalesce(s.last_seen_at, 0),"
+                         " coalesce(s.failed_unlocks, 0), coalesce(s.lockouts, 0)"
+                         " FROM devices d LEFT JOIN device_sightings s ON s.device_id = d.device_id"
+                         " ORDER BY coalesce(s.last_seen_at, d.enrolled_at), d.device_id");
+    std::vector<DeviceListing> out;
+    while (st.step()) {
+        DeviceListing d;
+        d.deviceId = st.columnText(0);
+        d.officerId = st.columnText(1);
+        d.deviceName = st.columnText(2);
+        d.enrolledAtMs = st.columnInt64(3);
+        d.revokedAtMs = st.columnInt64(4);
+        d.lastSeenMs = st.columnInt64(5);
+        d.failedUnlocks = quint32(st.columnInt64(6));
+        d.lockouts = quint32(st.columnInt64(7));
+        out.push_back(std::move(d));
+    }
+    if (st.error()) {
+        if (error)
+            *error = fail(st.error(), "list_devices");
         return std::nullopt;
     }
     return out;

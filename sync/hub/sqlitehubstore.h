@@ -49,6 +49,12 @@ public:
     std::optional<std::vector<RecordListing>> listRecords(const RecordFilter &filter,
                                                           HubStoreError *error) override;
     std::optional<std::vector<AlertListing>> listAlerts(int limit, HubStoreError *error) override;
+    HubStoreError recordSighting(const DeviceSighting &sighting) override;
+    std::optional<DeviceSighting> findSighting(const QString &deviceId,
+                                               HubStoreError *error) override;
+    HubStoreError raiseDeviceAlert(qint64 nowMs, const QString &kind, const QString &deviceId,
+                                   const QString &officerId, const QString &detailJson) override;
+    std::optional<std::vector<DeviceListing>> listDevices(HubStoreError *error) override;
 
     ~SqliteHubStore() override;
 

@@ -123,7 +123,8 @@ std::vector<double> urgentLatencies(testing::HubProcess &hub, int backlog, int s
     while (int(out.size()) < samples) {
         QTemporaryDir dir;
         platform::FakeCredentialStore credentials;
-        syncclient::SyncEngine engine(dir.path(), {&clock, &credentials, {}, nullptr, {}, {}, {}});
+        syncclient::SyncEngine engine(dir.path(),
+                                      {&clock, &credentials, {}, nullptr, {}, {}, {}, {}});
         QEventLoop loop;
         QObject::connect(&engine, &syncclient::SyncEngine::enrolmentFinished, &loop,
                          &QEventLoop::quit);

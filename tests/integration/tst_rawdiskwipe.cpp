@@ -193,8 +193,8 @@ Examination examine(const QByteArray &image, const QStringList &passphrases,
     QList<QByteArray> candidates = e.wipeKeys;
     candidates.append(QByteArray(32, '\0'));
     for (qsizetype off : offsetsOf(image, QByteArrayLiteral("SGVAULT2"))) {
-        const QByteArray copy = image.mid(off, 180);
-        if (copy.size() < 180)
+        const QByteArray copy = image.mid(off, 168); // the header and wrapped key
+        if (copy.size() < 168)
             continue;
         ++e.vaultCopies;
         for (const QString &pass : passphrases) {

@@ -26,6 +26,8 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMetaEnum>
 #include <QMetaMethod>
 #include <QPointer>
@@ -283,6 +285,11 @@ struct Device
                 session = std::make_unique<store::StoreSession>(path(), clock);
             wiped = session->wipe(); // as the app wipes (AppSession is this)
             return wiped;
+        };
+        deps.unlockCounts = [this] {
+            const auto status = session ? session->vault().status() : std::nullopt;
+            return status ? SyncEngine::UnlockCounts{status->failuresEver, status->lockoutsEver}
+                          : SyncEngine::UnlockCounts{};
         };
         engine = std::make_unique<SyncEngine>(path(), deps, options);
         TransitionLog::instance().watch(engine.get());
@@ -2374,6 +2381,109 @@ PRAGMA user_version = 1;
         QVERIFY(e.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(e.engine->state(), State::Revoked, 10000);
         QVERIFY(e.wiped);
+    }
+
+    // The check-in tells the hub about wrong passphrases (totals, so a lost
+    // check-in loses nothing); the hub alerts once per rise, writes a
+    // device's last-seen time at most once per interval, lists devices it
+    // has not seen, bounds the audit of a revoked device that keeps calling,
+    // and states max_offline_days, which the device keeps and applies.
+    void checkInsReportUnlockFailuresAndTheHubKnowsWhoItHasNotSeen()
+    {
+        HubProcess hub(kHub);
+        QVERIFY2(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--max-offline-days"),
+                            QStringLiteral("2")}),
+                 qPrintable(hub.stderrText()));
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(hub)));
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
+        QVERIFY(d.waitQuiescent());
+        QVERIFY(!d.engine->isCheckingIn());
+        d.engine->locked();
+        d.lockStore();
+        auto staff = [&hub](const QString &command, const QStringList &args = {}) {
+            QByteArray out;
+            hub.cli(command, QStringList{QStringLiteral("--by"), HubProcess::kStaff} + args, &out);
+            QList<QJsonObject> lines;
+            for (const QByteArray &line : out.trimmed().split('\n'))
+                if (!line.isEmpty())
+                    lines.append(QJsonDocument::fromJson(line).object());
+            return lines;
+        };
+        auto unlockAlerts = [&] {
+            int n = 0;
+            for (const QJsonObject &a : staff(QStringLiteral("alerts")))
+                n += a.value("kind").toString() == QLatin1String("unlock_failures") &&
+                     a.value("device_id").toString() == d.engine->deviceId();
+            return n;
+        };
+        QCOMPARE(unlockAlerts(), 0);
+
+        // Three wrong passphrases on the locked device, then its check-in.
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(d.session
+                         ->unlock(store::SecureBuffer::fromPassphrase(
+                             QStringLiteral("glacier pencil thunder mango tribune")))
+                         .status,
+                     store::UnlockStatus::WrongPassphrase);
+        d.engine->checkIn();
+        QTRY_VERIFY(!d.engine->isCheckingIn());
+        QCOMPARE(unlockAlerts(), 1);
+        // Check-ins with nothing new raise nothing more.
+        for (int i = 0; i < 5; ++i) {
+            d.engine->checkIn();
+            QTRY_VERIFY(!d.engine->isCheckingIn());
+        }
+        QCOMPARE(unlockAlerts(), 1);
+
+        const QList<QJsonObject> all = staff(QStringLiteral("devices"), {QStringLiteral("--all")});
+        QCOMPARE(all.size(), 1);
+        QCOMPARE(all.first().value("device_id").toString(), d.engine->deviceId());
+        QCOMPARE(all.first().value("failed_unlocks_total").toInt(), 3);
+        QVERIFY(all.first().value("last_seen_at").isString());
+        // Seen just now: not among the devices unseen for 7 days, but among
+        // those unseen for 0.
+        QCOMPARE(staff(QStringLiteral("devices")).size(), 0);
+        QCOMPARE(staff(QStringLiteral("devices"),
+                       {QStringLiteral("--not-seen-days"), QStringLiteral("0")})
+                     .size(),
+                 1);
+
+        // The policy's two days, kept by the device: past them, the app
+        // wipes at the next unlock attempt (AppSession's unlock gate).
+        QVERIFY(!d.engine->offlineTooLong());
+        d.clock.advanceSecs(2 * 24 * 3600 + 60);
+        QVERIFY(d.engine->offlineTooLong());
+        d.engine.reset();
+        d.makeEngine();
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->offlineTooLong()); // from the outbox, not from memory
+
+        // A revoked device that keeps calling is audited once an interval.
+        const auto raw = testing::enrol(hub.url(), code(hub));
+        QVERIFY(raw);
+        QCOMPARE(
+            hub.cli(QStringLiteral("revoke-device"), {QStringLiteral("--by"), HubProcess::kStaff,
+                                                      QStringLiteral("--device"), raw->deviceId}),
+            0);
+        const int before = hub.stats().value("rejected_requests").toInt();
+        const QByteArray request = "GET /v1/device/status HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                   "Authorization: " +
+                                   raw->authorization() + "\r\nConnection: close\r\n\r\n";
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(testing::RawHttp::exchange(hub.url(), request).status, 403);
+        QCOMPARE(hub.stats().value("rejected_requests").toInt(), before + 1);
+        // A malformed report is refused, typed.
+        const auto fine = testing::enrol(hub.url(), code(hub));
+        QVERIFY(fine);
+        const QByteArray bad = "GET /v1/device/status?failed_unlocks=-4 HTTP/1.1\r\nHost: "
+                               "127.0.0.1\r\nAuthorization: " +
+                               fine->authorization() + "\r\nConnection: close\r\n\r\n";
+        const auto refused = testing::RawHttp::exchange(hub.url(), bad);
+        QCOMPARE(refused.status, 400);
+        QVERIFY(refused.body.contains("bad_unlock_report"));
     }
 
     // A store that fails during the repair is reported (RepairFailed), and

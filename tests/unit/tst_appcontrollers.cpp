@@ -180,6 +180,26 @@ private slots:
 
     // -------------------------------------------------------------- unlock
 
+    void aDeviceOfflinePastThePolicyIsWipedBeforeAnyPassphraseIsTried()
+    {
+        // The app asks the sync engine (SealedOutbox::offlineTooLong, tested
+        // against a real hub in tst_syncengine) before every unlock attempt.
+        setUpStore();
+        QVERIFY(!m_app->sync.offlineTooLong()); // not enrolled with a hub: no limit
+        m_app->session.lock();
+        bool gateAsked = false;
+        m_app->session.setUnlockGate([&gateAsked] {
+            gateAsked = true;
+            return true;
+        });
+        m_app->unlock.unlock(kPassphrase);
+        QVERIFY(gateAsked);
+        QCOMPARE(m_app->unlock.outcome(), UnlockController::Outcome::Wiped);
+        QVERIFY(m_app->unlock.message().contains(QLatin1String("had not reached the hub")));
+        QCOMPARE(m_app->session.state(), AppSession::State::Wiped);
+        QVERIFY(!m_app->session.vault().exists());
+    }
+
     void unlockShowsAttemptsLockoutAndWipeWarning()
     {
         setUpStore();

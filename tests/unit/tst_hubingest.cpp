@@ -3,6 +3,7 @@
 #include "hub/anonymousrefusaltally.h"
 #include "hub/batchingestor.h"
 #include "hub/deviceregistry.h"
+#include "hub/devicesightings.h"
 #include "hub/hubidentity.h"
 #include "hub/hublog.h"
 #include "hub/hubserver.h"
@@ -123,6 +124,54 @@ private slots:
                                  &storeError);
         QVERIFY2(m_store, qPrintable(storeError.message));
         QVERIFY(m_store->ping());
+    }
+
+    void sightingsAreWrittenOncePerIntervalAndARiseIsAlertedAtOnce()
+    {
+        // A fleet checking in every 15 minutes must not cost a durable row
+        // per check-in: last-seen times are held in memory and written at
+        // most once per device per interval.
+        const QString device = QStringLiteral("00000000-0000-4000-8000-00000000c0de");
+        DeviceSightings sightings(*m_store);
+        const qint64 t0 = 1'800'000'000'000;
+        for (int i = 0; i < 100; ++i)
+            sightings.seen(device, QStringLiteral("SYN-1"), t0 + i * 1000);
+        QCOMPARE(sightings.writes(), 1); // the first, at once
+        QCOMPARE(sightings.lastSeenMs(device), t0 + 99 * 1000);
+        QCOMPARE(m_store->findSighting(device)->lastSeenMs, t0);
+        sightings.seen(device, QStringLiteral("SYN-1"), t0 + DeviceSightings::kWriteIntervalMs);
+        QCOMPARE(sightings.writes(), 2);
+        QCOMPARE(m_store->findSighting(device)->lastSeenMs, t0 + DeviceSightings::kWriteIntervalMs);
+
+        // A report whose totals rose is written and alerted at once, once.
+        const auto alerts = [&] {
+            int n = 0;
+            const auto listed = m_store->listAlerts(1000);
+            for (const AlertListing &a : listed.value())
+                n += a.kind == QLatin1String("unlock_failures") && a.deviceId == device;
+            return n;
+        };
+        const qint64 t1 = t0 + DeviceSightings::kWriteIntervalMs + 1000;
+        sightings.seen(device, QStringLiteral("SYN-1"), t1, UnlockReport{4, 1});
+        QCOMPARE(sightings.writes(), 3);
+        QCOMPARE(alerts(), 1);
+        sightings.seen(device, QStringLiteral("SYN-1"), t1 + 1000, UnlockReport{4, 1});
+        QCOMPARE(sightings.writes(), 3);
+        QCOMPARE(alerts(), 1);
+        QCOMPARE(m_store->findSighting(device)->failedUnlocks, 4u);
+
+        // A restarted hub knows what was reported before: no second alert.
+        DeviceSightings restarted(*m_store);
+        restarted.seen(device, QStringLiteral("SYN-1"), t1 + 2000, UnlockReport{4, 1});
+        QCOMPARE(alerts(), 1);
+        // Shutdown writes what is still only in memory.
+        sightings.flush();
+        QCOMPARE(m_store->findSighting(device)->lastSeenMs, t1 + 1000);
+
+        // A revoked device that keeps calling is audited once an interval.
+        QVERIFY(sightings.auditRevoked(device, t1));
+        QVERIFY(!sightings.auditRevoked(device, t1 + 60'000));
+        QVERIFY(sightings.auditRevoked(device, t1 + DeviceSightings::kWriteIntervalMs));
     }
 
     void codeExpiresAfterAnHourByDefault()
@@ -452,7 +501,9 @@ private slots:
         sql::SqlError error;
         auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
         QVERIFY(db);
-        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 5);
+        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 6);
+        // Schema 6: where last-seen times and unlock reports are kept.
+        QCOMPARE(int(db->queryInt("SELECT count(*) FROM device_sightings").value_or(-1)), 0);
         // The record held before the upgrade is work for the picture too,
         // beside the one accepted since.
         QCOMPARE(int(db->queryInt("SELECT count(*) FROM picture_queue").value_or(-1)), 2);

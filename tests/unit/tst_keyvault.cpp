@@ -110,7 +110,7 @@ private slots:
         QCOMPARE(created.size(), kDataKeyBytes);
         QCOMPARE(QFile::permissions(vault.vaultPath()),
                  QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser);
-        QCOMPARE(readAll(vault.vaultPath()).size(), 180);
+        QCOMPARE(readAll(vault.vaultPath()).size(), 188);
         QCOMPARE(QFile::permissions(wipeKeyPath(tmp.filePath("s"))),
                  QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser);
         QCOMPARE(wipeKeysIn(tmp.filePath("s")).size(), 1);
