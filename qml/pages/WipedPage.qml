@@ -17,9 +17,22 @@ Page {
             Layout.fillWidth: true
         }
         Label {
-            text: qsTr("The key to the records on this device was destroyed, after too many wrong passphrases or on the hub's order. Records already on the hub are safe. Records that were waiting to send still go to the hub, now or once this device is enrolled again. Ask your supervisor for a new enrolment code.")
+            text: qsTr("The key to the records on this device was destroyed: after too many wrong passphrases, on the hub's order, or because the device had not reached the hub for longer than your force allows.")
             wrapMode: Text.Wrap
             font.pixelSize: 16
+            Layout.fillWidth: true
+        }
+        Label {
+            text: qsTr("Records already on the hub are safe. Records that were waiting to send still go to the hub, now or once this device is enrolled again.")
+            wrapMode: Text.Wrap
+            font.pixelSize: 16
+            Layout.fillWidth: true
+        }
+        Label {
+            text: qsTr("Ask your supervisor for a new enrolment code.")
+            wrapMode: Text.Wrap
+            font.pixelSize: 16
+            font.bold: true
             Layout.fillWidth: true
         }
         BigButton {
