@@ -22,7 +22,7 @@ printf 'synthetic profiling passphrase %s\n' "$RANDOM$RANDOM" >pass
 sim=("$bin/safeguard-devicesim" --store dev)
 "${sim[@]}" --passphrase-file pass --kdf-ops 2 --kdf-mem-mib 64 init >/dev/null
 "${sim[@]}" --passphrase-file pass generate "$records" >/dev/null
-"${sim[@]}" enrol "$(grep -o 'SGE1[^ ]*' codes | head -1)" >/dev/null 2>&1
+"${sim[@]}" --passphrase-file pass enrol "$(grep -o 'SGE1[^ ]*' codes | head -1)" >/dev/null 2>&1
 "${sim[@]}" --passphrase-file pass submit-all >/dev/null 2>&1
 sync
 ticks() { awk '{print $14 + $15}' "/proc/$hub_pid/stat"; }

@@ -196,8 +196,12 @@ int DeviceSimulator::run(const QStringList &argsIn)
     if (dirs.size() == 1)
         storeDir = dirs.first();
 
-    // enrol and sync work on a locked device: no passphrase needed.
+    // sync works on a locked device: no passphrase needed. enrol needs it:
+    // the device's signing key and the trusted copy of the enrolment live
+    // only in the encrypted store.
     if (command == QLatin1String("enrol")) {
+        if (passFile.isEmpty())
+            return usage();
         QStringList codes;
         if (!codesFile.isEmpty()) {
             QFile f(codesFile);
@@ -212,7 +216,7 @@ int DeviceSimulator::run(const QStringList &argsIn)
         }
         if (codes.size() < dirs.size())
             return fail(kUsage, QStringLiteral("one enrolment code per device is needed"));
-        return enrol(dirs, codes);
+        return enrol(dirs, codes, passFile);
     }
     if (command == QLatin1String("sync"))
         return sync(dirs, passFile, timeoutSecs);
@@ -316,13 +320,10 @@ int DeviceSimulator::run(const QStringList &argsIn)
     // Records are attributed as the app attributes them: to the officer and
     // device of the enrolment (the hub refuses any other), or to no one yet
     // on a device that is not enrolled (filled in at submit once it is).
-    const auto enrolment = [&]() -> std::optional<syncclient::Enrolment> {
-        syncclient::OutboxError error;
-        auto outbox = syncclient::SealedOutbox::open(storeDir, &error);
-        auto e = outbox ? outbox->enrolment() : std::nullopt;
-        if (e && !e->isValid())
-            e.reset();
-        return e;
+    // From the store's trusted copy, never the plain outbox.
+    const auto enrolment = [&]() -> std::optional<StoredEnrolment> {
+        auto e = store.enrolment();
+        return e ? e.value() : std::nullopt;
     };
 
     if (command == QLatin1String("generate")) {
@@ -408,13 +409,28 @@ int DeviceSimulator::run(const QStringList &argsIn)
     return kOk;
 }
 
-int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes)
+int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes,
+                           const QString &passFile)
 {
+    const SecureBuffer passphrase = readPassphrase(passFile);
+    if (passphrase.isNull())
+        return fail(kUsage, QStringLiteral("cannot read the passphrase file"));
     int failures = 0;
     for (int i = 0; i < dirs.size(); ++i) {
+        // Unlocked as the app is when the officer enters a code.
+        StoreSession session(dirs.at(i), m_clock);
+        const UnlockResult unlocked = session.unlock(passphrase);
+        if (const StoreError &oe = session.lastOpenError(); !oe.ok())
+            return fail(exitFor(oe.kind), oe.message);
+        if (unlocked.status != UnlockStatus::Unlocked)
+            return fail(kAuth, unlocked.message);
+        StoreRecordSource source(*session.recordStore());
         platform::FileCredentialStore credentials(dirs.at(i));
         syncclient::SyncEngine engine(dirs.at(i),
                                       {&m_clock, &credentials, {}, nullptr, {}, {}, {}, {}});
+        if (const syncclient::SyncError e = engine.unlocked(&source);
+            !e.ok() && e.kind != syncclient::SyncErrorKind::NotEnrolled)
+            return fail(kStorage, e.message);
         syncclient::SyncError result{syncclient::SyncErrorKind::Transport,
                                      QStringLiteral("timeout")};
         QEventLoop loop;
@@ -426,6 +442,7 @@ int DeviceSimulator::enrol(const QStringList &dirs, const QStringList &codes)
         QTimer::singleShot(60000, &loop, &QEventLoop::quit);
         engine.enrol(codes.at(i));
         loop.exec();
+        engine.locked();
         if (!result.ok()) {
             std::fprintf(m_err, "safeguard-devicesim: enrol: %s\n", qPrintable(result.message));
             ++failures;

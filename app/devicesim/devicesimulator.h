@@ -23,8 +23,9 @@ namespace safeguard::store {
 //   change-passphrase FILE
 //                 check --passphrase-file again and move the store to fresh
 //                 keys under the passphrase in FILE
-//   enrol CODE    exchange an enrolment code with its hub (no passphrase
-//                 needed); submit-all then also seals into the outbox
+//   enrol CODE    exchange an enrolment code with its hub, unlocked (the
+//                 device key and the trusted enrolment live in the store);
+//                 submit-all then also seals into the outbox
 //   sync          drain the sealed outbox to the hub (--timeout SECONDS);
 //                 without --passphrase-file as a locked device; prints
 //                 {"sent":..,"acknowledged":..,"needs_correction":..,
@@ -51,7 +52,7 @@ public:
     int run(const QStringList &args);
 
 private:
-    int enrol(const QStringList &dirs, const QStringList &codes);
+    int enrol(const QStringList &dirs, const QStringList &codes, const QString &passFile);
     int sync(const QStringList &dirs, const QString &passFile, int timeoutSecs);
     int fail(int code, const QString &message);
 

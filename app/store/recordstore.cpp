@@ -565,6 +565,99 @@ StoreError RecordStore::applyOutcomes(const QList<OutboxOutcome> &outcomes)
     return StoreError::fromSql(tx.commit(), "apply outcomes");
 }
 
+StoreResult<QByteArray> RecordStore::queuedSha256(const QString &recordId, int version)
+{
+    sql::Statement st = m_db.prepare(
+        "SELECT sha256 FROM outbox WHERE record_id = ? AND version = ? AND state = 'pending';");
+    st.bind(1, recordId).bind(2, version);
+    if (!st.step())
+        return st.error() ? readError(st.error(), "read hash") : notFound(recordId);
+    return st.columnBlob(0);
+}
+
+StoreResult<QByteArray> RecordStore::deviceSigningPublicKey()
+{
+    {
+        sql::Statement st = m_db.prepare("SELECT public_key FROM device_key WHERE id = 1;");
+        if (st.step())
+            return st.columnBlob(0);
+        if (st.error())
+            return readError(st.error(), "read device key");
+    }
+    // The first enrolment: a key pair, straight into this encrypted store
+    // and nowhere else (no plain file, no platform key store beside
+    // outbox.db, where it would protect nothing).
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    SecureBuffer sk(crypto_sign_SECRETKEYBYTES);
+    crypto_sign_keypair(pk, sk.data());
+    sql::Statement insert = m_db.prepare("INSERT INTO device_key (id, secret_key, public_key, "
+                                         "created_ms) VALUES (1, ?, ?, ?);");
+    insert
+        .bindBlob(1, QByteArray::fromRawData(reinterpret_cast<const char *>(sk.data()),
+                                             qsizetype(sk.size())))
+        .bindBlob(2, QByteArray::fromRawData(reinterpret_cast<const char *>(pk), sizeof pk))
+        .bind(3, std::int64_t(m_clock.nowMs()));
+    if (!insert.exec())
+        return StoreError::fromSql(insert.error(), "make device key");
+    return QByteArray(reinterpret_cast<const char *>(pk), sizeof pk);
+}
+
+StoreResult<QByteArray> RecordStore::signWithDeviceKey(std::string_view statement)
+{
+    sql::Statement st = m_db.prepare("SELECT secret_key FROM device_key WHERE id = 1;");
+    if (!st.step())
+        return st.error() ? readError(st.error(), "read device key")
+                          : StoreError{StoreErrorKind::NotFound,
+                                       QStringLiteral("This device has no signing key yet."),
+                                       {}};
+    QByteArray sk = st.columnBlob(0);
+    st.reset();
+    if (sk.size() != qsizetype(crypto_sign_SECRETKEYBYTES)) {
+        sodium_memzero(sk.data(), size_t(sk.size()));
+        return StoreError{
+            StoreErrorKind::Corrupt, QStringLiteral("The device key is damaged."), {}};
+    }
+    QByteArray signature(crypto_sign_BYTES, Qt::Uninitialized);
+    crypto_sign_detached(reinterpret_cast<unsigned char *>(signature.data()), nullptr,
+                         reinterpret_cast<const unsigned char *>(statement.data()),
+                         statement.size(), reinterpret_cast<const unsigned char *>(sk.constData()));
+    sodium_memzero(sk.data(), size_t(sk.size()));
+    return signature;
+}
+
+StoreResult<std::optional<StoredEnrolment>> RecordStore::enrolment()
+{
+    sql::Statement st =
+        m_db.prepare("SELECT hub_url, hub_id, device_id, officer_id, tls_pin, backup_pin, "
+                     "sealing_public_key, hub_signing_key FROM enrolment WHERE id = 1;");
+    if (!st.step()) {
+        if (st.error())
+            return readError(st.error(), "read enrolment");
+        return std::optional<StoredEnrolment>();
+    }
+    StoredEnrolment e{st.columnText(0), st.columnText(1), st.columnText(2), st.columnText(3),
+                      st.columnText(4), st.columnText(5), st.columnBlob(6), st.columnBlob(7)};
+    return std::optional<StoredEnrolment>(std::move(e));
+}
+
+StoreError RecordStore::keepEnrolment(const StoredEnrolment &e)
+{
+    sql::Statement st = m_db.prepare(
+        "INSERT OR REPLACE INTO enrolment (id, hub_url, hub_id, device_id, officer_id, tls_pin, "
+        "backup_pin, sealing_public_key, hub_signing_key, enrolled_ms) "
+        "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
+    st.bind(1, e.hubUrl)
+        .bind(2, e.hubId)
+        .bind(3, e.deviceId)
+        .bind(4, e.officerId)
+        .bind(5, e.tlsPin)
+        .bind(6, e.backupPin)
+        .bindBlob(7, e.sealingPublicKey)
+        .bindBlob(8, e.hubSigningKey)
+        .bind(9, std::int64_t(m_clock.nowMs()));
+    return st.exec() ? StoreError{} : StoreError::fromSql(st.error(), "keep enrolment");
+}
+
 StoreResult<QHash<RecordStatus, int>> RecordStore::statusCounts()
 {
     QHash<RecordStatus, int> counts;

@@ -15,6 +15,8 @@
 #include <QString>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 namespace safeguard::store {
 
@@ -59,6 +61,20 @@ struct OutboxOutcome
     int version = 0;
     Kind kind = Kind::Acknowledged;
     QString reason; // the hub's reason for NeedsCorrection or HeldAtHub; no record content
+};
+
+// The enrolment as the encrypted store keeps it: the copy sealing uses and
+// the sealed outbox's plain copy is checked against.
+struct StoredEnrolment
+{
+    QString hubUrl;
+    QString hubId;
+    QString deviceId;
+    QString officerId;
+    QString tlsPin;
+    QString backupPin;
+    QByteArray sealingPublicKey;
+    QByteArray hubSigningKey;
 };
 
 // The officer's records at rest: a SQLCipher database (store.db) in the
@@ -118,6 +134,19 @@ public:
     StoreError markHandedOver(const QList<std::pair<QString, int>> &versions);
     // The exact bytes submitted (what the SHA-256 covers).
     StoreResult<QByteArray> submittedBytes(const QString &recordId, int version);
+    // The SHA-256 this store computed at submit for a version still waiting
+    // for the hub (NotFound when none is waiting): a verdict is taken only
+    // for these bytes.
+    StoreResult<QByteArray> queuedSha256(const QString &recordId, int version);
+
+    // The device's Ed25519 key, made at the first call and kept only here:
+    // its public half (for enrolment), and a signature by it.
+    StoreResult<QByteArray> deviceSigningPublicKey();
+    StoreResult<QByteArray> signWithDeviceKey(std::string_view statement);
+    // The trusted copy of the enrolment (nullopt: never enrolled), and
+    // replacing it.
+    StoreResult<std::optional<StoredEnrolment>> enrolment();
+    StoreError keepEnrolment(const StoredEnrolment &e);
     // Applies the hub's answers in one transaction. Only a queued version
     // takes one (protocol::canChange); unknown versions and late answers for
     // a version already decided are ignored.

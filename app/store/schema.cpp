@@ -154,7 +154,34 @@ ALTER TABLE outbox ADD COLUMN handed_over INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_not_handed_over ON outbox (id) WHERE handed_over = 0 AND state = 'pending';
 )sql";
 
-constexpr const char *kMigrations[] = {kV1, kV2, kV3, kV4};
+// v5: what the device must be able to trust when its other files are not.
+// device_key: its Ed25519 signing key (libsodium's 64-byte secret key), made
+// at the first enrolment and kept only here; it signs each sealing session.
+// enrolment: the enrolment itself (hub URL and id, device, officer, pins,
+// the hub's sealing and receipt keys); sealing uses this copy, and the
+// sealed outbox's plain copy must match it.
+constexpr const char *kV5 = R"sql(
+CREATE TABLE device_key (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  secret_key BLOB    NOT NULL CHECK (length(secret_key) = 64),
+  public_key BLOB    NOT NULL CHECK (length(public_key) = 32),
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE enrolment (
+  id                 INTEGER PRIMARY KEY CHECK (id = 1),
+  hub_url            TEXT    NOT NULL,
+  hub_id             TEXT    NOT NULL,
+  device_id          TEXT    NOT NULL,
+  officer_id         TEXT    NOT NULL,
+  tls_pin            TEXT    NOT NULL,
+  backup_pin         TEXT    NOT NULL,
+  sealing_public_key BLOB    NOT NULL,
+  hub_signing_key    BLOB    NOT NULL,
+  enrolled_ms        INTEGER NOT NULL
+);
+)sql";
+
+constexpr const char *kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
 static_assert(std::size(kMigrations) == kCurrentVersion);
 
 } // namespace

@@ -2,6 +2,8 @@
 
 #include "recordstore.h"
 
+#include <sodium.h>
+
 namespace safeguard::store {
 
 namespace {
@@ -65,12 +67,27 @@ syncclient::SourceError StoreRecordSource::submittedBytes(const QString &recordI
 }
 
 syncclient::SourceError
-StoreRecordSource::applyVerdicts(const QList<syncclient::UnappliedResult> &verdicts)
+StoreRecordSource::applyVerdicts(const QList<syncclient::UnappliedResult> &verdicts,
+                                 QList<std::pair<QString, int>> *refused)
 {
     using syncclient::EntryState;
     QList<OutboxOutcome> outcomes;
     outcomes.reserve(verdicts.size());
     for (const syncclient::UnappliedResult &v : verdicts) {
+        // Only for the bytes this store holds for a version still waiting.
+        auto own = m_store.queuedSha256(v.recordId, v.version);
+        if (!own) {
+            if (own.error().kind == StoreErrorKind::NotFound)
+                continue; // decided before, purged, or never here
+            return {own.error().message};
+        }
+        if (own.value().size() != v.sha256.size() ||
+            sodium_memcmp(own.value().constData(), v.sha256.constData(), size_t(v.sha256.size())) !=
+                0) {
+            if (refused)
+                refused->append({v.recordId, v.version});
+            continue;
+        }
         OutboxOutcome o;
         o.recordId = v.recordId;
         o.version = v.version;
@@ -108,6 +125,52 @@ syncclient::SourceError StoreRecordSource::purge(const QString &recordId, Purge 
         return {};
     }
     return {e.message};
+}
+
+syncclient::SourceError StoreRecordSource::devicePublicKey(QByteArray *out)
+{
+    auto key = m_store.deviceSigningPublicKey();
+    if (!key)
+        return {key.error().message};
+    *out = key.value();
+    return {};
+}
+
+syncclient::SourceError StoreRecordSource::sign(std::string_view statement, QByteArray *signature)
+{
+    auto s = m_store.signWithDeviceKey(statement);
+    if (!s)
+        return {s.error().message};
+    *signature = s.value();
+    return {};
+}
+
+syncclient::SourceError
+StoreRecordSource::trustedEnrolment(std::optional<syncclient::Enrolment> *out)
+{
+    auto stored = m_store.enrolment();
+    if (!stored)
+        return {stored.error().message};
+    out->reset();
+    if (const auto &e = stored.value()) {
+        syncclient::Enrolment t;
+        t.hubUrl = e->hubUrl;
+        t.hubId = e->hubId;
+        t.deviceId = e->deviceId;
+        t.officerId = e->officerId;
+        t.tlsPin = e->tlsPin;
+        t.backupPin = e->backupPin;
+        t.sealingPublicKey = e->sealingPublicKey;
+        t.hubSigningKey = e->hubSigningKey;
+        *out = t;
+    }
+    return {};
+}
+
+syncclient::SourceError StoreRecordSource::keepEnrolment(const syncclient::Enrolment &e)
+{
+    return fromStore(m_store.keepEnrolment({e.hubUrl, e.hubId, e.deviceId, e.officerId, e.tlsPin,
+                                            e.backupPin, e.sealingPublicKey, e.hubSigningKey}));
 }
 
 } // namespace safeguard::store

@@ -21,8 +21,12 @@ public:
     syncclient::SourceError markHandedOver(const QList<std::pair<QString, int>> &versions) override;
     syncclient::SourceError submittedBytes(const QString &recordId, int version,
                                            QByteArray *out) override;
-    syncclient::SourceError
-    applyVerdicts(const QList<syncclient::UnappliedResult> &verdicts) override;
+    syncclient::SourceError applyVerdicts(const QList<syncclient::UnappliedResult> &verdicts,
+                                          QList<std::pair<QString, int>> *refused) override;
+    syncclient::SourceError devicePublicKey(QByteArray *out) override;
+    syncclient::SourceError sign(std::string_view statement, QByteArray *signature) override;
+    syncclient::SourceError trustedEnrolment(std::optional<syncclient::Enrolment> *out) override;
+    syncclient::SourceError keepEnrolment(const syncclient::Enrolment &enrolment) override;
     syncclient::SourceError purge(const QString &recordId, Purge *outcome) override;
 
     RecordStore &store() const { return m_store; }

@@ -94,6 +94,7 @@ QString syntheticEnrolmentCode(const protocol::Clock &clock)
     code.set_hub_id("00000000-0000-4000-8000-000000000000");
     code.set_secret(std::string(32, 'S'));
     code.set_sealing_public_key(std::string(32, 'K'));
+    code.set_hub_signing_public_key(std::string(32, 'H'));
     code.set_officer_id("SYN-OFFICER-0001");
     code.set_expires_at_unix_ms(clock.nowMs() + 24 * 3600 * 1000);
     return syncwire::EnrolmentCode::encode(code);

@@ -28,6 +28,7 @@ QByteArray EnrolmentClient::enrolmentDigest(const Enrolment &e)
     for (const QString &text : {e.hubUrl, e.hubId, e.deviceId, e.officerId, e.tlsPin, e.backupPin})
         add(text.toUtf8());
     add(e.sealingPublicKey);
+    add(e.hubSigningKey);
     QByteArray out(crypto_generichash_BYTES, Qt::Uninitialized);
     crypto_generichash_final(&state, reinterpret_cast<unsigned char *>(out.data()),
                              size_t(out.size()));
@@ -72,7 +73,8 @@ EnrolmentClient::EnrolmentClient(Dependencies deps, QObject *parent)
     : QObject(parent)
     , m_deps(std::move(deps))
 {
-    Q_ASSERT(m_deps.clock && m_deps.credentials && m_deps.outbox);
+    Q_ASSERT(m_deps.clock && m_deps.credentials && m_deps.outbox && m_deps.devicePublicKey &&
+             m_deps.keepTrusted);
 }
 
 void EnrolmentClient::finish(Result result)
@@ -134,6 +136,17 @@ void EnrolmentClient::start(const QString &codeText)
             return finish({{SyncErrorKind::Credential, ce.message}, {}, {}, {}});
     }
 
+    // The device's signing key, from the encrypted store: the hub takes
+    // only sessions signed by it. Locked: the code waits for the unlock.
+    QByteArray devicePublicKey;
+    if (SyncError e = m_deps.devicePublicKey(&devicePublicKey); !e.ok())
+        return finish({e, {}, {}, {}});
+    if (devicePublicKey.size() != 32)
+        return finish({{SyncErrorKind::Store, QStringLiteral("the device signing key is damaged")},
+                       {},
+                       {},
+                       {}});
+
     HubEndpoint endpoint{QUrl(QString::fromStdString(code->hub_url())),
                          QString::fromStdString(code->hub_id()),
                          {QString::fromStdString(code->tls_pin_sha256()),
@@ -145,6 +158,7 @@ void EnrolmentClient::start(const QString &codeText)
     request.set_secret(code->secret());
     request.set_device_name(m_deps.deviceName.toStdString());
     request.set_device_credential(ownCredential.toStdString());
+    request.set_device_signing_public_key(devicePublicKey.toStdString());
     const std::string body = request.SerializeAsString();
     QNetworkReply *reply =
         connection->post(QStringLiteral("/v1/devices/enrol"), QByteArray::fromStdString(body));
@@ -208,9 +222,13 @@ void EnrolmentClient::onAnswer(QNetworkReply *reply, HubConnection *connection,
     e.tlsPin = QString::fromStdString(code.tls_pin_sha256());
     e.backupPin = QString::fromStdString(code.backup_pin_sha256());
     e.sealingPublicKey = QByteArray::fromStdString(code.sealing_public_key());
-    // The digest first: a crash before the outbox row leaves a mismatch
-    // that the pending code's retry (same code, same credential, same
-    // device) repairs by writing the row.
+    e.hubSigningKey = QByteArray::fromStdString(code.hub_signing_public_key());
+    // The trusted copy in the encrypted store first (sealing and receipts
+    // use it), then the digest, then the outbox's plain copy: a crash
+    // between them leaves a mismatch that the pending code's retry (same
+    // code, credential and key, so the same device) repairs.
+    if (SyncError se = m_deps.keepTrusted(e); !se.ok())
+        return finish({se, {}, {}, {}});
     if (auto ce = m_deps.credentials->write(enrolmentDigestName(), enrolmentDigest(e)); !ce.ok())
         return fail(SyncErrorKind::Credential, ce.message);
     if (auto oe = m_deps.outbox->setEnrolment(e); !oe.ok())

@@ -6,6 +6,7 @@
 #include "syncerror.h"
 
 #include <QObject>
+#include <functional>
 
 namespace safeguard::protocol {
 class Clock;
@@ -36,6 +37,12 @@ public:
         SealedOutbox *outbox = nullptr;
         int transferTimeoutMs = 30000;
         QString deviceName;
+        // The attached store's: the device signing key's public half (made
+        // there at the first call; a Store error while it is locked, and the
+        // pending code waits for the unlock), and keeping the trusted copy
+        // of the enrolment in the encrypted store.
+        std::function<SyncError(QByteArray *)> devicePublicKey;
+        std::function<SyncError(const Enrolment &)> keepTrusted;
     };
 
     struct Result
@@ -54,7 +61,7 @@ public:
     // until the enrolment is written down.
     static QString pendingCredentialName() { return QStringLiteral("pending-device-credential"); }
     // A digest of the enrolment (hub URL and id, device, officer, pins,
-    // sealing key), kept in the platform key store beside the credential.
+    // sealing key, receipt key), kept in the platform key store beside the credential.
     // outbox.db is a plain file: whoever can write it could point the device
     // at another hub, pins and sealing key. At every load the outbox's
     // enrolment must match this, or nothing is sealed or sent.
@@ -82,7 +89,7 @@ public:
     static bool isRetryable(SyncErrorKind kind)
     {
         return kind == SyncErrorKind::Transport || kind == SyncErrorKind::Credential ||
-               kind == SyncErrorKind::Outbox;
+               kind == SyncErrorKind::Outbox || kind == SyncErrorKind::Store;
     }
 
 signals:

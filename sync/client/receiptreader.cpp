@@ -1,5 +1,7 @@
 #include "receiptreader.h"
 
+#include "wire/signing.h"
+
 #include <sodium.h>
 
 namespace safeguard::syncclient {
@@ -31,12 +33,34 @@ ReceiptReading fail(ReceiptProblem p)
     return r;
 }
 
+// A result's state and reasons; nullopt for a result this build does not know.
+std::optional<std::pair<EntryState, QString>> verdictOf(const v1::RecordResult &r)
+{
+    switch (r.result()) {
+    case v1::RecordResult::RESULT_ACCEPTED:
+    case v1::RecordResult::RESULT_DUPLICATE:
+        return std::pair{EntryState::Acknowledged, QString()};
+    case v1::RecordResult::RESULT_REJECTED:
+        return std::pair{EntryState::NeedsCorrection, reasonsText(r)};
+    case v1::RecordResult::RESULT_CONFLICT:
+        return std::pair{
+            EntryState::Conflict,
+            QStringLiteral(": conflict: The hub holds this version with another hash.")};
+    default:
+        return std::nullopt;
+    }
+}
+
 ReceiptReading readParsed(const v1::SyncReceipt &receipt, const ReceiptReader::Expected &expected)
 {
     if (QString::fromStdString(receipt.batch_id()) != expected.batchId)
         return fail(ReceiptProblem::BatchIdDiffers);
     if (QString::fromStdString(receipt.hub_id()) != expected.hubId)
         return fail(ReceiptProblem::HubIdDiffers);
+    // One Ed25519 check per receipt, with the hub key from the enrolment.
+    if (!syncwire::signing::verifyReceipt(receipt, expected.deviceId.toStdString(),
+                                          expected.hubSigningKey))
+        return fail(ReceiptProblem::BadSignature);
     if (receipt.results_size() != expected.entries.size())
         return fail(ReceiptProblem::ResultCountDiffers);
     ReceiptReading out;
@@ -46,26 +70,15 @@ ReceiptReading readParsed(const v1::SyncReceipt &receipt, const ReceiptReader::E
         const SealedEntry &e = expected.entries.at(i);
         if (QString::fromStdString(r.record_id()) != e.recordId || qint64(r.version()) != e.version)
             return fail(ReceiptProblem::ResultsOutOfOrder);
-        if (!r.sha256().empty() && !sameHash(r.sha256(), e.sha256))
+        // The echo is required: the store later believes a verdict only for
+        // the bytes it holds, which the signed echo names.
+        if (!sameHash(r.sha256(), e.sha256))
             return fail(ReceiptProblem::HashDiffers);
-        EntryResult v{e.recordId, e.version, EntryState::Pending, {}};
-        v.entryId = e.id;
-        switch (r.result()) {
-        case v1::RecordResult::RESULT_ACCEPTED:
-        case v1::RecordResult::RESULT_DUPLICATE:
-            v.state = EntryState::Acknowledged;
-            break;
-        case v1::RecordResult::RESULT_REJECTED:
-            v.state = EntryState::NeedsCorrection;
-            v.reasons = reasonsText(r);
-            break;
-        case v1::RecordResult::RESULT_CONFLICT:
-            v.state = EntryState::Conflict;
-            v.reasons = QStringLiteral(": conflict: The hub holds this version with another hash.");
-            break;
-        default:
+        const auto verdict = verdictOf(r);
+        if (!verdict)
             return fail(ReceiptProblem::UnknownResult);
-        }
+        EntryResult v{e.recordId, e.version, verdict->first, verdict->second};
+        v.entryId = e.id;
         out.results.append(v);
     }
     out.policy = receipt.policy();
@@ -96,6 +109,8 @@ QString toText(ReceiptProblem p)
         return QStringLiteral("a result's hash differs from the bytes sent");
     case ReceiptProblem::NotAWipeOrder:
         return QStringLiteral("not a wipe order from this hub");
+    case ReceiptProblem::BadSignature:
+        return QStringLiteral("not signed by this hub's receipt key");
     }
     return {};
 }
@@ -111,14 +126,47 @@ ReceiptReading ReceiptReader::read(const QByteArray &body, const Expected &expec
 ReceiptReading ReceiptReader::readWipeOrder(const QByteArray &body, const Expected &expected)
 {
     v1::SyncReceipt receipt;
+    // Signed by the hub's receipt key for this device, as every receipt:
+    // pinned TLS alone does not order a wipe.
     if (!receipt.ParseFromArray(body.constData(), int(body.size())) || !receipt.policy().wipe() ||
-        QString::fromStdString(receipt.hub_id()) != expected.hubId)
+        QString::fromStdString(receipt.hub_id()) != expected.hubId ||
+        !syncwire::signing::verifyReceipt(receipt, expected.deviceId.toStdString(),
+                                          expected.hubSigningKey))
         return fail(ReceiptProblem::NotAWipeOrder);
     ReceiptReading out = readParsed(receipt, expected);
     out.wipe = true;
     out.policy = receipt.policy();
     if (!out.ok())
         out.results.clear();
+    return out;
+}
+
+std::optional<QList<SignedVerdict>> ReceiptReader::signedVerdicts(const QByteArray &body,
+                                                                  const QString &deviceId,
+                                                                  const QString &hubId,
+                                                                  const QByteArray &hubSigningKey)
+{
+    v1::SyncReceipt receipt;
+    if (body.isEmpty() || !receipt.ParseFromArray(body.constData(), int(body.size())) ||
+        QString::fromStdString(receipt.hub_id()) != hubId ||
+        !syncwire::signing::verifyReceipt(receipt, deviceId.toStdString(), hubSigningKey))
+        return std::nullopt;
+    QList<SignedVerdict> out;
+    out.reserve(receipt.results_size());
+    for (const v1::RecordResult &r : receipt.results()) {
+        const auto verdict = verdictOf(r);
+        if (!verdict)
+            continue;
+        SignedVerdict v;
+        v.recordId = QString::fromStdString(r.record_id());
+        v.version = int(std::min<quint32>(r.version(), quint32(INT32_MAX)));
+        v.state = verdict->first;
+        v.reasons = verdict->second;
+        v.sha256 = QByteArray::fromStdString(r.sha256());
+        for (const v1::RejectReason &reason : r.reasons())
+            v.codes.append(QString::fromStdString(reason.code()));
+        out.append(std::move(v));
+    }
     return out;
 }
 

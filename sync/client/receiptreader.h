@@ -6,6 +6,8 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
+#include <optional>
 
 namespace safeguard::syncclient {
 
@@ -21,6 +23,7 @@ enum class ReceiptProblem
     UnknownResult,     // RESULT_UNSPECIFIED or a value this build does not know
     HashDiffers,       // the hub answered for other bytes than this device sent
     NotAWipeOrder,     // a 403 whose body is no wipe order from this hub
+    BadSignature,      // not signed by the hub's receipt key for this device
 };
 
 QString toText(ReceiptProblem p);
@@ -36,13 +39,24 @@ struct ReceiptReading
     bool ok() const { return problem == ReceiptProblem::None; }
 };
 
+// One verdict of a receipt whose signature has been checked.
+struct SignedVerdict
+{
+    QString recordId;
+    int version = 0;
+    EntryState state = EntryState::Pending;
+    QString reasons;
+    QByteArray sha256; // the bytes it is about, as the hub echoed them
+    QStringList codes; // the reasons' machine codes (REJECTED)
+};
+
 // Reads a 2xx or 403 body against the batch it answers, with no network and
 // no storage (tst_receiptreader). A receipt counts only when it is a
 // SyncReceipt for this batch id, from this hub id, with one known result per
-// envelope, in order, each naming the envelope's record id and version and,
-// when the hub echoes it, the envelope's SHA-256 (so a DUPLICATE is known to
-// be for this device's own bytes). A hub that echoes no hash (before schema
-// field 5) is believed as before.
+// envelope, in order, each naming the envelope's record id and version and
+// echoing the envelope's SHA-256 (so a DUPLICATE is known to be for this
+// device's own bytes), and signed by the hub's receipt key for this device
+// (syncwire::signing::receiptStatement).
 class ReceiptReader
 {
 public:
@@ -52,6 +66,10 @@ public:
         QString hubId;
         // The entries sent, in order (id, recordId, version and sha256 used).
         QList<SealedEntry> entries;
+        // The authenticated device and the hub's receipt key (enrolment):
+        // a receipt counts only with a valid signature for this device.
+        QString deviceId;
+        QByteArray hubSigningKey;
     };
 
     static ReceiptReading read(const QByteArray &body, const Expected &expected);
@@ -61,6 +79,15 @@ public:
     // it is no wipe order; otherwise wipe is true and results are filled only
     // when the receipt is this batch's (problem says why not).
     static ReceiptReading readWipeOrder(const QByteArray &body, const Expected &expected);
+
+    // The verdicts of a stored receipt, once its signature by hubSigningKey
+    // for deviceId and its hub id are checked; nullopt when either fails
+    // (or it is empty or undecodable). What the store applies comes from
+    // here, never from the outbox's own columns.
+    static std::optional<QList<SignedVerdict>> signedVerdicts(const QByteArray &body,
+                                                              const QString &deviceId,
+                                                              const QString &hubId,
+                                                              const QByteArray &hubSigningKey);
 };
 
 } // namespace safeguard::syncclient

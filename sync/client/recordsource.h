@@ -6,6 +6,8 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 namespace safeguard::syncclient {
@@ -39,8 +41,23 @@ public:
     // The exact bytes submitted (what the SHA-256 covers).
     virtual SourceError submittedBytes(const QString &recordId, int version, QByteArray *out) = 0;
     // The hub's verdicts, in one transaction; unknown versions and late
-    // answers for a version already decided are ignored.
-    virtual SourceError applyVerdicts(const QList<UnappliedResult> &verdicts) = 0;
+    // answers for a version already decided are ignored. Each is applied
+    // only when its sha256 is the store's own hash of the version waiting;
+    // those that are not go to *refused (they name other bytes than the
+    // officer submitted: forged or damaged), untouched.
+    virtual SourceError applyVerdicts(const QList<UnappliedResult> &verdicts,
+                                      QList<std::pair<QString, int>> *refused) = 0;
+
+    // The device's Ed25519 signing key lives only in the store: its public
+    // half (made at the first call, for enrolment), and a signature by it
+    // over statement (a sealing session's).
+    virtual SourceError devicePublicKey(QByteArray *out) = 0;
+    virtual SourceError sign(std::string_view statement, QByteArray *signature) = 0;
+    // The trusted copy of the enrolment (nullopt: never enrolled) and
+    // replacing it: sealing uses it, and the sealed outbox's plain copy
+    // must match it.
+    virtual SourceError trustedEnrolment(std::optional<Enrolment> *out) = 0;
+    virtual SourceError keepEnrolment(const Enrolment &enrolment) = 0;
 
     enum class Purge
     {

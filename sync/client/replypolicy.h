@@ -29,6 +29,10 @@ enum class SyncFault
     RepairMismatch,   // the store and the sealed outbox hold different hashes for one version
     RepairFailed,     // the store-to-outbox repair could not read or write
     OutboxWriteFailed,
+    // Tampering with files beside the store, each found and undone:
+    ForgedVerdict,  // a verdict with no hub-signed receipt for the store's own bytes: sealed again
+    OutboxRepaired, // the outbox lost, or called decided, what the store waits for: sealed again
+    EnrolmentRestored, // the outbox's enrolment differed from the store's copy: restored from it
 };
 
 // What the engine does with one answer to POST /v1/sync.

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QHash>
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
@@ -58,8 +59,23 @@ CREATE INDEX entries_parked ON entries (priority) WHERE parked_until_ms != 0 AND
 PRAGMA user_version = 3;
 )sql";
 
+// Schema 4: each entry keeps its sealing session's signature by the device
+// key (sent as RecordEnvelope.session_signature), and each final entry the
+// signed receipt that decided it (receipts, one row per receipt): the
+// store takes a verdict only from a receipt whose signature it checks.
+constexpr const char *kSchemaV4 = R"sql(
+ALTER TABLE entries ADD COLUMN session_signature BLOB NOT NULL DEFAULT X'';
+ALTER TABLE entries ADD COLUMN receipt_id INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE receipts (
+  id         INTEGER PRIMARY KEY,
+  body       BLOB    NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+PRAGMA user_version = 4;
+)sql";
+
 // kMigrations[v] takes a file from user_version v to v + 1.
-constexpr const char *kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
+constexpr const char *kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
 static_assert(std::size(kMigrations) == size_t(SealedOutbox::kSchemaVersion));
 
 } // namespace
@@ -184,7 +200,8 @@ OutboxError SealedOutbox::add(const QList<SealedEntry> &entries, qint64 nowMs, i
         return OutboxError::fromSql(tx.beginError(), "add");
     sql::Statement st = m_db.prepare(
         "INSERT OR IGNORE INTO entries (record_id, version, priority, sha256, size, sealed, "
-        "seal_scheme, state, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?);");
+        "seal_scheme, state, created_ms, session_signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?);");
     for (const SealedEntry &e : entries) {
         st.bind(1, e.recordId)
             .bind(2, e.version)
@@ -193,7 +210,8 @@ OutboxError SealedOutbox::add(const QList<SealedEntry> &entries, qint64 nowMs, i
             .bind(5, std::int64_t(e.size))
             .bindBlob(6, e.sealed)
             .bind(7, int(e.scheme))
-            .bind(8, std::int64_t(nowMs));
+            .bind(8, std::int64_t(nowMs))
+            .bindBlob(9, e.sessionSignature);
         if (!st.exec())
             return OutboxError::fromSql(st.error(), "add");
         count += m_db.changes();
@@ -229,11 +247,13 @@ QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRec
     QList<SealedEntry> out;
     sql::Statement st = m_db.prepare(
         newestFirst
-            ? "SELECT id, record_id, version, sha256, size, sealed, seal_scheme FROM entries "
+            ? "SELECT id, record_id, version, sha256, size, sealed, seal_scheme, session_signature "
+              "FROM entries "
               "WHERE state = 'pending' AND priority = ? AND id > ? AND parked_until_ms <= ? "
               "ORDER BY id DESC LIMIT ?;"
-            : "SELECT id, record_id, version, sha256, size, sealed, seal_scheme FROM entries "
-              "WHERE state = 'pending' AND priority = ? AND id > ? AND parked_until_ms <= ? "
+            : "SELECT id, record_id, version, sha256, size, sealed, seal_scheme, session_signature "
+              "FROM entries WHERE state = 'pending' AND priority = ? AND id > ? AND "
+              "parked_until_ms <= ? "
               "ORDER BY id LIMIT ?;");
     st.bind(1, urgent ? 1 : 0)
         .bind(2, std::int64_t(newestFirst ? resealThrough() : std::max(afterId, resealThrough())))
@@ -252,8 +272,10 @@ QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRec
         // A value this build does not know is sent as it is: the hub says
         // "unsealable" and the entry needs correction instead of blocking.
         e.scheme = v1::SealScheme(std::clamp<std::int64_t>(st.columnInt64(6), 0, INT32_MAX));
-        // An envelope costs its sealed bytes plus ids, hash and framing.
-        const qint64 cost = e.sealed.size() + 128;
+        e.sessionSignature = st.columnBlob(7);
+        // An envelope costs its sealed bytes plus ids, hash, signature and
+        // framing.
+        const qint64 cost = e.sealed.size() + 128 + e.sessionSignature.size();
         if (!out.isEmpty() && bytes + cost > maxBytes)
             break;
         bytes += cost;
@@ -264,23 +286,33 @@ QList<SealedEntry> SealedOutbox::pending(bool urgent, qint64 afterId, int maxRec
     return out;
 }
 
-OutboxError SealedOutbox::record(const QList<EntryResult> &results, qint64 nowMs)
+OutboxError SealedOutbox::record(const QList<EntryResult> &results, const QByteArray &receipt,
+                                 qint64 nowMs)
 {
     sql::Transaction tx(m_db);
     if (tx.beginError())
         return OutboxError::fromSql(tx.beginError(), "record");
+    qint64 receiptId = 0;
+    if (!receipt.isEmpty()) {
+        sql::Statement keep =
+            m_db.prepare("INSERT INTO receipts (body, created_ms) VALUES (?, ?);");
+        keep.bindBlob(1, receipt).bind(2, std::int64_t(nowMs));
+        if (!keep.exec())
+            return OutboxError::fromSql(keep.error(), "record");
+        receiptId = m_db.lastInsertRowId();
+    }
     // Only a pending entry takes a verdict: a late duplicate answer never
     // turns "needs correction" back into anything else.
-    const char *const update =
+    const std::string update =
         "UPDATE entries SET state = ?, reasons = ?, decided_ms = ?, applied = 0, "
         "sealed = CASE WHEN ? = 'pending' THEN sealed ELSE X'' END, "
-        "failures = 0, first_failure_ms = 0, parked_until_ms = 0 "
-        "WHERE record_id = ? AND version = ? AND state = 'pending'";
-    sql::Statement byKey = m_db.prepare(std::string(update) + ";");
+        "failures = 0, first_failure_ms = 0, parked_until_ms = 0, receipt_id = " +
+        std::to_string(receiptId) + " WHERE record_id = ? AND version = ? AND state = 'pending'";
+    sql::Statement byKey = m_db.prepare(update + ";");
     // "AND id = ?" matches the same row ((record_id, version) is unique and
     // entryId is that entry's row) but lets SQLite find it by rowid: the
     // seek through the text index was about a tenth of a receipt's CPU.
-    sql::Statement byId = m_db.prepare(std::string(update) + " AND id = ?;");
+    sql::Statement byId = m_db.prepare(update + " AND id = ?;");
     for (const EntryResult &r : results) {
         sql::Statement &st = r.entryId > 0 ? byId : byKey;
         const QString state = toKey(r.state);
@@ -306,12 +338,31 @@ QList<UnappliedResult> SealedOutbox::unapplied(OutboxError *error)
 {
     QList<UnappliedResult> out;
     sql::Statement st =
-        m_db.prepare("SELECT record_id, version, state, reasons, decided_ms FROM entries "
-                     "WHERE applied = 0 AND state != 'pending' ORDER BY id;");
+        m_db.prepare("SELECT record_id, version, state, reasons, decided_ms, receipt_id FROM "
+                     "entries WHERE applied = 0 AND state != 'pending' ORDER BY id;");
+    sql::Statement body = m_db.prepare("SELECT body FROM receipts WHERE id = ?;");
+    // One copy of each receipt, shared by its entries.
+    QHash<qint64, QByteArray> receipts;
     while (st.step()) {
-        out.append({st.columnText(0), int(st.columnInt64(1)),
+        const qint64 receiptId = st.columnInt64(5);
+        auto it = receipts.find(receiptId);
+        if (it == receipts.end()) {
+            QByteArray bytes;
+            if (receiptId > 0) {
+                body.reset();
+                body.bind(1, std::int64_t(receiptId));
+                if (body.step())
+                    bytes = body.columnBlob(0);
+            }
+            it = receipts.insert(receiptId, bytes);
+        }
+        out.append({st.columnText(0),
+                    int(st.columnInt64(1)),
                     entryStateFromKey(st.columnText(2)).value_or(EntryState::Pending),
-                    st.columnText(3), st.columnInt64(4)});
+                    st.columnText(3),
+                    st.columnInt64(4),
+                    *it,
+                    {}});
     }
     if (error && st.error())
         *error = OutboxError::fromSql(st.error(), "read verdicts");
@@ -446,6 +497,11 @@ int SealedOutbox::compact(qint64 beforeMs, OutboxError *error)
     const int removed = m_db.changes();
     if (removed == 0)
         return 0;
+    // Receipts no entry refers to any more.
+    if (sql::SqlError re = m_db.exec("DELETE FROM receipts WHERE id NOT IN "
+                                     "(SELECT receipt_id FROM entries);");
+        !re.ok() && error)
+        *error = OutboxError::fromSql(re, "compact");
     // Give the space back once a quarter of the file is free (a drained
     // backlog of 10,000 left 45 MB behind before).
     sql::SqlError e;
@@ -533,6 +589,8 @@ std::optional<Enrolment> SealedOutbox::enrolment()
     e.backupPin = meta("backup_pin").value_or(QString());
     e.sealingPublicKey =
         QByteArray::fromBase64(meta("sealing_public_key").value_or(QString()).toLatin1());
+    e.hubSigningKey =
+        QByteArray::fromBase64(meta("hub_signing_key").value_or(QString()).toLatin1());
     if (!e.isValid())
         return std::nullopt;
     return e;
@@ -552,15 +610,16 @@ OutboxError SealedOutbox::resealed(const QList<SealedEntry> &entries)
     if (tx.beginError())
         return OutboxError::fromSql(tx.beginError(), "reseal");
     sql::Statement st =
-        m_db.prepare("UPDATE entries SET sealed = ?, seal_scheme = ? "
+        m_db.prepare("UPDATE entries SET sealed = ?, seal_scheme = ?, session_signature = ? "
                      "WHERE record_id = ? AND version = ? AND state = 'pending' AND id <= ?;");
     for (const SealedEntry &e : entries) {
         st.reset();
         st.bindBlob(1, e.sealed)
             .bind(2, int(e.scheme))
-            .bind(3, e.recordId)
-            .bind(4, e.version)
-            .bind(5, std::int64_t(through));
+            .bindBlob(3, e.sessionSignature)
+            .bind(4, e.recordId)
+            .bind(5, e.version)
+            .bind(6, std::int64_t(through));
         if (!st.exec())
             return OutboxError::fromSql(st.error(), "reseal");
     }
@@ -598,6 +657,7 @@ OutboxError SealedOutbox::setEnrolment(const Enrolment &e)
         {"tls_pin", e.tlsPin},
         {"backup_pin", e.backupPin},
         {"sealing_public_key", QString::fromLatin1(e.sealingPublicKey.toBase64())},
+        {"hub_signing_key", QString::fromLatin1(e.hubSigningKey.toBase64())},
         {"wipe_ordered", QStringLiteral("0")},
     };
     for (const auto &[key, value] : rows) {
@@ -605,6 +665,49 @@ OutboxError SealedOutbox::setEnrolment(const Enrolment &e)
             return err;
     }
     return OutboxError::fromSql(tx.commit(), "enrol");
+}
+
+QHash<std::pair<QString, int>, SealedOutbox::EntryStatus> SealedOutbox::statuses(OutboxError *error)
+{
+    QHash<std::pair<QString, int>, EntryStatus> out;
+    sql::Statement st =
+        m_db.prepare("SELECT record_id, version, state, applied, sha256 FROM entries;");
+    while (st.step())
+        out.insert({st.columnText(0), int(st.columnInt64(1))},
+                   EntryStatus{entryStateFromKey(st.columnText(2)).value_or(EntryState::Pending),
+                               st.columnInt64(3) != 0, st.columnBlob(4)});
+    if (error && st.error())
+        *error = OutboxError::fromSql(st.error(), "read entries");
+    return out;
+}
+
+OutboxError SealedOutbox::requeue(const QList<SealedEntry> &entries, qint64 nowMs)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return OutboxError::fromSql(tx.beginError(), "requeue");
+    sql::Statement update = m_db.prepare(
+        "UPDATE entries SET state = 'pending', priority = ?, sha256 = ?, size = ?, sealed = ?, "
+        "seal_scheme = ?, session_signature = ?, reasons = '', decided_ms = 0, applied = 0, "
+        "purged = 0, receipt_id = 0, failures = 0, first_failure_ms = 0, parked_until_ms = 0 "
+        "WHERE record_id = ? AND version = ?;");
+    for (const SealedEntry &e : entries) {
+        update.reset();
+        update.bind(1, e.urgent ? 1 : 0)
+            .bindBlob(2, e.sha256)
+            .bind(3, std::int64_t(e.size))
+            .bindBlob(4, e.sealed)
+            .bind(5, int(e.scheme))
+            .bindBlob(6, e.sessionSignature)
+            .bind(7, e.recordId)
+            .bind(8, e.version);
+        if (!update.exec())
+            return OutboxError::fromSql(update.error(), "requeue");
+    }
+    if (sql::SqlError e = tx.commit())
+        return OutboxError::fromSql(e, "requeue");
+    // Entries the outbox lost altogether (deleted rows, a replaced file).
+    return add(entries, nowMs);
 }
 
 bool SealedOutbox::wipeOrdered()

@@ -4,6 +4,7 @@
 #include "sqlite/sqldatabase.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <limits>
@@ -52,6 +53,8 @@ struct SealedEntry
     QByteArray sealed; // the record sealed to the hub; empty once final
     // How sealed was sealed (schema 1 entries were all crypto_box_seal).
     v1::SealScheme scheme = v1::SEAL_SCHEME_SESSION_XCHACHA20;
+    // The sealing session's signature by the device key (64 bytes).
+    QByteArray sessionSignature;
 };
 
 // The hub's verdict on one entry, as written by the engine.
@@ -75,6 +78,13 @@ struct UnappliedResult
     EntryState state = EntryState::Pending;
     QString reasons;
     qint64 decidedMs = 0;
+    // The serialized, signed SyncReceipt that decided it (shared between
+    // the entries of one receipt); empty when the outbox holds none. What
+    // the fields above say is only the outbox's word: the store believes
+    // the receipt, once its signature and hash are checked.
+    QByteArray receipt;
+    // The bytes the verdict is about (from the checked receipt).
+    QByteArray sha256;
 };
 
 // What the device learnt at enrolment that is not secret: where the hub is,
@@ -89,10 +99,13 @@ struct Enrolment
     QString tlsPin;    // base64 SHA-256 of the SPKI
     QString backupPin; // the same for the backup key
     QByteArray sealingPublicKey;
+    QByteArray hubSigningKey; // Ed25519: signs the hub's receipts
     bool isValid() const
     {
-        return !hubUrl.isEmpty() && !deviceId.isEmpty() && sealingPublicKey.size() == 32;
+        return !hubUrl.isEmpty() && !deviceId.isEmpty() && sealingPublicKey.size() == 32 &&
+               hubSigningKey.size() == 32;
     }
+    bool operator==(const Enrolment &) const = default;
 };
 
 // What the hub last said it takes in one POST /v1/sync (DevicePolicy);
@@ -144,7 +157,7 @@ public:
     static QString fileName() { return QStringLiteral("outbox.db"); }
     static constexpr int kDefaultRetentionHours = 24;
     // The schema this build writes (PRAGMA user_version of outbox.db).
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     static std::unique_ptr<SealedOutbox> open(const QString &dir, OutboxError *error);
     ~SealedOutbox();
@@ -178,10 +191,26 @@ public:
     // the file's space back; returns how many went.
     int compact(qint64 beforeMs, OutboxError *error = nullptr);
 
-    // Records the hub's verdicts from one receipt in one transaction; the
-    // sealed bytes of every final entry are dropped, and nowMs becomes the
-    // last successful sync.
-    OutboxError record(const QList<EntryResult> &results, qint64 nowMs);
+    // Records the hub's verdicts from one receipt in one transaction, with
+    // the receipt's bytes (receipt, the signed SyncReceipt as received),
+    // which the store checks before it takes any verdict; the sealed bytes
+    // of every final entry are dropped, and nowMs becomes the last
+    // successful sync.
+    OutboxError record(const QList<EntryResult> &results, const QByteArray &receipt, qint64 nowMs);
+
+    // Where every version held here stands, in one read.
+    struct EntryStatus
+    {
+        EntryState state = EntryState::Pending;
+        bool applied = false;
+        QByteArray sha256;
+    };
+    QHash<std::pair<QString, int>, EntryStatus> statuses(OutboxError *error = nullptr);
+    // Freshly sealed copies of versions whose verdict could not be believed
+    // (its receipt unsigned, forged or for other bytes) or that the outbox
+    // lost: each is pending again, with no verdict, receipt or failures;
+    // those the outbox lacks are added.
+    OutboxError requeue(const QList<SealedEntry> &entries, qint64 nowMs);
 
     // Final verdicts the store has not seen yet, and marking them seen.
     QList<UnappliedResult> unapplied(OutboxError *error = nullptr);

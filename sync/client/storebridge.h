@@ -6,8 +6,10 @@
 #include "sealedoutbox.h"
 #include "syncerror.h"
 
+#include <QHash>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace safeguard::syncwire {
 class SealingSession;
@@ -21,6 +23,14 @@ namespace safeguard::syncclient {
 // back to the store, purge past retention and compaction. It has no timer;
 // the engine says when each runs. The store is attached only while unlocked,
 // and the sealing session lives no longer than that.
+//
+// Nothing in the sealed outbox is believed on its own word (it is a plain
+// file an attacker with the device can rewrite): sealing uses the store's
+// trusted copy of the enrolment and signs each session with the store's
+// device key; a verdict reaches the store only from a receipt whose hub
+// signature and hash are checked here; and what the store still waits for
+// but the outbox has lost, or calls decided without a believable receipt, is
+// sealed again from the store and queued (docs/SECURITY.md).
 class StoreBridge
 {
 public:
@@ -34,21 +44,35 @@ public:
         const protocol::Clock *clock = nullptr;
         std::function<qint64()> compactBefore; // optional: the backup watermark
         std::function<void(SyncFault, const QString &)> fault;
+        // Entries went back to pending (a requeue): the lanes look again.
+        std::function<void()> requeued;
     };
 
-    // enrolment is the engine's, read at every seal; it must outlive this.
-    StoreBridge(const Enrolment &enrolment, Hooks hooks);
+    // How often a version the hub rejected for its seal (bad_signature,
+    // unsealable, hash_mismatch: not the officer's content) is sealed afresh
+    // and sent again before the rejection is taken as its verdict.
+    static constexpr int kSealRetries = 3;
+
+    explicit StoreBridge(Hooks hooks);
     ~StoreBridge();
     StoreBridge(const StoreBridge &) = delete;
     StoreBridge &operator=(const StoreBridge &) = delete;
 
     void setOutbox(SealedOutbox *outbox) { m_outbox = outbox; }
-    void attach(RecordSource *store) { m_store = store; }
+    // Attaches an unlocked store and reads its trusted enrolment (an error:
+    // it could not be read, and nothing is sealed).
+    SyncError attach(RecordSource *store);
     // Locked or wiped: the store and the session's key go.
     void detach();
     RecordSource *store() const { return m_store; }
     bool isAttached() const { return m_store && m_outbox; }
     const syncwire::SealingSession *session() const { return m_session.get(); }
+    // The enrolment as the encrypted store holds it (nullopt: none, or no
+    // store attached); keepTrusted() replaces it there first.
+    const std::optional<Enrolment> &trusted() const { return m_trusted; }
+    SyncError keepTrusted(const Enrolment &enrolment);
+    // The device's signing key's public half, from the store.
+    SyncError devicePublicKey(QByteArray *out) const;
 
     // One submission into the outbox and noted handed over; *inserted is 0
     // when the outbox held it already.
@@ -71,7 +95,14 @@ public:
     // Every step at once (the simulator, and sealing before an enrolment).
     SyncError repairAll();
 
+    // Verdicts the store has not taken, each only from its checked receipt
+    // (ForgedVerdict and a fresh seal otherwise).
     void applyVerdicts();
+    // What the store waits for against what the outbox holds: versions the
+    // outbox lost, holds with another hash, or calls decided and applied
+    // while the store still waits are sealed again and queued. Run at
+    // attach, after applyVerdicts(). Returns how many were queued.
+    int reconcile(SyncError *error = nullptr);
     int purgeExpired(SyncError *error = nullptr);
     void compact();
 
@@ -81,9 +112,11 @@ private:
     SyncError ensureSession();
     void failed(const QString &message) const;
     qint64 retentionCutoffMs() const;
+    int requeueFromStore(const QList<std::pair<QString, int>> &versions, const char *why);
 
-    const Enrolment &m_enrolment;
     Hooks m_hooks;
+    std::optional<Enrolment> m_trusted;
+    QHash<std::pair<QString, int>, int> m_sealRetries;
     SealedOutbox *m_outbox = nullptr;
     RecordSource *m_store = nullptr;
     std::unique_ptr<syncwire::SealingSession> m_session;

@@ -20,10 +20,11 @@ constexpr int kPriority = v1::RecordEnvelope::kPriorityFieldNumber;
 constexpr int kSha256 = v1::RecordEnvelope::kSha256FieldNumber;
 constexpr int kSealed = v1::RecordEnvelope::kSealedFieldNumber;
 constexpr int kSealScheme = v1::RecordEnvelope::kSealSchemeFieldNumber;
+constexpr int kSessionSignature = v1::RecordEnvelope::kSessionSignatureFieldNumber;
 constexpr int kRecords = v1::SyncBatch::kRecordsFieldNumber;
 
 // One tag byte is enough for every field number here (all below 16).
-static_assert(kRecords < 16 && kSealScheme < 16);
+static_assert(kRecords < 16 && kSealScheme < 16 && kSessionSignature < 16);
 
 size_t bytesFieldSize(size_t length)
 {
@@ -66,7 +67,8 @@ QByteArray encodeSyncBatch(const v1::SyncBatch &head, const QList<SealedEntry> &
                  (v.version ? 1 + CodedOutputStream::VarintSize32(v.version) : 0) +
                  (v.priority ? 1 + WireFormatLite::EnumSize(v.priority) : 0) +
                  bytesFieldSize(size_t(e.sha256.size())) + bytesFieldSize(size_t(e.sealed.size())) +
-                 (e.scheme ? 1 + WireFormatLite::EnumSize(int(e.scheme)) : 0);
+                 (e.scheme ? 1 + WireFormatLite::EnumSize(int(e.scheme)) : 0) +
+                 bytesFieldSize(size_t(e.sessionSignature.size()));
         total += 1 + CodedOutputStream::VarintSize32(uint32_t(v.size)) + v.size;
         views.push_back(std::move(v));
     }
@@ -88,6 +90,8 @@ QByteArray encodeSyncBatch(const v1::SyncBatch &head, const QList<SealedEntry> &
         target = writeBytes(kSealed, e.sealed.constData(), size_t(e.sealed.size()), target);
         if (e.scheme)
             target = WireFormatLite::WriteEnumToArray(kSealScheme, int(e.scheme), target);
+        target = writeBytes(kSessionSignature, e.sessionSignature.constData(),
+                            size_t(e.sessionSignature.size()), target);
     }
     Q_ASSERT(target == begin + total);
     return body;

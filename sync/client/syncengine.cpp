@@ -37,10 +37,16 @@ SyncEngine::SyncEngine(QString deviceDir, Dependencies deps, Options options, QO
     , m_options(std::move(options))
     , m_urgent(true, m_options.urgentRequestsInFlight, m_options.maxBatchRecords)
     , m_normal(false, m_options.normalRequestsInFlight, m_options.maxBatchRecords)
-    , m_bridge(m_enrolment, StoreBridge::Hooks{m_deps.clock, m_deps.compactBefore,
-                                               [this](SyncFault fault, const QString &detail) {
-                                                   emit faultReported(fault, detail);
-                                               }})
+    , m_bridge(StoreBridge::Hooks{
+          m_deps.clock, m_deps.compactBefore,
+          [this](SyncFault fault, const QString &detail) { emit faultReported(fault, detail); },
+          [this] {
+              // Old entries pending again: the lanes'
+              // cursors are past them.
+              m_urgent.rewind();
+              m_normal.rewind();
+              refreshCounts();
+          }})
 {
     Q_ASSERT(m_deps.clock && m_deps.credentials);
     if (!m_deps.random)
@@ -326,7 +332,9 @@ void SyncEngine::enrol(const QString &codeText)
     m_enrolling = true;
     auto *client =
         new EnrolmentClient({m_deps.clock, m_deps.credentials, m_deps.networkAccess, m_outbox.get(),
-                             m_options.transferTimeoutMs, m_options.deviceName},
+                             m_options.transferTimeoutMs, m_options.deviceName,
+                             [this](QByteArray *key) { return m_bridge.devicePublicKey(key); },
+                             [this](const Enrolment &e) { return m_bridge.keepTrusted(e); }},
                             this);
     connect(client, &EnrolmentClient::finished, this,
             [this, client](const EnrolmentClient::Result &r) {
@@ -401,16 +409,61 @@ SyncError SyncEngine::recordSubmitted(const protocol::Submission &submission)
     return {};
 }
 
+SyncError SyncEngine::checkTrustedEnrolment()
+{
+    const std::optional<Enrolment> &trusted = m_bridge.trusted();
+    // None: this store never enrolled (a first run, or set up again after a
+    // wipe while the outbox drains what it holds); nothing is sealed until
+    // it does.
+    if (!trusted || !m_outbox)
+        return {};
+    const std::optional<Enrolment> plain = m_outbox->enrolment();
+    if (plain && *plain == *trusted)
+        return {};
+    // outbox.db (and the digest beside it) say otherwise than the encrypted
+    // store: the store's copy wins, and the plain copies are put back. A
+    // pending code means an enrolment cut short between its writes (the
+    // trusted copy is written first), not an attack.
+    const bool interrupted = hasPendingEnrolment();
+    if (!interrupted) {
+        qCCritical(lcSync) << "outbox.db's enrolment differs from the encrypted store's: "
+                              "restored from the store";
+        emit faultReported(SyncFault::EnrolmentRestored, trusted->deviceId);
+    }
+    if (auto ce = m_deps.credentials->write(enrolmentDigestName(), enrolmentDigest(*trusted));
+        !ce.ok())
+        return {SyncErrorKind::Credential, ce.message};
+    if (OutboxError oe = m_outbox->setEnrolment(*trusted); !oe.ok())
+        return {SyncErrorKind::Outbox, oe.message};
+    m_enrolment = {};
+    m_credential.clear();
+    // Read again as at start (a new connection, in-flight requests to the
+    // forged address forgotten).
+    return load();
+}
+
 SyncError SyncEngine::unlocked(RecordSource *store)
 {
-    m_bridge.attach(store);
+    const SyncError attached = m_bridge.attach(store);
     if (!m_outbox) {
         if (SyncError e = start(); !e.ok() && e.kind != SyncErrorKind::NotEnrolled)
             return e;
     }
+    if (!attached.ok())
+        return attached;
+    if (SyncError e = checkTrustedEnrolment(); !e.ok())
+        return e;
+    // A code that waited for the store (its device key lives there) goes now.
+    if (!isEnrolled() && hasPendingEnrolment())
+        m_nextEnrolAttemptMs = 0;
     checkIn();
     m_bridge.applyVerdicts();
     SyncError result = repair();
+    // After the repair's first step: whatever the outbox lost or misstates
+    // of what the store waits for is sealed again (ForgedVerdict and
+    // OutboxRepaired faults).
+    if (result.ok())
+        m_bridge.reconcile(&result);
     SyncError purge;
     m_bridge.purgeExpired(&purge);
     m_bridge.compact();
@@ -424,8 +477,11 @@ SyncError SyncEngine::sealSubmissions(RecordSource *store)
     if (SyncError e = load(); !e.ok())
         return e;
     RecordSource *previous = m_bridge.store();
-    m_bridge.attach(store);
-    const SyncError e = m_bridge.repairAll();
+    SyncError e = m_bridge.attach(store);
+    if (e.ok())
+        e = checkTrustedEnrolment();
+    if (e.ok())
+        e = m_bridge.repairAll();
     if (previous)
         m_bridge.attach(previous);
     else
@@ -679,8 +735,11 @@ bool SyncEngine::sendNext(SyncLane &lane)
             break;
     }
 
-    syncwire::BatchBuilder builder(m_enrolment.sealingPublicKey,
-                                   syncwire::SealBinding{m_enrolment.deviceId, m_enrolment.hubId});
+    // Only the batch's head: the entries were sealed (and their sessions
+    // signed) by the store bridge.
+    syncwire::BatchBuilder builder(
+        m_enrolment.sealingPublicKey,
+        syncwire::SealBinding{m_enrolment.deviceId, m_enrolment.hubId, {}});
     const v1::SyncBatch head = builder.batch(m_outbox->takeSequence(), m_deps.clock->nowMs(),
                                              m_deps.clock->utcOffsetMinutes());
     const QByteArray body = encodeSyncBatch(head, entries);
@@ -734,7 +793,8 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
     r.nowMs = m_deps.clock->nowMs();
     m_stats.bytesOnWire += HubConnection::bytesOnWire(reply, batch.bodyBytes) + r.body.size();
     const ReplyAction action = ReplyPolicy::decide(r);
-    const ReceiptReader::Expected expected{batch.batchId, m_enrolment.hubId, batch.entries};
+    const ReceiptReader::Expected expected{batch.batchId, m_enrolment.hubId, batch.entries,
+                                           m_enrolment.deviceId, m_enrolment.hubSigningKey};
     const QString status = QString::number(r.status);
 
     if (r.transport == TransportOutcome::NetworkError) {
@@ -756,7 +816,7 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
             laneFailed(lane, batch, action);
             return;
         }
-        if (!recordReceipt(read)) {
+        if (!recordReceipt(read, r.body)) {
             emit faultReported(SyncFault::OutboxWriteFailed, batch.batchId);
             rewind();
             laneFailed(lane, batch, action);
@@ -780,7 +840,7 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
         // what this device holds (sealed to the hub, so lost if not sent):
         // record the verdicts first, wipe, and drain the rest; settle()
         // stops in Revoked once nothing is pending.
-        if (read.ok() && recordReceipt(read)) {
+        if (read.ok() && recordReceipt(read, r.body)) {
             lane.succeeded(batch.bodyBytes);
             wipeOnce();
             pump();
@@ -855,10 +915,11 @@ void SyncEngine::onSyncReply(QNetworkReply *reply, const Batch &batch)
     }
 }
 
-bool SyncEngine::recordReceipt(const ReceiptReading &receipt)
+bool SyncEngine::recordReceipt(const ReceiptReading &receipt, const QByteArray &body)
 {
     const qint64 now = m_deps.clock->nowMs();
-    if (OutboxError e = m_outbox->record(receipt.results, now); !e.ok()) {
+    // With its signed bytes: the store takes a verdict only from them.
+    if (OutboxError e = m_outbox->record(receipt.results, body, now); !e.ok()) {
         qCCritical(lcSync) << "could not record a receipt:" << e.message;
         return false;
     }
@@ -1042,7 +1103,8 @@ void SyncEngine::checkInAnswered(QNetworkReply *reply)
         if (m_connection->outcome(reply, &status) != TransportOutcome::Answered)
             return;
         const QByteArray body = reply->readAll();
-        const ReceiptReader::Expected expected{QString(), m_enrolment.hubId, {}};
+        const ReceiptReader::Expected expected{
+            QString(), m_enrolment.hubId, {}, m_enrolment.deviceId, m_enrolment.hubSigningKey};
         if (status == 403) {
             const ReceiptReading order = ReceiptReader::readWipeOrder(body, expected);
             if (order.problem == ReceiptProblem::NotAWipeOrder)

@@ -258,6 +258,8 @@ public:
     void locked();
     // The sealing session in use; null while none is open (tests).
     const syncwire::SealingSession *sealingSession() const { return m_bridge.session(); }
+    // Whether an unlocked store is attached (unlocked() until locked()).
+    bool storeAttached() const { return m_bridge.store() != nullptr; }
 
     // Seals every submission the outbox lacks without sending (a batch
     // submit, e.g. the simulator's submit-all); needs the store.
@@ -357,13 +359,16 @@ private:
     SyncError load();
     void retryPendingEnrolment();
     void adoptEnrolment(const EnrolmentClient::Result &result);
+    // The outbox's enrolment against the attached store's trusted copy,
+    // which wins (EnrolmentRestored).
+    SyncError checkTrustedEnrolment();
     void setState(State s);
     void refreshCounts();
     void pump();
     bool sendNext(SyncLane &lane);
     void onSyncReply(QNetworkReply *reply, const Batch &batch);
     // Records a read receipt's verdicts; false when the outbox write failed.
-    bool recordReceipt(const ReceiptReading &receipt);
+    bool recordReceipt(const ReceiptReading &receipt, const QByteArray &body);
     void laneFailed(SyncLane &lane, const Batch &batch, const ReplyAction &action);
     void haltLane(SyncLane &lane);
     BatchCaps caps() const;

@@ -1,6 +1,7 @@
 #include "batchingestor.h"
 
 #include "deviceregistry.h"
+#include "hubidentity.h"
 #include "hublog.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/goodpractice.h"
@@ -8,6 +9,7 @@
 #include "secretbytes.h"
 #include "sessionkeycache.h"
 #include "wire/batchbuilder.h"
+#include "wire/signing.h"
 
 #include <QJsonObject>
 #include <algorithm>
@@ -59,28 +61,41 @@ v1::RecordResult::Result toWire(StoredOutcome o)
 
 BatchIngestor::~BatchIngestor() = default;
 
-BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
-                             QByteArray sealingPublicKey, const SecretBytes &sealingSecretKey)
+BatchIngestor::BatchIngestor(HubStore &store, const protocol::Clock &clock,
+                             const HubIdentity &identity)
     : m_store(store)
     , m_clock(clock)
-    , m_hubId(std::move(hubId))
+    , m_hubId(identity.hubId)
     , m_hubIdUtf8(m_hubId.toStdString())
-    // The cache is the only user of the hub's keys (scheme 0 is no longer
-    // opened here).
+    // The cache is the only user of the hub's sealing keys (scheme 0 is no
+    // longer opened here).
     , m_sessionKeys(
-          std::make_unique<SessionKeyCache>(std::move(sealingPublicKey), sealingSecretKey))
+          std::make_unique<SessionKeyCache>(identity.sealingPublicKey, identity.sealingSecretKey))
+    , m_receiptKey(identity.receiptSigningSecretKey)
     , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
 {
     [[maybe_unused]] const int ready = sodium_init();
 }
 
-v1::SyncReceipt BatchIngestor::wipeReceipt() const
+void BatchIngestor::sign(v1::SyncReceipt &receipt, const QString &deviceId) const
+{
+    const std::string statement =
+        syncwire::signing::receiptStatement(receipt, deviceId.toStdString());
+    unsigned char signature[crypto_sign_BYTES];
+    crypto_sign_detached(signature, nullptr,
+                         reinterpret_cast<const unsigned char *>(statement.data()),
+                         statement.size(), m_receiptKey.data());
+    receipt.set_signature(signature, sizeof signature);
+}
+
+v1::SyncReceipt BatchIngestor::wipeReceipt(const QString &deviceId) const
 {
     v1::SyncReceipt receipt;
     receipt.set_hub_id(m_hubId.toStdString());
     receipt.mutable_received_at()->set_unix_ms(m_clock.nowMs());
     receipt.mutable_policy()->set_retention_hours(DeviceRegistry::kDefaultRetentionHours);
     receipt.mutable_policy()->set_wipe(true);
+    sign(receipt, deviceId);
     return receipt;
 }
 
@@ -89,8 +104,9 @@ std::optional<QByteArray> BatchIngestor::openSeal(const v1::RecordEnvelope &enve
                                                   protocol::RecordIssues *reasons) const
 {
     const std::string &sealed = envelope.sealed();
-    auto refuse = [reasons](const char *message) -> std::optional<QByteArray> {
-        reasons->append(issue("unsealable", message));
+    auto refuse = [reasons](const char *message,
+                            const char *code = "unsealable") -> std::optional<QByteArray> {
+        reasons->append(issue(code, message));
         return std::nullopt;
     };
     switch (envelope.seal_scheme()) {
@@ -107,8 +123,14 @@ std::optional<QByteArray> BatchIngestor::openSeal(const v1::RecordEnvelope &enve
             return refuse("the sealed record is empty or larger than a record may be");
         // Bound to the envelope's record id and version as received, to the
         // device that authenticated this request and to this hub.
+        SessionKeyCache::OpenFailure why = SessionKeyCache::OpenFailure::Unsealable;
         auto plain = m_sessionKeys->open(sealed, envelope.record_id(), envelope.version(),
-                                         sender.deviceId, m_hubIdUtf8);
+                                         sender.deviceId, m_hubIdUtf8, sender.signingPublicKey,
+                                         envelope.session_signature(), &why);
+        if (!plain && why == SessionKeyCache::OpenFailure::BadSignature)
+            return refuse("the sealing session is not signed by this device's enrolled key: "
+                          "sealed bytes replaced on the device are never taken as its own",
+                          "bad_signature");
         if (!plain)
             return refuse("the record could not be opened with this hub's key as sealed by this "
                           "device for this hub");
@@ -307,7 +329,8 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const AuthenticatedDe
     write.receivedAtMs = now;
     write.sentByRevokedDevice = sender.revoked;
     write.items.resize(size_t(batch.records_size()));
-    const SenderIds ids{deviceId.toStdString(), sender.officerId.toStdString(), sender.revoked};
+    const SenderIds ids{deviceId.toStdString(), sender.officerId.toStdString(), sender.revoked,
+                        sender.signingPublicKey.toStdString()};
     openAll(batch, now, ids, write.items);
 
     std::vector<StoredResult> outcomes;
@@ -367,6 +390,8 @@ IngestResult BatchIngestor::ingest(const QByteArray &body, const AuthenticatedDe
                    {QStringLiteral("rejected"), counts[v1::RecordResult::RESULT_REJECTED]},
                    {QStringLiteral("conflict"), counts[v1::RecordResult::RESULT_CONFLICT]},
                    {QStringLiteral("sent_by_revoked_device"), sender.revoked}});
+    // Last: the signature covers every verdict, the wipe order and the time.
+    sign(receipt, deviceId);
     return result;
 }
 

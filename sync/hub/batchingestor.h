@@ -13,6 +13,7 @@
 
 namespace safeguard::hub {
 
+class HubIdentity;
 class SecretBytes;
 class SessionKeyCache;
 
@@ -38,6 +39,9 @@ struct AuthenticatedDevice
     // "sent_by_revoked_device" for staff to review (the credential may be
     // stolen), and the receipt carries the wipe order.
     bool revoked = false;
+    // Its Ed25519 key from enrolment: every sealing session must be signed
+    // with it (empty: none registered, so every record is "bad_signature").
+    QByteArray signingPublicKey;
 };
 
 struct IngestResult
@@ -67,17 +71,18 @@ public:
     // flagged "clock_skew".
     static constexpr qint64 kMaxClockSkewMs = 5 * 60 * 1000;
 
-    // sealingSecretKey is referred to, never copied: it must outlive this
-    // object (HubIdentity owns it).
-    BatchIngestor(HubStore &store, const protocol::Clock &clock, QString hubId,
-                  QByteArray sealingPublicKey, const SecretBytes &sealingSecretKey);
+    // The identity's secrets (sealing and receipt keys) are referred to,
+    // never copied: it must outlive this object.
+    BatchIngestor(HubStore &store, const protocol::Clock &clock, const HubIdentity &identity);
     ~BatchIngestor();
 
     IngestResult ingest(const QByteArray &body, const AuthenticatedDevice &sender);
 
     // The body of a 403 for a request that could not be ingested: an empty
-    // receipt carrying the wipe order.
-    v1::SyncReceipt wipeReceipt() const;
+    // receipt carrying the wipe order, signed for the device.
+    v1::SyncReceipt wipeReceipt(const QString &deviceId) const;
+    // Signs a receipt for the device it answers (syncwire::signing).
+    void sign(v1::SyncReceipt &receipt, const QString &deviceId) const;
 
     // A batch with at least twice this many records is opened on several
     // threads (at most one per core).
@@ -92,6 +97,7 @@ private:
     {
         std::string deviceId, officerId;
         bool revoked = false;
+        std::string signingPublicKey;
     };
     void openAll(const v1::SyncBatch &batch, qint64 nowMs, const SenderIds &sender,
                  std::vector<IngestItem> &items) const;
@@ -105,6 +111,7 @@ private:
     QString m_hubId;
     std::string m_hubIdUtf8;
     std::unique_ptr<SessionKeyCache> m_sessionKeys; // thread-safe: openAll shares it
+    const SecretBytes &m_receiptKey;                // Ed25519, 64 bytes
     protocol::RiskChecklistRegistry m_checklists;
 };
 

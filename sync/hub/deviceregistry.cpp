@@ -53,6 +53,7 @@ DeviceRegistry::issueCode(const HubIdentity &identity, const QString &officerId,
     code.set_expires_at_unix_ms(row.expiresAtMs);
     code.set_hub_id(identity.hubId.toStdString());
     code.set_officer_id(officerId.toStdString());
+    code.set_hub_signing_public_key(identity.receiptSigningPublicKey.toStdString());
     return code;
 }
 
@@ -77,8 +78,20 @@ EnrolmentResult DeviceRegistry::enrol(const v1::EnrolmentRequest &request, const
         credentialText = QString::fromLatin1(syncwire::toBase64Url(credential));
     }
 
+    // The device's signing key: required, and a point libsodium accepts
+    // (a malformed key could never verify, so the device could never send).
+    const std::string &signingKey = request.device_signing_public_key();
+    unsigned char curve[crypto_scalarmult_curve25519_BYTES];
+    if (signingKey.size() != crypto_sign_PUBLICKEYBYTES ||
+        crypto_sign_ed25519_pk_to_curve25519(
+            curve, reinterpret_cast<const unsigned char *>(signingKey.data())) != 0) {
+        result.outcome = RedeemOutcome::Malformed;
+        return result;
+    }
+
     const QString codeId = QString::fromStdString(request.code_id()).left(64);
     DeviceRow device;
+    device.signingPublicKey = QByteArray::fromStdString(signingKey);
     device.deviceId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     device.credentialHash = hashSecret(credentialText.toLatin1());
     result.outcome =
@@ -101,29 +114,29 @@ AuthResult DeviceRegistry::authenticate(const QByteArray &header)
 {
     static const QByteArray kScheme = QByteArrayLiteral("Bearer ");
     if (header.isEmpty())
-        return {AuthOutcome::Missing, {}, {}};
+        return {AuthOutcome::Missing, {}, {}, {}};
     if (!header.startsWith(kScheme) || header.size() > 256)
-        return {AuthOutcome::Invalid, {}, {}};
+        return {AuthOutcome::Invalid, {}, {}, {}};
     const QByteArray token = header.mid(kScheme.size()).trimmed();
     const qsizetype dot = token.indexOf('.');
     if (dot <= 0)
-        return {AuthOutcome::Invalid, {}, {}};
+        return {AuthOutcome::Invalid, {}, {}, {}};
     const QString deviceId = QString::fromLatin1(token.left(dot));
     if (QUuid::fromString(deviceId).isNull())
-        return {AuthOutcome::Invalid, {}, {}};
+        return {AuthOutcome::Invalid, {}, {}, {}};
     HubStoreError error;
     const auto device = m_store.findDevice(deviceId, &error);
     if (!device)
-        return {error.ok() ? AuthOutcome::Invalid : AuthOutcome::StoreFailed, {}, {}};
+        return {error.ok() ? AuthOutcome::Invalid : AuthOutcome::StoreFailed, {}, {}, {}};
     const QByteArray presented = hashSecret(token.mid(dot + 1));
     if (presented.size() != device->credentialHash.size() ||
         sodium_memcmp(presented.constData(), device->credentialHash.constData(),
                       size_t(presented.size())) != 0)
-        return {AuthOutcome::Invalid, deviceId, {}};
+        return {AuthOutcome::Invalid, deviceId, {}, {}};
     // Only a device that proves it holds the credential learns it is revoked.
     if (device->revoked)
-        return {AuthOutcome::Revoked, deviceId, device->officerId};
-    return {AuthOutcome::Authenticated, deviceId, device->officerId};
+        return {AuthOutcome::Revoked, deviceId, device->officerId, device->signingPublicKey};
+    return {AuthOutcome::Authenticated, deviceId, device->officerId, device->signingPublicKey};
 }
 
 } // namespace safeguard::hub

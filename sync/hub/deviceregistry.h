@@ -23,8 +23,9 @@ enum class AuthOutcome
 struct AuthResult
 {
     AuthOutcome outcome = AuthOutcome::Missing;
-    QString deviceId;  // set when the header named a known device
-    QString officerId; // set when the credential was proved (Authenticated, Revoked)
+    QString deviceId;            // set when the header named a known device
+    QString officerId;           // set when the credential was proved (Authenticated, Revoked)
+    QByteArray signingPublicKey; // the device's, with officerId
 };
 
 struct EnrolmentResult

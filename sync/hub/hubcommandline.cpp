@@ -14,6 +14,7 @@
 #include "staffserver.h"
 #include "wire/batchbuilder.h"
 #include "wire/enrolmentcode.h"
+#include "wire/signing.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -438,8 +439,7 @@ int serve(const Options &o, const QString &dataDir)
     }
     auto &clock = protocol::SystemClock::instance();
     DeviceRegistry registry(*store, clock);
-    BatchIngestor ingestor(*store, clock, identity->hubId, identity->sealingPublicKey,
-                           identity->sealingSecretKey);
+    BatchIngestor ingestor(*store, clock, *identity);
     const bool plainHttp = options.plainHttp;
     HubServer server(*store, registry, ingestor, identity->hubId, std::move(options));
     if (auto e = server.start(); !e.ok())
@@ -578,8 +578,7 @@ int seedDemo(const Options &o, const QString &dataDir)
 
     auto &clock = protocol::SystemClock::instance();
     DeviceRegistry registry(*store, clock);
-    BatchIngestor ingestor(*store, clock, identity->hubId, identity->sealingPublicKey,
-                           identity->sealingSecretKey);
+    BatchIngestor ingestor(*store, clock, *identity);
     const protocol::RiskChecklistRegistry checklists =
         protocol::RiskChecklistRegistry::withBuiltIns();
     QHash<QString, QList<v1::IncidentRecord>> byOfficer;
@@ -597,11 +596,15 @@ int seedDemo(const Options &o, const QString &dataDir)
             return failure(error.message);
         QByteArray credential(32, Qt::Uninitialized);
         randombytes_buf(credential.data(), size_t(credential.size()));
+        const auto deviceKey = syncwire::SigningKey::generate();
+        if (!deviceKey)
+            return failure(QStringLiteral("no secure memory for the demo device's key"));
         v1::EnrolmentRequest request;
         request.set_code_id(code->code_id());
         request.set_secret(code->secret());
         request.set_device_name("seed-demo SYNTHETIC");
         request.set_device_credential(syncwire::toBase64Url(credential).toStdString());
+        request.set_device_signing_public_key(deviceKey->publicKey().toStdString());
         const EnrolmentResult enrolled = registry.enrol(request, identity->hubId);
         if (enrolled.outcome != RedeemOutcome::Enrolled)
             return failure(QStringLiteral("the demo device could not enrol"));
@@ -610,14 +613,18 @@ int seedDemo(const Options &o, const QString &dataDir)
                                                       syncwire::toBase64Url(credential));
         if (auth.outcome != AuthOutcome::Authenticated)
             return failure(QStringLiteral("the demo device could not authenticate"));
-        syncwire::BatchBuilder builder(identity->sealingPublicKey, {deviceId, identity->hubId});
+        syncwire::BatchBuilder builder(
+            identity->sealingPublicKey,
+            {deviceId, identity->hubId,
+             [&deviceKey](std::string_view statement) { return deviceKey->sign(statement); }});
         v1::SyncBatch batch = builder.batch(1, clock.nowMs(), 0);
         for (v1::IncidentRecord r : byOfficer.value(officer)) {
             r.set_device_id(deviceId.toStdString());
             *batch.add_records() = builder.seal(r);
         }
-        const IngestResult result = ingestor.ingest(
-            QByteArray::fromStdString(batch.SerializeAsString()), {deviceId, auth.officerId});
+        const IngestResult result =
+            ingestor.ingest(QByteArray::fromStdString(batch.SerializeAsString()),
+                            {deviceId, auth.officerId, false, auth.signingPublicKey});
         if (result.error != IngestError::None)
             return failure(QStringLiteral("the demo batch was refused: %1").arg(result.reason));
         for (const v1::RecordResult &r : result.receipt.results()) {

@@ -45,6 +45,9 @@ const char *kKeyFile = "tls-key.pem";
 const char *kBackupKeyFile = "backup-tls-key.pem";
 const char *kSealingSecretFile = "sealing.key";
 const char *kSealingPublicFile = "sealing.pub";
+// The Ed25519 key that signs every receipt (libsodium's 64-byte secret key:
+// seed || public key); its public half is in every enrolment code.
+const char *kReceiptSigningFile = "receipt-signing.key";
 
 IdentityError crypto(const char *what)
 {
@@ -202,6 +205,9 @@ IdentityError HubIdentity::init(const QString &dataDir)
     unsigned char pk[crypto_box_PUBLICKEYBYTES];
     SecretBytes sealingSecret(crypto_box_SECRETKEYBYTES);
     crypto_box_keypair(pk, sealingSecret.data());
+    unsigned char signingPk[crypto_sign_PUBLICKEYBYTES];
+    SecretBytes signingSecret(crypto_sign_SECRETKEYBYTES);
+    crypto_sign_keypair(signingPk, signingSecret.data());
     const SecretBytes keyPem = privateKeyPem(key.get());
     const SecretBytes backupKeyPem = privateKeyPem(backup.get());
     const QJsonObject identity{
@@ -216,6 +222,7 @@ IdentityError HubIdentity::init(const QString &dataDir)
         {kBackupKeyFile, backupKeyPem.view()},
         {kSealingSecretFile, sealingSecret.view()},
         {kSealingPublicFile, QByteArrayView(pk, sizeof pk)},
+        {kReceiptSigningFile, signingSecret.view()},
         // Last, so a half-finished init is not taken for an identity.
         {kIdentityFile, identityJson},
     };
@@ -289,10 +296,29 @@ std::optional<HubIdentity> HubIdentity::load(const QString &dataDir, IdentityErr
     const auto pk = readFile(dir.filePath(QLatin1String(kSealingPublicFile)));
     auto sk = SecretBytes::readFile(dir.filePath(QLatin1String(kSealingSecretFile)),
                                     crypto_box_SECRETKEYBYTES);
+    auto signing = SecretBytes::readFile(dir.filePath(QLatin1String(kReceiptSigningFile)),
+                                         crypto_sign_SECRETKEYBYTES);
     if (id.hubId.isEmpty() || id.backupPin.isEmpty() || !cert || !key || key->isEmpty() || !pk ||
-        !sk || pk->size() != crypto_box_PUBLICKEYBYTES || sk->size() != crypto_box_SECRETKEYBYTES)
+        !sk || pk->size() != crypto_box_PUBLICKEYBYTES || sk->size() != crypto_box_SECRETKEYBYTES ||
+        !signing || signing->size() != crypto_sign_SECRETKEYBYTES)
         return fail(IdentityErrorKind::Damaged,
                     QStringLiteral("the hub identity in %1 is incomplete").arg(dataDir));
+    {
+        // The public half again from the seed: a spliced key file is refused.
+        unsigned char seed[crypto_sign_SEEDBYTES];
+        unsigned char derivedPk[crypto_sign_PUBLICKEYBYTES];
+        SecretBytes again(crypto_sign_SECRETKEYBYTES);
+        crypto_sign_ed25519_sk_to_seed(seed, signing->data());
+        crypto_sign_seed_keypair(derivedPk, again.data(), seed);
+        sodium_memzero(seed, sizeof seed);
+        if (sodium_memcmp(derivedPk, signing->data() + crypto_sign_SEEDBYTES,
+                          crypto_sign_PUBLICKEYBYTES) != 0)
+            return fail(IdentityErrorKind::Damaged,
+                        QStringLiteral("the receipt signing key in %1 is damaged").arg(dataDir));
+        id.receiptSigningPublicKey =
+            QByteArray(reinterpret_cast<const char *>(derivedPk), sizeof derivedPk);
+    }
+    id.receiptSigningSecretKey = std::move(*signing);
     id.certPem = *cert;
     id.keyPem = std::move(*key);
     id.sealingPublicKey = *pk;

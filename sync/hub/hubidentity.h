@@ -31,12 +31,11 @@ struct IdentityError
 // certificate and key (EC P-256, SAN 127.0.0.1 and ::1), a backup
 // TLS key whose pin is published in enrolment codes beside the primary's (an
 // operator moves backup-tls-key.pem offline and uses it to rotate the
-// certificate without re-enrolling devices), and the X25519 key pair
-// devices seal records to. Pins are base64 SHA-256 of the DER
-// SubjectPublicKeyInfo, as in HPKP. The two secrets are read from their
-// files straight into guarded memory (SecretBytes) and have one owner each:
-// serve moves keyPem into the server, and BatchIngestor refers to
-// sealingSecretKey, so this object must outlive it.
+// certificate without re-enrolling devices), the X25519 key pair
+// devices seal records to, and the Ed25519 key that signs receipts. Pins are base64 SHA-256 of the
+// DER SubjectPublicKeyInfo, as in HPKP. The two secrets are read from their files straight into
+// guarded memory (SecretBytes) and have one owner each: serve moves keyPem into the server, and
+// BatchIngestor refers to sealingSecretKey, so this object must outlive it.
 class HubIdentity
 {
 public:
@@ -47,6 +46,10 @@ public:
     QString backupPin;            // of the backup key
     QByteArray sealingPublicKey;  // 32 bytes
     SecretBytes sealingSecretKey; // 32 bytes
+    // Ed25519: signs every SyncReceipt; the public half is pinned in every
+    // enrolment code (EnrolmentCode.hub_signing_public_key).
+    QByteArray receiptSigningPublicKey;  // 32 bytes
+    SecretBytes receiptSigningSecretKey; // 64 bytes (seed || public key)
 
     // True when the directory holds an identity (hub.json).
     static bool exists(const QString &dataDir);

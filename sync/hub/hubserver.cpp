@@ -90,7 +90,8 @@ struct HubServer::Request
     QByteArray body;
     qint64 received = 0;
     QString deviceId;
-    QString officerId; // of the authenticated device
+    QString officerId;           // of the authenticated device
+    QByteArray signingPublicKey; // its Ed25519 key from enrolment
     // Revoked but holding its credential: the batch is still ingested (what
     // the device had not sent is sealed to this hub and would be lost), and
     // every answer that is not "send less" or "try later" is a 403 with the
@@ -331,7 +332,7 @@ constexpr uint kMaxUnlockReport = 1000000;
 
 int HubServer::respondWipe(MHD_Connection *connection, Request &request)
 {
-    v1::SyncReceipt receipt = m_ingestor.wipeReceipt();
+    v1::SyncReceipt receipt = m_ingestor.wipeReceipt(request.deviceId);
     tellLimits(receipt.mutable_policy());
     // A revoked device that keeps calling (every check-in) is audited once
     // per device per interval, not with a durable row per call.
@@ -496,6 +497,7 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
             m_registry.authenticate(header(connection, MHD_HTTP_HEADER_AUTHORIZATION));
         request.deviceId = auth.deviceId;
         request.officerId = auth.officerId;
+        request.signingPublicKey = auth.signingPublicKey;
         // Only an enrolled device in good standing gets its stale over-limit
         // batch read to a readable 413; a revoked credential may be in
         // hostile hands and gets the plain limit.
@@ -603,7 +605,8 @@ int HubServer::finish(MHD_Connection *connection, Request &request)
         }
     }
     IngestResult result =
-        m_ingestor.ingest(request.body, {request.deviceId, request.officerId, request.revoked});
+        m_ingestor.ingest(request.body, {request.deviceId, request.officerId, request.revoked,
+                                         request.signingPublicKey});
     tellLimits(result.receipt.mutable_policy());
     const QByteArray reason = result.reason.toLatin1();
     switch (result.error) {

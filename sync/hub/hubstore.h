@@ -33,6 +33,9 @@ struct DeviceRow
     QString officerId;
     QByteArray credentialHash;
     bool revoked = false;
+    // Ed25519, 32 bytes, registered at enrolment (empty: none, every
+    // session refused).
+    QByteArray signingPublicKey;
 };
 
 struct EnrolmentCodeRow

@@ -2,6 +2,7 @@
 
 #include "secretbytes.h"
 #include "wire/sealingsession.h"
+#include "wire/signing.h"
 
 #include <algorithm>
 #include <cstring>
@@ -90,11 +91,18 @@ void SessionKeyCache::remember(const PublicKey &ephemeralPublicKey, const unsign
 
 std::optional<QByteArray> SessionKeyCache::open(std::string_view sealed, std::string_view recordId,
                                                 quint32 version, std::string_view deviceId,
-                                                std::string_view hubId)
+                                                std::string_view hubId,
+                                                std::string_view deviceSigningKey,
+                                                std::string_view sessionSignature, OpenFailure *why)
 {
+    auto fail = [why](OpenFailure f) -> std::optional<QByteArray> {
+        if (why)
+            *why = f;
+        return std::nullopt;
+    };
     if (sealed.size() < ss::kOverheadBytes || m_publicKey.size() != int(ss::kPublicKeyBytes) ||
         m_secretKey.size() != crypto_box_SECRETKEYBYTES)
-        return std::nullopt;
+        return fail(OpenFailure::Unsealable);
     const auto *bytes = reinterpret_cast<const unsigned char *>(sealed.data());
     PublicKey ephemeral;
     std::copy(bytes, bytes + ss::kPublicKeyBytes, ephemeral.begin());
@@ -105,10 +113,22 @@ std::optional<QByteArray> SessionKeyCache::open(std::string_view sealed, std::st
     unsigned char key[ss::kKeyBytes];
     const bool cached = lookup(ephemeral, key);
     if (!cached) {
+        // A session enters the cache only once its signature by this
+        // device's key has been checked, so a hit needs no check: only the
+        // signer (or the hub) can seal under its session key, and the
+        // associated data binds every record to the device that sealed it.
+        m_verifications.fetch_add(1, std::memory_order_relaxed);
+        if (!syncwire::signing::verify(
+                syncwire::signing::sessionStatement(
+                    QByteArrayView(reinterpret_cast<const char *>(ephemeral.data()),
+                                   qsizetype(ephemeral.size())),
+                    deviceId, hubId),
+                sessionSignature, deviceSigningKey))
+            return fail(OpenFailure::BadSignature);
         m_derivations.fetch_add(1, std::memory_order_relaxed);
         if (!ss::deriveKey(key, m_secretKey.data(), ephemeral.data(), ephemeral.data(),
                            reinterpret_cast<const unsigned char *>(m_publicKey.constData())))
-            return std::nullopt;
+            return fail(OpenFailure::Unsealable);
     }
     const std::string ad = ss::associatedData(ephemeral.data(), recordId, version, deviceId, hubId);
     QByteArray plain(qsizetype(cipherSize - ss::kTagBytes), Qt::Uninitialized);
@@ -121,7 +141,7 @@ std::optional<QByteArray> SessionKeyCache::open(std::string_view sealed, std::st
         remember(ephemeral, key);
     sodium_memzero(key, sizeof key);
     if (!opened)
-        return std::nullopt;
+        return fail(OpenFailure::Unsealable);
     return plain;
 }
 

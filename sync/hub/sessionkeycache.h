@@ -43,16 +43,28 @@ public:
     SessionKeyCache(const SessionKeyCache &) = delete;
     SessionKeyCache &operator=(const SessionKeyCache &) = delete;
 
+    enum class OpenFailure
+    {
+        Unsealable,   // too short, bad key, wrong tag or associated data
+        BadSignature, // a new session whose signature by the device's key fails
+    };
     // The plaintext of sealed, bound to the envelope's record id and version,
     // the device that authenticated the request and this hub's id; nullopt
-    // when it does not open (too short, bad key, wrong tag or associated
-    // data). Never throws.
+    // when it does not open (*why says how). A session not yet cached must
+    // carry sessionSignature, the device's Ed25519 signature
+    // (deviceSigningKey, from its enrolment) over
+    // syncwire::signing::sessionStatement: it is checked once, before the
+    // X25519 derivation, and only a session that then opens a record is
+    // cached. Never throws.
     std::optional<QByteArray> open(std::string_view sealed, std::string_view recordId,
                                    quint32 version, std::string_view deviceId,
-                                   std::string_view hubId);
+                                   std::string_view hubId, std::string_view deviceSigningKey,
+                                   std::string_view sessionSignature, OpenFailure *why = nullptr);
 
     // X25519 derivations so far (cache misses that were computed).
     qint64 derivations() const { return m_derivations.load(std::memory_order_relaxed); }
+    // Session signatures checked so far (one per session not cached).
+    qint64 verifications() const { return m_verifications.load(std::memory_order_relaxed); }
     int size() const;
     int capacity() const { return m_capacity; }
 
@@ -86,6 +98,7 @@ private:
     unsigned char *m_keys = nullptr; // sodium_malloc'd, capacity x 32 bytes
     int m_hand = 0;
     std::atomic<qint64> m_derivations{0};
+    std::atomic<qint64> m_verifications{0};
 };
 
 } // namespace safeguard::hub

@@ -13,7 +13,7 @@ namespace safeguard::hub {
 
 namespace {
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 const char *kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS devices (
@@ -23,7 +23,11 @@ CREATE TABLE IF NOT EXISTS devices (
   credential_hash BLOB NOT NULL,
   code_id TEXT NOT NULL,
   enrolled_at INTEGER NOT NULL,
-  revoked_at INTEGER
+  revoked_at INTEGER,
+  -- Schema 7: the device's Ed25519 key, registered at enrolment; it signs
+  -- each sealing session. NULL only for a device enrolled before (none was
+  -- released): its sessions are refused.
+  signing_public_key BLOB
 );
 CREATE TABLE IF NOT EXISTS device_sightings (
   device_id TEXT PRIMARY KEY,
@@ -478,8 +482,21 @@ HubStoreError SqliteHubStore::migrate()
                                " version, urgent, received_at FROM records ORDER BY rowid"))
             return fail(e, "migrate");
     }
-    // 5 -> 6 only adds device_sightings, which kSchema makes.
-    if (auto e = m_db.exec("PRAGMA user_version = 6"))
+    // 5 -> 6 only adds device_sightings, which kSchema makes; 6 -> 7 the
+    // devices' signing keys.
+    {
+        sql::SqlError e;
+        const auto n = m_db.queryInt(
+            "SELECT count(*) FROM pragma_table_info('devices') WHERE name = 'signing_public_key'",
+            &e);
+        if (!n)
+            return fail(e, "migrate");
+        if (*n == 0) {
+            if (auto e2 = m_db.exec("ALTER TABLE devices ADD COLUMN signing_public_key BLOB"))
+                return fail(e2, "migrate");
+        }
+    }
+    if (auto e = m_db.exec("PRAGMA user_version = 7"))
         return fail(e, "migrate");
     if (auto e = tx.commit())
         return fail(e, "migrate");
@@ -558,17 +575,22 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
     if (used) {
         // The same device asking again (it holds the code's secret and the
         // credential it chose): the answer it may never have received.
-        auto again = m_db.prepare("SELECT d.device_id, d.credential_hash FROM enrolment_codes c "
+        auto again = m_db.prepare("SELECT d.device_id, d.credential_hash, d.signing_public_key "
+                                  "FROM enrolment_codes c "
                                   "JOIN devices d ON d.device_id = c.device_id "
                                   "WHERE c.code_id = ? AND d.revoked_at IS NULL");
         again.bind(1, codeId);
         if (again.step()) {
             const QString deviceId = again.columnText(0);
             const QByteArray held = again.columnBlob(1);
+            const QByteArray heldKey = again.columnBlob(2);
             again = {};
+            // The same credential and the same signing key: a device that
+            // kept the credential but brings another key is not the same.
             if (held.size() == newDevice.credentialHash.size() &&
                 sodium_memcmp(held.constData(), newDevice.credentialHash.constData(),
-                              size_t(held.size())) == 0) {
+                              size_t(held.size())) == 0 &&
+                heldKey == newDevice.signingPublicKey) {
                 newDevice.deviceId = deviceId;
                 newDevice.officerId = officerId;
                 if (!audit("device_enrolment_repeated", deviceId) || tx.commit())
@@ -589,14 +611,15 @@ RedeemOutcome SqliteHubStore::redeemCode(const QString &codeId, const QByteArray
     if (!mark.exec() || m_db.changes() != 1)
         return RedeemOutcome::StoreFailed;
     auto dev = m_db.prepare("INSERT INTO devices(device_id, officer_id, device_name, "
-                            "credential_hash, code_id, enrolled_at)"
-                            " VALUES (?,?,?,?,?,?)");
+                            "credential_hash, code_id, enrolled_at, signing_public_key)"
+                            " VALUES (?,?,?,?,?,?,?)");
     dev.bind(1, newDevice.deviceId)
         .bind(2, officerId)
         .bind(3, deviceName.left(100))
         .bindBlob(4, newDevice.credentialHash)
         .bind(5, codeId)
-        .bind(6, std::int64_t(nowMs));
+        .bind(6, std::int64_t(nowMs))
+        .bindBlob(7, newDevice.signingPublicKey);
     if (!dev.exec() || !audit("device_enrolled", newDevice.deviceId))
         return RedeemOutcome::StoreFailed;
     if (tx.commit())
@@ -610,14 +633,16 @@ std::optional<DeviceRow> SqliteHubStore::findDevice(const QString &deviceId, Hub
     // group commit in progress (WAL readers see the last committed state).
     std::lock_guard lock(m_readMutex);
     auto st = m_readDb.prepare(
-        "SELECT officer_id, credential_hash, revoked_at FROM devices WHERE device_id = ?");
+        "SELECT officer_id, credential_hash, revoked_at, signing_public_key FROM devices "
+        "WHERE device_id = ?");
     st.bind(1, deviceId);
     if (!st.step()) {
         if (st.error() && error)
             *error = fail(st.error(), "find_device");
         return std::nullopt;
     }
-    return DeviceRow{deviceId, st.columnText(0), st.columnBlob(1), !st.columnIsNull(2)};
+    return DeviceRow{deviceId, st.columnText(0), st.columnBlob(1), !st.columnIsNull(2),
+                     st.columnBlob(3)};
 }
 
 HubStoreError SqliteHubStore::revokeDevice(const QString &deviceId, qint64 nowMs, bool *found)

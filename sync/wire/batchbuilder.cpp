@@ -74,8 +74,11 @@ v1::RecordEnvelope BatchBuilder::seal(const QString &recordId, quint32 version,
 {
     v1::RecordEnvelope envelope = envelopeFor(recordId, version, priority, serializedRecord);
     envelope.set_seal_scheme(v1::SEAL_SCHEME_SESSION_XCHACHA20);
-    if (const auto sealed = session().seal(recordId, version, serializedRecord, error))
+    SealingSession &s = session();
+    if (const auto sealed = s.seal(recordId, version, serializedRecord, error)) {
         envelope.set_sealed(sealed->constData(), size_t(sealed->size()));
+        envelope.set_session_signature(s.signature().constData(), size_t(s.signature().size()));
+    }
     return envelope;
 }
 

@@ -46,7 +46,8 @@ std::optional<v1::EnrolmentCode> EnrolmentCode::parse(const QString &text,
         return fail(EnrolmentCodeError::Undecodable, "the enrolment code is damaged (undecodable)");
     if (code.hub_url().empty() || code.tls_pin_sha256().empty() || code.code_id().empty() ||
         code.hub_id().empty() || code.secret().size() != 32 ||
-        code.sealing_public_key().size() != crypto_box_PUBLICKEYBYTES)
+        code.sealing_public_key().size() != crypto_box_PUBLICKEYBYTES ||
+        code.hub_signing_public_key().size() != crypto_sign_PUBLICKEYBYTES)
         return fail(EnrolmentCodeError::Incomplete, "the enrolment code is incomplete");
     return code;
 }

@@ -1,5 +1,7 @@
 #include "sealingsession.h"
 
+#include "signing.h"
+
 #include <sodium.h>
 
 namespace safeguard::syncwire {
@@ -83,6 +85,20 @@ SealingSession::SealingSession(const QByteArray &hubPublicKey, SealBinding bindi
         m_error = {SealingErrorKind::BadHubKey,
                    QStringLiteral("the hub's sealing key is unusable")};
         return;
+    }
+    if (m_binding.sign) {
+        // Once per session: the hub checks it once per session too.
+        m_signature = m_binding.sign(signing::sessionStatement(
+            QByteArrayView(reinterpret_cast<const char *>(m_ephemeralPublicKey),
+                           qsizetype(sessionseal::kPublicKeyBytes)),
+            m_deviceIdUtf8, m_hubIdUtf8));
+        if (m_signature.size() != qsizetype(signing::kSignatureBytes)) {
+            sodium_free(key);
+            m_signature.clear();
+            m_error = {SealingErrorKind::NotSigned,
+                       QStringLiteral("the device's signing key did not sign the session")};
+            return;
+        }
     }
     m_key = key;
 }

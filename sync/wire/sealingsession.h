@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QString>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,11 +51,16 @@ std::string associatedData(const unsigned char ephemeralPublicKey[kPublicKeyByte
 } // namespace sessionseal
 
 // Who seals and for whom: the enrolled device's id and its hub's id, both
-// bound into every record's associated data.
+// bound into every record's associated data, and how the device signs a
+// session (signing::sessionStatement): the app signs inside its encrypted
+// store, where its key lives. Without a signer a session is unsigned, and
+// the hub rejects what it seals ("bad_signature"): tests of that use it.
 struct SealBinding
 {
     QString deviceId;
     QString hubId;
+    // The 64-byte Ed25519 signature over the statement; empty on failure.
+    std::function<QByteArray(std::string_view statement)> sign;
 };
 
 // Why a session refused to seal.
@@ -64,6 +70,7 @@ enum class SealingErrorKind
     BadHubKey,    // the hub's public key is not 32 bytes or is a low-order point
     OutOfMemory,  // no secure memory for the session key
     SessionEnded, // end() was called (the store was locked): open a new session
+    NotSigned,    // the binding's signer gave no signature (the store refused)
 };
 
 struct SealingError
@@ -114,6 +121,9 @@ public:
     const QByteArray &hubPublicKey() const { return m_hubPublicKey; }
     const SealBinding &binding() const { return m_binding; }
     QByteArray ephemeralPublicKey() const;
+    // The device's signature over this session (RecordEnvelope.
+    // session_signature); empty when the binding has no signer.
+    const QByteArray &signature() const { return m_signature; }
     int recordsSealed() const { return m_recordsSealed; }
 
     // The sealed bytes (layout above) of one record bound to its envelope's
@@ -126,6 +136,7 @@ private:
     SealBinding m_binding;
     std::string m_deviceIdUtf8, m_hubIdUtf8;
     qint64 m_openedAtMs = 0;
+    QByteArray m_signature;
     unsigned char m_ephemeralPublicKey[sessionseal::kPublicKeyBytes] = {};
     unsigned char *m_key = nullptr; // sodium_malloc'd, kKeyBytes
     int m_recordsSealed = 0;

@@ -133,7 +133,8 @@ std::vector<std::vector<QByteArray>> prepare(const std::vector<testing::Enrolled
         protocol::SyntheticRecordFactory factory(seed + quint32(d), clock, checklists);
         syncwire::BatchBuilder builder(
             QByteArray::fromStdString(devices[d].code.sealing_public_key()),
-            {devices[d].deviceId, QString::fromStdString(devices[d].code.hub_id())});
+            {devices[d].deviceId, QString::fromStdString(devices[d].code.hub_id()),
+             devices[d].signer()});
         for (int done = 0; done < perDevice;) {
             v1::SyncBatch batch = builder.batch(quint64(out[d].size() + 1), clock.nowMs(), 0);
             for (int i = 0; i < kBatchRecords && done < perDevice; ++i, ++done)

@@ -42,6 +42,8 @@
 #include <cmath>
 #include <cstdio>
 #include <linux/magic.h>
+#include <memory>
+#include <optional>
 #include <sodium.h>
 #include <sys/vfs.h>
 
@@ -107,11 +109,38 @@ QJsonObject drain(testing::HubProcess &hub, const QString &root, int devices, in
                                QStringLiteral("init")},
         ok);
     sim(withPass + QStringList{QStringLiteral("generate"), QString::number(records / devices)}, ok);
-    sim(base + QStringList{QStringLiteral("--codes"), codes, QStringLiteral("enrol")}, ok);
+    sim(withPass + QStringList{QStringLiteral("--codes"), codes, QStringLiteral("enrol")}, ok);
     sim(withPass + QStringList{QStringLiteral("submit-all")}, ok);
     // The measured step: locked devices (no passphrase) drain their outboxes.
     return sim(base + QStringList{QStringLiteral("sync")}, ok);
 }
+
+// A device's encrypted store in dir, unlocked (the app's: the device key
+// that signs sealing sessions and the trusted enrolment live there).
+struct UnlockedStore
+{
+    std::unique_ptr<store::RecordStore> records;
+    std::unique_ptr<store::StoreRecordSource> source;
+
+    static std::optional<UnlockedStore> open(const QString &dir, const protocol::Clock &clock)
+    {
+        store::KeyVault vault(dir, clock);
+        store::DataKey key;
+        if (!vault
+                 .create(
+                     store::SecureBuffer::fromPassphrase(QStringLiteral("orbit lantern cabbage")),
+                     &key, store::KdfLimits::kFloor)
+                 .ok())
+            return std::nullopt;
+        auto opened = store::RecordStore::open(dir, key, clock);
+        if (!opened)
+            return std::nullopt;
+        UnlockedStore s;
+        s.records = std::move(opened.value());
+        s.source = std::make_unique<store::StoreRecordSource>(*s.records);
+        return s;
+    }
+};
 
 // Urgent latency behind a backlog, with the engine in this process.
 std::vector<double> urgentLatencies(testing::HubProcess &hub, int backlog, int samples)
@@ -121,17 +150,26 @@ std::vector<double> urgentLatencies(testing::HubProcess &hub, int backlog, int s
     const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
     protocol::SyntheticRecordFactory factory(77, clock, registry);
     while (int(out.size()) < samples) {
-        QTemporaryDir dir;
+        QTemporaryDir dir(QDir::currentPath() + QStringLiteral("/.bench-urgent-XXXXXX"));
         platform::FakeCredentialStore credentials;
+        auto unlocked = UnlockedStore::open(dir.path(), clock);
+        if (!unlocked)
+            break;
         syncclient::SyncEngine engine(dir.path(),
                                       {&clock, &credentials, {}, nullptr, {}, {}, {}, {}});
+        engine.unlocked(unlocked->source.get());
         QEventLoop loop;
         QObject::connect(&engine, &syncclient::SyncEngine::enrolmentFinished, &loop,
                          &QEventLoop::quit);
         engine.enrol(hub.enrolmentCodes(1).value(0));
         loop.exec();
         const syncclient::Enrolment e = *engine.outbox()->enrolment();
-        syncwire::BatchBuilder builder(e.sealingPublicKey, {e.deviceId, e.hubId});
+        store::RecordStore *signer = unlocked->records.get();
+        syncwire::BatchBuilder builder(e.sealingPublicKey,
+                                       {e.deviceId, e.hubId, [signer](std::string_view st) {
+                                            auto sig = signer->signWithDeviceKey(st);
+                                            return sig ? sig.value() : QByteArray();
+                                        }});
         auto entry = [&](bool urgent) {
             const v1::IncidentRecord r = factory.next(e.officerId, e.deviceId);
             const QByteArray bytes = QByteArray::fromStdString(r.SerializeAsString());
@@ -144,7 +182,9 @@ std::vector<double> urgentLatencies(testing::HubProcess &hub, int backlog, int s
                                            urgent,
                                            QByteArray::fromStdString(env.sha256()),
                                            bytes.size(),
-                                           QByteArray::fromStdString(env.sealed())};
+                                           QByteArray::fromStdString(env.sealed()),
+                                           env.seal_scheme(),
+                                           QByteArray::fromStdString(env.session_signature())};
         };
         QList<syncclient::SealedEntry> normal;
         for (int i = 0; i < backlog; ++i)
@@ -199,22 +239,13 @@ double submitCostMs(const QString &root, int waiting, int samples, bool *ok)
     platform::FakeCredentialStore credentials;
     platform::FakeConnectivity connectivity;
     connectivity.setReachability(platform::Connectivity::Reachability::Offline);
-    store::KeyVault vault(root, clock);
-    store::DataKey key;
-    if (!vault
-             .create(store::SecureBuffer::fromPassphrase(QStringLiteral("orbit lantern cabbage")),
-                     &key, store::KdfLimits::kFloor)
-             .ok()) {
+    auto unlocked = UnlockedStore::open(root, clock);
+    if (!unlocked) {
         *ok = false;
         return 0;
     }
-    auto opened = store::RecordStore::open(root, key, clock);
-    if (!opened) {
-        *ok = false;
-        return 0;
-    }
-    std::unique_ptr<store::RecordStore> recordStore = std::move(opened.value());
-    store::StoreRecordSource source(*recordStore);
+    store::RecordStore *recordStore = unlocked->records.get();
+    store::StoreRecordSource &source = *unlocked->source;
     syncclient::SyncEngine::Dependencies deps;
     deps.clock = &clock;
     deps.credentials = &credentials;
@@ -231,6 +262,8 @@ double submitCostMs(const QString &root, int waiting, int samples, bool *ok)
     e.officerId = QStringLiteral("SYN-OFFICER-0001");
     e.tlsPin = QStringLiteral("SYNTHETIC-PIN");
     e.sealingPublicKey = QByteArray(reinterpret_cast<const char *>(pk), sizeof pk);
+    e.hubSigningKey = QByteArray(32, 'H'); // no receipt comes: offline throughout
+    source.keepEnrolment(e);
     engine.outbox()->setEnrolment(e);
     credentials.write(syncclient::SyncEngine::credentialName(), "SYNTHETIC-CREDENTIAL");
     credentials.write(syncclient::SyncEngine::enrolmentDigestName(),

@@ -173,7 +173,8 @@ HttpReply RawHttp::post(const QUrl &base, const QByteArray &path, const QByteArr
 }
 
 std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, int *status,
-                                    const QByteArray &ownCredential)
+                                    const QByteArray &ownCredential,
+                                    std::shared_ptr<syncwire::SigningKey> signingKey)
 {
     const auto code = syncwire::EnrolmentCode::parse(codeText);
     if (!code)
@@ -183,6 +184,11 @@ std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, i
     request.set_secret(code->secret());
     request.set_device_name("SYNTHETIC test tablet");
     request.set_device_credential(ownCredential.toStdString());
+    std::shared_ptr<syncwire::SigningKey> key =
+        signingKey ? std::move(signingKey) : syncwire::SigningKey::generate();
+    if (!key)
+        return std::nullopt;
+    request.set_device_signing_public_key(key->publicKey().toStdString());
     const std::string body = request.SerializeAsString();
     const HttpReply reply =
         RawHttp::post(base, "/v1/devices/enrol", QByteArray::fromStdString(body));
@@ -197,7 +203,7 @@ std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText, i
                           response.device_credential().empty()
                               ? QString::fromLatin1(ownCredential)
                               : QString::fromStdString(response.device_credential()),
-                          QString::fromStdString(response.officer_id())};
+                          QString::fromStdString(response.officer_id()), std::move(key)};
 }
 
 } // namespace safeguard::testing

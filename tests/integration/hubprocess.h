@@ -1,6 +1,7 @@
 #pragma once
 
 #include "safeguard/v1/sync.pb.h"
+#include "wire/signing.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -96,6 +97,15 @@ struct EnrolledDevice
     QString deviceId;
     QString credential;
     QString officerId; // the officer the hub says the device belongs to
+    // The device signing key registered at enrolment (shared by copies).
+    std::shared_ptr<syncwire::SigningKey> signingKey;
+    // Signs sealing sessions as the device's store does.
+    std::function<QByteArray(std::string_view)> signer() const
+    {
+        return [key = signingKey](std::string_view statement) {
+            return key ? key->sign(statement) : QByteArray();
+        };
+    }
     QByteArray authorization() const
     {
         return "Bearer " + deviceId.toLatin1() + '.' + credential.toLatin1();
@@ -103,8 +113,10 @@ struct EnrolledDevice
 };
 
 // Parses a code and enrols through POST /v1/devices/enrol; status in *status.
-// ownCredential: sent as the device's own credential (empty: the hub's).
+// ownCredential: sent as the device's own credential (empty: the hub's);
+// signingKey: the device key registered (null: a new one).
 std::optional<EnrolledDevice> enrol(const QUrl &base, const QString &codeText,
-                                    int *status = nullptr, const QByteArray &ownCredential = {});
+                                    int *status = nullptr, const QByteArray &ownCredential = {},
+                                    std::shared_ptr<syncwire::SigningKey> signingKey = {});
 
 } // namespace safeguard::testing

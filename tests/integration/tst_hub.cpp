@@ -120,7 +120,7 @@ private:
             : clock(QDateTime::currentDateTimeUtc().addMSecs(skewMs))
             , factory(seed, clock, checklists)
             , builder(QByteArray::fromStdString(d.code.sealing_public_key()),
-                      {d.deviceId, QString::fromStdString(d.code.hub_id())})
+                      {d.deviceId, QString::fromStdString(d.code.hub_id()), d.signer()})
             , deviceId(d.deviceId)
             , officerId(d.officerId)
         {}
@@ -255,7 +255,10 @@ private slots:
         const auto first = enrol(m_hub->url(), code, &status, own);
         QVERIFY(first);
         QCOMPARE(status, 200);
-        const auto again = enrol(m_hub->url(), code, &status, own);
+        // A retry with another device key is not this device's retry.
+        QVERIFY(!enrol(m_hub->url(), code, &status, own));
+        QCOMPARE(status, 410);
+        const auto again = enrol(m_hub->url(), code, &status, own, first->signingKey);
         QVERIFY(again);
         QCOMPARE(status, 200);
         QCOMPARE(again->deviceId, first->deviceId);
@@ -702,6 +705,8 @@ private slots:
         v1::EnrolmentRequest request;
         request.set_code_id(code->code_id());
         request.set_secret(code->secret());
+        request.set_device_signing_public_key(
+            syncwire::SigningKey::generate()->publicKey().toStdString());
         const HttpReply enrolled =
             RawHttp::post(m_hub->url(), "/v1/devices/enrol",
                           QByteArray::fromStdString(request.SerializeAsString()));
@@ -1369,8 +1374,9 @@ private slots:
     }
 
     // A sealed blob copied from one device's outbox does not open when
-    // another device sends it, even another device of the same officer; and
-    // crypto_box_seal (scheme 0), which binds nothing, is not opened at all.
+    // another device sends it, even another device of the same officer (its
+    // session is signed by the first device's key, for the first device);
+    // and crypto_box_seal (scheme 0), which binds nothing, is not opened.
     void replayedSealsAndSchemeZeroAreRefused()
     {
         DeviceSide sideA(m_device, 1501);
@@ -1388,7 +1394,7 @@ private slots:
             const Sent s = send(m_hub->url(), *thief, batch);
             QCOMPARE(s.reply.status, 200);
             QCOMPARE(s.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
-            QCOMPARE(s.receipt.results(0).reasons(0).code(), std::string("unsealable"));
+            QCOMPARE(s.receipt.results(0).reasons(0).code(), std::string("bad_signature"));
         }
 
         const QByteArray plain = QByteArray::fromStdString(record.SerializeAsString());

@@ -364,7 +364,7 @@ private slots:
         // Set up, enrol, unlock several times, change the passphrase.
         QCOMPARE(sim(base(store, first), {QStringLiteral("init")}).exitCode, 0);
         collectWipeKeys(store, &heldKeys);
-        Run r = sim(base(store), {QStringLiteral("enrol"), codes.first()});
+        Run r = sim(base(store, first), {QStringLiteral("enrol"), codes.first()});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QString device =
             QJsonDocument::fromJson(r.out.trimmed()).object().value("device_id").toString();

@@ -21,6 +21,7 @@
 #include "wire/batchbuilder.h"
 #include "wire/enrolmentcode.h"
 #include "wire/sealingsession.h"
+#include "wire/signing.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -174,6 +175,7 @@ v1::EnrolmentCode codeFor(const FakeServer &hub, const protocol::Clock &clock)
     c.set_code_id("SYNTHETIC-CODE");
     c.set_secret(std::string(32, 's'));
     c.set_sealing_public_key(std::string(32, 'k'));
+    c.set_hub_signing_public_key(std::string(32, 'h'));
     c.set_expires_at_unix_ms(clock.nowMs() + 3600 * 1000);
     return c;
 }
@@ -237,10 +239,21 @@ public:
     {
         return m_inner.submittedBytes(id, version, out);
     }
-    SourceError applyVerdicts(const QList<UnappliedResult> &verdicts) override
+    SourceError applyVerdicts(const QList<UnappliedResult> &verdicts,
+                              QList<std::pair<QString, int>> *refused) override
     {
-        return m_inner.applyVerdicts(verdicts);
+        return m_inner.applyVerdicts(verdicts, refused);
     }
+    SourceError devicePublicKey(QByteArray *out) override { return m_inner.devicePublicKey(out); }
+    SourceError sign(std::string_view statement, QByteArray *signature) override
+    {
+        return m_inner.sign(statement, signature);
+    }
+    SourceError trustedEnrolment(std::optional<Enrolment> *out) override
+    {
+        return m_inner.trustedEnrolment(out);
+    }
+    SourceError keepEnrolment(const Enrolment &e) override { return m_inner.keepEnrolment(e); }
     SourceError purge(const QString &id, Purge *outcome) override
     {
         return m_inner.purge(id, outcome);
@@ -299,6 +312,8 @@ struct Device
     {
         if (!session)
             session = std::make_unique<store::StoreSession>(path(), clock);
+        if (session->state() == store::StoreSession::State::Wiped)
+            session->setUpAgain(); // "set up again": a new store, a new code
         const auto passphrase = store::SecureBuffer::fromPassphrase(QString::fromUtf8(kPassphrase));
         if (session->state() == store::StoreSession::State::NeedsSetup) {
             if (!session->create(passphrase, store::KdfLimits::kFloor).ok())
@@ -321,12 +336,41 @@ struct Device
             session->lock();
     }
 
-    // What the tests do to point a device at a fake or another hub: the
-    // outbox's enrolment and the digest the key store keeps of it, as an
-    // enrolment would write them (see aChangedEnrolmentIsNotTrusted).
+    // Runs f with the store open (opened for it, and locked again, when the
+    // officer had it locked; the engine is not told).
+    template<typename F> auto withStore(F f)
+    {
+        const bool wasOpen = store != nullptr;
+        if (!wasOpen)
+            openStore();
+        auto result = f();
+        if (!wasOpen)
+            lockStore();
+        return result;
+    }
+
+    // Signs as the app's store signs a sealing session: with the device key
+    // only the encrypted store holds.
+    std::function<QByteArray(std::string_view)> signer()
+    {
+        return [this](std::string_view statement) {
+            return withStore([&] {
+                auto s = store ? store->signWithDeviceKey(statement)
+                               : store::StoreResult<QByteArray>(store::StoreError{});
+                return s ? s.value() : QByteArray();
+            });
+        };
+    }
+
+    // What the tests do to point a device at a fake or another hub: every
+    // copy of the enrolment, as an enrolment would write them (the store's
+    // trusted copy, the digest in the key store and the outbox's; see
+    // aChangedEnrolmentIsNotTrusted).
     bool retarget(const Enrolment &e)
     {
-        return engine->outbox()->setEnrolment(e).ok() &&
+        const bool trusted = withStore(
+            [&] { return store && store::StoreRecordSource(*store).keepEnrolment(e).ok(); });
+        return trusted && engine->outbox()->setEnrolment(e).ok() &&
                !credentials.write(SyncEngine::enrolmentDigestName(),
                                   SyncEngine::enrolmentDigest(e));
     }
@@ -343,11 +387,28 @@ struct Device
         return true;
     }
 
+    // Enrols as the officer does: unlocked (the device key and the trusted
+    // copy of the enrolment live in the store); locked again after when it
+    // was locked.
     bool enrol(const QString &code)
     {
+        const bool wasOpen = store != nullptr;
+        const bool wasAttached = engine->storeAttached();
+        if (!wasOpen && !openStore())
+            return false;
+        if (!wasAttached) {
+            const SyncError e = engine->unlocked(source.get());
+            if (!e.ok() && e.kind != SyncErrorKind::NotEnrolled)
+                return false;
+        }
         QSignalSpy done(engine.get(), &SyncEngine::enrolmentFinished);
         engine->enrol(code);
-        if (!done.wait(20000))
+        const bool answered = done.wait(20000);
+        if (!wasAttached)
+            engine->locked();
+        if (!wasOpen)
+            lockStore();
+        if (!answered)
             return false;
         const auto e = done.first().first().value<SyncError>();
         if (!e.ok())
@@ -405,12 +466,13 @@ int hubRecords(const HubProcess &hub)
 }
 
 // Sealed entries made straight from synthetic records, urgency chosen by the test.
-QList<SealedEntry> sealedEntries(const Enrolment &e, int n, bool urgent, quint32 seed,
-                                 const protocol::Clock &clock)
+// Sessions signed with d's device key.
+QList<SealedEntry> sealedEntries(Device &d, const Enrolment &e, int n, bool urgent, quint32 seed)
 {
+    const protocol::Clock &clock = d.clock;
     const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
     protocol::SyntheticRecordFactory factory(seed, clock, registry);
-    syncwire::BatchBuilder builder(e.sealingPublicKey, {e.deviceId, e.hubId});
+    syncwire::BatchBuilder builder(e.sealingPublicKey, {e.deviceId, e.hubId, d.signer()});
     QList<SealedEntry> out;
     for (int i = 0; i < n; ++i) {
         v1::IncidentRecord r = factory.next(e.officerId, e.deviceId);
@@ -421,7 +483,8 @@ QList<SealedEntry> sealedEntries(const Enrolment &e, int n, bool urgent, quint32
                                       QByteArray::fromStdString(bytes));
         out.append({0, QString::fromStdString(r.record_id()), int(r.version()), urgent,
                     QByteArray::fromStdString(env.sha256()), qint64(bytes.size()),
-                    QByteArray::fromStdString(env.sealed())});
+                    QByteArray::fromStdString(env.sealed()), env.seal_scheme(),
+                    QByteArray::fromStdString(env.session_signature())});
     }
     return out;
 }
@@ -628,10 +691,9 @@ private slots:
         d.makeEngine(options);
         QVERIFY(d.enrol(code(*m_hub)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 2000, false, 15, d.clock), d.clock.nowMs())
-                    .ok());
-        const QList<SealedEntry> urgent = sealedEntries(e, 1, true, 16, d.clock);
+        QVERIFY(
+            d.engine->outbox()->add(sealedEntries(d, e, 2000, false, 15), d.clock.nowMs()).ok());
+        const QList<SealedEntry> urgent = sealedEntries(d, e, 1, true, 16);
         QString ackedUrgent;
         int pendingWhenUrgentAcked = -1;
         connect(d.engine.get(), &SyncEngine::entriesDecided, this,
@@ -662,7 +724,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QList<SealedEntry> entries = sealedEntries(e, 6, false, 17, d.clock);
+        QList<SealedEntry> entries = sealedEntries(d, e, 6, false, 17);
         entries[2].sha256[0] = char(entries[2].sha256[0] ^ 0x5a); // damaged on the device
         QVERIFY(d.engine->outbox()->add(entries, d.clock.nowMs()).ok());
         QSignalSpy decided(d.engine.get(), &SyncEngine::entriesDecided);
@@ -730,40 +792,50 @@ private slots:
         QCOMPARE(other.engine->stats().requests, requests);
     }
 
-    void conflictsFromEarlierBuildsReachTheStoreOnce()
+    // outbox.db is a plain file: a verdict written into it, with no receipt
+    // signed by the hub or with one for other bytes, never reaches the
+    // store; the record is sealed again and sent, and the hub's real answer
+    // is the one the store takes.
+    void aVerdictNoSignedReceiptBacksIsSentAgain()
     {
-        // An outbox written before conflicts had a store status: the verdict
-        // was marked applied, and the record stayed "waiting to send".
         Device d;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
-        const auto subs = d.submit(1, 23);
-        QCOMPARE(subs.size(), 1);
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        const auto subs = d.submit(2, 23);
+        QCOMPARE(subs.size(), 2);
         QVERIFY(d.engine->sealSubmissions(d.source.get()).ok());
         SealedOutbox &outbox = *d.engine->outbox();
+        // The first: "acknowledged" with no receipt at all. The second:
+        // "acknowledged" under a genuine receipt for another batch.
+        v1::SyncReceipt other;
+        other.set_hub_id(d.engine->outbox()->enrolment()->hubId.toStdString());
         QVERIFY(outbox
-                    .record({{subs[0].recordId, subs[0].version, EntryState::Conflict,
-                              QStringLiteral(": conflict: x")}},
-                            d.clock.nowMs())
+                    .record({{subs[0].recordId, subs[0].version, EntryState::Acknowledged, {}}},
+                            QByteArray(), d.clock.nowMs())
                     .ok());
-        QVERIFY(outbox.markApplied(outbox.unapplied()).ok());
-        d.engine.reset();
-        {
-            // As the earlier build left it: never looked at its conflicts again.
-            auto db = sql::Database::open(QDir(d.path()).filePath(SealedOutbox::fileName()),
-                                          sql::Database::OpenMode::ReadWrite, nullptr);
-            QVERIFY(db);
-            QVERIFY(!db->exec("DELETE FROM meta WHERE key = 'conflicts_reapplied';"));
-        }
-        d.makeEngine(); // the upgraded app starts
-        QVERIFY(d.engine->start().ok());
-        QCOMPARE(d.engine->outbox()->unapplied().size(), 1);
+        QVERIFY(outbox
+                    .record({{subs[1].recordId, subs[1].version, EntryState::Acknowledged, {}}},
+                            QByteArray::fromStdString(other.SerializeAsString()), d.clock.nowMs())
+                    .ok());
+        QCOMPARE(outbox.counts().pending, 0);
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
-        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::HeldAtHub), 1);
-        d.makeEngine(); // once only
-        QVERIFY(d.engine->start().ok());
-        QCOMPARE(d.engine->outbox()->unapplied().size(), 0);
+        int forged = 0;
+        for (const auto &call : faults)
+            forged += call.first().value<SyncFault>() == SyncFault::ForgedVerdict ? 1 : 0;
+        QCOMPARE(forged, 2);
+        // Neither was taken; both wait, sealed again.
+        const auto counts = d.store->statusCounts().value();
+        QCOMPARE(counts.value(protocol::RecordStatus::Acknowledged), 0);
+        QCOMPARE(counts.value(protocol::RecordStatus::Queued), 2);
+        QCOMPARE(d.engine->waitingCount(), 2);
+        const int before = hubRecords(*m_hub);
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(hubRecords(*m_hub), before + 2);
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 2);
     }
 
     void unauthorisedKeepsEveryRecordUntilReenrolment()
@@ -810,7 +882,7 @@ private slots:
                         {protocol::Limits::kMaxBatchBytes, protocol::Limits::kMaxBatchRecords})
                     .ok());
         const Enrolment e = *d.engine->outbox()->enrolment();
-        const QList<SealedEntry> entries = sealedEntries(e, 1000, false, 20, d.clock);
+        const QList<SealedEntry> entries = sealedEntries(d, e, 1000, false, 20);
         qint64 sealedBytes = 0;
         for (const SealedEntry &s : entries)
             sealedBytes += s.sealed.size();
@@ -829,9 +901,7 @@ private slots:
 
         // From now on every batch fits: more records, no more splits.
         const qint64 splits = d.engine->stats().splits;
-        QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 600, false, 21, d.clock), d.clock.nowMs())
-                    .ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 600, false, 21), d.clock.nowMs()).ok());
         d.engine->syncNow();
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().splits, splits);
@@ -839,9 +909,7 @@ private slots:
         QCOMPARE(d.engine->stats().acknowledged, 1600);
         QCOMPARE(hubRecords(hub), 1600);
         // And a restart remembers the limit.
-        QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 300, false, 22, d.clock), d.clock.nowMs())
-                    .ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 300, false, 22), d.clock.nowMs()).ok());
         d.makeEngine();
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
@@ -855,9 +923,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 400, false, 24, d.clock), d.clock.nowMs())
-                    .ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 400, false, 24), d.clock.nowMs()).ok());
         const QString realUrl = e.hubUrl;
 
         // Nothing listening: refused before a byte is sent. However often
@@ -913,9 +979,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(busy)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 10, false, 21, d.clock), d.clock.nowMs())
-                    .ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 10, false, 21), d.clock.nowMs()).ok());
         const qint64 t0 = d.clock.nowMs();
         QVERIFY(d.engine->start().ok());
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->state(), State::BackingOff, 10000);
@@ -957,8 +1021,7 @@ private slots:
         QVERIFY(d.enrol(code(*m_hub)));
         FakeServer portal;
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(
-            d.engine->outbox()->add(sealedEntries(e, 3, false, 22, d.clock), d.clock.nowMs()).ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 3, false, 22), d.clock.nowMs()).ok());
         const QString realUrl = e.hubUrl;
         e.hubUrl = portal.url();
         QVERIFY(d.retarget(e));
@@ -1208,8 +1271,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(
-            d.engine->outbox()->add(sealedEntries(e, 2, false, 31, d.clock), d.clock.nowMs()).ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 2, false, 31), d.clock.nowMs()).ok());
         // Damage the file under the running engine (another connection
         // removes the table its reads need).
         sql::SqlError error;
@@ -1246,9 +1308,8 @@ private slots:
             d.makeEngine();
             QVERIFY(d.enrol(code(*m_hub)));
             Enrolment e = *d.engine->outbox()->enrolment();
-            QVERIFY(d.engine->outbox()
-                        ->add(sealedEntries(e, 2, false, 44, d.clock), d.clock.nowMs())
-                        .ok());
+            QVERIFY(
+                d.engine->outbox()->add(sealedEntries(d, e, 2, false, 44), d.clock.nowMs()).ok());
             e.hubUrl = url;
             QVERIFY(d.retarget(e));
             d.makeEngine();
@@ -1290,17 +1351,23 @@ private slots:
             d.makeEngine();
             QVERIFY(d.enrol(code(*m_hub)));
             Enrolment e = *d.engine->outbox()->enrolment();
-            QVERIFY(d.engine->outbox()
-                        ->add(sealedEntries(e, 1, true, 45, d.clock), d.clock.nowMs())
-                        .ok());
-            QVERIFY(d.engine->outbox()
-                        ->add(sealedEntries(e, 1, false, 46, d.clock), d.clock.nowMs())
-                        .ok());
+            QVERIFY(
+                d.engine->outbox()->add(sealedEntries(d, e, 1, true, 45), d.clock.nowMs()).ok());
+            QVERIFY(
+                d.engine->outbox()->add(sealedEntries(d, e, 1, false, 46), d.clock.nowMs()).ok());
+            // This stand-in hub signs with its own receipt key, which the
+            // enrolment (every copy) names.
+            const auto fakeHubKey = syncwire::SigningKey::generate();
             e.hubUrl = hub.url();
+            e.hubSigningKey = fakeHubKey->publicKey();
             QVERIFY(d.retarget(e));
             v1::SyncReceipt order;
             order.set_hub_id(e.hubId.toStdString());
             order.mutable_policy()->set_wipe(true);
+            order.set_signature(
+                fakeHubKey
+                    ->sign(syncwire::signing::receiptStatement(order, e.deviceId.toStdString()))
+                    .toStdString());
             const std::string orderBody = order.SerializeAsString();
             // The urgent lane's request is answered 400 at once; the normal
             // lane's is held until the engine is in Error.
@@ -1341,10 +1408,8 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(
-            d.engine->outbox()->add(sealedEntries(e, 1, true, 47, d.clock), d.clock.nowMs()).ok());
-        QVERIFY(
-            d.engine->outbox()->add(sealedEntries(e, 1, false, 48, d.clock), d.clock.nowMs()).ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 1, true, 47), d.clock.nowMs()).ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 1, false, 48), d.clock.nowMs()).ok());
         e.hubUrl = hub.url();
         QVERIFY(d.retarget(e));
         hub.relay = [&](const QByteArray &body) -> QByteArray {
@@ -1391,8 +1456,7 @@ private slots:
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         const Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(
-            d.engine->outbox()->add(sealedEntries(e, 2, true, 26, d.clock), d.clock.nowMs()).ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 2, true, 26), d.clock.nowMs()).ok());
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
         QSignalSpy states(d.engine.get(), &SyncEngine::stateChanged);
         QVERIFY(d.engine->start().ok());
@@ -1417,6 +1481,8 @@ private slots:
         Device d;
         const v1::EnrolmentCode c = codeFor(hub, d.clock);
         d.makeEngine();
+        QVERIFY(d.openStore()); // unlocked, as the officer is entering a code
+        d.engine->unlocked(d.source.get());
         QCOMPARE(d.engine->start().kind, SyncErrorKind::NotEnrolled);
         QSignalSpy finished(d.engine.get(), &SyncEngine::enrolmentFinished);
 
@@ -1477,6 +1543,8 @@ private slots:
 
         Device d;
         d.makeEngine();
+        QVERIFY(d.openStore()); // unlocked, as the officer is entering a code
+        d.engine->unlocked(d.source.get());
         QCOMPARE(d.engine->start().kind, SyncErrorKind::NotEnrolled);
         QSignalSpy finished(d.engine.get(), &SyncEngine::enrolmentFinished);
         d.engine->enrol(syncwire::EnrolmentCode::encode(*issued));
@@ -1505,8 +1573,7 @@ private slots:
         Enrolment e = *d.engine->outbox()->enrolment();
         e.hubUrl = m_hub->url().toString();
         QVERIFY(d.retarget(e));
-        QVERIFY(
-            d.engine->outbox()->add(sealedEntries(e, 2, false, 41, d.clock), d.clock.nowMs()).ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 2, false, 41), d.clock.nowMs()).ok());
         d.makeEngine();
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.waitQuiescent());
@@ -1560,14 +1627,16 @@ private slots:
         // Someone who can write outbox.db (not the key store) points the
         // device at their own server with matching pins, which would answer
         // every batch with a receipt and have the records purged. The
-        // outbox no longer matches the digest kept at enrolment: nothing is
-        // sent there, nothing is marked sent, and a real enrolment recovers.
+        // outbox no longer matches the digest kept at enrolment: while
+        // locked nothing is sent there and nothing is marked sent; at unlock
+        // the encrypted store's own copy puts the outbox right.
         FakeServer impostor;
         Device d;
         QVERIFY(d.openStore());
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
+        const Enrolment trusted = e;
         d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
         for (const auto &s : d.submit(3, 49))
@@ -1600,15 +1669,18 @@ private slots:
         QCOMPARE(d.engine->stats().requests, 0);
         QCOMPARE(d.engine->waitingCount(), 3);
 
-        // Enrolling again with a real code puts it right; the records go to
-        // the real hub, sealed again for the new device at unlock.
-        QVERIFY(d.enrol(code(*m_hub)));
-        QCOMPARE(d.engine->outbox()->resealThrough() > 0, true); // locked: held back
+        // At unlock the encrypted store's copy wins: the outbox is put back
+        // (EnrolmentRestored) and the records go to the real hub.
+        QSignalSpy restored(d.engine.get(), &SyncEngine::faultReported);
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
-        QCOMPARE(d.engine->outbox()->resealThrough(), 0);
+        QVERIFY(d.engine->isEnrolled());
+        QCOMPARE(restored.size(), 1);
+        QCOMPARE(restored.first().first().value<SyncFault>(), SyncFault::EnrolmentRestored);
+        QVERIFY(*d.engine->outbox()->enrolment() == trusted);
         QVERIFY(d.waitQuiescent());
         QCOMPARE(d.engine->stats().acknowledged, 3);
         QCOMPARE(impostor.requests, 0);
+        d.engine->locked();
 
         // Deleting the digest as well does not make a changed enrolment
         // trusted: a missing digest is tampering too, never an old install.
@@ -1629,6 +1701,12 @@ private slots:
         QByteArray none;
         QCOMPARE(d.credentials.read(SyncEngine::enrolmentDigestName(), &none).kind,
                  platform::CredentialStoreErrorKind::NotFound); // nothing adopted
+        // And at unlock, put back from the store with its digest.
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
+        QVERIFY(d.engine->isEnrolled());
+        QVERIFY(*d.engine->outbox()->enrolment() == trusted);
+        QVERIFY(d.credentials.read(SyncEngine::enrolmentDigestName(), &none).ok());
+        QCOMPARE(none, SyncEngine::enrolmentDigest(trusted));
     }
 
     void aRefusedCodeIsNotKept()
@@ -1637,6 +1715,8 @@ private slots:
         Device d;
         const v1::EnrolmentCode c = codeFor(hub, d.clock);
         d.makeEngine();
+        QVERIFY(d.openStore()); // unlocked, as the officer is entering a code
+        d.engine->unlocked(d.source.get());
         d.engine->start();
         QSignalSpy finished(d.engine.get(), &SyncEngine::enrolmentFinished);
         hub.response = "HTTP/1.1 410 Gone\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -1763,9 +1843,10 @@ private slots:
             return r;
         }();
         const QByteArray bytes = QByteArray::fromStdString(record.SerializeAsString());
-        v1::RecordEnvelope env = syncwire::BatchBuilder(e.sealingPublicKey, {e.deviceId, e.hubId})
-                                     .seal(QString::fromStdString(record.record_id()),
-                                           record.version(), v1::PRIORITY_NORMAL, bytes);
+        v1::RecordEnvelope env =
+            syncwire::BatchBuilder(e.sealingPublicKey, {e.deviceId, e.hubId, {}})
+                .seal(QString::fromStdString(record.record_id()), record.version(),
+                      v1::PRIORITY_NORMAL, bytes);
         std::string legacy(size_t(bytes.size()) + crypto_box_SEALBYTES, '\0');
         crypto_box_seal(reinterpret_cast<unsigned char *>(legacy.data()),
                         reinterpret_cast<const unsigned char *>(bytes.constData()),
@@ -1871,8 +1952,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
         QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 45, false, 61, d.clock) +
-                              sealedEntries(e, 5, true, 62, d.clock),
+                    ->add(sealedEntries(d, e, 45, false, 61) + sealedEntries(d, e, 5, true, 62),
                           d.clock.nowMs())
                     .ok());
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
@@ -1939,9 +2019,7 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 10, false, 63, d.clock), d.clock.nowMs())
-                    .ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 10, false, 63), d.clock.nowMs()).ok());
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
         proxy.setRule([&](const testing::FaultProxy::Request &) {
             QList<std::pair<QByteArray, QByteArray>> headers;
@@ -2014,9 +2092,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.behind(proxy, e));
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
-        QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 40, false, 64, d.clock), d.clock.nowMs())
-                    .ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 40, false, 64), d.clock.nowMs()).ok());
         d.engine->wake();
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QCOMPARE(d.engine->state(), State::BackingOff); // never Error
@@ -2065,8 +2141,7 @@ PRAGMA user_version = 1;
         QVERIFY(d.behind(proxy, e));
         QVERIFY(d.engine->start().ok());
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
-        QVERIFY(
-            d.engine->outbox()->add(sealedEntries(e, 2, true, 66, d.clock), d.clock.nowMs()).ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 2, true, 66), d.clock.nowMs()).ok());
         d.engine->wake();
         QTRY_COMPARE_WITH_TIMEOUT(d.engine->requestsInFlight(), 0, 10000);
         QVERIFY(d.engine->laneStatus(true).retryAtMs > d.clock.nowMs());
@@ -2142,7 +2217,7 @@ PRAGMA user_version = 1;
         d.makeEngine(options);
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        const QList<SealedEntry> entries = sealedEntries(e, 300, false, 70, d.clock);
+        const QList<SealedEntry> entries = sealedEntries(d, e, 300, false, 70);
         qint64 sealedBytes = 0;
         for (const SealedEntry &s : entries)
             sealedBytes += s.sealed.size();
@@ -2242,7 +2317,7 @@ PRAGMA user_version = 1;
         // An outbox copy with another hash than the store's is reported.
         const auto odd = d.submit(1, 74);
         SealedEntry forged =
-            sealedEntries(*d.engine->outbox()->enrolment(), 1, false, 75, d.clock).first();
+            sealedEntries(d, *d.engine->outbox()->enrolment(), 1, false, 75).first();
         forged.recordId = odd.first().recordId;
         forged.version = odd.first().version;
         QVERIFY(d.engine->outbox()->add({forged}, d.clock.nowMs()).ok());
@@ -2545,7 +2620,7 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        const QList<SealedEntry> entries = sealedEntries(e, 20, false, 76, d.clock);
+        const QList<SealedEntry> entries = sealedEntries(d, e, 20, false, 76);
         const QByteArray poison = entries.at(7).recordId.toLatin1();
         QVERIFY(d.engine->outbox()->add(entries, d.clock.nowMs()).ok());
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
@@ -2647,10 +2722,11 @@ PRAGMA user_version = 1;
         QCOMPARE(d.engine->state(), State::BackingOff);
         d.engine->locked();
 
-        // Locked, the officer enrols again (the hub moved): idle at once,
-        // the entries held back until unlock seals them for the new device.
+        // The officer enrols again (the hub moved; unlocked to do it, as
+        // the device key is in the store): no backoff carried over, the
+        // entries sealed again for the new device and sent at once.
         QVERIFY(d.enrol(code(*m_hub)));
-        QCOMPARE(d.engine->state(), State::Idle);
+        QVERIFY(d.engine->state() == State::Idle || d.engine->state() == State::Sending);
         QCOMPARE(d.engine->backoffDelayMs(), 0);
         QVERIFY(d.engine->unlocked(d.source.get()).ok());
         QVERIFY(d.waitQuiescent());
@@ -2665,9 +2741,7 @@ PRAGMA user_version = 1;
         d.makeEngine();
         QVERIFY(d.enrol(code(*m_hub)));
         Enrolment e = *d.engine->outbox()->enrolment();
-        QVERIFY(d.engine->outbox()
-                    ->add(sealedEntries(e, 300, true, 79, d.clock), d.clock.nowMs())
-                    .ok());
+        QVERIFY(d.engine->outbox()->add(sealedEntries(d, e, 300, true, 79), d.clock.nowMs()).ok());
         testing::FaultProxy proxy(quint16(m_hub->url().port()));
         bool holdBig = true;
         proxy.setRule([&](const testing::FaultProxy::Request &r) {
@@ -2683,7 +2757,7 @@ PRAGMA user_version = 1;
         const int backlogLeft = d.engine->urgentWaitingCount();
         QVERIFY(backlogLeft >= 200); // the big batch's entries still wait
 
-        const QList<SealedEntry> fresh = sealedEntries(e, 1, true, 80, d.clock);
+        const QList<SealedEntry> fresh = sealedEntries(d, e, 1, true, 80);
         QString acked;
         connect(d.engine.get(), &SyncEngine::entriesDecided, this,
                 [&](const QList<EntryResult> &results) {

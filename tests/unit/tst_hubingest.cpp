@@ -14,6 +14,7 @@
 #include "sqlite/sqldatabase.h"
 #include "wire/batchbuilder.h"
 #include "wire/enrolmentcode.h"
+#include "wire/signing.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -33,12 +34,16 @@ class TestHubIngest : public QObject
     protocol::ManualClock m_clock;
     std::unique_ptr<HubStore> m_store;
     std::optional<HubIdentity> m_identity;
+    // Every test device's signing key (each device's own in the app, kept in
+    // its encrypted store).
+    std::unique_ptr<syncwire::SigningKey> m_deviceKey = syncwire::SigningKey::generate();
 
     v1::EnrolmentRequest requestFor(const v1::EnrolmentCode &code)
     {
         v1::EnrolmentRequest r;
         r.set_code_id(code.code_id());
         r.set_secret(code.secret());
+        r.set_device_signing_public_key(m_deviceKey->publicKey().toStdString());
         return r;
     }
 
@@ -54,13 +59,16 @@ class TestHubIngest : public QObject
     }
 
     // The sender as authentication finds it: every test device is SYN-1's.
-    static AuthenticatedDevice sender(const QString &deviceId)
+    AuthenticatedDevice sender(const QString &deviceId) const
     {
-        return {deviceId, QStringLiteral("SYN-1"), false};
+        return {deviceId, QStringLiteral("SYN-1"), false, m_deviceKey->publicKey()};
     }
+    // Sealing sessions signed with the enrolled device key.
     syncwire::SealBinding bind(const QString &deviceId) const
     {
-        return {deviceId, m_identity->hubId};
+        const syncwire::SigningKey *key = m_deviceKey.get();
+        return {deviceId, m_identity->hubId,
+                [key](std::string_view statement) { return key->sign(statement); }};
     }
 
     static QByteArray bytesOf(const v1::IncidentRecord &r)
@@ -212,8 +220,7 @@ private slots:
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(9, deviceClock, checklists);
         syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
-        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
-                               m_identity->sealingSecretKey);
+        BatchIngestor ingestor(*m_store, m_clock, *m_identity);
         v1::IncidentRecord record = factory.next(QStringLiteral("SYN-1"), deviceId);
         v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
         *batch.add_records() = builder.seal(record);
@@ -259,7 +266,7 @@ private slots:
         QVERIFY(m_store->revokeDevice(deviceId, m_clock.nowMs(), &found).ok());
         QVERIFY(found);
         QCOMPARE(registry.authenticate(header).outcome, AuthOutcome::Revoked);
-        QVERIFY(ingestor.wipeReceipt().policy().wipe());
+        QVERIFY(ingestor.wipeReceipt(deviceId).policy().wipe());
     }
 
     // Group commit under contention: 8 devices send the same 60 records
@@ -275,8 +282,7 @@ private slots:
             QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("g.db")), &storeError);
         QVERIFY2(store, qPrintable(storeError.message));
         DeviceRegistry registry(*store, m_clock);
-        BatchIngestor ingestor(*store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
-                               m_identity->sealingSecretKey);
+        BatchIngestor ingestor(*store, m_clock, *m_identity);
 
         constexpr int kDevices = 8, kRecords = 60, kConflicting = 6, kBatch = 7, kRounds = 2;
         std::vector<QString> deviceIds;
@@ -501,7 +507,9 @@ private slots:
         sql::SqlError error;
         auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
         QVERIFY(db);
-        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 6);
+        QCOMPARE(int(db->queryInt("PRAGMA user_version").value_or(-1)), 7);
+        // Schema 7: each device's signing key from its enrolment.
+        QVERIFY(db->queryInt("SELECT count(signing_public_key) FROM devices"));
         // Schema 6: where last-seen times and unlock reports are kept.
         QCOMPARE(int(db->queryInt("SELECT count(*) FROM device_sightings").value_or(-1)), 0);
         // The record held before the upgrade is work for the picture too,
@@ -631,8 +639,7 @@ private slots:
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(41, deviceClock, checklists);
         syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
-        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
-                               m_identity->sealingSecretKey);
+        BatchIngestor ingestor(*m_store, m_clock, *m_identity);
         v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
         const v1::IncidentRecord legacyRecord = factory.next(QStringLiteral("SYN-1"), deviceId);
         v1::RecordEnvelope legacy = builder.seal(legacyRecord);
@@ -652,6 +659,11 @@ private slots:
         QCOMPARE(r.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
         QCOMPARE(r.receipt.results(0).reasons(0).code(), std::string("unsealable"));
         QCOMPARE(r.receipt.results(1).result(), v1::RecordResult::RESULT_ACCEPTED);
+        // Every receipt is signed by the hub's receipt key for this device.
+        QVERIFY(syncwire::signing::verifyReceipt(r.receipt, deviceId.toStdString(),
+                                                 m_identity->receiptSigningPublicKey));
+        QVERIFY(!syncwire::signing::verifyReceipt(r.receipt, "another-device",
+                                                  m_identity->receiptSigningPublicKey));
     }
 
     // Both forms are accepted unflagged when complete: a form-1 record is
@@ -666,8 +678,7 @@ private slots:
         protocol::SyntheticRecordFactory two(62, deviceClock, checklists);
         two.setFormVersion(2);
         syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
-        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
-                               m_identity->sealingSecretKey);
+        BatchIngestor ingestor(*m_store, m_clock, *m_identity);
         v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
         for (int i = 0; i < 40; ++i)
             *batch.add_records() =
@@ -693,8 +704,7 @@ private slots:
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(53, deviceClock, checklists);
         syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
-        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
-                               m_identity->sealingSecretKey);
+        BatchIngestor ingestor(*m_store, m_clock, *m_identity);
         v1::IncidentRecord newer = factory.next(QStringLiteral("SYN-1"), deviceId);
         newer.mutable_incident()->set_type(v1::INCIDENT_TYPE_WELFARE_CHECK); // not urgent by type
         for (auto &c : *newer.mutable_children())
@@ -727,28 +737,34 @@ private slots:
         QCOMPARE(it->flags.count(QStringLiteral("unknown_value")), 2);
     }
 
-    // Whatever is wrong with a session seal, the record is "unsealable"
-    // (rejected, quarantined) and the rest of the batch goes on.
-    void brokenSessionSealsAreUnsealable_data()
+    // Whatever is wrong with a session seal, the record is rejected and
+    // quarantined, and the rest of the batch goes on: "bad_signature" when
+    // the session is not one this device signed for this hub (its key
+    // changed, or the device signing key no longer vouches for it),
+    // "unsealable" otherwise.
+    void brokenSessionSealsAreRefused_data()
     {
         QTest::addColumn<QString>("damage");
+        QTest::addColumn<QString>("code");
         for (const char *d :
-             {"ciphertext", "tag", "nonce", "ephemeral_key", "other_record_id", "other_version",
-              "truncated_header", "truncated_tag", "empty", "unknown_scheme", "labelled_legacy",
-              "low_order_key", "sealed_by_other_device", "sealed_for_other_hub"})
-            QTest::newRow(d) << QString::fromLatin1(d);
+             {"ciphertext", "tag", "nonce", "other_record_id", "other_version", "truncated_header",
+              "truncated_tag", "empty", "unknown_scheme", "labelled_legacy"})
+            QTest::newRow(d) << QString::fromLatin1(d) << QStringLiteral("unsealable");
+        for (const char *d : {"ephemeral_key", "low_order_key", "sealed_by_other_device",
+                              "sealed_for_other_hub", "unsigned", "signed_by_other_key"})
+            QTest::newRow(d) << QString::fromLatin1(d) << QStringLiteral("bad_signature");
     }
-    void brokenSessionSealsAreUnsealable()
+    void brokenSessionSealsAreRefused()
     {
         QFETCH(QString, damage);
+        QFETCH(QString, code);
         const QString deviceId = enrolledDevice();
         QVERIFY(!deviceId.isEmpty());
         protocol::ManualClock deviceClock(m_clock.nowUtc());
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(43, deviceClock, checklists);
         syncwire::BatchBuilder builder(m_identity->sealingPublicKey, bind(deviceId));
-        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
-                               m_identity->sealingSecretKey);
+        BatchIngestor ingestor(*m_store, m_clock, *m_identity);
         const v1::IncidentRecord victim = factory.next(QStringLiteral("SYN-1"), deviceId);
         const v1::IncidentRecord other = factory.next(QStringLiteral("SYN-1"), deviceId);
         v1::RecordEnvelope broken = builder.seal(victim);
@@ -782,9 +798,22 @@ private slots:
             broken = syncwire::BatchBuilder(m_identity->sealingPublicKey, bind(enrolledDevice()))
                          .seal(victim);
         else if (damage == QLatin1String("sealed_for_other_hub"))
-            broken = syncwire::BatchBuilder(m_identity->sealingPublicKey,
-                                            {deviceId, QStringLiteral("another-hub")})
+            broken = syncwire::BatchBuilder(
+                         m_identity->sealingPublicKey,
+                         {deviceId, QStringLiteral("another-hub"), bind(deviceId).sign})
                          .seal(victim);
+        else if (damage == QLatin1String("unsigned")) // sealed bytes replaced on the device
+            broken = syncwire::BatchBuilder(m_identity->sealingPublicKey,
+                                            {deviceId, m_identity->hubId, {}})
+                         .seal(victim);
+        else if (damage == QLatin1String("signed_by_other_key")) {
+            const auto otherKey = syncwire::SigningKey::generate();
+            broken = syncwire::BatchBuilder(
+                         m_identity->sealingPublicKey,
+                         {deviceId, m_identity->hubId,
+                          [&otherKey](std::string_view st) { return otherKey->sign(st); }})
+                         .seal(victim);
+        }
         v1::SyncBatch batch = builder.batch(1, deviceClock.nowMs(), 0);
         *batch.add_records() = broken;
         *batch.add_records() = builder.seal(other);
@@ -794,8 +823,13 @@ private slots:
         QCOMPARE(r.receipt.results_size(), 2);
         QCOMPARE(r.receipt.results(0).result(), v1::RecordResult::RESULT_REJECTED);
         QCOMPARE(r.receipt.results(0).reasons_size(), 1);
-        QCOMPARE(r.receipt.results(0).reasons(0).code(), std::string("unsealable"));
+        QCOMPARE(QString::fromStdString(r.receipt.results(0).reasons(0).code()), code);
         QCOMPARE(r.receipt.results(1).result(), v1::RecordResult::RESULT_ACCEPTED);
+        // Every receipt is signed by the hub's receipt key for this device.
+        QVERIFY(syncwire::signing::verifyReceipt(r.receipt, deviceId.toStdString(),
+                                                 m_identity->receiptSigningPublicKey));
+        QVERIFY(!syncwire::signing::verifyReceipt(r.receipt, "another-device",
+                                                  m_identity->receiptSigningPublicKey));
     }
 
     // One session, one X25519 on the hub: a 300-record batch (opened on
@@ -808,8 +842,7 @@ private slots:
         protocol::ManualClock deviceClock(m_clock.nowUtc());
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(47, deviceClock, checklists);
-        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
-                               m_identity->sealingSecretKey);
+        BatchIngestor ingestor(*m_store, m_clock, *m_identity);
         syncwire::SealingSession session(m_identity->sealingPublicKey, bind(deviceId),
                                          deviceClock.nowMs());
         QVERIFY(session.isOpen());
@@ -853,36 +886,73 @@ private slots:
         const QString id = QStringLiteral("00000000-0000-4000-8000-000000000001");
         const QString kDevice = QStringLiteral("00000000-0000-4000-8000-0000000000d1");
         const std::string device = kDevice.toStdString(), hub = m_identity->hubId.toStdString();
+        const std::string key = m_deviceKey->publicKey().toStdString();
         std::vector<std::unique_ptr<syncwire::SealingSession>> sessions;
+        auto open = [&](syncwire::SealingSession &session,
+                        SessionKeyCache::OpenFailure *why = nullptr) {
+            return cache.open(session.seal(id, 1, record)->toStdString(), id.toStdString(), 1,
+                              device, hub, key, session.signature().toStdString(), why);
+        };
         for (int i = 0; i < kSessions; ++i) {
             sessions.push_back(std::make_unique<syncwire::SealingSession>(
                 m_identity->sealingPublicKey, bind(kDevice), 0));
-            const auto sealed = sessions.back()->seal(id, 1, record);
-            QVERIFY(sealed);
-            const auto opened = cache.open(sealed->toStdString(), id.toStdString(), 1, device, hub);
+            const auto opened = open(*sessions.back());
             QVERIFY(opened);
             QCOMPARE(*opened, record);
             QVERIFY(cache.size() <= kCapacity);
         }
         QCOMPARE(cache.size(), kCapacity);
         QCOMPARE(cache.derivations(), kSessions);
+        // One signature check per session, not per record.
+        QCOMPARE(cache.verifications(), kSessions);
         // The latest session is still cached; the first was evicted.
-        QVERIFY(cache.open(sessions.back()->seal(id, 1, record)->toStdString(), id.toStdString(), 1,
-                           device, hub));
+        QVERIFY(open(*sessions.back()));
         QCOMPARE(cache.derivations(), kSessions);
-        QVERIFY(cache.open(sessions.front()->seal(id, 1, record)->toStdString(), id.toStdString(),
-                           1, device, hub));
+        QCOMPARE(cache.verifications(), kSessions);
+        QVERIFY(open(*sessions.front()));
         QCOMPARE(cache.derivations(), kSessions + 1);
+        QCOMPARE(cache.verifications(), kSessions + 1);
         QCOMPARE(cache.size(), kCapacity);
 
-        // Random bytes shaped like a session seal: derived, refused, not kept.
+        // A session not signed by the enrolled key (unsigned, or signed by
+        // another key) is refused before any X25519 work.
+        syncwire::SealingSession unsigned_(m_identity->sealingPublicKey,
+                                           {kDevice, m_identity->hubId, {}}, 0);
+        SessionKeyCache::OpenFailure why = SessionKeyCache::OpenFailure::Unsealable;
+        QVERIFY(!open(unsigned_, &why));
+        QCOMPARE(why, SessionKeyCache::OpenFailure::BadSignature);
+        const auto otherKey = syncwire::SigningKey::generate();
+        syncwire::SealingSession otherSigned(
+            m_identity->sealingPublicKey,
+            {kDevice, m_identity->hubId,
+             [&otherKey](std::string_view st) { return otherKey->sign(st); }},
+            0);
+        why = SessionKeyCache::OpenFailure::Unsealable;
+        QVERIFY(!open(otherSigned, &why));
+        QCOMPARE(why, SessionKeyCache::OpenFailure::BadSignature);
+        // A cached session's key is the device's own: another device's
+        // envelope with that session (and signature) does not open.
+        QVERIFY(!cache.open(sessions.back()->seal(id, 1, record)->toStdString(), id.toStdString(),
+                            1, "00000000-0000-4000-8000-0000000000d2", hub, key,
+                            sessions.back()->signature().toStdString()));
+        QCOMPARE(cache.derivations(), kSessions + 1);
+
+        // Random bytes shaped like a session seal, with a valid signature
+        // over their first 32 bytes: derived, refused, not kept.
         std::string junk(syncwire::sessionseal::kOverheadBytes + 40, '\0');
         randombytes_buf(junk.data(), junk.size());
+        const std::string junkSignature =
+            m_deviceKey
+                ->sign(syncwire::signing::sessionStatement(
+                    QByteArrayView(junk.data(), syncwire::sessionseal::kPublicKeyBytes), device,
+                    hub))
+                .toStdString();
         const int before = cache.size();
-        QVERIFY(!cache.open(junk, id.toStdString(), 1, device, hub));
-        QCOMPARE(cache.derivations(), kSessions + 2);
-        QVERIFY(!cache.open(junk, id.toStdString(), 1, device, hub));
-        QCOMPARE(cache.derivations(), kSessions + 3); // not cached: derived again
+        const qint64 derived = cache.derivations();
+        QVERIFY(!cache.open(junk, id.toStdString(), 1, device, hub, key, junkSignature));
+        QCOMPARE(cache.derivations(), derived + 1);
+        QVERIFY(!cache.open(junk, id.toStdString(), 1, device, hub, key, junkSignature));
+        QCOMPARE(cache.derivations(), derived + 2); // not cached: derived again
         QCOMPARE(cache.size(), before);
     }
 
@@ -935,8 +1005,7 @@ private slots:
     void serverAnswersFromHeaders()
     {
         DeviceRegistry registry(*m_store, m_clock);
-        BatchIngestor ingestor(*m_store, m_clock, m_identity->hubId, m_identity->sealingPublicKey,
-                               m_identity->sealingSecretKey);
+        BatchIngestor ingestor(*m_store, m_clock, *m_identity);
         auto plainHttpOn = [](const char *listen) {
             ServerOptions options;
             options.listen = QString::fromLatin1(listen);

@@ -3,6 +3,7 @@
 #include "client/receiptreader.h"
 #include "client/replypolicy.h"
 #include "client/syncbackoff.h"
+#include "wire/signing.h"
 
 #include <QTest>
 
@@ -30,10 +31,18 @@ Reply answered(int status, QByteArray retryAfter = {}, QByteArray body = {})
 
 const QString kHub = QStringLiteral("00000000-0000-4000-8000-00000000000a");
 const QString kBatch = QStringLiteral("SYN-BATCH-1");
+const QString kDevice = QStringLiteral("00000000-0000-4000-8000-0000000000d1");
+
+// The hub's receipt key, as the enrolment code pins it.
+const syncwire::SigningKey &hubKey()
+{
+    static const auto key = syncwire::SigningKey::generate();
+    return *key;
+}
 
 ReceiptReader::Expected expected(int n)
 {
-    ReceiptReader::Expected e{kBatch, kHub, {}};
+    ReceiptReader::Expected e{kBatch, kHub, {}, kDevice, hubKey().publicKey()};
     for (int i = 0; i < n; ++i) {
         SealedEntry s;
         s.id = 10 + i;
@@ -62,7 +71,16 @@ v1::SyncReceipt receiptFor(const ReceiptReader::Expected &e, bool echo = true)
     return r;
 }
 
-QByteArray bytes(const v1::SyncReceipt &r)
+// Signed as the hub signs (for kDevice unless told), and serialized.
+QByteArray bytes(v1::SyncReceipt r, const syncwire::SigningKey &key = hubKey(),
+                 const QString &device = kDevice)
+{
+    r.set_signature(
+        key.sign(syncwire::signing::receiptStatement(r, device.toStdString())).toStdString());
+    return QByteArray::fromStdString(r.SerializeAsString());
+}
+
+QByteArray unsignedBytes(const v1::SyncReceipt &r)
 {
     return QByteArray::fromStdString(r.SerializeAsString());
 }
@@ -249,8 +267,37 @@ private slots:
         QCOMPARE(ok.results[2].reasons, QStringLiteral("children[0].name: too_long: Too long."));
         QCOMPARE(ok.policy.retention_hours(), 24u);
 
-        // An older hub echoes no hash: believed as before.
-        QVERIFY(ReceiptReader::read(bytes(receiptFor(e, false)), e).ok());
+        // Every result must echo the hash it is about, under the signature.
+        QCOMPARE(ReceiptReader::read(bytes(receiptFor(e, false)), e).problem,
+                 ReceiptProblem::HashDiffers);
+        // Unsigned, signed by another key, or signed for another device:
+        // not this hub's word to this device.
+        const auto other = syncwire::SigningKey::generate();
+        QCOMPARE(ReceiptReader::read(unsignedBytes(r), e).problem, ReceiptProblem::BadSignature);
+        QCOMPARE(ReceiptReader::read(bytes(r, *other), e).problem, ReceiptProblem::BadSignature);
+        QCOMPARE(
+            ReceiptReader::read(bytes(r, hubKey(), QStringLiteral("another-device")), e).problem,
+            ReceiptProblem::BadSignature);
+        // A signed receipt edited after signing (a verdict turned round).
+        v1::SyncReceipt turned;
+        QVERIFY(turned.ParseFromString(bytes(r).toStdString()));
+        turned.mutable_results(2)->set_result(v1::RecordResult::RESULT_ACCEPTED);
+        turned.mutable_results(2)->clear_reasons();
+        QCOMPARE(ReceiptReader::read(unsignedBytes(turned), e).problem,
+                 ReceiptProblem::BadSignature);
+        // The stored copy reads back the same verdicts only under the key.
+        const auto verdicts =
+            ReceiptReader::signedVerdicts(bytes(r), kDevice, kHub, hubKey().publicKey());
+        QVERIFY(verdicts);
+        QCOMPARE(verdicts->size(), 3);
+        QCOMPARE(verdicts->at(2).state, EntryState::NeedsCorrection);
+        QCOMPARE(verdicts->at(2).codes, QStringList{QStringLiteral("too_long")});
+        QCOMPARE(verdicts->at(1).sha256, e.entries.at(1).sha256);
+        QVERIFY(!ReceiptReader::signedVerdicts(unsignedBytes(turned), kDevice, kHub,
+                                               hubKey().publicKey()));
+        QVERIFY(!ReceiptReader::signedVerdicts(bytes(r), kDevice, kHub, other->publicKey()));
+        QVERIFY(!ReceiptReader::signedVerdicts(bytes(r), QStringLiteral("another-device"), kHub,
+                                               hubKey().publicKey()));
     }
 
     void everyMalformedReceiptIsRefused_data()
@@ -270,6 +317,7 @@ private slots:
         QTest::newRow("newer result") << 10 << ReceiptProblem::UnknownResult;
         QTest::newRow("other bytes") << 11 << ReceiptProblem::HashDiffers;
         QTest::newRow("short hash") << 12 << ReceiptProblem::HashDiffers;
+        QTest::newRow("unsigned") << 13 << ReceiptProblem::BadSignature;
     }
     void everyMalformedReceiptIsRefused()
     {
@@ -318,8 +366,12 @@ private slots:
         case 12:
             r.mutable_results(2)->set_sha256(std::string(31, 'c'));
             break;
+        case 13:
+            break;
         }
-        if (breakage >= 3)
+        if (breakage == 13)
+            body = unsignedBytes(r);
+        else if (breakage >= 3)
             body = bytes(r);
         const ReceiptReading read = ReceiptReader::read(body, e);
         QCOMPARE(read.problem, problem);
@@ -353,6 +405,14 @@ private slots:
         QCOMPARE(ReceiptReader::readWipeOrder(bytes(r), e).problem, ReceiptProblem::NotAWipeOrder);
         QCOMPARE(ReceiptReader::readWipeOrder("<html>Forbidden</html>", e).problem,
                  ReceiptProblem::NotAWipeOrder);
+        // Unsigned, or signed by another key: pinned TLS alone orders no wipe.
+        bare.set_hub_id(kHub.toStdString());
+        QVERIFY(ReceiptReader::readWipeOrder(bytes(bare), e).wipe);
+        QCOMPARE(ReceiptReader::readWipeOrder(unsignedBytes(bare), e).problem,
+                 ReceiptProblem::NotAWipeOrder);
+        QCOMPARE(
+            ReceiptReader::readWipeOrder(bytes(bare, *syncwire::SigningKey::generate()), e).problem,
+            ReceiptProblem::NotAWipeOrder);
     }
 };
 
