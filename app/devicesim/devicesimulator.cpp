@@ -19,6 +19,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QMetaEnum>
 #include <QRandomGenerator>
 #include <QTimer>
@@ -464,6 +465,7 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
         std::unique_ptr<syncclient::SyncEngine> engine;
     };
     std::vector<Device> fleet;
+    auto faults = std::make_shared<QMap<QString, int>>();
     SecureBuffer passphrase;
     if (!passFile.isEmpty()) {
         passphrase = readPassphrase(passFile);
@@ -482,11 +484,17 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
             {},       [session = d.session.get()] { return session->wipe(); },
             {},       [session = d.session.get()] { return unlockCounts(*session); }};
         d.engine = std::make_unique<syncclient::SyncEngine>(dir, deps);
+        // Every fault, counted by kind for the summary (tampering found at
+        // unlock is reported here, never silently repaired).
+        QObject::connect(d.engine.get(), &syncclient::SyncEngine::faultReported, d.engine.get(),
+                         [faults](syncclient::SyncFault f) { ++(*faults)[syncclient::toKey(f)]; });
         fleet.push_back(std::move(d));
     }
     for (Device &d : fleet) {
         const syncclient::SyncError e = d.engine->start();
-        if (!e.ok())
+        // A changed enrolment is put right from the store at unlock.
+        if (!e.ok() &&
+            !(e.kind == syncclient::SyncErrorKind::EnrolmentChanged && !passphrase.isNull()))
             return fail(e.kind == syncclient::SyncErrorKind::NotEnrolled ? kUsage : kStorage,
                         e.message);
     }
@@ -626,6 +634,10 @@ int DeviceSimulator::sync(const QStringList &dirs, const QString &passFile, int 
         return {"drained", kOk, QString()};
     }();
     o.insert(QStringLiteral("parked"), parked);
+    QJsonObject faultCounts;
+    for (auto it = faults->cbegin(); it != faults->cend(); ++it)
+        faultCounts.insert(it.key(), it.value());
+    o.insert(QStringLiteral("faults"), faultCounts);
     o.insert(QStringLiteral("stopped"), QString::fromLatin1(stop.name));
     std::fprintf(m_out, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
     if (stop.code != kOk)

@@ -131,4 +131,51 @@ ReplyAction ReplyPolicy::decide(const Reply &reply)
     return a;
 }
 
+QString toKey(SyncFault fault)
+{
+    switch (fault) {
+    case SyncFault::Conflict:
+        return QStringLiteral("conflict");
+    case SyncFault::Redirect:
+        return QStringLiteral("redirect");
+    case SyncFault::NotAReceipt:
+        return QStringLiteral("not_a_receipt");
+    case SyncFault::PinMismatch:
+        return QStringLiteral("pin_mismatch");
+    case SyncFault::ClientBug:
+        return QStringLiteral("client_bug");
+    case SyncFault::Unauthorised:
+        return QStringLiteral("unauthorised");
+    case SyncFault::WipeOrdered:
+        return QStringLiteral("wipe_ordered");
+    case SyncFault::OutboxUnreadable:
+        return QStringLiteral("outbox_unreadable");
+    case SyncFault::EnrolmentChanged:
+        return QStringLiteral("enrolment_changed");
+    case SyncFault::Throttled:
+        return QStringLiteral("throttled");
+    case SyncFault::ServerError:
+        return QStringLiteral("server_error");
+    case SyncFault::UnexpectedStatus:
+        return QStringLiteral("unexpected_status");
+    case SyncFault::TooLarge:
+        return QStringLiteral("too_large");
+    case SyncFault::EntryParked:
+        return QStringLiteral("entry_parked");
+    case SyncFault::RepairMismatch:
+        return QStringLiteral("repair_mismatch");
+    case SyncFault::RepairFailed:
+        return QStringLiteral("repair_failed");
+    case SyncFault::OutboxWriteFailed:
+        return QStringLiteral("outbox_write_failed");
+    case SyncFault::ForgedVerdict:
+        return QStringLiteral("forged_verdict");
+    case SyncFault::OutboxRepaired:
+        return QStringLiteral("outbox_repaired");
+    case SyncFault::EnrolmentRestored:
+        return QStringLiteral("enrolment_restored");
+    }
+    return QStringLiteral("unknown");
+}
+
 } // namespace safeguard::syncclient

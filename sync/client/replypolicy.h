@@ -35,6 +35,9 @@ enum class SyncFault
     EnrolmentRestored, // the outbox's enrolment differed from the store's copy: restored from it
 };
 
+// "forged_verdict", "enrolment_restored"...: for logs and JSON.
+QString toKey(SyncFault fault);
+
 // What the engine does with one answer to POST /v1/sync.
 enum class ReplyKind
 {

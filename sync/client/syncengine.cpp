@@ -147,6 +147,7 @@ void SyncEngine::ensureConnection()
         for (SyncLane *lane : {&m_urgent, &m_normal})
             lane->forgetInFlight();
         m_probing = false;
+        m_checkingIn = false; // its answer will never arrive here either
         settle();
     }
     HubEndpoint endpoint{

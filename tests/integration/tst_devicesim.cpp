@@ -2,11 +2,18 @@
 // wrong passphrase that changes no database byte, SIGKILL during a stream of
 // submits, SIGKILL during the passphrase check, and SIGKILL at every step of
 // creating the vault, changing the passphrase and rotating the keys.
+#include "client/enrolmentclient.h"
 #include "hubprocess.h"
 #include "protocol/clock.h"
+#include "protocol/riskchecklist.h"
+#include "protocol/syntheticrecords.h"
+#include "sqlite/sqldatabase.h"
 #include "store/keyvault.h"
 #include "store/recordstore.h"
 #include "store/schema.h"
+#include "wire/enrolmentcode.h"
+#include "wire/sealingsession.h"
+#include "wire/signing.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -442,6 +449,175 @@ private slots:
             const Run redo = run(again);
             QVERIFY2(redo.exitCode == 0, redo.err.constData());
         }
+    }
+
+    // Someone with the device (not the passphrase) rewrites every file
+    // beside the encrypted store, credential files included: verdicts set
+    // to acknowledged, sealed bytes replaced with a forged record sealed to
+    // the hub's public key, the enrolment changed (with a digest to match),
+    // then the digest deleted. Through the app's own engine and store: the
+    // hub accepts nothing forged, nothing unsent is purged, each tampering
+    // is reported, and every genuine record reaches the hub.
+    void filesBesideTheStoreCannotBeForgedToEffect()
+    {
+        testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY));
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        const QStringList codes = hub.enrolmentCodes(1);
+        QCOMPARE(codes.size(), 1);
+        const auto code = syncwire::EnrolmentCode::parse(codes.first());
+        QVERIFY(code);
+        const QString store = m_tmp.filePath("tampered");
+        const QStringList unlocked = base(m_good, store);
+        const QStringList locked = {QStringLiteral("--store"), store};
+        QCOMPARE(run(with(unlocked, {QStringLiteral("init")})).exitCode, 0);
+        Run r = run(with(unlocked, {QStringLiteral("enrol"), codes.first()}));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QString deviceId =
+            QJsonDocument::fromJson(r.out.trimmed()).object().value("device_id").toString();
+        QCOMPARE(run(with(unlocked, {QStringLiteral("generate"), QStringLiteral("6")})).exitCode,
+                 0);
+        QCOMPARE(run(with(unlocked, {QStringLiteral("submit-all")})).exitCode, 0);
+
+        // What the store submitted: (record id, version) -> its SHA-256.
+        const QString outboxPath = QDir(store).filePath(QStringLiteral("outbox.db"));
+        QMap<QString, QByteArray> genuine;
+        QStringList ids;
+        QByteArray forgedSha;
+        {
+            sql::SqlError error;
+            auto db = sql::Database::open(outboxPath, sql::Database::OpenMode::ReadWrite, &error);
+            QVERIFY(db);
+            sql::Statement st = db->prepare("SELECT record_id, sha256 FROM entries ORDER BY id;");
+            while (st.step()) {
+                ids.append(st.columnText(0));
+                genuine.insert(st.columnText(0), st.columnBlob(1));
+            }
+            st = {};
+            QCOMPARE(ids.size(), 6);
+            // 1. Two never-sent entries "acknowledged" and taken, their
+            //    sealed bytes dropped: as if purge were due.
+            QVERIFY(!db->exec("UPDATE entries SET state = 'acknowledged', applied = 1, "
+                              "sealed = X'', decided_ms = 1 WHERE id IN "
+                              "(SELECT id FROM entries ORDER BY id LIMIT 2);"));
+            // 2. A third's sealed bytes replaced by a forged record under its
+            //    id, sealed to the hub's public key (from the code) in a
+            //    session the attacker signs with a key of their own.
+            const auto attackerKey = syncwire::SigningKey::generate();
+            protocol::ManualClock clock(QDateTime::currentDateTimeUtc());
+            const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
+            protocol::SyntheticRecordFactory factory(99, clock, registry);
+            v1::IncidentRecord forged = factory.next(QStringLiteral("SYN-OFFICER-0001"), deviceId);
+            forged.set_record_id(ids.at(2).toStdString());
+            forged.set_version(1);
+            const QByteArray forgedBytes = QByteArray::fromStdString(forged.SerializeAsString());
+            syncwire::SealingSession session(
+                QByteArray::fromStdString(code->sealing_public_key()),
+                {deviceId, QString::fromStdString(code->hub_id()),
+                 [&attackerKey](std::string_view st) { return attackerKey->sign(st); }},
+                clock.nowMs());
+            const auto sealed = session.seal(ids.at(2), 1, forgedBytes);
+            QVERIFY(sealed);
+            forgedSha = QCryptographicHash::hash(forgedBytes, QCryptographicHash::Sha256);
+            sql::Statement put = db->prepare("UPDATE entries SET sealed = ?, sha256 = ?, "
+                                             "session_signature = ? WHERE record_id = ?;");
+            put.bindBlob(1, *sealed)
+                .bindBlob(2, forgedSha)
+                .bindBlob(3, session.signature())
+                .bind(4, ids.at(2));
+            QVERIFY(put.exec());
+            put = {};
+            // 3. The enrolment changed to the attacker's receipt and sealing
+            //    keys, with a digest to match in the file credential store.
+            const auto forgedHub = syncwire::SigningKey::generate();
+            QVERIFY(!db->exec(QStringLiteral("UPDATE meta SET value = '%1' WHERE key = "
+                                             "'hub_signing_key';")
+                                  .arg(QString::fromLatin1(forgedHub->publicKey().toBase64()))
+                                  .toStdString()
+                                  .c_str()));
+            const std::string sealing = "UPDATE meta SET value = '" +
+                                        QByteArray(32, 'A').toBase64().toStdString() +
+                                        "' WHERE key = 'sealing_public_key';";
+            QVERIFY(!db->exec(sealing.c_str()));
+        }
+        {
+            syncclient::OutboxError oe;
+            auto outbox = syncclient::SealedOutbox::open(store, &oe);
+            QVERIFY(outbox);
+            const auto forgedEnrolment = outbox->enrolment();
+            QVERIFY(forgedEnrolment);
+            writeFile(QDir(store).filePath(syncclient::EnrolmentClient::enrolmentDigestName() +
+                                           ".secret"),
+                      syncclient::EnrolmentClient::enrolmentDigest(*forgedEnrolment));
+        }
+        auto summary = [](const Run &run) {
+            return QJsonDocument::fromJson(run.out.trimmed().split('\n').last()).object();
+        };
+        auto hubRows = [&] {
+            QMap<QString, QList<QByteArray>> rows;
+            sql::SqlError error;
+            auto db = sql::Database::open(QDir(hub.dataDir()).filePath(QStringLiteral("hub.db")),
+                                          sql::Database::OpenMode::ReadOnly, &error);
+            if (!db)
+                return rows;
+            sql::Statement st = db->prepare("SELECT record_id, sha256 FROM records;");
+            while (st.step())
+                rows[st.columnText(0)].append(st.columnBlob(1));
+            return rows;
+        };
+
+        // Locked: the device sends what it holds; the hub refuses the
+        // forged seal (bad_signature), and its receipts are not believed
+        // under the forged receipt key, so nothing is marked sent.
+        r = run(with(locked,
+                     {QStringLiteral("sync"), QStringLiteral("--timeout"), QStringLiteral("5")}));
+        QVERIFY2(r.exitCode != 0, r.out.constData());
+        QCOMPARE(summary(r).value("acknowledged").toInt(), 0);
+        for (const auto &shas : hubRows())
+            QVERIFY(!shas.contains(forgedSha));
+
+        // Unlocked: the store's own copy wins; what the outbox misstates is
+        // sealed again; every genuine record arrives, none forged.
+        r = run(with(unlocked,
+                     {QStringLiteral("sync"), QStringLiteral("--timeout"), QStringLiteral("60")}));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject faults = summary(r).value("faults").toObject();
+        QVERIFY2(faults.value("enrolment_restored").toInt() >= 1, r.out.constData());
+        QVERIFY2(faults.value("outbox_repaired").toInt() >= 1, r.out.constData());
+        QMap<QString, QList<QByteArray>> rows = hubRows();
+        for (const QString &id : ids) {
+            QCOMPARE(rows.value(id).size(), 1);
+            QCOMPARE(rows.value(id).first(), genuine.value(id));
+        }
+        r = run(with(unlocked, {QStringLiteral("verify")}));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out.trimmed()).object().value("acknowledged").toInt(),
+                 6);
+
+        // The digest deleted and the hub's address changed: while locked the
+        // device sends nothing (EnrolmentChanged); unlocked, it is put back.
+        QCOMPARE(run(with(unlocked, {QStringLiteral("generate"), QStringLiteral("2")})).exitCode,
+                 0);
+        QCOMPARE(run(with(unlocked, {QStringLiteral("submit-all")})).exitCode, 0);
+        {
+            sql::SqlError error;
+            auto db = sql::Database::open(outboxPath, sql::Database::OpenMode::ReadWrite, &error);
+            QVERIFY(db);
+            QVERIFY(!db->exec("UPDATE meta SET value = 'http://127.0.0.1:9' WHERE key = "
+                              "'hub_url';"));
+        }
+        QVERIFY(QFile::remove(
+            QDir(store).filePath(syncclient::EnrolmentClient::enrolmentDigestName() + ".secret")));
+        r = run(with(locked,
+                     {QStringLiteral("sync"), QStringLiteral("--timeout"), QStringLiteral("5")}));
+        // Refused at start ("changed outside the app"), nothing sent.
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.err.contains("changed outside the app"), r.err.constData());
+        QCOMPARE(hubRows().size(), 6);
+        r = run(with(unlocked,
+                     {QStringLiteral("sync"), QStringLiteral("--timeout"), QStringLiteral("60")}));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(summary(r).value("faults").toObject().value("enrolment_restored").toInt() >= 1);
+        QCOMPARE(hubRows().size(), 8);
     }
 
     void usageAndMissingPassphraseFile()
