@@ -361,6 +361,7 @@ void StoreBridge::applyVerdicts()
                 continue;
             }
         }
+        m_sealRetries.remove(key); // decided: its count of fresh seals is done
         UnappliedResult r = v;
         r.state = sv->state;
         r.reasons = sv->reasons;
