@@ -73,6 +73,13 @@ double percentile(std::vector<double> v, double p)
     return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
 }
 
+// Marks the run failed and says why: a benchmark that fails must name the step.
+void fail(bool *ok, const char *why)
+{
+    *ok = false;
+    std::fprintf(stderr, "safeguard-bench-sync: %s\n", why);
+}
+
 // Runs safeguard-devicesim; the last stdout line as JSON.
 QJsonObject sim(const QStringList &args, bool *ok)
 {
@@ -241,7 +248,7 @@ double submitCostMs(const QString &root, int waiting, int samples, bool *ok)
     connectivity.setReachability(platform::Connectivity::Reachability::Offline);
     auto unlocked = UnlockedStore::open(root, clock);
     if (!unlocked) {
-        *ok = false;
+        fail(ok, "cannot create the submit store");
         return 0;
     }
     store::RecordStore *recordStore = unlocked->records.get();
@@ -263,6 +270,11 @@ double submitCostMs(const QString &root, int waiting, int samples, bool *ok)
     e.tlsPin = QStringLiteral("SYNTHETIC-PIN");
     e.sealingPublicKey = QByteArray(reinterpret_cast<const char *>(pk), sizeof pk);
     e.hubSigningKey = QByteArray(32, 'H'); // no receipt comes: offline throughout
+    // The key pair enrolment makes (EnrolmentClient asks for it first).
+    if (!recordStore->deviceSigningPublicKey()) {
+        fail(ok, "cannot make the device signing key");
+        return 0;
+    }
     source.keepEnrolment(e);
     engine.outbox()->setEnrolment(e);
     credentials.write(syncclient::SyncEngine::credentialName(), "SYNTHETIC-CREDENTIAL");
@@ -276,19 +288,21 @@ double submitCostMs(const QString &root, int waiting, int samples, bool *ok)
         for (int i = 0; i < n; ++i)
             drafts.append(factory.next(e.officerId, e.deviceId));
         if (!recordStore->saveDrafts(drafts).ok()) {
-            *ok = false;
+            fail(ok, "saveDrafts failed");
             return;
         }
         for (const auto &r : drafts) {
             auto s = recordStore->submit(QString::fromStdString(r.record_id()));
             if (!s) {
-                *ok = false;
+                fail(ok, "submit failed");
                 return;
             }
             QElapsedTimer t;
             t.start();
-            if (!engine.recordSubmitted(s.value()).ok())
-                *ok = false;
+            if (const syncclient::SyncError e = engine.recordSubmitted(s.value()); !e.ok()) {
+                fail(ok, qPrintable(QStringLiteral("recordSubmitted: ") + e.message));
+                return;
+            }
             if (timings)
                 timings->push_back(double(t.nsecsElapsed()) / 1e6);
         }
@@ -298,7 +312,7 @@ double submitCostMs(const QString &root, int waiting, int samples, bool *ok)
     std::vector<double> timings;
     submitSome(samples, &timings);
     if (engine.waitingCount() != waiting + samples)
-        *ok = false;
+        fail(ok, "the outbox does not hold every submitted record");
     sodium_memzero(sk, sizeof sk);
     return percentile(timings, 0.5);
 }
@@ -375,7 +389,9 @@ int main(int argc, char **argv)
            {{QStringLiteral("waiting"), waitingBacklog},
             {QStringLiteral("baseline"), idle},
             {QStringLiteral("ratio"), idle > 0 ? std::round(busy / idle * 1000) / 1000 : 0}});
-    if (acked1 < records || latencies.empty())
-        ok = false;
+    if (acked1 < records)
+        fail(&ok, "the single-device drain did not acknowledge every record");
+    if (latencies.empty())
+        fail(&ok, "no urgent latency was measured");
     return ok ? 0 : 1;
 }
