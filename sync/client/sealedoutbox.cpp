@@ -63,6 +63,9 @@ PRAGMA user_version = 3;
 // key (sent as RecordEnvelope.session_signature), and each final entry the
 // signed receipt that decided it (receipts, one row per receipt): the
 // store takes a verdict only from a receipt whose signature it checks.
+// Entries that were there before (ids up to unsigned_verdicts_through) were
+// decided by receipts nobody kept: their verdicts are sent for again, not
+// reported as forged.
 constexpr const char *kSchemaV4 = R"sql(
 ALTER TABLE entries ADD COLUMN session_signature BLOB NOT NULL DEFAULT X'';
 ALTER TABLE entries ADD COLUMN receipt_id INTEGER NOT NULL DEFAULT 0;
@@ -71,6 +74,8 @@ CREATE TABLE receipts (
   body       BLOB    NOT NULL,
   created_ms INTEGER NOT NULL
 );
+INSERT OR REPLACE INTO meta (key, value)
+  SELECT 'unsigned_verdicts_through', coalesce(max(id), 0) FROM entries;
 PRAGMA user_version = 4;
 )sql";
 
@@ -338,8 +343,10 @@ QList<UnappliedResult> SealedOutbox::unapplied(OutboxError *error)
 {
     QList<UnappliedResult> out;
     sql::Statement st =
-        m_db.prepare("SELECT record_id, version, state, reasons, decided_ms, receipt_id FROM "
+        m_db.prepare("SELECT record_id, version, state, reasons, decided_ms, receipt_id, id FROM "
                      "entries WHERE applied = 0 AND state != 'pending' ORDER BY id;");
+    const qint64 unsignedThrough =
+        meta("unsigned_verdicts_through").value_or(QString()).toLongLong();
     sql::Statement body = m_db.prepare("SELECT body FROM receipts WHERE id = ?;");
     // One copy of each receipt, shared by its entries.
     QHash<qint64, QByteArray> receipts;
@@ -362,7 +369,8 @@ QList<UnappliedResult> SealedOutbox::unapplied(OutboxError *error)
                     st.columnText(3),
                     st.columnInt64(4),
                     *it,
-                    {}});
+                    {},
+                    receiptId == 0 && st.columnInt64(6) <= unsignedThrough});
     }
     if (error && st.error())
         *error = OutboxError::fromSql(st.error(), "read verdicts");

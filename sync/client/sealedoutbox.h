@@ -85,6 +85,9 @@ struct UnappliedResult
     QByteArray receipt;
     // The bytes the verdict is about (from the checked receipt).
     QByteArray sha256;
+    // Decided before this outbox kept receipts (schema 4): no receipt can
+    // back it, and none is missing. Sent for again without an alarm.
+    bool beforeSignedReceipts = false;
 };
 
 // What the device learnt at enrolment that is not secret: where the hub is,

@@ -329,6 +329,13 @@ void StoreBridge::applyVerdicts()
     QList<std::pair<QString, int>> forged;
     QList<std::pair<QString, int>> resend;
     for (const UnappliedResult &v : verdicts) {
+        if (v.beforeSignedReceipts) {
+            // Decided before receipts were kept: the hub is asked again and
+            // answers with a signed receipt (DUPLICATE or CONFLICT).
+            resend.append({v.recordId, v.version});
+            settled.append(v);
+            continue;
+        }
         auto it = receipts.find(v.receipt);
         if (it == receipts.end()) {
             Checked checked;

@@ -1857,32 +1857,7 @@ private slots:
             sql::SqlError error;
             auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &error);
             QVERIFY(db);
-            QVERIFY(!db->exec(R"sql(
-CREATE TABLE entries (
-  id          INTEGER PRIMARY KEY,
-  record_id   TEXT    NOT NULL,
-  version     INTEGER NOT NULL CHECK (version >= 1),
-  priority    INTEGER NOT NULL CHECK (priority IN (0, 1)),
-  sha256      BLOB    NOT NULL,
-  size        INTEGER NOT NULL,
-  sealed      BLOB    NOT NULL,
-  state       TEXT    NOT NULL
-              CHECK (state IN ('pending','acknowledged','needs_correction','conflict')),
-  reasons     TEXT    NOT NULL DEFAULT '',
-  created_ms  INTEGER NOT NULL,
-  decided_ms  INTEGER NOT NULL DEFAULT 0,
-  applied     INTEGER NOT NULL DEFAULT 0,
-  purged      INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (record_id, version)
-);
-CREATE INDEX entries_lane ON entries (state, priority, id);
-CREATE INDEX entries_unapplied ON entries (applied, state);
-CREATE TABLE meta (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-PRAGMA user_version = 1;
-)sql"));
+            QVERIFY(!db->exec(outboxSchemaOne()));
             sql::Statement m = db->prepare("INSERT INTO meta (key, value) VALUES (?, ?);");
             for (const auto &[key, value] : meta) {
                 m.bind(1, key).bind(2, value);
@@ -1919,6 +1894,129 @@ PRAGMA user_version = 1;
         QCOMPARE(int(db->queryInt("SELECT count(*) FROM entries WHERE state = 'needs_correction';")
                          .value_or(-1)),
                  1);
+    }
+
+    // Schema 1 exactly as the app wrote it before schema 2.
+    static const char *outboxSchemaOne()
+    {
+        return R"sql(
+CREATE TABLE entries (
+  id          INTEGER PRIMARY KEY,
+  record_id   TEXT    NOT NULL,
+  version     INTEGER NOT NULL CHECK (version >= 1),
+  priority    INTEGER NOT NULL CHECK (priority IN (0, 1)),
+  sha256      BLOB    NOT NULL,
+  size        INTEGER NOT NULL,
+  sealed      BLOB    NOT NULL,
+  state       TEXT    NOT NULL
+              CHECK (state IN ('pending','acknowledged','needs_correction','conflict')),
+  reasons     TEXT    NOT NULL DEFAULT '',
+  created_ms  INTEGER NOT NULL,
+  decided_ms  INTEGER NOT NULL DEFAULT 0,
+  applied     INTEGER NOT NULL DEFAULT 0,
+  purged      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (record_id, version)
+);
+CREATE INDEX entries_lane ON entries (state, priority, id);
+CREATE INDEX entries_unapplied ON entries (applied, state);
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+PRAGMA user_version = 1;
+)sql";
+    }
+
+    // An outbox from before receipts were kept (schema 3 and older) holds
+    // verdicts no receipt can back: recorded by the earlier build from
+    // receipts it did not keep, not yet taken by the store. They are asked
+    // for again (the hub answers with a signed receipt) without a forged-
+    // verdict alarm, and the store ends with the hub's word.
+    void verdictsFromBeforeSignedReceiptsAreAskedForAgainQuietly()
+    {
+        Device d;
+        QVERIFY(d.openStore());
+        d.makeEngine();
+        QVERIFY(d.enrol(code(*m_hub)));
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Offline);
+        const auto subs = d.submit(2, 37);
+        QCOMPARE(subs.size(), 2);
+        QVERIFY(d.engine->sealSubmissions(d.source.get()).ok());
+        d.engine.reset();
+        const QString path = QDir(d.path()).filePath(SealedOutbox::fileName());
+        QList<std::pair<QString, QString>> meta;
+        struct Row
+        {
+            QString recordId;
+            int version;
+            int priority;
+            QByteArray sha256;
+            qint64 size;
+            QByteArray sealed;
+        };
+        QList<Row> rows;
+        {
+            sql::SqlError error;
+            auto db = sql::Database::open(path, sql::Database::OpenMode::ReadOnly, &error);
+            QVERIFY(db);
+            sql::Statement st = db->prepare("SELECT key, value FROM meta;");
+            while (st.step())
+                meta.append({st.columnText(0), st.columnText(1)});
+            sql::Statement e = db->prepare("SELECT record_id, version, priority, sha256, size, "
+                                           "sealed FROM entries ORDER BY id;");
+            while (e.step())
+                rows.append({e.columnText(0), int(e.columnInt64(1)), int(e.columnInt64(2)),
+                             e.columnBlob(3), e.columnInt64(4), e.columnBlob(5)});
+        }
+        QCOMPARE(rows.size(), 2);
+        for (const char *suffix : {"", "-wal", "-shm"})
+            QFile::remove(path + QLatin1String(suffix));
+        {
+            // The same entries, decided ("acknowledged") by the earlier
+            // build, which kept no receipt; the store has not taken them.
+            sql::SqlError error;
+            auto db = sql::Database::open(path, sql::Database::OpenMode::ReadWriteCreate, &error);
+            QVERIFY(db);
+            QVERIFY(!db->exec(outboxSchemaOne()));
+            sql::Statement m = db->prepare("INSERT INTO meta (key, value) VALUES (?, ?);");
+            for (const auto &[key, value] : meta) {
+                m.bind(1, key).bind(2, value);
+                QVERIFY(m.exec());
+            }
+            sql::Statement st = db->prepare(
+                "INSERT INTO entries (record_id, version, priority, sha256, size, sealed, state, "
+                "created_ms, decided_ms) VALUES (?, ?, ?, ?, ?, ?, 'acknowledged', ?, ?);");
+            for (const Row &r : rows) {
+                st.reset();
+                st.bind(1, r.recordId)
+                    .bind(2, r.version)
+                    .bind(3, r.priority)
+                    .bindBlob(4, r.sha256)
+                    .bind(5, std::int64_t(r.size))
+                    .bindBlob(6, r.sealed)
+                    .bind(7, std::int64_t(d.clock.nowMs()))
+                    .bind(8, std::int64_t(d.clock.nowMs()));
+                QVERIFY(st.exec());
+            }
+        }
+
+        d.makeEngine();
+        QSignalSpy faults(d.engine.get(), &SyncEngine::faultReported);
+        QVERIFY(d.engine->start().ok());
+        QVERIFY(d.engine->unlocked(d.source.get()).ok());
+        for (const auto &call : faults)
+            QVERIFY2(call.first().value<SyncFault>() != SyncFault::ForgedVerdict,
+                     "a verdict from before signed receipts was reported as forged");
+        // Not taken on the outbox's word: both wait, sealed again.
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 0);
+        QCOMPARE(d.engine->waitingCount(), 2);
+        const int before = hubRecords(*m_hub);
+        d.connectivity.setReachability(platform::Connectivity::Reachability::Online);
+        QVERIFY(d.waitQuiescent());
+        QCOMPARE(hubRecords(*m_hub), before + 2);
+        QCOMPARE(d.store->statusCounts().value().value(protocol::RecordStatus::Acknowledged), 2);
+        for (const auto &call : faults)
+            QVERIFY(call.first().value<SyncFault>() != SyncFault::ForgedVerdict);
     }
 
     // A file from a newer app is refused, never downgraded.
