@@ -4,6 +4,7 @@
 #include "fakecredentialstore.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
+#include "qmlinstance.h"
 #include "wire/enrolmentcode.h"
 
 #include <QCoreApplication>
@@ -235,7 +236,7 @@ int runSelfTest(const QString &screenshotDir)
     settle();
     session.vault().wipe();
     AppSession wiped(session.storeDir(), clock);
-    AppSession::setQmlInstance(&wiped);
+    setQmlInstance(&wiped);
     QQmlApplicationEngine wipedEngine;
     wipedEngine.addImportPath(QStringLiteral("qrc:/qt/qml"));
     wipedEngine.load(QUrl(QStringLiteral("qrc:/qt/qml/Safeguard/Main.qml")));

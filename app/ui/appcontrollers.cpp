@@ -1,5 +1,7 @@
 #include "appcontrollers.h"
 
+#include "qmlinstance.h"
+
 #include <QCoreApplication>
 #include <QTranslator>
 
@@ -105,12 +107,12 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
 
 void AppControllers::registerSingletons()
 {
-    AppSession::setQmlInstance(&session);
-    FirstRunController::setQmlInstance(&firstRun);
-    UnlockController::setQmlInstance(&unlock);
-    HomeController::setQmlInstance(&home);
-    RecordEditor::setQmlInstance(&editor);
-    AutoLock::setQmlInstance(&autoLock);
+    setQmlInstance(&session);
+    setQmlInstance(&firstRun);
+    setQmlInstance(&unlock);
+    setQmlInstance(&home);
+    setQmlInstance(&editor);
+    setQmlInstance(&autoLock);
 }
 
 } // namespace safeguard::ui

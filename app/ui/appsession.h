@@ -1,11 +1,9 @@
 #pragma once
 
-#include "qmlsingleton.h"
 #include "store/storesession.h"
 
 #include <QObject>
 #include <QTimer>
-#include <QtQml/qqmlregistration.h>
 #include <functional>
 #include <memory>
 
@@ -19,9 +17,6 @@ namespace safeguard::ui {
 class AppSession : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(Session)
-    QML_SINGLETON
-    SAFEGUARD_QML_SINGLETON_INSTANCE(AppSession)
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
 
 public:

@@ -1,11 +1,9 @@
 #pragma once
 
 #include "appsession.h"
-#include "qmlsingleton.h"
 
 #include <QObject>
 #include <QTimer>
-#include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
 
@@ -17,9 +15,6 @@ namespace safeguard::ui {
 class AutoLock : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(Locker)
-    QML_SINGLETON
-    SAFEGUARD_QML_SINGLETON_INSTANCE(AutoLock)
     Q_PROPERTY(int timeoutSeconds READ timeoutSeconds WRITE setTimeoutSeconds NOTIFY timeoutChanged)
 
 public:

@@ -3,7 +3,6 @@
 #include "safeguard/v1/record.pb.h"
 
 #include <QAbstractListModel>
-#include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
 
@@ -13,8 +12,6 @@ namespace safeguard::ui {
 class ChildrenModel : public QAbstractListModel
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Owned by RecordEditor")
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:

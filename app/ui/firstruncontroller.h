@@ -1,10 +1,8 @@
 #pragma once
 
 #include "appsession.h"
-#include "qmlsingleton.h"
 
 #include <QObject>
-#include <QtQml/qqmlregistration.h>
 #include <functional>
 
 namespace safeguard::ui {
@@ -16,9 +14,6 @@ namespace safeguard::ui {
 class FirstRunController : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(FirstRun)
-    QML_SINGLETON
-    SAFEGUARD_QML_SINGLETON_INSTANCE(FirstRunController)
     Q_PROPERTY(QString codeError READ codeError NOTIFY codeChanged)
     Q_PROPERTY(bool codeAccepted READ codeAccepted NOTIFY codeChanged)
     Q_PROPERTY(int strengthScore READ strengthScore NOTIFY strengthChanged)

@@ -3,7 +3,6 @@
 #include "recordform.h"
 
 #include <QAbstractListModel>
-#include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
 
@@ -17,8 +16,6 @@ namespace safeguard::ui {
 class FormModel : public QAbstractListModel
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Owned by RecordEditor")
 
 public:
     enum Role

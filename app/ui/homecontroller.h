@@ -2,11 +2,9 @@
 
 #include "appsession.h"
 #include "client/syncengine.h"
-#include "qmlsingleton.h"
 #include "recordlistmodel.h"
 
 #include <QObject>
-#include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
 
@@ -17,9 +15,6 @@ namespace safeguard::ui {
 class HomeController : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(Home)
-    QML_SINGLETON
-    SAFEGUARD_QML_SINGLETON_INSTANCE(HomeController)
     Q_PROPERTY(safeguard::ui::RecordListModel *records READ records CONSTANT)
     Q_PROPERTY(int waitingCount READ waitingCount NOTIFY countsChanged)
     Q_PROPERTY(int needsCorrectionCount READ needsCorrectionCount NOTIFY countsChanged)

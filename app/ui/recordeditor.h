@@ -4,7 +4,6 @@
 #include "childrenmodel.h"
 #include "formmodel.h"
 #include "protocol/goodpractice.h"
-#include "qmlsingleton.h"
 #include "recordform.h"
 #include "store/recordstore.h"
 
@@ -12,7 +11,6 @@
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
-#include <QtQml/qqmlregistration.h>
 #include <functional>
 #include <optional>
 
@@ -31,9 +29,6 @@ namespace safeguard::ui {
 class RecordEditor : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(Editor)
-    QML_SINGLETON
-    SAFEGUARD_QML_SINGLETON_INSTANCE(RecordEditor)
     Q_PROPERTY(bool active READ active NOTIFY recordChanged)
     Q_PROPERTY(QString recordId READ recordId NOTIFY recordChanged)
     Q_PROPERTY(int stepIndex READ stepIndex NOTIFY stepChanged)

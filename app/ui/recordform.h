@@ -6,7 +6,6 @@
 #include <QObject>
 #include <QString>
 #include <QVariant>
-#include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
 
@@ -14,8 +13,6 @@ namespace safeguard::ui {
 class FieldKindHolder : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(FieldKind)
-    QML_UNCREATABLE("An enum holder")
 public:
     enum Kind
     {

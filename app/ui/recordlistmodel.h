@@ -3,7 +3,6 @@
 #include "store/recordstore.h"
 
 #include <QAbstractListModel>
-#include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
 
@@ -15,8 +14,6 @@ namespace safeguard::ui {
 class RecordListModel : public QAbstractListModel
 {
     Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("Owned by HomeController")
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:

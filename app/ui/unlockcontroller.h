@@ -1,11 +1,9 @@
 #pragma once
 
 #include "appsession.h"
-#include "qmlsingleton.h"
 
 #include <QObject>
 #include <QTimer>
-#include <QtQml/qqmlregistration.h>
 
 namespace safeguard::ui {
 
@@ -16,9 +14,6 @@ namespace safeguard::ui {
 class UnlockController : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(Unlock)
-    QML_SINGLETON
-    SAFEGUARD_QML_SINGLETON_INSTANCE(UnlockController)
     Q_PROPERTY(Outcome outcome READ outcome NOTIFY changed)
     Q_PROPERTY(QString message READ message NOTIFY changed)
     Q_PROPERTY(int attemptsLeft READ attemptsLeft NOTIFY changed)
