@@ -329,8 +329,7 @@ int DeviceSimulator::run(const QStringList &argsIn)
 
     if (command == QLatin1String("generate")) {
         const auto enrolled = enrolment();
-        const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
-        protocol::SyntheticRecordFactory factory(seed, m_clock, registry);
+        protocol::SyntheticRecordFactory factory(seed, m_clock, *session.checklists());
         factory.setFormVersion(formVersion);
         constexpr int kBatch = 500;
         const QString officer = enrolled ? enrolled->officerId : QStringLiteral("SYN-OFFICER-0001");

@@ -141,8 +141,7 @@ int runSelfTest(const QString &screenshotDir)
         return 1;
     }
     // Realistic data on the home screen: drafts and submitted records.
-    const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
-    protocol::SyntheticRecordFactory factory(7, clock, checklists);
+    protocol::SyntheticRecordFactory factory(7, clock, session.checklists());
     // Some of them already answered by the hub, one way or another.
     QList<store::OutboxOutcome> answers;
     for (int i = 0; i < 12; ++i) {

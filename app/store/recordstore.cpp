@@ -59,29 +59,32 @@ StoreError readError(const sql::SqlError &e, const char *during)
 } // namespace
 
 RecordStore::RecordStore(QString dir, sql::Database db, const protocol::Clock &clock,
-                         bool encrypted)
+                         bool encrypted,
+                         std::shared_ptr<const protocol::RiskChecklistRegistry> checklists)
     : m_dir(std::move(dir))
     , m_db(std::move(db))
     , m_clock(clock)
     , m_encrypted(encrypted)
-    , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
-    , m_validator(m_checklists)
+    , m_checklists(std::move(checklists))
+    , m_validator(*m_checklists)
 {}
 
 RecordStore::~RecordStore() = default;
 
-StoreResult<std::unique_ptr<RecordStore>> RecordStore::open(const QString &dir, const DataKey &key,
-                                                            const protocol::Clock &clock)
+StoreResult<std::unique_ptr<RecordStore>>
+RecordStore::open(const QString &dir, const DataKey &key, const protocol::Clock &clock,
+                  std::shared_ptr<const protocol::RiskChecklistRegistry> checklists)
 {
     if (key.isNull() || key.size() != kDataKeyBytes)
         return StoreError{StoreErrorKind::Internal, QStringLiteral("no data key"), {}};
-    return openImpl(dir, &key, clock);
+    return openImpl(dir, &key, clock, std::move(checklists));
 }
 
-StoreResult<std::unique_ptr<RecordStore>>
-RecordStore::openUnencryptedForBenchmark(const QString &dir, const protocol::Clock &clock)
+StoreResult<std::unique_ptr<RecordStore>> RecordStore::openUnencryptedForBenchmark(
+    const QString &dir, const protocol::Clock &clock,
+    std::shared_ptr<const protocol::RiskChecklistRegistry> checklists)
 {
-    return openImpl(dir, nullptr, clock);
+    return openImpl(dir, nullptr, clock, std::move(checklists));
 }
 
 StoreResult<sql::Database> RecordStore::openConnection(const QString &dir, const DataKey *key)
@@ -116,15 +119,18 @@ StoreResult<sql::Database> RecordStore::openConnection(const QString &dir, const
 }
 
 StoreResult<std::unique_ptr<RecordStore>>
-RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock)
+RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock,
+                      std::shared_ptr<const protocol::RiskChecklistRegistry> checklists)
 {
+    if (!checklists)
+        return StoreError{StoreErrorKind::Internal, QStringLiteral("no risk checklists"), {}};
     auto db = openConnection(dir, key);
     if (!db)
         return db.error();
     if (StoreError m = schema::migrate(db.value()); m)
         return m;
     std::unique_ptr<RecordStore> store(
-        new RecordStore(dir, std::move(db).value(), clock, key != nullptr));
+        new RecordStore(dir, std::move(db).value(), clock, key != nullptr, std::move(checklists)));
     store->tightenFileModes();
     return store;
 }

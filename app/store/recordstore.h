@@ -100,12 +100,16 @@ public:
     static QString databaseFileName() { return QStringLiteral("store.db"); }
 
     // Opens (creating if needed) and migrates the store in dir.
-    static StoreResult<std::unique_ptr<RecordStore>> open(const QString &dir, const DataKey &key,
-                                                          const protocol::Clock &clock);
+    // checklists: the risk checklists submit() validates against, shared
+    // with whoever builds the form (the app's editor).
+    static StoreResult<std::unique_ptr<RecordStore>>
+    open(const QString &dir, const DataKey &key, const protocol::Clock &clock,
+         std::shared_ptr<const protocol::RiskChecklistRegistry> checklists);
     // The same engine, pragmas and schema with NO encryption: only for the
     // benchmark's baseline. Nothing in the app may call it.
     static StoreResult<std::unique_ptr<RecordStore>>
-    openUnencryptedForBenchmark(const QString &dir, const protocol::Clock &clock);
+    openUnencryptedForBenchmark(const QString &dir, const protocol::Clock &clock,
+                                std::shared_ptr<const protocol::RiskChecklistRegistry> checklists);
     ~RecordStore();
 
     // Autosave: inserts or replaces the draft (record_id, version). A
@@ -157,6 +161,9 @@ public:
     // Reads every page: PRAGMA integrity_check and every row of every table.
     StoreError verifyEveryPage();
 
+    // What submit() validates the risk checklist against.
+    const protocol::RiskChecklistRegistry &checklists() const { return *m_checklists; }
+
     int schemaVersion();
     QString cipherVersion(); // empty for the unencrypted baseline
 
@@ -174,9 +181,11 @@ public:
     RecordStore &operator=(const RecordStore &) = delete;
 
 private:
-    RecordStore(QString dir, sql::Database db, const protocol::Clock &clock, bool encrypted);
+    RecordStore(QString dir, sql::Database db, const protocol::Clock &clock, bool encrypted,
+                std::shared_ptr<const protocol::RiskChecklistRegistry> checklists);
     static StoreResult<std::unique_ptr<RecordStore>>
-    openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock);
+    openImpl(const QString &dir, const DataKey *key, const protocol::Clock &clock,
+             std::shared_ptr<const protocol::RiskChecklistRegistry> checklists);
     static StoreResult<sql::Database> openConnection(const QString &dir, const DataKey *key);
     StoreError saveDraftInTransaction(const v1::IncidentRecord &record);
     void tightenFileModes() const;
@@ -185,7 +194,7 @@ private:
     sql::Database m_db;
     const protocol::Clock &m_clock;
     bool m_encrypted;
-    protocol::RiskChecklistRegistry m_checklists;
+    std::shared_ptr<const protocol::RiskChecklistRegistry> m_checklists;
     protocol::GoodPracticeValidator m_validator;
 };
 

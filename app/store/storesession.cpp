@@ -10,6 +10,7 @@ namespace safeguard::store {
 StoreSession::StoreSession(QString dir, const protocol::Clock &clock)
     : m_dir(std::move(dir))
     , m_clock(clock)
+    , m_checklists(protocol::RiskChecklistRegistry::sharedBuiltIns())
     , m_vault(m_dir, clock)
 {
     initialiseSodium();
@@ -26,7 +27,7 @@ StoreSession::~StoreSession()
 
 bool StoreSession::openStore(const DataKey &key)
 {
-    auto opened = RecordStore::open(m_dir, key, m_clock);
+    auto opened = RecordStore::open(m_dir, key, m_clock, m_checklists);
     if (!opened) {
         m_openError = opened.error();
         return false;

@@ -34,6 +34,12 @@ public:
     QString dir() const { return m_dir; }
     KeyVault &vault() { return m_vault; }
     const protocol::Clock &clock() const { return m_clock; }
+    // The risk checklists: the one registry the store validates against and
+    // the editor builds its form from.
+    const std::shared_ptr<const protocol::RiskChecklistRegistry> &checklists() const
+    {
+        return m_checklists;
+    }
     // The open store, or nullptr unless Unlocked.
     RecordStore *recordStore() const { return m_store.get(); }
     // Why the store would not open although the key was right (damage);
@@ -83,6 +89,7 @@ private:
 
     QString m_dir;
     const protocol::Clock &m_clock;
+    std::shared_ptr<const protocol::RiskChecklistRegistry> m_checklists;
     KeyVault m_vault;
     std::unique_ptr<RecordStore> m_store;
     State m_state = State::NeedsSetup;

@@ -39,6 +39,7 @@ public:
 
     State state() const { return State(m_session.state()); }
     const protocol::Clock &clock() const { return m_session.clock(); }
+    const protocol::RiskChecklistRegistry &checklists() const { return *m_session.checklists(); }
     store::KeyVault &vault() { return m_session.vault(); }
     QString storeDir() const { return m_session.dir(); }
 

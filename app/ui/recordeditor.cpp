@@ -100,7 +100,7 @@ int keyedIndex(const v1::IncidentRecord &r, const QString &listPath, const FormF
 RecordEditor::RecordEditor(AppSession &session, QObject *parent)
     : QObject(parent)
     , m_session(session)
-    , m_checklists(protocol::RiskChecklistRegistry::withBuiltIns())
+    , m_checklists(session.checklists())
     , m_validator(m_checklists)
 {
     m_autosave.setSingleShot(true);

@@ -199,7 +199,7 @@ private:
     int rememberedStep(const QString &recordId) const;
 
     AppSession &m_session;
-    protocol::RiskChecklistRegistry m_checklists;
+    const protocol::RiskChecklistRegistry &m_checklists; // the store's (AppSession::checklists)
     protocol::GoodPracticeValidator m_validator;
     v1::IncidentRecord m_record;
     QString m_recordId;

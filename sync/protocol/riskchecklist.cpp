@@ -233,6 +233,11 @@ RiskScore RiskChecklist::score(const v1::RiskAssessment &assessment) const
     return s;
 }
 
+std::shared_ptr<const RiskChecklistRegistry> RiskChecklistRegistry::sharedBuiltIns()
+{
+    return std::make_shared<const RiskChecklistRegistry>(withBuiltIns());
+}
+
 RiskChecklistRegistry RiskChecklistRegistry::withBuiltIns()
 {
     RiskChecklistRegistry r;

@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QString>
 #include <QStringList>
+#include <memory>
 #include <optional>
 #include <variant>
 
@@ -111,6 +112,9 @@ class RiskChecklistRegistry
 public:
     // Holds the built-in checklists compiled into this build.
     static RiskChecklistRegistry withBuiltIns();
+    // The same, to share: the device's store and its record editor hold one
+    // registry, so the form asks exactly what submit() checks.
+    static std::shared_ptr<const RiskChecklistRegistry> sharedBuiltIns();
 
     std::optional<ChecklistLoadError> add(const RiskChecklist &checklist);
     const RiskChecklist *find(const QString &id, int version) const;

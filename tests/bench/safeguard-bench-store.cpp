@@ -102,8 +102,10 @@ int main(int argc, char **argv)
            {{QStringLiteral("kdf_ops"), double(kdf.opsLimit)},
             {QStringLiteral("kdf_mem_mib"), double(kdf.memLimitBytes >> 20)}});
 
-    auto cipherOpen = RecordStore::open(cipherDir, unlocked.key, clock);
-    auto plainOpen = RecordStore::openUnencryptedForBenchmark(plainDir, clock);
+    auto cipherOpen = RecordStore::open(cipherDir, unlocked.key, clock,
+                                        protocol::RiskChecklistRegistry::sharedBuiltIns());
+    auto plainOpen = RecordStore::openUnencryptedForBenchmark(
+        plainDir, clock, protocol::RiskChecklistRegistry::sharedBuiltIns());
     if (!cipherOpen || !plainOpen)
         die(QStringLiteral("open failed"));
     std::unique_ptr<RecordStore> cipher = std::move(cipherOpen.value());
@@ -189,7 +191,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 5; ++i) {
         QElapsedTimer ot;
         ot.start();
-        auto s = RecordStore::open(cipherDir, unlocked.key, clock);
+        auto s = RecordStore::open(cipherDir, unlocked.key, clock,
+                                   protocol::RiskChecklistRegistry::sharedBuiltIns());
         openMs.push_back(double(ot.nsecsElapsed()) / 1e6);
         if (!s)
             die(s.error().message);
@@ -200,7 +203,8 @@ int main(int argc, char **argv)
     // leaves it): read the key, sign, zero. Once per sealing session,
     // against one record's submit.
     {
-        auto s = RecordStore::open(cipherDir, unlocked.key, clock);
+        auto s = RecordStore::open(cipherDir, unlocked.key, clock,
+                                   protocol::RiskChecklistRegistry::sharedBuiltIns());
         if (!s)
             die(s.error().message);
         if (!s.value()->deviceSigningPublicKey())

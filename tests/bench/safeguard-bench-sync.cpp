@@ -139,7 +139,8 @@ struct UnlockedStore
                      &key, store::KdfLimits::kFloor)
                  .ok())
             return std::nullopt;
-        auto opened = store::RecordStore::open(dir, key, clock);
+        auto opened = store::RecordStore::open(dir, key, clock,
+                                               protocol::RiskChecklistRegistry::sharedBuiltIns());
         if (!opened)
             return std::nullopt;
         UnlockedStore s;

@@ -156,7 +156,8 @@ private slots:
         protocol::ManualClock clock;
         UnlockResult u = KeyVault(m_store, clock).unlock(SecureBuffer::fromPassphrase(kGood));
         QCOMPARE(u.status, UnlockStatus::Unlocked);
-        auto store = RecordStore::open(m_store, u.key, clock);
+        auto store = RecordStore::open(m_store, u.key, clock,
+                                       protocol::RiskChecklistRegistry::sharedBuiltIns());
         QVERIFY(store.ok());
         for (const RecordSummary &s : store.value()->listRecords().value()) {
             const auto rec = store.value()->load(s.recordId).value();
@@ -341,7 +342,8 @@ private slots:
         protocol::ManualClock clock;
         UnlockResult u = KeyVault(dir, clock).unlock(SecureBuffer::fromPassphrase(kGood));
         QCOMPARE(u.status, UnlockStatus::Unlocked);
-        auto store = RecordStore::open(dir, u.key, clock);
+        auto store =
+            RecordStore::open(dir, u.key, clock, protocol::RiskChecklistRegistry::sharedBuiltIns());
         QVERIFY(store.ok());
         QHash<QString, protocol::RecordStatus> status;
         for (const RecordSummary &s : store.value()->listRecords().value())

@@ -94,6 +94,8 @@ class TestAppControllers : public QObject
         QVERIFY2(m_app->firstRun.finish(kPassphrase, kPassphrase),
                  qPrintable(m_app->firstRun.error()));
         QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+        // The form asks what submit() checks: one registry, not two copies.
+        QCOMPARE(&m_app->session.recordStore()->checklists(), &m_app->session.checklists());
     }
 
     // Drops the app as a crash would (no lock, no save) and starts it again
@@ -287,6 +289,113 @@ private slots:
     }
 
     // --------------------------------------------------------- record flow
+
+    // The form is data, so a typo in a key ("seen.anwser") would be a
+    // question whose answer is never stored. Every key, follow-up key,
+    // list entry field and keyed row resolves to a field of the schema of
+    // a type its editor can hold.
+    void everyFormKeyResolvesAgainstTheSchema()
+    {
+        using google::protobuf::Descriptor;
+        using google::protobuf::FieldDescriptor;
+        const auto resolve = [](const Descriptor *d,
+                                const QString &path) -> const FieldDescriptor * {
+            const QStringList parts = path.split(u'.');
+            const FieldDescriptor *f = nullptr;
+            for (int i = 0; i < parts.size(); ++i) {
+                if (!d)
+                    return nullptr;
+                f = d->FindFieldByName(parts.at(i).toStdString());
+                if (!f)
+                    return nullptr;
+                d = f->message_type();
+            }
+            return f;
+        };
+        const auto fits = [](FieldKind kind, const FieldDescriptor *f) {
+            const bool rep = f->is_repeated();
+            const auto t = f->cpp_type();
+            const QString msg =
+                f->message_type() ? QString::fromStdString(f->message_type()->name()) : QString();
+            switch (kind) {
+            case FieldKind::Text:
+            case FieldKind::LongText:
+            case FieldKind::ChildWords:
+                return !rep && t == FieldDescriptor::CPPTYPE_STRING;
+            case FieldKind::Number: // a count, or a code of digits kept as text (a URN)
+                return !rep && (t == FieldDescriptor::CPPTYPE_INT32 ||
+                                t == FieldDescriptor::CPPTYPE_UINT32 ||
+                                t == FieldDescriptor::CPPTYPE_STRING);
+            case FieldKind::Bool:
+                return !rep && t == FieldDescriptor::CPPTYPE_BOOL;
+            case FieldKind::Choice:
+            case FieldKind::Menu:
+                return !rep && t == FieldDescriptor::CPPTYPE_ENUM;
+            case FieldKind::Date:
+                return !rep && msg == QLatin1String("CalendarDate");
+            case FieldKind::DateTime:
+                return !rep && msg == QLatin1String("LocalTimestamp");
+            case FieldKind::Lines:
+                return rep && t == FieldDescriptor::CPPTYPE_STRING;
+            case FieldKind::Flags:
+                return rep && t == FieldDescriptor::CPPTYPE_ENUM;
+            case FieldKind::PersonChoice:
+                return t == FieldDescriptor::CPPTYPE_STRING;
+            case FieldKind::ListHeader:
+            case FieldKind::Heading:
+                return rep && t == FieldDescriptor::CPPTYPE_MESSAGE;
+            case FieldKind::ListItem:
+            case FieldKind::ListAdd:
+            case FieldKind::PersonRoles:
+                return false; // made by the editor, never written in the form
+            }
+            return false;
+        };
+        int checked = 0;
+        std::function<void(const Descriptor *, const FormField &, const QString &)> check =
+            [&](const Descriptor *d, const FormField &field, const QString &where) {
+                const QString name = where + u'/' + field.key;
+                if (field.key.startsWith(u'@')) { // the editor's own rows (roles)
+                    QCOMPARE(field.kind, FieldKind::PersonRoles);
+                    return;
+                }
+                const FieldDescriptor *f = resolve(d, field.key);
+                QVERIFY2(f, qPrintable(name + QStringLiteral(": not in the schema")));
+                QVERIFY2(fits(field.kind, f),
+                         qPrintable(name + QStringLiteral(": the wrong kind of field")));
+                ++checked;
+                if (!field.whenKey.isEmpty())
+                    QVERIFY2(resolve(d, field.whenKey),
+                             qPrintable(name + QStringLiteral(": its condition ") + field.whenKey +
+                                        QStringLiteral(" is not in the schema")));
+                if (!field.keyField.isEmpty() || !field.valueField.isEmpty()) {
+                    QVERIFY2(resolve(f->message_type(), field.keyField),
+                             qPrintable(name + u'@' + field.keyField));
+                    QVERIFY2(resolve(f->message_type(), field.valueField),
+                             qPrintable(name + u'@' + field.valueField));
+                }
+                for (const FormField &item : field.itemFields) {
+                    check(f->message_type(), item, name);
+                    if (QTest::currentTestFailed())
+                        return;
+                }
+            };
+        const auto sections = [&](const QList<FormSection> &list, const Descriptor *d) {
+            for (const FormSection &s : list)
+                for (const FormField &f : s.fields) {
+                    check(d, f, s.id);
+                    if (QTest::currentTestFailed())
+                        return;
+                }
+        };
+        sections(RecordForm::incidentSections(), v1::IncidentRecord::descriptor());
+        sections(RecordForm::childSections(), v1::ChildObservation::descriptor());
+        sections(RecordForm::closingSections(), v1::IncidentRecord::descriptor());
+        if (QTest::currentTestFailed())
+            return;
+        // Guards the walk itself: the form has well over a hundred fields.
+        QVERIFY2(checked > 100, qPrintable(QString::number(checked)));
+    }
 
     void fieldPathsReadAndWriteEveryKind()
     {

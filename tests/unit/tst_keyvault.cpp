@@ -204,7 +204,8 @@ private slots:
         DataKey key;
         QVERIFY(vault.create(pass(kGood), &key, kFast).ok());
         {
-            auto store = RecordStore::open(dir, key, clock);
+            auto store = RecordStore::open(dir, key, clock,
+                                           protocol::RiskChecklistRegistry::sharedBuiltIns());
             QVERIFY(store.ok());
             const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
             protocol::SyntheticRecordFactory factory(7, clock, registry);

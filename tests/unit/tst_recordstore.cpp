@@ -84,7 +84,8 @@ class TestRecordStore : public QObject
 
     std::unique_ptr<RecordStore> openStore(const QString &dir, const DataKey &key)
     {
-        auto r = RecordStore::open(dir, key, m_clock);
+        auto r =
+            RecordStore::open(dir, key, m_clock, protocol::RiskChecklistRegistry::sharedBuiltIns());
         if (!r.ok())
             qWarning("open failed: %s", qPrintable(r.error().message));
         return r.ok() ? std::move(r.value()) : nullptr;
@@ -363,14 +364,17 @@ private slots:
         for (qint64 offset : {qint64(5), qint64(20), qint64(100), qint64(3000)}) {
             const QByteArray before = readAll(db);
             flipByte(db, offset);
-            auto r = RecordStore::open(dir, key, m_clock);
+            auto r = RecordStore::open(dir, key, m_clock,
+                                       protocol::RiskChecklistRegistry::sharedBuiltIns());
             QVERIFY(!r.ok());
             QCOMPARE(r.error().kind, StoreErrorKind::Corrupt);
             QFile f(db);
             QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
             f.write(before);
         }
-        QVERIFY(RecordStore::open(dir, key, m_clock).ok());
+        QVERIFY(
+            RecordStore::open(dir, key, m_clock, protocol::RiskChecklistRegistry::sharedBuiltIns())
+                .ok());
     }
 
     void damagedLaterPageIsCorruptNotGarbage()
@@ -394,7 +398,8 @@ private slots:
         const QByteArray pristine = readAll(db);
         for (qint64 page : {qint64(1), pages / 2, pages - 1}) {
             flipByte(db, page * 4096 + 1000);
-            auto opened = RecordStore::open(dir, key, m_clock);
+            auto opened = RecordStore::open(dir, key, m_clock,
+                                            protocol::RiskChecklistRegistry::sharedBuiltIns());
             if (!opened.ok()) {
                 qInfo("page %lld damaged, open: %s", page, qPrintable(opened.error().message));
                 QCOMPARE(opened.error().kind, StoreErrorKind::Corrupt);
@@ -600,7 +605,11 @@ private slots:
             QVERIFY(db->setRawKey(key.data(), key.size(), 4096).ok());
             QVERIFY(db->exec("PRAGMA user_version = 99;").ok());
         }
-        QCOMPARE(RecordStore::open(dir, key, m_clock).error().kind, StoreErrorKind::TooNew);
+        QCOMPARE(
+            RecordStore::open(dir, key, m_clock, protocol::RiskChecklistRegistry::sharedBuiltIns())
+                .error()
+                .kind,
+            StoreErrorKind::TooNew);
     }
 };
 
