@@ -3,6 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Safeguard.Ui
+import Safeguard
 
 // The window: one page at a time, chosen by the session's state. A lock
 // action sits in the header of every unlocked screen.
@@ -15,8 +16,8 @@ ApplicationWindow {
     title: qsTr("Safeguard")
 
     Material.theme: Material.Light
-    Material.primary: "#1d3557"
-    Material.accent: "#2a6f97"
+    Material.primary: Theme.primary
+    Material.accent: Theme.action
 
     onVisibilityChanged: function (v) {
         if (v === Window.Hidden || v === Window.Minimized)
@@ -26,8 +27,8 @@ ApplicationWindow {
     header: ToolBar {
         objectName: "appHeader"
         visible: Session.state === Session.Unlocked
-        Material.foreground: "white"
-        background: Rectangle { color: "#1d3557" }
+        Material.foreground: Theme.textOnPrimary
+        background: Rectangle { color: Theme.primary }
         RowLayout {
             anchors.fill: parent
             anchors.leftMargin: 16
@@ -35,14 +36,14 @@ ApplicationWindow {
                 text: qsTr("Safeguard")
                 font.pixelSize: 20
                 font.bold: true
-                color: "white"
+                color: Theme.textOnPrimary
                 Layout.fillWidth: true
             }
             ToolButton {
                 objectName: "lockButton"
                 text: qsTr("Lock")
                 font.pixelSize: 16
-                Material.foreground: "white"
+                Material.foreground: Theme.textOnPrimary
                 implicitHeight: 56
                 onClicked: Session.lock()
             }

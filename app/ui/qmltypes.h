@@ -25,6 +25,15 @@
 // AppControllers::registerSingletons() set, keeping C++ ownership. The models
 // and the enum holders are uncreatable: C++ owns them. qmllint sees every
 // type (no setContextProperty).
+// A record's status, as the store and the hub's statistics know it:
+// RecordStatus.Draft, RecordStatus.NeedsCorrection... (the roles of
+// RecordListModel say what a tap may do with it).
+namespace RecordStatusForeign {
+Q_NAMESPACE
+QML_FOREIGN_NAMESPACE(safeguard::protocol)
+QML_NAMED_ELEMENT(RecordStatus)
+} // namespace RecordStatusForeign
+
 namespace safeguard::ui {
 
 struct SessionSingleton

@@ -25,8 +25,16 @@ QVariant RecordListModel::data(const QModelIndex &index, int role) const
         return r.policeReference.isEmpty() ? tr("No reference yet") : r.policeReference;
     case RecordIdRole:
         return r.recordId;
-    case StatusKeyRole:
-        return protocol::toKey(r.status);
+    case StatusRole:
+        return int(r.status);
+    case CanOpenRole:
+        return protocol::canOpen(r.status);
+    case CanEditRole:
+        return protocol::canEdit(r.status);
+    case CanSubmitRole:
+        return protocol::canSubmit(r.status);
+    case CanAmendRole:
+        return protocol::canAmend(r.status);
     case StatusTextRole:
         return protocol::displayName(r.status);
     case UpdatedTextRole: {
@@ -52,7 +60,9 @@ QHash<int, QByteArray> RecordListModel::roleNames() const
 {
     return {
         {RecordIdRole, "recordId"},       {PoliceReferenceRole, "policeReference"},
-        {StatusKeyRole, "statusKey"},     {StatusTextRole, "statusText"},
+        {StatusRole, "status"},           {StatusTextRole, "statusText"},
+        {CanOpenRole, "canOpen"},         {CanEditRole, "canEdit"},
+        {CanSubmitRole, "canSubmit"},     {CanAmendRole, "canAmend"},
         {UpdatedTextRole, "updatedText"}, {ChildCountRole, "childCount"},
         {UrgentRole, "urgent"},           {VersionRole, "version"},
     };

@@ -21,8 +21,12 @@ public:
     {
         RecordIdRole = Qt::UserRole + 1,
         PoliceReferenceRole,
-        StatusKeyRole,
+        StatusRole, // protocol::RecordStatus (RecordStatus in QML)
         StatusTextRole,
+        CanOpenRole, // protocol::canOpen and the rest: what a tap may do
+        CanEditRole,
+        CanSubmitRole,
+        CanAmendRole,
         UpdatedTextRole,
         ChildCountRole,
         UrgentRole,

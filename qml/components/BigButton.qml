@@ -2,23 +2,24 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Safeguard
 
 // A primary action sized for gloved hands: at least 56 px tall, full width.
 Button {
     id: control
     highlighted: true
-    Material.foreground: "white"
+    Material.foreground: Theme.textOnPrimary
     contentItem: Text {
         text: control.text
         font: control.font
-        color: "white"
+        color: Theme.textOnPrimary
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter
     }
     // Drawn plainly, so it renders the same on every graphics backend.
     background: Rectangle {
         radius: 6
-        color: control.enabled ? (control.down ? "#1d4f6e" : "#2a6f97") : "#c9ced6"
+        color: control.enabled ? (control.down ? Theme.actionPressed : Theme.action) : Theme.disabled
     }
     font.pixelSize: 18
     implicitHeight: 64

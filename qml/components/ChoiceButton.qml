@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import Safeguard
 
 // One option of a choice, big enough for a gloved finger; the chosen one is
 // filled so it reads at a glance in poor light.
@@ -17,7 +18,7 @@ Button {
     contentItem: Text {
         text: control.text
         font: control.font
-        color: control.checked ? "white" : "#1d3557"
+        color: control.checked ? Theme.textOnPrimary : Theme.primary
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter
         wrapMode: Text.Wrap
@@ -29,8 +30,8 @@ Button {
     }
     background: Rectangle {
         radius: 6
-        color: control.checked ? "#1d3557" : (control.down ? "#dde4ee" : "#f1f4f8")
-        border.color: control.checked ? "#1d3557" : "#9aa8bb"
+        color: control.checked ? Theme.primary : (control.down ? Theme.optionPressed : Theme.option)
+        border.color: control.checked ? Theme.primary : Theme.optionBorder
         border.width: 1
     }
 }

@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import Safeguard
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Safeguard.Ui
@@ -73,7 +74,7 @@ ColumnLayout {
         objectName: "issue:" + row.path
         text: row.issue
         visible: text.length > 0
-        color: "#b3261e"
+        color: Theme.error
         font.pixelSize: 14
         wrapMode: Text.Wrap
         Layout.fillWidth: true

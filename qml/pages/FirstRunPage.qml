@@ -3,7 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Safeguard.Ui
-import "../components"
+import Safeguard
 
 // First run: enrol with the hub's code, choose a passphrase, read what the
 // device keeps and for how long.
@@ -49,7 +49,7 @@ Page {
             objectName: "codeErrorLabel"
             text: FirstRun.codeError
             visible: text.length > 0
-            color: Material.color(Material.Red)
+            color: Theme.error
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
@@ -109,7 +109,7 @@ Page {
             objectName: "firstRunError"
             text: FirstRun.error
             visible: text.length > 0
-            color: Material.color(Material.Red)
+            color: Theme.error
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }

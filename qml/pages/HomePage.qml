@@ -3,7 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Safeguard.Ui
-import "../components"
+import Safeguard
 
 // Home: what is still only on this device, every record with its status,
 // and a large "New record" action.
@@ -18,7 +18,7 @@ Page {
         Pane {
             objectName: "syncBanner"
             Layout.fillWidth: true
-            Material.background: Home.urgentNotSent ? "#fdecea" : Home.allOnHub ? "#e8f5e9" : "#fff4e5"
+            Material.background: Home.urgentNotSent ? Theme.errorSurface : Home.allOnHub ? Theme.successSurface : Theme.warningSurface
             ColumnLayout {
                 anchors.left: parent.left
                 anchors.right: parent.right
@@ -44,7 +44,7 @@ Page {
                     text: Home.enrolmentProblem
                     visible: text.length > 0
                     wrapMode: Text.Wrap
-                    color: "#8a1c12"
+                    color: Theme.errorText
                     font.pixelSize: 14
                     Layout.fillWidth: true
                 }
@@ -89,7 +89,8 @@ Page {
                 required property int index
                 required property string policeReference
                 required property string statusText
-                required property string statusKey
+                required property int status
+                required property bool canEdit
                 required property string updatedText
                 required property int childCount
                 required property bool urgent
@@ -97,7 +98,7 @@ Page {
                 width: ListView.view.width
                 implicitHeight: 72
                 // Drafts open where the officer left them.
-                onClicked: if (recordRow.statusKey === "draft") Editor.open(recordRow.recordId)
+                onClicked: if (recordRow.canEdit) Editor.open(recordRow.recordId)
                 contentItem: RowLayout {
                     spacing: 12
                     ColumnLayout {
@@ -121,15 +122,15 @@ Page {
                     ColumnLayout {
                         spacing: 2
                         Label {
+                            objectName: "recordStatus_" + recordRow.index
                             Layout.alignment: Qt.AlignRight
                             text: recordRow.statusText
                             font.pixelSize: 14
-                            font.bold: recordRow.statusKey === "needs_correction" || recordRow.statusKey === "queued"
-                            // Held at the hub: sent, and the hub's staff have
-                            // it; neither a warning nor "all done".
-                            color: recordRow.statusKey === "needs_correction" ? "#b3261e"
-                                 : recordRow.statusKey === "queued" ? "#8a5300"
-                                 : recordRow.statusKey === "held_at_hub" ? "#0b4f8a" : "#1b5e20"
+                            font.bold: Theme.statusNeedsAttention(recordRow.status)
+                            // A draft is never in "done" green; held at the
+                            // hub (sent, with the hub's staff) is neither a
+                            // warning nor "all done".
+                            color: Theme.statusColor(recordRow.status)
                         }
                         Label {
                             Layout.alignment: Qt.AlignRight
@@ -137,10 +138,10 @@ Page {
                             text: qsTr("URGENT")
                             font.pixelSize: 13
                             font.bold: true
-                            color: "white"
+                            color: Theme.textOnPrimary
                             leftPadding: 6
                             rightPadding: 6
-                            background: Rectangle { color: "#b3261e"; radius: 4 }
+                            background: Rectangle { color: Theme.error; radius: 4 }
                         }
                     }
                 }

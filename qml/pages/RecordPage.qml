@@ -3,7 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Safeguard.Ui
-import "../components"
+import Safeguard
 
 // The record flow, one step at a time: the incident, the children, each
 // child's sections, the risk checklist and sharing, then review and submit.
@@ -13,7 +13,7 @@ Page {
     objectName: "recordPage"
 
     header: Pane {
-        Material.background: "#eef2f7"
+        Material.background: Theme.page
         padding: 12
         RowLayout {
             anchors.left: parent.left
@@ -43,7 +43,7 @@ Page {
                 objectName: "saveState"
                 text: Editor.saveError.length > 0 ? Editor.saveError
                       : Editor.savePending ? qsTr("Saving…") : qsTr("Saved")
-                color: Editor.saveError.length > 0 ? "#b3261e" : "#1b5e20"
+                color: Editor.saveError.length > 0 ? Theme.error : Theme.success
                 font.pixelSize: 14
             }
             Button {
@@ -194,7 +194,7 @@ Page {
                     contentItem: Label {
                         text: "• " + issueRow.modelData.message
                         wrapMode: Text.Wrap
-                        color: "#8a1c12"
+                        color: Theme.errorText
                         font.pixelSize: 15
                     }
                 }
@@ -203,7 +203,7 @@ Page {
                 objectName: "submitError"
                 text: Editor.submitError
                 visible: text.length > 0
-                color: "#b3261e"
+                color: Theme.error
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
@@ -258,12 +258,12 @@ Page {
         // Plain, without the elevation layer: it reads the same on every
         // device and in the rendered screenshots.
         background: Rectangle {
-            color: "#ffffff"
+            color: Theme.surface
             radius: 8
-            border.color: "#c4c7c5"
+            border.color: Theme.outline
         }
         Overlay.modal: Rectangle {
-            color: "#99000000"
+            color: Theme.scrim
         }
         contentItem: ColumnLayout {
             spacing: 8
@@ -321,12 +321,12 @@ Page {
         enter: Transition {}
         exit: Transition {}
         background: Rectangle {
-            color: "#ffffff"
+            color: Theme.surface
             radius: 8
-            border.color: "#c4c7c5"
+            border.color: Theme.outline
         }
         Overlay.modal: Rectangle {
-            color: "#99000000"
+            color: Theme.scrim
         }
         contentItem: Label {
             objectName: "removalQuestion"

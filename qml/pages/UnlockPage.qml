@@ -3,7 +3,7 @@ import QtQuick.Controls
 import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Safeguard.Ui
-import "../components"
+import Safeguard
 
 // Unlock: the passphrase, attempts left, a lockout countdown and a clear
 // warning before the wipe.
@@ -50,7 +50,7 @@ Page {
             objectName: "unlockMessage"
             text: Unlock.message
             visible: text.length > 0 && Unlock.outcome !== Unlock.Unlocked
-            color: Material.color(Material.Red)
+            color: Theme.error
             wrapMode: Text.Wrap
             font.pixelSize: 16
             Layout.fillWidth: true
@@ -69,14 +69,14 @@ Page {
             objectName: "wipeWarning"
             visible: Unlock.wipeWarning
             Layout.fillWidth: true
-            Material.background: "#fdecea"
+            Material.background: Theme.errorSurface
             Label {
                 anchors.left: parent.left
                 anchors.right: parent.right
                 text: qsTr("Warning: %n more wrong passphrase(s) will destroy every record on this device that has not reached the hub.", "", Unlock.attemptsLeft)
                 wrapMode: Text.Wrap
                 font.pixelSize: 16
-                color: "#8a1c12"
+                color: Theme.errorText
             }
         }
     }

@@ -2,7 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import Safeguard.Ui
-import "../components"
+import Safeguard
 
 // After a wipe: say plainly what happened and what to do next.
 Page {

@@ -73,6 +73,32 @@ bool isSettled(RecordStatus status)
     return status != RecordStatus::Draft && status != RecordStatus::Queued;
 }
 
+bool canEdit(RecordStatus status)
+{
+    return status == RecordStatus::Draft;
+}
+
+bool canSubmit(RecordStatus status)
+{
+    return status == RecordStatus::Draft;
+}
+
+bool canOpen(RecordStatus status)
+{
+    return status != RecordStatus::Purged;
+}
+
+bool canAmend(RecordStatus status)
+{
+    return status == RecordStatus::Queued || status == RecordStatus::Acknowledged ||
+           status == RecordStatus::NeedsCorrection;
+}
+
+bool isOnlyOnDevice(RecordStatus status)
+{
+    return !isSettled(status);
+}
+
 QJsonObject statusCountsToJson(const QHash<RecordStatus, int> &counts)
 {
     QJsonObject o;

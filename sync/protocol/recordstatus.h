@@ -55,6 +55,20 @@ bool canChange(RecordStatus from, RecordStatus to);
 // waiting to send.
 bool isSettled(RecordStatus status);
 
+// What the officer may do with a record whose latest version has this
+// status. Only a draft is edited and submitted. Its content is on the
+// device, to be read, until it is purged (a receipt remains). A submitted
+// version is corrected by amending it (a new version with a reason): once
+// sent, or when the hub asked for a correction; a version held at the hub
+// (a conflict) is for the hub's staff, not the officer.
+bool canEdit(RecordStatus status);
+bool canSubmit(RecordStatus status);
+bool canOpen(RecordStatus status);
+bool canAmend(RecordStatus status);
+// Not yet known to the hub: still only on this device (a draft, or waiting
+// to send).
+bool isOnlyOnDevice(RecordStatus status);
+
 // {"records": total, "draft": n, "queued": n, ...} with every status present.
 QJsonObject statusCountsToJson(const QHash<RecordStatus, int> &counts);
 

@@ -31,6 +31,13 @@ TestCase {
         const row = findChild(page, "recordRow_0")
         verify(row)
         compare(row.statusText, "Draft")
+        compare(row.status, RecordStatus.Draft)
+        // Unsent work never looks finished: a draft is in the warning
+        // colour, never the green of "On the hub".
+        const status = findChild(page, "recordStatus_0")
+        verify(Qt.colorEqual(status.color, Theme.warning), status.color)
+        verify(!Qt.colorEqual(status.color, Theme.success))
+        verify(status.font.bold, "a draft asks for attention")
         verify(row.policeReference.indexOf("SYN-CAD-") === 0)
 
         // A draft opens in the editor.

@@ -1115,7 +1115,8 @@ private slots:
         QString heldId;
         for (int i = 0; i < 4 && heldId.isEmpty(); ++i) {
             const QModelIndex row = home.records()->index(i);
-            if (row.data(RecordListModel::StatusKeyRole).toString() == QLatin1String("queued"))
+            if (row.data(RecordListModel::StatusRole).toInt() ==
+                int(protocol::RecordStatus::Queued))
                 heldId = row.data(RecordListModel::RecordIdRole).toString();
         }
         QVERIFY(!m_app->session.recordStore()->applyOutcomes(
@@ -1129,8 +1130,12 @@ private slots:
             const QModelIndex row = home.records()->index(i);
             if (row.data(RecordListModel::RecordIdRole).toString() != heldId)
                 continue;
-            QCOMPARE(row.data(RecordListModel::StatusKeyRole).toString(),
-                     QStringLiteral("held_at_hub"));
+            QCOMPARE(row.data(RecordListModel::StatusRole).toInt(),
+                     int(protocol::RecordStatus::HeldAtHub));
+            // Nothing for the officer to fix, and nothing to edit.
+            QVERIFY(row.data(RecordListModel::CanOpenRole).toBool());
+            QVERIFY(!row.data(RecordListModel::CanEditRole).toBool());
+            QVERIFY(!row.data(RecordListModel::CanAmendRole).toBool());
             QCOMPARE(row.data(RecordListModel::StatusTextRole).toString(),
                      QStringLiteral("Sent · hub is checking"));
             shown = true;

@@ -86,6 +86,26 @@ private slots:
             QVERIFY(!canChange(S::HeldAtHub, to));
     }
 
+    // What a tap on a home row may do, for every status: only a draft is
+    // edited or submitted; everything but a purged receipt can be read; a
+    // sent version is corrected by amendment, a conflict is the hub's.
+    void whatTheOfficerMayDoFollowsTheStatus()
+    {
+        using S = RecordStatus;
+        for (S s : kAllRecordStatuses) {
+            const QString name = toKey(s);
+            QCOMPARE(canEdit(s), s == S::Draft);
+            QCOMPARE(canSubmit(s), s == S::Draft);
+            QVERIFY2(canOpen(s) == (s != S::Purged), qPrintable(name));
+            QVERIFY2(canAmend(s) ==
+                         (s == S::Queued || s == S::Acknowledged || s == S::NeedsCorrection),
+                     qPrintable(name));
+            QCOMPARE(isOnlyOnDevice(s), s == S::Draft || s == S::Queued);
+            // Amending is never also editing: a version is one or the other.
+            QVERIFY(!(canAmend(s) && canEdit(s)));
+        }
+    }
+
     void manualClockMovesOnlyWhenTold()
     {
         const QDateTime start(QDate(2026, 11, 27), QTime(8, 0), Qt::UTC);
