@@ -187,7 +187,7 @@ int runSelfTest(const QString &screenshotDir)
         // Each kind of step once: the incident's, the first child's, the
         // closing ones and the review (the second child's repeat the first's).
         if (editor.stepChild() <= 0)
-            capture(engine, screenshotDir, name, editor.stepKind() == RecordEditor::StepKind::Form);
+            capture(engine, screenshotDir, name, editor.stepKind() == StepKind::Form);
     }
     visited << QStringLiteral("record flow (%1 steps)").arg(editor.stepCount());
     // A change of type that would discard answers asks first.

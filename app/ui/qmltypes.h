@@ -133,6 +133,15 @@ struct RecordListModelType
     QML_UNCREATABLE("Owned by HomeController")
 };
 
+// StepKind.Form, StepKind.Children, StepKind.Review: what a step shows.
+struct StepKindType
+{
+    Q_GADGET
+    QML_FOREIGN(safeguard::ui::StepKindHolder)
+    QML_NAMED_ELEMENT(StepKind)
+    QML_UNCREATABLE("An enum")
+};
+
 // FieldKind.Text, FieldKind.Choice...: how a form row is edited.
 struct FieldKindType
 {

@@ -1,16 +1,13 @@
 #include "recordeditor.h"
 
 #include "fieldpath.h"
+#include "formrows.h"
 #include "protocol/applicability.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/formmigration.h"
+#include "protocol/recorddefaults.h"
 
-#include <QDir>
-#include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QSet>
 #include <QUuid>
 
@@ -18,32 +15,9 @@ namespace safeguard::ui {
 
 namespace {
 
-v1::LocalTimestamp now(const protocol::Clock &clock)
-{
-    v1::LocalTimestamp t;
-    t.set_unix_ms(clock.nowMs());
-    t.set_utc_offset_minutes(clock.utcOffsetMinutes());
-    return t;
-}
-
-QVariantList toVariant(const QList<FormChoice> &choices)
-{
-    QVariantList out;
-    for (const FormChoice &c : choices)
-        out << QVariantMap{{QStringLiteral("value"), c.value}, {QStringLiteral("label"), c.label}};
-    return out;
-}
-
 std::string newId()
 {
     return QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
-}
-
-QString joinName(const std::string &given, const std::string &family)
-{
-    return QStringLiteral("%1 %2")
-        .arg(QString::fromStdString(given), QString::fromStdString(family))
-        .simplified();
 }
 
 // Holds an answer: text, a choice, a ticked box, a date, a list.
@@ -84,22 +58,12 @@ QString lastKey(const QString &listPath)
     return listPath.mid(listPath.lastIndexOf(QLatin1Char('.')) + 1);
 }
 
-// The entry of a keyed list whose key field holds key, or -1.
-int keyedIndex(const v1::IncidentRecord &r, const QString &listPath, const FormField &f, int key)
-{
-    const int n = fieldpath::count(r, listPath);
-    for (int k = 0; k < n; ++k)
-        if (fieldpath::get(r, QStringLiteral("%1[%2].%3").arg(listPath).arg(k).arg(f.keyField))
-                .toInt() == key)
-            return k;
-    return -1;
-}
-
 } // namespace
 
 RecordEditor::RecordEditor(AppSession &session, QObject *parent)
     : QObject(parent)
     , m_session(session)
+    , m_resume(session.resumeFilePath())
     , m_checklists(session.checklists())
     , m_validator(m_checklists)
 {
@@ -118,13 +82,7 @@ bool RecordEditor::startNew()
     if (!m_session.recordStore())
         return false;
     close();
-    v1::IncidentRecord r;
-    r.set_record_id(newId());
-    r.set_version(1);
-    r.set_form_version(uint32_t(protocol::derived::kCurrentFormVersion));
-    *r.mutable_created_at() = now(m_session.clock());
-    *r.mutable_updated_at() = now(m_session.clock());
-    *r.mutable_incident()->mutable_occurred_at() = now(m_session.clock());
+    v1::IncidentRecord r = protocol::defaults::newDraft(newId(), m_session.clock());
     // Saved before it is shown, so the home list already holds it.
     if (const store::StoreError e = m_session.recordStore()->saveDraft(r); e) {
         m_saveError = tr("Not saved: %1").arg(e.message);
@@ -151,7 +109,7 @@ bool RecordEditor::open(const QString &recordId)
     // the migrated draft is saved at once. Its steps differ, so it opens at
     // the start.
     const bool migrated = protocol::FormMigration::toCurrentForm(record, newId);
-    load(std::move(record), migrated ? 0 : rememberedStep(recordId));
+    load(std::move(record), migrated ? 0 : m_resume.stepOf(recordId));
     if (migrated) {
         m_dirty = true;
         saveNow();
@@ -210,7 +168,7 @@ bool RecordEditor::saveNow()
         emit saveStateChanged();
         return false;
     }
-    *m_record.mutable_updated_at() = now(m_session.clock());
+    *m_record.mutable_updated_at() = protocol::defaults::now(m_session.clock());
     const store::StoreError e = store->saveDraft(m_record);
     if (e) {
         m_saveError = tr("Not saved: %1").arg(e.message);
@@ -228,47 +186,14 @@ bool RecordEditor::saveNow()
 
 void RecordEditor::rebuildSteps()
 {
-    m_steps.clear();
-    const v1::IncidentType type = m_record.incident().type();
-    for (const FormSection &s : RecordForm::incidentSections())
-        m_steps.append({StepKind::Form, &s, -1});
-    m_steps.append({StepKind::Children, nullptr, -1});
-    for (int c = 0; c < m_record.children_size(); ++c) {
-        const bool unborn = m_record.children(c).identity().unborn();
-        for (const FormSection &s : RecordForm::childSections()) {
-            if (unborn && !s.bornKey.isEmpty())
-                continue;
-            if (!s.tableKey.isEmpty() &&
-                !protocol::Applicability::appliesToChild(
-                    s.tableKey, type, protocol::ChildFacts::of(m_record, m_record.children(c))))
-                continue;
-            m_steps.append({StepKind::Form, &s, c});
-        }
-    }
-    for (const FormSection &s : RecordForm::closingSections()) {
-        if (!s.tableKey.isEmpty() && !protocol::Applicability::appliesToIncident(s.tableKey, type))
-            continue;
-        m_steps.append({StepKind::Form, &s, -1});
-    }
-    m_steps.append({StepKind::Review, nullptr, -1});
+    m_steps = RecordSteps::plan(m_record);
     if (m_step >= m_steps.size())
         m_step = int(m_steps.size()) - 1;
 }
 
 QString RecordEditor::stepTitle() const
 {
-    if (m_steps.isEmpty())
-        return QString();
-    const Step &s = m_steps[m_step];
-    switch (s.kind) {
-    case StepKind::Children:
-        return tr("Children");
-    case StepKind::Review:
-        return tr("Review and submit");
-    case StepKind::Form:
-        break;
-    }
-    return s.section->title;
+    return m_steps.isEmpty() ? QString() : RecordSteps::title(m_steps[m_step]);
 }
 
 QString RecordEditor::stepSubtitle() const
@@ -280,7 +205,7 @@ QString RecordEditor::stepSubtitle() const
     return c < children.size() ? children[c].name : QString();
 }
 
-RecordEditor::StepKind RecordEditor::stepKind() const
+StepKind RecordEditor::stepKind() const
 {
     return m_steps.isEmpty() ? StepKind::Form : m_steps[m_step].kind;
 }
@@ -327,319 +252,13 @@ void RecordEditor::goToStep(int index)
 
 int RecordEditor::stepFor(const QString &issuePath) const
 {
-    const QString path = rowPathFor(issuePath);
-    int child = -1;
-    QString rest = path;
-    if (path.startsWith(QLatin1String("children["))) {
-        const int close = path.indexOf(QLatin1Char(']'));
-        child = path.mid(9, close - 9).toInt();
-        rest = path.mid(close + 2);
-    }
-    for (int i = 0; i < m_steps.size(); ++i) {
-        const Step &s = m_steps[i];
-        if (s.kind != StepKind::Form || s.child != child)
-            continue;
-        if (rest.startsWith(QLatin1String("risk.")) && s.section->id == QLatin1String("risk"))
-            return i;
-        for (const FormField &f : s.section->fields) {
-            if (rest == f.key || rest.startsWith(f.key + QLatin1Char('.')) ||
-                rest.startsWith(f.key + QLatin1Char('[')) ||
-                rest.startsWith(f.key + QLatin1Char('@')) ||
-                f.key.startsWith(rest + QLatin1Char('.')))
-                return i;
-        }
-    }
-    if (path == QLatin1String("children"))
-        for (int i = 0; i < m_steps.size(); ++i)
-            if (m_steps[i].kind == StepKind::Children)
-                return i;
-    return -1;
-}
-
-// ------------------------------------------------------------------- rows
-
-bool RecordEditor::fieldApplies(const FormField &field, const QString &base) const
-{
-    // Which question applies to which incident and child is the shared
-    // table's to say (the validator and the hub read the same one).
-    const v1::IncidentType type = m_record.incident().type();
-    static const QRegularExpression childBase(QStringLiteral("^children\\[(\\d+)\\]\\.(.*)$"));
-    const QRegularExpressionMatch m = childBase.match(base + field.key);
-    if (m.hasMatch()) {
-        const int index = m.captured(1).toInt();
-        if (index < m_record.children_size() &&
-            !protocol::Applicability::appliesToChild(
-                m.captured(2), type, protocol::ChildFacts::of(m_record, m_record.children(index))))
-            return false;
-    } else if (!protocol::Applicability::appliesToIncident(base + field.key, type)) {
-        return false;
-    }
-    if (field.whenKey.isEmpty())
-        return true;
-    const QVariant v = fieldpath::get(m_record, base + field.whenKey);
-    for (const QVariant &w : field.whenIn) {
-        if (w.typeId() == QMetaType::Bool ? v.toBool() == w.toBool() : v.toInt() == w.toInt())
-            return true;
-    }
-    return false;
-}
-
-QVariantList RecordEditor::personChoices(const FormField &field, const QString &path) const
-{
-    // The adults, then (where a child can be meant) the children of 16 or
-    // 17; an id already chosen stays listed so it can be unticked.
-    const QVariant current = fieldpath::get(m_record, path);
-    const QStringList chosen = current.typeId() == QMetaType::QStringList
-                                   ? current.toStringList()
-                                   : QStringList{current.toString()};
-    QVariantList out;
-    auto add = [&](const std::string &id, const QString &label) {
-        out << QVariantMap{{QStringLiteral("value"), QString::fromStdString(id)},
-                           {QStringLiteral("label"), label}};
-    };
-    for (int i = 0; i < m_record.people_size(); ++i) {
-        const v1::Person &p = m_record.people(i);
-        const QString name = joinName(p.given_names(), p.family_name());
-        add(p.person_id(), name.isEmpty() ? tr("Adult %1").arg(i + 1) : name);
-    }
-    const QDate on = protocol::derived::incidentDate(m_record);
-    for (int c = 0; c < m_record.children_size(); ++c) {
-        const v1::ChildObservation &child = m_record.children(c);
-        const auto age = protocol::derived::ageInYears(child.identity(), on);
-        const bool older = age && *age >= 16 && *age <= protocol::derived::kSchoolAgeTo;
-        if (!(field.withOlderChildren && older) &&
-            !chosen.contains(QString::fromStdString(child.child_id())))
-            continue;
-        if (path.startsWith(QStringLiteral("children[%1].").arg(c)))
-            continue; // never the child themself
-        const QString name =
-            joinName(child.identity().given_names(), child.identity().family_name());
-        add(child.child_id(), tr("%1 (child, %2)")
-                                  .arg(name.isEmpty() ? tr("Child %1").arg(c + 1) : name)
-                                  .arg(age ? QString::number(*age) : tr("age not known")));
-    }
-    return out;
-}
-
-QString RecordEditor::personLabel(const std::string &personId) const
-{
-    for (int i = 0; i < m_record.people_size(); ++i) {
-        const v1::Person &p = m_record.people(i);
-        if (p.person_id() != personId)
-            continue;
-        QString label = joinName(p.given_names(), p.family_name());
-        if (label.isEmpty())
-            label = tr("Adult %1").arg(i + 1);
-        QStringList roles;
-        if (std::find(m_record.victim_ids().begin(), m_record.victim_ids().end(), personId) !=
-            m_record.victim_ids().end())
-            roles << tr("victim");
-        if (std::find(m_record.suspect_ids().begin(), m_record.suspect_ids().end(), personId) !=
-            m_record.suspect_ids().end())
-            roles << tr("suspect");
-        return roles.isEmpty() ? label : tr("%1 (%2)").arg(label, roles.join(QStringLiteral(", ")));
-    }
-    return QString();
-}
-
-void RecordEditor::appendRows(const FormField &field, const QString &base,
-                              QList<FormModel::Row> &rows,
-                              const QHash<QString, QString> &issues) const
-{
-    if (!fieldApplies(field, base))
-        return;
-    const QString path = base + field.key;
-    FormModel::Row row;
-    row.path = path;
-    row.kind = field.kind;
-    row.label = field.label;
-    row.help = field.help;
-    row.choices = toVariant(field.choices);
-    row.sensitive = field.sensitive;
-    row.issue = issues.value(path);
-    if (field.perPerson) {
-        // One heading per adult, then the questions about this child and them.
-        if (m_record.people_size() == 0) {
-            row.help = tr("No adults are recorded yet. Add them at the People step, and each "
-                          "child's relationship to each is asked here.");
-            rows << row;
-            return;
-        }
-        rows << row;
-        const int n = fieldpath::count(m_record, path);
-        for (int k = 0; k < n; ++k) {
-            const QString item = QStringLiteral("%1[%2]").arg(path).arg(k);
-            const std::string id = fieldpath::get(m_record, item + QStringLiteral(".person_id"))
-                                       .toString()
-                                       .toStdString();
-            const QString who = personLabel(id);
-            if (who.isEmpty())
-                continue; // not one of the adults (another child)
-            FormModel::Row heading;
-            heading.path = item;
-            heading.kind = FieldKind::Heading;
-            heading.label = who;
-            heading.sensitive = false;
-            heading.issue = issues.value(item + QStringLiteral(".person_id"));
-            rows << heading;
-            for (const FormField &sub : field.itemFields)
-                appendRows(sub, item + QLatin1Char('.'), rows, issues);
-        }
-        return;
-    }
-    if (!field.keyField.isEmpty()) {
-        // One row per choice, answered with how the officer knows.
-        rows << row;
-        for (const FormChoice &c : field.choices) {
-            FormModel::Row item;
-            item.path = QStringLiteral("%1@%2").arg(path).arg(c.value);
-            item.kind = FieldKind::Choice;
-            item.label = c.label;
-            item.choices = toVariant(field.itemChoices);
-            item.sensitive = false;
-            const int k = keyedIndex(m_record, path, field, c.value);
-            item.value =
-                k < 0 ? 0
-                      : fieldpath::get(
-                            m_record,
-                            QStringLiteral("%1[%2].%3").arg(path).arg(k).arg(field.valueField));
-            item.issue = issues.value(item.path);
-            rows << item;
-        }
-        return;
-    }
-    if (field.kind == FieldKind::PersonChoice)
-        row.choices = personChoices(field, path);
-    if (field.kind == FieldKind::PersonRoles) {
-        // The person's or child's part: victim, suspect (domestic abuse).
-        if (!protocol::Applicability::appliesToIncident(u"victim_ids", m_record.incident().type()))
-            return;
-        // (Not a structured binding: clang 14 cannot capture one.)
-        const std::pair<std::string, int> who = subjectOf(base);
-        const std::string subject = who.first;
-        const int child = who.second;
-        if (subject.empty())
-            return;
-        const auto has = [&](const auto &ids) {
-            return std::find(ids.begin(), ids.end(), subject) != ids.end();
-        };
-        QVariantList held;
-        if (has(m_record.victim_ids()))
-            held << 0;
-        if (has(m_record.suspect_ids()))
-            held << 1;
-        if (child >= 0 && held.isEmpty()) {
-            // Asked of a child only at 16 or 17.
-            const auto age = protocol::derived::ageInYears(
-                m_record.children(child).identity(), protocol::derived::incidentDate(m_record));
-            if (!age || *age < 16 || *age > protocol::derived::kSchoolAgeTo)
-                return;
-        }
-        row.subject = QString::fromStdString(subject);
-        row.value = held;
-        row.issue = issues.value(path);
-        rows << row;
-        return;
-    }
-    if (field.kind == FieldKind::ListHeader) {
-        const int n = fieldpath::count(m_record, path);
-        row.listPath = path;
-        row.value = n; // the heading's own "add" is for the first entry
-        rows << row;
-        for (int k = 0; k < n; ++k) {
-            FormModel::Row item;
-            item.path = QStringLiteral("%1[%2]").arg(path).arg(k);
-            item.kind = FieldKind::ListItem;
-            item.label = tr("%1: entry %2").arg(field.label).arg(k + 1);
-            if (path == QLatin1String("people")) {
-                const QString name = personLabel(m_record.people(k).person_id());
-                item.label = tr("Adult %1: %2").arg(k + 1).arg(name);
-            }
-            item.listPath = path;
-            item.listIndex = k;
-            item.sensitive = false;
-            rows << item;
-            for (const FormField &sub : field.itemFields)
-                appendRows(sub, item.path + QLatin1Char('.'), rows, issues);
-        }
-        if (n > 0) {
-            // The next one is added under the last, where the officer is.
-            FormModel::Row more;
-            more.path = path + QLatin1Char('+');
-            more.kind = FieldKind::ListAdd;
-            more.label = field.label;
-            more.listPath = path;
-            more.sensitive = false;
-            rows << more;
-        }
-        return;
-    }
-    row.value = fieldpath::get(m_record, path);
-    rows << row;
-}
-
-std::pair<std::string, int> RecordEditor::subjectOf(const QString &base) const
-{
-    static const QRegularExpression entry(QStringLiteral("^(people|children)\\[(\\d+)\\]\\.$"));
-    const auto m = entry.match(base);
-    if (!m.hasMatch())
-        return {std::string(), -1};
-    const int i = m.captured(2).toInt();
-    if (m.captured(1) == QLatin1String("people"))
-        return {i < m_record.people_size() ? m_record.people(i).person_id() : std::string(), -1};
-    if (i >= m_record.children_size())
-        return {std::string(), -1};
-    return {m_record.children(i).child_id(), i};
-}
-
-QString RecordEditor::rowPathFor(const QString &issuePath) const
-{
-    // A victim or suspect: their part in the incident; a suspect's missing
-    // age, their date of birth.
-    static const QRegularExpression party(QStringLiteral("^(victim|suspect)_ids\\[(\\d+)\\]$"));
-    if (const auto m = party.match(issuePath); m.hasMatch()) {
-        const bool suspect = m.captured(1) == QLatin1String("suspect");
-        const int i = m.captured(2).toInt();
-        const auto &ids = suspect ? m_record.suspect_ids() : m_record.victim_ids();
-        if (i >= ids.size())
-            return issuePath;
-        for (int k = 0; k < m_record.people_size(); ++k)
-            if (m_record.people(k).person_id() == ids.Get(i))
-                return suspect ? QStringLiteral("people[%1].date_of_birth").arg(k)
-                               : QStringLiteral("people[%1].@roles").arg(k);
-        for (int c = 0; c < m_record.children_size(); ++c)
-            if (m_record.children(c).child_id() == ids.Get(i))
-                return QStringLiteral("children[%1].@roles").arg(c);
-        return issuePath;
-    }
-    // An entry of a keyed list (an indicator's provenance): its row.
-    static const QRegularExpression keyed(
-        QStringLiteral("^(children\\[\\d+\\]\\.)([a-z_]+)\\[(\\d+)\\](\\..*)?$"));
-    if (const auto m = keyed.match(issuePath); m.hasMatch()) {
-        if (const FormField *f = RecordForm::keyedField(m.captured(2))) {
-            const QString list = m.captured(1) + m.captured(2);
-            const QString key = QStringLiteral("%1[%2].%3").arg(list, m.captured(3), f->keyField);
-            return QStringLiteral("%1@%2").arg(list).arg(fieldpath::get(m_record, key).toInt());
-        }
-    }
-    return issuePath;
+    return RecordSteps::stepFor(m_steps, FormRows(m_record, m_checklists).rowPathFor(issuePath));
 }
 
 void RecordEditor::ensureRelationships(int child)
 {
-    // One entry per adult, in the People step's order, so each is asked.
-    if (child < 0 || child >= m_record.children_size())
-        return;
-    v1::ChildObservation *c = m_record.mutable_children(child);
-    for (const v1::Person &p : m_record.people()) {
-        bool found = false;
-        for (const v1::Relationship &r : c->relationships())
-            found = found || r.person_id() == p.person_id();
-        if (!found) {
-            c->add_relationships()->set_person_id(p.person_id());
-            m_dirty = true;
-        }
-    }
+    if (protocol::defaults::ensureRelationships(&m_record, child))
+        m_dirty = true;
 }
 
 bool RecordEditor::pruneDanglingReferences()
@@ -693,12 +312,13 @@ int RecordEditor::clearHiddenAnswers()
     // Answers to follow-ups the form no longer shows (a reason given before
     // the answer became "yes") are not submitted either.
     int cleared = 0;
+    const FormRows rows(m_record, m_checklists);
     std::function<void(const FormField &, const QString &)> visit = [&](const FormField &f,
                                                                         const QString &base) {
         const QString path = base + f.key;
         if (f.key.startsWith(QLatin1Char('@')))
             return; // not a field (a person's part: their ids in victim_ids)
-        if (!fieldApplies(f, base)) {
+        if (!rows.fieldApplies(f, base)) {
             if (f.kind != FieldKind::ListHeader && !f.perPerson && f.keyField.isEmpty() &&
                 isAnswered(fieldpath::get(m_record, path)) && fieldpath::clear(&m_record, path))
                 ++cleared;
@@ -747,33 +367,13 @@ int RecordEditor::clearHiddenAnswers()
 
 void RecordEditor::ensureRiskAnswers()
 {
-    const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type());
-    if (!c)
-        return;
-    v1::RiskAssessment *risk = m_record.mutable_risk();
-    const std::string id = c->id().toStdString();
-    if (risk->checklist_id() != id || int(risk->checklist_version()) != c->version()) {
-        // A different checklist (or none yet): start its answers afresh.
-        risk->set_checklist_id(id);
-        risk->set_checklist_version(quint32(c->version()));
-        risk->clear_answers();
-    }
-    if (risk->answers_size() != c->questions().size()) {
-        QHash<std::string, v1::Answer> old;
-        for (const auto &a : risk->answers())
-            old.insert(a.question_id(), a.answer());
-        risk->clear_answers();
-        for (const protocol::RiskQuestion &q : c->questions()) {
-            v1::RiskAnswer *a = risk->add_answers();
-            a->set_question_id(q.id.toStdString());
-            a->set_answer(old.value(q.id.toStdString(), v1::ANSWER_UNSPECIFIED));
-        }
-    }
+    if (const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type()))
+        protocol::defaults::ensureRiskAnswers(&m_record, *c);
 }
 
 void RecordEditor::prepareStep()
 {
-    const Step &s = m_steps[m_step];
+    const RecordStep &s = m_steps[m_step];
     if (s.section && s.child >= 0)
         for (const FormField &f : s.section->fields)
             if (f.perPerson)
@@ -790,54 +390,10 @@ void RecordEditor::prepareStep()
 void RecordEditor::rebuildRows()
 {
     m_issues = m_validator.check(m_record);
-    QList<FormModel::Row> rows;
-    if (!m_steps.isEmpty() && m_steps[m_step].kind == StepKind::Form) {
-        const Step &s = m_steps[m_step];
-        const QString base =
-            s.child >= 0 ? QStringLiteral("children[%1].").arg(s.child) : QString();
-        QHash<QString, QString> issues;
-        for (const protocol::RecordIssue &i : m_issues)
-            issues.insert(rowPathFor(i.path), i.message);
-
-        if (s.section->id == QLatin1String("risk")) {
-            const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type());
-            if (c && !m_record.risk().declined()) {
-                for (int q = 0; q < c->questions().size(); ++q) {
-                    FormModel::Row row;
-                    row.path = QStringLiteral("risk.answers[%1].answer").arg(q);
-                    row.kind = FieldKind::Choice;
-                    row.label = QStringLiteral("%1. %2").arg(q + 1).arg(c->questions()[q].text);
-                    row.choices = toVariant(RecordForm::riskAnswerChoices());
-                    row.sensitive = false;
-                    row.value = fieldpath::get(m_record, row.path);
-                    row.issue =
-                        issues.value(QStringLiteral("risk.answers[%1]").arg(c->questions()[q].id));
-                    rows << row;
-                }
-            }
-        }
-        for (const FormField &f : s.section->fields)
-            appendRows(f, base, rows, issues);
-
-        // An issue at a path with no row of its own (e.g. "identity.education")
-        // shows on the first row inside it.
-        for (const protocol::RecordIssue &issue : m_issues) {
-            const QString path = rowPathFor(issue.path);
-            const protocol::RecordIssue i{path, issue.code, issue.message};
-            if (!i.path.startsWith(base) || issues.value(i.path).isEmpty())
-                continue;
-            bool shown = false;
-            for (const FormModel::Row &r : rows)
-                shown = shown || r.path == i.path;
-            for (int r = 0; !shown && r < rows.size(); ++r) {
-                if (rows[r].path.startsWith(i.path + QLatin1Char('.')) && rows[r].issue.isEmpty()) {
-                    rows[r].issue = i.message;
-                    shown = true;
-                }
-            }
-        }
-    }
-    m_fields.setRows(std::move(rows));
+    const bool form = !m_steps.isEmpty() && m_steps[m_step].kind == StepKind::Form;
+    m_fields.setRows(form ? FormRows(m_record, m_checklists)
+                                .rows(*m_steps[m_step].section, m_steps[m_step].child, m_issues)
+                          : QList<FormModel::Row>());
 }
 
 QString RecordEditor::riskSummary() const
@@ -1017,7 +573,7 @@ void RecordEditor::setKeyedValue(const QString &listPath, int key, int value)
         known = known || c.value == key;
     if (!known)
         return;
-    int k = keyedIndex(m_record, listPath, *f, key);
+    int k = FormRows::keyedIndex(m_record, listPath, *f, key);
     if (value == 0) {
         // Unticked: the indicator is no longer recorded.
         if (k >= 0 && fieldpath::remove(&m_record, listPath, k))
@@ -1131,11 +687,7 @@ void RecordEditor::addChild(bool unborn)
 {
     if (!active())
         return;
-    v1::ChildObservation *c = m_record.add_children();
-    c->set_child_id(newId());
-    c->mutable_identity()->set_unborn(unborn);
-    // Every child gets a Public Protection Notice unless the officer says why not.
-    c->mutable_referrals()->mutable_protection_notice()->set_made(v1::ANSWER_YES);
+    protocol::defaults::addChild(&m_record, newId(), unborn);
     changed(true);
 }
 
@@ -1217,57 +769,16 @@ bool RecordEditor::submit()
     m_submitError.clear();
     m_dirty = false;
     close();
-    forgetStep(id); // a submitted record is not reopened for editing
+    m_resume.forget(id); // a submitted record is not reopened for editing
     emit submissionMade(submission);
     emit submitted(id);
     return true;
 }
 
-// ------------------------------------------------------- resume position
-
-QString RecordEditor::resumeFile() const
-{
-    return m_session.resumeFilePath();
-}
-
-QJsonObject RecordEditor::readResume() const
-{
-    QFile in(resumeFile());
-    return in.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(in.readAll()).object()
-                                        : QJsonObject();
-}
-
-void RecordEditor::writeResume(const QJsonObject &positions) const
-{
-    QSaveFile out(resumeFile());
-    if (!out.open(QIODevice::WriteOnly))
-        return;
-    out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    out.write(QJsonDocument(positions).toJson(QJsonDocument::Compact));
-    out.commit();
-}
-
 void RecordEditor::rememberStep() const
 {
-    if (!active())
-        return;
-    QJsonObject positions = readResume();
-    positions.insert(m_recordId, m_step);
-    writeResume(positions);
-}
-
-void RecordEditor::forgetStep(const QString &recordId) const
-{
-    QJsonObject positions = readResume();
-    if (positions.contains(recordId)) {
-        positions.remove(recordId);
-        writeResume(positions);
-    }
-}
-
-int RecordEditor::rememberedStep(const QString &recordId) const
-{
-    return readResume().value(recordId).toInt(0);
+    if (active())
+        m_resume.remember(m_recordId, m_step);
 }
 
 } // namespace safeguard::ui

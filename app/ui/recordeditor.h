@@ -5,6 +5,8 @@
 #include "formmodel.h"
 #include "protocol/goodpractice.h"
 #include "recordform.h"
+#include "recordsteps.h"
+#include "resumepositions.h"
 #include "store/recordstore.h"
 
 #include <QJsonObject>
@@ -34,7 +36,7 @@ class RecordEditor : public QObject
     Q_PROPERTY(int stepIndex READ stepIndex NOTIFY stepChanged)
     Q_PROPERTY(int stepCount READ stepCount NOTIFY stepChanged)
     Q_PROPERTY(QString stepTitle READ stepTitle NOTIFY stepChanged)
-    Q_PROPERTY(StepKind stepKind READ stepKind NOTIFY stepChanged)
+    Q_PROPERTY(safeguard::ui::StepKindHolder::Kind stepKind READ stepKind NOTIFY stepChanged)
     Q_PROPERTY(int stepChild READ stepChild NOTIFY stepChanged)
     Q_PROPERTY(QString stepSubtitle READ stepSubtitle NOTIFY stepChanged)
     Q_PROPERTY(QString stepId READ stepId NOTIFY stepChanged)
@@ -55,14 +57,6 @@ class RecordEditor : public QObject
     Q_PROPERTY(QString removalQuestion READ removalQuestion NOTIFY removalChanged)
 
 public:
-    enum class StepKind
-    {
-        Form,
-        Children,
-        Review
-    };
-    Q_ENUM(StepKind)
-
     static constexpr int kAutosaveMs = 1000;
 
     RecordEditor(AppSession &session, QObject *parent = nullptr);
@@ -153,29 +147,10 @@ signals:
     void submissionMade(const safeguard::store::Submission &submission);
 
 private:
-    struct Step
-    {
-        StepKind kind = StepKind::Form;
-        const FormSection *section = nullptr;
-        int child = -1;
-    };
-
     void load(v1::IncidentRecord record, int step);
     void rebuildSteps();
     void rebuildRows();
     void prepareStep();
-    void appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,
-                    const QHash<QString, QString> &issues) const;
-    bool fieldApplies(const FormField &field, const QString &base) const;
-    // The people a PersonChoice / PersonFlags row offers, as {value: id, label}.
-    QVariantList personChoices(const FormField &field, const QString &path) const;
-    // "Alex Example (victim)", or "" for an id that is not one of the adults.
-    QString personLabel(const std::string &personId) const;
-    // The person or child a list entry's base ("people[1].") is about, with
-    // the child's index (-1 for an adult); empty when none.
-    std::pair<std::string, int> subjectOf(const QString &base) const;
-    // The row that shows an issue reported at a record path.
-    QString rowPathFor(const QString &issuePath) const;
     void setKeyedValue(const QString &listPath, int key, int value);
     void ensureRelationships(int child);
     void forgetPerson(const std::string &id);
@@ -191,19 +166,15 @@ private:
     void changed(bool structural);
     void setStep(int index);
     void ensureRiskAnswers();
-    QString resumeFile() const;
-    QJsonObject readResume() const;
-    void writeResume(const QJsonObject &positions) const;
     void rememberStep() const;
-    void forgetStep(const QString &recordId) const;
-    int rememberedStep(const QString &recordId) const;
 
     AppSession &m_session;
+    ResumePositions m_resume;
     const protocol::RiskChecklistRegistry &m_checklists; // the store's (AppSession::checklists)
     protocol::GoodPracticeValidator m_validator;
     v1::IncidentRecord m_record;
     QString m_recordId;
-    QList<Step> m_steps;
+    QList<RecordStep> m_steps;
     int m_step = 0;
     FormModel m_fields;
     ChildrenModel m_children;

@@ -58,8 +58,8 @@ Page {
 
     StackLayout {
         anchors.fill: parent
-        currentIndex: Editor.stepKind === Editor.Children ? 1
-                      : Editor.stepKind === Editor.Review ? 2 : 0
+        currentIndex: Editor.stepKind === StepKind.Children ? 1
+                      : Editor.stepKind === StepKind.Review ? 2 : 0
 
         // A form step: the fields that apply here.
         CenteredColumn {

@@ -60,7 +60,7 @@ TestCase {
 
         mouseClick(findChild(page, "nextButton"))
         waitForRendering(page)
-        compare(Editor.stepKind, Editor.Children)
+        compare(Editor.stepKind, StepKind.Children)
         waitForRendering(page)
         mouseClick(findChild(page, "addChildButton"))
         mouseClick(findChild(page, "addUnbornButton"))
@@ -120,7 +120,7 @@ TestCase {
         verify(Editor.startNew())
         const page = createTemporaryObject(pageComponent, this)
         Editor.goToStep(Editor.stepCount - 1)
-        compare(Editor.stepKind, Editor.Review)
+        compare(Editor.stepKind, StepKind.Review)
         verify(Editor.issues.length > 0)
         verify(!findChild(page, "submitButton").enabled)
         const first = findChild(page, "issueRow:0")

@@ -1,0 +1,357 @@
+#include "formrows.h"
+
+#include "fieldpath.h"
+#include "protocol/applicability.h"
+#include "protocol/derivedfacts.h"
+
+#include <QRegularExpression>
+#include <algorithm>
+
+namespace safeguard::ui {
+
+namespace {
+
+QVariantList toVariant(const QList<FormChoice> &choices)
+{
+    QVariantList out;
+    for (const FormChoice &c : choices)
+        out << QVariantMap{{QStringLiteral("value"), c.value}, {QStringLiteral("label"), c.label}};
+    return out;
+}
+
+} // namespace
+
+QString FormRows::joinName(const std::string &given, const std::string &family)
+{
+    return QStringLiteral("%1 %2")
+        .arg(QString::fromStdString(given), QString::fromStdString(family))
+        .simplified();
+}
+
+int FormRows::keyedIndex(const v1::IncidentRecord &r, const QString &listPath, const FormField &f,
+                         int key)
+{
+    const int n = fieldpath::count(r, listPath);
+    for (int k = 0; k < n; ++k)
+        if (fieldpath::get(r, QStringLiteral("%1[%2].%3").arg(listPath).arg(k).arg(f.keyField))
+                .toInt() == key)
+            return k;
+    return -1;
+}
+
+QList<FormModel::Row> FormRows::rows(const FormSection &section, int child,
+                                     const protocol::RecordIssues &recordIssues) const
+{
+    QList<FormModel::Row> rows;
+    const QString base = child >= 0 ? QStringLiteral("children[%1].").arg(child) : QString();
+    QHash<QString, QString> issues;
+    for (const protocol::RecordIssue &i : recordIssues)
+        issues.insert(rowPathFor(i.path), i.message);
+
+    if (section.id == QLatin1String("risk")) {
+        const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type());
+        if (c && !m_record.risk().declined()) {
+            for (int q = 0; q < c->questions().size(); ++q) {
+                FormModel::Row row;
+                row.path = QStringLiteral("risk.answers[%1].answer").arg(q);
+                row.kind = FieldKind::Choice;
+                row.label = QStringLiteral("%1. %2").arg(q + 1).arg(c->questions()[q].text);
+                row.choices = toVariant(RecordForm::riskAnswerChoices());
+                row.sensitive = false;
+                row.value = fieldpath::get(m_record, row.path);
+                row.issue =
+                    issues.value(QStringLiteral("risk.answers[%1]").arg(c->questions()[q].id));
+                rows << row;
+            }
+        }
+    }
+    for (const FormField &f : section.fields)
+        appendRows(f, base, rows, issues);
+
+    // An issue at a path with no row of its own (e.g. "identity.education")
+    // shows on the first row inside it.
+    for (const protocol::RecordIssue &issue : recordIssues) {
+        const QString path = rowPathFor(issue.path);
+        const protocol::RecordIssue i{path, issue.code, issue.message};
+        if (!i.path.startsWith(base) || issues.value(i.path).isEmpty())
+            continue;
+        bool shown = false;
+        for (const FormModel::Row &r : rows)
+            shown = shown || r.path == i.path;
+        for (int r = 0; !shown && r < rows.size(); ++r) {
+            if (rows[r].path.startsWith(i.path + QLatin1Char('.')) && rows[r].issue.isEmpty()) {
+                rows[r].issue = i.message;
+                shown = true;
+            }
+        }
+    }
+    return rows;
+}
+
+bool FormRows::fieldApplies(const FormField &field, const QString &base) const
+{
+    // Which question applies to which incident and child is the shared
+    // table's to say (the validator and the hub read the same one).
+    const v1::IncidentType type = m_record.incident().type();
+    static const QRegularExpression childBase(QStringLiteral("^children\\[(\\d+)\\]\\.(.*)$"));
+    const QRegularExpressionMatch m = childBase.match(base + field.key);
+    if (m.hasMatch()) {
+        const int index = m.captured(1).toInt();
+        if (index < m_record.children_size() &&
+            !protocol::Applicability::appliesToChild(
+                m.captured(2), type, protocol::ChildFacts::of(m_record, m_record.children(index))))
+            return false;
+    } else if (!protocol::Applicability::appliesToIncident(base + field.key, type)) {
+        return false;
+    }
+    if (field.whenKey.isEmpty())
+        return true;
+    const QVariant v = fieldpath::get(m_record, base + field.whenKey);
+    for (const QVariant &w : field.whenIn) {
+        if (w.typeId() == QMetaType::Bool ? v.toBool() == w.toBool() : v.toInt() == w.toInt())
+            return true;
+    }
+    return false;
+}
+
+QVariantList FormRows::personChoices(const FormField &field, const QString &path) const
+{
+    // The adults, then (where a child can be meant) the children of 16 or
+    // 17; an id already chosen stays listed so it can be unticked.
+    const QVariant current = fieldpath::get(m_record, path);
+    const QStringList chosen = current.typeId() == QMetaType::QStringList
+                                   ? current.toStringList()
+                                   : QStringList{current.toString()};
+    QVariantList out;
+    auto add = [&](const std::string &id, const QString &label) {
+        out << QVariantMap{{QStringLiteral("value"), QString::fromStdString(id)},
+                           {QStringLiteral("label"), label}};
+    };
+    for (int i = 0; i < m_record.people_size(); ++i) {
+        const v1::Person &p = m_record.people(i);
+        const QString name = joinName(p.given_names(), p.family_name());
+        add(p.person_id(), name.isEmpty() ? tr("Adult %1").arg(i + 1) : name);
+    }
+    const QDate on = protocol::derived::incidentDate(m_record);
+    for (int c = 0; c < m_record.children_size(); ++c) {
+        const v1::ChildObservation &child = m_record.children(c);
+        const auto age = protocol::derived::ageInYears(child.identity(), on);
+        const bool older = age && *age >= 16 && *age <= protocol::derived::kSchoolAgeTo;
+        if (!(field.withOlderChildren && older) &&
+            !chosen.contains(QString::fromStdString(child.child_id())))
+            continue;
+        if (path.startsWith(QStringLiteral("children[%1].").arg(c)))
+            continue; // never the child themself
+        const QString name =
+            joinName(child.identity().given_names(), child.identity().family_name());
+        add(child.child_id(), tr("%1 (child, %2)")
+                                  .arg(name.isEmpty() ? tr("Child %1").arg(c + 1) : name)
+                                  .arg(age ? QString::number(*age) : tr("age not known")));
+    }
+    return out;
+}
+
+QString FormRows::personLabel(const std::string &personId) const
+{
+    for (int i = 0; i < m_record.people_size(); ++i) {
+        const v1::Person &p = m_record.people(i);
+        if (p.person_id() != personId)
+            continue;
+        QString label = joinName(p.given_names(), p.family_name());
+        if (label.isEmpty())
+            label = tr("Adult %1").arg(i + 1);
+        QStringList roles;
+        if (std::find(m_record.victim_ids().begin(), m_record.victim_ids().end(), personId) !=
+            m_record.victim_ids().end())
+            roles << tr("victim");
+        if (std::find(m_record.suspect_ids().begin(), m_record.suspect_ids().end(), personId) !=
+            m_record.suspect_ids().end())
+            roles << tr("suspect");
+        return roles.isEmpty() ? label : tr("%1 (%2)").arg(label, roles.join(QStringLiteral(", ")));
+    }
+    return QString();
+}
+
+void FormRows::appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,
+                          const QHash<QString, QString> &issues) const
+{
+    if (!fieldApplies(field, base))
+        return;
+    const QString path = base + field.key;
+    FormModel::Row row;
+    row.path = path;
+    row.kind = field.kind;
+    row.label = field.label;
+    row.help = field.help;
+    row.choices = toVariant(field.choices);
+    row.sensitive = field.sensitive;
+    row.issue = issues.value(path);
+    if (field.perPerson) {
+        // One heading per adult, then the questions about this child and them.
+        if (m_record.people_size() == 0) {
+            row.help = tr("No adults are recorded yet. Add them at the People step, and each "
+                          "child's relationship to each is asked here.");
+            rows << row;
+            return;
+        }
+        rows << row;
+        const int n = fieldpath::count(m_record, path);
+        for (int k = 0; k < n; ++k) {
+            const QString item = QStringLiteral("%1[%2]").arg(path).arg(k);
+            const std::string id = fieldpath::get(m_record, item + QStringLiteral(".person_id"))
+                                       .toString()
+                                       .toStdString();
+            const QString who = personLabel(id);
+            if (who.isEmpty())
+                continue; // not one of the adults (another child)
+            FormModel::Row heading;
+            heading.path = item;
+            heading.kind = FieldKind::Heading;
+            heading.label = who;
+            heading.sensitive = false;
+            heading.issue = issues.value(item + QStringLiteral(".person_id"));
+            rows << heading;
+            for (const FormField &sub : field.itemFields)
+                appendRows(sub, item + QLatin1Char('.'), rows, issues);
+        }
+        return;
+    }
+    if (!field.keyField.isEmpty()) {
+        // One row per choice, answered with how the officer knows.
+        rows << row;
+        for (const FormChoice &c : field.choices) {
+            FormModel::Row item;
+            item.path = QStringLiteral("%1@%2").arg(path).arg(c.value);
+            item.kind = FieldKind::Choice;
+            item.label = c.label;
+            item.choices = toVariant(field.itemChoices);
+            item.sensitive = false;
+            const int k = keyedIndex(m_record, path, field, c.value);
+            item.value =
+                k < 0 ? 0
+                      : fieldpath::get(
+                            m_record,
+                            QStringLiteral("%1[%2].%3").arg(path).arg(k).arg(field.valueField));
+            item.issue = issues.value(item.path);
+            rows << item;
+        }
+        return;
+    }
+    if (field.kind == FieldKind::PersonChoice)
+        row.choices = personChoices(field, path);
+    if (field.kind == FieldKind::PersonRoles) {
+        // The person's or child's part: victim, suspect (domestic abuse).
+        if (!protocol::Applicability::appliesToIncident(u"victim_ids", m_record.incident().type()))
+            return;
+        // (Not a structured binding: clang 14 cannot capture one.)
+        const std::pair<std::string, int> who = subjectOf(base);
+        const std::string subject = who.first;
+        const int child = who.second;
+        if (subject.empty())
+            return;
+        const auto has = [&](const auto &ids) {
+            return std::find(ids.begin(), ids.end(), subject) != ids.end();
+        };
+        QVariantList held;
+        if (has(m_record.victim_ids()))
+            held << 0;
+        if (has(m_record.suspect_ids()))
+            held << 1;
+        if (child >= 0 && held.isEmpty()) {
+            // Asked of a child only at 16 or 17.
+            const auto age = protocol::derived::ageInYears(
+                m_record.children(child).identity(), protocol::derived::incidentDate(m_record));
+            if (!age || *age < 16 || *age > protocol::derived::kSchoolAgeTo)
+                return;
+        }
+        row.subject = QString::fromStdString(subject);
+        row.value = held;
+        row.issue = issues.value(path);
+        rows << row;
+        return;
+    }
+    if (field.kind == FieldKind::ListHeader) {
+        const int n = fieldpath::count(m_record, path);
+        row.listPath = path;
+        row.value = n; // the heading's own "add" is for the first entry
+        rows << row;
+        for (int k = 0; k < n; ++k) {
+            FormModel::Row item;
+            item.path = QStringLiteral("%1[%2]").arg(path).arg(k);
+            item.kind = FieldKind::ListItem;
+            item.label = tr("%1: entry %2").arg(field.label).arg(k + 1);
+            if (path == QLatin1String("people")) {
+                const QString name = personLabel(m_record.people(k).person_id());
+                item.label = tr("Adult %1: %2").arg(k + 1).arg(name);
+            }
+            item.listPath = path;
+            item.listIndex = k;
+            item.sensitive = false;
+            rows << item;
+            for (const FormField &sub : field.itemFields)
+                appendRows(sub, item.path + QLatin1Char('.'), rows, issues);
+        }
+        if (n > 0) {
+            // The next one is added under the last, where the officer is.
+            FormModel::Row more;
+            more.path = path + QLatin1Char('+');
+            more.kind = FieldKind::ListAdd;
+            more.label = field.label;
+            more.listPath = path;
+            more.sensitive = false;
+            rows << more;
+        }
+        return;
+    }
+    row.value = fieldpath::get(m_record, path);
+    rows << row;
+}
+
+std::pair<std::string, int> FormRows::subjectOf(const QString &base) const
+{
+    static const QRegularExpression entry(QStringLiteral("^(people|children)\\[(\\d+)\\]\\.$"));
+    const auto m = entry.match(base);
+    if (!m.hasMatch())
+        return {std::string(), -1};
+    const int i = m.captured(2).toInt();
+    if (m.captured(1) == QLatin1String("people"))
+        return {i < m_record.people_size() ? m_record.people(i).person_id() : std::string(), -1};
+    if (i >= m_record.children_size())
+        return {std::string(), -1};
+    return {m_record.children(i).child_id(), i};
+}
+
+QString FormRows::rowPathFor(const QString &issuePath) const
+{
+    // A victim or suspect: their part in the incident; a suspect's missing
+    // age, their date of birth.
+    static const QRegularExpression party(QStringLiteral("^(victim|suspect)_ids\\[(\\d+)\\]$"));
+    if (const auto m = party.match(issuePath); m.hasMatch()) {
+        const bool suspect = m.captured(1) == QLatin1String("suspect");
+        const int i = m.captured(2).toInt();
+        const auto &ids = suspect ? m_record.suspect_ids() : m_record.victim_ids();
+        if (i >= ids.size())
+            return issuePath;
+        for (int k = 0; k < m_record.people_size(); ++k)
+            if (m_record.people(k).person_id() == ids.Get(i))
+                return suspect ? QStringLiteral("people[%1].date_of_birth").arg(k)
+                               : QStringLiteral("people[%1].@roles").arg(k);
+        for (int c = 0; c < m_record.children_size(); ++c)
+            if (m_record.children(c).child_id() == ids.Get(i))
+                return QStringLiteral("children[%1].@roles").arg(c);
+        return issuePath;
+    }
+    // An entry of a keyed list (an indicator's provenance): its row.
+    static const QRegularExpression keyed(
+        QStringLiteral("^(children\\[\\d+\\]\\.)([a-z_]+)\\[(\\d+)\\](\\..*)?$"));
+    if (const auto m = keyed.match(issuePath); m.hasMatch()) {
+        if (const FormField *f = RecordForm::keyedField(m.captured(2))) {
+            const QString list = m.captured(1) + m.captured(2);
+            const QString key = QStringLiteral("%1[%2].%3").arg(list, m.captured(3), f->keyField);
+            return QStringLiteral("%1@%2").arg(list).arg(fieldpath::get(m_record, key).toInt());
+        }
+    }
+    return issuePath;
+}
+
+} // namespace safeguard::ui
