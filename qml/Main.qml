@@ -19,6 +19,19 @@ ApplicationWindow {
     Material.primary: Theme.primary
     Material.accent: Theme.action
 
+    // Drafts that would be left unsubmitted: an untouched new record is
+    // discarded on closing, so it does not count.
+    function unsubmitted() {
+        return Math.max(0, Home.draftCount - (Editor.canDelete ? 1 : 0))
+    }
+    property bool quitConfirmed: false
+    onClosing: function (close) {
+        if (Session.state === Session.Unlocked && unsubmitted() > 0 && !quitConfirmed) {
+            close.accepted = false
+            quitDialog.open()
+        }
+    }
+
     onVisibilityChanged: function (v) {
         if (v === Window.Hidden || v === Window.Minimized)
             Locker.windowHidden()
@@ -45,8 +58,56 @@ ApplicationWindow {
                 font.pixelSize: 16
                 Material.foreground: Theme.textOnPrimary
                 implicitHeight: 56
-                onClicked: Session.lock()
+                onClicked: window.unsubmitted() > 0 ? lockDialog.open() : Session.lock()
             }
+        }
+    }
+
+    // The last seconds before an inactivity lock: say so, and what would be
+    // left unsubmitted; any touch keeps the app open.
+    Rectangle {
+        objectName: "autoLockWarning"
+        visible: Locker.secondsUntilLock >= 0 && Session.state === Session.Unlocked
+        z: 10
+        anchors.left: parent.left
+        anchors.right: parent.right
+        anchors.bottom: parent.bottom
+        height: warningText.implicitHeight + 24
+        color: Theme.warningSurface
+        border.color: Theme.warning
+        Label {
+            id: warningText
+            anchors.fill: parent
+            anchors.margins: 12
+            text: qsTr("Locking in %1 s.").arg(Locker.secondsUntilLock)
+                  + (window.unsubmitted() > 0 ? " " + qsTr("%n record(s) not submitted.", "", window.unsubmitted()) : "")
+                  + " " + qsTr("Touch the screen to keep working.")
+            wrapMode: Text.Wrap
+            font.pixelSize: 16
+            font.bold: true
+            color: Theme.warning
+        }
+    }
+
+    ConfirmDialog {
+        id: lockDialog
+        objectName: "lockDialog"
+        title: qsTr("Lock with work not submitted?")
+        message: qsTr("%n record(s) not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.", "", window.unsubmitted())
+        keepText: qsTr("Keep working")
+        actText: qsTr("Lock")
+        onActed: Session.lock()
+    }
+    ConfirmDialog {
+        id: quitDialog
+        objectName: "quitDialog"
+        title: qsTr("Quit with work not submitted?")
+        message: qsTr("%n record(s) not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.", "", window.unsubmitted())
+        keepText: qsTr("Keep working")
+        actText: qsTr("Quit")
+        onActed: {
+            window.quitConfirmed = true
+            window.close()
         }
     }
 

@@ -3,6 +3,7 @@
 #include "files/privatefiles.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/limits.h"
+#include "protocol/recorddefaults.h"
 #include "schema.h"
 
 #include <QDir>
@@ -48,6 +49,46 @@ QByteArray serialize(const v1::IncidentRecord &record)
 
 // A read that fails after the key was proven: damage, whatever SQLite calls
 // it (SQLCipher 3.4 reports a page whose HMAC fails as an ordinary error).
+// Where the incident was, as a home row names it: the first address line
+// and the town, else the postcode, else the officer's description.
+QString placeOf(const v1::Incident &incident)
+{
+    const v1::PostalAddress &a = incident.address();
+    QStringList parts;
+    if (a.lines_size() > 0 && !a.lines(0).empty())
+        parts << QString::fromStdString(a.lines(0));
+    if (!a.town().empty())
+        parts << QString::fromStdString(a.town());
+    if (parts.isEmpty() && !a.postcode().empty())
+        parts << QString::fromStdString(a.postcode());
+    if (parts.isEmpty())
+        parts << QString::fromStdString(incident.location_description()).left(80);
+    return parts.join(QStringLiteral(", ")).simplified();
+}
+
+QString childNamesOf(const v1::IncidentRecord &record)
+{
+    QStringList names;
+    for (const v1::ChildObservation &c : record.children()) {
+        const QString given = QString::fromStdString(c.identity().given_names()).simplified();
+        if (!given.isEmpty())
+            names << given;
+    }
+    return names.join(QStringLiteral(", "));
+}
+
+// The summary columns from index first on: occurred_ms, occurred_offset_min,
+// incident_type, place, child_names, withdrawn.
+void bindSummary(sql::Statement &st, int first, const v1::IncidentRecord &record)
+{
+    st.bind(first, std::int64_t(record.incident().occurred_at().unix_ms()))
+        .bind(first + 1, int(record.incident().occurred_at().utc_offset_minutes()))
+        .bind(first + 2, int(record.incident().type()))
+        .bind(first + 3, placeOf(record.incident()))
+        .bind(first + 4, childNamesOf(record))
+        .bind(first + 5, record.has_withdrawal() ? 1 : 0);
+}
+
 StoreError readError(const sql::SqlError &e, const char *during)
 {
     StoreError s = StoreError::fromSql(e, during);
@@ -131,6 +172,8 @@ RecordStore::openImpl(const QString &dir, const DataKey *key, const protocol::Cl
         return m;
     std::unique_ptr<RecordStore> store(
         new RecordStore(dir, std::move(db).value(), clock, key != nullptr, std::move(checklists)));
+    if (StoreError b = store->backfillSummaries(); b)
+        return b;
     store->tightenFileModes();
     return store;
 }
@@ -229,11 +272,15 @@ StoreError RecordStore::saveDraftInTransaction(const v1::IncidentRecord &input)
         exists ? m_db.prepare(
                      "UPDATE records SET updated_ms = ?1, police_reference = ?2, child_count = ?3, "
                      "urgent = ?4, "
-                     "amendment_reason = ?5, body = ?6 WHERE record_id = ?7 AND version = ?8;")
+                     "amendment_reason = ?5, body = ?6, occurred_ms = ?9, occurred_offset_min = "
+                     "?10, incident_type = ?11, place = ?12, child_names = ?13, withdrawn = ?14, "
+                     "summary_version = 1 WHERE record_id = ?7 AND version = ?8;")
                : m_db.prepare("INSERT INTO records (updated_ms, police_reference, child_count, "
                               "urgent, amendment_reason, "
-                              "body, record_id, version, status, created_ms) VALUES (?1, ?2, ?3, "
-                              "?4, ?5, ?6, ?7, ?8, 'draft', ?1);");
+                              "body, record_id, version, status, created_ms, occurred_ms, "
+                              "occurred_offset_min, incident_type, place, child_names, withdrawn, "
+                              "summary_version) VALUES (?1, ?2, ?3, "
+                              "?4, ?5, ?6, ?7, ?8, 'draft', ?1, ?9, ?10, ?11, ?12, ?13, ?14, 1);");
     st.bind(1, std::int64_t(now))
         .bind(2, std::string_view(record.incident().police_reference()))
         .bind(3, record.children_size())
@@ -242,19 +289,55 @@ StoreError RecordStore::saveDraftInTransaction(const v1::IncidentRecord &input)
         .bindBlob(6, body)
         .bind(7, id)
         .bind(8, version);
+    bindSummary(st, 9, record);
     if (!st.exec())
         return StoreError::fromSql(st.error(), "save draft");
+    return {};
+}
+
+StoreError RecordStore::backfillSummaries()
+{
+    sql::Statement todo =
+        m_db.prepare("SELECT record_id, version, body FROM records WHERE summary_version = 0;");
+    QList<std::tuple<QString, int, v1::IncidentRecord>> rows;
+    while (todo.step()) {
+        v1::IncidentRecord r;
+        if (parseRecord(todo.columnBlob(2), &r)) // a damaged body keeps an empty summary
+            rows.append({todo.columnText(0), int(todo.columnInt64(1)), std::move(r)});
+    }
+    if (todo.error())
+        return readError(todo.error(), "summaries");
+    todo.reset();
+    if (rows.isEmpty())
+        return {};
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "summaries");
+    sql::Statement up = m_db.prepare(
+        "UPDATE records SET occurred_ms = ?1, occurred_offset_min = ?2, incident_type = ?3, "
+        "place = ?4, child_names = ?5, withdrawn = ?6, summary_version = 1 "
+        "WHERE record_id = ?7 AND version = ?8;");
+    for (const auto &[id, version, record] : rows) {
+        bindSummary(up, 1, record);
+        up.bind(7, id).bind(8, version);
+        if (!up.exec())
+            return StoreError::fromSql(up.error(), "summaries");
+        up.reset();
+    }
+    if (sql::SqlError e = tx.commit())
+        return StoreError::fromSql(e, "summaries");
     return {};
 }
 
 StoreResult<QList<RecordSummary>> RecordStore::listRecords()
 {
     sql::Statement st = m_db.prepare(
-        "SELECT record_id, version, status, updated_ms, police_reference, child_count, urgent FROM "
+        "SELECT record_id, version, status, updated_ms, police_reference, child_count, urgent, "
+        "occurred_ms, occurred_offset_min, incident_type, place, child_names, withdrawn FROM "
         "records r "
         "WHERE version = (SELECT MAX(version) FROM records WHERE record_id = r.record_id) "
-        "UNION ALL SELECT record_id, version, 'purged', purged_ms, police_reference, 0, 0 FROM "
-        "receipts "
+        "UNION ALL SELECT record_id, version, 'purged', purged_ms, police_reference, 0, 0, "
+        "0, 0, 0, '', '', 0 FROM receipts "
         "ORDER BY 4 DESC, 1;");
     QList<RecordSummary> out;
     while (st.step()) {
@@ -266,6 +349,12 @@ StoreResult<QList<RecordSummary>> RecordStore::listRecords()
         s.policeReference = st.columnText(4);
         s.childCount = int(st.columnInt64(5));
         s.urgent = st.columnInt64(6) != 0;
+        s.occurredMs = st.columnInt64(7);
+        s.occurredOffsetMinutes = int(st.columnInt64(8));
+        s.incidentType = int(st.columnInt64(9));
+        s.place = st.columnText(10);
+        s.childNames = st.columnText(11);
+        s.withdrawn = st.columnInt64(12) != 0;
         out.append(s);
     }
     if (st.error())
@@ -294,6 +383,54 @@ StoreResult<v1::IncidentRecord> RecordStore::load(const QString &recordId, int v
 }
 
 StoreResult<Submission> RecordStore::submit(const QString &recordId)
+{
+    return freeze(recordId, nullptr);
+}
+
+StoreResult<Submission> RecordStore::withdraw(const QString &recordId, const QString &reason)
+{
+    const QString trimmed = reason.trimmed();
+    if (trimmed.isEmpty())
+        return StoreError{StoreErrorKind::Invalid,
+                          QStringLiteral("A withdrawal needs a reason."),
+                          {{QStringLiteral("withdrawal.reason"), QStringLiteral("reason_required"),
+                            QStringLiteral("Say why this record is being withdrawn.")}}};
+    return freeze(recordId, &trimmed);
+}
+
+StoreError RecordStore::deleteEmptyDraft(const QString &recordId)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "delete draft");
+    sql::Statement st = m_db.prepare(
+        "SELECT version, status, body, (SELECT count(*) FROM records WHERE record_id = ?1) "
+        "FROM records WHERE record_id = ?1 ORDER BY version DESC LIMIT 1;");
+    st.bind(1, recordId);
+    if (!st.step())
+        return st.error() ? readError(st.error(), "delete draft") : notFound(recordId);
+    v1::IncidentRecord record;
+    const bool onlyADraft = st.columnInt64(0) == 1 && st.columnInt64(3) == 1 &&
+                            st.columnText(1) == statusKey(RecordStatus::Draft);
+    if (!onlyADraft || !parseRecord(st.columnBlob(2), &record) ||
+        !protocol::defaults::hasNothingBeyondDefaults(record))
+        return {StoreErrorKind::WrongState,
+                QStringLiteral("Record %1 holds answers: it can be withdrawn, not deleted.")
+                    .arg(recordId),
+                {}};
+    st.reset();
+    sql::Statement del = m_db.prepare("DELETE FROM records WHERE record_id = ? AND version = 1 "
+                                      "AND status = 'draft';");
+    del.bind(1, recordId);
+    if (!del.exec())
+        return StoreError::fromSql(del.error(), "delete draft");
+    if (sql::SqlError e = tx.commit())
+        return StoreError::fromSql(e, "delete draft");
+    return {};
+}
+
+StoreResult<Submission> RecordStore::freeze(const QString &recordId,
+                                            const QString *withdrawalReason)
 {
     sql::Transaction tx(m_db);
     if (tx.beginError())
@@ -336,10 +473,17 @@ StoreResult<Submission> RecordStore::submit(const QString &recordId)
     const qint64 now = m_clock.nowMs();
     record.mutable_submitted_at()->set_unix_ms(now);
     record.mutable_submitted_at()->set_utc_offset_minutes(m_clock.utcOffsetMinutes());
+    if (withdrawalReason) {
+        record.mutable_withdrawal()->set_reason(withdrawalReason->toStdString());
+        *record.mutable_withdrawal()->mutable_at() = record.submitted_at();
+    }
 
     protocol::RecordIssues issues = protocol::checkStructure(record);
     issues += protocol::checkLimits(record);
-    issues += m_validator.check(record);
+    // A withdrawn record is sent as it stands: good practice is for records
+    // the officer stands behind.
+    if (!withdrawalReason)
+        issues += m_validator.check(record);
     const QByteArray bytes = serialize(record);
     issues += protocol::checkRecordSize(bytes.size());
     if (!issues.isEmpty())
@@ -357,19 +501,20 @@ StoreResult<Submission> RecordStore::submit(const QString &recordId)
     sub.urgent = protocol::derived::isUrgent(record);
     sub.submittedMs = now;
 
-    sql::Statement freeze =
+    sql::Statement frozen =
         m_db.prepare("UPDATE records SET status = 'queued', body = ?, sha256 = ?, submitted_ms = "
-                     "?, updated_ms = ?, urgent = ? "
+                     "?, updated_ms = ?, urgent = ?, withdrawn = ? "
                      "WHERE record_id = ? AND version = ? AND status = 'draft';");
-    freeze.bindBlob(1, bytes)
+    frozen.bindBlob(1, bytes)
         .bindBlob(2, sub.sha256)
         .bind(3, std::int64_t(now))
         .bind(4, std::int64_t(now))
         .bind(5, sub.urgent ? 1 : 0)
-        .bind(6, recordId)
-        .bind(7, sub.version);
-    if (!freeze.exec())
-        return StoreError::fromSql(freeze.error(), "submit");
+        .bind(6, withdrawalReason ? 1 : 0)
+        .bind(7, recordId)
+        .bind(8, sub.version);
+    if (!frozen.exec())
+        return StoreError::fromSql(frozen.error(), "submit");
     sql::Statement queue = m_db.prepare("INSERT INTO outbox (record_id, version, priority, sha256, "
                                         "size, state, created_ms, updated_ms) "
                                         "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?);");

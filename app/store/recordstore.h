@@ -31,6 +31,14 @@ struct RecordSummary
     QString policeReference;
     int childCount = 0;
     bool urgent = false;
+    // When and where the incident happened, its type and the children's
+    // names ("Alpha, Bravo"), as the officer finds it again.
+    qint64 occurredMs = 0;
+    int occurredOffsetMinutes = 0;
+    int incidentType = 0; // v1::IncidentType
+    QString place;
+    QString childNames;
+    bool withdrawn = false;
 };
 
 // The frozen submission of one record version, as the outbox holds it
@@ -124,6 +132,16 @@ public:
     StoreResult<v1::IncidentRecord> load(const QString &recordId, int version = 0);
 
     StoreResult<Submission> submit(const QString &recordId);
+    // Freezes and queues the draft marked withdrawn, with the officer's
+    // reason, whatever good practice still asks (structure, limits and
+    // size still apply): it reaches the hub, which keeps it out of triage
+    // and of the children's picture. The only way to be rid of a draft that
+    // holds anything.
+    StoreResult<Submission> withdraw(const QString &recordId, const QString &reason);
+    // Deletes a first-version draft that holds nothing beyond the defaults
+    // (protocol::defaults::hasNothingBeyondDefaults): an accidental "New
+    // record". Refused (WrongState) for any other.
+    StoreError deleteEmptyDraft(const QString &recordId);
     // Starts the next version as a draft with the reason; returns it.
     StoreResult<v1::IncidentRecord> amend(const QString &recordId, const QString &reason);
     // Deletes every version's content once the latest is acknowledged.
@@ -188,6 +206,9 @@ private:
              std::shared_ptr<const protocol::RiskChecklistRegistry> checklists);
     static StoreResult<sql::Database> openConnection(const QString &dir, const DataKey *key);
     StoreError saveDraftInTransaction(const v1::IncidentRecord &record);
+    StoreResult<Submission> freeze(const QString &recordId, const QString *withdrawalReason);
+    // Fills the summary columns of rows written before schema 6.
+    StoreError backfillSummaries();
     void tightenFileModes() const;
 
     QString m_dir;

@@ -181,7 +181,21 @@ CREATE TABLE enrolment (
 );
 )sql";
 
-constexpr const char *kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
+// v6: what the home list shows of each record without opening it (when and
+// where the incident was, its type, the children's names) and whether the
+// officer withdrew it. Rows from before have summary_version 0 and are
+// filled from their bodies when the store opens (RecordStore::backfill).
+constexpr const char *kV6 = R"sql(
+ALTER TABLE records ADD COLUMN occurred_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN occurred_offset_min INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN incident_type INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN place TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN child_names TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN summary_version INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr const char *kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6};
 static_assert(std::size(kMigrations) == kCurrentVersion);
 
 } // namespace

@@ -19,7 +19,7 @@ namespace safeguard::store {
 // Never edit a shipped migration; add the next one.
 namespace schema {
 
-inline constexpr int kCurrentVersion = 5;
+inline constexpr int kCurrentVersion = 6;
 
 // Brings the database up to targetVersion (default: current). Refuses a
 // database newer than this build (TooNew).

@@ -69,6 +69,8 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
             home.refresh();
     });
     QObject::connect(&editor, &RecordEditor::submitted, &home, &HomeController::refresh);
+    QObject::connect(&editor, &RecordEditor::withdrawn, &home, &HomeController::refresh);
+    QObject::connect(&editor, &RecordEditor::deleted, &home, &HomeController::refresh);
 
     // The sync engine's triggers: app start, unlock, submit; locking leaves
     // it sending from the sealed outbox.

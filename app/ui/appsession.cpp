@@ -89,8 +89,18 @@ void AppSession::lock()
     if (state() != State::Unlocked)
         return;
     emit aboutToLock();
+    m_unsubmittedAtLock = unsubmittedCount(); // after the editor saved or discarded
     m_session.lock();
     changed(State::Unlocked);
+}
+
+int AppSession::unsubmittedCount() const
+{
+    store::RecordStore *store = recordStore();
+    if (!store)
+        return 0;
+    const auto counts = store->statusCounts();
+    return counts ? counts.value().value(protocol::RecordStatus::Draft) : 0;
 }
 
 bool AppSession::wipe()

@@ -18,6 +18,9 @@ class AppSession : public QObject
 {
     Q_OBJECT
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    // Drafts in the store when it last locked (a count, nothing else): the
+    // unlock screen says what was left unsubmitted. -1 before any lock.
+    Q_PROPERTY(int unsubmittedAtLock READ unsubmittedAtLock NOTIFY stateChanged)
 
 public:
     enum class State
@@ -42,6 +45,9 @@ public:
     const protocol::RiskChecklistRegistry &checklists() const { return *m_session.checklists(); }
     store::KeyVault &vault() { return m_session.vault(); }
     QString storeDir() const { return m_session.dir(); }
+    int unsubmittedAtLock() const { return m_unsubmittedAtLock; }
+    // Drafts in the open store now (0 while locked).
+    int unsubmittedCount() const;
 
     // Creates the vault and opens the new store; state becomes Unlocked.
     store::VaultError createVault(const store::SecureBuffer &passphrase,
@@ -91,6 +97,7 @@ private:
     store::StoreSession m_session;
     QTimer m_rotationTimer;
     std::function<bool()> m_unlockGate;
+    int m_unsubmittedAtLock = -1;
 };
 
 } // namespace safeguard::ui

@@ -36,18 +36,48 @@ void AutoLock::install()
 void AutoLock::noteActivity()
 {
     m_lastActivityMs = m_session.clock().nowMs();
+    setWarning(-1);
+    if (m_lockedForInactivity && m_session.state() == AppSession::State::Unlocked) {
+        m_lockedForInactivity = false;
+        emit warningChanged();
+    }
+}
+
+void AutoLock::setWarning(int secondsLeft)
+{
+    if (secondsLeft == m_secondsUntilLock)
+        return;
+    m_secondsUntilLock = secondsLeft;
+    emit warningChanged();
 }
 
 void AutoLock::check()
 {
-    if (m_session.state() != AppSession::State::Unlocked)
+    if (m_session.state() != AppSession::State::Unlocked) {
+        setWarning(-1);
         return;
-    if (m_session.clock().nowMs() - m_lastActivityMs >= qint64(m_timeoutSeconds) * 1000)
+    }
+    const qint64 idleMs = m_session.clock().nowMs() - m_lastActivityMs;
+    const qint64 leftMs = qint64(m_timeoutSeconds) * 1000 - idleMs;
+    if (leftMs <= 0) {
+        setWarning(-1);
+        m_lockedForInactivity = true;
+        emit warningChanged();
         m_session.lock();
+        return;
+    }
+    // Rounded up: "1 s" until the moment it locks.
+    const int left = int((leftMs + 999) / 1000);
+    setWarning(left <= kWarningSeconds && m_timeoutSeconds > kWarningSeconds ? left : -1);
 }
 
 void AutoLock::windowHidden()
 {
+    setWarning(-1);
+    if (m_lockedForInactivity) {
+        m_lockedForInactivity = false;
+        emit warningChanged();
+    }
     m_session.lock();
 }
 

@@ -16,13 +16,22 @@ class AutoLock : public QObject
 {
     Q_OBJECT
     Q_PROPERTY(int timeoutSeconds READ timeoutSeconds WRITE setTimeoutSeconds NOTIFY timeoutChanged)
+    // In the last kWarningSeconds before an inactivity lock: how many seconds
+    // are left (the screen warns, and any touch keeps the app open); -1
+    // otherwise.
+    Q_PROPERTY(int secondsUntilLock READ secondsUntilLock NOTIFY warningChanged)
+    // The last lock was for inactivity (not the Lock button or a hidden window).
+    Q_PROPERTY(bool lockedForInactivity READ lockedForInactivity NOTIFY warningChanged)
 
 public:
     static constexpr int kDefaultTimeoutSeconds = 5 * 60;
+    static constexpr int kWarningSeconds = 30;
 
     AutoLock(AppSession &session, QObject *parent = nullptr);
 
     int timeoutSeconds() const { return m_timeoutSeconds; }
+    int secondsUntilLock() const { return m_secondsUntilLock; }
+    bool lockedForInactivity() const { return m_lockedForInactivity; }
     void setTimeoutSeconds(int s);
 
     // Watches every input event and the application state of qApp.
@@ -37,6 +46,7 @@ public:
 
 signals:
     void timeoutChanged();
+    void warningChanged();
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -44,7 +54,11 @@ protected:
 private:
     AppSession &m_session;
     int m_timeoutSeconds = kDefaultTimeoutSeconds;
+    void setWarning(int secondsLeft);
+
     qint64 m_lastActivityMs = 0;
+    int m_secondsUntilLock = -1;
+    bool m_lockedForInactivity = false;
     QTimer m_tick;
 };
 

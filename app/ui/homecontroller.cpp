@@ -105,14 +105,28 @@ QString HomeController::syncBanner() const
     const QDateTime last = m_sync.lastSuccessfulSync();
     if (needsCorrectionCount() > 0)
         return tr("%n record(s) need correction", nullptr, needsCorrectionCount());
+    // Never "all records" while a draft is only here.
+    if (draftCount() > 0)
+        return last.isValid()
+                   ? tr("Every submitted record is on the hub · last sync %1")
+                         .arg(QLocale().toString(last.toLocalTime(), QLocale::ShortFormat))
+                   : tr("Every submitted record is on the hub");
     return last.isValid() ? tr("All records are on the hub · last sync %1")
                                 .arg(QLocale().toString(last.toLocalTime(), QLocale::ShortFormat))
                           : tr("All records are on the hub");
 }
 
+QString HomeController::draftBanner() const
+{
+    return draftCount() > 0 ? tr("%n record(s) not submitted: only on this device until you submit",
+                                 nullptr, draftCount())
+                            : QString();
+}
+
 bool HomeController::allOnHub() const
 {
-    return m_sync.isEnrolled() && m_sync.waitingCount() == 0 && waitingCount() == 0;
+    return m_sync.isEnrolled() && m_sync.waitingCount() == 0 && waitingCount() == 0 &&
+           draftCount() == 0;
 }
 
 bool HomeController::needsEnrolmentCode() const

@@ -23,6 +23,9 @@ class HomeController : public QObject
     // aside for its staff; nothing for the officer to do.
     Q_PROPERTY(int heldAtHubCount READ heldAtHubCount NOTIFY countsChanged)
     Q_PROPERTY(QString syncBanner READ syncBanner NOTIFY countsChanged)
+    // "1 record not submitted": drafts are only on this device and go
+    // nowhere until the officer submits them. "" when there are none.
+    Q_PROPERTY(QString draftBanner READ draftBanner NOTIFY countsChanged)
     Q_PROPERTY(QString error READ error NOTIFY countsChanged)
     Q_PROPERTY(bool allOnHub READ allOnHub NOTIFY countsChanged)
     // An urgent record set aside after failing alone: the banner turns red.
@@ -43,6 +46,7 @@ public:
     int draftCount() const { return m_counts.value(protocol::RecordStatus::Draft); }
     int heldAtHubCount() const { return m_counts.value(protocol::RecordStatus::HeldAtHub); }
     QString syncBanner() const;
+    QString draftBanner() const;
     QString error() const { return m_error; }
     bool allOnHub() const;
     bool urgentNotSent() const { return m_sync.urgentParkedCount() > 0; }

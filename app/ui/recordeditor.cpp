@@ -141,7 +141,18 @@ void RecordEditor::close()
 {
     if (!active())
         return;
-    saveNow();
+    // An untouched new record (opened by mistake) is not left behind as an
+    // empty draft for ever; anything else is saved.
+    const QString id = m_recordId;
+    bool discarded = false;
+    if (canDelete() && m_session.recordStore())
+        discarded = m_session.recordStore()->deleteEmptyDraft(id).ok();
+    if (discarded) {
+        m_dirty = false;
+        m_resume.forget(id);
+    } else {
+        saveNow();
+    }
     m_autosave.stop();
     m_record.Clear();
     m_recordId.clear();
@@ -155,6 +166,8 @@ void RecordEditor::close()
     emit stepChanged();
     emit valuesChanged();
     emit saveStateChanged();
+    if (discarded)
+        emit deleted(id);
 }
 
 bool RecordEditor::saveNow()
@@ -722,17 +735,7 @@ bool RecordEditor::submit()
 {
     if (!active())
         return false;
-    if (m_submitter) {
-        const Submitter who = m_submitter();
-        if (!who.officerId.isEmpty() && m_record.officer_id() != who.officerId.toStdString()) {
-            m_record.set_officer_id(who.officerId.toStdString());
-            m_dirty = true;
-        }
-        if (!who.deviceId.isEmpty() && m_record.device_id() != who.deviceId.toStdString()) {
-            m_record.set_device_id(who.deviceId.toStdString());
-            m_dirty = true;
-        }
-    }
+    stampSubmitter();
     // Nothing the form hides is submitted (an answer given before the type
     // or a child's details changed). Only a submit that succeeds keeps the
     // cleared copy: if it is refused, the draft is as the officer left it,
@@ -765,13 +768,75 @@ bool RecordEditor::submit()
         return false;
     }
     const QString id = m_recordId;
-    const store::Submission submission = result.value();
+    finishFrozen(result.value());
+    emit submitted(id);
+    return true;
+}
+
+void RecordEditor::finishFrozen(const store::Submission &submission)
+{
+    const QString id = m_recordId;
     m_submitError.clear();
     m_dirty = false;
     close();
-    m_resume.forget(id); // a submitted record is not reopened for editing
+    m_resume.forget(id); // a frozen record is not reopened for editing
     emit submissionMade(submission);
-    emit submitted(id);
+}
+
+void RecordEditor::stampSubmitter()
+{
+    if (!m_submitter)
+        return;
+    const Submitter who = m_submitter();
+    if (!who.officerId.isEmpty() && m_record.officer_id() != who.officerId.toStdString()) {
+        m_record.set_officer_id(who.officerId.toStdString());
+        m_dirty = true;
+    }
+    if (!who.deviceId.isEmpty() && m_record.device_id() != who.deviceId.toStdString()) {
+        m_record.set_device_id(who.deviceId.toStdString());
+        m_dirty = true;
+    }
+}
+
+bool RecordEditor::canDelete() const
+{
+    return active() && m_record.version() <= 1 &&
+           protocol::defaults::hasNothingBeyondDefaults(m_record);
+}
+
+bool RecordEditor::deleteDraft()
+{
+    store::RecordStore *store = m_session.recordStore();
+    if (!store || !canDelete())
+        return false;
+    // close() deletes a draft that holds nothing beyond its defaults.
+    const QString id = m_recordId;
+    bool gone = false;
+    const auto conn = connect(this, &RecordEditor::deleted, this,
+                              [&gone, id](const QString &which) { gone = gone || which == id; });
+    close();
+    disconnect(conn);
+    return gone;
+}
+
+bool RecordEditor::withdraw(const QString &reason)
+{
+    store::RecordStore *store = m_session.recordStore();
+    if (!store || !active())
+        return false;
+    stampSubmitter();
+    if (!saveNow())
+        return false;
+    const QString id = m_recordId;
+    auto result = store->withdraw(id, reason);
+    if (!result) {
+        m_submitError = result.error().issues.isEmpty() ? result.error().message
+                                                        : result.error().issues.first().message;
+        emit valuesChanged();
+        return false;
+    }
+    finishFrozen(result.value());
+    emit withdrawn(id);
     return true;
 }
 

@@ -47,6 +47,9 @@ class RecordEditor : public QObject
     Q_PROPERTY(bool savePending READ savePending NOTIFY saveStateChanged)
     Q_PROPERTY(QString saveError READ saveError NOTIFY saveStateChanged)
     Q_PROPERTY(QString submitError READ submitError NOTIFY valuesChanged)
+    // Nothing recorded beyond a new draft's defaults: it may be deleted
+    // (an accidental "New record"). Any other draft is withdrawn instead.
+    Q_PROPERTY(bool canDelete READ canDelete NOTIFY valuesChanged)
     // A change of incident type that would discard answers waits for the
     // officer to confirm it (confirmTypeChange) or keep the type
     // (cancelTypeChange); typeChangeLosses says what would go.
@@ -88,6 +91,7 @@ public:
     bool savePending() const { return m_dirty; }
     QString saveError() const { return m_saveError; }
     QString submitError() const { return m_submitError; }
+    bool canDelete() const;
     const v1::IncidentRecord &record() const { return m_record; }
 
     // Starts a new draft (saved at once) and opens it at the first step.
@@ -125,6 +129,13 @@ public:
 
     // Validates, freezes and queues the record; false with submitError set.
     Q_INVOKABLE bool submit();
+    // Deletes the open draft if it holds nothing beyond defaults (canDelete);
+    // false, and the draft stays, otherwise.
+    Q_INVOKABLE bool deleteDraft();
+    // Sends the open draft to the hub as it stands, marked withdrawn with
+    // the officer's reason (store::RecordStore::withdraw); false with
+    // submitError set (no reason, the store refused).
+    Q_INVOKABLE bool withdraw(const QString &reason);
 
 public slots:
     // Writes the draft now if anything changed since the last save.
@@ -143,6 +154,8 @@ signals:
     void valuesChanged();
     void saveStateChanged();
     void submitted(const QString &recordId);
+    void withdrawn(const QString &recordId);
+    void deleted(const QString &recordId);
     // The same moment, with what the store froze: for the sync engine.
     void submissionMade(const safeguard::store::Submission &submission);
 
@@ -164,6 +177,11 @@ private:
     // Applies a change of incident type and clears what no longer applies.
     void applyType(int type);
     void changed(bool structural);
+    // After a submit or a withdrawal: closes, forgets the step, tells the
+    // sync engine.
+    void finishFrozen(const store::Submission &submission);
+    // The enrolled officer's and device's ids on the record (m_submitter).
+    void stampSubmitter();
     void setStep(int index);
     void ensureRiskAnswers();
     void rememberStep() const;

@@ -14,6 +14,13 @@
 <context>
     <name>UnlockPage</name>
     <message numerus="yes">
+        <source>%n record(s) not submitted: kept on this device, encrypted, until you submit.</source>
+        <translation>
+            <numerusform>%n record not submitted: kept on this device, encrypted, until you submit.</numerusform>
+            <numerusform>%n records not submitted: kept on this device, encrypted, until you submit.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Warning: %n more wrong passphrase(s) will destroy every record on this device that has not reached the hub.</source>
         <translation>
             <numerusform>Warning: %n more wrong passphrase will destroy every record on this device that has not reached the hub.</numerusform>
@@ -23,6 +30,13 @@
 </context>
 <context>
     <name>safeguard::ui::HomeController</name>
+    <message numerus="yes">
+        <source>%n record(s) not submitted: only on this device until you submit</source>
+        <translation>
+            <numerusform>%n record not submitted: only on this device until you submit</numerusform>
+            <numerusform>%n records not submitted: only on this device until you submit</numerusform>
+        </translation>
+    </message>
     <message numerus="yes">
         <source>%n record(s) only on this device, waiting to send</source>
         <translation>
@@ -125,6 +139,23 @@
         <translation>
             <numerusform>That passphrase is not right. %n attempt left.</numerusform>
             <numerusform>That passphrase is not right. %n attempts left.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message numerus="yes">
+        <source>%n record(s) not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</source>
+        <translation>
+            <numerusform>%n record not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</numerusform>
+            <numerusform>%n records not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) not submitted.</source>
+        <translation>
+            <numerusform>%n record not submitted.</numerusform>
+            <numerusform>%n records not submitted.</numerusform>
         </translation>
     </message>
 </context>

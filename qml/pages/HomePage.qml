@@ -40,6 +40,16 @@ Page {
                     }
                 }
                 Label {
+                    objectName: "draftBanner"
+                    text: Home.draftBanner
+                    visible: text.length > 0
+                    wrapMode: Text.Wrap
+                    color: Theme.warning
+                    font.pixelSize: 16
+                    font.bold: true
+                    Layout.fillWidth: true
+                }
+                Label {
                     objectName: "enrolmentProblem"
                     text: Home.enrolmentProblem
                     visible: text.length > 0

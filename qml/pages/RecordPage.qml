@@ -12,46 +12,61 @@ Page {
     id: page
     objectName: "recordPage"
 
+    // The step, whose it is and where in the record, then whether the draft
+    // is saved: it says "draft" until it is submitted, never "done".
     header: Pane {
         Material.background: Theme.page
         padding: 12
-        RowLayout {
+        ColumnLayout {
             anchors.left: parent.left
             anchors.right: parent.right
-            ColumnLayout {
+            spacing: 2
+            RowLayout {
                 Layout.fillWidth: true
-                spacing: 2
+                spacing: 8
                 Label {
                     objectName: "stepTitle"
                     text: Editor.stepTitle
-                    font.pixelSize: 22
+                    font.pixelSize: 21
                     font.bold: true
-                    Layout.fillWidth: true
+                    wrapMode: Text.Wrap
+                    maximumLineCount: 2
                     elide: Text.ElideRight
+                    Layout.fillWidth: true
                 }
+                Button {
+                    objectName: "closeRecordButton"
+                    text: qsTr("Save draft")
+                    flat: true
+                    font.pixelSize: 16
+                    font.capitalization: Font.MixedCase
+                    implicitHeight: 52
+                    onClicked: Editor.close()
+                }
+            }
+            RowLayout {
+                Layout.fillWidth: true
+                spacing: 8
                 Label {
                     objectName: "stepSubtitle"
                     text: (Editor.stepSubtitle.length > 0 ? Editor.stepSubtitle + "  ·  " : "")
                           + qsTr("Step %1 of %2").arg(Editor.stepIndex + 1).arg(Editor.stepCount)
                     font.pixelSize: 14
-                    opacity: 0.75
+                    opacity: 0.8
                     Layout.fillWidth: true
-                    elide: Text.ElideRight
+                    elide: Text.ElideMiddle
                 }
-            }
-            Label {
-                objectName: "saveState"
-                text: Editor.saveError.length > 0 ? Editor.saveError
-                      : Editor.savePending ? qsTr("Saving…") : qsTr("Saved")
-                color: Editor.saveError.length > 0 ? Theme.error : Theme.success
-                font.pixelSize: 14
-            }
-            Button {
-                objectName: "closeRecordButton"
-                text: qsTr("Done")
-                flat: true
-                implicitHeight: 52
-                onClicked: Editor.close()
+                Label {
+                    objectName: "saveState"
+                    text: Editor.saveError.length > 0 ? Editor.saveError
+                          : Editor.savePending ? qsTr("Saving…") : qsTr("Draft saved on this device")
+                    color: Editor.saveError.length > 0 ? Theme.error : Theme.warning
+                    font.pixelSize: 13
+                    font.bold: Editor.saveError.length > 0
+                    wrapMode: Text.Wrap
+                    horizontalAlignment: Text.AlignRight
+                    Layout.maximumWidth: page.width * 0.5
+                }
             }
         }
     }
@@ -213,6 +228,20 @@ Page {
                 enabled: Editor.issues.length === 0
                 onClicked: Editor.submit()
             }
+            // Not going ahead with it: an empty record is deleted; anything
+            // recorded is withdrawn, and still reaches the hub, marked.
+            Button {
+                objectName: Editor.canDelete ? "deleteDraftButton" : "withdrawButton"
+                text: Editor.canDelete ? qsTr("Delete this empty record")
+                                       : qsTr("Withdraw this record…")
+                flat: true
+                font.pixelSize: 16
+                font.capitalization: Font.MixedCase
+                implicitHeight: 52
+                Layout.topMargin: 24
+                Layout.alignment: Qt.AlignHCenter
+                onClicked: Editor.canDelete ? Editor.deleteDraft() : withdrawDialog.open()
+            }
         }
     }
 
@@ -238,6 +267,18 @@ Page {
                 onClicked: Editor.next()
             }
         }
+    }
+
+    ConfirmDialog {
+        id: withdrawDialog
+        objectName: "withdrawDialog"
+        title: qsTr("Withdraw this record?")
+        message: qsTr("It will not be finished. It is still sent to the hub as it stands, marked withdrawn with your reason: anything relevant to an investigation is kept.")
+        needsReason: true
+        reasonLabel: qsTr("Why is it withdrawn? (for example: started in error, a duplicate of another record)")
+        keepText: qsTr("Keep the record")
+        actText: qsTr("Withdraw")
+        onActed: function (reason) { Editor.withdraw(reason) }
     }
 
     // A new incident type that does not ask some questions already answered:

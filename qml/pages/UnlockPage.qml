@@ -9,7 +9,11 @@ import Safeguard
 // warning before the wipe.
 Page {
     objectName: "unlockPage"
-    Component.onCompleted: Unlock.refresh()
+    // The officer types at once: the field has the keyboard on open.
+    Component.onCompleted: {
+        Unlock.refresh()
+        passphraseField.forceActiveFocus()
+    }
 
     CenteredColumn {
         anchors.fill: parent
@@ -26,6 +30,23 @@ Page {
             wrapMode: Text.Wrap
             font.pixelSize: 15
             Layout.fillWidth: true
+        }
+        // What was left unfinished: drafts go nowhere until submitted.
+        Pane {
+            objectName: "unsubmittedAtLock"
+            visible: Session.unsubmittedAtLock > 0
+            Layout.fillWidth: true
+            Material.background: Theme.warningSurface
+            Label {
+                anchors.left: parent.left
+                anchors.right: parent.right
+                text: (Locker.lockedForInactivity ? qsTr("Locked after %1 minutes without use.").arg(Math.round(Locker.timeoutSeconds / 60)) + " " : "")
+                      + qsTr("%n record(s) not submitted: kept on this device, encrypted, until you submit.", "", Session.unsubmittedAtLock)
+                wrapMode: Text.Wrap
+                font.pixelSize: 15
+                font.bold: true
+                color: Theme.warning
+            }
         }
         PassphraseField {
             id: passphraseField

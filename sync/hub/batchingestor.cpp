@@ -245,6 +245,12 @@ IngestItem BatchIngestor::open(const v1::RecordEnvelope &envelope, const v1::Syn
                            "device that sent it",
                            record.officer_id().empty() ? QStringLiteral("officer_id")
                                                        : QStringLiteral("device_id")));
+    // Withdrawn by the officer: kept, out of urgency and of the picture,
+    // and the reason is shown to staff.
+    if (record.has_withdrawal())
+        flags.append({QStringLiteral("withdrawal.reason"), QStringLiteral("withdrawn_by_officer"),
+                      QStringLiteral("withdrawn by the officer: %1")
+                          .arg(QString::fromStdString(record.withdrawal().reason()))});
     if (writtenOnOtherDevice)
         flags.append(issue("written_on_other_device",
                            "written on another device of the same officer (re-enrolled or "

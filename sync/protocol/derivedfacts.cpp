@@ -170,6 +170,9 @@ v1::RiskLevel effectiveRiskLevel(v1::RiskLevel level)
 
 bool isUrgent(const v1::IncidentRecord &record)
 {
+    // Withdrawn: kept and sent, but nothing in it is acted on as urgent.
+    if (record.has_withdrawal())
+        return false;
     for (const v1::ChildObservation &c : record.children()) {
         if (effectiveGrade(c.grade()) == v1::GRADE_RED || needsEncompassNotice(record, c))
             return true;

@@ -47,6 +47,7 @@ const QSet<QString> &reasonTextFields()
 {
     static const QSet<QString> s{
         QStringLiteral("safeguard.v1.IncidentRecord.amendment_reason"),
+        QStringLiteral("safeguard.v1.Withdrawal.reason"),
         QStringLiteral("safeguard.v1.Incident.location_description"),
         QStringLiteral("safeguard.v1.AnswerWithReason.reason_if_no"),
         QStringLiteral("safeguard.v1.ChildIdentity.needs_or_disability"),

@@ -20,9 +20,12 @@ v1::IncidentRecord newDraft(const std::string &recordId, const Clock &clock)
     r.set_record_id(recordId);
     r.set_version(1);
     r.set_form_version(uint32_t(derived::kCurrentFormVersion));
-    *r.mutable_created_at() = now(clock);
-    *r.mutable_updated_at() = now(clock);
-    *r.mutable_incident()->mutable_occurred_at() = now(clock);
+    // One reading of the clock: "occurred when started" is how an untouched
+    // draft is recognised (hasNothingBeyondDefaults).
+    const v1::LocalTimestamp started = now(clock);
+    *r.mutable_created_at() = started;
+    *r.mutable_updated_at() = started;
+    *r.mutable_incident()->mutable_occurred_at() = started;
     return r;
 }
 

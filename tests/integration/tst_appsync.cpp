@@ -10,6 +10,8 @@
 #include "protocol/syntheticrecords.h"
 
 #include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -91,6 +93,64 @@ private slots:
                  qPrintable(app.home.syncBanner()));
         QCOMPARE(app.home.records()->index(0).data(RecordListModel::StatusTextRole).toString(),
                  QStringLiteral("On the hub"));
+    }
+
+    // A record the officer will not finish is withdrawn with a reason, never
+    // destroyed on the device: it goes to the hub as it stands, marked, and
+    // the hub keeps it (out of urgency). An untouched new record is deleted.
+    void aWithdrawnRecordReachesTheHubMarkedWithItsReason()
+    {
+        testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY));
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        const QStringList codes = hub.enrolmentCodes(1);
+        QTemporaryDir dir;
+        const std::unique_ptr<AppControllers> made = newApp(dir);
+        AppControllers &app = *made;
+        QVERIFY(firstRun(app, codes.first()));
+
+        // Opened by mistake: nothing recorded, so it can simply go.
+        QVERIFY(app.editor.startNew());
+        QVERIFY(app.editor.canDelete());
+        QVERIFY(app.editor.deleteDraft());
+        app.home.refresh();
+        QCOMPARE(app.home.draftCount(), 0);
+
+        // Begun, then found to be a duplicate: far from complete.
+        QVERIFY(app.editor.startNew());
+        const QString id = app.editor.recordId();
+        app.editor.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE));
+        app.editor.setValue(QStringLiteral("incident.police_reference"),
+                            QStringLiteral("SYN-CAD-DUP-1"));
+        app.editor.addChild(false);
+        QVERIFY(!app.editor.canDelete());
+        QVERIFY(!app.editor.deleteDraft()); // anything recorded is never deleted
+        QVERIFY(app.editor.active());
+        QVERIFY(!app.editor.withdraw(QStringLiteral("   "))); // a reason is required
+        QVERIFY(!app.editor.submitError().isEmpty());
+        QVERIFY(app.editor.withdraw(QStringLiteral("Duplicate of SYN-CAD-DUP-0")));
+        QVERIFY(!app.editor.active());
+        app.home.refresh();
+        QCOMPARE(app.home.draftCount(), 0);
+
+        app.session.lock();
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
+        QByteArray out;
+        QCOMPARE(hub.cli(QStringLiteral("records"),
+                         {QStringLiteral("--by"), testing::HubProcess::kStaff,
+                          QStringLiteral("--flag"), QStringLiteral("withdrawn_by_officer")},
+                         &out),
+                 0);
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 1);
+        const QJsonObject row = QJsonDocument::fromJson(lines.first()).object();
+        QCOMPARE(row.value("record_id").toString(), id);
+        QCOMPARE(row.value("officer_id").toString(), QStringLiteral("SYN-OFFICER-0001"));
+        QVERIFY(!row.value("urgent").toBool());
+
+        // Back on the device the receipt arrives; nothing is left to do.
+        app.unlock.unlock(kPassphrase);
+        app.home.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(app.home.allOnHub(), 5000);
     }
 
     // The app submits through the engine's own call (recordSubmitted), so a

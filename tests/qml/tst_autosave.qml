@@ -33,7 +33,7 @@ TestCase {
         typeText("SYN-CAD-77")
         compare(findChild(page, "saveState").text, "Saving…")
         tryCompare(Editor, "savePending", false, 1500, "saved within a second of the last keystroke")
-        compare(findChild(page, "saveState").text, "Saved")
+        compare(findChild(page, "saveState").text, "Draft saved on this device")
 
         const found = Harness.afterCrash(id, "incident.police_reference")
         verify(found.found)

@@ -51,8 +51,21 @@ TestCase {
         mouseClick(add)
         verify(Editor.active)
         verify(Editor.recordId !== last)
+        verify(Editor.canDelete, "nothing recorded yet")
+        // Opened by mistake and left untouched: no empty draft is left behind.
+        Editor.close()
+        tryCompare(list, "count", 3)
+        compare(Home.draftCount, 3)
+        const drafts = findChild(page, "draftBanner")
+        verify(drafts.visible)
+        compare(drafts.text, "3 records not submitted: only on this device until you submit")
+        // Anything recorded stays.
+        mouseClick(add)
+        Editor.setValue("incident.police_reference", "SYN-CAD-HOME-1")
+        verify(!Editor.canDelete)
         Editor.close()
         tryCompare(list, "count", 4)
+        verify(drafts.text.indexOf("4 records not submitted") === 0, drafts.text)
 
         // Locking empties the list.
         Session.lock()

@@ -288,6 +288,50 @@ private slots:
         QCOMPARE(m_app->session.state(), AppSession::State::Locked);
     }
 
+    // The officer is warned before an inactivity lock, and the unlock screen
+    // says what was left unsubmitted; an untouched new record is not
+    // counted (it is discarded, holding nothing).
+    void autoLockWarnsFirstAndSaysWhatWasLeftUnsubmitted()
+    {
+        setUpStore();
+        AutoLock &a = m_app->autoLock;
+        QSignalSpy warned(&a, &AutoLock::warningChanged);
+        QVERIFY(m_app->editor.startNew());
+        m_app->editor.setValue(QStringLiteral("incident.police_reference"),
+                               QStringLiteral("SYN-CAD-LOCK-1"));
+        m_app->editor.saveNow();
+        m_clock.advanceSecs(5 * 60 - AutoLock::kWarningSeconds - 1);
+        a.check();
+        QCOMPARE(a.secondsUntilLock(), -1); // not yet
+        m_clock.advanceSecs(2);
+        a.check();
+        QCOMPARE(a.secondsUntilLock(), AutoLock::kWarningSeconds - 1);
+        QVERIFY(warned.count() > 0);
+        // A touch keeps the app open and clears the warning.
+        a.noteActivity();
+        QCOMPARE(a.secondsUntilLock(), -1);
+        m_clock.advanceSecs(5 * 60 - 1);
+        a.check();
+        QCOMPARE(a.secondsUntilLock(), 1);
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+        m_clock.advanceSecs(1);
+        a.check();
+        QCOMPARE(m_app->session.state(), AppSession::State::Locked);
+        QVERIFY(a.lockedForInactivity());
+        QCOMPARE(a.secondsUntilLock(), -1);
+        QCOMPARE(m_app->session.unsubmittedAtLock(), 1);
+
+        // Unlocked, then an accidental "New record" and the Lock button.
+        m_app->unlock.unlock(kPassphrase);
+        a.noteActivity();
+        QVERIFY(!a.lockedForInactivity());
+        QVERIFY(m_app->editor.startNew());
+        m_app->session.lock();
+        QCOMPARE(m_app->session.unsubmittedAtLock(), 1); // the empty one is gone, not counted
+        m_app->unlock.unlock(kPassphrase);
+        QCOMPARE(m_app->session.unsubmittedCount(), 1);
+    }
+
     // --------------------------------------------------------- record flow
 
     // The form is data, so a typo in a key ("seen.anwser") would be a

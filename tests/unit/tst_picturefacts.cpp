@@ -1,6 +1,7 @@
 // What the picture reads from a record: every child and adult with what
 // matching knows of them and what the concern rules read, from both forms.
 #include "picture/facts.h"
+#include "protocol/derivedfacts.h"
 #include "recordfixtures.h"
 
 #include <QTest>
@@ -17,6 +18,18 @@ class TestPictureFacts : public QObject
     const QDateTime m_received{QDate(2026, 3, 11), QTime(9, 0), Qt::UTC};
 
 private slots:
+    // Withdrawn by the officer (started in error, a duplicate): kept at the
+    // hub, but nobody in it joins a child's picture or gets an Encompass
+    // deadline from it.
+    void aWithdrawnRecordAddsNobodyToThePicture()
+    {
+        v1::IncidentRecord r = testing::validDomesticAbuseRecordForm2(m_checklists);
+        QCOMPARE(extractPeople(r, m_received).size(), 3);
+        r.mutable_withdrawal()->set_reason("Duplicate of SYN-CAD-2");
+        QVERIFY(extractPeople(r, m_received).isEmpty());
+        QVERIFY(!protocol::derived::isUrgent(r));
+    }
+
     void aFormTwoRecordsChildAndAdults()
     {
         v1::IncidentRecord r = testing::validDomesticAbuseRecordForm2(m_checklists);

@@ -3,6 +3,7 @@
 // detection, and migration from the first schema version.
 #include "protocol/clock.h"
 #include "protocol/derivedfacts.h"
+#include "protocol/recorddefaults.h"
 #include "protocol/riskchecklist.h"
 #include "protocol/syntheticrecords.h"
 #include "sqlite/sqldatabase.h"
@@ -15,6 +16,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUuid>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -538,6 +540,17 @@ private slots:
         QCOMPARE(byId.value(idOf(queued)).policeReference,
                  QString::fromStdString(queued.incident().police_reference()));
         QVERIFY(byId.value(idOf(queued)).urgent);
+        // v6: the home row's summary is filled from the body of a row written
+        // before it, frozen rows included.
+        const RecordSummary old = byId.value(idOf(queued));
+        QCOMPARE(old.occurredMs, qint64(queued.incident().occurred_at().unix_ms()));
+        QCOMPARE(old.incidentType, int(queued.incident().type()));
+        QVERIFY(queued.children_size() > 0);
+        QVERIFY2(old.childNames.startsWith(
+                     QString::fromStdString(queued.children(0).identity().given_names())),
+                 qPrintable(old.childNames));
+        QVERIFY(!old.place.isEmpty());
+        QVERIFY(!old.withdrawn);
         QCOMPARE(store->load(idOf(queued)).value().SerializeAsString(), queued.SerializeAsString());
         const auto pending = store->pendingOutbox().value();
         QCOMPARE(pending.size(), 1);
@@ -559,6 +572,51 @@ private slots:
         QCOMPARE(store->statusCounts().value().value(RecordStatus::HeldAtHub), 1);
         QCOMPARE(store->pendingOutbox().value().size(), 0);
         QVERIFY(store->verifyEveryPage().ok());
+    }
+
+    // An accidental "New record" can go; anything the officer recorded can
+    // only be withdrawn, and a withdrawn record still goes to the hub.
+    void onlyAnEmptyDraftIsDeletedAnyOtherIsWithdrawnAndSent()
+    {
+        QTemporaryDir tmp;
+        auto store = openStore(tmp.filePath("s"), randomKey());
+        QVERIFY(store);
+        const v1::IncidentRecord empty = protocol::defaults::newDraft(
+            QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString(), m_clock);
+        QVERIFY(store->saveDraft(empty).ok());
+        protocol::SyntheticRecordFactory factory(21, m_clock, m_registry);
+        v1::IncidentRecord half = factory.next();
+        half.mutable_children(0)->clear_seen(); // not submittable as it stands
+        QVERIFY(store->saveDraft(half).ok());
+        QCOMPARE(store->submit(idOf(half)).error().kind, StoreErrorKind::Invalid);
+
+        // Anything recorded: never deleted.
+        QCOMPARE(store->deleteEmptyDraft(idOf(half)).kind, StoreErrorKind::WrongState);
+        QVERIFY(store->load(idOf(half)).ok());
+        QVERIFY(store->deleteEmptyDraft(idOf(empty)).ok());
+        QCOMPARE(store->load(idOf(empty)).error().kind, StoreErrorKind::NotFound);
+
+        // Withdrawal needs a reason, then freezes and queues it as it stands.
+        QCOMPARE(store->withdraw(idOf(half), QStringLiteral("  ")).error().kind,
+                 StoreErrorKind::Invalid);
+        const auto w = store->withdraw(idOf(half), QStringLiteral("Duplicate of SYN-CAD-2"));
+        QVERIFY2(w.ok(), qPrintable(w.error().message));
+        QVERIFY(!w.value().urgent); // nothing in it is acted on as urgent
+        const v1::IncidentRecord sent = store->load(idOf(half)).value();
+        QCOMPARE(sent.withdrawal().reason(), std::string("Duplicate of SYN-CAD-2"));
+        QCOMPARE(sent.withdrawal().at().unix_ms(), m_clock.nowMs());
+        QVERIFY(sent.has_submitted_at());
+        const auto pending = store->pendingOutbox().value();
+        QCOMPARE(pending.size(), 1);
+        QCOMPARE(pending.first().recordId, idOf(half));
+        QVERIFY(store->listRecords().value().first().withdrawn);
+        // Frozen: neither edited, deleted nor withdrawn again.
+        QCOMPARE(store->saveDraft(half).kind, StoreErrorKind::Frozen);
+        QCOMPARE(store->deleteEmptyDraft(idOf(half)).kind, StoreErrorKind::WrongState);
+        QVERIFY(store->withdraw(idOf(half), QStringLiteral("again")).value().alreadySubmitted);
+        // An amendment's draft is never "empty", whatever it holds.
+        QVERIFY(store->amend(idOf(half), QStringLiteral("Wrong child")).ok());
+        QCOMPARE(store->deleteEmptyDraft(idOf(half)).kind, StoreErrorKind::WrongState);
     }
 
     void aConflictIsHeldAtTheHubNotQueuedForEver()

@@ -42,6 +42,8 @@ Report incidentReport(const v1::IncidentRecord &r, const QDateTime &receivedUtc)
 QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record, const QDateTime &receivedUtc)
 {
     QList<ExtractedPerson> out;
+    if (record.has_withdrawal())
+        return out;
     const QDate on = derived::incidentDate(record);
     const Report base = incidentReport(record, receivedUtc);
     const bool form2 = derived::formVersion(record) >= 2;

@@ -38,8 +38,9 @@ struct ExtractedPerson
     QStringList suspectLocalIds;
 };
 
-// Everyone in a record, children first in the record's order, then adults.
-// receivedUtc is when the hub committed it (the "no notice" rule's clock).
+// Everyone in a record, children first in the record's order, then adults;
+// nobody for a record the officer withdrew (kept at the hub and listed
+// with its reason, but never part of a child's picture). receivedUtc is when the hub committed it (the "no notice" rule's clock).
 QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record,
                                      const QDateTime &receivedUtc);
 
