@@ -84,6 +84,18 @@ void capture(QQmlApplicationEngine &engine, const QString &dir, const QString &n
     }
 }
 
+// Opens or closes a QML dialog (Popup) by objectName; false if none.
+bool popup(QQmlApplicationEngine &engine, const char *name, bool open)
+{
+    QObject *root = engine.rootObjects().value(0);
+    QObject *dialog = root ? root->findChild<QObject *>(QLatin1String(name)) : nullptr;
+    if (!dialog)
+        return false;
+    QMetaObject::invokeMethod(dialog, open ? "open" : "close");
+    settle();
+    return dialog->property("visible").toBool() == open;
+}
+
 } // namespace
 
 QString syntheticEnrolmentCode(const protocol::Clock &clock)
@@ -218,6 +230,24 @@ int runSelfTest(const QString &screenshotDir)
     capture(engine, screenshotDir, QStringLiteral("record-remove-adult"));
     editor.cancelRemoval();
     settle();
+    // Withdrawing a record that will not be finished asks for a reason.
+    editor.goToStep(editor.stepCount() - 1);
+    settle();
+    if (!popup(engine, "withdrawDialog", true)) {
+        out << "self-test: the withdraw dialog did not open\n";
+        return 1;
+    }
+    visited << QStringLiteral("withdraw");
+    capture(engine, screenshotDir, QStringLiteral("record-withdraw"));
+    popup(engine, "withdrawDialog", false);
+    // Lock with drafts on the device asks first.
+    if (!popup(engine, "lockDialog", true)) {
+        out << "self-test: the lock dialog did not open\n";
+        return 1;
+    }
+    visited << QStringLiteral("lock with drafts");
+    capture(engine, screenshotDir, QStringLiteral("lock-with-drafts"));
+    popup(engine, "lockDialog", false);
     editor.close();
     settle();
 

@@ -69,6 +69,7 @@ Dialog {
             text: dialog.keepText
             flat: true
             font.pixelSize: 16
+            font.capitalization: Font.MixedCase
             implicitHeight: 56
             onClicked: dialog.close()
         }
@@ -76,7 +77,9 @@ Dialog {
             objectName: dialog.objectName + "Act"
             text: dialog.actText
             enabled: !dialog.needsReason || dialog.reason.length > 0
+            highlighted: true
             font.pixelSize: 16
+            font.capitalization: Font.MixedCase
             implicitHeight: 56
             Layout.rightMargin: 8
             Layout.bottomMargin: 8
