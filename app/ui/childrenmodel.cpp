@@ -1,6 +1,7 @@
 #include "childrenmodel.h"
 
 #include "protocol/derivedfacts.h"
+#include "typedinput.h"
 
 #include <QCoreApplication>
 
@@ -68,8 +69,16 @@ QList<ChildrenModel::Child> ChildrenModel::fromRecord(const v1::IncidentRecord &
         child.name = child.unborn
                          ? (name.isEmpty() ? tr("Unborn child") : tr("Unborn: %1").arg(name))
                          : (name.isEmpty() ? tr("Child (no name yet)") : name);
-        if (const auto age = protocol::derived::ageInYears(c.identity(), on))
-            child.detail = tr("Age %1").arg(*age);
+        // Years and months for the under-fives, from the date of birth;
+        // "about" for an estimate.
+        const QDate born = protocol::derived::toQDate(c.identity().date_of_birth());
+        child.age = typedinput::ageText(born, on);
+        if (child.age.isEmpty() && !child.unborn && c.identity().estimated_age_years() > 0)
+            child.age = tr("about %1")
+                            .arg(typedinput::ageText(
+                                on.addYears(-int(c.identity().estimated_age_years())), on));
+        if (!child.age.isEmpty())
+            child.detail = tr("Age %1").arg(child.age);
         child.grade = c.grade();
         out << child;
     }

@@ -28,6 +28,8 @@ public:
     {
         QString name;
         QString detail;
+        // "3 years 4 months", "7 years", "about 6 years"; "" when not known.
+        QString age;
         bool unborn = false;
         int grade = 0;
         friend bool operator==(const Child &, const Child &) = default;

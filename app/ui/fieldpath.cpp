@@ -1,6 +1,7 @@
 #include "fieldpath.h"
 
 #include "safeguard/v1/record.pb.h"
+#include "typedinput.h"
 
 #include <QDateTime>
 #include <QRegularExpression>
@@ -205,14 +206,27 @@ bool set(gp::Message *root, const QString &path, const QVariant &value, int utcO
         r->SetEnumValue(m, f, value.toInt());
         return true;
     case gp::FieldDescriptor::CPPTYPE_INT32:
-        r->SetInt32(m, f, value.toInt());
-        return true;
     case gp::FieldDescriptor::CPPTYPE_UINT32: {
-        bool ok = false;
-        const int v = value.toString().isEmpty() ? 0 : value.toInt(&ok);
-        if (v < 0 || (!ok && !value.toString().isEmpty()))
-            return fail(error, QStringLiteral("not a whole number"));
-        r->SetUInt32(m, f, quint32(v));
+        // Typed text must be digits only ("3a" is not 3, nor silently 0);
+        // empty clears the answer.
+        int v = 0;
+        if (value.typeId() == QMetaType::QString) {
+            if (!value.toString().trimmed().isEmpty()) {
+                const auto parsed = typedinput::parseWholeNumber(value.toString());
+                if (!parsed)
+                    return fail(error, typedinput::numberProblem());
+                v = *parsed;
+            }
+        } else {
+            bool ok = false;
+            v = value.toInt(&ok);
+            if (!ok || v < 0)
+                return fail(error, typedinput::numberProblem());
+        }
+        if (f->cpp_type() == gp::FieldDescriptor::CPPTYPE_INT32)
+            r->SetInt32(m, f, v);
+        else
+            r->SetUInt32(m, f, quint32(v));
         return true;
     }
     case gp::FieldDescriptor::CPPTYPE_MESSAGE: {
@@ -222,9 +236,10 @@ bool set(gp::Message *root, const QString &path, const QVariant &value, int utcO
             return true;
         }
         if (isDate(f)) {
-            const QDate d = QDate::fromString(text, Qt::ISODate);
-            if (!d.isValid())
-                return fail(error, QStringLiteral("not a date (yyyy-mm-dd)"));
+            const auto parsed = typedinput::parseDate(text);
+            if (!parsed)
+                return fail(error, typedinput::dateProblem());
+            const QDate d = *parsed;
             auto *cd = static_cast<v1::CalendarDate *>(r->MutableMessage(m, f));
             cd->set_year(d.year());
             cd->set_month(d.month());
@@ -232,9 +247,10 @@ bool set(gp::Message *root, const QString &path, const QVariant &value, int utcO
             return true;
         }
         if (isTimestamp(f)) {
-            QDateTime local = QDateTime::fromString(text, QStringLiteral("yyyy-MM-dd HH:mm"));
-            if (!local.isValid())
-                return fail(error, QStringLiteral("not a date and time (yyyy-mm-dd hh:mm)"));
+            const auto parsed = typedinput::parseDateTime(text);
+            if (!parsed)
+                return fail(error, typedinput::dateTimeProblem());
+            QDateTime local = *parsed;
             local.setTimeSpec(Qt::UTC);
             auto *ts = static_cast<v1::LocalTimestamp *>(r->MutableMessage(m, f));
             ts->set_unix_ms(local.addSecs(-qint64(utcOffsetMinutes) * 60).toMSecsSinceEpoch());

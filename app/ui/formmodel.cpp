@@ -40,6 +40,10 @@ QVariant FormModel::data(const QModelIndex &index, int role) const
         return r.listIndex;
     case SubjectRole:
         return r.subject;
+    case InputErrorRole:
+        return r.inputError;
+    case PendingTextRole:
+        return r.pendingText;
     default:
         return QVariant();
     }
@@ -47,10 +51,19 @@ QVariant FormModel::data(const QModelIndex &index, int role) const
 
 QHash<int, QByteArray> FormModel::roleNames() const
 {
-    return {{PathRole, "path"},           {KindRole, "kind"},           {LabelRole, "label"},
-            {HelpRole, "help"},           {ValueRole, "value"},         {ChoicesRole, "choices"},
-            {IssueRole, "issue"},         {SensitiveRole, "sensitive"}, {ListPathRole, "listPath"},
-            {ListIndexRole, "listIndex"}, {SubjectRole, "subject"}};
+    return {{PathRole, "path"},
+            {KindRole, "kind"},
+            {LabelRole, "label"},
+            {HelpRole, "help"},
+            {ValueRole, "value"},
+            {ChoicesRole, "choices"},
+            {IssueRole, "issue"},
+            {SensitiveRole, "sensitive"},
+            {ListPathRole, "listPath"},
+            {ListIndexRole, "listIndex"},
+            {SubjectRole, "subject"},
+            {InputErrorRole, "inputError"},
+            {PendingTextRole, "pendingText"}};
 }
 
 int FormModel::rowOf(const QString &path) const
@@ -87,6 +100,10 @@ void FormModel::setRows(QList<Row> rows)
             roles << HelpRole;
         if (rows[i].choices != m_rows[i].choices)
             roles << ChoicesRole;
+        if (rows[i].inputError != m_rows[i].inputError)
+            roles << InputErrorRole;
+        if (rows[i].pendingText != m_rows[i].pendingText)
+            roles << PendingTextRole;
         m_rows[i] = std::move(rows[i]);
         if (!roles.isEmpty())
             emit dataChanged(index(i), index(i), roles);

@@ -31,6 +31,11 @@ public:
         ListPathRole,  // ListHeader/ListItem: the repeated field's path
         ListIndexRole, // ListItem: the entry's index
         SubjectRole,   // PersonRoles: the person's or child's id
+        // What the officer typed that could not be read (a date, a number),
+        // and why: shown under the field, with the text kept as typed. The
+        // record holds the last value that could be read. "" when none.
+        InputErrorRole,
+        PendingTextRole,
     };
     Q_ENUM(Role)
 
@@ -47,6 +52,8 @@ public:
         QString listPath;
         int listIndex = -1;
         QString subject;
+        QString inputError;
+        QString pendingText;
     };
 
     explicit FormModel(QObject *parent = nullptr);

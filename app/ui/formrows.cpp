@@ -4,6 +4,7 @@
 #include "protocol/applicability.h"
 #include "protocol/derivedfacts.h"
 
+#include <QDateTime>
 #include <QRegularExpression>
 #include <algorithm>
 
@@ -304,6 +305,13 @@ void FormRows::appendRows(const FormField &field, const QString &base, QList<For
         return;
     }
     row.value = fieldpath::get(m_record, path);
+    // Dates read the way they are typed here: day/month/year.
+    if (field.kind == FieldKind::Date && !row.value.toString().isEmpty())
+        row.value = QDate::fromString(row.value.toString(), Qt::ISODate)
+                        .toString(QStringLiteral("dd/MM/yyyy"));
+    else if (field.kind == FieldKind::DateTime && !row.value.toString().isEmpty())
+        row.value = QDateTime::fromString(row.value.toString(), QStringLiteral("yyyy-MM-dd HH:mm"))
+                        .toString(QStringLiteral("dd/MM/yyyy HH:mm"));
     rows << row;
 }
 

@@ -126,6 +126,7 @@ void RecordEditor::load(v1::IncidentRecord record, int step)
     m_dirty = pruneDanglingReferences();
     m_saveError.clear();
     m_submitError.clear();
+    m_unreadable.clear();
     rebuildSteps();
     m_step = qBound(0, step, int(m_steps.size()) - 1);
     prepareStep();
@@ -159,6 +160,7 @@ void RecordEditor::close()
     m_steps.clear();
     m_step = 0;
     m_issues.clear();
+    m_unreadable.clear();
     m_fields.setRows({});
     m_children.setChildren({});
     m_dirty = false;
@@ -215,7 +217,11 @@ QString RecordEditor::stepSubtitle() const
         return QString();
     const auto children = ChildrenModel::fromRecord(m_record);
     const int c = m_steps[m_step].child;
-    return c < children.size() ? children[c].name : QString();
+    if (c >= children.size())
+        return QString();
+    // The child's age where the officer works on them.
+    return children[c].age.isEmpty() ? children[c].name
+                                     : tr("%1, %2").arg(children[c].name, children[c].age);
 }
 
 StepKind RecordEditor::stepKind() const
@@ -404,9 +410,17 @@ void RecordEditor::rebuildRows()
 {
     m_issues = m_validator.check(m_record);
     const bool form = !m_steps.isEmpty() && m_steps[m_step].kind == StepKind::Form;
-    m_fields.setRows(form ? FormRows(m_record, m_checklists)
-                                .rows(*m_steps[m_step].section, m_steps[m_step].child, m_issues)
-                          : QList<FormModel::Row>());
+    QList<FormModel::Row> rows =
+        form ? FormRows(m_record, m_checklists)
+                   .rows(*m_steps[m_step].section, m_steps[m_step].child, m_issues)
+             : QList<FormModel::Row>();
+    for (FormModel::Row &row : rows) {
+        if (const auto it = m_unreadable.constFind(row.path); it != m_unreadable.constEnd()) {
+            row.pendingText = it->first;
+            row.inputError = it->second;
+        }
+    }
+    m_fields.setRows(std::move(rows));
 }
 
 QString RecordEditor::riskSummary() const
@@ -461,7 +475,7 @@ void RecordEditor::setValue(const QString &path, const QVariant &value)
         setKeyedValue(keyed->first, keyed->second, value.toInt());
         return;
     }
-    if (fieldpath::get(m_record, path) == value)
+    if (fieldpath::get(m_record, path) == value && !m_unreadable.contains(path))
         return;
     if (path == QLatin1String("incident.type")) {
         // Answers that the new type does not ask are discarded, never sent
@@ -491,21 +505,53 @@ void RecordEditor::setValue(const QString &path, const QVariant &value)
             return;
         }
     }
-    if (!fieldpath::set(&m_record, path, value, m_session.clock().utcOffsetMinutes()))
+    QString problem;
+    if (!fieldpath::set(&m_record, path, value, m_session.clock().utcOffsetMinutes(), &problem)) {
+        // Never silently dropped: kept as typed, with why, and the header
+        // stops saying "saved".
+        if (value.typeId() == QMetaType::QString) {
+            m_unreadable.insert(path, {value.toString(), problem});
+            rebuildRows();
+            emit saveStateChanged();
+        }
         return;
+    }
+    if (m_unreadable.remove(path) > 0)
+        emit saveStateChanged();
     // The incident type and a child's "unborn" change which steps exist; a
     // name changes the children list.
     const bool structural =
         path == QLatin1String("incident.type") || path.endsWith(QLatin1String(".identity.unborn"));
     if (path.endsWith(QLatin1String("given_names")) ||
         path.endsWith(QLatin1String("family_name")) ||
-        path.endsWith(QLatin1String("date_of_birth")) || path.endsWith(QLatin1String(".grade")))
+        path.endsWith(QLatin1String("date_of_birth")) ||
+        path.endsWith(QLatin1String("estimated_age_years")) ||
+        path.endsWith(QLatin1String(".grade"))) {
         m_children.setChildren(ChildrenModel::fromRecord(m_record));
+        emit stepChanged(); // the header names the child, with their age, as typed
+    }
     if (path.startsWith(QLatin1String("risk.")))
         ensureRiskAnswers();
     changed(structural);
     if (structural)
         emit stepChanged();
+}
+
+QString RecordEditor::today() const
+{
+    const protocol::Clock &clock = m_session.clock();
+    return clock.nowUtc()
+        .addSecs(qint64(clock.utcOffsetMinutes()) * 60)
+        .date()
+        .toString(QStringLiteral("dd/MM/yyyy"));
+}
+
+void RecordEditor::setToNow(const QString &path, bool withTime)
+{
+    const protocol::Clock &clock = m_session.clock();
+    const QDateTime local = clock.nowUtc().addSecs(qint64(clock.utcOffsetMinutes()) * 60);
+    setValue(path, local.toString(withTime ? QStringLiteral("dd/MM/yyyy HH:mm")
+                                           : QStringLiteral("dd/MM/yyyy")));
 }
 
 void RecordEditor::applyType(int type)

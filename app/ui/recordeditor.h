@@ -45,6 +45,9 @@ class RecordEditor : public QObject
     Q_PROPERTY(QString riskSummary READ riskSummary NOTIFY valuesChanged)
     Q_PROPERTY(QVariantList issues READ issues NOTIFY valuesChanged)
     Q_PROPERTY(bool savePending READ savePending NOTIFY saveStateChanged)
+    // Answers typed that could not be read (a date, a number): not saved,
+    // and the header says so until each is fixed or cleared.
+    Q_PROPERTY(int unreadableCount READ unreadableCount NOTIFY saveStateChanged)
     Q_PROPERTY(QString saveError READ saveError NOTIFY saveStateChanged)
     Q_PROPERTY(QString submitError READ submitError NOTIFY valuesChanged)
     // Nothing recorded beyond a new draft's defaults: it may be deleted
@@ -89,6 +92,7 @@ public:
     QString riskSummary() const;
     QVariantList issues() const;
     bool savePending() const { return m_dirty; }
+    int unreadableCount() const { return int(m_unreadable.size()); }
     QString saveError() const { return m_saveError; }
     QString submitError() const { return m_submitError; }
     bool canDelete() const;
@@ -103,6 +107,10 @@ public:
 
     Q_INVOKABLE void setValue(const QString &path, const QVariant &value);
     Q_INVOKABLE void toggleFlag(const QString &path, int flag, bool on);
+    // "Today" for a date, "Now" for a date and time, by the device's clock.
+    Q_INVOKABLE void setToNow(const QString &path, bool withTime);
+    // Today's date ("dd/MM/yyyy") by the device's clock: where a calendar opens.
+    Q_INVOKABLE QString today() const;
     // Adds or removes one person (by id) of a list of people (victim_ids).
     Q_INVOKABLE void togglePerson(const QString &path, const QString &personId, bool on);
     // A person's or child's part in the incident: 0 victim, 1 suspect.
@@ -200,6 +208,8 @@ private:
     QTimer m_autosave;
     bool m_dirty = false;
     QString m_saveError;
+    // path -> (the text as typed, why it could not be read)
+    QHash<QString, std::pair<QString, QString>> m_unreadable;
     QString m_submitError;
     std::function<Submitter()> m_submitter;
     std::optional<int> m_pendingType;

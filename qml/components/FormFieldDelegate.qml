@@ -22,6 +22,8 @@ ColumnLayout {
     required property string listPath
     required property int listIndex
     required property string subject
+    required property string inputError
+    required property string pendingText
 
     readonly property int hints: sensitive ? (Qt.ImhSensitiveData | Qt.ImhNoPredictiveText) : Qt.ImhNone
     objectName: "field:" + path
@@ -82,19 +84,64 @@ ColumnLayout {
 
     Component {
         id: shortText
-        TextField {
-            objectName: "input:" + row.path
-            // An unset number (0) shows as empty, not as "0".
-            text: row.value === undefined || (row.kind === FieldKind.Number && row.value === 0)
-                  ? "" : String(row.value)
-            placeholderText: row.kind === FieldKind.Date ? "yyyy-mm-dd"
-                             : row.kind === FieldKind.DateTime ? "yyyy-mm-dd hh:mm" : ""
-            inputMethodHints: row.kind === FieldKind.Number ? Qt.ImhDigitsOnly : row.hints
-            font.pixelSize: 17
-            implicitHeight: 52
-            // A long answer shows from its start, not its end.
-            Component.onCompleted: cursorPosition = 0
-            onTextEdited: Editor.setValue(row.path, text)
+        ColumnLayout {
+            id: shortBox
+            spacing: 4
+            readonly property bool isDate: row.kind === FieldKind.Date || row.kind === FieldKind.DateTime
+            RowLayout {
+                Layout.fillWidth: true
+                spacing: 8
+                TextField {
+                    id: input
+                    objectName: "input:" + row.path
+                    // What was typed and could not be read stays as typed;
+                    // an unset number (0) shows as empty, not as "0".
+                    text: row.inputError.length > 0 ? row.pendingText
+                          : row.value === undefined || (row.kind === FieldKind.Number && row.value === 0)
+                            ? "" : String(row.value)
+                    placeholderText: row.kind === FieldKind.Date ? qsTr("dd/mm/yyyy")
+                                     : row.kind === FieldKind.DateTime ? qsTr("dd/mm/yyyy hh:mm") : ""
+                    inputMethodHints: row.kind === FieldKind.Number ? Qt.ImhDigitsOnly
+                                      : shortBox.isDate ? (Qt.ImhPreferNumbers | Qt.ImhNoPredictiveText)
+                                      : row.hints
+                    font.pixelSize: 17
+                    implicitHeight: 52
+                    Layout.fillWidth: true
+                    // A long answer shows from its start, not its end.
+                    Component.onCompleted: cursorPosition = 0
+                    onTextEdited: Editor.setValue(row.path, text)
+                }
+                ChoiceButton {
+                    objectName: "now:" + row.path
+                    visible: shortBox.isDate
+                    text: row.kind === FieldKind.DateTime ? qsTr("Now") : qsTr("Today")
+                    checkable: false
+                    onClicked: Editor.setToNow(row.path, row.kind === FieldKind.DateTime)
+                }
+                ChoiceButton {
+                    objectName: "pick:" + row.path
+                    visible: shortBox.isDate
+                    text: qsTr("Pick")
+                    checkable: false
+                    onClicked: picker.openAt(input.text)
+                }
+            }
+            Label {
+                objectName: "inputError:" + row.path
+                text: row.inputError
+                visible: text.length > 0
+                color: Theme.error
+                font.pixelSize: 14
+                font.bold: true
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            DatePicker {
+                id: picker
+                objectName: "picker:" + row.path
+                path: row.path
+                withTime: row.kind === FieldKind.DateTime
+            }
         }
     }
     Component {

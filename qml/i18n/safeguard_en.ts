@@ -159,4 +159,31 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>safeguard::ui::typedinput</name>
+    <message numerus="yes">
+        <source>%n month(s)</source>
+        <translation>
+            <numerusform>%n month</numerusform>
+            <numerusform>%n months</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n year(s)</source>
+        <translation>
+            <numerusform>%n year</numerusform>
+            <numerusform>%n years</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RecordPage</name>
+    <message numerus="yes">
+        <source>Not saved: %n answer(s) could not be read</source>
+        <translation>
+            <numerusform>Not saved: %n answer could not be read</numerusform>
+            <numerusform>Not saved: %n answers could not be read</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -58,11 +58,14 @@ Page {
                 }
                 Label {
                     objectName: "saveState"
+                    // Never "saved" over a value that was not.
+                    readonly property bool bad: Editor.saveError.length > 0 || Editor.unreadableCount > 0
                     text: Editor.saveError.length > 0 ? Editor.saveError
+                          : Editor.unreadableCount > 0 ? qsTr("Not saved: %n answer(s) could not be read", "", Editor.unreadableCount)
                           : Editor.savePending ? qsTr("Saving…") : qsTr("Draft saved on this device")
-                    color: Editor.saveError.length > 0 ? Theme.error : Theme.warning
+                    color: bad ? Theme.error : Theme.warning
                     font.pixelSize: 13
-                    font.bold: Editor.saveError.length > 0
+                    font.bold: bad
                     wrapMode: Text.Wrap
                     horizontalAlignment: Text.AlignRight
                     Layout.maximumWidth: page.width * 0.5

@@ -9,6 +9,7 @@
 #include "protocol/syntheticrecords.h"
 #include "recordfixtures.h"
 #include "selftest.h"
+#include "typedinput.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -333,6 +334,111 @@ private slots:
     }
 
     // --------------------------------------------------------- record flow
+
+    // Dates as an officer types them: the UK order and ISO, never a guess.
+    void datesAreReadInBothOrdersAndRubbishIsRefused_data()
+    {
+        QTest::addColumn<QString>("typed");
+        QTest::addColumn<QDate>("expected"); // invalid: refused
+        QTest::newRow("dd/mm/yyyy") << "02/03/2017" << QDate(2017, 3, 2);
+        QTest::newRow("d/m/yyyy") << "2/3/2017" << QDate(2017, 3, 2);
+        QTest::newRow("yyyy-mm-dd") << "2017-03-02" << QDate(2017, 3, 2);
+        QTest::newRow("spaces around") << "  15/01/2017 " << QDate(2017, 1, 15);
+        QTest::newRow("two-digit year") << "02/03/17" << QDate();
+        QTest::newRow("US order, day 15 as month") << "01/15/2017" << QDate();
+        QTest::newRow("31 February") << "31/02/2017" << QDate();
+        QTest::newRow("words") << "last Tuesday" << QDate();
+        QTest::newRow("dots") << "02.03.2017" << QDate();
+        QTest::newRow("year 0017") << "02/03/0017" << QDate();
+        QTest::newRow("trailing rubbish") << "02/03/2017x" << QDate();
+    }
+    void datesAreReadInBothOrdersAndRubbishIsRefused()
+    {
+        QFETCH(QString, typed);
+        QFETCH(QDate, expected);
+        const auto parsed = typedinput::parseDate(typed);
+        QCOMPARE(parsed.has_value(), expected.isValid());
+        if (parsed)
+            QCOMPARE(*parsed, expected);
+        QCOMPARE(typedinput::parseDateTime(typed + QStringLiteral(" 21:40")).has_value(),
+                 expected.isValid());
+    }
+
+    void numbersAndTimesAreStrict()
+    {
+        QCOMPARE(typedinput::parseWholeNumber(QStringLiteral("7")), std::optional<int>(7));
+        for (const char *bad : {"3a", "-1", "3.5", "", " ", "1e3", "٣"})
+            QVERIFY2(!typedinput::parseWholeNumber(QString::fromUtf8(bad)), bad);
+        QCOMPARE(typedinput::parseDateTime(QStringLiteral("02/03/2017 9:05"))->time(), QTime(9, 5));
+        QVERIFY(!typedinput::parseDateTime(QStringLiteral("02/03/2017 24:00")));
+        QVERIFY(!typedinput::parseDateTime(QStringLiteral("02/03/2017")));
+        // Through the schema: "3a" is neither 3 nor silently 0.
+        v1::IncidentRecord r;
+        QVERIFY(fieldpath::append(&r, QStringLiteral("children")));
+        const QString age = QStringLiteral("children[0].identity.estimated_age_years");
+        QVERIFY(fieldpath::set(&r, age, QStringLiteral("9"), 0));
+        QString why;
+        QVERIFY(!fieldpath::set(&r, age, QStringLiteral("3a"), 0, &why));
+        QCOMPARE(r.children(0).identity().estimated_age_years(), 9u);
+        QVERIFY2(why.contains(QLatin1String("whole number")), qPrintable(why));
+        QVERIFY(fieldpath::set(&r, age, QString(), 0)); // cleared
+        QCOMPARE(r.children(0).identity().estimated_age_years(), 0u);
+    }
+
+    void agesAreInYearsAndMonthsForTheUnderFives()
+    {
+        const QDate on(2026, 12, 3);
+        QCOMPARE(typedinput::ageText(QDate(2023, 8, 3), on), QStringLiteral("3 years 4 months"));
+        QCOMPARE(typedinput::ageText(QDate(2023, 8, 4), on), QStringLiteral("3 years 3 months"));
+        QCOMPARE(typedinput::ageText(QDate(2026, 5, 1), on), QStringLiteral("7 months"));
+        QCOMPARE(typedinput::ageText(QDate(2025, 12, 3), on), QStringLiteral("1 year"));
+        QCOMPARE(typedinput::ageText(QDate(2017, 1, 15), on), QStringLiteral("9 years"));
+        QCOMPARE(typedinput::ageText(QDate(2027, 1, 1), on), QString());
+        QCOMPARE(typedinput::ageText(QDate(), on), QString());
+    }
+
+    // What cannot be read is kept as typed, said under the field, and the
+    // header never says "saved" over it; the record keeps the last value
+    // that could be read.
+    void anUnreadableValueIsNeverShownAsSaved()
+    {
+        setUpStore();
+        QVERIFY(m_app->editor.startNew());
+        m_app->editor.addChild(false);
+        const QString dob = QStringLiteral("children[0].identity.date_of_birth");
+        m_app->editor.setValue(dob, QStringLiteral("15/01/2017"));
+        QCOMPARE(m_app->editor.unreadableCount(), 0);
+        m_app->editor.setValue(dob, QStringLiteral("31/02/2017"));
+        QCOMPARE(m_app->editor.unreadableCount(), 1);
+        QCOMPARE(m_app->editor.record().children(0).identity().date_of_birth().day(), 15u);
+        // The row keeps the text and says why (where it is shown).
+        m_app->editor.editChild(0);
+        const FormModel *rows = m_app->editor.fields();
+        bool found = false;
+        for (int i = 0; i < rows->rowCount(); ++i) {
+            const QModelIndex at = rows->index(i);
+            if (at.data(FormModel::PathRole).toString() != dob)
+                continue;
+            found = true;
+            QCOMPARE(at.data(FormModel::PendingTextRole).toString(), QStringLiteral("31/02/2017"));
+            QVERIFY(at.data(FormModel::InputErrorRole)
+                        .toString()
+                        .startsWith(QLatin1String("Not saved: not a date")));
+            QCOMPARE(at.data(FormModel::ValueRole).toString(), QStringLiteral("15/01/2017"));
+        }
+        QVERIFY(found);
+        // Fixed: read, saved, and the warning goes.
+        m_app->editor.setValue(dob, QStringLiteral("2017-02-28"));
+        QCOMPARE(m_app->editor.unreadableCount(), 0);
+        QCOMPARE(m_app->editor.record().children(0).identity().date_of_birth().month(), 2u);
+        // "Today" and "Now" come from the device's clock.
+        m_clock.setNowUtc(QDateTime(QDate(2026, 12, 3), QTime(21, 40), Qt::UTC));
+        m_app->editor.setToNow(QStringLiteral("incident.occurred_at"), true);
+        QCOMPARE(m_app->editor.record().incident().occurred_at().unix_ms(), m_clock.nowMs());
+        m_app->editor.setToNow(dob, false);
+        QCOMPARE(m_app->editor.record().children(0).identity().date_of_birth().year(), 2026u);
+        QCOMPARE(m_app->editor.today(), QStringLiteral("03/12/2026"));
+    }
 
     // The form is data, so a typo in a key ("seen.anwser") would be a
     // question whose answer is never stored. Every key, follow-up key,
