@@ -1,6 +1,7 @@
 #include "selftest.h"
 
 #include "appcontrollers.h"
+#include "fieldpath.h"
 #include "fakecredentialstore.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
@@ -10,6 +11,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QQmlApplicationEngine>
+#include <QQuickItem>
 #include <QQuickWindow>
 #include <QTemporaryDir>
 #include <QTextStream>
@@ -82,6 +84,20 @@ void capture(QQmlApplicationEngine &engine, const QString &dir, const QString &n
         window->grabWindow().save(QDir(dir).filePath(
             QStringLiteral("%1-%2x%3.png").arg(name).arg(size.width()).arg(size.height())));
     }
+}
+
+// An item by objectName in the visual tree (delegates of views are items
+// there, not QObject children of the window).
+QQuickItem *findItem(QQuickItem *item, const QString &name)
+{
+    if (!item)
+        return nullptr;
+    if (item->objectName() == name)
+        return item;
+    for (QQuickItem *child : item->childItems())
+        if (QQuickItem *found = findItem(child, name))
+            return found;
+    return nullptr;
 }
 
 // Opens or closes a QML dialog (Popup) by objectName; false if none.
@@ -229,6 +245,44 @@ int runSelfTest(const QString &screenshotDir)
     visited << QStringLiteral("removal confirmation");
     capture(engine, screenshotDir, QStringLiteral("record-remove-adult"));
     editor.cancelRemoval();
+    settle();
+    // A date that cannot be read stays as typed, with why; then the calendar.
+    for (int step = 0; step < editor.stepCount(); ++step) {
+        editor.goToStep(step);
+        if (editor.stepId() == QLatin1String("identity") && editor.stepChild() == 0)
+            break;
+    }
+    const QString dob = QStringLiteral("children[0].identity.date_of_birth");
+    const QVariant keptDob = fieldpath::get(editor.record(), dob);
+    editor.setValue(dob, QStringLiteral("31/02/2017"));
+    settle();
+    if (editor.unreadableCount() != 1) {
+        out << "self-test: an impossible date was not reported\n";
+        return 1;
+    }
+    visited << QStringLiteral("unreadable date");
+    capture(engine, screenshotDir, QStringLiteral("record-date-not-read"));
+    {
+        QObject *root = engine.rootObjects().value(0);
+        // The field's own "Pick" button, as the officer taps it.
+        auto *window = qobject_cast<QQuickWindow *>(root);
+        QQuickItem *pick =
+            window ? findItem(window->contentItem(), QStringLiteral("pick:") + dob) : nullptr;
+        if (!pick || !QMetaObject::invokeMethod(pick, "clicked")) {
+            out << "self-test: no calendar for the date of birth\n";
+            return 1;
+        }
+        settle();
+        QObject *picker =
+            root->findChild<QObject *>(QStringLiteral("picker:") + dob, Qt::FindChildrenRecursively);
+        visited << QStringLiteral("calendar");
+        capture(engine, screenshotDir, QStringLiteral("record-date-calendar"));
+        if (picker)
+            QMetaObject::invokeMethod(picker, "close");
+        settle();
+    }
+    editor.setValue(dob, QDate::fromString(keptDob.toString(), Qt::ISODate)
+                             .toString(QStringLiteral("dd/MM/yyyy")));
     settle();
     // Withdrawing a record that will not be finished asks for a reason.
     editor.goToStep(editor.stepCount() - 1);

@@ -219,9 +219,12 @@ QString RecordEditor::stepSubtitle() const
     const int c = m_steps[m_step].child;
     if (c >= children.size())
         return QString();
-    // The child's age where the officer works on them.
-    return children[c].age.isEmpty() ? children[c].name
-                                     : tr("%1, %2").arg(children[c].name, children[c].age);
+    // The child's given name and age where the officer works on them (the
+    // full name would push the age off a phone's header).
+    const QString given =
+        QString::fromStdString(m_record.children(c).identity().given_names()).simplified();
+    const QString name = given.isEmpty() ? children[c].name : given;
+    return children[c].age.isEmpty() ? name : tr("%1, %2").arg(name, children[c].age);
 }
 
 StepKind RecordEditor::stepKind() const

@@ -73,13 +73,10 @@ Dialog {
             implicitHeight: 56
             onClicked: dialog.close()
         }
-        Button {
+        ActionButton {
             objectName: dialog.objectName + "Act"
             text: dialog.actText
             enabled: !dialog.needsReason || dialog.reason.length > 0
-            highlighted: true
-            font.pixelSize: 16
-            font.capitalization: Font.MixedCase
             implicitHeight: 56
             Layout.rightMargin: 8
             Layout.bottomMargin: 8

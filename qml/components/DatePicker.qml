@@ -31,9 +31,10 @@ Popup {
         const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?$/.exec((text || "").trim())
         const t = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(Editor.today())
         const src = m || t
-        day = parseInt(src[1], 10)
-        month = parseInt(src[2], 10) - 1
         year = parseInt(src[3], 10)
+        month = Math.min(11, Math.max(0, parseInt(src[2], 10) - 1))
+        // "31/02" opens on the last day of February, not nowhere.
+        day = Math.min(parseInt(src[1], 10), new Date(year, month + 1, 0).getDate())
         hours.currentIndex = m && m[4] !== undefined ? parseInt(m[4], 10) : 12
         minutes.currentIndex = m && m[5] !== undefined ? parseInt(m[5], 10) : 0
         open()
@@ -43,6 +44,7 @@ Popup {
         let m = month + by
         year += Math.floor(m / 12)
         month = ((m % 12) + 12) % 12
+        day = Math.min(day, new Date(year, month + 1, 0).getDate())
     }
 
     contentItem: ColumnLayout {
@@ -92,6 +94,7 @@ Popup {
                 readonly property bool inMonth: model.month === grid.month
                 readonly property bool chosen: inMonth && model.day === picker.day
                 objectName: inMonth ? "pickerDay:" + model.day : ""
+                implicitWidth: 44
                 implicitHeight: 48
                 radius: 6
                 color: chosen ? Theme.primary : "transparent"
@@ -157,12 +160,9 @@ Popup {
                 implicitHeight: 52
                 onClicked: picker.close()
             }
-            Button {
+            ActionButton {
                 objectName: "pickerSet"
                 text: qsTr("Set")
-                highlighted: true
-                font.capitalization: Font.MixedCase
-                implicitHeight: 52
                 onClicked: {
                     let text = picker.two(picker.day) + "/" + picker.two(picker.month + 1) + "/" + picker.year
                     if (picker.withTime)

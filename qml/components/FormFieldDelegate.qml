@@ -86,6 +86,8 @@ ColumnLayout {
         id: shortText
         ColumnLayout {
             id: shortBox
+            objectName: "shortBox:" + row.path
+            property alias picker: picker
             spacing: 4
             readonly property bool isDate: row.kind === FieldKind.Date || row.kind === FieldKind.DateTime
             RowLayout {

@@ -44,18 +44,19 @@ Page {
                     onClicked: Editor.close()
                 }
             }
+            // Where in the record first (always visible), then whose step it is.
+            Label {
+                objectName: "stepSubtitle"
+                text: qsTr("Step %1 of %2").arg(Editor.stepIndex + 1).arg(Editor.stepCount)
+                      + (Editor.stepSubtitle.length > 0 ? "  ·  " + Editor.stepSubtitle : "")
+                font.pixelSize: 14
+                opacity: 0.8
+                Layout.fillWidth: true
+                elide: Text.ElideRight
+            }
             RowLayout {
                 Layout.fillWidth: true
                 spacing: 8
-                Label {
-                    objectName: "stepSubtitle"
-                    text: (Editor.stepSubtitle.length > 0 ? Editor.stepSubtitle + "  ·  " : "")
-                          + qsTr("Step %1 of %2").arg(Editor.stepIndex + 1).arg(Editor.stepCount)
-                    font.pixelSize: 14
-                    opacity: 0.8
-                    Layout.fillWidth: true
-                    elide: Text.ElideMiddle
-                }
                 Label {
                     objectName: "saveState"
                     // Never "saved" over a value that was not.
@@ -67,8 +68,7 @@ Page {
                     font.pixelSize: 13
                     font.bold: bad
                     wrapMode: Text.Wrap
-                    horizontalAlignment: Text.AlignRight
-                    Layout.maximumWidth: page.width * 0.5
+                    Layout.fillWidth: true
                 }
             }
         }
