@@ -74,6 +74,22 @@ Page {
         }
     }
 
+    // Each step opens at its top, never at the previous step's scroll
+    // position (often the bottom, under the officer's finger).
+    property int shownStep: -1
+    Connections {
+        target: Editor
+        function onStepChanged() {
+            if (Editor.stepIndex === page.shownStep)
+                return // the same step (a name typed): stay where the officer is
+            page.shownStep = Editor.stepIndex
+            formView.contentItem.contentY = 0
+            childrenView.contentItem.contentY = 0
+            reviewView.contentItem.contentY = 0
+        }
+    }
+    Component.onCompleted: shownStep = Editor.stepIndex
+
     StackLayout {
         anchors.fill: parent
         currentIndex: Editor.stepKind === StepKind.Children ? 1
@@ -101,6 +117,7 @@ Page {
 
         // The children: add (an unborn child too), remove, reorder, edit.
         CenteredColumn {
+            id: childrenView
             objectName: "childrenView"
             Label {
                 text: qsTr("Add every child who lives here or was present, including any unborn child.")
@@ -180,6 +197,7 @@ Page {
 
         // Review: what is still missing, each a step away; then submit.
         CenteredColumn {
+            id: reviewView
             objectName: "reviewView"
             Label {
                 objectName: "riskSummary"
