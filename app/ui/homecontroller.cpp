@@ -1,5 +1,7 @@
 #include "homecontroller.h"
 
+#include "recordform.h"
+
 #include <QLocale>
 
 namespace safeguard::ui {
@@ -168,9 +170,48 @@ void HomeController::refresh()
         return;
     }
     m_error.clear();
-    m_model.setRecords(list.value());
+    m_all = list.value();
+    applySearch();
     m_counts = counts.value();
     emit countsChanged();
+}
+
+void HomeController::setSearch(const QString &text)
+{
+    if (text == m_search)
+        return;
+    m_search = text;
+    applySearch();
+    emit searchChanged();
+}
+
+void HomeController::applySearch()
+{
+    // Folded for matching: "Zoë" is found by "zoe".
+    const auto fold = [](const QString &s) {
+        QString out;
+        for (const QChar c : s.normalized(QString::NormalizationForm_D))
+            if (c.category() != QChar::Mark_NonSpacing)
+                out += c.toCaseFolded();
+        return out;
+    };
+    const QStringList words = fold(m_search).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    if (words.isEmpty()) {
+        m_model.setRecords(m_all);
+        return;
+    }
+    QList<store::RecordSummary> shown;
+    for (const store::RecordSummary &r : m_all) {
+        const QString hay = fold(QStringList{r.policeReference, r.place, r.childNames,
+                                             RecordForm::incidentTypeLabel(r.incidentType)}
+                                     .join(QLatin1Char(' ')));
+        bool all = true;
+        for (const QString &w : words)
+            all = all && hay.contains(w);
+        if (all)
+            shown << r;
+    }
+    m_model.setRecords(shown);
 }
 
 } // namespace safeguard::ui

@@ -33,6 +33,9 @@ class HomeController : public QObject
     Q_PROPERTY(bool canSyncNow READ canSyncNow NOTIFY countsChanged)
     Q_PROPERTY(QString enrolmentProblem READ enrolmentProblem NOTIFY countsChanged)
     Q_PROPERTY(bool needsEnrolmentCode READ needsEnrolmentCode NOTIFY countsChanged)
+    // Narrows the list to records whose reference, place, children's names
+    // or type contain every word typed (case and accents ignored); "" shows all.
+    Q_PROPERTY(QString search READ search WRITE setSearch NOTIFY searchChanged)
 
 public:
     HomeController(AppSession &session, syncclient::SyncEngine &sync, QObject *parent = nullptr);
@@ -54,6 +57,8 @@ public:
     QString enrolmentProblem() const { return m_enrolmentProblem; }
 
     Q_INVOKABLE void refresh();
+    QString search() const { return m_search; }
+    void setSearch(const QString &text);
     // Not enrolled yet, or the hub no longer accepts this device: offer a
     // field for a (new) code.
     bool needsEnrolmentCode() const;
@@ -64,6 +69,7 @@ public:
 
 signals:
     void countsChanged();
+    void searchChanged();
 
 private:
     AppSession &m_session;
@@ -73,6 +79,9 @@ private:
     RecordListModel m_model;
     QHash<protocol::RecordStatus, int> m_counts;
     QString m_error;
+    QString m_search;
+    QList<store::RecordSummary> m_all;
+    void applySearch();
 };
 
 } // namespace safeguard::ui

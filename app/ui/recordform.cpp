@@ -168,6 +168,17 @@ QList<FormField> answerWithReason(const char *key, const char *question, const c
 
 } // namespace
 
+QString RecordForm::incidentTypeLabel(int type)
+{
+    for (const FormSection &s : incidentSections())
+        for (const FormField &f : s.fields)
+            if (f.key == QLatin1String("incident.type"))
+                for (const FormChoice &c : f.choices)
+                    if (c.value == type)
+                        return c.label;
+    return QString();
+}
+
 const FormField *RecordForm::keyedField(const QString &listKey)
 {
     for (const FormSection &s : childSections())
@@ -195,7 +206,8 @@ const QList<FormSection> &RecordForm::incidentSections()
                  "The concern the school raised"),
             text("incident.police_reference", "Police reference", FieldKind::Text,
                  "CAD or log number"),
-            text("incident.occurred_at", "Date and time", FieldKind::DateTime, "dd/mm/yyyy hh:mm, or Now"),
+            text("incident.occurred_at", "Date and time", FieldKind::DateTime,
+                 "dd/mm/yyyy hh:mm, or Now"),
             text("incident.address.lines", "Address", FieldKind::Lines, "One line each"),
             text("incident.address.town", "Town"),
             text("incident.address.postcode", "Postcode"),
@@ -378,7 +390,8 @@ const QList<FormSection> &RecordForm::childSections()
                  "Exactly what the child said, not a summary"),
             text("voice.question_asked", "The question they were answering", FieldKind::Text,
                  "e.g. \"what happened tonight?\""),
-            text("voice.spoken_at", "When they said it", FieldKind::DateTime, "dd/mm/yyyy hh:mm, or Now"),
+            text("voice.spoken_at", "When they said it", FieldKind::DateTime,
+                 "dd/mm/yyyy hh:mm, or Now"),
             text("voice.others_present", "Who else was there"),
             text("voice.wishes_and_feelings", "Wishes and feelings", FieldKind::LongText),
             text("voice.not_recorded_reason", "If no words were recorded, why",

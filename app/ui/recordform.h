@@ -107,6 +107,9 @@ public:
     // current RiskChecklist, ahead of these fields) and information sharing.
     static const QList<FormSection> &closingSections();
     static QList<FormChoice> riskAnswerChoices();
+    // "Domestic abuse", "School liaison visit"... as the form offers them;
+    // "" for an unset type.
+    static QString incidentTypeLabel(int type);
 
     // The field that a keyed row path ("indicator_details@5") belongs to,
     // by its list key, or null.

@@ -1,5 +1,7 @@
 #include "recordlistmodel.h"
 
+#include "recordform.h"
+
 #include <QDateTime>
 #include <QLocale>
 
@@ -36,7 +38,26 @@ QVariant RecordListModel::data(const QModelIndex &index, int role) const
     case CanAmendRole:
         return protocol::canAmend(r.status);
     case StatusTextRole:
-        return protocol::displayName(r.status);
+        return r.withdrawn ? tr("Withdrawn · %1").arg(protocol::displayName(r.status))
+                           : protocol::displayName(r.status);
+    case IncidentTextRole: {
+        const QString type = RecordForm::incidentTypeLabel(r.incidentType);
+        if (r.occurredMs == 0)
+            return type.isEmpty() ? tr("Type not chosen yet") : type;
+        // The wall time where it happened, as the officer knows it.
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(r.occurredMs, Qt::UTC)
+                                 .addSecs(qint64(r.occurredOffsetMinutes) * 60);
+        const bool thisYear = at.date().year() == QDate::currentDate().year();
+        const QString when = QLocale().toString(at, thisYear ? QStringLiteral("d MMM, HH:mm")
+                                                             : QStringLiteral("d MMM yyyy, HH:mm"));
+        return type.isEmpty() ? when : tr("%1 · %2").arg(type, when);
+    }
+    case PlaceRole:
+        return r.place;
+    case ChildNamesRole:
+        return r.childNames;
+    case WithdrawnRole:
+        return r.withdrawn;
     case UpdatedTextRole: {
         // Short enough to sit beside the status on a phone: no seconds, and
         // the year only when it is not this one.
@@ -59,12 +80,22 @@ QVariant RecordListModel::data(const QModelIndex &index, int role) const
 QHash<int, QByteArray> RecordListModel::roleNames() const
 {
     return {
-        {RecordIdRole, "recordId"},       {PoliceReferenceRole, "policeReference"},
-        {StatusRole, "status"},           {StatusTextRole, "statusText"},
-        {CanOpenRole, "canOpen"},         {CanEditRole, "canEdit"},
-        {CanSubmitRole, "canSubmit"},     {CanAmendRole, "canAmend"},
-        {UpdatedTextRole, "updatedText"}, {ChildCountRole, "childCount"},
-        {UrgentRole, "urgent"},           {VersionRole, "version"},
+        {RecordIdRole, "recordId"},
+        {PoliceReferenceRole, "policeReference"},
+        {StatusRole, "status"},
+        {StatusTextRole, "statusText"},
+        {CanOpenRole, "canOpen"},
+        {CanEditRole, "canEdit"},
+        {CanSubmitRole, "canSubmit"},
+        {CanAmendRole, "canAmend"},
+        {IncidentTextRole, "incidentText"},
+        {PlaceRole, "place"},
+        {ChildNamesRole, "childNames"},
+        {WithdrawnRole, "withdrawn"},
+        {UpdatedTextRole, "updatedText"},
+        {ChildCountRole, "childCount"},
+        {UrgentRole, "urgent"},
+        {VersionRole, "version"},
     };
 }
 

@@ -27,6 +27,12 @@ public:
         CanEditRole,
         CanSubmitRole,
         CanAmendRole,
+        // "Domestic abuse · 3 Dec, 21:40": what and when, in the incident's
+        // own time; then where, and the children's given names.
+        IncidentTextRole,
+        PlaceRole,
+        ChildNamesRole,
+        WithdrawnRole,
         UpdatedTextRole,
         ChildCountRole,
         UrgentRole,

@@ -82,6 +82,21 @@ Page {
             }
         }
 
+        TextField {
+            id: searchField
+            objectName: "searchField"
+            placeholderText: qsTr("Search: reference, place, child's name")
+            inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText
+            font.pixelSize: 16
+            implicitHeight: 52
+            Layout.fillWidth: true
+            Layout.leftMargin: 12
+            Layout.rightMargin: 12
+            visible: list.count > 0 || text.length > 0
+            text: Home.search
+            onTextEdited: Home.search = text
+        }
+
         ListView {
             id: list
             objectName: "recordList"
@@ -102,29 +117,43 @@ Page {
                 required property int status
                 required property bool canEdit
                 required property string updatedText
+                required property string incidentText
+                required property string place
+                required property string childNames
                 required property int childCount
                 required property bool urgent
                 required property string recordId
                 width: ListView.view.width
-                implicitHeight: 72
+                implicitHeight: Math.max(72, rowText.implicitHeight + 16)
                 // Drafts open where the officer left them.
                 onClicked: if (recordRow.canEdit) Editor.open(recordRow.recordId)
                 contentItem: RowLayout {
                     spacing: 12
+                    // The full reference, then what and when, where, and who.
                     ColumnLayout {
+                        id: rowText
                         Layout.fillWidth: true
                         spacing: 2
                         Label {
                             text: recordRow.policeReference
                             font.pixelSize: 17
                             font.bold: true
+                            wrapMode: Text.WrapAnywhere
+                            Layout.fillWidth: true
+                        }
+                        Label {
+                            text: recordRow.incidentText
+                            font.pixelSize: 14
                             elide: Text.ElideRight
                             Layout.fillWidth: true
                         }
                         Label {
-                            text: qsTr("%n child(ren)", "", recordRow.childCount) + "  ·  " + recordRow.updatedText
+                            // Who first: a long address must not hide the children.
+                            text: (recordRow.childNames.length > 0 ? recordRow.childNames
+                                   : qsTr("%n child(ren)", "", recordRow.childCount))
+                                  + (recordRow.place.length > 0 ? "  ·  " + recordRow.place : "")
                             font.pixelSize: 14
-                            opacity: 0.7
+                            opacity: 0.75
                             elide: Text.ElideRight
                             Layout.fillWidth: true
                         }
@@ -159,7 +188,7 @@ Page {
             Label {
                 anchors.centerIn: parent
                 visible: list.count === 0
-                text: qsTr("No records on this device.")
+                text: searchField.text.length > 0 ? qsTr("No record matches.") : qsTr("No records on this device.")
                 font.pixelSize: 16
                 opacity: 0.7
             }

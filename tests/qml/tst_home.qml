@@ -40,8 +40,22 @@ TestCase {
         verify(status.font.bold, "a draft asks for attention")
         verify(row.policeReference.indexOf("SYN-CAD-") === 0)
 
+        // What, when, where and who, and a search over them.
+        verify(row.incidentText.length > 0)
+        verify(row.childNames.length > 0, "the children's names")
+        const search = findChild(page, "searchField")
+        const ref = row.policeReference
+        search.forceActiveFocus()
+        for (let i = 0; i < ref.length; ++i)
+            keyClick(ref[i].toLowerCase())
+        tryCompare(list, "count", 1)
+        compare(findChild(page, "recordRow_0").policeReference, ref)
+        search.selectAll()
+        keyClick(Qt.Key_Backspace)
+        tryCompare(list, "count", 3)
+
         // A draft opens in the editor.
-        mouseClick(row)
+        mouseClick(findChild(page, "recordRow_0"))
         verify(Editor.active)
         Editor.close()
 
