@@ -294,6 +294,14 @@ int runSelfTest(const QString &screenshotDir)
     visited << QStringLiteral("withdraw");
     capture(engine, screenshotDir, QStringLiteral("record-withdraw"));
     popup(engine, "withdrawDialog", false);
+    // Submit says what the system will do first.
+    if (!popup(engine, "submitDialog", true)) {
+        out << "self-test: the submit confirmation did not open\n";
+        return 1;
+    }
+    visited << QStringLiteral("submit confirmation");
+    capture(engine, screenshotDir, QStringLiteral("record-submit-confirmation"));
+    popup(engine, "submitDialog", false);
     // Lock with drafts on the device asks first.
     if (!popup(engine, "lockDialog", true)) {
         out << "self-test: the lock dialog did not open\n";

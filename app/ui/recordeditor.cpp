@@ -443,6 +443,96 @@ QString RecordEditor::riskSummary() const
     return text;
 }
 
+QVariantList RecordEditor::reviewSummary() const
+{
+    QVariantList out;
+    if (!active())
+        return out;
+    const auto children = ChildrenModel::fromRecord(m_record);
+    for (int c = 0; c < m_record.children_size(); ++c) {
+        const v1::ChildObservation &child = m_record.children(c);
+        const QString base = QStringLiteral("children[%1].").arg(c);
+        QVariantList lines;
+        const auto line = [&](const QString &label, const QString &value, const QString &key) {
+            lines << QVariantMap{
+                {QStringLiteral("label"), label},
+                {QStringLiteral("value"), value.isEmpty() ? tr("Not answered") : value},
+                {QStringLiteral("missing"), value.isEmpty()},
+                {QStringLiteral("step"), stepFor(base + key)}};
+        };
+        const auto choice = [](const QString &key, int v) {
+            return v == 0 ? QString() : RecordForm::childChoiceLabel(key, v);
+        };
+        const auto withReason = [&](const QString &key, const v1::AnswerWithReason &a) {
+            QString v = choice(key + QStringLiteral(".answer"), a.answer());
+            if (a.answer() == v1::ANSWER_NO && !a.reason_if_no().empty())
+                v += tr(": %1").arg(QString::fromStdString(a.reason_if_no()));
+            return v;
+        };
+        if (!child.identity().unborn()) {
+            line(tr("Where"), choice(QStringLiteral("presence"), child.presence()),
+                 QStringLiteral("presence"));
+            line(tr("Seen"), withReason(QStringLiteral("seen"), child.seen()),
+                 QStringLiteral("seen.answer"));
+            line(tr("Spoken to"), withReason(QStringLiteral("spoken_to"), child.spoken_to()),
+                 QStringLiteral("spoken_to.answer"));
+            line(tr("Alone"),
+                 withReason(QStringLiteral("spoken_to_alone"), child.spoken_to_alone()),
+                 QStringLiteral("spoken_to_alone.answer"));
+            QString words = QString::fromStdString(child.voice().words_verbatim()).simplified();
+            if (words.size() > 140)
+                words = words.left(139) + QChar(0x2026);
+            if (!words.isEmpty())
+                words = QStringLiteral("\u201c%1\u201d").arg(words);
+            else if (!child.voice().not_recorded_reason().empty())
+                words = tr("Not recorded: %1")
+                            .arg(QString::fromStdString(child.voice().not_recorded_reason()));
+            line(tr("Their words"), words, QStringLiteral("voice.words_verbatim"));
+        }
+        line(tr("Grade"), choice(QStringLiteral("grade"), child.grade()), QStringLiteral("grade"));
+        const auto notice = [&](const QString &label, const QString &key,
+                                const v1::NoticeDecision &n) {
+            QString v = choice(key + QStringLiteral(".made"), n.made());
+            if (n.made() == v1::ANSWER_NO && !n.not_made_reason().empty())
+                v += tr(": %1").arg(QString::fromStdString(n.not_made_reason()));
+            if (stepFor(base + key + QStringLiteral(".made")) >= 0 || !v.isEmpty())
+                line(label, v, key + QStringLiteral(".made"));
+        };
+        notice(tr("Protection notice (PPN)"), QStringLiteral("referrals.protection_notice"),
+               child.referrals().protection_notice());
+        notice(tr("Encompass notice"), QStringLiteral("referrals.encompass_notice"),
+               child.referrals().encompass_notice());
+        out << QVariantMap{
+            {QStringLiteral("name"), c < children.size() ? children[c].name : QString()},
+            {QStringLiteral("age"), c < children.size() ? children[c].age : QString()},
+            {QStringLiteral("lines"), lines}};
+    }
+    return out;
+}
+
+QString RecordEditor::submitConsequences() const
+{
+    if (!active())
+        return QString();
+    QStringList says;
+    const bool urgent = protocol::derived::isUrgent(m_record);
+    says << (urgent ? tr("It is urgent: it goes to the hub first, the moment there is any "
+                         "connection.")
+                    : tr("It goes to the hub now, or as soon as there is a connection."));
+    bool ppn = false, encompass = false;
+    for (const v1::ChildObservation &c : m_record.children()) {
+        ppn = ppn || c.referrals().protection_notice().made() == v1::ANSWER_YES;
+        encompass = encompass || c.referrals().encompass_notice().made() == v1::ANSWER_YES;
+    }
+    if (ppn)
+        says << tr("The Public Protection Notice goes to the MASH with it.");
+    if (encompass)
+        says << tr("The MASH arranges the school's Operation Encompass notice.");
+    says << tr("Until the hub confirms it, it is only on this device; the home screen says "
+               "when it is on the hub. After submitting, a correction is an amendment.");
+    return QStringLiteral("\u2022 ") + says.join(QStringLiteral("\n\u2022 "));
+}
+
 QVariantList RecordEditor::issues() const
 {
     QVariantList out;

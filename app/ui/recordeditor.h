@@ -44,6 +44,13 @@ class RecordEditor : public QObject
     Q_PROPERTY(safeguard::ui::ChildrenModel *children READ children CONSTANT)
     Q_PROPERTY(QString riskSummary READ riskSummary NOTIFY valuesChanged)
     Q_PROPERTY(QVariantList issues READ issues NOTIFY valuesChanged)
+    // The read-back on review, one entry per child: {name, age, lines:
+    // [{label, value, step, missing}]}: where they were, seen, spoken to,
+    // alone, their words, the grade and the notices; each line's step is
+    // where it is answered.
+    Q_PROPERTY(QVariantList reviewSummary READ reviewSummary NOTIFY valuesChanged)
+    // What submit will do, in the system's own terms, for the confirmation.
+    Q_PROPERTY(QString submitConsequences READ submitConsequences NOTIFY valuesChanged)
     Q_PROPERTY(bool savePending READ savePending NOTIFY saveStateChanged)
     // Answers typed that could not be read (a date, a number): not saved,
     // and the header says so until each is fixed or cleared.
@@ -91,6 +98,8 @@ public:
     ChildrenModel *children() { return &m_children; }
     QString riskSummary() const;
     QVariantList issues() const;
+    QVariantList reviewSummary() const;
+    QString submitConsequences() const;
     bool savePending() const { return m_dirty; }
     int unreadableCount() const { return int(m_unreadable.size()); }
     QString saveError() const { return m_saveError; }

@@ -179,6 +179,17 @@ QString RecordForm::incidentTypeLabel(int type)
     return QString();
 }
 
+QString RecordForm::childChoiceLabel(const QString &key, int value)
+{
+    for (const FormSection &s : childSections())
+        for (const FormField &f : s.fields)
+            if (f.key == key)
+                for (const FormChoice &c : f.choices)
+                    if (c.value == value)
+                        return c.label;
+    return QString();
+}
+
 const FormField *RecordForm::keyedField(const QString &listKey)
 {
     for (const FormSection &s : childSections())

@@ -110,6 +110,8 @@ public:
     // "Domestic abuse", "School liaison visit"... as the form offers them;
     // "" for an unset type.
     static QString incidentTypeLabel(int type);
+    // The label of a child field's choice ("Yes", "Red: high"), "" if none.
+    static QString childChoiceLabel(const QString &key, int value);
 
     // The field that a keyed row path ("indicator_details@5") belongs to,
     // by its list key, or null.

@@ -199,6 +199,60 @@ Page {
         CenteredColumn {
             id: reviewView
             objectName: "reviewView"
+            // The read-back: each child as the hub will see them; a line
+            // is a tap away from where it is answered.
+            Repeater {
+                objectName: "reviewChildren"
+                model: Editor.reviewSummary
+                delegate: ColumnLayout {
+                    id: childCard
+                    required property var modelData
+                    required property int index
+                    objectName: "reviewChild:" + index
+                    spacing: 0
+                    Layout.fillWidth: true
+                    Label {
+                        text: childCard.modelData.name
+                              + (childCard.modelData.age.length > 0 ? ", " + childCard.modelData.age : "")
+                        font.pixelSize: 18
+                        font.bold: true
+                        wrapMode: Text.Wrap
+                        Layout.fillWidth: true
+                    }
+                    Repeater {
+                        model: childCard.modelData.lines
+                        delegate: ItemDelegate {
+                            id: reviewLine
+                            required property var modelData
+                            required property int index
+                            objectName: "reviewLine:" + childCard.index + ":" + index
+                            Layout.fillWidth: true
+                            implicitHeight: Math.max(48, lineText.implicitHeight + 12)
+                            enabled: modelData.step >= 0
+                            onClicked: Editor.goToStep(modelData.step)
+                            contentItem: RowLayout {
+                                spacing: 8
+                                Label {
+                                    text: reviewLine.modelData.label
+                                    font.pixelSize: 15
+                                    opacity: 0.75
+                                    Layout.preferredWidth: 120
+                                    wrapMode: Text.Wrap
+                                }
+                                Label {
+                                    id: lineText
+                                    text: reviewLine.modelData.value
+                                    font.pixelSize: 15
+                                    font.bold: reviewLine.modelData.missing
+                                    color: reviewLine.modelData.missing ? Theme.errorText : Theme.primary
+                                    wrapMode: Text.Wrap
+                                    Layout.fillWidth: true
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             Label {
                 objectName: "riskSummary"
                 text: Editor.riskSummary
@@ -247,7 +301,7 @@ Page {
                 objectName: "submitButton"
                 text: qsTr("Submit to the hub")
                 enabled: Editor.issues.length === 0
-                onClicked: Editor.submit()
+                onClicked: submitDialog.open()
             }
             // Not going ahead with it: an empty record is deleted; anything
             // recorded is withdrawn, and still reaches the hub, marked.
@@ -288,6 +342,17 @@ Page {
                 onClicked: Editor.next()
             }
         }
+    }
+
+    // What submitting does, in the system's own terms, before it is done.
+    ConfirmDialog {
+        id: submitDialog
+        objectName: "submitDialog"
+        title: qsTr("Submit this record?")
+        message: Editor.submitConsequences
+        keepText: qsTr("Not yet")
+        actText: qsTr("Submit")
+        onActed: Editor.submit()
     }
 
     ConfirmDialog {

@@ -5,6 +5,7 @@
 // restarted app would find on disk after a crash.
 #include "appcontrollers.h"
 #include "fakeplatform.h"
+#include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
 #include "selftest.h"
 
@@ -69,6 +70,20 @@ public:
             last = QString::fromStdString(r.record_id());
         }
         return last;
+    }
+
+    // A complete draft of the current form: a domestic abuse incident with
+    // at least two children; returns its id.
+    Q_INVOKABLE QString addCompleteDomesticAbuseDraft()
+    {
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(7, m_clock, checklists);
+        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
+        v1::IncidentRecord r = factory.next();
+        while (r.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE || r.children_size() < 2)
+            r = factory.next();
+        m_app->session.recordStore()->saveDraft(r);
+        return QString::fromStdString(r.record_id());
     }
 
     // What an app started from a copy of the store's files as they are now
