@@ -5,13 +5,16 @@
 // restarted app would find on disk after a crash.
 #include "appcontrollers.h"
 #include "fakeplatform.h"
+#include "fieldpath.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
+#include "recordform.h"
 #include "selftest.h"
 
 #include <QDir>
 #include <QQmlEngine>
 #include <QQuickStyle>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtQuickTest>
 
@@ -72,6 +75,124 @@ public:
         return last;
     }
 
+    // The content the tap-count test enters through the screens: a complete
+    // synthetic domestic abuse record of the current form with two children
+    // (held here, never saved). Returns how many adults and children it has.
+    Q_INVOKABLE QVariantMap makeReference()
+    {
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(3, m_clock, checklists);
+        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
+        m_reference = factory.next();
+        while (m_reference.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE ||
+               m_reference.children_size() != 2 || m_reference.children(0).identity().unborn() ||
+               m_reference.children(1).identity().unborn())
+            m_reference = factory.next();
+        return {{QStringLiteral("people"), m_reference.people_size()},
+                {QStringLiteral("children"), m_reference.children_size()}};
+    }
+
+    // What the reference record holds at a form row's path, for the record
+    // the editor has open: ids (people, children) are matched by position,
+    // a child's relationship by its adult, a keyed row ("x@5") by its key.
+    // Dates as typed here (dd/MM/yyyy); undefined when nothing is there.
+    Q_INVOKABLE QVariant referenceValue(const QString &rowPath) const
+    {
+        QString path = rowPath;
+        static const QRegularExpression rel(
+            QStringLiteral("^children\\[(\\d+)\\]\\.relationships\\[(\\d+)\\]\\.(.+)$"));
+        if (const auto m = rel.match(path); m.hasMatch()) {
+            const QString uiPerson =
+                ui::fieldpath::get(m_app->editor.record(),
+                                   QStringLiteral("children[%1].relationships[%2].person_id")
+                                       .arg(m.captured(1), m.captured(2)))
+                    .toString();
+            const QString refPerson = toReferenceId(uiPerson);
+            const int c = m.captured(1).toInt();
+            const v1::ChildObservation &child = m_reference.children(c);
+            for (int k = 0; k < child.relationships_size(); ++k)
+                if (QString::fromStdString(child.relationships(k).person_id()) == refPerson)
+                    return ui::fieldpath::get(m_reference,
+                                              QStringLiteral("children[%1].relationships[%2].%3")
+                                                  .arg(c)
+                                                  .arg(k)
+                                                  .arg(m.captured(3)));
+            return {};
+        }
+        if (const qsizetype at = path.lastIndexOf(u'@'); at > 0) {
+            const QString list = path.left(at);
+            const int key = path.mid(at + 1).toInt();
+            const ui::FormField *f =
+                ui::RecordForm::keyedField(list.mid(list.lastIndexOf(u'.') + 1));
+            if (!f)
+                return {};
+            const int n = ui::fieldpath::count(m_reference, list);
+            for (int k = 0; k < n; ++k)
+                if (ui::fieldpath::get(
+                        m_reference, QStringLiteral("%1[%2].%3").arg(list).arg(k).arg(f->keyField))
+                        .toInt() == key)
+                    return ui::fieldpath::get(
+                        m_reference,
+                        QStringLiteral("%1[%2].%3").arg(list).arg(k).arg(f->valueField));
+            return 0;
+        }
+        QVariant v = ui::fieldpath::get(m_reference, path);
+        // An id names a person: the editor's id for the same position.
+        const auto toUi = [this](const QString &id) { return toEditorId(id); };
+        if (v.typeId() == QMetaType::QStringList) {
+            QStringList ids = v.toStringList();
+            for (QString &id : ids)
+                id = toUi(id);
+            v = ids;
+        } else if (path.endsWith(QLatin1String("_id")) || path.endsWith(QLatin1String("_ids"))) {
+            v = toUi(v.toString());
+        }
+        static const QRegularExpression iso(QStringLiteral("^(\\d{4})-(\\d{2})-(\\d{2})(.*)$"));
+        if (const auto m = iso.match(v.toString());
+            m.hasMatch() && v.typeId() == QMetaType::QString)
+            v = QStringLiteral("%1/%2/%3%4")
+                    .arg(m.captured(3), m.captured(2), m.captured(1), m.captured(4));
+        return v;
+    }
+
+    // The part (0 victim, 1 suspect) the reference gives the person or
+    // child at a row like "people[1].@roles".
+    Q_INVOKABLE QVariantList referenceRoles(const QString &rowPath) const
+    {
+        static const QRegularExpression who(QStringLiteral("^(people|children)\\[(\\d+)\\]"));
+        const auto m = who.match(rowPath);
+        if (!m.hasMatch())
+            return {};
+        const int i = m.captured(2).toInt();
+        const std::string id = m.captured(1) == QLatin1String("people")
+                                   ? m_reference.people(i).person_id()
+                                   : m_reference.children(i).child_id();
+        QVariantList out;
+        const auto has = [&](const auto &ids) {
+            return std::find(ids.begin(), ids.end(), id) != ids.end();
+        };
+        if (has(m_reference.victim_ids()))
+            out << 0;
+        if (has(m_reference.suspect_ids()))
+            out << 1;
+        return out;
+    }
+    // How many entries the open record has in a list ("people").
+    Q_INVOKABLE int editorCount(const QString &listPath) const
+    {
+        return ui::fieldpath::count(m_app->editor.record(), listPath);
+    }
+    Q_INVOKABLE int referenceCount(const QString &listPath) const
+    {
+        return ui::fieldpath::count(m_reference, listPath);
+    }
+    // The record as entered through the screens matches the reference in
+    // every answer the tap-count test gave (a list of differing paths).
+    Q_INVOKABLE bool referenceUnborn(int child) const
+    {
+        return m_reference.children(child).identity().unborn();
+    }
+
     // A complete draft of the current form: a domestic abuse incident with
     // at least two children; returns its id.
     Q_INVOKABLE QString addCompleteDomesticAbuseDraft()
@@ -109,6 +230,29 @@ public:
     }
 
 private:
+    // A reference id -> the editor's id at the same position (people, then
+    // children); and back.
+    QString toEditorId(const QString &refId) const
+    {
+        const v1::IncidentRecord &ui = m_app->editor.record();
+        for (int k = 0; k < m_reference.people_size() && k < ui.people_size(); ++k)
+            if (QString::fromStdString(m_reference.people(k).person_id()) == refId)
+                return QString::fromStdString(ui.people(k).person_id());
+        for (int k = 0; k < m_reference.children_size() && k < ui.children_size(); ++k)
+            if (QString::fromStdString(m_reference.children(k).child_id()) == refId)
+                return QString::fromStdString(ui.children(k).child_id());
+        return refId;
+    }
+    QString toReferenceId(const QString &uiId) const
+    {
+        const v1::IncidentRecord &ui = m_app->editor.record();
+        for (int k = 0; k < m_reference.people_size() && k < ui.people_size(); ++k)
+            if (QString::fromStdString(ui.people(k).person_id()) == uiId)
+                return QString::fromStdString(m_reference.people(k).person_id());
+        return uiId;
+    }
+    v1::IncidentRecord m_reference;
+
     static QVariant fieldValue(RecordEditor &editor, const QString &path);
     QString storeDir() const { return QDir(m_dir->path()).filePath(QStringLiteral("store")); }
 
