@@ -75,8 +75,19 @@ void capture(QQmlApplicationEngine &engine, const QString &dir, const QString &n
     auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().value(0));
     if (!window)
         return;
-    if (scrolled)
+    if (scrolled && qEnvironmentVariableIntValue("SAFEGUARD_SMALL_SCREENSHOTS") != 1)
         captureScrolled(engine, dir, name);
+    // SAFEGUARD_SMALL_SCREENSHOTS=1: the phone screen only, half size and
+    // 256 colours, for docs/screenshots (scripts/docs-screenshots.sh).
+    if (qEnvironmentVariableIntValue("SAFEGUARD_SMALL_SCREENSHOTS") == 1) {
+        window->resize(390, 844);
+        settle();
+        window->grabWindow()
+            .scaled(195, 422, Qt::KeepAspectRatio, Qt::SmoothTransformation)
+            .convertToFormat(QImage::Format_Indexed8, Qt::ThresholdDither)
+            .save(QDir(dir).filePath(name + QStringLiteral(".png")));
+        return;
+    }
     const QList<QSize> sizes{QSize(390, 844), QSize(1280, 800)};
     for (const QSize &size : sizes) {
         window->resize(size);
