@@ -1,8 +1,8 @@
 #include "selftest.h"
 
 #include "appcontrollers.h"
-#include "fieldpath.h"
 #include "fakecredentialstore.h"
+#include "fieldpath.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
 #include "qmlinstance.h"
@@ -284,43 +284,41 @@ int runSelfTest(const QString &screenshotDir)
             return 1;
         }
         settle();
-        QObject *picker =
-            root->findChild<QObject *>(QStringLiteral("picker:") + dob, Qt::FindChildrenRecursively);
+        QObject *picker = root->findChild<QObject *>(QStringLiteral("picker:") + dob,
+                                                     Qt::FindChildrenRecursively);
         visited << QStringLiteral("calendar");
         capture(engine, screenshotDir, QStringLiteral("record-date-calendar"));
         if (picker)
             QMetaObject::invokeMethod(picker, "close");
         settle();
     }
-    editor.setValue(dob, QDate::fromString(keptDob.toString(), Qt::ISODate)
-                             .toString(QStringLiteral("dd/MM/yyyy")));
+    editor.setValue(
+        dob,
+        QDate::fromString(keptDob.toString(), Qt::ISODate).toString(QStringLiteral("dd/MM/yyyy")));
     settle();
-    // Withdrawing a record that will not be finished asks for a reason.
     editor.goToStep(editor.stepCount() - 1);
     settle();
-    if (!popup(engine, "withdrawDialog", true)) {
-        out << "self-test: the withdraw dialog did not open\n";
-        return 1;
+    // Withdrawing asks for a reason; submit says what the system will do;
+    // locking with drafts on the device asks first.
+    const struct
+    {
+        const char *dialog;
+        const char *what;
+        const char *shot;
+    } dialogs[] = {
+        {"withdrawDialog", "withdraw", "record-withdraw"},
+        {"submitDialog", "submit confirmation", "record-submit-confirmation"},
+        {"lockDialog", "lock with drafts", "lock-with-drafts"},
+    };
+    for (const auto &d : dialogs) {
+        if (!popup(engine, d.dialog, true)) {
+            out << "self-test: " << d.dialog << " did not open\n";
+            return 1;
+        }
+        visited << QString::fromLatin1(d.what);
+        capture(engine, screenshotDir, QString::fromLatin1(d.shot));
+        popup(engine, d.dialog, false);
     }
-    visited << QStringLiteral("withdraw");
-    capture(engine, screenshotDir, QStringLiteral("record-withdraw"));
-    popup(engine, "withdrawDialog", false);
-    // Submit says what the system will do first.
-    if (!popup(engine, "submitDialog", true)) {
-        out << "self-test: the submit confirmation did not open\n";
-        return 1;
-    }
-    visited << QStringLiteral("submit confirmation");
-    capture(engine, screenshotDir, QStringLiteral("record-submit-confirmation"));
-    popup(engine, "submitDialog", false);
-    // Lock with drafts on the device asks first.
-    if (!popup(engine, "lockDialog", true)) {
-        out << "self-test: the lock dialog did not open\n";
-        return 1;
-    }
-    visited << QStringLiteral("lock with drafts");
-    capture(engine, screenshotDir, QStringLiteral("lock-with-drafts"));
-    popup(engine, "lockDialog", false);
     editor.close();
     settle();
 
