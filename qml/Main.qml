@@ -45,12 +45,24 @@ ApplicationWindow {
         RowLayout {
             anchors.fill: parent
             anchors.leftMargin: 16
-            Label {
-                text: qsTr("Safeguard")
-                font.pixelSize: 20
-                font.bold: true
-                color: Theme.textOnPrimary
+            ColumnLayout {
+                spacing: 0
                 Layout.fillWidth: true
+                Label {
+                    text: qsTr("Safeguard")
+                    font.pixelSize: 20
+                    font.bold: true
+                    color: Theme.textOnPrimary
+                }
+                Label {
+                    objectName: "signedInAs"
+                    visible: Home.signedInAs.length > 0
+                    text: qsTr("Signed in as %1").arg(Home.signedInAs)
+                    font.pixelSize: 13
+                    color: Theme.textOnPrimary
+                    elide: Text.ElideRight
+                    Layout.fillWidth: true
+                }
             }
             ToolButton {
                 objectName: "lockButton"

@@ -26,6 +26,8 @@ class HomeController : public QObject
     // "1 record not submitted": drafts are only on this device and go
     // nowhere until the officer submits them. "" when there are none.
     Q_PROPERTY(QString draftBanner READ draftBanner NOTIFY countsChanged)
+    // The enrolled officer ("SYN-OFFICER-0001"), "" before enrolment.
+    Q_PROPERTY(QString signedInAs READ signedInAs NOTIFY countsChanged)
     Q_PROPERTY(QString error READ error NOTIFY countsChanged)
     Q_PROPERTY(bool allOnHub READ allOnHub NOTIFY countsChanged)
     // An urgent record set aside after failing alone: the banner turns red.
@@ -50,6 +52,7 @@ public:
     int heldAtHubCount() const { return m_counts.value(protocol::RecordStatus::HeldAtHub); }
     QString syncBanner() const;
     QString draftBanner() const;
+    QString signedInAs() const { return m_sync.isEnrolled() ? m_sync.officerId() : QString(); }
     QString error() const { return m_error; }
     bool allOnHub() const;
     bool urgentNotSent() const { return m_sync.urgentParkedCount() > 0; }

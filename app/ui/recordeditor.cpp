@@ -10,6 +10,7 @@
 #include <QRegularExpression>
 #include <QSet>
 #include <QUuid>
+#include <utility>
 
 namespace safeguard::ui {
 
@@ -72,7 +73,17 @@ RecordEditor::RecordEditor(AppSession &session, QObject *parent)
     connect(&m_autosave, &QTimer::timeout, this, &RecordEditor::saveNow);
     // Locking, hiding and quitting all pass through aboutToLock: save first,
     // then drop the record from memory.
-    connect(&m_session, &AppSession::aboutToLock, this, &RecordEditor::close);
+    // The record that was open comes back after unlock, where the officer
+    // was (its id is kept in memory only, never on disk).
+    connect(&m_session, &AppSession::aboutToLock, this, [this] {
+        m_reopenAfterUnlock = active() && !canDelete() ? m_recordId : QString();
+        close();
+    });
+    connect(&m_session, &AppSession::unlocked, this, [this] {
+        const QString id = std::exchange(m_reopenAfterUnlock, QString());
+        if (!id.isEmpty() && !active())
+            open(id);
+    });
 }
 
 // ------------------------------------------------------------- lifecycle

@@ -225,6 +225,7 @@ private:
     QStringList m_pendingLosses;
     std::optional<std::pair<QString, int>> m_pendingRemoval;
     QString m_removalQuestion;
+    QString m_reopenAfterUnlock;
 };
 
 } // namespace safeguard::ui

@@ -47,6 +47,7 @@ void UnlockController::unlock(const QString &passphrase)
         return;
     m_busy = true;
     emit busyChanged();
+    const auto before = m_session.vault().status();
     const store::UnlockResult r = m_session.unlock(store::SecureBuffer::fromPassphrase(passphrase));
     m_busy = false;
     emit busyChanged();
@@ -57,6 +58,7 @@ void UnlockController::unlock(const QString &passphrase)
         m_tick.start();
     switch (r.status) {
     case store::UnlockStatus::Unlocked:
+        m_failedSinceLastUnlock = before ? before->failedAttempts : 0;
         setOutcome(Outcome::Unlocked, QString());
         break;
     case store::UnlockStatus::WrongPassphrase:

@@ -21,6 +21,9 @@ class UnlockController : public QObject
     Q_PROPERTY(bool canTry READ canTry NOTIFY countdownChanged)
     Q_PROPERTY(bool wipeWarning READ wipeWarning NOTIFY changed)
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
+    // After an unlock: the wrong passphrases tried since the one before (0
+    // when none), so the officer learns someone tried their device.
+    Q_PROPERTY(int failedSinceLastUnlock READ failedSinceLastUnlock NOTIFY changed)
 
 public:
     enum class Outcome
@@ -42,6 +45,7 @@ public:
     Outcome outcome() const { return m_outcome; }
     QString message() const { return m_message; }
     int attemptsLeft() const { return m_attemptsLeft; }
+    int failedSinceLastUnlock() const { return m_failedSinceLastUnlock; }
     int secondsUntilRetry() const;
     bool canTry() const { return secondsUntilRetry() == 0 && m_outcome != Outcome::Wiped; }
     bool wipeWarning() const { return m_attemptsLeft > 0 && m_attemptsLeft <= kWarnAtAttemptsLeft; }
@@ -64,6 +68,7 @@ private:
     Outcome m_outcome = Outcome::None;
     QString m_message;
     int m_attemptsLeft = 0;
+    int m_failedSinceLastUnlock = 0;
     qint64 m_lockedUntilMs = 0;
     bool m_busy = false;
     QTimer m_tick;

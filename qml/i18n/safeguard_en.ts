@@ -4,6 +4,13 @@
 <context>
     <name>HomePage</name>
     <message numerus="yes">
+        <source>%n wrong passphrase(s) tried since you last unlocked. If that was not you, tell your supervisor.</source>
+        <translation>
+            <numerusform>%n wrong passphrase tried since you last unlocked. If that was not you, tell your supervisor.</numerusform>
+            <numerusform>%n wrong passphrases tried since you last unlocked. If that was not you, tell your supervisor.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n child(ren)</source>
         <translation>
             <numerusform>%n child</numerusform>

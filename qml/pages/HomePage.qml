@@ -40,6 +40,16 @@ Page {
                     }
                 }
                 Label {
+                    objectName: "failedAttempts"
+                    visible: Unlock.failedSinceLastUnlock > 0
+                    text: qsTr("%n wrong passphrase(s) tried since you last unlocked. If that was not you, tell your supervisor.", "", Unlock.failedSinceLastUnlock)
+                    wrapMode: Text.Wrap
+                    color: Theme.errorText
+                    font.pixelSize: 15
+                    font.bold: true
+                    Layout.fillWidth: true
+                }
+                Label {
                     objectName: "draftBanner"
                     text: Home.draftBanner
                     visible: text.length > 0

@@ -289,6 +289,39 @@ private slots:
         QCOMPARE(m_app->session.state(), AppSession::State::Locked);
     }
 
+    // After unlock the officer is back in the record that was open, and told
+    // of wrong passphrases tried in between.
+    void unlockReturnsToTheOpenRecordAndSaysWhatWasTried()
+    {
+        setUpStore();
+        QVERIFY(m_app->editor.startNew());
+        const QString id = m_app->editor.recordId();
+        m_app->editor.setValue(QStringLiteral("incident.police_reference"),
+                               QStringLiteral("SYN-CAD-BACK-1"));
+        m_app->editor.next();
+        const int step = m_app->editor.stepIndex();
+        m_app->session.lock();
+        QVERIFY(!m_app->editor.active());
+        m_app->unlock.unlock(QStringLiteral("SYNTHETIC wrong one"));
+        m_app->unlock.unlock(QStringLiteral("SYNTHETIC wrong two"));
+        QCOMPARE(m_app->session.state(), AppSession::State::Locked);
+        m_clock.advanceSecs(3600); // past any lockout
+        m_app->unlock.unlock(kPassphrase);
+        QCOMPARE(m_app->session.state(), AppSession::State::Unlocked);
+        QCOMPARE(m_app->unlock.failedSinceLastUnlock(), 2);
+        QVERIFY(m_app->editor.active());
+        QCOMPARE(m_app->editor.recordId(), id);
+        QCOMPARE(m_app->editor.stepIndex(), step);
+        // The next clean unlock has nothing to report; an untouched new
+        // record is not brought back (it was discarded).
+        m_app->editor.close();
+        QVERIFY(m_app->editor.startNew());
+        m_app->session.lock();
+        m_app->unlock.unlock(kPassphrase);
+        QCOMPARE(m_app->unlock.failedSinceLastUnlock(), 0);
+        QVERIFY(!m_app->editor.active());
+    }
+
     // The officer is warned before an inactivity lock, and the unlock screen
     // says what was left unsubmitted; an untouched new record is not
     // counted (it is discarded, holding nothing).
