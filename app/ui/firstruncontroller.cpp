@@ -52,6 +52,14 @@ bool FirstRunController::submitCode(const QString &code)
     return m_codeAccepted;
 }
 
+void FirstRunController::changeCode()
+{
+    m_code.clear();
+    m_codeError.clear();
+    m_codeAccepted = false;
+    emit codeChanged();
+}
+
 void FirstRunController::judgePassphrase(const QString &passphrase)
 {
     if (passphrase.isEmpty()) {

@@ -42,6 +42,8 @@ public:
     QString acceptedCode() const { return m_code; }
 
     Q_INVOKABLE bool submitCode(const QString &code);
+    // Back to entering a code (a wrong one was pasted).
+    Q_INVOKABLE void changeCode();
     Q_INVOKABLE void judgePassphrase(const QString &passphrase);
     // Creates the vault; false with error() set when it cannot.
     Q_INVOKABLE bool finish(const QString &passphrase, const QString &confirmation);

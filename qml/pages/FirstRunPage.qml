@@ -37,13 +37,36 @@ Page {
             Layout.preferredHeight: 96
             enabled: !FirstRun.codeAccepted
         }
-        ChoiceButton {
-            objectName: "checkCodeButton"
-            text: FirstRun.codeAccepted ? qsTr("Code accepted") : qsTr("Use this code")
-            checkable: false
-            enabled: !FirstRun.codeAccepted
-            implicitHeight: 56
-            onClicked: FirstRun.submitCode(codeField.text)
+        // Only the code's form is checked here: the hub accepts it (or not)
+        // when the device first connects, after set-up, and home says which.
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: 8
+            ChoiceButton {
+                objectName: "checkCodeButton"
+                text: FirstRun.codeAccepted ? qsTr("Code read") : qsTr("Use this code")
+                checkable: false
+                enabled: !FirstRun.codeAccepted
+                implicitHeight: 56
+                onClicked: FirstRun.submitCode(codeField.text)
+            }
+            ChoiceButton {
+                objectName: "changeCodeButton"
+                visible: FirstRun.codeAccepted
+                text: qsTr("Change code")
+                checkable: false
+                implicitHeight: 56
+                onClicked: FirstRun.changeCode()
+            }
+        }
+        Label {
+            objectName: "codeReadNote"
+            visible: FirstRun.codeAccepted
+            text: qsTr("The hub checks the code when this device first connects, after set-up; the home screen says when it has.")
+            wrapMode: Text.Wrap
+            font.pixelSize: 14
+            opacity: 0.8
+            Layout.fillWidth: true
         }
         Label {
             objectName: "codeErrorLabel"
@@ -91,6 +114,19 @@ Page {
             placeholderText: qsTr("Type it again")
             enabled: FirstRun.codeAccepted
             Layout.fillWidth: true
+            // A new attempt clears the mismatch.
+            onTextChanged: mismatchLabel.shown = false
+        }
+        Label {
+            id: mismatchLabel
+            objectName: "mismatchLabel"
+            property bool shown: false
+            visible: shown
+            text: qsTr("This is not the same as the passphrase above. Type it again.")
+            color: Theme.error
+            font.bold: true
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
         }
 
         Frame {
@@ -119,6 +155,11 @@ Page {
             enabled: FirstRun.codeAccepted && passphraseField.text.length > 0
                      && confirmField.text.length > 0
             onClicked: {
+                // Said next to the field it is about.
+                if (passphraseField.text !== confirmField.text) {
+                    mismatchLabel.shown = true
+                    return
+                }
                 if (FirstRun.finish(passphraseField.text, confirmField.text)) {
                     passphraseField.clear()
                     confirmField.clear()

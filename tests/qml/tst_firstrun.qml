@@ -36,9 +36,19 @@ TestCase {
         verify(codeError.visible)
         verify(codeError.text.indexOf("SGE1.") >= 0)
 
+        code.text = "SGE1.wrong-paste"
         code.text = Harness.enrolmentCode()
         mouseClick(findChild(page, "checkCodeButton"))
         verify(!codeError.visible)
+        // Only its form was checked: it says "read", not "accepted", and can
+        // be changed.
+        compare(findChild(page, "checkCodeButton").text, "Code read")
+        verify(findChild(page, "codeReadNote").visible)
+        mouseClick(findChild(page, "changeCodeButton"))
+        verify(!FirstRun.codeAccepted)
+        verify(!passphrase.enabled)
+        mouseClick(findChild(page, "checkCodeButton"))
+        verify(FirstRun.codeAccepted)
         verify(passphrase.enabled)
         verify(passphrase.inputMethodHints & Qt.ImhSensitiveData)
         verify(passphrase.inputMethodHints & Qt.ImhNoPredictiveText)
@@ -54,8 +64,11 @@ TestCase {
         compare(strength.text, "Strong enough.")
         findChild(page, "confirmField").text = Harness.passphrase + "typo"
         mouseClick(findChild(page, "finishButton"))
-        verify(findChild(page, "firstRunError").text.indexOf("not the same") >= 0)
+        const mismatch = findChild(page, "mismatchLabel")
+        verify(mismatch.visible, "the mismatch is shown beside the confirmation")
         compare(Session.state, Session.NeedsSetup)
+        findChild(page, "confirmField").text = Harness.passphrase + "typ" // editing clears it
+        verify(!mismatch.visible)
 
         findChild(page, "confirmField").text = Harness.passphrase
         mouseClick(findChild(page, "finishButton"))
