@@ -18,8 +18,9 @@ Popup {
 
     modal: true
     anchors.centerIn: Overlay.overlay
-    width: Math.min((Overlay.overlay ? Overlay.overlay.width : 400) - 24, 420)
-    padding: 12
+    // Wide enough on a 390 px phone for day cells of 48 px or more.
+    width: Math.min((Overlay.overlay ? Overlay.overlay.width : 400) - 16, 420)
+    padding: 8
     closePolicy: Popup.CloseOnEscape
     enter: Transition {}
     exit: Transition {}

@@ -37,6 +37,16 @@ TestCase {
         tryVerify(() => (field = findChild(page, "input:" + dob)) !== null)
         const saveState = findChild(page, "saveState")
 
+        // Targets a gloved finger can hit: at least 48 px, 8 px apart.
+        const targets = [field, findChild(page, "now:" + dob), findChild(page, "pick:" + dob)]
+        for (const t of targets)
+            verify(t.height >= 48 && t.width >= 48, t.objectName + " is " + t.width + "x" + t.height)
+        for (let i = 1; i < targets.length; ++i) {
+            const a = targets[i - 1].mapToItem(page, 0, 0)
+            const b = targets[i].mapToItem(page, 0, 0)
+            verify(b.x - (a.x + targets[i - 1].width) >= 8, "a gap of 8 px before " + targets[i].objectName)
+        }
+
         typeInto(field, "02/03/2017")
         compare(field.text, "02/03/2017")
         tryCompare(saveState, "text", "Draft saved on this device", 3000)
@@ -57,6 +67,8 @@ TestCase {
         verify(picker)
         tryCompare(picker, "opened", true)
         compare(findChild(picker.contentItem, "pickerMonth").text, "February 2017")
+        const day = findChild(picker.contentItem, "pickerDay:14")
+        verify(day.width >= 48 && day.height >= 48, "a day is " + day.width + "x" + day.height)
         mouseClick(findChild(picker.contentItem, "pickerDay:14"))
         mouseClick(findChild(picker.contentItem, "pickerSet"))
         tryCompare(field, "text", "14/02/2017")
