@@ -40,7 +40,8 @@ struct ExtractedPerson
 
 // Everyone in a record, children first in the record's order, then adults;
 // nobody for a record the officer withdrew (kept at the hub and listed
-// with its reason, but never part of a child's picture). receivedUtc is when the hub committed it (the "no notice" rule's clock).
+// with its reason, but never part of a child's picture). receivedUtc is when the hub committed it
+// (the "no notice" rule's clock).
 QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record,
                                      const QDateTime &receivedUtc);
 
