@@ -151,8 +151,13 @@ void RecordEditor::load(v1::IncidentRecord record, int step)
 
 void RecordEditor::close()
 {
+    closeRecord();
+}
+
+bool RecordEditor::closeRecord()
+{
     if (!active())
-        return;
+        return false;
     // An untouched new record (opened by mistake) is not left behind as an
     // empty draft for ever; anything else is saved.
     const QString id = m_recordId;
@@ -181,6 +186,7 @@ void RecordEditor::close()
     emit saveStateChanged();
     if (discarded)
         emit deleted(id);
+    return discarded;
 }
 
 bool RecordEditor::saveNow()
@@ -956,17 +962,9 @@ bool RecordEditor::canDelete() const
 
 bool RecordEditor::deleteDraft()
 {
-    store::RecordStore *store = m_session.recordStore();
-    if (!store || !canDelete())
+    if (!m_session.recordStore() || !canDelete())
         return false;
-    // close() deletes a draft that holds nothing beyond its defaults.
-    const QString id = m_recordId;
-    bool gone = false;
-    const auto conn = connect(this, &RecordEditor::deleted, this,
-                              [&gone, id](const QString &which) { gone = gone || which == id; });
-    close();
-    disconnect(conn);
-    return gone;
+    return closeRecord(); // deletes a draft that holds nothing beyond its defaults
 }
 
 bool RecordEditor::withdraw(const QString &reason)

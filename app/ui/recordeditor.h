@@ -197,6 +197,9 @@ private:
     // After a submit or a withdrawal: closes, forgets the step, tells the
     // sync engine.
     void finishFrozen(const store::Submission &submission);
+    // close(): saves, or deletes a draft holding nothing beyond its
+    // defaults (true when it did).
+    bool closeRecord();
     // The enrolled officer's and device's ids on the record (m_submitter).
     void stampSubmitter();
     void setStep(int index);

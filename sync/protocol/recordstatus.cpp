@@ -94,11 +94,6 @@ bool canAmend(RecordStatus status)
            status == RecordStatus::NeedsCorrection;
 }
 
-bool isOnlyOnDevice(RecordStatus status)
-{
-    return !isSettled(status);
-}
-
 QJsonObject statusCountsToJson(const QHash<RecordStatus, int> &counts)
 {
     QJsonObject o;

@@ -65,9 +65,6 @@ bool canEdit(RecordStatus status);
 bool canSubmit(RecordStatus status);
 bool canOpen(RecordStatus status);
 bool canAmend(RecordStatus status);
-// Not yet known to the hub: still only on this device (a draft, or waiting
-// to send).
-bool isOnlyOnDevice(RecordStatus status);
 
 // {"records": total, "draft": n, "queued": n, ...} with every status present.
 QJsonObject statusCountsToJson(const QHash<RecordStatus, int> &counts);

@@ -186,12 +186,6 @@ public:
     {
         return ui::fieldpath::count(m_reference, listPath);
     }
-    // The record as entered through the screens matches the reference in
-    // every answer the tap-count test gave (a list of differing paths).
-    Q_INVOKABLE bool referenceUnborn(int child) const
-    {
-        return m_reference.children(child).identity().unborn();
-    }
 
     // A complete draft of the current form: a domestic abuse incident with
     // at least two children; returns its id.

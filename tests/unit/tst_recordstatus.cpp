@@ -100,7 +100,6 @@ private slots:
             QVERIFY2(canAmend(s) ==
                          (s == S::Queued || s == S::Acknowledged || s == S::NeedsCorrection),
                      qPrintable(name));
-            QCOMPARE(isOnlyOnDevice(s), s == S::Draft || s == S::Queued);
             // Amending is never also editing: a version is one or the other.
             QVERIFY(!(canAmend(s) && canEdit(s)));
         }
