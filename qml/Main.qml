@@ -53,6 +53,8 @@ ApplicationWindow {
                     font.pixelSize: 20
                     font.bold: true
                     color: Theme.textOnPrimary
+                    // Fills the row, so Lock sits at its end at every width.
+                    Layout.fillWidth: true
                 }
                 Label {
                     objectName: "signedInAs"
