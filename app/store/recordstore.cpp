@@ -545,13 +545,30 @@ StoreResult<v1::IncidentRecord> RecordStore::amend(const QString &recordId, cons
     sql::Statement latest = m_db.prepare("SELECT version, status, body FROM records WHERE "
                                          "record_id = ? ORDER BY version DESC LIMIT 1;");
     latest.bind(1, recordId);
-    if (!latest.step())
-        return latest.error() ? readError(latest.error(), "amend") : notFound(recordId);
-    if (latest.columnText(1) == statusKey(RecordStatus::Draft))
+    if (!latest.step()) {
+        if (latest.error())
+            return readError(latest.error(), "amend");
+        sql::Statement purged = m_db.prepare("SELECT 1 FROM receipts WHERE record_id = ?;");
+        purged.bind(1, recordId);
+        if (purged.step())
+            return StoreError{StoreErrorKind::WrongState,
+                              QStringLiteral("Record %1 was purged from this device: corrections "
+                                             "go through the MASH.")
+                                  .arg(recordId),
+                              {}};
+        return notFound(recordId);
+    }
+    const RecordStatus status = statusFromKey(latest.columnText(1));
+    if (status == RecordStatus::Draft)
         return StoreError{
             StoreErrorKind::WrongState,
             QStringLiteral("Record %1 already has an unsubmitted version.").arg(recordId),
             {}};
+    if (!protocol::canAmend(status))
+        return StoreError{StoreErrorKind::WrongState,
+                          QStringLiteral("Record %1 is %2: it cannot be amended on the device.")
+                              .arg(recordId, protocol::toKey(status)),
+                          {}};
     const int parent = int(latest.columnInt64(0));
     const QByteArray parentBody = latest.columnBlob(2);
     latest.reset();
@@ -564,6 +581,7 @@ StoreResult<v1::IncidentRecord> RecordStore::amend(const QString &recordId, cons
     record.set_parent_version(std::uint32_t(parent));
     record.set_amendment_reason(reason.toStdString());
     record.clear_submitted_at();
+    record.clear_withdrawal();
     record.mutable_updated_at()->set_unix_ms(m_clock.nowMs());
     record.mutable_updated_at()->set_utc_offset_minutes(m_clock.utcOffsetMinutes());
     if (StoreError err = saveDraftInTransaction(record); err)
@@ -571,6 +589,78 @@ StoreResult<v1::IncidentRecord> RecordStore::amend(const QString &recordId, cons
     if (sql::SqlError e = tx.commit())
         return StoreError::fromSql(e, "amend");
     return record;
+}
+
+StoreError RecordStore::discardAmendment(const QString &recordId)
+{
+    sql::Transaction tx(m_db);
+    if (tx.beginError())
+        return StoreError::fromSql(tx.beginError(), "discard amendment");
+    sql::Statement latest = m_db.prepare("SELECT version, status FROM records WHERE record_id = ? "
+                                         "ORDER BY version DESC LIMIT 1;");
+    latest.bind(1, recordId);
+    if (!latest.step())
+        return latest.error() ? readError(latest.error(), "discard amendment") : notFound(recordId);
+    const qint64 version = latest.columnInt64(0);
+    if (version < 2 || latest.columnText(1) != statusKey(RecordStatus::Draft))
+        return {StoreErrorKind::WrongState,
+                QStringLiteral("Record %1 has no amendment waiting to be submitted.").arg(recordId),
+                {}};
+    latest.reset();
+    sql::Statement del = m_db.prepare(
+        "DELETE FROM records WHERE record_id = ? AND version = ? AND status = 'draft';");
+    del.bind(1, recordId).bind(2, std::int64_t(version));
+    if (!del.exec())
+        return StoreError::fromSql(del.error(), "discard amendment");
+    if (sql::SqlError e = tx.commit())
+        return StoreError::fromSql(e, "discard amendment");
+    return {};
+}
+
+StoreResult<RecordState> RecordStore::recordState(const QString &recordId)
+{
+    // The latest version and the one before it (an amendment's parent).
+    sql::Statement st =
+        m_db.prepare("SELECT r.version, r.status, r.withdrawn, r.amendment_reason, r.submitted_ms, "
+                     "r.police_reference, o.state, o.reason, o.updated_ms FROM records r "
+                     "LEFT JOIN outbox o ON o.record_id = r.record_id AND o.version = r.version "
+                     "WHERE r.record_id = ? ORDER BY r.version DESC LIMIT 2;");
+    st.bind(1, recordId);
+    if (st.step()) {
+        RecordState s;
+        s.version = int(st.columnInt64(0));
+        s.status = statusFromKey(st.columnText(1));
+        s.withdrawn = st.columnInt64(2) != 0;
+        s.amendmentReason = st.columnText(3);
+        s.submittedMs = st.columnInt64(4);
+        s.policeReference = st.columnText(5);
+        const QString boxState = st.columnText(6);
+        if (!boxState.isEmpty() && boxState != QLatin1String("pending"))
+            s.decidedMs = st.columnInt64(8);
+        if (s.status == RecordStatus::NeedsCorrection || s.status == RecordStatus::HeldAtHub)
+            s.hubReasons = st.columnText(7);
+        if (s.status == RecordStatus::Draft && s.version > 1 && st.step() &&
+            st.columnInt64(0) == s.version - 1 &&
+            st.columnText(1) == statusKey(RecordStatus::NeedsCorrection))
+            s.parentHubReasons = st.columnText(7);
+        if (st.error())
+            return readError(st.error(), "record state");
+        return s;
+    }
+    if (st.error())
+        return readError(st.error(), "record state");
+    sql::Statement receipt = m_db.prepare("SELECT version, police_reference, acknowledged_ms, "
+                                          "purged_ms FROM receipts WHERE record_id = ?;");
+    receipt.bind(1, recordId);
+    if (!receipt.step())
+        return receipt.error() ? readError(receipt.error(), "record state") : notFound(recordId);
+    RecordState s;
+    s.version = int(receipt.columnInt64(0));
+    s.status = RecordStatus::Purged;
+    s.policeReference = receipt.columnText(1);
+    s.decidedMs = receipt.columnInt64(2);
+    s.purgedMs = receipt.columnInt64(3);
+    return s;
 }
 
 StoreError RecordStore::purge(const QString &recordId)

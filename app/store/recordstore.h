@@ -41,6 +41,28 @@ struct RecordSummary
     bool withdrawn = false;
 };
 
+// What the device knows of a record beyond its content, for opening it:
+// its latest version's status, and what the hub said. For a purged record
+// only the receipt remains (status Purged; no content).
+struct RecordState
+{
+    int version = 0;
+    protocol::RecordStatus status = protocol::RecordStatus::Draft;
+    bool withdrawn = false;
+    QString amendmentReason; // from version 2: why it was amended
+    qint64 submittedMs = 0;
+    // When the hub's verdict reached the device (for a receipt: when the
+    // hub acknowledged it); 0 while none has.
+    qint64 decidedMs = 0;
+    qint64 purgedMs = 0; // Purged: when its content left the device
+    QString policeReference;
+    // NeedsCorrection or HeldAtHub: the hub's "path: code: message" lines.
+    QString hubReasons;
+    // An amendment being written (a draft) of a version the hub refused:
+    // the hub's reasons for that version, what it corrects. "" otherwise.
+    QString parentHubReasons;
+};
+
 // The frozen submission of one record version, as the outbox holds it
 // (shared with the sync engine).
 using Submission = protocol::Submission;
@@ -142,8 +164,18 @@ public:
     // (protocol::defaults::hasNothingBeyondDefaults): an accidental "New
     // record". Refused (WrongState) for any other.
     StoreError deleteEmptyDraft(const QString &recordId);
-    // Starts the next version as a draft with the reason; returns it.
+    // Starts the next version as a draft with the reason; returns it. Only
+    // when protocol::canAmend allows it (WrongState otherwise: a draft, a
+    // version held at the hub, a purged record). An amendment of a withdrawn
+    // version takes the withdrawal back: it is a record again.
     StoreResult<v1::IncidentRecord> amend(const QString &recordId, const QString &reason);
+    // Deletes an amendment not yet submitted (the latest version, from
+    // version 2, still a draft): the submitted versions stay as they are.
+    // WrongState for anything else (a first draft is withdrawn instead).
+    StoreError discardAmendment(const QString &recordId);
+    // The record's latest version's status and the hub's answer, or its
+    // receipt once purged; NotFound when the device never had it.
+    StoreResult<RecordState> recordState(const QString &recordId);
     // Deletes every version's content once the latest is acknowledged.
     StoreError purge(const QString &recordId);
 

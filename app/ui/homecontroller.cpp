@@ -156,6 +156,24 @@ void HomeController::enrol(const QString &code)
     m_sync.enrol(code.trimmed());
 }
 
+QString HomeController::receiptText(const QString &recordId) const
+{
+    store::RecordStore *store = m_session.recordStore();
+    if (!store)
+        return QString();
+    const auto state = store->recordState(recordId);
+    if (!state || state.value().status != protocol::RecordStatus::Purged)
+        return QString();
+    const store::RecordState &r = state.value();
+    return tr("%1, version %2. The hub acknowledged it on %3. Its content was removed from "
+              "this device on %4, as force policy asks once the hub holds a record. It can "
+              "no longer be amended here: corrections go through the MASH, quoting the "
+              "reference.")
+        .arg(r.policeReference.isEmpty() ? tr("No reference") : r.policeReference)
+        .arg(r.version)
+        .arg(RecordListModel::displayTime(r.decidedMs), RecordListModel::displayTime(r.purgedMs));
+}
+
 void HomeController::refresh()
 {
     store::RecordStore *store = m_session.recordStore();

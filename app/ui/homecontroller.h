@@ -60,6 +60,11 @@ public:
     QString enrolmentProblem() const { return m_enrolmentProblem; }
 
     Q_INVOKABLE void refresh();
+    // What is left of a purged record on the device: its receipt, said for
+    // the officer (when the hub acknowledged it, when its content left the
+    // device, and that corrections now go through the MASH). "" when the
+    // record is not purged or unknown.
+    Q_INVOKABLE QString receiptText(const QString &recordId) const;
     QString search() const { return m_search; }
     void setSearch(const QString &text);
     // Not enrolled yet, or the hub no longer accepts this device: offer a

@@ -6,10 +6,12 @@
 #include "protocol/derivedfacts.h"
 #include "protocol/formmigration.h"
 #include "protocol/recorddefaults.h"
+#include "recordlistmodel.h"
 
 #include <QRegularExpression>
 #include <QSet>
 #include <QUuid>
+#include <limits>
 #include <utility>
 
 namespace safeguard::ui {
@@ -110,10 +112,20 @@ bool RecordEditor::open(const QString &recordId)
     store::RecordStore *store = m_session.recordStore();
     if (!store)
         return false;
+    auto state = store->recordState(recordId);
+    if (!state || state.value().status == protocol::RecordStatus::Purged)
+        return false; // only its receipt is left on the device
     auto loaded = store->load(recordId);
-    if (!loaded || loaded.value().has_submitted_at())
-        return false; // only drafts are edited; a submitted record is amended
+    if (!loaded)
+        return false;
     close();
+    m_state = state.value();
+    if (!protocol::canEdit(m_state.status)) {
+        // Submitted: read as it was sent (never migrated), from its review.
+        m_readOnly = true;
+        load(std::move(loaded.value()), std::numeric_limits<int>::max());
+        return true;
+    }
     v1::IncidentRecord record = loaded.value();
     // A draft begun on an older form is finished on the current one: its
     // answers move to where the current form asks them (FormMigration), and
@@ -141,6 +153,8 @@ void RecordEditor::load(v1::IncidentRecord record, int step)
     rebuildSteps();
     m_step = qBound(0, step, int(m_steps.size()) - 1);
     prepareStep();
+    if (m_readOnly)
+        m_dirty = false; // a submitted record is never written
     m_children.setChildren(ChildrenModel::fromRecord(m_record));
     rebuildRows();
     emit recordChanged();
@@ -167,7 +181,7 @@ bool RecordEditor::closeRecord()
     if (discarded) {
         m_dirty = false;
         m_resume.forget(id);
-    } else {
+    } else if (!m_readOnly) {
         saveNow();
     }
     m_autosave.stop();
@@ -180,6 +194,8 @@ bool RecordEditor::closeRecord()
     m_fields.setRows({});
     m_children.setChildren({});
     m_dirty = false;
+    m_readOnly = false;
+    m_state = {};
     emit recordChanged();
     emit stepChanged();
     emit valuesChanged();
@@ -192,6 +208,8 @@ bool RecordEditor::closeRecord()
 bool RecordEditor::saveNow()
 {
     m_autosave.stop();
+    if (m_readOnly)
+        m_dirty = false; // what the form derives for display is never saved
     if (!active() || !m_dirty)
         return true;
     store::RecordStore *store = m_session.recordStore();
@@ -428,7 +446,8 @@ void RecordEditor::prepareStep()
 
 void RecordEditor::rebuildRows()
 {
-    m_issues = m_validator.check(m_record);
+    // Good practice is asked of a draft; a submitted record is read as sent.
+    m_issues = m_readOnly ? protocol::RecordIssues() : m_validator.check(m_record);
     const bool form = !m_steps.isEmpty() && m_steps[m_step].kind == StepKind::Form;
     QList<FormModel::Row> rows =
         form ? FormRows(m_record, m_checklists)
@@ -579,7 +598,7 @@ void RecordEditor::changed(bool structural)
 
 void RecordEditor::setValue(const QString &path, const QVariant &value)
 {
-    if (!active())
+    if (!editable())
         return;
     if (const auto keyed = keyedPath(path)) {
         setKeyedValue(keyed->first, keyed->second, value.toInt());
@@ -793,7 +812,7 @@ void RecordEditor::toggleFlag(const QString &path, int flag, bool on)
 
 void RecordEditor::addListItem(const QString &listPath)
 {
-    if (!active() || !fieldpath::append(&m_record, listPath))
+    if (!editable() || !fieldpath::append(&m_record, listPath))
         return;
     if (listPath == QLatin1String("people")) // a stable id, like a child's
         m_record.mutable_people(m_record.people_size() - 1)->set_person_id(newId());
@@ -802,7 +821,7 @@ void RecordEditor::addListItem(const QString &listPath)
 
 void RecordEditor::askToRemove(const QString &listPath, int index)
 {
-    if (!active() || index < 0 || index >= fieldpath::count(m_record, listPath))
+    if (!editable() || index < 0 || index >= fieldpath::count(m_record, listPath))
         return;
     QString what;
     for (const FormModel::Row &r : m_fields.rows())
@@ -840,7 +859,7 @@ void RecordEditor::cancelRemoval()
 
 void RecordEditor::removeListItem(const QString &listPath, int index)
 {
-    if (!active())
+    if (!editable())
         return;
     std::string person;
     if (listPath == QLatin1String("people") && index >= 0 && index < m_record.people_size())
@@ -854,7 +873,7 @@ void RecordEditor::removeListItem(const QString &listPath, int index)
 
 void RecordEditor::addChild(bool unborn)
 {
-    if (!active())
+    if (!editable())
         return;
     protocol::defaults::addChild(&m_record, newId(), unborn);
     changed(true);
@@ -862,7 +881,7 @@ void RecordEditor::addChild(bool unborn)
 
 void RecordEditor::removeChild(int index)
 {
-    if (!active() || index < 0 || index >= m_record.children_size())
+    if (!editable() || index < 0 || index >= m_record.children_size())
         return;
     const std::string id = m_record.children(index).child_id();
     if (fieldpath::remove(&m_record, QStringLiteral("children"), index)) {
@@ -873,7 +892,7 @@ void RecordEditor::removeChild(int index)
 
 void RecordEditor::moveChild(int from, int to)
 {
-    if (active() && fieldpath::move(&m_record, QStringLiteral("children"), from, to))
+    if (editable() && fieldpath::move(&m_record, QStringLiteral("children"), from, to))
         changed(true);
 }
 
@@ -889,7 +908,7 @@ void RecordEditor::editChild(int index)
 
 bool RecordEditor::submit()
 {
-    if (!active())
+    if (!editable())
         return false;
     stampSubmitter();
     // Nothing the form hides is submitted (an answer given before the type
@@ -956,7 +975,7 @@ void RecordEditor::stampSubmitter()
 
 bool RecordEditor::canDelete() const
 {
-    return active() && m_record.version() <= 1 &&
+    return editable() && m_record.version() <= 1 &&
            protocol::defaults::hasNothingBeyondDefaults(m_record);
 }
 
@@ -970,8 +989,8 @@ bool RecordEditor::deleteDraft()
 bool RecordEditor::withdraw(const QString &reason)
 {
     store::RecordStore *store = m_session.recordStore();
-    if (!store || !active())
-        return false;
+    if (!store || !editable() || isAmendment())
+        return false; // an amendment is discarded instead: its versions are sent
     stampSubmitter();
     if (!saveNow())
         return false;
@@ -988,9 +1007,119 @@ bool RecordEditor::withdraw(const QString &reason)
     return true;
 }
 
+bool RecordEditor::amend(const QString &reason)
+{
+    store::RecordStore *store = m_session.recordStore();
+    if (!store || !canAmend())
+        return false;
+    const QString id = m_recordId;
+    // Where the hub's first answerable reason is, to open the correction on it.
+    QString firstPath;
+    for (const QVariant &r : hubReasons()) {
+        const QVariantMap row = r.toMap();
+        if (row.value(QStringLiteral("step")).toInt() >= 0) {
+            firstPath = row.value(QStringLiteral("path")).toString();
+            break;
+        }
+    }
+    auto result = store->amend(id, reason);
+    if (!result) {
+        m_submitError = result.error().issues.isEmpty() ? result.error().message
+                                                        : result.error().issues.first().message;
+        emit valuesChanged();
+        return false;
+    }
+    m_resume.forget(id);
+    if (!open(id))
+        return false;
+    const int step = firstPath.isEmpty() ? -1 : stepFor(firstPath);
+    setStep(step >= 0 ? step : 0);
+    emit amended(id, version());
+    return true;
+}
+
+bool RecordEditor::discardAmendment()
+{
+    store::RecordStore *store = m_session.recordStore();
+    if (!store || !isAmendment())
+        return false;
+    m_autosave.stop();
+    const QString id = m_recordId;
+    if (const store::StoreError e = store->discardAmendment(id); e) {
+        m_submitError = e.message;
+        emit valuesChanged();
+        return false;
+    }
+    m_dirty = false; // nothing left to save: the draft is gone
+    m_resume.forget(id);
+    closeRecord();
+    emit deleted(id);
+    return true;
+}
+
+QVariantList RecordEditor::reasonRows(const QString &lines) const
+{
+    QVariantList out;
+    for (const QString &line : lines.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        // "path: code: message"; the message may hold ": " itself.
+        const QStringList parts = line.split(QStringLiteral(": "));
+        const QString path = parts.size() >= 3 ? parts[0] : QString();
+        const QString code = parts.size() >= 3 ? parts[1] : QString();
+        const QString message = parts.size() >= 3 ? parts.mid(2).join(QStringLiteral(": ")) : line;
+        const int step = path.isEmpty() ? -1 : stepFor(path);
+        out << QVariantMap{{QStringLiteral("path"), path},
+                           {QStringLiteral("code"), code},
+                           {QStringLiteral("message"), message},
+                           {QStringLiteral("step"), step}};
+    }
+    return out;
+}
+
+QVariantList RecordEditor::hubReasons() const
+{
+    if (!active())
+        return {};
+    return reasonRows(m_readOnly ? m_state.hubReasons : m_state.parentHubReasons);
+}
+
+QString RecordEditor::stateNotice() const
+{
+    if (!active() || !m_readOnly)
+        return QString();
+    QString notice;
+    switch (m_state.status) {
+    case protocol::RecordStatus::Queued:
+        notice = tr("Submitted %1, waiting to send. Until the hub confirms it, it is only on "
+                    "this device.")
+                     .arg(RecordListModel::displayTime(m_state.submittedMs));
+        break;
+    case protocol::RecordStatus::Acknowledged:
+        notice = tr("On the hub since %1. To correct it, amend it: a new version, sent with "
+                    "your reason.")
+                     .arg(RecordListModel::displayTime(m_state.decidedMs));
+        break;
+    case protocol::RecordStatus::NeedsCorrection:
+        notice = tr("The hub could not accept this version. Correct it and send it again: "
+                    "the new version goes with your reason.");
+        break;
+    case protocol::RecordStatus::HeldAtHub:
+        notice = tr("Sent. The hub already held another copy of this version; its staff "
+                    "are checking which stands. Nothing for you to do.");
+        break;
+    case protocol::RecordStatus::Draft:
+    case protocol::RecordStatus::Purged:
+        break;
+    }
+    if (m_state.withdrawn && m_record.has_withdrawal())
+        notice = tr("Withdrawn by you: %1. ")
+                     .arg(QString::fromStdString(m_record.withdrawal().reason())) +
+                 notice;
+    return notice;
+}
+
 void RecordEditor::rememberStep() const
 {
-    if (active())
+    if (editable())
         m_resume.remember(m_recordId, m_step);
 }
 

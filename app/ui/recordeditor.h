@@ -68,6 +68,21 @@ class RecordEditor : public QObject
     // Removing an entry of a list (an adult, an injury) waits for the
     // officer to confirm it; the question names what goes. "" when none.
     Q_PROPERTY(QString removalQuestion READ removalQuestion NOTIFY removalChanged)
+    // A submitted record, opened to read: nothing in it changes. Amend
+    // starts the next version as a draft with the officer's reason.
+    Q_PROPERTY(bool readOnly READ readOnly NOTIFY recordChanged)
+    Q_PROPERTY(safeguard::protocol::RecordStatus status READ status NOTIFY recordChanged)
+    Q_PROPERTY(int version READ version NOTIFY recordChanged)
+    Q_PROPERTY(bool canAmend READ canAmend NOTIFY recordChanged)
+    // What a submitted record's state means for the officer, in a sentence
+    // ("On the hub since 3 Dec, 14:05. ..."); "" for a draft.
+    Q_PROPERTY(QString stateNotice READ stateNotice NOTIFY recordChanged)
+    // The hub's reasons for refusing this version (NeedsCorrection), or,
+    // while a correction is written, for the version it corrects:
+    // [{message, code, step}] (step: where it is answered, or -1).
+    Q_PROPERTY(QVariantList hubReasons READ hubReasons NOTIFY recordChanged)
+    // An amendment being written (version 2 on): why, as the officer said.
+    Q_PROPERTY(QString amendmentReason READ amendmentReason NOTIFY recordChanged)
 
 public:
     static constexpr int kAutosaveMs = 1000;
@@ -106,11 +121,29 @@ public:
     QString submitError() const { return m_submitError; }
     bool canDelete() const;
     const v1::IncidentRecord &record() const { return m_record; }
+    bool readOnly() const { return m_readOnly; }
+    protocol::RecordStatus status() const { return m_state.status; }
+    int version() const { return int(m_record.version()); }
+    bool canAmend() const { return active() && m_readOnly && protocol::canAmend(m_state.status); }
+    QString stateNotice() const;
+    QVariantList hubReasons() const;
+    QString amendmentReason() const { return QString::fromStdString(m_record.amendment_reason()); }
+    // An amendment not yet submitted (discardAmendment may drop it).
+    bool isAmendment() const { return active() && !m_readOnly && m_record.version() > 1; }
 
     // Starts a new draft (saved at once) and opens it at the first step.
     Q_INVOKABLE bool startNew();
-    // Opens a draft where the officer left it.
+    // Opens a draft where the officer left it; a submitted record opens
+    // read-only on its review (and the hub's reasons, if it refused it).
+    // false for a purged record (only its receipt is left) or an unknown id.
     Q_INVOKABLE bool open(const QString &recordId);
+    // The open submitted record's next version, as a draft with the
+    // officer's reason, opened to edit where the hub's first reason is
+    // answered (else at the start); false with submitError set.
+    Q_INVOKABLE bool amend(const QString &reason);
+    // Drops the open amendment before it is submitted: the submitted
+    // versions stay as they were (store::RecordStore::discardAmendment).
+    Q_INVOKABLE bool discardAmendment();
     // Saves and closes the record.
     Q_INVOKABLE void close();
 
@@ -173,11 +206,16 @@ signals:
     void submitted(const QString &recordId);
     void withdrawn(const QString &recordId);
     void deleted(const QString &recordId);
+    void amended(const QString &recordId, int version);
     // The same moment, with what the store froze: for the sync engine.
     void submissionMade(const safeguard::store::Submission &submission);
 
 private:
     void load(v1::IncidentRecord record, int step);
+    // Editing allowed: a record is open and it is a draft.
+    bool editable() const { return active() && !m_readOnly; }
+    // The hub's "path: code: message" lines, as QML rows.
+    QVariantList reasonRows(const QString &lines) const;
     void rebuildSteps();
     void rebuildRows();
     void prepareStep();
@@ -229,6 +267,8 @@ private:
     std::optional<std::pair<QString, int>> m_pendingRemoval;
     QString m_removalQuestion;
     QString m_reopenAfterUnlock;
+    bool m_readOnly = false;
+    store::RecordState m_state; // the open record's, as the store had it when opened
 };
 
 } // namespace safeguard::ui

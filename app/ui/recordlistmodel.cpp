@@ -11,6 +11,14 @@ RecordListModel::RecordListModel(QObject *parent)
     : QAbstractListModel(parent)
 {}
 
+QString RecordListModel::displayTime(qint64 utcMs)
+{
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(utcMs).toLocalTime();
+    const bool thisYear = at.date().year() == QDate::currentDate().year();
+    return QLocale().toString(at, thisYear ? QStringLiteral("d MMM, HH:mm")
+                                           : QStringLiteral("d MMM yyyy, HH:mm"));
+}
+
 int RecordListModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_records.size());
@@ -58,14 +66,8 @@ QVariant RecordListModel::data(const QModelIndex &index, int role) const
         return r.childNames;
     case WithdrawnRole:
         return r.withdrawn;
-    case UpdatedTextRole: {
-        // Short enough to sit beside the status on a phone: no seconds, and
-        // the year only when it is not this one.
-        const QDateTime at = QDateTime::fromMSecsSinceEpoch(r.updatedMs).toLocalTime();
-        const bool thisYear = at.date().year() == QDate::currentDate().year();
-        return QLocale().toString(at, thisYear ? QStringLiteral("d MMM, HH:mm")
-                                               : QStringLiteral("d MMM yyyy, HH:mm"));
-    }
+    case UpdatedTextRole:
+        return displayTime(r.updatedMs);
     case ChildCountRole:
         return r.childCount;
     case UrgentRole:

@@ -42,6 +42,10 @@ public:
 
     explicit RecordListModel(QObject *parent = nullptr);
 
+    // A moment in the device's local time, short enough for a phone: no
+    // seconds, and the year only when it is not this one ("3 Dec, 14:05").
+    static QString displayTime(qint64 utcMs);
+
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;

@@ -1217,9 +1217,164 @@ private slots:
         QVERIFY(resume.open(QIODevice::ReadOnly));
         QVERIFY(!resume.readAll().contains(r.record_id().c_str()));
         QVERIFY(!e.active());
-        QVERIFY(!e.open(QString::fromStdString(r.record_id()))); // frozen: not editable
+        // Frozen: it opens to read, not to edit.
+        QVERIFY(e.open(QString::fromStdString(r.record_id())));
+        QVERIFY(e.readOnly());
+        e.close();
         m_app->home.refresh();
         QCOMPARE(m_app->home.waitingCount(), 1);
+    }
+
+    // A submitted record opens to read, on its review: nothing in it can
+    // change. Amend makes the next version a draft with the officer's
+    // reason; it is submitted like any draft, and the first version stays
+    // exactly as it was sent.
+    void aSubmittedRecordOpensReadOnlyAndIsAmendedWithAReason()
+    {
+        setUpStore();
+        const v1::IncidentRecord r = openCompleteDraft(3);
+        const QString id = QString::fromStdString(r.record_id());
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.submit());
+        store::RecordStore &store = *m_app->session.recordStore();
+        const QByteArray sent = store.submittedBytes(id, 1).value();
+        QVERIFY(!store.applyOutcomes({{id, 1, store::OutboxOutcome::Kind::Acknowledged, {}}}));
+
+        QVERIFY(e.open(id));
+        QVERIFY(e.readOnly());
+        QCOMPARE(e.status(), protocol::RecordStatus::Acknowledged);
+        QCOMPARE(e.stepKind(), StepKind::Review);
+        QVERIFY(e.canAmend());
+        QVERIFY2(e.stateNotice().startsWith(QLatin1String("On the hub since")),
+                 qPrintable(e.stateNotice()));
+        QVERIFY(e.issues().isEmpty());         // good practice is asked of drafts
+        QVERIFY(!e.reviewSummary().isEmpty()); // the read-back is there to read
+        QVERIFY(!e.canDelete());
+
+        // Every way of changing it is refused, and nothing is written.
+        e.goToStep(0);
+        const QVariant ref =
+            fieldpath::get(e.record(), QStringLiteral("incident.police_reference"));
+        e.setValue(QStringLiteral("incident.police_reference"), QStringLiteral("SYN-CHANGED"));
+        QCOMPARE(fieldpath::get(e.record(), QStringLiteral("incident.police_reference")), ref);
+        const int children = e.record().children_size();
+        e.addChild(false);
+        e.removeChild(0);
+        QCOMPARE(e.record().children_size(), children);
+        QVERIFY(!e.submit());
+        QVERIFY(!e.withdraw(QStringLiteral("no")));
+        QVERIFY(!e.savePending());
+        e.close();
+        QCOMPARE(store.submittedBytes(id, 1).value(), sent);
+        QCOMPARE(store.recordState(id)->version, 1);
+
+        // Amend: a reason is required, then version 2 opens to edit.
+        QVERIFY(e.open(id));
+        QVERIFY(!e.amend(QStringLiteral("  ")));
+        QVERIFY(!e.submitError().isEmpty());
+        QVERIFY(e.readOnly());
+        QSignalSpy amended(&e, &RecordEditor::amended);
+        QVERIFY(e.amend(QStringLiteral("SYNTHETIC: corrected the school's name")));
+        QCOMPARE(amended.size(), 1);
+        QVERIFY(!e.readOnly());
+        QVERIFY(e.isAmendment());
+        QCOMPARE(e.version(), 2);
+        QCOMPARE(e.amendmentReason(), QStringLiteral("SYNTHETIC: corrected the school's name"));
+        QCOMPARE(e.stepIndex(), 0);
+        QVERIFY(!e.withdraw(QStringLiteral("no"))); // an amendment is discarded, not withdrawn
+        e.setValue(QStringLiteral("incident.police_reference"), QStringLiteral("SYN-CAD-777777"));
+        QVERIFY(e.saveNow());
+        m_app->home.refresh();
+        QCOMPARE(m_app->home.draftCount(), 1); // the amendment waits to be submitted, and says so
+
+        // Discarded: version 1 stands as it was.
+        QVERIFY(e.discardAmendment());
+        QVERIFY(!e.active());
+        QCOMPARE(store.recordState(id)->version, 1);
+        QCOMPARE(store.recordState(id)->status, protocol::RecordStatus::Acknowledged);
+
+        // Amended again and submitted: a new version, with its reason.
+        QVERIFY(e.open(id));
+        QVERIFY(e.amend(QStringLiteral("SYNTHETIC: added the second officer")));
+        e.setValue(QStringLiteral("incident.police_reference"), QStringLiteral("SYN-CAD-777777"));
+        QVERIFY2(e.submit(), qPrintable(e.submitError()));
+        auto v2 = store.load(id, 2);
+        QVERIFY(v2);
+        QCOMPARE(v2->parent_version(), 1u);
+        QCOMPARE(v2->amendment_reason(), "SYNTHETIC: added the second officer");
+        QCOMPARE(v2->incident().police_reference(), "SYN-CAD-777777");
+        QCOMPARE(store.submittedBytes(id, 1).value(), sent);
+        QCOMPARE(store.recordState(id)->status, protocol::RecordStatus::Queued);
+        QVERIFY(e.open(id));
+        QVERIFY(e.readOnly());
+        QVERIFY(e.stateNotice().startsWith(QLatin1String("Submitted")));
+        QVERIFY(e.canAmend()); // still waiting to send: a further amendment may follow
+    }
+
+    // The hub refused a version: it opens on the hub's reasons, and the
+    // correction opens where the first one is answered; the reasons stay
+    // in view while it is written.
+    void aRefusedRecordOpensOnTheHubsReasons()
+    {
+        setUpStore();
+        const v1::IncidentRecord r = openCompleteDraft(3);
+        const QString id = QString::fromStdString(r.record_id());
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.submit());
+        store::RecordStore &store = *m_app->session.recordStore();
+        const QString reasons =
+            QStringLiteral("incident.police_reference: text_too_long: the reference is too long "
+                           "for the force's system: at most 20 characters\n"
+                           ": hash_mismatch: the record's SHA-256 does not match the envelope");
+        QVERIFY(
+            !store.applyOutcomes({{id, 1, store::OutboxOutcome::Kind::NeedsCorrection, reasons}}));
+        m_app->home.refresh();
+        QCOMPARE(m_app->home.needsCorrectionCount(), 1);
+
+        QVERIFY(e.open(id));
+        QVERIFY(e.readOnly());
+        QCOMPARE(e.status(), protocol::RecordStatus::NeedsCorrection);
+        QVERIFY(e.canAmend());
+        const QVariantList hub = e.hubReasons();
+        QCOMPARE(hub.size(), 2);
+        QCOMPARE(hub[0].toMap().value("code").toString(), QStringLiteral("text_too_long"));
+        QCOMPARE(hub[0].toMap().value("message").toString(),
+                 QStringLiteral("the reference is too long for the force's system: at most 20 "
+                                "characters")); // a message with ": " in it is kept whole
+        const int referenceStep = hub[0].toMap().value("step").toInt();
+        QVERIFY(referenceStep >= 0);
+        QCOMPARE(hub[1].toMap().value("step").toInt(), -1); // the whole record
+
+        QVERIFY(e.amend(QStringLiteral("SYNTHETIC: shortened the reference")));
+        QCOMPARE(e.stepIndex(), referenceStep);
+        QCOMPARE(e.hubReasons().size(), 2); // what it corrects, still in view
+        QVERIFY(e.submit());
+        m_app->home.refresh();
+        QCOMPARE(m_app->home.needsCorrectionCount(), 0);
+        QCOMPARE(m_app->home.waitingCount(), 1);
+    }
+
+    // Past retention only a receipt is left: it cannot be opened or
+    // amended, and home says where corrections go.
+    void aPurgedRecordShowsItsReceipt()
+    {
+        setUpStore();
+        const v1::IncidentRecord r = openCompleteDraft(3);
+        const QString id = QString::fromStdString(r.record_id());
+        QVERIFY(m_app->editor.submit());
+        store::RecordStore &store = *m_app->session.recordStore();
+        QVERIFY(!store.applyOutcomes({{id, 1, store::OutboxOutcome::Kind::Acknowledged, {}}}));
+        QVERIFY(m_app->home.receiptText(id).isEmpty()); // not purged yet
+        QVERIFY(!store.purge(id));
+        QVERIFY(!m_app->editor.open(id));
+        const QString receipt = m_app->home.receiptText(id);
+        QVERIFY2(receipt.startsWith(QString::fromStdString(r.incident().police_reference())),
+                 qPrintable(receipt));
+        QVERIFY(receipt.contains(QLatin1String("corrections go through the MASH")));
+        m_app->home.refresh();
+        const QModelIndex row = m_app->home.records()->index(0);
+        QVERIFY(!row.data(RecordListModel::CanOpenRole).toBool());
+        QVERIFY(!row.data(RecordListModel::CanAmendRole).toBool());
     }
 
     void homeSaysWhenTheHubSettingsWereChanged()
@@ -1259,7 +1414,11 @@ private slots:
         QCOMPARE(row.data(RecordListModel::PoliceReferenceRole).toString(),
                  QStringLiteral("SYN-CAD-000001"));
         QCOMPARE(row.data(RecordListModel::ChildCountRole).toInt(), 1);
-        QVERIFY(!m_app->editor.open(id)); // submitted: not reopened, not migrated
+        // Submitted: opened to read as it was sent, never migrated or saved.
+        QVERIFY(m_app->editor.open(id));
+        QVERIFY(m_app->editor.readOnly());
+        QCOMPARE(m_app->editor.stepKind(), StepKind::Review);
+        m_app->editor.close();
         auto stored = m_app->session.recordStore()->load(id);
         QVERIFY(stored);
         QCOMPARE(protocol::derived::formVersion(stored.value()), 1);

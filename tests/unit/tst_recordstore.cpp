@@ -253,6 +253,90 @@ private slots:
         QCOMPARE(store->statusCounts().value().value(RecordStatus::Purged), 1);
     }
 
+    // What the app opens a record on: the hub's reasons for a refused
+    // version (kept for its amendment), and the receipt once purged. An
+    // amendment not yet submitted can be discarded; nothing else can.
+    void recordStateAndAmendmentRules()
+    {
+        QTemporaryDir tmp;
+        auto store = openStore(tmp.filePath("s"), randomKey());
+        QVERIFY(store);
+        protocol::SyntheticRecordFactory factory(41, m_clock, m_registry);
+        const v1::IncidentRecord r = factory.next();
+        const QString id = idOf(r);
+        QCOMPARE(store->recordState(id).error().kind, StoreErrorKind::NotFound);
+        QVERIFY(store->saveDraft(r).ok());
+        QCOMPARE(store->recordState(id)->status, RecordStatus::Draft);
+        QCOMPARE(store->discardAmendment(id).kind, StoreErrorKind::WrongState); // a first draft
+        QVERIFY(store->submit(id).ok());
+        RecordState queued = store->recordState(id).value();
+        QCOMPARE(queued.status, RecordStatus::Queued);
+        QVERIFY(queued.submittedMs > 0);
+        QCOMPARE(queued.decidedMs, 0);
+        QVERIFY(queued.hubReasons.isEmpty());
+
+        m_clock.advanceSecs(60);
+        const QString reasons = QStringLiteral("officer_id: attribution_mismatch: names another");
+        QVERIFY(
+            store->applyOutcomes({{id, 1, OutboxOutcome::Kind::NeedsCorrection, reasons}}).ok());
+        RecordState refused = store->recordState(id).value();
+        QCOMPARE(refused.status, RecordStatus::NeedsCorrection);
+        QCOMPARE(refused.hubReasons, reasons);
+        QCOMPARE(refused.decidedMs, m_clock.nowMs());
+
+        // The correction carries the reasons it answers; discarding it
+        // leaves the refused version as it was.
+        QVERIFY(store->amend(id, QStringLiteral("Resent as the hub asked")).ok());
+        RecordState correcting = store->recordState(id).value();
+        QCOMPARE(correcting.status, RecordStatus::Draft);
+        QCOMPARE(correcting.version, 2);
+        QCOMPARE(correcting.amendmentReason, QStringLiteral("Resent as the hub asked"));
+        QCOMPARE(correcting.parentHubReasons, reasons);
+        QVERIFY(correcting.hubReasons.isEmpty());
+        QVERIFY(store->discardAmendment(id).ok());
+        QCOMPARE(store->recordState(id)->status, RecordStatus::NeedsCorrection);
+        QCOMPARE(store->recordState(id)->version, 1);
+        QCOMPARE(store->discardAmendment(id).kind, StoreErrorKind::WrongState); // nothing waits
+
+        QVERIFY(store->amend(id, QStringLiteral("Resent as the hub asked")).ok());
+        QVERIFY(store->submit(id).ok());
+        QVERIFY(store->applyOutcomes({{id, 2, OutboxOutcome::Kind::Acknowledged, {}}}).ok());
+        QVERIFY(store->recordState(id)->parentHubReasons.isEmpty()); // no longer an open correction
+        QVERIFY(store->purge(id).ok());
+        RecordState receipt = store->recordState(id).value();
+        QCOMPARE(receipt.status, RecordStatus::Purged);
+        QCOMPARE(receipt.version, 2);
+        QCOMPARE(receipt.policeReference, QString::fromStdString(r.incident().police_reference()));
+        QVERIFY(receipt.decidedMs > 0 && receipt.purgedMs >= receipt.decidedMs);
+        // Its content has gone: corrections go through the MASH.
+        const auto afterPurge = store->amend(id, QStringLiteral("late"));
+        QCOMPARE(afterPurge.error().kind, StoreErrorKind::WrongState);
+        QVERIFY(afterPurge.error().message.contains(QLatin1String("MASH")));
+
+        // A version held at the hub (a conflict) is for the hub's staff.
+        const v1::IncidentRecord held = factory.next();
+        QVERIFY(store->saveDraft(held).ok());
+        QVERIFY(store->submit(idOf(held)).ok());
+        QVERIFY(store
+                    ->applyOutcomes({{idOf(held), 1, OutboxOutcome::Kind::HeldAtHub,
+                                      QStringLiteral(": conflict: another hash")}})
+                    .ok());
+        QCOMPARE(store->amend(idOf(held), QStringLiteral("x")).error().kind,
+                 StoreErrorKind::WrongState);
+        QCOMPARE(store->recordState(idOf(held))->hubReasons,
+                 QStringLiteral(": conflict: another hash"));
+
+        // Amending a withdrawn record takes the withdrawal back.
+        const v1::IncidentRecord w = factory.next();
+        QVERIFY(store->saveDraft(w).ok());
+        QVERIFY(store->withdraw(idOf(w), QStringLiteral("Started in error")).ok());
+        QVERIFY(store->recordState(idOf(w))->withdrawn);
+        const auto back = store->amend(idOf(w), QStringLiteral("Withdrawn by mistake"));
+        QVERIFY(back.ok());
+        QVERIFY(!back->has_withdrawal());
+        QVERIFY(!store->recordState(idOf(w))->withdrawn);
+    }
+
     void urgentFirstInTheOutbox()
     {
         QTemporaryDir tmp;
@@ -641,10 +725,11 @@ private slots:
         // A late answer changes nothing.
         QVERIFY(store->applyOutcomes({{id, 1, OutboxOutcome::Kind::Acknowledged, {}}}).ok());
         QCOMPARE(store->listRecords().value().first().status, RecordStatus::HeldAtHub);
-        // The officer may still amend it (a new version, sent as usual).
-        QVERIFY(store->amend(id, QStringLiteral("Added a detail")).ok());
-        QCOMPARE(store->submit(id)->version, 2);
-        QCOMPARE(store->listRecords().value().first().status, RecordStatus::Queued);
+        // Not amended on the device either: the hub's version 1 is another
+        // copy, and its staff resolve which stands (protocol::canAmend).
+        QCOMPARE(store->amend(id, QStringLiteral("Added a detail")).error().kind,
+                 StoreErrorKind::WrongState);
+        QCOMPARE(store->listRecords().value().first().status, RecordStatus::HeldAtHub);
     }
 
     void refusesANewerSchema()
