@@ -44,6 +44,8 @@ QVariant FormModel::data(const QModelIndex &index, int role) const
         return r.inputError;
     case PendingTextRole:
         return r.pendingText;
+    case IssueResolvedRole:
+        return r.issueResolved;
     default:
         return QVariant();
     }
@@ -63,7 +65,8 @@ QHash<int, QByteArray> FormModel::roleNames() const
             {ListIndexRole, "listIndex"},
             {SubjectRole, "subject"},
             {InputErrorRole, "inputError"},
-            {PendingTextRole, "pendingText"}};
+            {PendingTextRole, "pendingText"},
+            {IssueResolvedRole, "issueResolved"}};
 }
 
 int FormModel::rowOf(const QString &path) const
@@ -104,6 +107,8 @@ void FormModel::setRows(QList<Row> rows)
             roles << InputErrorRole;
         if (rows[i].pendingText != m_rows[i].pendingText)
             roles << PendingTextRole;
+        if (rows[i].issueResolved != m_rows[i].issueResolved)
+            roles << IssueResolvedRole;
         m_rows[i] = std::move(rows[i]);
         if (!roles.isEmpty())
             emit dataChanged(index(i), index(i), roles);

@@ -36,6 +36,10 @@ public:
         // record holds the last value that could be read. "" when none.
         InputErrorRole,
         PendingTextRole,
+        // The issue's message has been answered since it was shown: it keeps
+        // its place (struck through) until the step is left, so nothing
+        // below it moves under the officer's finger.
+        IssueResolvedRole,
     };
     Q_ENUM(Role)
 
@@ -54,6 +58,7 @@ public:
         QString subject;
         QString inputError;
         QString pendingText;
+        bool issueResolved = false;
     };
 
     explicit FormModel(QObject *parent = nullptr);

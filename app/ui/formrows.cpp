@@ -60,8 +60,7 @@ QList<FormModel::Row> FormRows::rows(const FormSection &section, int child,
                 row.choices = toVariant(RecordForm::riskAnswerChoices());
                 row.sensitive = false;
                 row.value = fieldpath::get(m_record, row.path);
-                row.issue =
-                    issues.value(QStringLiteral("risk.answers[%1]").arg(c->questions()[q].id));
+                row.issue = issues.value(row.path);
                 rows << row;
             }
         }
@@ -347,6 +346,16 @@ QString FormRows::rowPathFor(const QString &issuePath) const
         for (int c = 0; c < m_record.children_size(); ++c)
             if (m_record.children(c).child_id() == ids.Get(i))
                 return QStringLiteral("children[%1].@roles").arg(c);
+        return issuePath;
+    }
+    // A risk question, named by its id: its row, by the question's place
+    // in the checklist the record is answered on.
+    static const QRegularExpression risk(QStringLiteral("^risk\\.answers\\[([A-Za-z0-9_-]+)\\]$"));
+    if (const auto m = risk.match(issuePath); m.hasMatch()) {
+        if (const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type()))
+            for (int q = 0; q < c->questions().size(); ++q)
+                if (c->questions()[q].id == m.captured(1))
+                    return QStringLiteral("risk.answers[%1].answer").arg(q);
         return issuePath;
     }
     // An entry of a keyed list (an indicator's provenance): its row.

@@ -152,11 +152,15 @@ void RecordEditor::load(v1::IncidentRecord record, int step)
     m_unreadable.clear();
     rebuildSteps();
     m_step = qBound(0, step, int(m_steps.size()) - 1);
+    // Reopened where the officer left it: the steps before were seen.
+    m_leftSteps.clear();
+    for (int i = 0; i < m_step; ++i)
+        m_leftSteps.insert(stepKey(i));
     prepareStep();
     if (m_readOnly)
         m_dirty = false; // a submitted record is never written
     m_children.setChildren(ChildrenModel::fromRecord(m_record));
-    rebuildRows();
+    rebuildRows(true);
     emit recordChanged();
     emit stepChanged();
     emit valuesChanged();
@@ -196,6 +200,8 @@ bool RecordEditor::closeRecord()
     m_dirty = false;
     m_readOnly = false;
     m_state = {};
+    m_leftSteps.clear();
+    m_shownIssues.clear();
     emit recordChanged();
     emit stepChanged();
     emit valuesChanged();
@@ -285,9 +291,13 @@ void RecordEditor::setStep(int index)
     if (index == m_step)
         return;
     saveNow();
+    m_leftSteps.insert(stepKey(m_step));
+    // From review the officer comes to fix what it listed: say it here too.
+    if (m_steps[m_step].kind == StepKind::Review)
+        m_leftSteps.insert(stepKey(index));
     m_step = index;
     prepareStep();
-    rebuildRows();
+    rebuildRows(true);
     rememberStep();
     emit stepChanged();
 }
@@ -444,7 +454,20 @@ void RecordEditor::prepareStep()
     }
 }
 
-void RecordEditor::rebuildRows()
+QString RecordEditor::stepKey(int index) const
+{
+    if (index < 0 || index >= m_steps.size())
+        return QString();
+    const RecordStep &s = m_steps[index];
+    const std::string child = s.child >= 0 && s.child < m_record.children_size()
+                                  ? m_record.children(s.child).child_id()
+                                  : std::string();
+    return QStringLiteral("%1/%2/%3")
+        .arg(int(s.kind))
+        .arg(s.section ? s.section->id : QString(), QString::fromStdString(child));
+}
+
+void RecordEditor::rebuildRows(bool entering)
 {
     // Good practice is asked of a draft; a submitted record is read as sent.
     m_issues = m_readOnly ? protocol::RecordIssues() : m_validator.check(m_record);
@@ -453,10 +476,23 @@ void RecordEditor::rebuildRows()
         form ? FormRows(m_record, m_checklists)
                    .rows(*m_steps[m_step].section, m_steps[m_step].child, m_issues)
              : QList<FormModel::Row>();
+    if (entering)
+        m_shownIssues.clear();
+    const bool revisited = entering && m_leftSteps.contains(stepKey(m_step));
     for (FormModel::Row &row : rows) {
         if (const auto it = m_unreadable.constFind(row.path); it != m_unreadable.constEnd()) {
             row.pendingText = it->first;
             row.inputError = it->second;
+        }
+        // Entering, only a step already left shows its messages; after that,
+        // one the officer's own answer brought shows at once.
+        if (!row.issue.isEmpty() && (revisited || !entering) && !m_shownIssues.contains(row.path))
+            m_shownIssues.insert(row.path, row.issue);
+        if (const auto shown = m_shownIssues.constFind(row.path); shown != m_shownIssues.constEnd()) {
+            row.issueResolved = row.issue.isEmpty();
+            row.issue = *shown;
+        } else {
+            row.issue.clear(); // on review, and here when the officer comes back
         }
     }
     m_fields.setRows(std::move(rows));
@@ -828,8 +864,16 @@ void RecordEditor::askToRemove(const QString &listPath, int index)
         if (r.kind == FieldKind::ListItem && r.listPath == listPath && r.listIndex == index)
             what = r.label;
     m_pendingRemoval = {listPath, index};
+    const bool child = listPath == QLatin1String("children");
+    if (child) {
+        const auto children = ChildrenModel::fromRecord(m_record);
+        what = index < children.size() ? children[index].name : QString();
+    }
     m_removalQuestion =
-        listPath == QLatin1String("people")
+        child ? tr("Remove %1 from this record? Everything recorded about them here is removed "
+                   "too.")
+                    .arg(what)
+        : listPath == QLatin1String("people")
             ? tr("Remove %1? Their part in the incident and each child's relationship to them "
                  "are removed too.")
                   .arg(what)
@@ -845,7 +889,10 @@ void RecordEditor::confirmRemoval()
     m_pendingRemoval.reset();
     m_removalQuestion.clear();
     emit removalChanged();
-    removeListItem(listPath, index);
+    if (listPath == QLatin1String("children"))
+        removeChild(index);
+    else
+        removeListItem(listPath, index);
 }
 
 void RecordEditor::cancelRemoval()

@@ -11,6 +11,7 @@
 
 #include <QJsonObject>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 #include <functional>
@@ -83,6 +84,7 @@ class RecordEditor : public QObject
     Q_PROPERTY(QVariantList hubReasons READ hubReasons NOTIFY recordChanged)
     // An amendment being written (version 2 on): why, as the officer said.
     Q_PROPERTY(QString amendmentReason READ amendmentReason NOTIFY recordChanged)
+    Q_PROPERTY(bool isAmendment READ isAmendment NOTIFY recordChanged)
 
 public:
     static constexpr int kAutosaveMs = 1000;
@@ -159,8 +161,8 @@ public:
     Q_INVOKABLE void setRole(const QString &personId, int role, bool on);
     Q_INVOKABLE void addListItem(const QString &listPath);
     Q_INVOKABLE void removeListItem(const QString &listPath, int index);
-    // Asks before removing an entry (removalQuestion); then confirmRemoval
-    // or cancelRemoval.
+    // Asks before removing an entry (removalQuestion), or a child (listPath
+    // "children"); then confirmRemoval or cancelRemoval.
     Q_INVOKABLE void askToRemove(const QString &listPath, int index);
     Q_INVOKABLE void confirmRemoval();
     Q_INVOKABLE void cancelRemoval();
@@ -217,7 +219,11 @@ private:
     // The hub's "path: code: message" lines, as QML rows.
     QVariantList reasonRows(const QString &lines) const;
     void rebuildSteps();
-    void rebuildRows();
+    // entering: the step was just entered, so its issue messages are chosen
+    // afresh (see m_shownIssues).
+    void rebuildRows(bool entering = false);
+    // Which step this is, stable while children are added or moved.
+    QString stepKey(int index) const;
     void prepareStep();
     void setKeyedValue(const QString &listPath, int key, int value);
     void ensureRelationships(int child);
@@ -268,6 +274,14 @@ private:
     QString m_removalQuestion;
     QString m_reopenAfterUnlock;
     bool m_readOnly = false;
+    // Where a good-practice message shows under a field. Never on a first
+    // look at a step's empty fields; when the officer comes back to a step
+    // they have left or reaches it from review; and at once when their own
+    // answer brings one (a follow-up, a suspect's age). Once shown it keeps
+    // its place until the step is left, struck through when answered, so
+    // nothing moves under the finger as fields are filled.
+    QSet<QString> m_leftSteps;             // stepKey()s
+    QHash<QString, QString> m_shownIssues; // row path -> the message as shown
     store::RecordState m_state; // the open record's, as the store had it when opened
 };
 

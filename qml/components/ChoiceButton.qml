@@ -12,7 +12,11 @@ Button {
     checkable: true
     font.pixelSize: 16
     font.capitalization: Font.MixedCase
-    implicitHeight: 52
+    // A 48 px target (the visible button 40 px, inset 4 px above and
+    // below); taller when a long label wraps, so the text stays inside.
+    topInset: 4
+    bottomInset: 4
+    implicitHeight: Math.max(48, contentItem.implicitHeight + topPadding + bottomPadding)
     leftPadding: 16
     rightPadding: 16
     contentItem: Text {

@@ -76,6 +76,7 @@ Dialog {
         ActionButton {
             objectName: dialog.objectName + "Act"
             text: dialog.actText
+            visible: dialog.actText.length > 0 // a notice only: just the way back
             enabled: !dialog.needsReason || dialog.reason.length > 0
             implicitHeight: 56
             Layout.rightMargin: 8

@@ -24,16 +24,55 @@ ColumnLayout {
     required property string subject
     required property string inputError
     required property string pendingText
+    required property bool issueResolved
+
+    // A submitted record is read, not edited: each answer as text.
+    readonly property bool readOnly: Editor.readOnly
 
     readonly property int hints: sensitive ? (Qt.ImhSensitiveData | Qt.ImhNoPredictiveText) : Qt.ImhNone
     objectName: "field:" + path
     spacing: 4
     Layout.fillWidth: true
+    visible: !(readOnly && kind === FieldKind.ListAdd)
+
+    // The answer as the officer reads it back: a choice's label, the ticked
+    // boxes, "Yes" or "No".
+    function labelOf(v) {
+        for (let i = 0; i < row.choices.length; ++i)
+            if (row.choices[i].value === v)
+                return row.choices[i].label
+        return ""
+    }
+    function displayText() {
+        const v = row.value
+        switch (row.kind) {
+        case FieldKind.Bool:
+            return v === true ? qsTr("Yes") : qsTr("No")
+        case FieldKind.Choice:
+        case FieldKind.PersonChoice:
+        case FieldKind.Menu:
+            return labelOf(v)
+        case FieldKind.Flags:
+        case FieldKind.PersonRoles: {
+            const labels = []
+            if (v !== undefined)
+                for (let i = 0; i < v.length; ++i)
+                    labels.push(labelOf(v[i]))
+            return labels.length > 0 ? labels.join(", ") : qsTr("None")
+        }
+        case FieldKind.Lines:
+            return v ? v.join("\n") : ""
+        case FieldKind.Number:
+            return v === undefined || v === 0 ? "" : String(v)
+        default:
+            return v === undefined ? "" : String(v)
+        }
+    }
 
     readonly property bool heading: kind === FieldKind.ListHeader || kind === FieldKind.Heading
     Label {
         text: row.label
-        visible: row.kind !== FieldKind.Bool && row.kind !== FieldKind.ListAdd
+        visible: (row.kind !== FieldKind.Bool || row.readOnly) && row.kind !== FieldKind.ListAdd
         font.pixelSize: row.heading ? 19 : 16
         font.bold: true
         wrapMode: Text.Wrap
@@ -53,6 +92,15 @@ ColumnLayout {
         id: editor
         Layout.fillWidth: true
         sourceComponent: {
+            if (row.readOnly) {
+                switch (row.kind) {
+                case FieldKind.Heading:
+                case FieldKind.ListHeader:
+                case FieldKind.ListItem:
+                case FieldKind.ListAdd: return null
+                default: return readValue
+                }
+            }
             switch (row.kind) {
             case FieldKind.LongText:
             case FieldKind.ChildWords:
@@ -72,14 +120,29 @@ ColumnLayout {
         }
     }
 
+    // Shown with its row or when the officer comes back; once shown it
+    // keeps its place until the step is left, struck through when answered.
     Label {
         objectName: "issue:" + row.path
         text: row.issue
         visible: text.length > 0
-        color: Theme.error
+        color: row.issueResolved ? Theme.success : Theme.error
+        font.strikeout: row.issueResolved
         font.pixelSize: 14
         wrapMode: Text.Wrap
         Layout.fillWidth: true
+    }
+
+    Component {
+        id: readValue
+        Label {
+            objectName: "value:" + row.path
+            readonly property string shown: row.displayText()
+            text: shown.length > 0 ? shown : qsTr("Not answered")
+            opacity: shown.length > 0 ? 1 : 0.6
+            font.pixelSize: 17
+            wrapMode: Text.Wrap
+        }
     }
 
     Component {
@@ -166,12 +229,21 @@ ColumnLayout {
     Component {
         id: toggle
         Switch {
+            id: toggleSwitch
             objectName: "input:" + row.path
             text: row.label
             checked: row.value === true
             font.pixelSize: 16
-            implicitHeight: 52
+            implicitHeight: Math.max(52, contentItem.implicitHeight + topPadding + bottomPadding)
             onToggled: Editor.setValue(row.path, checked)
+            // A long question wraps beside the switch instead of being cut off.
+            contentItem: Label {
+                text: toggleSwitch.text
+                font: toggleSwitch.font
+                wrapMode: Text.Wrap
+                verticalAlignment: Text.AlignVCenter
+                leftPadding: toggleSwitch.indicator.width + toggleSwitch.spacing
+            }
         }
     }
     Component {

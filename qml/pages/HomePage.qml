@@ -126,6 +126,7 @@ Page {
                 required property string statusText
                 required property int status
                 required property bool canEdit
+                required property bool canOpen
                 required property string updatedText
                 required property string incidentText
                 required property string place
@@ -135,8 +136,16 @@ Page {
                 required property string recordId
                 width: ListView.view.width
                 implicitHeight: Math.max(72, rowText.implicitHeight + 16)
-                // Drafts open where the officer left them.
-                onClicked: if (recordRow.canEdit) Editor.open(recordRow.recordId)
+                // Drafts open where the officer left them, a submitted
+                // record to read (and amend); a purged one shows its receipt.
+                onClicked: {
+                    if (recordRow.canOpen) {
+                        Editor.open(recordRow.recordId)
+                    } else {
+                        receiptDialog.message = Home.receiptText(recordRow.recordId)
+                        receiptDialog.open()
+                    }
+                }
                 contentItem: RowLayout {
                     spacing: 12
                     // The full reference, then what and when, where, and who.
@@ -216,5 +225,12 @@ Page {
                 }
             }
         }
+    }
+
+    ConfirmDialog {
+        id: receiptDialog
+        objectName: "receiptDialog"
+        title: qsTr("Receipt")
+        keepText: qsTr("Close")
     }
 }

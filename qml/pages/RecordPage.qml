@@ -36,7 +36,7 @@ Page {
                 }
                 Button {
                     objectName: "closeRecordButton"
-                    text: qsTr("Save draft")
+                    text: Editor.readOnly ? qsTr("Close") : qsTr("Save draft")
                     flat: true
                     font.pixelSize: 16
                     font.capitalization: Font.MixedCase
@@ -59,12 +59,16 @@ Page {
                 spacing: 8
                 Label {
                     objectName: "saveState"
-                    // Never "saved" over a value that was not.
+                    // Never "saved" over a value that was not. A submitted
+                    // record says where it is instead.
                     readonly property bool bad: Editor.saveError.length > 0 || Editor.unreadableCount > 0
-                    text: Editor.saveError.length > 0 ? Editor.saveError
+                    text: Editor.readOnly ? Editor.stateNotice
+                          : Editor.saveError.length > 0 ? Editor.saveError
                           : Editor.unreadableCount > 0 ? qsTr("Not saved: %n answer(s) could not be read", "", Editor.unreadableCount)
-                          : Editor.savePending ? qsTr("Saving…") : qsTr("Draft saved on this device")
-                    color: bad ? Theme.error : Theme.warning
+                          : Editor.savePending ? qsTr("Saving…")
+                          : Editor.isAmendment ? qsTr("Amendment saved on this device, not yet submitted")
+                          : qsTr("Draft saved on this device")
+                    color: Editor.readOnly ? Theme.statusColor(Editor.status) : bad ? Theme.error : Theme.warning
                     font.pixelSize: 13
                     font.bold: bad
                     wrapMode: Text.Wrap
@@ -90,6 +94,54 @@ Page {
     }
     Component.onCompleted: shownStep = Editor.stepIndex
 
+    // The hub's reasons for refusing a version: on its review, and while
+    // its correction is written, each on the step where it is answered.
+    component HubReasons: Frame {
+        id: reasonsBox
+        property var reasons: []
+        visible: reasons.length > 0
+        Layout.fillWidth: true
+        background: Rectangle {
+            color: Theme.errorSurface
+            border.color: Theme.error
+            radius: 6
+        }
+        ColumnLayout {
+            anchors.left: parent.left
+            anchors.right: parent.right
+            spacing: 4
+            Label {
+                text: Editor.readOnly ? qsTr("The hub could not accept this version:")
+                                      : qsTr("Correcting what the hub refused:")
+                font.pixelSize: 16
+                font.bold: true
+                color: Theme.errorText
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            Repeater {
+                model: reasonsBox.reasons
+                delegate: ItemDelegate {
+                    id: reasonRow
+                    required property var modelData
+                    required property int index
+                    objectName: "hubReason:" + index
+                    Layout.fillWidth: true
+                    implicitHeight: Math.max(48, reasonText.implicitHeight + 12)
+                    enabled: modelData.step >= 0 && modelData.step !== Editor.stepIndex
+                    onClicked: Editor.goToStep(modelData.step)
+                    contentItem: Label {
+                        id: reasonText
+                        text: "\u2022 " + reasonRow.modelData.message
+                        color: Theme.errorText
+                        font.pixelSize: 15
+                        wrapMode: Text.Wrap
+                    }
+                }
+            }
+        }
+    }
+
     StackLayout {
         anchors.fill: parent
         currentIndex: Editor.stepKind === StepKind.Children ? 1
@@ -99,6 +151,10 @@ Page {
         CenteredColumn {
             id: formView
             objectName: "formView"
+            HubReasons {
+                objectName: "stepHubReasons"
+                reasons: Editor.hubReasons.filter(function (r) { return r.step === Editor.stepIndex })
+            }
             Label {
                 objectName: "riskScore"
                 visible: Editor.stepId === "risk" && text.length > 0
@@ -120,6 +176,7 @@ Page {
             id: childrenView
             objectName: "childrenView"
             Label {
+                visible: !Editor.readOnly
                 text: qsTr("Add every child who lives here or was present, including any unborn child.")
                 wrapMode: Text.Wrap
                 font.pixelSize: 16
@@ -144,13 +201,14 @@ Page {
                             Layout.fillWidth: true
                             ChoiceButton {
                                 objectName: "childEdit:" + childRow.index
-                                text: qsTr("Edit")
+                                text: Editor.readOnly ? qsTr("Open") : qsTr("Edit")
                                 checkable: false
                                 onClicked: Editor.editChild(childRow.index)
                             }
                             ChoiceButton {
                                 objectName: "childUp:" + childRow.index
                                 text: qsTr("↑ Up")
+                                visible: !Editor.readOnly
                                 checkable: false
                                 enabled: childRow.index > 0
                                 opacity: enabled ? 1 : 0.4
@@ -159,6 +217,7 @@ Page {
                             ChoiceButton {
                                 objectName: "childDown:" + childRow.index
                                 text: qsTr("↓ Down")
+                                visible: !Editor.readOnly
                                 checkable: false
                                 enabled: childRow.index < Editor.children.count - 1
                                 opacity: enabled ? 1 : 0.4
@@ -167,10 +226,12 @@ Page {
                             Button {
                                 objectName: "childRemove:" + childRow.index
                                 text: qsTr("Remove")
+                                visible: !Editor.readOnly
                                 flat: true
                                 font.capitalization: Font.MixedCase
                                 implicitHeight: 52
-                                onClicked: Editor.removeChild(childRow.index)
+                                // Asked first: the next child's buttons land under the finger.
+                                onClicked: Editor.askToRemove("children", childRow.index)
                             }
                         }
                     }
@@ -178,6 +239,7 @@ Page {
             }
             RowLayout {
                 Layout.fillWidth: true
+                visible: !Editor.readOnly
                 spacing: 12
                 BigButton {
                     objectName: "addChildButton"
@@ -199,6 +261,19 @@ Page {
         CenteredColumn {
             id: reviewView
             objectName: "reviewView"
+            HubReasons {
+                objectName: "reviewHubReasons"
+                reasons: Editor.hubReasons
+            }
+            Label {
+                objectName: "amendmentReason"
+                visible: Editor.isAmendment
+                text: qsTr("Amendment: version %1, replacing version %2 on the hub. Your reason: %3")
+                      .arg(Editor.version).arg(Editor.version - 1).arg(Editor.amendmentReason)
+                font.pixelSize: 15
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
             // The read-back: each child as the hub will see them; a line
             // is a tap away from where it is answered.
             Repeater {
@@ -262,6 +337,7 @@ Page {
                 Layout.fillWidth: true
             }
             Label {
+                visible: !Editor.readOnly
                 text: Editor.issues.length === 0
                       ? qsTr("Everything good practice asks for is recorded.")
                       : qsTr("Still needed before submitting:")
@@ -299,23 +375,37 @@ Page {
             }
             BigButton {
                 objectName: "submitButton"
-                text: qsTr("Submit to the hub")
+                visible: !Editor.readOnly
+                text: Editor.isAmendment ? qsTr("Submit the amendment") : qsTr("Submit to the hub")
                 enabled: Editor.issues.length === 0
                 onClicked: submitDialog.open()
             }
+            // A submitted record: corrected by a new version, with a reason.
+            BigButton {
+                objectName: "amendButton"
+                visible: Editor.canAmend
+                text: Editor.status === RecordStatus.NeedsCorrection ? qsTr("Correct and send again…")
+                                                                     : qsTr("Amend this record…")
+                onClicked: amendDialog.open()
+            }
             // Not going ahead with it: an empty record is deleted; anything
-            // recorded is withdrawn, and still reaches the hub, marked.
+            // recorded is withdrawn, and still reaches the hub, marked; an
+            // amendment is discarded (the versions sent stay as they are).
             Button {
-                objectName: Editor.canDelete ? "deleteDraftButton" : "withdrawButton"
-                text: Editor.canDelete ? qsTr("Delete this empty record")
-                                       : qsTr("Withdraw this record…")
+                objectName: Editor.isAmendment ? "discardAmendmentButton"
+                            : Editor.canDelete ? "deleteDraftButton" : "withdrawButton"
+                visible: !Editor.readOnly
+                text: Editor.isAmendment ? qsTr("Discard this amendment…")
+                      : Editor.canDelete ? qsTr("Delete this empty record")
+                      : qsTr("Withdraw this record…")
                 flat: true
                 font.pixelSize: 16
                 font.capitalization: Font.MixedCase
                 implicitHeight: 52
                 Layout.topMargin: 24
                 Layout.alignment: Qt.AlignHCenter
-                onClicked: Editor.canDelete ? Editor.deleteDraft() : withdrawDialog.open()
+                onClicked: Editor.isAmendment ? discardDialog.open()
+                           : Editor.canDelete ? Editor.deleteDraft() : withdrawDialog.open()
             }
         }
     }
@@ -353,6 +443,29 @@ Page {
         keepText: qsTr("Not yet")
         actText: qsTr("Submit")
         onActed: Editor.submit()
+    }
+
+    ConfirmDialog {
+        id: amendDialog
+        objectName: "amendDialog"
+        title: Editor.status === RecordStatus.NeedsCorrection ? qsTr("Correct this record?")
+                                                              : qsTr("Amend this record?")
+        message: qsTr("You write a new version; the one sent stays on the hub as it was. The new version is submitted like a draft, with your reason.")
+        needsReason: true
+        reasonLabel: qsTr("Why is it being amended? (for example: the hub's reason, a detail added)")
+        keepText: qsTr("Not now")
+        actText: qsTr("Amend")
+        onActed: function (reason) { Editor.amend(reason) }
+    }
+
+    ConfirmDialog {
+        id: discardDialog
+        objectName: "discardDialog"
+        title: qsTr("Discard this amendment?")
+        message: qsTr("Your changes since version %1 are removed from this device. Version %1 stays on the hub as it was sent.").arg(Editor.version - 1)
+        keepText: qsTr("Keep the amendment")
+        actText: qsTr("Discard")
+        onActed: Editor.discardAmendment()
     }
 
     ConfirmDialog {

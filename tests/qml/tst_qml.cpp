@@ -8,6 +8,7 @@
 #include "fieldpath.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
+#include "formrows.h"
 #include "recordform.h"
 #include "selftest.h"
 
@@ -185,6 +186,17 @@ public:
     Q_INVOKABLE int referenceCount(const QString &listPath) const
     {
         return ui::fieldpath::count(m_reference, listPath);
+    }
+
+    // The form rows the open record's good-practice issues point at: what
+    // must still be answered (the tap count's minimal pass answers these).
+    Q_INVOKABLE QStringList requiredRows() const
+    {
+        const ui::FormRows rows(m_app->editor.record(), m_app->session.checklists());
+        QStringList out;
+        for (const QVariant &v : m_app->editor.issues())
+            out << rows.rowPathFor(v.toMap().value(QStringLiteral("path")).toString());
+        return out;
     }
 
     // A complete draft of the current form: a domestic abuse incident with

@@ -7,11 +7,13 @@ import Safeguard.Testing
 // How much work the record flow is: a domestic abuse incident with two
 // children (a complete synthetic record of the current form, the same each
 // run) entered through the screens by objectName, as an officer would,
-// counting taps, typed entries and scrolls. Issue 15 measured about 150
-// taps, 45 scrolls and 35 entries by hand for such a record; later issues
-// re-run this test. A target off screen costs a scroll per 80% of a
-// screen moved; a menu costs two taps; a typed field is one tap and one
-// entry. The ceilings below are today's figures: the flow must not get
+// counting taps, typed entries and scrolls. Two passes: the minimal one
+// answers only what good practice asks of the record (what issue 15 counted
+// by hand: about 150 taps, 45 scrolls and 35 entries), the full one every
+// answer the reference holds. Later issues re-run this test. A target off
+// screen costs a scroll per 80% of a screen moved (the header and footer
+// never scroll); a menu costs two taps; a typed field is one tap and one
+// entry. The ceilings are the figures of the day: the flow must not get
 // more laborious.
 TestCase {
     name: "TapCount"
@@ -33,8 +35,17 @@ TestCase {
         return findChild(page, name).contentItem
     }
     // Scrolls, as the officer would, until the item is on screen.
+    function inside(item, ancestor) {
+        for (let p = item; p; p = p.parent)
+            if (p === ancestor)
+                return true
+        return false
+    }
     function reveal(item) {
         const f = view()
+        // The header and footer (Next, Back) never scroll.
+        if (!inside(item, f.contentItem))
+            return
         const y = item.mapToItem(f.contentItem, 0, 0).y
         if (y >= f.contentY && y + item.height <= f.contentY + f.height)
             return
@@ -63,8 +74,15 @@ TestCase {
     function empty(v) { return v === undefined || v === null || v === "" || v === 0 || v === false
                                || (Array.isArray(v) && v.length === 0) }
 
+    // The minimal pass answers only what good practice still asks.
+    property bool minimal: false
     function fillRow(d) {
         const path = d.path
+        if (minimal) {
+            const required = Harness.requiredRows()
+            if (required.indexOf(path) < 0 && required.indexOf(d.listPath) < 0)
+                return
+        }
         const want = Harness.referenceValue(path)
         switch (d.kind) {
         case FieldKind.Text: case FieldKind.LongText: case FieldKind.ChildWords:
@@ -124,8 +142,15 @@ TestCase {
         }
     }
 
-    function test_twoChildDomesticAbuseRecord() {
-        verify(Harness.setUpStore())
+    function init() {
+        taps = 0
+        entries = 0
+        scrolls = 0
+        minimal = false
+    }
+
+    // Enters the reference through the screens; returns the step count.
+    function enterRecord() {
         const ref = Harness.makeReference()
         compare(ref.children, 2)
         page = createTemporaryObject(pageComponent, this)
@@ -145,20 +170,41 @@ TestCase {
                         fillRow(d)
                 }
             }
+            console.log("TAPSTEP " + Editor.stepTitle + " #" + Editor.stepChild + " taps=" + taps
+                        + " scrolls=" + scrolls + " height=" + Math.round(view().contentHeight))
             tap(findChild(page, "nextButton"), "next")
         }
         compare(Editor.stepKind, StepKind.Review)
         // Everything good practice asks for was entered through the screens.
         const issues = Editor.issues.map(i => i.path + ": " + i.message)
         compare(issues.length, 0, issues.join("; "))
-        console.log("TAPCOUNT taps=" + taps + " entries=" + entries + " scrolls=" + scrolls
-                    + " steps=" + Editor.stepCount)
+        console.log("TAPCOUNT " + (minimal ? "minimal" : "full") + " taps=" + taps
+                    + " entries=" + entries + " scrolls=" + scrolls + " steps=" + Editor.stepCount)
+    }
+
+    // Only what good practice asks of this record: what issue 15 counted by
+    // hand (about 150 taps, 45 scrolls, 35 entries), to be at most halved.
+    function initTestCase() {
+        verify(Harness.setUpStore())
+    }
+
+    function test_minimalTwoChildDomesticAbuseRecord() {
+        minimal = true
+        enterRecord()
+        verify(taps <= 75, "taps " + taps)
+        verify(scrolls <= 22, "scrolls " + scrolls)
+        verify(entries <= 35, "entries " + entries)
+        Editor.close()
+    }
+
+    function test_twoChildDomesticAbuseRecord() {
+        enterRecord()
         // Ceilings: the figures of 2026-12-03 (docs/PERFORMANCE.md). This
         // record answers every question the synthetic factory answers, far
         // more than the minimum issue 15 counted by hand.
         verify(taps <= 230, "taps " + taps)
         verify(entries <= 90, "entries " + entries)
-        verify(scrolls <= 73, "scrolls " + scrolls)
+        verify(scrolls <= 60, "scrolls " + scrolls)
         Editor.close()
     }
 }
