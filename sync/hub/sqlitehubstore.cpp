@@ -119,6 +119,7 @@ CREATE TABLE IF NOT EXISTS audit (
   detail TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_event ON audit(event);
+CREATE INDEX IF NOT EXISTS quarantine_record ON quarantine(record_id, version);
 )SQL";
 
 // Schema 1 kept records WITHOUT ROWID: each row (a whole record, kilobytes)
@@ -231,6 +232,7 @@ QString flagsText(const QJsonArray &flags)
 
 constexpr QLatin1String kCollisionFlag("record_id_collision");
 constexpr QLatin1String kParentMissingFlag("parent_missing");
+constexpr QLatin1String kCorrectsRefusedFlag("corrects_refused_version");
 
 protocol::RecordIssue collisionFlag()
 {
@@ -247,6 +249,17 @@ protocol::RecordIssue parentMissingFlag(quint32 parent)
                 .arg(parent)};
 }
 
+// The version this one amends was refused here (quarantined): this is the
+// officer's correction of it, sent with their reason.
+protocol::RecordIssue correctsRefusedFlag(quint32 parent, const QString &refusedFor)
+{
+    return {QStringLiteral("parent_version"), kCorrectsRefusedFlag,
+            QStringLiteral("corrects version %1, which the hub refused (%2); the officer's "
+                           "reason is on the record")
+                .arg(parent)
+                .arg(refusedFor)};
+}
+
 QString issuesJson(const protocol::RecordIssues &issues)
 {
     return QString::fromUtf8(
@@ -259,8 +272,8 @@ QString issuesJson(const protocol::RecordIssues &issues)
 // reused (re-prepared after any error, since a failed statement stays failed).
 struct SqliteHubStore::BatchStatements
 {
-    sql::Statement byId, insert, enqueue, setFlags, quarantine, alert, audit, savepoint, release,
-        rollbackTo;
+    sql::Statement byId, insert, enqueue, setFlags, quarantine, refusedParent, alert, audit,
+        savepoint, release, rollbackTo;
     sql::SqlError error;
 
     explicit BatchStatements(sql::Database &db)
@@ -292,6 +305,12 @@ struct SqliteHubStore::BatchStatements
             " version, reason, reasons, sha256_claimed, sealed, plaintext)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             &error);
+        if (error)
+            return;
+        // Why the owner's copy of a version was refused, if it was.
+        refusedParent = db.prepare("SELECT reason FROM quarantine WHERE record_id = ? AND"
+                                   " version = ? AND officer_id = ? ORDER BY id DESC LIMIT 1",
+                                   &error);
         if (error)
             return;
         alert = db.prepare(
@@ -927,8 +946,20 @@ HubStoreError SqliteHubStore::writeBatch(const BatchWrite &batch,
         protocol::RecordIssues flags = item.flags;
         if (other)
             flags.append(collisionFlag());
-        if (item.parentVersion > 0 && !parent)
-            flags.append(parentMissingFlag(item.parentVersion));
+        if (item.parentVersion > 0 && !parent) {
+            st.refusedParent.reset();
+            st.refusedParent.bind(1, recordId)
+                .bind(2, std::int64_t(item.parentVersion))
+                .bind(3, officerId);
+            if (st.refusedParent.step())
+                flags.append(
+                    correctsRefusedFlag(item.parentVersion, st.refusedParent.columnText(0)));
+            else if (st.refusedParent.error())
+                return fail(st.refusedParent.error(), "write_batch");
+            else
+                flags.append(parentMissingFlag(item.parentVersion));
+            st.refusedParent.reset();
+        }
         st.insert.reset();
         st.insert.bind(1, officerId)
             .bind(2, recordId)

@@ -10,6 +10,7 @@
 #include "protocol/syntheticrecords.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -151,6 +152,117 @@ private slots:
         app.unlock.unlock(kPassphrase);
         app.home.refresh();
         QTRY_VERIFY_WITH_TIMEOUT(app.home.allOnHub(), 5000);
+    }
+
+    // The two ways a submitted record is corrected, end to end against a
+    // real hub: a version the hub refused opens on the hub's reasons and is
+    // sent again as a new version with the officer's reason; a version the
+    // hub holds is amended the same way. The hub keeps every version, each
+    // amendment naming the version it follows.
+    void aRefusedRecordIsCorrectedAndAnAcceptedOneAmendedAgainstTheHub()
+    {
+        testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY));
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        const QStringList codes = hub.enrolmentCodes(1);
+        QTemporaryDir dir;
+        const std::unique_ptr<AppControllers> made = newApp(dir);
+        AppControllers &app = *made;
+        QVERIFY(firstRun(app, codes.first()));
+        // The store is closed at every lock and opened again at unlock.
+        const auto store = [&app] { return app.session.recordStore(); };
+        protocol::SystemClock &clock = protocol::SystemClock::instance();
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        protocol::SyntheticRecordFactory factory(23, clock, checklists);
+        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
+
+        // Refused: a record the store holds under another officer's name
+        // (as one written before the device was enrolled to this officer
+        // would be) is queued straight from the store; the hub will not
+        // file it as anyone's.
+        v1::IncidentRecord misfiled = factory.next();
+        misfiled.set_officer_id("SYN-OFFICER-0999");
+        const QString refusedId = QString::fromStdString(misfiled.record_id());
+        QVERIFY(!store()->saveDraft(misfiled));
+        const auto queued = store()->submit(refusedId);
+        QVERIFY(queued);
+        emit app.editor.submissionMade(queued.value()); // as the editor does after a submit
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.needsCorrectionCount(), 1, 10000);
+        app.session.lock(); // the verdict reaches the store at unlock
+        app.unlock.unlock(kPassphrase);
+        app.home.refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(app.home.needsCorrectionCount(), 1, 5000);
+
+        // It opens on the hub's reasons, read-only.
+        QVERIFY(app.editor.open(refusedId));
+        QVERIFY(app.editor.readOnly());
+        QCOMPARE(app.editor.status(), protocol::RecordStatus::NeedsCorrection);
+        const QVariantList reasons = app.editor.hubReasons();
+        QVERIFY(!reasons.isEmpty());
+        QCOMPARE(reasons.first().toMap().value("code").toString(),
+                 QStringLiteral("attribution_mismatch"));
+        QVERIFY(!reasons.first().toMap().value("message").toString().isEmpty());
+        // Corrected: a new version, stamped with the enrolled officer at submit.
+        QVERIFY(app.editor.amend(QStringLiteral("SYNTHETIC: resent under my own enrolment")));
+        QCOMPARE(app.editor.version(), 2);
+        QCOMPARE(app.editor.hubReasons().size(), reasons.size()); // still in view
+        QVERIFY2(app.editor.submit(), qPrintable(app.editor.submitError()));
+
+        // Accepted, then amended: version 2 follows version 1 on the hub.
+        const v1::IncidentRecord accepted = factory.next();
+        const QString amendedId = QString::fromStdString(accepted.record_id());
+        QVERIFY(!store()->saveDraft(accepted));
+        QVERIFY(app.editor.open(amendedId));
+        QVERIFY2(app.editor.submit(), qPrintable(app.editor.submitError()));
+        app.session.lock();
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
+        app.unlock.unlock(kPassphrase);
+        app.home.refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(app.home.needsCorrectionCount(), 0, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            store()->recordState(amendedId)->status == protocol::RecordStatus::Acknowledged, 5000);
+        QVERIFY(app.editor.open(amendedId));
+        QVERIFY(app.editor.readOnly());
+        QVERIFY(app.editor.canAmend());
+        QVERIFY(app.editor.amend(QStringLiteral("SYNTHETIC: the second officer's collar number")));
+        app.editor.setValue(QStringLiteral("incident.police_reference"),
+                            QStringLiteral("SYN-CAD-AMENDED"));
+        QVERIFY2(app.editor.submit(), qPrintable(app.editor.submitError()));
+        app.session.lock();
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
+
+        // What the hub holds, as its staff list it.
+        QByteArray out;
+        QCOMPARE(hub.cli(QStringLiteral("records"),
+                         {QStringLiteral("--by"), testing::HubProcess::kStaff}, &out),
+                 0);
+        QHash<QString, QList<QJsonObject>> versions;
+        for (const QByteArray &line : out.trimmed().split('\n')) {
+            const QJsonObject row = QJsonDocument::fromJson(line).object();
+            versions[row.value("record_id").toString()].append(row);
+        }
+        // The refused version was never filed; its correction is, marked
+        // as correcting it, under the enrolled officer.
+        QCOMPARE(versions.value(refusedId).size(), 1);
+        const QJsonObject correction = versions.value(refusedId).first();
+        QCOMPARE(correction.value("version").toInt(), 2);
+        QCOMPARE(correction.value("parent_version").toInt(), 1);
+        QCOMPARE(correction.value("officer_id").toString(), QStringLiteral("SYN-OFFICER-0001"));
+        const QJsonArray correctionFlags = correction.value("flags").toArray();
+        QVERIFY(correctionFlags.contains(QStringLiteral("corrects_refused_version")));
+        QVERIFY(!correctionFlags.contains(QStringLiteral("parent_missing")));
+        // Both versions of the amended record, the second after the first.
+        QCOMPARE(versions.value(amendedId).size(), 2);
+        for (const QJsonObject &row : versions.value(amendedId)) {
+            QCOMPARE(row.value("parent_version").toInt(), row.value("version").toInt() - 1);
+            QVERIFY(!row.value("flags").toArray().contains(QStringLiteral("parent_missing")));
+        }
+
+        // Back on the device both are on the hub, nothing left to correct.
+        app.unlock.unlock(kPassphrase);
+        app.home.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(app.home.allOnHub(), 5000);
+        QCOMPARE(store()->recordState(amendedId)->version, 2);
+        QCOMPARE(store()->recordState(refusedId)->status, protocol::RecordStatus::Acknowledged);
     }
 
     // The app submits through the engine's own call (recordSubmitted), so a
