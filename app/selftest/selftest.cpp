@@ -183,9 +183,11 @@ int runSelfTest(const QString &screenshotDir)
     protocol::SyntheticRecordFactory factory(7, clock, session.checklists());
     // Some of them already answered by the hub, one way or another.
     QList<store::OutboxOutcome> answers;
+    QStringList ids;
     for (int i = 0; i < 12; ++i) {
         const v1::IncidentRecord r = factory.next();
         const QString id = QString::fromStdString(r.record_id());
+        ids << id;
         session.recordStore()->saveDraft(r);
         if (i % 3 != 0)
             session.recordStore()->submit(id);
@@ -193,8 +195,11 @@ int runSelfTest(const QString &screenshotDir)
         if (i == 1 || i == 5)
             answers.append({id, 1, Kind::Acknowledged, {}});
         else if (i == 2)
-            answers.append(
-                {id, 1, Kind::NeedsCorrection, QStringLiteral(": text_too_long: SYNTHETIC")});
+            answers.append({id, 1, Kind::NeedsCorrection,
+                            QStringLiteral("incident.police_reference: text_too_long: the "
+                                           "reference is longer than the force's system takes "
+                                           "(SYNTHETIC)\n: hash_mismatch: the record's SHA-256 "
+                                           "does not match the envelope")});
         else if (i == 4)
             answers.append({id, 1, Kind::HeldAtHub, QStringLiteral(": conflict: SYNTHETIC")});
     }
@@ -321,6 +326,101 @@ int runSelfTest(const QString &screenshotDir)
     }
     editor.close();
     settle();
+
+    // Submitted records: read-only on their review, amended with a reason;
+    // a refused one on the hub's reasons; a purged one's receipt.
+    if (!editor.open(ids[1]) || !editor.readOnly()) {
+        out << "self-test: a submitted record did not open to read\n";
+        return 1;
+    }
+    settle();
+    visited << QStringLiteral("submitted record");
+    capture(engine, screenshotDir, QStringLiteral("record-submitted-review"), true);
+    editor.goToStep(0);
+    settle();
+    capture(engine, screenshotDir, QStringLiteral("record-submitted-incident"));
+    editor.goToStep(editor.stepCount() - 1);
+    settle();
+    if (!popup(engine, "amendDialog", true)) {
+        out << "self-test: amendDialog did not open\n";
+        return 1;
+    }
+    visited << QStringLiteral("amend");
+    capture(engine, screenshotDir, QStringLiteral("record-amend"));
+    popup(engine, "amendDialog", false);
+    if (!editor.amend(QStringLiteral("SYNTHETIC: corrected the time of the incident"))) {
+        out << "self-test: amend failed: " << editor.submitError() << "\n";
+        return 1;
+    }
+    editor.goToStep(editor.stepCount() - 1);
+    settle();
+    visited << QStringLiteral("amendment review");
+    capture(engine, screenshotDir, QStringLiteral("record-amendment-review"), true);
+    editor.discardAmendment();
+    settle();
+    if (!editor.open(ids[2]) || editor.hubReasons().isEmpty()) {
+        out << "self-test: a refused record did not open on the hub's reasons\n";
+        return 1;
+    }
+    settle();
+    visited << QStringLiteral("needs correction");
+    capture(engine, screenshotDir, QStringLiteral("record-needs-correction"));
+    editor.amend(QStringLiteral("SYNTHETIC: shortened the reference"));
+    settle();
+    capture(engine, screenshotDir, QStringLiteral("record-correcting"));
+    editor.discardAmendment();
+    settle();
+    // Removing a child asks first, naming them.
+    editor.open(QString::fromStdString(full.record_id()));
+    for (int step = 0; step < editor.stepCount(); ++step) {
+        editor.goToStep(step);
+        if (editor.stepKind() == StepKind::Children)
+            break;
+    }
+    editor.askToRemove(QStringLiteral("children"), 0);
+    settle();
+    if (editor.removalQuestion().isEmpty()) {
+        out << "self-test: removing a child did not ask\n";
+        return 1;
+    }
+    visited << QStringLiteral("child removal");
+    capture(engine, screenshotDir, QStringLiteral("record-remove-child"));
+    editor.cancelRemoval();
+    // A follow-up's message, then answered: struck through in its place.
+    for (int step = 0; step < editor.stepCount(); ++step) {
+        editor.goToStep(step);
+        if (editor.stepId() == QLatin1String("presence") && editor.stepChild() == 0)
+            break;
+    }
+    editor.setValue(QStringLiteral("children[0].spoken_to.answer"), int(v1::ANSWER_YES));
+    editor.setValue(QStringLiteral("children[0].spoken_to.answer"), int(v1::ANSWER_NO));
+    editor.setValue(QStringLiteral("children[0].spoken_to.reason_if_no"), QString());
+    settle();
+    visited << QStringLiteral("follow-up asked");
+    capture(engine, screenshotDir, QStringLiteral("record-follow-up-asked"), true);
+    editor.setValue(QStringLiteral("children[0].spoken_to.reason_if_no"),
+                    QStringLiteral("SYNTHETIC: asleep upstairs"));
+    settle();
+    capture(engine, screenshotDir, QStringLiteral("record-follow-up-answered"), true);
+    editor.close();
+    settle();
+    session.recordStore()->purge(ids[5]);
+    home.refresh();
+    settle();
+    {
+        QObject *root = engine.rootObjects().value(0);
+        QObject *receipt =
+            root ? root->findChild<QObject *>(QStringLiteral("receiptDialog")) : nullptr;
+        if (!receipt || home.receiptText(ids[5]).isEmpty()) {
+            out << "self-test: no receipt for a purged record\n";
+            return 1;
+        }
+        receipt->setProperty("message", home.receiptText(ids[5]));
+        popup(engine, "receiptDialog", true);
+        visited << QStringLiteral("receipt");
+        capture(engine, screenshotDir, QStringLiteral("home-receipt"));
+        popup(engine, "receiptDialog", false);
+    }
 
     session.lock();
     settle();

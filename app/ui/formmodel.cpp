@@ -46,6 +46,8 @@ QVariant FormModel::data(const QModelIndex &index, int role) const
         return r.pendingText;
     case IssueResolvedRole:
         return r.issueResolved;
+    case SameReasonRole:
+        return r.sameReason;
     default:
         return QVariant();
     }
@@ -66,7 +68,8 @@ QHash<int, QByteArray> FormModel::roleNames() const
             {SubjectRole, "subject"},
             {InputErrorRole, "inputError"},
             {PendingTextRole, "pendingText"},
-            {IssueResolvedRole, "issueResolved"}};
+            {IssueResolvedRole, "issueResolved"},
+            {SameReasonRole, "sameReason"}};
 }
 
 int FormModel::rowOf(const QString &path) const
@@ -109,6 +112,8 @@ void FormModel::setRows(QList<Row> rows)
             roles << PendingTextRole;
         if (rows[i].issueResolved != m_rows[i].issueResolved)
             roles << IssueResolvedRole;
+        if (rows[i].sameReason != m_rows[i].sameReason)
+            roles << SameReasonRole;
         m_rows[i] = std::move(rows[i]);
         if (!roles.isEmpty())
             emit dataChanged(index(i), index(i), roles);

@@ -40,6 +40,9 @@ public:
         // its place (struck through) until the step is left, so nothing
         // below it moves under the officer's finger.
         IssueResolvedRole,
+        // An earlier reason the officer may give again with one tap (not
+        // seen, so not spoken to: "asleep upstairs"); "" when none.
+        SameReasonRole,
     };
     Q_ENUM(Role)
 
@@ -59,6 +62,7 @@ public:
         QString inputError;
         QString pendingText;
         bool issueResolved = false;
+        QString sameReason;
     };
 
     explicit FormModel(QObject *parent = nullptr);

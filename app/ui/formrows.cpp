@@ -85,7 +85,35 @@ QList<FormModel::Row> FormRows::rows(const FormSection &section, int child,
             }
         }
     }
+    offerSameReasons(rows);
     return rows;
+}
+
+void FormRows::offerSameReasons(QList<FormModel::Row> &rows) const
+{
+    // Not spoken to, and why; their words not recorded, and why: for a
+    // child not seen (asleep) or not spoken to (pre-verbal) the second
+    // answer is usually the first. Offered, never assumed.
+    static const QRegularExpression later(QStringLiteral(
+        "^(children\\[\\d+\\]\\.)(spoken_to\\.reason_if_no|voice\\.not_recorded_reason)$"));
+    for (FormModel::Row &row : rows) {
+        const auto m = later.match(row.path);
+        // Offered whatever this answer holds (chosen, typed over or empty),
+        // so the button never comes and goes under the officer's finger.
+        if (!m.hasMatch())
+            continue;
+        const QString base = m.captured(1);
+        const QString earlier = m.captured(2) == QLatin1String("spoken_to.reason_if_no")
+                                    ? QStringLiteral("seen")
+                                    : QStringLiteral("spoken_to");
+        if (fieldpath::get(m_record, base + earlier + QStringLiteral(".answer")).toInt() !=
+            int(v1::ANSWER_NO))
+            continue;
+        const QString reason =
+            fieldpath::get(m_record, base + earlier + QStringLiteral(".reason_if_no")).toString();
+        if (!reason.trimmed().isEmpty())
+            row.sameReason = reason;
+    }
 }
 
 bool FormRows::fieldApplies(const FormField &field, const QString &base) const

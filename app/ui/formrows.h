@@ -47,6 +47,8 @@ public:
     static QString joinName(const std::string &given, const std::string &family);
 
 private:
+    // A reason that usually repeats an earlier one: offered as one tap.
+    void offerSameReasons(QList<FormModel::Row> &rows) const;
     void appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,
                     const QHash<QString, QString> &issues) const;
     // The people a PersonChoice / PersonFlags row offers, as {value: id, label}.

@@ -249,7 +249,12 @@ void RecordEditor::rebuildSteps()
 
 QString RecordEditor::stepTitle() const
 {
-    return m_steps.isEmpty() ? QString() : RecordSteps::title(m_steps[m_step]);
+    if (m_steps.isEmpty())
+        return QString();
+    // Nothing is submitted from a record already sent: it is read back.
+    if (m_readOnly && m_steps[m_step].kind == StepKind::Review)
+        return tr("The record as sent");
+    return RecordSteps::title(m_steps[m_step]);
 }
 
 QString RecordEditor::stepSubtitle() const
@@ -488,7 +493,8 @@ void RecordEditor::rebuildRows(bool entering)
         // one the officer's own answer brought shows at once.
         if (!row.issue.isEmpty() && (revisited || !entering) && !m_shownIssues.contains(row.path))
             m_shownIssues.insert(row.path, row.issue);
-        if (const auto shown = m_shownIssues.constFind(row.path); shown != m_shownIssues.constEnd()) {
+        if (const auto shown = m_shownIssues.constFind(row.path);
+            shown != m_shownIssues.constEnd()) {
             row.issueResolved = row.issue.isEmpty();
             row.issue = *shown;
         } else {
@@ -1104,6 +1110,25 @@ bool RecordEditor::discardAmendment()
     return true;
 }
 
+QString RecordEditor::officerWording(const QString &code, const QString &hubMessage)
+{
+    // The hub's words are for whoever corrects the record; where what went
+    // wrong is the transport's or the enrolment's, say what the officer can do.
+    if (code == QLatin1String("hash_mismatch") || code == QLatin1String("undecodable") ||
+        code == QLatin1String("unsealable") || code == QLatin1String("envelope_mismatch"))
+        return tr("The copy the hub received could not be read: it was damaged on the way or "
+                  "on this device. Sending it again as a new version usually puts it right; "
+                  "if the hub refuses it again, tell the MASH.");
+    if (code == QLatin1String("attribution_mismatch"))
+        return tr("The hub could not file it under your enrolment: it names another officer or "
+                  "device. Sent again from this device it is filed as yours; if it is not "
+                  "yours, tell the MASH instead.");
+    QString text = hubMessage.trimmed();
+    if (!text.isEmpty())
+        text[0] = text[0].toUpper();
+    return text;
+}
+
 QVariantList RecordEditor::reasonRows(const QString &lines) const
 {
     QVariantList out;
@@ -1116,7 +1141,7 @@ QVariantList RecordEditor::reasonRows(const QString &lines) const
         const int step = path.isEmpty() ? -1 : stepFor(path);
         out << QVariantMap{{QStringLiteral("path"), path},
                            {QStringLiteral("code"), code},
-                           {QStringLiteral("message"), message},
+                           {QStringLiteral("message"), officerWording(code, message)},
                            {QStringLiteral("step"), step}};
     }
     return out;

@@ -216,6 +216,8 @@ private:
     void load(v1::IncidentRecord record, int step);
     // Editing allowed: a record is open and it is a draft.
     bool editable() const { return active() && !m_readOnly; }
+    // What the officer reads for one of the hub's reasons.
+    static QString officerWording(const QString &code, const QString &hubMessage);
     // The hub's "path: code: message" lines, as QML rows.
     QVariantList reasonRows(const QString &lines) const;
     void rebuildSteps();
@@ -282,7 +284,7 @@ private:
     // nothing moves under the finger as fields are filled.
     QSet<QString> m_leftSteps;             // stepKey()s
     QHash<QString, QString> m_shownIssues; // row path -> the message as shown
-    store::RecordState m_state; // the open record's, as the store had it when opened
+    store::RecordState m_state;            // the open record's, as the store had it when opened
 };
 
 } // namespace safeguard::ui

@@ -25,6 +25,7 @@ ColumnLayout {
     required property string inputError
     required property string pendingText
     required property bool issueResolved
+    required property string sameReason
 
     // A submitted record is read, not edited: each answer as text.
     readonly property bool readOnly: Editor.readOnly
@@ -118,6 +119,18 @@ ColumnLayout {
             default: return shortText
             }
         }
+    }
+
+    // The earlier reason, again, in one tap (never filled in unasked).
+    ChoiceButton {
+        objectName: "sameReason:" + row.path
+        visible: !row.readOnly && row.sameReason.length > 0
+        checked: row.value === row.sameReason
+        maxWidth: row.width
+        text: qsTr("Same reason: %1").arg(row.sameReason.length > 60
+                                            ? row.sameReason.substring(0, 59) + "…" : row.sameReason)
+        // Tapped again, the answer is cleared, as with any choice.
+        onClicked: Editor.setValue(row.path, checked ? row.sameReason : "")
     }
 
     // Shown with its row or when the officer comes back; once shown it

@@ -318,8 +318,10 @@ Page {
                                     id: lineText
                                     text: reviewLine.modelData.value
                                     font.pixelSize: 15
-                                    font.bold: reviewLine.modelData.missing
-                                    color: reviewLine.modelData.missing ? Theme.errorText : Theme.primary
+                                    // Missing is a thing to fix only in a draft.
+                                    readonly property bool flagged: reviewLine.modelData.missing && !Editor.readOnly
+                                    font.bold: flagged
+                                    color: flagged ? Theme.errorText : Theme.primary
                                     wrapMode: Text.Wrap
                                     Layout.fillWidth: true
                                 }

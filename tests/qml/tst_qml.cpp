@@ -6,9 +6,9 @@
 #include "appcontrollers.h"
 #include "fakeplatform.h"
 #include "fieldpath.h"
+#include "formrows.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
-#include "formrows.h"
 #include "recordform.h"
 #include "selftest.h"
 
@@ -211,6 +211,26 @@ public:
             r = factory.next();
         m_app->session.recordStore()->saveDraft(r);
         return QString::fromStdString(r.record_id());
+    }
+
+    // The complete domestic abuse draft, submitted, with the hub's verdict
+    // as the store would take it: "acknowledged", "needs_correction" (with
+    // the hub's "path: code: message" lines) or "queued" (none yet);
+    // "purged": acknowledged, then past retention. Returns its id.
+    Q_INVOKABLE QString addSubmitted(const QString &verdict, const QString &reasons = QString())
+    {
+        const QString id = addCompleteDomesticAbuseDraft();
+        store::RecordStore *store = m_app->session.recordStore();
+        if (!store->submit(id))
+            return QString();
+        using Kind = store::OutboxOutcome::Kind;
+        if (verdict == QLatin1String("acknowledged") || verdict == QLatin1String("purged"))
+            store->applyOutcomes({{id, 1, Kind::Acknowledged, {}}});
+        else if (verdict == QLatin1String("needs_correction"))
+            store->applyOutcomes({{id, 1, Kind::NeedsCorrection, reasons}});
+        if (verdict == QLatin1String("purged") && store->purge(id))
+            return QString();
+        return id;
     }
 
     // What an app started from a copy of the store's files as they are now

@@ -796,9 +796,35 @@ private slots:
         QVERIFY(e.fields()->rows().at(row).issueResolved);
         e.next();
         e.back();
-        QVERIFY(e.fields()->rows().at(e.fields()->rowOf(QStringLiteral(
-                                        "children[0].seen.reason_if_no")))
+        QVERIFY(e.fields()
+                    ->rows()
+                    .at(e.fields()->rowOf(QStringLiteral("children[0].seen.reason_if_no")))
                     .issue.isEmpty());
+
+        // Not seen, so not spoken to: the same reason is offered, one tap,
+        // never filled in unasked; nor for a child who was seen.
+        const auto sameReasonAt = [&e](const QString &path) {
+            const int r = e.fields()->rowOf(path);
+            return r < 0 ? QStringLiteral("<no row>") : e.fields()->rows().at(r).sameReason;
+        };
+        const QString spokenWhy = QStringLiteral("children[0].spoken_to.reason_if_no");
+        QCOMPARE(sameReasonAt(spokenWhy), QStringLiteral("SYNTHETIC: asleep"));
+        QVERIFY(fieldpath::get(e.record(), spokenWhy).toString().isEmpty());
+        e.setValue(spokenWhy, QStringLiteral("SYNTHETIC: asleep"));
+        QCOMPARE(sameReasonAt(spokenWhy), QStringLiteral("SYNTHETIC: asleep")); // stays offered
+        // Their words not recorded: not spoken to is usually why.
+        bool offered = false;
+        for (int i = 0; i < e.stepCount() && !offered; ++i) {
+            e.goToStep(i);
+            const int r =
+                e.fields()->rowOf(QStringLiteral("children[0].voice.not_recorded_reason"));
+            offered =
+                r >= 0 && e.fields()->rows().at(r).sameReason == QLatin1String("SYNTHETIC: asleep");
+        }
+        QVERIFY(offered);
+        e.setValue(QStringLiteral("children[0].seen.answer"), int(v1::ANSWER_YES));
+        e.goToStep(stepTitles(e).indexOf(QStringLiteral("Seen and heard#0")));
+        QCOMPARE(sameReasonAt(spokenWhy), QString());
     }
 
     // A first look at a step shows no message under its empty fields; they
@@ -830,8 +856,10 @@ private slots:
         e.goToStep(e.stepCount() - 1);
         int target = -1;
         for (const QVariant &v : e.issues())
-            if (v.toMap().value(QStringLiteral("path")).toString().startsWith(
-                    QLatin1String("children[0].identity")))
+            if (v.toMap()
+                    .value(QStringLiteral("path"))
+                    .toString()
+                    .startsWith(QLatin1String("children[0].identity")))
                 target = v.toMap().value(QStringLiteral("step")).toInt();
         QVERIFY(target >= 0);
         e.goToStep(target);
@@ -1390,11 +1418,15 @@ private slots:
         QCOMPARE(hub.size(), 2);
         QCOMPARE(hub[0].toMap().value("code").toString(), QStringLiteral("text_too_long"));
         QCOMPARE(hub[0].toMap().value("message").toString(),
-                 QStringLiteral("the reference is too long for the force's system: at most 20 "
+                 QStringLiteral("The reference is too long for the force's system: at most 20 "
                                 "characters")); // a message with ": " in it is kept whole
         const int referenceStep = hub[0].toMap().value("step").toInt();
         QVERIFY(referenceStep >= 0);
         QCOMPARE(hub[1].toMap().value("step").toInt(), -1); // the whole record
+        // A transport fault is said in terms of what the officer can do.
+        QVERIFY2(hub[1].toMap().value("message").toString().startsWith(
+                     QLatin1String("The copy the hub received could not be read")),
+                 qPrintable(hub[1].toMap().value("message").toString()));
 
         QVERIFY(e.amend(QStringLiteral("SYNTHETIC: shortened the reference")));
         QCOMPARE(e.stepIndex(), referenceStep);
