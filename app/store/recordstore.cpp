@@ -429,6 +429,19 @@ StoreError RecordStore::deleteEmptyDraft(const QString &recordId)
     return {};
 }
 
+StoreError RecordStore::purgedOrNotFound(const QString &recordId)
+{
+    sql::Statement purged = m_db.prepare("SELECT 1 FROM receipts WHERE record_id = ?;");
+    purged.bind(1, recordId);
+    if (purged.step())
+        return {StoreErrorKind::WrongState,
+                QStringLiteral("Record %1 was purged from this device: corrections go through "
+                               "the MASH.")
+                    .arg(recordId),
+                {}};
+    return purged.error() ? readError(purged.error(), "receipt") : notFound(recordId);
+}
+
 StoreResult<Submission> RecordStore::freeze(const QString &recordId,
                                             const QString *withdrawalReason)
 {
@@ -442,13 +455,7 @@ StoreResult<Submission> RecordStore::freeze(const QString &recordId,
     if (!latest.step()) {
         if (latest.error())
             return readError(latest.error(), "submit");
-        sql::Statement purged = m_db.prepare("SELECT 1 FROM receipts WHERE record_id = ?;");
-        purged.bind(1, recordId);
-        if (purged.step())
-            return StoreError{StoreErrorKind::WrongState,
-                              QStringLiteral("Record %1 was purged.").arg(recordId),
-                              {}};
-        return notFound(recordId);
+        return purgedOrNotFound(recordId);
     }
     Submission sub;
     sub.recordId = recordId;
@@ -548,15 +555,7 @@ StoreResult<v1::IncidentRecord> RecordStore::amend(const QString &recordId, cons
     if (!latest.step()) {
         if (latest.error())
             return readError(latest.error(), "amend");
-        sql::Statement purged = m_db.prepare("SELECT 1 FROM receipts WHERE record_id = ?;");
-        purged.bind(1, recordId);
-        if (purged.step())
-            return StoreError{StoreErrorKind::WrongState,
-                              QStringLiteral("Record %1 was purged from this device: corrections "
-                                             "go through the MASH.")
-                                  .arg(recordId),
-                              {}};
-        return notFound(recordId);
+        return purgedOrNotFound(recordId);
     }
     const RecordStatus status = statusFromKey(latest.columnText(1));
     if (status == RecordStatus::Draft)

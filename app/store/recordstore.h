@@ -239,6 +239,9 @@ private:
     static StoreResult<sql::Database> openConnection(const QString &dir, const DataKey *key);
     StoreError saveDraftInTransaction(const v1::IncidentRecord &record);
     StoreResult<Submission> freeze(const QString &recordId, const QString *withdrawalReason);
+    // No version of the record is left: WrongState if only its receipt is
+    // (purged), NotFound if the device never had it.
+    StoreError purgedOrNotFound(const QString &recordId);
     // Fills the summary columns of rows written before schema 6.
     StoreError backfillSummaries();
     void tightenFileModes() const;

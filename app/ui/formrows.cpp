@@ -96,10 +96,10 @@ void FormRows::offerSameReasons(QList<FormModel::Row> &rows) const
     // answer is usually the first. Offered, never assumed.
     static const QRegularExpression later(QStringLiteral(
         "^(children\\[\\d+\\]\\.)(spoken_to\\.reason_if_no|voice\\.not_recorded_reason)$"));
+    // Offered whatever this answer holds (chosen, typed over or empty), so
+    // the button never comes and goes under the officer's finger.
     for (FormModel::Row &row : rows) {
         const auto m = later.match(row.path);
-        // Offered whatever this answer holds (chosen, typed over or empty),
-        // so the button never comes and goes under the officer's finger.
         if (!m.hasMatch())
             continue;
         const QString base = m.captured(1);

@@ -1049,15 +1049,18 @@ bool RecordEditor::withdraw(const QString &reason)
         return false;
     const QString id = m_recordId;
     auto result = store->withdraw(id, reason);
-    if (!result) {
-        m_submitError = result.error().issues.isEmpty() ? result.error().message
-                                                        : result.error().issues.first().message;
-        emit valuesChanged();
-        return false;
-    }
+    if (!result)
+        return refused(result.error());
     finishFrozen(result.value());
     emit withdrawn(id);
     return true;
+}
+
+bool RecordEditor::refused(const store::StoreError &e)
+{
+    m_submitError = e.issues.isEmpty() ? e.message : e.issues.first().message;
+    emit valuesChanged();
+    return false;
 }
 
 bool RecordEditor::amend(const QString &reason)
@@ -1076,12 +1079,8 @@ bool RecordEditor::amend(const QString &reason)
         }
     }
     auto result = store->amend(id, reason);
-    if (!result) {
-        m_submitError = result.error().issues.isEmpty() ? result.error().message
-                                                        : result.error().issues.first().message;
-        emit valuesChanged();
-        return false;
-    }
+    if (!result)
+        return refused(result.error());
     m_resume.forget(id);
     if (!open(id))
         return false;

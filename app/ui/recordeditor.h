@@ -216,6 +216,8 @@ private:
     void load(v1::IncidentRecord record, int step);
     // Editing allowed: a record is open and it is a draft.
     bool editable() const { return active() && !m_readOnly; }
+    // The store refused: submitError says why (its first issue, if any); false.
+    bool refused(const store::StoreError &e);
     // What the officer reads for one of the hub's reasons.
     static QString officerWording(const QString &code, const QString &hubMessage);
     // The hub's "path: code: message" lines, as QML rows.
