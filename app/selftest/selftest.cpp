@@ -421,6 +421,28 @@ int runSelfTest(const QString &screenshotDir)
         capture(engine, screenshotDir, QStringLiteral("home-receipt"));
         popup(engine, "receiptDialog", false);
     }
+    // A school liaison visit, in its own words: the school's address, no
+    // home, no victim.
+    if (!editor.startNew()) {
+        out << "self-test: could not start a school visit\n";
+        return 1;
+    }
+    editor.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+    editor.addListItem(QStringLiteral("people"));
+    editor.addChild(false);
+    for (int step = 0; step < editor.stepCount(); ++step) {
+        editor.goToStep(step);
+        settle();
+        if (step == 0)
+            capture(engine, screenshotDir, QStringLiteral("record-school-incident"));
+        else if (editor.stepId() == QLatin1String("people"))
+            capture(engine, screenshotDir, QStringLiteral("record-school-people"), true);
+        else if (editor.stepId() == QLatin1String("demeanour"))
+            capture(engine, screenshotDir, QStringLiteral("record-school-demeanour"));
+    }
+    visited << QStringLiteral("school visit");
+    editor.close(); // kept as a draft: nothing is rendered after it that lists records
+    settle();
 
     session.lock();
     settle();

@@ -209,8 +209,8 @@ void FormRows::appendRows(const FormField &field, const QString &base, QList<For
     FormModel::Row row;
     row.path = path;
     row.kind = field.kind;
-    row.label = field.label;
-    row.help = field.help;
+    row.label = field.labelAt(m_record.incident().type());
+    row.help = field.helpAt(m_record.incident().type());
     row.choices = toVariant(field.choices);
     row.sensitive = field.sensitive;
     row.issue = issues.value(path);
@@ -307,7 +307,7 @@ void FormRows::appendRows(const FormField &field, const QString &base, QList<For
             FormModel::Row item;
             item.path = QStringLiteral("%1[%2]").arg(path).arg(k);
             item.kind = FieldKind::ListItem;
-            item.label = tr("%1: entry %2").arg(field.label).arg(k + 1);
+            item.label = tr("%1: entry %2").arg(row.label).arg(k + 1);
             if (path == QLatin1String("people")) {
                 const QString name = personLabel(m_record.people(k).person_id());
                 item.label = tr("Adult %1: %2").arg(k + 1).arg(name);
@@ -324,7 +324,7 @@ void FormRows::appendRows(const FormField &field, const QString &base, QList<For
             FormModel::Row more;
             more.path = path + QLatin1Char('+');
             more.kind = FieldKind::ListAdd;
-            more.label = field.label;
+            more.label = row.label;
             more.listPath = path;
             more.sensitive = false;
             rows << more;

@@ -202,6 +202,7 @@ bool RecordEditor::closeRecord()
     m_state = {};
     m_leftSteps.clear();
     m_shownIssues.clear();
+    m_quietIssues.clear();
     emit recordChanged();
     emit stepChanged();
     emit valuesChanged();
@@ -254,7 +255,7 @@ QString RecordEditor::stepTitle() const
     // Nothing is submitted from a record already sent: it is read back.
     if (m_readOnly && m_steps[m_step].kind == StepKind::Review)
         return tr("The record as sent");
-    return RecordSteps::title(m_steps[m_step]);
+    return RecordSteps::title(m_steps[m_step], m_record.incident().type());
 }
 
 QString RecordEditor::stepSubtitle() const
@@ -481,18 +482,28 @@ void RecordEditor::rebuildRows(bool entering)
         form ? FormRows(m_record, m_checklists)
                    .rows(*m_steps[m_step].section, m_steps[m_step].child, m_issues)
              : QList<FormModel::Row>();
-    if (entering)
+    if (entering) {
         m_shownIssues.clear();
+        m_quietIssues.clear();
+    }
     const bool revisited = entering && m_leftSteps.contains(stepKey(m_step));
     for (FormModel::Row &row : rows) {
         if (const auto it = m_unreadable.constFind(row.path); it != m_unreadable.constEnd()) {
             row.pendingText = it->first;
             row.inputError = it->second;
         }
-        // Entering, only a step already left shows its messages; after that,
-        // one the officer's own answer brought shows at once.
-        if (!row.issue.isEmpty() && (revisited || !entering) && !m_shownIssues.contains(row.path))
-            m_shownIssues.insert(row.path, row.issue);
+        // Entering, only a step already left shows its messages; the rest
+        // stay quiet while the officer works. After that, only a message the
+        // officer's own answer brought shows at once (a "why not" after a
+        // "no"), never the quiet ones: an edit must not fill the screen.
+        if (row.issue.isEmpty()) {
+            m_quietIssues.remove(row.path); // answered: should it return, it is new
+        } else if (!m_shownIssues.contains(row.path)) {
+            if (revisited || (!entering && !m_quietIssues.contains(row.path)))
+                m_shownIssues.insert(row.path, row.issue);
+            else
+                m_quietIssues.insert(row.path);
+        }
         if (const auto shown = m_shownIssues.constFind(row.path);
             shown != m_shownIssues.constEnd()) {
             row.issueResolved = row.issue.isEmpty();
@@ -759,8 +770,25 @@ void RecordEditor::cancelTypeChange()
 std::pair<QString, QString> RecordEditor::describeAnswer(const QString &path) const
 {
     static const QRegularExpression childPath(QStringLiteral("^children\\[(\\d+)\\]\\.(.*)$"));
+    static const QRegularExpression personPath(QStringLiteral("^people\\[(\\d+)\\]\\.(.*)$"));
     const QRegularExpressionMatch m = childPath.match(path);
     const QString key = m.hasMatch() ? m.captured(2) : path;
+    const QRegularExpressionMatch person = personPath.match(path);
+    if (person.hasMatch()) {
+        // An adult's answer: under their name, in the people step's words.
+        const int index = person.captured(1).toInt();
+        QString label = person.captured(2);
+        for (const FormSection &s : RecordForm::incidentSections())
+            for (const FormField &f : s.fields)
+                for (const FormField &item : f.itemFields)
+                    if (f.key == QLatin1String("people") && item.key == person.captured(2))
+                        label = item.label;
+        QString name;
+        if (index < m_record.people_size())
+            name = FormRows::joinName(m_record.people(index).given_names(),
+                                      m_record.people(index).family_name());
+        return {name.isEmpty() ? tr("Adult %1").arg(index + 1) : name, label};
+    }
     QString label;
     auto search = [&](const QList<FormSection> &sections) {
         for (const FormSection &s : sections) {
@@ -768,7 +796,7 @@ std::pair<QString, QString> RecordEditor::describeAnswer(const QString &path) co
                 label = s.title;
             for (const FormField &f : s.fields)
                 if (label.isEmpty() && (f.key == key || f.key.startsWith(key + QLatin1Char('.'))))
-                    label = f.label;
+                    label = f.labelAt(m_record.incident().type());
         }
     };
     if (m.hasMatch()) {

@@ -286,6 +286,7 @@ private:
     // nothing moves under the finger as fields are filled.
     QSet<QString> m_leftSteps;             // stepKey()s
     QHash<QString, QString> m_shownIssues; // row path -> the message as shown
+    QSet<QString> m_quietIssues;           // row paths whose message is held back
     store::RecordState m_state;            // the open record's, as the store had it when opened
 };
 

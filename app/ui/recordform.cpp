@@ -166,7 +166,41 @@ QList<FormField> answerWithReason(const char *key, const char *question, const c
     return {answer, reason};
 }
 
+// The same field in other words at some incident types; an empty help
+// keeps the usual one.
+FormField worded(FormField f, QList<int> types, const char *label, const char *help = "")
+{
+    f.wordings.append({std::move(types), *label ? tr(label) : QString(), tr(help)});
+    return f;
+}
+
+const FormWording *wordingAt(const QList<FormWording> &wordings, int type)
+{
+    for (const FormWording &w : wordings)
+        if (w.types.contains(type))
+            return &w;
+    return nullptr;
+}
+
 } // namespace
+
+QString FormField::labelAt(int incidentType) const
+{
+    const FormWording *w = wordingAt(wordings, incidentType);
+    return w && !w->label.isEmpty() ? w->label : label;
+}
+
+QString FormField::helpAt(int incidentType) const
+{
+    const FormWording *w = wordingAt(wordings, incidentType);
+    return w && !w->help.isEmpty() ? w->help : help;
+}
+
+QString FormSection::titleAt(int incidentType) const
+{
+    const FormWording *w = wordingAt(wordings, incidentType);
+    return w && !w->label.isEmpty() ? w->label : title;
+}
 
 QString RecordForm::incidentTypeLabel(int type)
 {
@@ -219,11 +253,13 @@ const QList<FormSection> &RecordForm::incidentSections()
                  "CAD or log number"),
             text("incident.occurred_at", "Date and time", FieldKind::DateTime,
                  "dd/mm/yyyy hh:mm, or Now"),
-            text("incident.address.lines", "Address", FieldKind::Lines, "One line each"),
+            worded(text("incident.address.lines", "Address", FieldKind::Lines, "One line each"),
+                   {v1::INCIDENT_TYPE_SCHOOL_LIAISON}, "Address of the school or setting"),
             text("incident.address.town", "Town"),
             text("incident.address.postcode", "Postcode"),
-            text("incident.location_description", "Where, in words", FieldKind::LongText,
-                 "When there is no address, or to add detail"),
+            worded(text("incident.location_description", "Where, in words", FieldKind::LongText,
+                        "When there is no address, or to add detail"),
+                   {v1::INCIDENT_TYPE_SCHOOL_LIAISON}, "", "e.g. the head's office"),
             [] {
                 FormField f = text("incident.attending_officers", "Attending officers",
                                    FieldKind::ListHeader);
@@ -231,9 +267,12 @@ const QList<FormSection> &RecordForm::incidentSections()
                                 text("role", "Role")};
                 return f;
             }(),
-            text("incident.circumstances", "Brief circumstances", FieldKind::LongText,
-                 "Shared with the school in an Encompass notice: facts only, never the parents' "
-                 "view"),
+            // Encompass notices follow domestic abuse only.
+            worded(text("incident.circumstances", "Brief circumstances", FieldKind::LongText,
+                        "Facts only: what was reported and what you found"),
+                   {v1::INCIDENT_TYPE_DOMESTIC_ABUSE}, "",
+                   "Shared with the school in an Encompass notice: facts only, never the "
+                   "parents' view"),
             choice("family_language", "Language the family is served in", languages()),
             choice("notice_language", "Language of notices to schools and partners", languages()),
         };
@@ -245,7 +284,12 @@ const QList<FormSection> &RecordForm::incidentSections()
         people.title = tr("People");
         FormField list =
             text("people", "Adults involved, living there or present", FieldKind::ListHeader,
-                 "The victim, the suspect and every other adult. Children come next.");
+                 "Parents, carers and every other adult there. Children come next.");
+        list = worded(list, {v1::INCIDENT_TYPE_DOMESTIC_ABUSE}, "",
+                      "The victim, the suspect and every other adult. Children come next.");
+        list = worded(list, {v1::INCIDENT_TYPE_SCHOOL_LIAISON}, "Adults involved",
+                      "The child's parents or carers, and anyone the concern is about. "
+                      "Children come next.");
         list.sensitive = false;
         list.itemFields = {
             text("given_names", "Given names"),
@@ -263,7 +307,8 @@ const QList<FormSection> &RecordForm::incidentSections()
             when(text("address.lines", "Their address", FieldKind::Lines, "One line each"),
                  "lives_at_incident_address", {false}),
             when(text("address.postcode", "Postcode"), "lives_at_incident_address", {false}),
-            boolean("present_at_incident", "Present"),
+            worded(boolean("present_at_incident", "Present"), {v1::INCIDENT_TYPE_SCHOOL_LIAISON},
+                   "Present at the visit"),
             flags("carer_capacity", "Able to care for the children now?",
                   {{v1::CARER_CAPACITY_NO_CONCERN, tr("No concern")},
                    {v1::CARER_CAPACITY_INTOXICATED_ALCOHOL, tr("Intoxicated: alcohol")},
@@ -413,11 +458,14 @@ const QList<FormSection> &RecordForm::childSections()
         FormSection demeanour;
         demeanour.id = QStringLiteral("demeanour");
         demeanour.title = tr("Demeanour and home");
+        // No home is seen on a school visit: only "other observations" is asked.
+        demeanour.wordings = {{{v1::INCIDENT_TYPE_SCHOOL_LIAISON}, tr("Demeanour"), {}}};
         demeanour.perChild = true;
         demeanour.bornKey = QStringLiteral("identity.unborn");
         demeanour.fields = {
             text("demeanour", "Demeanour", FieldKind::LongText, "How the child presented"),
-            text("interaction_with_carers", "Interaction with carers", FieldKind::LongText),
+            worded(text("interaction_with_carers", "Interaction with carers", FieldKind::LongText),
+                   {v1::INCIDENT_TYPE_SCHOOL_LIAISON}, "Interaction with carers or staff"),
             [] {
                 FormField f = text("injuries", "Injuries", FieldKind::ListHeader);
                 f.itemFields = {text("description", "What and where", FieldKind::LongText),

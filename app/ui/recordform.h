@@ -45,6 +45,15 @@ struct FormChoice
     QString label;
 };
 
+// Other words for a field or a step at some incident types: a school
+// liaison visit has no home to describe and no victim to name.
+struct FormWording
+{
+    QList<int> types; // v1::IncidentType values
+    QString label;    // empty: the usual label
+    QString help;     // empty: the usual help
+};
+
 // One field of the form: where it lives in the record (relative to the
 // section's base, e.g. "seen.answer" within a child), how it is edited, what
 // the officer reads, and when it applies. A field can apply only to some
@@ -79,6 +88,11 @@ struct FormField
     QList<FormChoice> itemChoices;
     QString keyField;   // e.g. "indicator"
     QString valueField; // e.g. "provenance"
+    QList<FormWording> wordings;
+
+    // The label and help the officer reads at this incident type.
+    QString labelAt(int incidentType) const;
+    QString helpAt(int incidentType) const;
 };
 
 // A screen's worth of fields: the incident, or one part of a child's record.
@@ -92,6 +106,9 @@ struct FormSection
     // table (protocol::Applicability) says this key applies.
     QString tableKey;
     QList<FormField> fields;
+    QList<FormWording> wordings; // other titles
+
+    QString titleAt(int incidentType) const;
 };
 
 // The record form as data: what an officer is asked, in what order, and

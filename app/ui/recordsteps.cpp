@@ -34,7 +34,7 @@ QList<RecordStep> RecordSteps::plan(const v1::IncidentRecord &record)
     return steps;
 }
 
-QString RecordSteps::title(const RecordStep &step)
+QString RecordSteps::title(const RecordStep &step, int incidentType)
 {
     switch (step.kind) {
     case StepKind::Children:
@@ -44,7 +44,7 @@ QString RecordSteps::title(const RecordStep &step)
     case StepKind::Form:
         break;
     }
-    return step.section ? step.section->title : QString();
+    return step.section ? step.section->titleAt(incidentType) : QString();
 }
 
 int RecordSteps::stepFor(const QList<RecordStep> &steps, const QString &path)

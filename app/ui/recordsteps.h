@@ -40,8 +40,9 @@ class RecordSteps
 {
 public:
     static QList<RecordStep> plan(const v1::IncidentRecord &record);
-    // "Children", "Review and submit" or the section's title.
-    static QString title(const RecordStep &step);
+    // "Children", "Review and submit" or the section's title in the words of
+    // the incident type.
+    static QString title(const RecordStep &step, int incidentType);
     // The step that holds a form row's path ("children[1].seen.answer",
     // "risk.answers[3].answer", "children"), or -1.
     static int stepFor(const QList<RecordStep> &steps, const QString &rowPath);

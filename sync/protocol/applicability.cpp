@@ -2,6 +2,7 @@
 
 #include "derivedfacts.h"
 
+#include <QRegularExpression>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/reflection.h>
@@ -56,6 +57,8 @@ const std::vector<Rule> &incidentRules()
     static const std::vector<Rule> rules{
         {"incident.visit_reason", {v1::INCIDENT_TYPE_SCHOOL_LIAISON}},
         {"incident.other_type_description", {v1::INCIDENT_TYPE_OTHER}},
+        // On a school visit the incident's address is the school's.
+        {"people.lives_at_incident_address", kAtHome},
         // The checklist itself also says which types it covers
         // (RiskChecklist::appliesTo); police use one at domestic abuse.
         {"risk", kDomestic},
@@ -113,9 +116,18 @@ const std::vector<Rule> &childRules()
     return rules;
 }
 
-// The rule of the longest listed prefix of key (at a '.' boundary), if any.
-const Rule *ruleFor(const std::vector<Rule> &rules, QStringView key)
+// The rule of the longest listed prefix of key (at a '.' boundary), if any;
+// an entry of a list is governed as the list's key ("people[2].x" as
+// "people.x").
+const Rule *ruleFor(const std::vector<Rule> &rules, QStringView path)
 {
+    static const QRegularExpression index(QStringLiteral("\\[\\d+\\]"));
+    QString unindexed;
+    QStringView key = path;
+    if (path.contains(QLatin1Char('['))) {
+        unindexed = path.toString().remove(index);
+        key = unindexed;
+    }
     const Rule *best = nullptr;
     qsizetype bestLength = -1;
     for (const Rule &r : rules) {
@@ -149,28 +161,40 @@ bool ruleAllows(const Rule *rule, T type, const ChildFacts *child)
     return true;
 }
 
-// The message holding the last component of a dotted path, and that field;
-// null when the path does not name a field (a table entry out of step with
-// the schema is caught by the tests).
-std::pair<gp::Message *, const gp::FieldDescriptor *> resolve(gp::Message &root,
-                                                              const QString &path)
+// One field a dotted key names in a message, with the path to it.
+struct Resolved
 {
-    gp::Message *m = &root;
-    const QStringList parts = path.split(QLatin1Char('.'));
-    for (int i = 0; i < parts.size(); ++i) {
-        const gp::FieldDescriptor *f = m->GetDescriptor()->FindFieldByName(parts[i].toStdString());
-        if (!f)
-            return {nullptr, nullptr};
-        if (i == parts.size() - 1)
-            return {m, f};
-        if (f->cpp_type() != gp::FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated())
-            return {nullptr, nullptr};
-        const gp::Reflection *r = m->GetReflection();
-        if (!r->HasField(*m, f))
-            return {nullptr, nullptr}; // nothing set beneath: nothing to clear
-        m = r->MutableMessage(m, f);
+    gp::Message *holder;
+    const gp::FieldDescriptor *field;
+    QString path; // "people[1].lives_at_incident_address"
+};
+
+// Every message holding the last component of a dotted key, and that
+// field: one per entry where the key passes through a list ("people.x").
+// Nothing where the key does not name a field (a table entry out of step
+// with the schema is caught by the tests) or nothing is set beneath.
+void resolve(gp::Message &m, const QStringList &parts, int i, const QString &path,
+             std::vector<Resolved> &out)
+{
+    const gp::FieldDescriptor *f = m.GetDescriptor()->FindFieldByName(parts[i].toStdString());
+    if (!f)
+        return;
+    const QString here = path.isEmpty() ? parts[i] : path + QLatin1Char('.') + parts[i];
+    if (i == parts.size() - 1) {
+        out.push_back({&m, f, here});
+        return;
     }
-    return {nullptr, nullptr};
+    if (f->cpp_type() != gp::FieldDescriptor::CPPTYPE_MESSAGE)
+        return;
+    const gp::Reflection *r = m.GetReflection();
+    if (f->is_repeated()) {
+        for (int k = 0; k < r->FieldSize(m, f); ++k)
+            resolve(*r->MutableRepeatedMessage(&m, f, k), parts, i + 1,
+                    QStringLiteral("%1[%2]").arg(here).arg(k), out);
+        return;
+    }
+    if (r->HasField(m, f))
+        resolve(*r->MutableMessage(&m, f), parts, i + 1, here, out);
 }
 
 bool isAnswered(const gp::Message &m, const gp::FieldDescriptor *f);
@@ -214,21 +238,22 @@ void sweep(gp::Message &message, const std::vector<Rule> &rules, T type, const C
     for (const Rule &r : rules) {
         if (ruleAllows(&r, type, child))
             continue;
-        const QString key = QString::fromLatin1(r.key);
-        auto [holder, field] = resolve(message, key);
-        if (!holder)
-            continue;
-        const gp::Reflection *reflection = holder->GetReflection();
-        const bool present = field->is_repeated() ? reflection->FieldSize(*holder, field) > 0
-                                                  : reflection->HasField(*holder, field);
-        if (!present)
-            continue;
-        // Only an answer is worth telling the officer about; an unanswered
-        // layout (a checklist's question ids) goes quietly.
-        if (isAnswered(*holder, field))
-            out.append(prefix + key);
-        if (!dryRun)
-            reflection->ClearField(holder, field);
+        std::vector<Resolved> found;
+        resolve(message, QString::fromLatin1(r.key).split(QLatin1Char('.')), 0, QString(), found);
+        for (const Resolved &at : found) {
+            const gp::Reflection *reflection = at.holder->GetReflection();
+            const bool present = at.field->is_repeated()
+                                     ? reflection->FieldSize(*at.holder, at.field) > 0
+                                     : reflection->HasField(*at.holder, at.field);
+            if (!present)
+                continue;
+            // Only an answer is worth telling the officer about; an
+            // unanswered layout (a checklist's question ids) goes quietly.
+            if (isAnswered(*at.holder, at.field))
+                out.append(prefix + at.path);
+            if (!dryRun)
+                reflection->ClearField(at.holder, at.field);
+        }
     }
 }
 

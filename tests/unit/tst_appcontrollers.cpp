@@ -13,11 +13,13 @@
 
 #include <QAbstractItemModelTester>
 #include <QDir>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
 #include <functional>
+#include <optional>
 
 using namespace safeguard;
 using namespace safeguard::ui;
@@ -655,9 +657,74 @@ private slots:
         QVERIFY(!seen.contains(
             QStringLiteral("children[0].presence"))); // asked at home incidents, not school visits
         QVERIFY(seen.contains(QStringLiteral("children[0].seen.answer")));
-        e.goToStep(steps.indexOf(QStringLiteral("Demeanour and home#0")));
+        // No home is seen on a school visit.
+        e.goToStep(steps.indexOf(QStringLiteral("Demeanour#0")));
         QVERIFY(
             !rowPaths(*e.fields()).contains(QStringLiteral("children[0].home_conditions.hazards")));
+    }
+
+    // A school visit reads as a visit: nothing on any step speaks of a home
+    // the officer never saw, a victim or suspect, the incident's address or
+    // an Encompass notice (which follows domestic abuse), while a domestic
+    // abuse record keeps those words where they belong.
+    void eachIncidentTypeIsWordedForWhatHappened()
+    {
+        setUpStore();
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.startNew());
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+        e.addListItem(QStringLiteral("people"));
+        e.addChild(false);
+        const QRegularExpression homeWords(
+            QStringLiteral("\\bhome\\b|victim|suspect|incident address|encompass"),
+            QRegularExpression::CaseInsensitiveOption);
+        int rowsRead = 0;
+        for (int i = 0; i < e.stepCount(); ++i) {
+            e.goToStep(i);
+            QVERIFY2(!homeWords.match(e.stepTitle()).hasMatch(), qPrintable(e.stepTitle()));
+            for (const FormModel::Row &r : e.fields()->rows()) {
+                ++rowsRead;
+                QVERIFY2(!homeWords.match(r.label).hasMatch(), qPrintable(r.path + ": " + r.label));
+                QVERIFY2(!homeWords.match(r.help).hasMatch(), qPrintable(r.path + ": " + r.help));
+            }
+        }
+        QVERIFY(rowsRead > 40);
+        const auto rowAt = [&](const QString &path) -> std::optional<FormModel::Row> {
+            for (int i = 0; i < e.stepCount(); ++i) {
+                e.goToStep(i);
+                for (const FormModel::Row &r : e.fields()->rows())
+                    if (r.path == path)
+                        return r;
+            }
+            return std::nullopt;
+        };
+        QCOMPARE(rowAt(QStringLiteral("incident.address.lines"))->label,
+                 QStringLiteral("Address of the school or setting"));
+        // The incident's address is the school's, so whether an adult lives
+        // there is not asked: their own address is.
+        QVERIFY(!rowAt(QStringLiteral("people[0].lives_at_incident_address")));
+        QVERIFY(rowAt(QStringLiteral("people[0].address.lines")));
+
+        // The same record as domestic abuse speaks of the home and Encompass.
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE));
+        QVERIFY(!e.typeChangePending());
+        QVERIFY(stepTitles(e).contains(QStringLiteral("Demeanour and home#0")));
+        QVERIFY(rowAt(QStringLiteral("incident.circumstances"))->help.contains(u"Encompass"));
+        QVERIFY(rowAt(QStringLiteral("people"))->help.contains(u"victim"));
+        QCOMPARE(rowAt(QStringLiteral("people[0].lives_at_incident_address"))->label,
+                 QStringLiteral("Lives at the incident address"));
+
+        // An adult said to live at the incident address: a change to a
+        // school visit says that answer goes, under the adult's name.
+        e.setValue(QStringLiteral("people[0].given_names"), QStringLiteral("Beta SYNTHETIC"));
+        e.setValue(QStringLiteral("people[0].lives_at_incident_address"), true);
+        e.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
+        QVERIFY(e.typeChangePending());
+        QVERIFY2(e.typeChangeLosses().contains(
+                     QStringLiteral("Beta SYNTHETIC: Lives at the incident address")),
+                 qPrintable(e.typeChangeLosses().join(u'|')));
+        e.confirmTypeChange();
+        QVERIFY(!e.record().people(0).lives_at_incident_address());
     }
 
     // Every incident type can be submitted through the form alone: each
@@ -849,6 +916,14 @@ private slots:
         const QString presence = QStringLiteral("children[0].presence");
         QVERIFY(!e.issues().isEmpty());
         QCOMPARE(issueAt(presence), QString()); // not on a first look
+        // Nor after an answer to another question on the step: an edit
+        // shows only what it brought, never every held-back message at once.
+        e.setValue(QStringLiteral("children[0].seen.answer"), int(v1::ANSWER_YES));
+        QCOMPARE(issueAt(presence), QString());
+        QCOMPARE(issueAt(QStringLiteral("children[0].spoken_to.answer")), QString());
+        e.setValue(QStringLiteral("children[0].seen.answer"), int(v1::ANSWER_NO));
+        QVERIFY(issueAt(QStringLiteral("children[0].seen.reason_if_no")).startsWith(u"Say why"));
+        QCOMPARE(issueAt(presence), QString());
         e.next();
         e.back();
         QVERIFY(!issueAt(presence).isEmpty()); // left once: now it says what is missing

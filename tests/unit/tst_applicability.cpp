@@ -120,12 +120,20 @@ private slots:
         QVERIFY(lostToSchool.contains(QStringLiteral("children[0].presence")));
         QVERIFY(lostToSchool.contains(QStringLiteral("children[0].heard_incident")));
         QVERIFY(lostToSchool.contains(QStringLiteral("children[0].referrals.encompass_notice")));
+        // A list's entries are governed as the list: the victim lives at the
+        // incident's address, which on a visit is the school's.
+        QVERIFY2(lostToSchool.contains(QStringLiteral("people[0].lives_at_incident_address")),
+                 qPrintable(lostToSchool.join(',')));
+        QVERIFY(!lostToWelfare.contains(QStringLiteral("people[0].lives_at_incident_address")));
+        QVERIFY(!Applicability::appliesToIncident(u"people[3].lives_at_incident_address",
+                                                  v1::INCIDENT_TYPE_SCHOOL_LIAISON));
         QVERIFY(r.children(0).presence() != v1::PRESENCE_UNSPECIFIED); // only asked, not done
 
         r.mutable_incident()->set_type(v1::INCIDENT_TYPE_SCHOOL_LIAISON);
         const QStringList cleared = Applicability::clearInapplicable(r);
         QCOMPARE(cleared, lostToSchool);
         QCOMPARE(r.children(0).presence(), v1::PRESENCE_UNSPECIFIED);
+        QVERIFY(!r.people(0).lives_at_incident_address());
         QVERIFY(!r.has_risk());
         QVERIFY(!r.children(0).referrals().has_encompass_notice());
         QVERIFY(r.children(0).referrals().has_protection_notice()); // applies everywhere
