@@ -134,7 +134,9 @@ ApplicationWindow {
             case Session.NeedsSetup: return "pages/FirstRunPage.qml"
             case Session.Locked: return "pages/UnlockPage.qml"
             case Session.Wiped: return "pages/WipedPage.qml"
-            default: return Editor.active ? "pages/RecordPage.qml" : "pages/HomePage.qml"
+            // Set-up stays until the hub has answered the code.
+            default: return FirstRun.showing ? "pages/FirstRunPage.qml"
+                          : Editor.active ? "pages/RecordPage.qml" : "pages/HomePage.qml"
             }
         }
     }

@@ -9,6 +9,7 @@
 #include "wire/enrolmentcode.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
@@ -179,6 +180,21 @@ int runSelfTest(const QString &screenshotDir)
         out << "self-test: could not set up the store: " << firstRun.error() << "\n";
         return 1;
     }
+    // Set-up stays on screen until the hub has answered the code; the
+    // synthetic code names a hub on a closed loopback port (refused at once,
+    // so "checking" is too brief to capture).
+    QDeadlineTimer hubDeadline(10000);
+    while (firstRun.hubCheck() == FirstRunController::HubCheck::Checking &&
+           !hubDeadline.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    if (firstRun.hubCheck() != FirstRunController::HubCheck::Unreachable) {
+        out << "self-test: set-up did not say the hub cannot be reached\n";
+        return 1;
+    }
+    settle();
+    visited << QStringLiteral("first run, hub out of reach");
+    capture(engine, screenshotDir, QStringLiteral("first-run-unreachable"));
+    firstRun.goOn();
     // Realistic data on the home screen: drafts and submitted records.
     protocol::SyntheticRecordFactory factory(7, clock, session.checklists());
     // Some of them already answered by the hub, one way or another.

@@ -101,6 +101,14 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
     session.setUnlockGate([this] { return sync.offlineTooLong(); });
     QObject::connect(&firstRun, &FirstRunController::setupFinished, &sync,
                      &syncclient::SyncEngine::enrol);
+    QObject::connect(&sync, &syncclient::SyncEngine::enrolmentFinished, &firstRun,
+                     [this](const syncclient::SyncError &e) {
+                         firstRun.hubAnswered(e.ok(),
+                                              syncclient::EnrolmentClient::isRetryable(e.kind),
+                                              sync.officerId());
+                     });
+    // Locked before going on: the unlock leads home, not back to set-up.
+    QObject::connect(&session, &AppSession::aboutToLock, &firstRun, &FirstRunController::goOn);
     editor.setSubmitter([this] {
         return RecordEditor::Submitter{sync.officerId(), sync.deviceId()};
     });

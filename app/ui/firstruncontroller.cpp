@@ -102,8 +102,60 @@ bool FirstRunController::finish(const QString &passphrase, const QString &confir
         return false;
     }
     setError(QString());
+    m_hubCheck = HubCheck::Checking;
+    m_hubMessage = tr("Checking the code with the hub...");
+    emit hubCheckChanged();
     emit setupFinished(m_code);
     return true;
+}
+
+void FirstRunController::hubAnswered(bool ok, bool retryable, const QString &officerId)
+{
+    // Only while the page waits for it: not an enrolment from home, nor a
+    // retry after the officer went on (a later retry can still turn "cannot
+    // be reached" into "accepted" while they read it).
+    if (!showing() || (m_hubCheck != HubCheck::Checking && m_hubCheck != HubCheck::Unreachable))
+        return;
+    if (ok) {
+        m_hubCheck = HubCheck::Accepted;
+        m_hubMessage =
+            officerId.isEmpty()
+                ? tr("The hub accepted the code. This device is enrolled.")
+                : tr("The hub accepted the code. This device is enrolled to %1.").arg(officerId);
+    } else if (retryable) {
+        m_hubCheck = HubCheck::Unreachable;
+        m_hubMessage = tr("The hub cannot be reached now, so it has not accepted the code yet. "
+                          "You can start recording: records stay on this device, the code is "
+                          "tried again whenever there is a connection, and the home screen "
+                          "says when the hub accepts it.");
+    } else {
+        m_hubCheck = HubCheck::Refused;
+        m_hubMessage = tr("The hub refused the code: it is not one the hub issued, it was "
+                          "already used, or it has expired. Ask the hub for a new code and "
+                          "paste it here.");
+    }
+    emit hubCheckChanged();
+}
+
+bool FirstRunController::tryAnotherCode(const QString &code)
+{
+    if (m_hubCheck != HubCheck::Refused && m_hubCheck != HubCheck::Unreachable)
+        return false;
+    if (!submitCode(code))
+        return false;
+    m_hubCheck = HubCheck::Checking;
+    m_hubMessage = tr("Checking the code with the hub...");
+    emit hubCheckChanged();
+    emit setupFinished(m_code);
+    return true;
+}
+
+void FirstRunController::goOn()
+{
+    if (m_hubCheck == HubCheck::NotAsked || m_continued)
+        return;
+    m_continued = true;
+    emit hubCheckChanged();
 }
 
 } // namespace safeguard::ui

@@ -125,6 +125,7 @@ ColumnLayout {
     ChoiceButton {
         objectName: "sameReason:" + row.path
         visible: !row.readOnly && row.sameReason.length > 0
+        Layout.topMargin: 4 // 8 px clear of the field above
         checked: row.value === row.sameReason
         maxWidth: row.width
         text: qsTr("Same reason: %1").arg(row.sameReason.length > 60
@@ -296,7 +297,7 @@ ColumnLayout {
     Component {
         id: roles
         Flow {
-            spacing: 4
+            spacing: 8 // 8 px between targets
             Repeater {
                 model: row.choices
                 delegate: CheckBox {
@@ -313,7 +314,7 @@ ColumnLayout {
     Component {
         id: flags
         Flow {
-            spacing: 4
+            spacing: 8 // 8 px between targets
             Repeater {
                 model: row.choices
                 delegate: CheckBox {

@@ -10,8 +10,112 @@ import Safeguard
 Page {
     objectName: "firstRunPage"
 
+    // After "Finish set-up": what the hub made of the code.
     CenteredColumn {
+        objectName: "hubCheckPanel"
         anchors.fill: parent
+        visible: FirstRun.hubCheck !== FirstRun.NotAsked
+
+        Label {
+            objectName: "hubCheckTitle"
+            text: {
+                switch (FirstRun.hubCheck) {
+                case FirstRun.Accepted: return qsTr("Enrolled with the hub")
+                case FirstRun.Unreachable: return qsTr("Not connected to the hub yet")
+                case FirstRun.Refused: return qsTr("The hub refused the code")
+                default: return qsTr("Checking with the hub")
+                }
+            }
+            font.pixelSize: 26
+            font.bold: true
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
+        }
+        BusyIndicator {
+            objectName: "hubCheckBusy"
+            running: FirstRun.hubCheck === FirstRun.Checking
+            visible: running
+            Layout.alignment: Qt.AlignHCenter
+        }
+        Label {
+            objectName: "hubMessage"
+            text: FirstRun.hubMessage
+            color: FirstRun.hubCheck === FirstRun.Refused ? Theme.error : palette.text
+            font.pixelSize: 17
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
+        }
+        Label {
+            visible: FirstRun.hubCheck !== FirstRun.Accepted
+            text: qsTr("Your passphrase is set: this device is locked with it from now on.")
+            font.pixelSize: 15
+            opacity: 0.8
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
+        }
+        // Refused, or out of reach with a code that may be wrong: another
+        // code, sent at once.
+        ColumnLayout {
+            visible: FirstRun.hubCheck === FirstRun.Refused
+                     || FirstRun.hubCheck === FirstRun.Unreachable
+            spacing: 8
+            Layout.fillWidth: true
+            Label {
+                text: FirstRun.hubCheck === FirstRun.Refused
+                      ? qsTr("A new code from the hub:")
+                      : qsTr("If the code may be wrong, paste a new one from the hub:")
+                font.pixelSize: 15
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            TextArea {
+                id: newCodeField
+                objectName: "newEnrolmentCodeField"
+                placeholderText: qsTr("A new enrolment code (starts with SGE1.)")
+                wrapMode: TextEdit.WrapAnywhere
+                font.pixelSize: 15
+                inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText | Qt.ImhNoAutoUppercase
+                Layout.fillWidth: true
+                Layout.preferredHeight: 96
+            }
+            Label {
+                objectName: "newCodeErrorLabel"
+                text: FirstRun.codeError
+                visible: text.length > 0
+                color: Theme.error
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            ChoiceButton {
+                objectName: "tryAnotherCodeButton"
+                text: qsTr("Use this code")
+                checkable: false
+                enabled: newCodeField.text.trim().length > 0
+                implicitHeight: 56
+                onClicked: {
+                    if (FirstRun.tryAnotherCode(newCodeField.text))
+                        newCodeField.clear()
+                }
+            }
+        }
+        BigButton {
+            objectName: "goOnButton"
+            text: {
+                switch (FirstRun.hubCheck) {
+                case FirstRun.Accepted: return qsTr("Start")
+                case FirstRun.Checking: return qsTr("Go on without waiting")
+                default: return qsTr("Go on to the home screen")
+                }
+            }
+            onClicked: FirstRun.goOn()
+        }
+        Item { Layout.preferredHeight: 16 }
+    }
+
+    CenteredColumn {
+        objectName: "setupForm"
+        anchors.fill: parent
+        visible: FirstRun.hubCheck === FirstRun.NotAsked
 
         Label {
             text: qsTr("Set up this device")
@@ -37,8 +141,8 @@ Page {
             Layout.preferredHeight: 96
             enabled: !FirstRun.codeAccepted
         }
-        // Only the code's form is checked here: the hub accepts it (or not)
-        // when the device first connects, after set-up, and home says which.
+        // Only the code's form is checked here: the hub's answer comes after
+        // "Finish set-up", since the device's key is made with the vault.
         RowLayout {
             Layout.fillWidth: true
             spacing: 8
@@ -62,7 +166,7 @@ Page {
         Label {
             objectName: "codeReadNote"
             visible: FirstRun.codeAccepted
-            text: qsTr("The hub checks the code when this device first connects, after set-up; the home screen says when it has.")
+            text: qsTr("The code reads correctly. The hub checks it when you finish set-up.")
             wrapMode: Text.Wrap
             font.pixelSize: 14
             opacity: 0.8

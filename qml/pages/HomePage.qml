@@ -70,10 +70,12 @@ Page {
                 }
                 RowLayout {
                     visible: Home.needsEnrolmentCode
+                    spacing: 8
                     Layout.fillWidth: true
                     TextField {
                         id: codeField
                         objectName: "homeEnrolmentCode"
+                        implicitHeight: 52
                         placeholderText: qsTr("Paste an enrolment code")
                         inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText | Qt.ImhNoAutoUppercase
                         Layout.fillWidth: true
@@ -102,6 +104,7 @@ Page {
             Layout.fillWidth: true
             Layout.leftMargin: 12
             Layout.rightMargin: 12
+            Layout.bottomMargin: 8
             visible: list.count > 0 || text.length > 0
             text: Home.search
             onTextEdited: Home.search = text
@@ -113,6 +116,7 @@ Page {
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
+            spacing: 8 // each row is a target: 8 px between them
             model: Home.records
             // Delegates are made when scrolled to, never incubated ahead:
             // Qt 6.4 warns when a view with a pending incubation is torn

@@ -284,7 +284,7 @@ Page {
                     required property var modelData
                     required property int index
                     objectName: "reviewChild:" + index
-                    spacing: 0
+                    spacing: 8 // each line is a target: 8 px between them
                     Layout.fillWidth: true
                     Label {
                         text: childCard.modelData.name

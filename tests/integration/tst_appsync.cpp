@@ -96,6 +96,64 @@ private slots:
                  QStringLiteral("On the hub"));
     }
 
+    // First run says "accepted" only on the hub's word: the page waits for
+    // the exchange, a used code is refused and another one tried at once,
+    // and a hub out of reach is said as such (the code is kept and tried).
+    void firstRunSaysAcceptedOnlyOnceTheHubHas()
+    {
+        testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY));
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        const QStringList codes = hub.enrolmentCodes(3);
+        QCOMPARE(codes.size(), 3);
+        using Check = FirstRunController::HubCheck;
+
+        QTemporaryDir first;
+        const std::unique_ptr<AppControllers> a = newApp(first);
+        QVERIFY(a->firstRun.submitCode(codes[0]));
+        QCOMPARE(a->firstRun.hubCheck(), Check::NotAsked); // its format only, so far
+        QVERIFY(a->firstRun.finish(kPassphrase, kPassphrase));
+        QCOMPARE(a->firstRun.hubCheck(), Check::Checking);
+        QVERIFY(a->firstRun.showing());
+        QVERIFY(!a->firstRun.hubMessage().contains(u"accepted"));
+        QTRY_COMPARE_WITH_TIMEOUT(a->firstRun.hubCheck(), Check::Accepted, 10000);
+        QVERIFY(a->sync.isEnrolled());
+        QVERIFY2(a->firstRun.hubMessage().contains(u"SYN-OFFICER-0001"),
+                 qPrintable(a->firstRun.hubMessage()));
+        QVERIFY(a->firstRun.showing()); // until the officer goes on
+        a->firstRun.goOn();
+        QVERIFY(!a->firstRun.showing());
+
+        // The same code again, on another device: the hub refuses it.
+        QTemporaryDir second;
+        const std::unique_ptr<AppControllers> b = newApp(second);
+        QVERIFY(b->firstRun.submitCode(codes[0]));
+        QVERIFY(b->firstRun.finish(kPassphrase, kPassphrase));
+        QTRY_COMPARE_WITH_TIMEOUT(b->firstRun.hubCheck(), Check::Refused, 10000);
+        QVERIFY(!b->sync.isEnrolled());
+        QVERIFY(b->firstRun.hubMessage().contains(u"new code"));
+        // Rubbish is refused by its form, and nothing is sent.
+        QVERIFY(!b->firstRun.tryAnotherCode(QStringLiteral("SGE1.rubbish")));
+        QCOMPARE(b->firstRun.hubCheck(), Check::Refused);
+        QVERIFY(b->firstRun.tryAnotherCode(codes[1]));
+        QCOMPARE(b->firstRun.hubCheck(), Check::Checking);
+        QTRY_COMPARE_WITH_TIMEOUT(b->firstRun.hubCheck(), Check::Accepted, 10000);
+        QVERIFY(b->sync.isEnrolled());
+
+        // The hub gone: not "accepted", and the officer can still go on.
+        hub.stop();
+        QTemporaryDir third;
+        const std::unique_ptr<AppControllers> c = newApp(third);
+        QVERIFY(c->firstRun.submitCode(codes[2]));
+        QVERIFY(c->firstRun.finish(kPassphrase, kPassphrase));
+        QTRY_COMPARE_WITH_TIMEOUT(c->firstRun.hubCheck(), Check::Unreachable, 15000);
+        QVERIFY(!c->sync.isEnrolled());
+        QVERIFY(c->sync.hasPendingEnrolment()); // kept, and tried again
+        QVERIFY(c->firstRun.hubMessage().contains(u"cannot be reached"));
+        c->firstRun.goOn();
+        QVERIFY(!c->firstRun.showing());
+        QCOMPARE(c->session.state(), AppSession::State::Unlocked);
+    }
+
     // A record the officer will not finish is withdrawn with a reason, never
     // destroyed on the device: it goes to the hub as it stands, marked, and
     // the hub keeps it (out of urgency). An untouched new record is deleted.

@@ -74,5 +74,30 @@ TestCase {
         mouseClick(findChild(page, "finishButton"))
         compare(Session.state, Session.Unlocked)
         compare(passphrase.text, "", "the passphrase does not linger in the field")
+
+        // "Accepted" is the hub's word: the page stays and says what the hub
+        // made of the code. The synthetic code names a hub on a closed port.
+        verify(FirstRun.showing)
+        const panel = findChild(page, "hubCheckPanel")
+        verify(panel.visible)
+        verify(!findChild(page, "setupForm").visible)
+        verify(FirstRun.hubCheck === FirstRun.Checking || FirstRun.hubCheck === FirstRun.Unreachable)
+        tryCompare(FirstRun, "hubCheck", FirstRun.Unreachable, 10000)
+        const message = findChild(page, "hubMessage")
+        verify(message.text.indexOf("cannot be reached") >= 0, message.text)
+        verify(message.text.indexOf("accepted the code") < 0 || message.text.indexOf("not accepted") >= 0)
+        // Another code can be pasted; a rubbish one is refused by its form
+        // before anything is sent.
+        const newCode = findChild(page, "newEnrolmentCodeField")
+        verify(newCode.visible)
+        newCode.text = "not a code"
+        mouseClick(findChild(page, "tryAnotherCodeButton"))
+        verify(findChild(page, "newCodeErrorLabel").visible)
+        compare(FirstRun.hubCheck, FirstRun.Unreachable)
+
+        const goOn = findChild(page, "goOnButton")
+        compare(goOn.text, "Go on to the home screen")
+        mouseClick(goOn)
+        verify(!FirstRun.showing, "the officer can start recording while the hub is away")
     }
 }

@@ -14,6 +14,7 @@
 
 #include <QDir>
 #include <QQmlEngine>
+#include <QQuickItem>
 #include <QQuickStyle>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -56,8 +57,11 @@ public:
     // First run done: vault and store made, unlocked.
     Q_INVOKABLE bool setUpStore()
     {
-        return m_app->firstRun.submitCode(enrolmentCode()) &&
-               m_app->firstRun.finish(kPassphrase, kPassphrase);
+        if (!m_app->firstRun.submitCode(enrolmentCode()) ||
+            !m_app->firstRun.finish(kPassphrase, kPassphrase))
+            return false;
+        m_app->firstRun.goOn(); // past the hub's answer, to home
+        return true;
     }
 
     Q_INVOKABLE void advanceClock(int seconds) { m_clock.advanceSecs(seconds); }
@@ -203,14 +207,37 @@ public:
     // at least two children; returns its id.
     Q_INVOKABLE QString addCompleteDomesticAbuseDraft()
     {
+        return addCompleteDraft(v1::INCIDENT_TYPE_DOMESTIC_ABUSE, 2);
+    }
+
+    // A complete draft of the current form of an incident type (the
+    // IncidentType number) with at least minChildren children.
+    Q_INVOKABLE QString addCompleteDraft(int type, int minChildren)
+    {
+        if (!m_app->session.recordStore())
+            return QString(); // locked, or not set up
         const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
         protocol::SyntheticRecordFactory factory(7, m_clock, checklists);
         factory.setFormVersion(protocol::derived::kCurrentFormVersion);
         v1::IncidentRecord r = factory.next();
-        while (r.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE || r.children_size() < 2)
+        for (int tries = 0;
+             tries < 1000 && (r.incident().type() != type || r.children_size() < minChildren);
+             ++tries)
             r = factory.next();
+        if (r.incident().type() != type || r.children_size() < minChildren)
+            return QString();
         m_app->session.recordStore()->saveDraft(r);
         return QString::fromStdString(r.record_id());
+    }
+
+    // Everything under root a finger can press or type into, in root's
+    // coordinates: buttons, switches, boxes, fields, combo boxes and bare
+    // mouse areas, visible and enabled. {name, type, x, y, width, height}.
+    Q_INVOKABLE QVariantList touchTargets(QQuickItem *root) const
+    {
+        QVariantList out;
+        collectTargets(root, root, out);
+        return out;
     }
 
     // The complete domestic abuse draft, submitted, with the hub's verdict
@@ -280,6 +307,39 @@ private:
     v1::IncidentRecord m_reference;
 
     static QVariant fieldValue(RecordEditor &editor, const QString &path);
+
+    static void collectTargets(QQuickItem *root, QQuickItem *item, QVariantList &out)
+    {
+        if (!item || !item->isVisible() || !item->isEnabled() || item->opacity() <= 0.0)
+            return;
+        static const char *const kTypes[] = {
+            "QQuickAbstractButton", "QQuickTextInput", "QQuickTextEdit", "QQuickComboBox",
+            "QQuickSpinBox",        "QQuickSlider",    "QQuickMouseArea"};
+        const char *type = nullptr;
+        for (const char *t : kTypes)
+            if (item->inherits(t)) {
+                type = t;
+                break;
+            }
+        // A read-only text is read, not pressed.
+        if (type && (item->inherits("QQuickTextInput") || item->inherits("QQuickTextEdit")) &&
+            item->property("readOnly").toBool())
+            type = nullptr;
+        if (type && item->width() > 0 && item->height() > 0) {
+            const QRectF r = item->mapRectToItem(root, QRectF(0, 0, item->width(), item->height()));
+            out.append(QVariantMap{{QStringLiteral("name"), item->objectName()},
+                                   {QStringLiteral("type"), QString::fromLatin1(type)},
+                                   {QStringLiteral("x"), r.x()},
+                                   {QStringLiteral("y"), r.y()},
+                                   {QStringLiteral("width"), r.width()},
+                                   {QStringLiteral("height"), r.height()}});
+            // A control's own insides (a combo box's text, a field's
+            // editor) are the control, not another target.
+            return;
+        }
+        for (QQuickItem *child : item->childItems())
+            collectTargets(root, child, out);
+    }
     QString storeDir() const { return QDir(m_dir->path()).filePath(QStringLiteral("store")); }
 
     std::unique_ptr<QTemporaryDir> m_dir;
