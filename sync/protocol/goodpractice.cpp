@@ -4,6 +4,7 @@
 #include "derivedfacts.h"
 
 #include <QSet>
+#include <algorithm>
 
 namespace safeguard::protocol {
 
@@ -272,18 +273,69 @@ void GoodPracticeValidator::checkRisk(const v1::IncidentRecord &record, RecordIs
                         .arg(risk.checklist_version())});
         return;
     }
-    if (risk.declined()) {
+    if (used->format() >= 2) {
+        // Whom the assessment is about: one of the record's victims.
+        const std::string &victim = risk.victim_id();
+        if (victim.empty()) {
+            out.append({QStringLiteral("risk.victim_id"), kRequired,
+                        QStringLiteral("Say whom the risk assessment is about.")});
+        } else if (std::find(record.victim_ids().cbegin(), record.victim_ids().cend(), victim) ==
+                   record.victim_ids().cend()) {
+            out.append({QStringLiteral("risk.victim_id"), QStringLiteral("not_a_victim"),
+                        QStringLiteral("The risk assessment must be about one of the victims.")});
+        }
+    }
+    if (risk.declined() && risk.not_safe_to_ask()) {
+        out.append({QStringLiteral("risk.not_safe_to_ask"), QStringLiteral("choose_one"),
+                    QStringLiteral("Say either that the victim declined or that it was not "
+                                   "safe to ask, not both.")});
+    }
+    if (risk.not_safe_to_ask()) {
+        // The suspect was present: its own outcome, with what was done.
+        require(!QString::fromStdString(risk.not_safe_reason()).trimmed().isEmpty(), out,
+                QStringLiteral("risk.not_safe_reason"), kReasonRequired,
+                QStringLiteral("Say why the questions could not be asked safely, and when they "
+                               "will be."));
+    } else if (risk.declined()) {
         require(!risk.declined_reason().empty(), out, QStringLiteral("risk.declined_reason"),
                 kReasonRequired,
                 QStringLiteral("Say why the risk checklist could not be completed."));
     } else {
         const RiskScore score = used->score(risk);
+        const auto numbered = [used](const QString &id) {
+            const RiskQuestion *q = used->question(id);
+            if (!q)
+                return id;
+            if (q->number.isEmpty() && !q->parentId.isEmpty())
+                if (const RiskQuestion *p = used->question(q->parentId))
+                    return QStringLiteral("%1 (%2)").arg(p->number, q->text);
+            return QStringLiteral("%1: %2").arg(q->number, q->text);
+        };
         for (const QString &q : score.unansweredQuestionIds) {
             out.append({QStringLiteral("risk.answers[%1]").arg(q),
                         QStringLiteral("answer_required"),
-                        QStringLiteral("Answer risk question %1 (yes, no or not known).").arg(q)});
+                        QStringLiteral("Answer risk question %1").arg(numbered(q))});
         }
-        if (score.overrideProblem == QLatin1String("override_not_allowed")) {
+        for (const QString &q : score.notKnownRefusedIds) {
+            out.append({QStringLiteral("risk.answers[%1]").arg(q),
+                        QStringLiteral("not_known_not_allowed"),
+                        QStringLiteral("\"Not known\" is not an answer to risk question %1")
+                            .arg(numbered(q))});
+        }
+        for (const QString &q : score.invalidAnswerIds) {
+            out.append({QStringLiteral("risk.answers[%1]").arg(q), QStringLiteral("invalid_answer"),
+                        QStringLiteral("The answer to risk question %1 is not one it offers")
+                            .arg(numbered(q))});
+        }
+        if (score.rationaleMissing) {
+            out.append({QStringLiteral("risk.rationale"), kRequired,
+                        QStringLiteral("Say why the risk is at this level.")});
+        }
+        if (score.overrideProblem == QLatin1String("judgement_required")) {
+            out.append({QStringLiteral("risk.judgement_level"), score.overrideProblem,
+                        QStringLiteral("Grade the risk: this checklist is graded by "
+                                       "professional judgement.")});
+        } else if (score.overrideProblem == QLatin1String("override_not_allowed")) {
             out.append({QStringLiteral("risk.judgement_level"), score.overrideProblem,
                         QStringLiteral("This checklist does not allow professional judgement to "
                                        "lower the scored level.")});
