@@ -50,23 +50,29 @@ QList<FormModel::Row> FormRows::rows(const FormSection &section, int child,
         issues.insert(rowPathFor(i.path), i.message);
 
     if (section.id == QLatin1String("risk")) {
-        const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type());
-        if (c && !m_record.risk().declined()) {
-            for (int q = 0; q < c->questions().size(); ++q) {
-                FormModel::Row row;
-                row.path = QStringLiteral("risk.answers[%1].answer").arg(q);
-                row.kind = FieldKind::Choice;
-                row.label = QStringLiteral("%1. %2").arg(q + 1).arg(c->questions()[q].text);
-                row.choices = toVariant(RecordForm::riskAnswerChoices());
-                row.sensitive = false;
-                row.value = fieldpath::get(m_record, row.path);
-                row.issue = issues.value(row.path);
-                rows << row;
+        // Whom it is about and whether it could be asked; the questions;
+        // then the rationale and the officer's judgement.
+        const protocol::RiskChecklist *c = m_checklists.forRecord(m_record);
+        bool asked = false;
+        for (const FormField &f : section.fields) {
+            if (!asked && (f.key == QLatin1String("risk.rationale") ||
+                           f.key == QLatin1String("risk.judgement_level"))) {
+                if (c)
+                    appendRiskQuestions(*c, rows, issues);
+                asked = true;
             }
+            const bool formTwo = c && c->format() >= 2;
+            if (!formTwo && (f.key == QLatin1String("risk.victim_id") ||
+                             f.key == QLatin1String("risk.rationale")))
+                continue; // a format-1 checklist names no victim and asks no rationale
+            if (f.key == QLatin1String("risk.victim_id") && m_record.victim_ids_size() == 0)
+                continue; // no victim marked yet (at the People step) to choose from
+            appendRows(f, base, rows, issues);
         }
+    } else {
+        for (const FormField &f : section.fields)
+            appendRows(f, base, rows, issues);
     }
-    for (const FormField &f : section.fields)
-        appendRows(f, base, rows, issues);
 
     // An issue at a path with no row of its own (e.g. "identity.education")
     // shows on the first row inside it.
@@ -87,6 +93,109 @@ QList<FormModel::Row> FormRows::rows(const FormSection &section, int child,
     }
     offerSameReasons(rows);
     return rows;
+}
+
+QString FormRows::riskAnswerPath(const protocol::RiskChecklist &c, int q)
+{
+    static const char *const suffix[] = {"answer", "choices", "frequency", "text"};
+    return QStringLiteral("risk.answers[%1].%2")
+        .arg(q)
+        .arg(QLatin1String(suffix[int(c.questions()[q].type)]));
+}
+
+void FormRows::appendRiskQuestions(const protocol::RiskChecklist &c, QList<FormModel::Row> &rows,
+                                   const QHash<QString, QString> &issues) const
+{
+    const v1::RiskAssessment &risk = m_record.risk();
+    if (risk.declined() || risk.not_safe_to_ask())
+        return; // not asked: the outcome says why
+    // What is shown is what is scored: the children's answers read in.
+    const v1::RiskAssessment answers = c.assessmentOf(m_record);
+    const bool fromChildren = protocol::RiskChecklist::hasBornChildren(m_record);
+    QString section;
+    for (int q = 0; q < c.questions().size(); ++q) {
+        const protocol::RiskQuestion &question = c.questions()[q];
+        if (!c.isAsked(question, answers))
+            continue; // a follow-up until its question calls for it
+        if (c.format() >= 2 && question.section != section) {
+            // Each section, and each follow-up set, under its own title
+            // (which says which answer opened it).
+            section = question.section;
+            FormModel::Row heading;
+            heading.path = QStringLiteral("risk.section:%1").arg(q);
+            heading.kind = FieldKind::Heading;
+            heading.label = section;
+            heading.sensitive = false;
+            rows << heading;
+        }
+        FormModel::Row row;
+        row.path = riskAnswerPath(c, q);
+        row.label = question.number.isEmpty()
+                        ? question.text
+                        : QStringLiteral("%1. %2").arg(question.number, question.text);
+        row.sensitive = false;
+        row.issue = issues.value(row.path);
+        if (!question.onChild.isEmpty() && fromChildren) {
+            // Each child answers it on their own step; shown, not asked twice.
+            row.kind = FieldKind::Note;
+            QStringList said;
+            for (int k = 0; k < m_record.children_size(); ++k) {
+                const v1::ChildObservation &child = m_record.children(k);
+                if (child.identity().unborn())
+                    continue;
+                const v1::Answer a = question.onChild == QLatin1String("suspect_ever_threatened")
+                                         ? child.suspect_ever_threatened()
+                                         : child.suspect_ever_hurt();
+                QString name =
+                    joinName(child.identity().given_names(), child.identity().family_name());
+                if (name.isEmpty())
+                    name = tr("Child %1").arg(k + 1);
+                said << tr("%1: %2").arg(name, a == v1::ANSWER_YES         ? tr("yes")
+                                               : a == v1::ANSWER_NO        ? tr("no")
+                                               : a == v1::ANSWER_NOT_KNOWN ? tr("not known")
+                                                                           : tr("not answered"));
+            }
+            row.help = tr("Answered on each child's step. %1").arg(said.join(QStringLiteral("; ")));
+            rows << row;
+            continue;
+        }
+        QList<FormChoice> choices;
+        switch (question.type) {
+        case protocol::RiskAnswerType::YesNo:
+            row.kind = FieldKind::Choice;
+            choices = {{v1::ANSWER_YES, tr("Yes")}, {v1::ANSWER_NO, tr("No")}};
+            if (question.notKnownAllowed)
+                choices << FormChoice{v1::ANSWER_NOT_KNOWN, tr("Not known")};
+            row.choices = toVariant(choices);
+            break;
+        case protocol::RiskAnswerType::Frequency:
+            row.kind = FieldKind::Choice;
+            choices = {{v1::RISK_FREQUENCY_NEVER, tr("Never")},
+                       {v1::RISK_FREQUENCY_ONCE, tr("Once")},
+                       {v1::RISK_FREQUENCY_SOMETIMES, tr("Sometimes")},
+                       {v1::RISK_FREQUENCY_OFTEN, tr("Often")}};
+            if (question.notKnownAllowed)
+                choices << FormChoice{v1::RISK_FREQUENCY_NOT_KNOWN, tr("Not known")};
+            row.choices = toVariant(choices);
+            break;
+        case protocol::RiskAnswerType::Choices:
+            row.kind = FieldKind::Options;
+            for (const protocol::RiskOption &o : question.options)
+                row.choices << QVariantMap{{QStringLiteral("value"), o.key},
+                                           {QStringLiteral("label"), o.label}};
+            if (question.notKnownAllowed)
+                row.choices << QVariantMap{{QStringLiteral("value"), QStringLiteral("not_known")},
+                                           {QStringLiteral("label"), tr("Not known")}};
+            break;
+        case protocol::RiskAnswerType::Text:
+            row.kind = FieldKind::Text;
+            row.help = tr("Up to %n character(s)", nullptr, question.maxLength);
+            row.sensitive = true; // the victim's words
+            break;
+        }
+        row.value = fieldpath::get(m_record, row.path);
+        rows << row;
+    }
 }
 
 void FormRows::offerSameReasons(QList<FormModel::Row> &rows) const
@@ -155,6 +264,18 @@ QVariantList FormRows::personChoices(const FormField &field, const QString &path
         out << QVariantMap{{QStringLiteral("value"), QString::fromStdString(id)},
                            {QStringLiteral("label"), label}};
     };
+    if (path == QLatin1String("risk.victim_id")) {
+        // One of the victims (an adult, or a child of 16 or 17).
+        for (const std::string &id : m_record.victim_ids()) {
+            QString label = personLabel(id);
+            for (int c = 0; label.isEmpty() && c < m_record.children_size(); ++c)
+                if (m_record.children(c).child_id() == id)
+                    label = joinName(m_record.children(c).identity().given_names(),
+                                     m_record.children(c).identity().family_name());
+            add(id, label.isEmpty() ? tr("A victim") : label);
+        }
+        return out;
+    }
     for (int i = 0; i < m_record.people_size(); ++i) {
         const v1::Person &p = m_record.people(i);
         const QString name = joinName(p.given_names(), p.family_name());
@@ -380,10 +501,10 @@ QString FormRows::rowPathFor(const QString &issuePath) const
     // in the checklist the record is answered on.
     static const QRegularExpression risk(QStringLiteral("^risk\\.answers\\[([A-Za-z0-9_-]+)\\]$"));
     if (const auto m = risk.match(issuePath); m.hasMatch()) {
-        if (const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type()))
+        if (const protocol::RiskChecklist *c = m_checklists.forRecord(m_record))
             for (int q = 0; q < c->questions().size(); ++q)
                 if (c->questions()[q].id == m.captured(1))
-                    return QStringLiteral("risk.answers[%1].answer").arg(q);
+                    return riskAnswerPath(*c, q);
         return issuePath;
     }
     // An entry of a keyed list (an indicator's provenance): its row.

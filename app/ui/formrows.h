@@ -47,6 +47,12 @@ public:
     static QString joinName(const std::string &given, const std::string &family);
 
 private:
+    // The checklist's questions that are asked, by section, each by its
+    // answer type (follow-ups once their question calls for them).
+    void appendRiskQuestions(const protocol::RiskChecklist &c, QList<FormModel::Row> &rows,
+                             const QHash<QString, QString> &issues) const;
+    // "risk.answers[3].frequency": where question q's answer is held.
+    static QString riskAnswerPath(const protocol::RiskChecklist &c, int q);
     // A reason that usually repeats an earlier one: offered as one tap.
     void offerSameReasons(QList<FormModel::Row> &rows) const;
     void appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,

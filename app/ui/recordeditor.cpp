@@ -414,14 +414,31 @@ int RecordEditor::clearHiddenAnswers()
         for (const FormSection &s : RecordForm::childSections())
             for (const FormField &f : s.fields)
                 visit(f, QStringLiteral("children[%1].").arg(c));
-    // A declined checklist's answers are hidden: none is submitted.
-    if (m_record.risk().declined()) {
+    // A declined checklist's answers, or one not safe to ask, are hidden:
+    // none is submitted. Nor is the answer to a follow-up no longer asked.
+    const auto given = [](const v1::RiskAnswer &a) {
+        v1::RiskAnswer bare;
+        bare.set_question_id(a.question_id());
+        return a.SerializeAsString() != bare.SerializeAsString();
+    };
+    if (m_record.risk().declined() || m_record.risk().not_safe_to_ask()) {
         bool answered = false;
         for (const v1::RiskAnswer &a : m_record.risk().answers())
-            answered = answered || a.answer() != v1::ANSWER_UNSPECIFIED || !a.note().empty();
+            answered = answered || given(a);
         if (answered)
             ++cleared;
         m_record.mutable_risk()->clear_answers();
+    } else if (const protocol::RiskChecklist *c = m_checklists.forRecord(m_record)) {
+        const v1::RiskAssessment asked = c->assessmentOf(m_record);
+        for (v1::RiskAnswer &a : *m_record.mutable_risk()->mutable_answers()) {
+            const protocol::RiskQuestion *q = c->question(QString::fromStdString(a.question_id()));
+            if (q && !c->isAsked(*q, asked) && given(a)) {
+                const std::string id = a.question_id();
+                a.Clear();
+                a.set_question_id(id);
+                ++cleared;
+            }
+        }
     }
     // A relationship laid out but not answered says nothing.
     for (v1::ChildObservation &c : *m_record.mutable_children()) {
@@ -440,7 +457,9 @@ int RecordEditor::clearHiddenAnswers()
 
 void RecordEditor::ensureRiskAnswers()
 {
-    if (const protocol::RiskChecklist *c = m_checklists.currentFor(m_record.incident().type()))
+    // On the checklist the record was begun on (a draft begun on an older
+    // version keeps its answers when a newer one arrives).
+    if (const protocol::RiskChecklist *c = m_checklists.forRecord(m_record))
         protocol::defaults::ensureRiskAnswers(&m_record, *c);
 }
 
@@ -520,13 +539,44 @@ QString RecordEditor::riskSummary() const
     const protocol::RiskChecklist *c =
         m_checklists.find(QString::fromStdString(m_record.risk().checklist_id()),
                           int(m_record.risk().checklist_version()));
-    if (!c || m_record.risk().declined())
+    const v1::RiskAssessment &risk = m_record.risk();
+    if (!c)
         return QString();
-    const protocol::RiskScore s = c->score(m_record.risk());
-    QString text = tr("Score %1 of %2: %3 risk")
-                       .arg(s.score)
-                       .arg(c->questions().size())
-                       .arg(protocol::riskLevelKey(s.finalLevel));
+    if (risk.not_safe_to_ask())
+        return tr("Not safe to ask now: grade the risk on what you know");
+    if (risk.declined())
+        return QString();
+    const protocol::RiskScore s = c->scoreRecord(m_record);
+    const auto level = [](v1::RiskLevel l) {
+        switch (l) {
+        case v1::RISK_LEVEL_HIGH:
+            return tr("high");
+        case v1::RISK_LEVEL_MEDIUM:
+            return tr("medium");
+        case v1::RISK_LEVEL_STANDARD:
+            return tr("standard");
+        default:
+            return tr("not yet graded");
+        }
+    };
+    QString text;
+    if (c->format() < 2) {
+        text = tr("Score %1 of %2: %3 risk")
+                   .arg(s.score)
+                   .arg(c->questions().size())
+                   .arg(protocol::riskLevelKey(s.finalLevel));
+    } else if (c->scoring() == protocol::RiskScoring::Judgement) {
+        text = s.finalLevel == v1::RISK_LEVEL_UNSPECIFIED
+                   ? tr("Graded by your judgement: choose the level below")
+                   : tr("Your grade: %1 risk").arg(level(s.finalLevel));
+    } else {
+        text = tr("Score %1: %2 risk").arg(s.score).arg(level(s.finalLevel));
+    }
+    // Why: the triggers and clusters that set the level, in words.
+    if (!s.reasons.isEmpty())
+        text += tr(" (set by: %1)").arg(s.reasons.join(QStringLiteral("; ")));
+    if (s.overrideApplied)
+        text += tr(", by your judgement (the checklist gave %1)").arg(level(s.scoredLevel));
     if (!s.complete())
         text += tr(" (%n question(s) unanswered)", nullptr, int(s.unansweredQuestionIds.size()));
     return text;
@@ -712,7 +762,12 @@ void RecordEditor::setValue(const QString &path, const QVariant &value)
         m_children.setChildren(ChildrenModel::fromRecord(m_record));
         emit stepChanged(); // the header names the child, with their age, as typed
     }
-    if (path.startsWith(QLatin1String("risk.")))
+    // The checklist reads the children's own risk questions and the victims.
+    if (path.startsWith(QLatin1String("risk.")) ||
+        (m_record.risk().answers_size() > 0 &&
+         (path.endsWith(QLatin1String("suspect_ever_hurt")) ||
+          path.endsWith(QLatin1String("suspect_ever_threatened")) ||
+          path.endsWith(QLatin1String(".identity.unborn")))))
         ensureRiskAnswers();
     changed(structural);
     if (structural)
@@ -878,6 +933,23 @@ void RecordEditor::toggleFlag(const QString &path, int flag, bool on)
     if (on)
         flags << flag;
     setValue(path, flags);
+}
+
+void RecordEditor::toggleOption(const QString &path, const QString &key, bool on)
+{
+    // "Not known" stands alone: choosing it clears the others, and the
+    // others clear it.
+    const QString notKnown = QStringLiteral("not_known");
+    QStringList keys = fieldpath::get(m_record, path).toStringList();
+    keys.removeAll(key);
+    if (on) {
+        if (key == notKnown)
+            keys.clear();
+        else
+            keys.removeAll(notKnown);
+        keys << key;
+    }
+    setValue(path, keys);
 }
 
 void RecordEditor::addListItem(const QString &listPath)

@@ -150,6 +150,8 @@ public:
     Q_INVOKABLE void close();
 
     Q_INVOKABLE void setValue(const QString &path, const QVariant &value);
+    // A risk question's option, by key ("not known" stands alone).
+    Q_INVOKABLE void toggleOption(const QString &path, const QString &key, bool on);
     Q_INVOKABLE void toggleFlag(const QString &path, int flag, bool on);
     // "Today" for a date, "Now" for a date and time, by the device's clock.
     Q_INVOKABLE void setToNow(const QString &path, bool withTime);

@@ -427,6 +427,13 @@ const QList<FormSection> &RecordForm::childSections()
             choice("experienced_effects", "Did the child experience its effects?", yesNoNotKnown(),
                    "Woken, frightened, the home damaged, a parent hurt"),
             choice("hurt_in_incident", "Was the child hurt?", yesNoNotKnown()),
+            // The child's own risk questions: asked of the victim, about this
+            // child, whatever risk instrument the force uses.
+            choice("suspect_ever_hurt", "Has the suspect ever hurt this child?", yesNoNotKnown(),
+                   "Ask the victim. Not only tonight: ever"),
+            choice("suspect_ever_threatened",
+                   "Has the suspect ever threatened to hurt or kill this child?", yesNoNotKnown(),
+                   "Ask the victim"),
         };
         presence.fields +=
             answerWithReason("seen", "Was the child seen?", "e.g. asleep, carer refused");
@@ -581,9 +588,23 @@ const QList<FormSection> &RecordForm::closingSections()
         const QList<FormChoice> levels{{v1::RISK_LEVEL_STANDARD, tr("Standard")},
                                        {v1::RISK_LEVEL_MEDIUM, tr("Medium")},
                                        {v1::RISK_LEVEL_HIGH, tr("High")}};
+        // Whom it is about and whether it could be asked come first; the
+        // questions (FormRows) go between these and the rationale.
         risk.fields = {
+            [] {
+                FormField f = text("risk.victim_id", "Whom the risk assessment is about",
+                                   FieldKind::PersonChoice, "One of the victims");
+                f.sensitive = false;
+                return f;
+            }(),
+            boolean("risk.not_safe_to_ask", "It was not safe to ask now (the suspect is present)"),
+            when(
+                text("risk.not_safe_reason", "Why, and when it will be asked", FieldKind::LongText),
+                "risk.not_safe_to_ask", {true}),
             boolean("risk.declined", "The victim declined to answer"),
             when(text("risk.declined_reason", "Why", FieldKind::LongText), "risk.declined", {true}),
+            text("risk.rationale", "Why the risk is at this level", FieldKind::LongText,
+                 "In your own words: what you saw and were told, and what it means"),
             choice("risk.judgement_level", "Professional judgement: risk level", levels,
                    "Only if your judgement differs from the score"),
             text("risk.judgement_rationale", "Reason for your judgement", FieldKind::LongText),

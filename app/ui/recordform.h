@@ -33,6 +33,8 @@ public:
         Heading,      // a heading with no answer (one person's relationship)
         PersonRoles,  // the person's part in the incident: victim, suspect
         ListAdd,      // "add another" under the last entry of a repeated group
+        Options,      // any of a risk question's options, by key ("children", "self")
+        Note,         // a line to read, not answer (a risk question each child answers)
     };
     Q_ENUM(Kind)
 };

@@ -54,6 +54,7 @@ ColumnLayout {
         case FieldKind.Menu:
             return labelOf(v)
         case FieldKind.Flags:
+        case FieldKind.Options:
         case FieldKind.PersonRoles: {
             const labels = []
             if (v !== undefined)
@@ -96,6 +97,7 @@ ColumnLayout {
             if (row.readOnly) {
                 switch (row.kind) {
                 case FieldKind.Heading:
+                case FieldKind.Note:
                 case FieldKind.ListHeader:
                 case FieldKind.ListItem:
                 case FieldKind.ListAdd: return null
@@ -109,13 +111,15 @@ ColumnLayout {
             case FieldKind.Bool: return toggle
             case FieldKind.Choice: return choice
             case FieldKind.Flags: return flags
+            case FieldKind.Options: return options
             case FieldKind.ListHeader: return listHeader
             case FieldKind.ListItem: return listItem
             case FieldKind.ListAdd: return listAdd
             case FieldKind.Menu: return menu
             case FieldKind.PersonChoice: return choice
             case FieldKind.PersonRoles: return roles
-            case FieldKind.Heading: return null
+            case FieldKind.Heading:
+            case FieldKind.Note: return null
             default: return shortText
             }
         }
@@ -325,6 +329,24 @@ ColumnLayout {
                     checked: row.value !== undefined && row.value.indexOf(modelData.value) >= 0
                     font.pixelSize: 16
                     onToggled: Editor.toggleFlag(row.path, modelData.value, checked)
+                }
+            }
+        }
+    }
+    Component {
+        id: options
+        Flow {
+            spacing: 8 // 8 px between targets
+            Repeater {
+                model: row.choices
+                delegate: CheckBox {
+                    required property var modelData
+                    objectName: "option:" + row.path + ":" + modelData.value
+                    width: Math.min(implicitWidth, row.width)
+                    text: modelData.label
+                    checked: row.value !== undefined && row.value.indexOf(modelData.value) >= 0
+                    font.pixelSize: 16
+                    onToggled: Editor.toggleOption(row.path, modelData.value, checked)
                 }
             }
         }

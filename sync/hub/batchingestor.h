@@ -73,6 +73,13 @@ public:
 
     // The identity's secrets (sealing and receipt keys) are referred to,
     // never copied: it must outlive this object.
+    // The risk instruments records are checked and scored on: the
+    // built-in ones, plus any the force loads through policy
+    // (--risk-checklist). Set before the first batch.
+    void setChecklists(protocol::RiskChecklistRegistry checklists)
+    {
+        m_checklists = std::move(checklists);
+    }
     BatchIngestor(HubStore &store, const protocol::Clock &clock, const HubIdentity &identity);
     ~BatchIngestor();
 

@@ -51,6 +51,7 @@ const char *kUsageText =
     "        [--staff-listen 127.0.0.1:PORT]   (the staff API; loopback only for now)\n"
     "        [--rules-file F]   (the force's concern rules; a change re-evaluates every history)\n"
     "        [--encompass-directory F]   (the force's settings, term dates, bank holidays)\n"
+    "        [--risk-checklist F]   (a risk instrument of the force's, beside the built-in DASH)\n"
     "  renew-cert [--days N]              re-issue the TLS certificate on the same key (the\n"
     "                                     pin stays; devices need nothing); default 825 days\n"
     "        [--valid-from-days D]   (start D days from now; negative for expiry drills)\n"
@@ -160,6 +161,8 @@ struct Picture
     std::unique_ptr<picture::PictureKeys> keys;
     std::unique_ptr<picture::ConcernRules> rules;           // null: the built-in rules
     std::unique_ptr<picture::EncompassDirectory> directory; // null: the built-in one
+    // The built-in risk instruments and the force's (--risk-checklist).
+    std::shared_ptr<const protocol::RiskChecklistRegistry> checklists;
     std::unique_ptr<picture::PictureStore> store;
 
     // Another connection to the same picture, under the same policy.
@@ -167,7 +170,7 @@ struct Picture
                                                 QString *error) const
     {
         return picture::PictureStore::openSqlite(path, *keys, error, readOnly, rules.get(),
-                                                 directory.get());
+                                                 directory.get(), checklists);
     }
 };
 
@@ -215,6 +218,25 @@ std::optional<Picture> openPicture(const Options &o, const QString &dataDir, boo
         }
         p.rules = std::make_unique<picture::ConcernRules>(std::move(*rules));
     }
+    // A risk instrument of the force's own (DARA in the College's wording, a
+    // local version of the DASH): checked as any definition from outside
+    // is, and refused with its reason rather than half-loaded.
+    QByteArray checklistJson;
+    if (!readJson("--risk-checklist", &checklistJson))
+        return std::nullopt;
+    auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+    if (!checklistJson.isEmpty()) {
+        auto loaded = protocol::RiskChecklist::fromJson(checklistJson);
+        if (const auto *e = std::get_if<protocol::ChecklistLoadError>(&loaded)) {
+            failure(QStringLiteral("--risk-checklist: %1").arg(e->message));
+            return std::nullopt;
+        }
+        if (auto e = checklists.add(std::get<protocol::RiskChecklist>(loaded))) {
+            failure(QStringLiteral("--risk-checklist: %1").arg(e->message));
+            return std::nullopt;
+        }
+    }
+    p.checklists = std::make_shared<const protocol::RiskChecklistRegistry>(std::move(checklists));
     if (!directoryJson.isEmpty()) {
         auto directory = picture::EncompassDirectory::fromJson(directoryJson, &error);
         if (!directory) {
@@ -440,6 +462,7 @@ int serve(const Options &o, const QString &dataDir)
     auto &clock = protocol::SystemClock::instance();
     DeviceRegistry registry(*store, clock);
     BatchIngestor ingestor(*store, clock, *identity);
+    ingestor.setChecklists(*picture->checklists);
     const bool plainHttp = options.plainHttp;
     HubServer server(*store, registry, ingestor, identity->hubId, std::move(options));
     if (auto e = server.start(); !e.ok())

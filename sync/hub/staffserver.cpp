@@ -62,7 +62,12 @@ QJsonObject reportJson(const picture::Appearance &a)
         {QStringLiteral("encompass_in_scope"), r.encompassInScope},
         {QStringLiteral("encompass_notice"), enumName(v1::Answer_descriptor(), r.encompassNotice)},
         {QStringLiteral("victim"), a.victim},
-        {QStringLiteral("suspect"), a.suspect}};
+        {QStringLiteral("suspect"), a.suspect},
+        // The incident's risk as scored on the instrument it was answered
+        // on, and why (the triggers and clusters that set it).
+        {QStringLiteral("risk_level"), enumName(v1::RiskLevel_descriptor(), r.riskLevel)},
+        {QStringLiteral("risk_reasons"), QJsonArray::fromStringList(r.riskReasons)},
+        {QStringLiteral("risk_outcome"), r.riskOutcome}};
 }
 
 QJsonObject who(const picture::PersonFacts &f)

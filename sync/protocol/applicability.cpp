@@ -96,6 +96,9 @@ const std::vector<Rule> &childRules()
         {"hurt_in_incident", kAtHome, Who::Born},
         // Domestic Abuse Act 2021: the effects of the abuse.
         {"experienced_effects", kDomestic, Who::Born},
+        // The child's own risk questions (DASH 11 and 12 read them).
+        {"suspect_ever_hurt", kDomestic, Who::Born},
+        {"suspect_ever_threatened", kDomestic, Who::Born},
         // Seen, spoken to and heard: every born child, every incident.
         {"seen", kEvery, Who::Born},
         {"spoken_to", kEvery, Who::Born},

@@ -223,6 +223,25 @@ void GoodPracticeValidator::checkChild(const v1::IncidentRecord &record, int ind
         }
     }
 
+    if (form >= 2) {
+        // The child's own risk questions, asked of the victim about this
+        // child: whatever instrument the force uses, they are the child's.
+        const auto answered = [](v1::Answer a) {
+            return a == v1::ANSWER_YES || a == v1::ANSWER_NO || a == v1::ANSWER_NOT_KNOWN;
+        };
+        if (Applicability::appliesToChild(u"suspect_ever_hurt", type, facts))
+            require(answered(c.suspect_ever_hurt()), out, p + QStringLiteral(".suspect_ever_hurt"),
+                    QStringLiteral("answer_required"),
+                    QStringLiteral("Say whether the suspect has ever hurt this child (or that it "
+                                   "is not known)."));
+        if (Applicability::appliesToChild(u"suspect_ever_threatened", type, facts))
+            require(answered(c.suspect_ever_threatened()), out,
+                    p + QStringLiteral(".suspect_ever_threatened"),
+                    QStringLiteral("answer_required"),
+                    QStringLiteral("Say whether the suspect has ever threatened to hurt or kill "
+                                   "this child (or that it is not known)."));
+    }
+
     require(c.grade() != v1::GRADE_UNSPECIFIED, out, p + QStringLiteral(".grade"), kRequired,
             QStringLiteral("Grade the risk to this child: red, amber or green."));
     require(!c.grade_rationale().empty(), out, p + QStringLiteral(".grade_rationale"),
@@ -277,8 +296,11 @@ void GoodPracticeValidator::checkRisk(const v1::IncidentRecord &record, RecordIs
         // Whom the assessment is about: one of the record's victims.
         const std::string &victim = risk.victim_id();
         if (victim.empty()) {
-            out.append({QStringLiteral("risk.victim_id"), kRequired,
-                        QStringLiteral("Say whom the risk assessment is about.")});
+            // (With no victim recorded there is no one to name; the
+            // record's own rules ask for the people.)
+            if (record.victim_ids_size() > 0)
+                out.append({QStringLiteral("risk.victim_id"), kRequired,
+                            QStringLiteral("Say whom the risk assessment is about.")});
         } else if (std::find(record.victim_ids().cbegin(), record.victim_ids().cend(), victim) ==
                    record.victim_ids().cend()) {
             out.append({QStringLiteral("risk.victim_id"), QStringLiteral("not_a_victim"),
@@ -301,7 +323,10 @@ void GoodPracticeValidator::checkRisk(const v1::IncidentRecord &record, RecordIs
                 kReasonRequired,
                 QStringLiteral("Say why the risk checklist could not be completed."));
     } else {
-        const RiskScore score = used->score(risk);
+        // Scored as the hub scores it: questions about the children read
+        // from the children.
+        const RiskScore score = used->scoreRecord(record);
+        const bool childrenAsked = derived::formVersion(record) >= 2;
         const auto numbered = [used](const QString &id) {
             const RiskQuestion *q = used->question(id);
             if (!q)
@@ -312,6 +337,8 @@ void GoodPracticeValidator::checkRisk(const v1::IncidentRecord &record, RecordIs
             return QStringLiteral("%1: %2").arg(q->number, q->text);
         };
         for (const QString &q : score.unansweredQuestionIds) {
+            if (childrenAsked && score.fromChildrenIds.contains(q))
+                continue; // each child's own question says what is missing
             out.append({QStringLiteral("risk.answers[%1]").arg(q),
                         QStringLiteral("answer_required"),
                         QStringLiteral("Answer risk question %1").arg(numbered(q))});

@@ -68,15 +68,32 @@ bool ensureRiskAnswers(v1::IncidentRecord *record, const RiskChecklist &checklis
         risk->set_checklist_version(quint32(checklist.version()));
         risk->clear_answers();
     }
-    if (risk->answers_size() != checklist.questions().size()) {
-        QHash<std::string, v1::Answer> old;
+    // One answer per question, in the checklist's order, each kept whole
+    // (its choices, frequency, text and note as well as yes / no).
+    bool laidOut = risk->answers_size() == checklist.questions().size();
+    for (int q = 0; laidOut && q < checklist.questions().size(); ++q)
+        laidOut = risk->answers(q).question_id() == checklist.questions()[q].id.toStdString();
+    if (!laidOut) {
+        QHash<std::string, v1::RiskAnswer> old;
         for (const auto &a : risk->answers())
-            old.insert(a.question_id(), a.answer());
+            old.insert(a.question_id(), a);
         risk->clear_answers();
         for (const RiskQuestion &q : checklist.questions()) {
             v1::RiskAnswer *a = risk->add_answers();
+            *a = old.value(q.id.toStdString());
             a->set_question_id(q.id.toStdString());
-            a->set_answer(old.value(q.id.toStdString(), v1::ANSWER_UNSPECIFIED));
+        }
+    }
+    if (checklist.format() >= 2) {
+        // About the victim, when there is only one to be about.
+        if (risk->victim_id().empty() && record->victim_ids_size() == 1)
+            risk->set_victim_id(record->victim_ids(0));
+        // A question about the children says what the children's say.
+        if (RiskChecklist::hasBornChildren(*record)) {
+            for (int q = 0; q < checklist.questions().size(); ++q)
+                if (!checklist.questions()[q].onChild.isEmpty())
+                    risk->mutable_answers(q)->set_answer(
+                        RiskChecklist::childrensAnswer(*record, checklist.questions()[q].onChild));
         }
     }
     return risk->SerializeAsString() != before;
@@ -101,11 +118,14 @@ bool hasNothingBeyondDefaults(const v1::IncidentRecord &record)
     v1::RiskAssessment *risk = r.mutable_risk();
     bool answered = false;
     for (const v1::RiskAnswer &a : risk->answers())
-        answered = answered || a.answer() != v1::ANSWER_UNSPECIFIED || !a.note().empty();
+        answered = answered || a.answer() != v1::ANSWER_UNSPECIFIED || !a.note().empty() ||
+                   a.choices_size() > 0 || a.frequency() != v1::RISK_FREQUENCY_UNSPECIFIED ||
+                   !a.text().empty();
     if (!answered) {
         risk->clear_answers();
         risk->clear_checklist_id();
         risk->clear_checklist_version();
+        risk->clear_victim_id(); // filled in for the sole victim, not by the officer
     }
     if (risk->ByteSizeLong() == 0)
         r.clear_risk();

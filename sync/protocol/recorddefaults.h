@@ -31,7 +31,9 @@ bool ensureRelationships(v1::IncidentRecord *record, int child);
 
 // Lays out checklist's questions as unanswered entries, keeping answers
 // already given to the same question; a different checklist starts afresh.
-// True when it changed anything.
+// Format 2: names the sole victim, and copies the children's answers into
+// the questions about them (RiskQuestion::onChild). True when it changed
+// anything.
 bool ensureRiskAnswers(v1::IncidentRecord *record, const RiskChecklist &checklist);
 
 // Nothing in the record beyond what the lines above put there: no child,

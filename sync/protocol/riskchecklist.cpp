@@ -295,6 +295,16 @@ private:
             return err(ChecklistError::InvalidField,
                        QStringLiteral("Only a choices question has options (\"%1\").").arg(rq.id));
         }
+        rq.onChild = q.value(QLatin1String("on_child")).toString();
+        if (!rq.onChild.isEmpty() &&
+            ((rq.onChild != QLatin1String("suspect_ever_hurt") &&
+              rq.onChild != QLatin1String("suspect_ever_threatened")) ||
+             rq.type != RiskAnswerType::YesNo || !parentId.isEmpty() || !followUpSet.isEmpty()))
+            return err(ChecklistError::InvalidField,
+                       QStringLiteral("Question \"%1\": on_child names suspect_ever_hurt or "
+                                      "suspect_ever_threatened, on a yes / no question of a "
+                                      "section.")
+                           .arg(rq.id));
         if (rq.type == RiskAnswerType::Text) {
             rq.maxLength = q.value(QLatin1String("max_length")).toInt(200);
             if (rq.maxLength < 1 || rq.maxLength > kMaxTextLength)
@@ -796,6 +806,62 @@ RiskScore RiskChecklist::score(const v1::RiskAssessment &assessment) const
     return s;
 }
 
+bool RiskChecklist::hasBornChildren(const v1::IncidentRecord &record)
+{
+    return std::any_of(record.children().cbegin(), record.children().cend(),
+                       [](const v1::ChildObservation &c) { return !c.identity().unborn(); });
+}
+
+v1::Answer RiskChecklist::childrensAnswer(const v1::IncidentRecord &record, const QString &field)
+{
+    const bool threatened = field == QLatin1String("suspect_ever_threatened");
+    bool any = false, unanswered = false, notKnown = false;
+    for (const v1::ChildObservation &c : record.children()) {
+        if (c.identity().unborn())
+            continue;
+        any = true;
+        const v1::Answer a = threatened ? c.suspect_ever_threatened() : c.suspect_ever_hurt();
+        if (a == v1::ANSWER_YES)
+            return v1::ANSWER_YES;
+        unanswered = unanswered || (a != v1::ANSWER_NO && a != v1::ANSWER_NOT_KNOWN);
+        notKnown = notKnown || a == v1::ANSWER_NOT_KNOWN;
+    }
+    if (!any || unanswered)
+        return v1::ANSWER_UNSPECIFIED;
+    return notKnown ? v1::ANSWER_NOT_KNOWN : v1::ANSWER_NO;
+}
+
+v1::RiskAssessment RiskChecklist::assessmentOf(const v1::IncidentRecord &record) const
+{
+    v1::RiskAssessment a = record.risk();
+    if (!hasBornChildren(record))
+        return a;
+    for (const RiskQuestion &q : m_questions) {
+        if (q.onChild.isEmpty())
+            continue;
+        v1::RiskAnswer *answer = nullptr;
+        for (v1::RiskAnswer &x : *a.mutable_answers())
+            if (x.question_id() == q.id.toStdString())
+                answer = &x;
+        if (!answer) {
+            answer = a.add_answers();
+            answer->set_question_id(q.id.toStdString());
+        }
+        answer->set_answer(childrensAnswer(record, q.onChild));
+    }
+    return a;
+}
+
+RiskScore RiskChecklist::scoreRecord(const v1::IncidentRecord &record) const
+{
+    RiskScore s = score(assessmentOf(record));
+    if (hasBornChildren(record))
+        for (const RiskQuestion &q : m_questions)
+            if (!q.onChild.isEmpty())
+                s.fromChildrenIds.append(q.id);
+    return s;
+}
+
 std::shared_ptr<const RiskChecklistRegistry> RiskChecklistRegistry::sharedBuiltIns()
 {
     return std::make_shared<const RiskChecklistRegistry>(withBuiltIns());
@@ -804,7 +870,10 @@ std::shared_ptr<const RiskChecklistRegistry> RiskChecklistRegistry::sharedBuiltI
 RiskChecklistRegistry RiskChecklistRegistry::withBuiltIns()
 {
     RiskChecklistRegistry r;
+    // Version 1 stays, so records answered on it score on it for ever;
+    // version 2 (the police order) is current for new records.
     r.add(RiskChecklist::builtIn(QStringLiteral("dash-2009-v1.json")));
+    r.add(RiskChecklist::builtIn(QStringLiteral("dash-2009-v2.json")));
     return r;
 }
 
@@ -845,6 +914,18 @@ const RiskChecklist *RiskChecklistRegistry::currentFor(v1::IncidentType type) co
             best = &c;
     }
     return best;
+}
+
+const RiskChecklist *RiskChecklistRegistry::forRecord(const v1::IncidentRecord &record) const
+{
+    const v1::IncidentType type = record.incident().type();
+    const v1::RiskAssessment &risk = record.risk();
+    if (!risk.checklist_id().empty())
+        if (const RiskChecklist *named =
+                find(QString::fromStdString(risk.checklist_id()), int(risk.checklist_version()));
+            named && named->appliesTo(type))
+            return named;
+    return currentFor(type);
 }
 
 } // namespace safeguard::protocol

@@ -81,6 +81,11 @@ struct RiskQuestion
     // Questions of a follow-up set are asked only while its condition holds.
     QString followUpSet;
     std::optional<RiskCondition> followUpWhen;
+    // A question about the children that the child answers
+    // ("suspect_ever_hurt", "suspect_ever_threatened": ChildObservation's
+    // field): with children recorded, its answer is read from them (yes if
+    // any child's is yes), not asked again.
+    QString onChild;
 };
 
 struct RiskThreshold
@@ -137,6 +142,7 @@ struct RiskScore
     QStringList notKnownRefusedIds;    // "not known" where the question does not allow it
     QStringList invalidAnswerIds;      // an option the question lacks, or text too long
     QStringList unknownQuestionIds;    // answers to questions this version lacks
+    QStringList fromChildrenIds;       // answered from the children (RiskQuestion::onChild)
     bool rationaleMissing = false;     // the definition requires a rationale
     bool complete() const { return unansweredQuestionIds.isEmpty(); }
 };
@@ -182,6 +188,17 @@ public:
     // Scores the answers; the assessment's checklist id/version are not
     // checked here (see RiskChecklistRegistry::find).
     RiskScore score(const v1::RiskAssessment &assessment) const;
+    // The record's assessment with each question about the children
+    // answered from them (when it has born children), and its score: what
+    // the device shows and the hub flags, by the same code.
+    v1::RiskAssessment assessmentOf(const v1::IncidentRecord &record) const;
+    RiskScore scoreRecord(const v1::IncidentRecord &record) const;
+    // The children's answer to an onChild question: yes if any child's is
+    // yes; else no when all are no; else not known when all are answered;
+    // unspecified while any is unanswered or there are no born children.
+    static v1::Answer childrensAnswer(const v1::IncidentRecord &record, const QString &field);
+    // Whether the record has a child an onChild question is read from.
+    static bool hasBornChildren(const v1::IncidentRecord &record);
 
 private:
     friend class ChecklistParser;
@@ -226,6 +243,11 @@ public:
     const RiskChecklist *find(const QString &id, int version) const;
     // The newest version of the newest checklist that applies, or nullptr.
     const RiskChecklist *currentFor(v1::IncidentType type) const;
+    // The checklist a record is answered on: the one it names, when this
+    // registry knows it and it applies to the incident (a draft begun on
+    // version 1 stays on version 1), else the current one; nullptr when
+    // none applies.
+    const RiskChecklist *forRecord(const v1::IncidentRecord &record) const;
     int size() const { return int(m_checklists.size()); }
 
 private:

@@ -96,7 +96,8 @@ v1::IncidentRecord SyntheticRecordFactory::next(const QString &officerId, const 
     for (int i = 0; i < children; ++i)
         *r.add_children() = makeChild(r, i);
 
-    fillRisk(r);
+    if (m_formVersion < 2)
+        fillRisk(r);
 
     v1::InformationSharing *sh = r.mutable_sharing();
     sh->set_consent_sought(v1::ANSWER_YES);
@@ -109,8 +110,10 @@ v1::IncidentRecord SyntheticRecordFactory::next(const QString &officerId, const 
     v1::ReferralDecisions *ref = r.mutable_referrals();
     ref->set_other_referrals("SYNTHETIC: health visitor informed");
     ref->set_marac_not_referred_reason("SYNTHETIC: risk assessed as below the MARAC threshold");
-    if (m_formVersion >= 2)
+    if (m_formVersion >= 2) {
         toFormTwo(r);
+        fillRisk(r); // about the victim, and reading the children, of form 2
+    }
     return r;
 }
 
@@ -217,8 +220,14 @@ void SyntheticRecordFactory::toFormTwo(v1::IncidentRecord &r)
             e->set_urn(s(QString::number(100000 + m_random.bounded(899999u))));
         }
 
-        if (domestic)
+        if (domestic) {
             c.set_experienced_effects(v1::ANSWER_YES);
+            const quint32 hurt = m_random.bounded(10u);
+            c.set_suspect_ever_hurt(hurt < 2   ? v1::ANSWER_YES
+                                    : hurt < 8 ? v1::ANSWER_NO
+                                               : v1::ANSWER_NOT_KNOWN);
+            c.set_suspect_ever_threatened(m_random.bounded(4u) ? v1::ANSWER_NO : v1::ANSWER_YES);
+        }
         if (!c.voice().words_verbatim().empty()) {
             c.mutable_voice()->set_question_asked(
                 "SYNTHETIC: \"Can you tell me what happened tonight?\"");
@@ -402,23 +411,59 @@ v1::ChildObservation SyntheticRecordFactory::makeChild(const v1::IncidentRecord 
 void SyntheticRecordFactory::fillRisk(v1::IncidentRecord &record)
 {
     const RiskChecklist *c = m_checklists.currentFor(record.incident().type());
+    if (c && c->format() >= 2 && derived::formVersion(record) < 2)
+        c = m_checklists.find(c->id(), 1); // a form-1 record predates format 2
     if (!c)
         return;
     v1::RiskAssessment *risk = record.mutable_risk();
+    risk->Clear();
     risk->set_checklist_id(s(c->id()));
     risk->set_checklist_version(quint32(c->version()));
+    if (c->format() >= 2 && record.victim_ids_size() > 0)
+        risk->set_victim_id(record.victim_ids(0));
     const quint32 pYes = m_random.bounded(10u, 60u);
+    // Laid out as the device lays it out (one entry per question, in
+    // order); in the order asked, a follow-up is answered only once asked.
     for (const RiskQuestion &q : c->questions()) {
         v1::RiskAnswer *a = risk->add_answers();
         a->set_question_id(s(q.id));
+        if (!c->isAsked(q, *risk))
+            continue;
         const quint32 roll = m_random.bounded(100u);
-        a->set_answer(roll < pYes ? v1::ANSWER_YES
-                      : roll < 95 ? v1::ANSWER_NO
-                                  : v1::ANSWER_NOT_KNOWN);
+        switch (q.type) {
+        case RiskAnswerType::YesNo:
+            a->set_answer(roll < pYes                       ? v1::ANSWER_YES
+                          : roll < 95 || !q.notKnownAllowed ? v1::ANSWER_NO
+                                                            : v1::ANSWER_NOT_KNOWN);
+            if (!q.onChild.isEmpty() && RiskChecklist::hasBornChildren(record))
+                a->set_answer(RiskChecklist::childrensAnswer(record, q.onChild));
+            break;
+        case RiskAnswerType::Choices:
+            a->add_choices(s(q.options[int(roll % quint32(q.options.size()))].key));
+            break;
+        case RiskAnswerType::Frequency:
+            a->set_frequency(v1::RiskFrequency(
+                v1::RISK_FREQUENCY_NEVER +
+                int(roll % quint32(v1::RISK_FREQUENCY_OFTEN - v1::RISK_FREQUENCY_NEVER + 1))));
+            break;
+        case RiskAnswerType::Text:
+            a->set_text(s(QStringLiteral("SYNTHETIC: in the victim's words").left(q.maxLength)));
+            break;
+        }
     }
-    const RiskScore score = c->score(*risk);
-    if (score.finalLevel == v1::RISK_LEVEL_HIGH)
+    if (c->format() >= 2)
+        risk->set_rationale("SYNTHETIC: why the risk is at this level, in the officer's words");
+    if (c->scoring() == RiskScoring::Judgement) {
+        const v1::RiskLevel scored = c->scoreRecord(record).scoredLevel;
+        const auto judged = v1::RiskLevel(v1::RISK_LEVEL_STANDARD + int(m_random.bounded(3u)));
+        risk->set_judgement_level(std::max(scored, judged));
+        risk->set_judgement_rationale("SYNTHETIC: the officer's judgement, with the reason");
+    }
+    if (c->scoreRecord(record).finalLevel == v1::RISK_LEVEL_HIGH) {
         record.mutable_referrals()->set_marac_referral(true);
+        if (derived::formVersion(record) >= 2)
+            record.mutable_referrals()->set_marac_trigger(v1::MARAC_TRIGGER_HIGH_RISK);
+    }
 }
 
 } // namespace safeguard::protocol

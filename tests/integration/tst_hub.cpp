@@ -1448,6 +1448,103 @@ private slots:
         QVERIFY(QFile::exists(QDir(m_hub->dataDir()).filePath(QStringLiteral("picture.db"))));
     }
 
+    // A force's own instrument, loaded through hub policy: a broken one
+    // stops the hub with its reason; a loaded one is what records answered
+    // on it are checked and scored on, by the device's own code, and the
+    // child's chronology says the level and which trigger set it.
+    void aForceInstrumentIsScoredAtTheHubByTheDevicesCode()
+    {
+        QTemporaryDir policy;
+        QFile bad(policy.filePath(QStringLiteral("broken.json")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write(R"({"format": "safeguard.risk_checklist/2", "id": "x", "version": 1})");
+        bad.close();
+        HubProcess refused(kHub);
+        QVERIFY(!refused.start(
+            {QStringLiteral("--plain-http"), QStringLiteral("--risk-checklist"), bad.fileName()}));
+        QVERIFY2(refused.stderrText().contains(QLatin1String("--risk-checklist")),
+                 qPrintable(refused.stderrText()));
+
+        const protocol::RiskChecklist dara =
+            protocol::RiskChecklist::builtIn(QStringLiteral("dara-shaped-illustrative-v1.json"));
+        QFile file(policy.filePath(QStringLiteral("dara.json")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(dara.canonicalJson());
+        file.close();
+        HubProcess hub(kHub);
+        QVERIFY2(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--staff-listen"),
+                            QStringLiteral("127.0.0.1:0"), QStringLiteral("--risk-checklist"),
+                            file.fileName()}),
+                 qPrintable(hub.stderrText()));
+        const QStringList codes = hub.enrolmentCodes(1);
+        QCOMPARE(codes.size(), 1);
+        const auto device = enrol(hub.url(), codes.first());
+        QVERIFY(device);
+        DeviceSide side(*device, 5151);
+        QVERIFY(!side.checklists.add(dara)); // the device has it too: current for new records
+        side.factory.setFormVersion(2);
+        v1::IncidentRecord r = side.record();
+        while (r.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE)
+            r = side.record();
+        QCOMPARE(QString::fromStdString(r.risk().checklist_id()), dara.id());
+        // Strangulation answered yes: the trigger sets high, whatever the
+        // officer's own grade.
+        for (v1::RiskAnswer &a : *r.mutable_risk()->mutable_answers())
+            if (a.question_id() == "strangulation")
+                a.set_answer(v1::ANSWER_YES);
+        r.mutable_risk()->set_judgement_level(v1::RISK_LEVEL_HIGH);
+        r.mutable_referrals()->set_marac_referral(true);
+        const protocol::RiskScore onDevice = dara.scoreRecord(r);
+        QCOMPARE(onDevice.finalLevel, v1::RISK_LEVEL_HIGH);
+        QVERIFY(onDevice.firedRuleIds.contains(QStringLiteral("strangulation")));
+
+        v1::SyncBatch batch = side.batch();
+        *batch.add_records() = side.builder.seal(r);
+        const Sent sent = send(hub.url(), *device, batch);
+        QCOMPARE(sent.reply.status, 200);
+        QCOMPARE(sent.receipt.results(0).result(), v1::RecordResult::RESULT_ACCEPTED);
+        QTRY_COMPARE_WITH_TIMEOUT(hub.stats().value(QStringLiteral("picture_queued")).toInt(), 0,
+                                  30000);
+        // Known to the hub: no "unknown checklist" flag on it.
+        const QJsonObject listed = only([&] {
+            QByteArray out;
+            hub.cli(QStringLiteral("records"), {QStringLiteral("--by"), HubProcess::kStaff}, &out);
+            QList<QJsonObject> rows;
+            for (const QByteArray &line : out.split('\n'))
+                if (!line.trimmed().isEmpty())
+                    rows.append(QJsonDocument::fromJson(line).object());
+            return rows;
+        }());
+        QVERIFY2(!flagsOf(listed).contains(QStringLiteral("unknown_checklist")),
+                 qPrintable(flagsOf(listed).join(u',')));
+
+        const auto get = [](const QUrl &base, const QByteArray &path) {
+            return RawHttp::exchange(base, "GET " + path +
+                                               " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                               "Connection: close\r\n\r\n");
+        };
+        const QJsonArray children =
+            QJsonDocument::fromJson(get(hub.staffUrl(), "/staff/v1/children").body)
+                .object()
+                .value(QStringLiteral("children"))
+                .toArray();
+        QVERIFY(!children.isEmpty());
+        const QByteArray key =
+            children.first().toObject().value(QStringLiteral("person_key")).toString().toLatin1();
+        const QJsonObject report =
+            QJsonDocument::fromJson(get(hub.staffUrl(), "/staff/v1/children/" + key).body)
+                .object()
+                .value(QStringLiteral("chronology"))
+                .toArray()
+                .first()
+                .toObject();
+        QCOMPARE(report.value(QStringLiteral("risk_level")).toString(),
+                 QStringLiteral("risk_level_high"));
+        QCOMPARE(report.value(QStringLiteral("risk_reasons")).toArray().first().toString(),
+                 onDevice.reasons.first());
+        QCOMPARE(report.value(QStringLiteral("risk_outcome")).toString(), QString());
+    }
+
     // The staff API on its own loopback listener: the children with their
     // chronology and concerns, the proposals; the devices' port answers 404
     // to every staff route; a staff listener off loopback is refused.

@@ -124,6 +124,11 @@ TestCase {
                 if (!d.value || d.value.indexOf(v) < 0)
                     tap(findChild(d, "flag:" + path + ":" + v), path + "+" + v)
             return
+        case FieldKind.Options:
+            for (const v of (want || []))
+                if (!d.value || d.value.indexOf(v) < 0)
+                    tap(findChild(d, "option:" + path + ":" + v), path + "+" + v)
+            return
         case FieldKind.PersonRoles:
             for (const v of Harness.referenceRoles(path))
                 if (!d.value || d.value.indexOf(v) < 0)
@@ -191,8 +196,11 @@ TestCase {
     function test_minimalTwoChildDomesticAbuseRecord() {
         minimal = true
         enterRecord()
-        verify(taps <= 75, "taps " + taps)
-        verify(scrolls <= 22, "scrolls " + scrolls)
+        // 73 taps on the partner-order checklist (2026-12-03); the police
+        // DASH (issue 16) asks its sub-answers and the child's own two risk
+        // questions on each child: 86 taps, 13 entries, 30 scrolls.
+        verify(taps <= 88, "taps " + taps)
+        verify(scrolls <= 32, "scrolls " + scrolls)
         verify(entries <= 35, "entries " + entries)
         Editor.close()
     }
@@ -202,9 +210,10 @@ TestCase {
         // Ceilings: the figures of 2026-12-03 (docs/PERFORMANCE.md). This
         // record answers every question the synthetic factory answers, far
         // more than the minimum issue 15 counted by hand.
-        verify(taps <= 230, "taps " + taps)
-        verify(entries <= 90, "entries " + entries)
-        verify(scrolls <= 60, "scrolls " + scrolls)
+        // 2026-12-04, police DASH: 242 taps, 91 entries, 67 scrolls.
+        verify(taps <= 245, "taps " + taps)
+        verify(entries <= 93, "entries " + entries)
+        verify(scrolls <= 70, "scrolls " + scrolls)
         Editor.close()
     }
 }

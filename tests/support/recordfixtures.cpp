@@ -45,7 +45,8 @@ v1::IncidentRecord validDomesticAbuseRecord(const protocol::RiskChecklistRegistr
     c->mutable_referrals()->set_public_protection_notice(true);
     c->mutable_referrals()->set_operation_encompass_notice(true);
 
-    const protocol::RiskChecklist *dash = checklists.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE);
+    // Form 1 predates the police-order DASH: answered on version 1.
+    const protocol::RiskChecklist *dash = checklists.find(QStringLiteral("dash-2009"), 1);
     answerChecklist(r.mutable_risk(), *dash, 3);
 
     r.mutable_sharing()->set_consent_sought(v1::ANSWER_YES);
@@ -94,6 +95,13 @@ v1::IncidentRecord validDomesticAbuseRecordForm2(const protocol::RiskChecklistRe
     v1::IndicatorObservation *ace = c->add_indicator_details();
     ace->set_indicator(v1::INDICATOR_DOMESTIC_ABUSE);
     ace->set_provenance(v1::PROVENANCE_OBSERVED);
+    c->set_suspect_ever_hurt(v1::ANSWER_NO);
+    c->set_suspect_ever_threatened(v1::ANSWER_NOT_KNOWN);
+    // Answered on the current checklist, about the victim.
+    answerChecklist(r.mutable_risk(), *checklists.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE), 3);
+    r.mutable_risk()->set_victim_id(kVictimId);
+    if (checklists.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->rationaleRequired())
+        r.mutable_risk()->set_rationale("SYNTHETIC: three factors, no trigger: standard");
     return r;
 }
 
@@ -102,11 +110,28 @@ void answerChecklist(v1::RiskAssessment *risk, const protocol::RiskChecklist &ch
     risk->set_checklist_id(checklist.id().toStdString());
     risk->set_checklist_version(quint32(checklist.version()));
     risk->clear_answers();
+    // In the order asked: the first `yes` yes / no questions yes, the rest
+    // no; a follow-up or sub-answer only once asked, by its type.
     int i = 0;
     for (const protocol::RiskQuestion &q : checklist.questions()) {
+        if (!checklist.isAsked(q, *risk))
+            continue;
         v1::RiskAnswer *a = risk->add_answers();
         a->set_question_id(q.id.toStdString());
-        a->set_answer(i++ < yes ? v1::ANSWER_YES : v1::ANSWER_NO);
+        switch (q.type) {
+        case protocol::RiskAnswerType::YesNo:
+            a->set_answer(i++ < yes ? v1::ANSWER_YES : v1::ANSWER_NO);
+            break;
+        case protocol::RiskAnswerType::Choices:
+            a->add_choices(q.options.first().key.toStdString());
+            break;
+        case protocol::RiskAnswerType::Frequency:
+            a->set_frequency(v1::RISK_FREQUENCY_NEVER);
+            break;
+        case protocol::RiskAnswerType::Text:
+            a->set_text("SYNTHETIC");
+            break;
+        }
     }
 }
 

@@ -4,8 +4,10 @@
 #include "appcontrollers.h"
 #include "fakeplatform.h"
 #include "fieldpath.h"
+#include "formrows.h"
 #include "protocol/applicability.h"
 #include "protocol/derivedfacts.h"
+#include "protocol/goodpractice.h"
 #include "protocol/syntheticrecords.h"
 #include "recordfixtures.h"
 #include "selftest.h"
@@ -70,8 +72,12 @@ QVariant minimalAnswer(const FormModel::Row &row)
         return QStringList{QStringLiteral("1 Example Street SYNTHETIC")};
     case FieldKind::Flags:
         return QVariantList{row.choices.value(0).toMap().value(QStringLiteral("value"))};
+    case FieldKind::Options:
+        return QStringList{row.choices.value(0).toMap().value(QStringLiteral("value")).toString()};
+    case FieldKind::PersonChoice:
+        return row.choices.value(0).toMap().value(QStringLiteral("value"));
     default:
-        return QStringLiteral("SYNTHETIC %1").arg(row.label);
+        return QStringLiteral("SYNTHETIC %1").arg(row.label).left(60);
     }
 }
 
@@ -524,6 +530,8 @@ private slots:
                 return rep && t == FieldDescriptor::CPPTYPE_STRING;
             case FieldKind::Flags:
                 return rep && t == FieldDescriptor::CPPTYPE_ENUM;
+            case FieldKind::Options: // a risk question's option keys
+                return rep && t == FieldDescriptor::CPPTYPE_STRING;
             case FieldKind::PersonChoice:
                 return t == FieldDescriptor::CPPTYPE_STRING;
             case FieldKind::ListHeader:
@@ -532,6 +540,7 @@ private slots:
             case FieldKind::ListItem:
             case FieldKind::ListAdd:
             case FieldKind::PersonRoles:
+            case FieldKind::Note:
                 return false; // made by the editor, never written in the form
             }
             return false;
@@ -758,14 +767,28 @@ private slots:
             QVERIFY2(step >= 0, qPrintable(QStringLiteral("no step asks %1").arg(path)));
             e.goToStep(step);
             const FormModel::Row *target = nullptr;
+            // The row at the issue's path; else, for the checklist as a
+            // whole, its first unanswered question.
+            const auto answerable = [](const FormModel::Row &row) {
+                return row.kind != FieldKind::ListHeader && row.kind != FieldKind::ListItem &&
+                       row.kind != FieldKind::ListAdd && row.kind != FieldKind::Heading &&
+                       row.kind != FieldKind::Note;
+            };
+            for (const FormModel::Row &row : e.fields()->rows())
+                if (!target && answerable(row) &&
+                    (row.path == path || row.path.startsWith(path + QLatin1Char('.'))))
+                    target = &row;
             for (const FormModel::Row &row : e.fields()->rows()) {
-                if (row.kind == FieldKind::ListHeader || row.kind == FieldKind::ListItem ||
-                    row.kind == FieldKind::ListAdd || row.kind == FieldKind::Heading)
+                if (target)
+                    break;
+                if (!answerable(row))
                     continue;
-                if (row.path == path || row.path.startsWith(path + QLatin1Char('.')) ||
-                    (path.startsWith(QLatin1String("risk.")) &&
+                if ((path.startsWith(QLatin1String("risk.")) &&
                      row.path.startsWith(QLatin1String("risk.answers")) &&
-                     row.value.toInt() == 0)) {
+                     (row.value.typeId() == QMetaType::QStringList
+                          ? row.value.toStringList().isEmpty()
+                          : row.value.toString().isEmpty() ||
+                                row.value.toString() == QLatin1String("0")))) {
                     target = &row;
                     break;
                 }
@@ -785,8 +808,12 @@ private slots:
             answered << rowPath;
             QVERIFY2(fieldpath::get(e.record(), rowPath).isValid(), qPrintable(rowPath));
         }
-        QVERIFY2(e.issues().isEmpty(),
-                 qPrintable(e.issues().value(0).toMap().value(QStringLiteral("path")).toString()));
+        QVERIFY2(
+            e.issues().isEmpty(),
+            qPrintable(e.issues().value(0).toMap().value(QStringLiteral("path")).toString() +
+                       QLatin1Char(' ') +
+                       e.issues().value(0).toMap().value(QStringLiteral("message")).toString() +
+                       QLatin1Char(' ') + answered.join(u',')));
         QSignalSpy submitted(&e, &RecordEditor::submitted);
         QVERIFY2(e.submit(), qPrintable(e.submitError()));
         QCOMPARE(submitted.size(), 1);
@@ -1219,8 +1246,12 @@ private slots:
         QCOMPARE(draft.value().children(0).seen().reason_if_no(), std::string("SYNTHETIC: asleep"));
         e.setValue(QStringLiteral("children[0].grade_rationale"),
                    QString::fromStdString(rationale));
-        QVERIFY2(e.issues().isEmpty(),
-                 qPrintable(e.issues().value(0).toMap().value(QStringLiteral("path")).toString()));
+        QVERIFY2(
+            e.issues().isEmpty(),
+            qPrintable(e.issues().value(0).toMap().value(QStringLiteral("path")).toString() +
+                       QLatin1Char(' ') +
+                       e.issues().value(0).toMap().value(QStringLiteral("message")).toString() +
+                       QString()));
         QSignalSpy submitted(&e, &RecordEditor::submitted);
         QVERIFY2(e.submit(), qPrintable(e.submitError()));
         auto stored = m_app->session.recordStore()->load(QString::fromStdString(r.record_id()));
@@ -1247,6 +1278,223 @@ private slots:
         QVERIFY(stored);
         QCOMPARE(stored.value().risk().answers_size(), 0);
         QVERIFY(stored.value().risk().declined());
+    }
+
+    // The row of a risk question, by its tag, on the record's checklist.
+    static QString riskPath(const v1::IncidentRecord &r, const QString &tag)
+    {
+        const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
+        const protocol::RiskChecklist *c = registry.forRecord(r);
+        for (int q = 0; c && q < c->questions().size(); ++q)
+            if (c->questions()[q].tag == tag) {
+                static const char *const field[] = {"answer", "choices", "frequency", "text"};
+                return QStringLiteral("risk.answers[%1].%2")
+                    .arg(q)
+                    .arg(QLatin1String(field[int(c->questions()[q].type)]));
+            }
+        return QString();
+    }
+    static const FormModel::Row *rowAt(const FormModel &m, const QString &path)
+    {
+        for (const FormModel::Row &row : m.rows())
+            if (row.path == path)
+                return &row;
+        return nullptr;
+    }
+
+    // The police DASH as the officer meets it: by section in the police
+    // order; the stalking questions only once question 8 is yes, and
+    // required only then; "afraid of what, for whom" as options where "not
+    // known" stands alone; questions 11 and 12 answered on each child; "not
+    // safe to ask" hides the questions and sends none of their answers.
+    void theRiskStepAsksThePoliceDashWithItsFollowUps()
+    {
+        setUpStore();
+        const v1::IncidentRecord r = openCompleteDraft(21, [](const v1::IncidentRecord &x) {
+            return x.incident().type() == v1::INCIDENT_TYPE_DOMESTIC_ABUSE &&
+                   !x.risk().declined() && x.children_size() > 0 &&
+                   !x.children(0).identity().unborn();
+        });
+        RecordEditor &e = m_app->editor;
+        QCOMPARE(e.record().risk().checklist_version(), 2u);
+        e.goToStep(stepTitles(e).indexOf(QStringLiteral("Risk checklist")));
+        e.setValue(riskPath(r, QStringLiteral("stalking")), int(v1::ANSWER_NO));
+        e.setValue(riskPath(r, QStringLiteral("isolated")), int(v1::ANSWER_NO));
+        e.setValue(riskPath(r, QStringLiteral("afraid_further_harm")), int(v1::ANSWER_NO));
+        const auto headings = [&] {
+            QStringList out;
+            for (const FormModel::Row &row : e.fields()->rows())
+                if (row.path.startsWith(QLatin1String("risk.section:")))
+                    out << row.label;
+            return out;
+        };
+        QCOMPARE(headings(),
+                 (QStringList{QStringLiteral("The current situation"),
+                              QStringLiteral("Children and dependants"),
+                              QStringLiteral("Abuse history"), QStringLiteral("The abuser")}));
+        const FormModel::Row *q18 =
+            rowAt(*e.fields(), riskPath(r, QStringLiteral("strangulation")));
+        QVERIFY(q18);
+        QVERIFY2(q18->label.startsWith(QLatin1String("18. ")), qPrintable(q18->label));
+        const auto stalkingRows = [&] {
+            int n = 0;
+            for (const FormModel::Row &row : e.fields()->rows())
+                n += row.label.contains(QRegularExpression(QStringLiteral("^S\\d+\\. "))) &&
+                     row.path.startsWith(QLatin1String("risk.answers"));
+            return n;
+        };
+        QCOMPARE(stalkingRows(), 0);
+        const auto stalkingIssues = [&] {
+            int n = 0;
+            for (const QVariant &i : e.issues())
+                n += i.toMap()
+                         .value(QStringLiteral("message"))
+                         .toString()
+                         .contains(QRegularExpression(QStringLiteral("question S\\d+")));
+            return n;
+        };
+        QCOMPARE(stalkingIssues(), 0);
+
+        // Question 8 yes: the 11 stalking questions, under their own title,
+        // right after it, and each required.
+        e.setValue(riskPath(r, QStringLiteral("stalking")), int(v1::ANSWER_YES));
+        QCOMPARE(stalkingRows(), 11);
+        QVERIFY(headings().contains(
+            QStringLiteral("Stalking and harassment (asked because of question 8)")));
+        QCOMPARE(stalkingIssues(), 11);
+        const QStringList paths = rowPaths(*e.fields());
+        QCOMPARE(paths.indexOf(riskPath(r, QStringLiteral("stalking"))) + 2,
+                 paths.indexOf(riskPath(r, QStringLiteral("s_very_frightened"))));
+        e.setValue(riskPath(r, QStringLiteral("stalking")), int(v1::ANSWER_NO));
+        QCOMPARE(stalkingRows(), 0);
+        QCOMPARE(stalkingIssues(), 0);
+
+        // Afraid: of what and for whom, as options.
+        e.setValue(riskPath(r, QStringLiteral("afraid_further_harm")), int(v1::ANSWER_YES));
+        const QString forWhom = riskPath(r, QStringLiteral("afraid_for"));
+        const FormModel::Row *whom = rowAt(*e.fields(), forWhom);
+        QVERIFY(whom);
+        QCOMPARE(whom->kind, FieldKind::Options);
+        e.toggleOption(forWhom, QStringLiteral("self"), true);
+        e.toggleOption(forWhom, QStringLiteral("children"), true);
+        QCOMPARE(fieldpath::get(e.record(), forWhom).toStringList(),
+                 (QStringList{QStringLiteral("self"), QStringLiteral("children")}));
+        e.toggleOption(forWhom, QStringLiteral("not_known"), true);
+        QCOMPARE(fieldpath::get(e.record(), forWhom).toStringList(),
+                 QStringList{QStringLiteral("not_known")});
+        e.toggleOption(forWhom, QStringLiteral("children"), true);
+        QCOMPARE(fieldpath::get(e.record(), forWhom).toStringList(),
+                 QStringList{QStringLiteral("children")});
+
+        // Question 11 is each child's: shown, not asked again.
+        const QString q11 = riskPath(r, QStringLiteral("child_hurt"));
+        QCOMPARE(rowAt(*e.fields(), q11)->kind, FieldKind::Note);
+        e.setValue(QStringLiteral("children[0].suspect_ever_hurt"), int(v1::ANSWER_YES));
+        QCOMPARE(fieldpath::get(e.record(), q11).toInt(), int(v1::ANSWER_YES));
+        QVERIFY2(rowAt(*e.fields(), q11)->help.contains(QLatin1String(": yes")),
+                 qPrintable(rowAt(*e.fields(), q11)->help));
+
+        // Not safe to ask now: its own outcome, with why; nothing asked or sent.
+        e.setValue(QStringLiteral("risk.not_safe_to_ask"), true);
+        for (const FormModel::Row &row : e.fields()->rows())
+            QVERIFY2(!row.path.startsWith(QLatin1String("risk.answers")), qPrintable(row.path));
+        QVERIFY(rowAt(*e.fields(), QStringLiteral("risk.not_safe_reason")));
+        QVERIFY(!e.submit());
+        e.setValue(QStringLiteral("risk.not_safe_reason"),
+                   QStringLiteral("SYNTHETIC: suspect in the next room; asked tomorrow at the "
+                                  "station"));
+        QVERIFY2(e.submit(), qPrintable(e.submitError()));
+        const auto stored =
+            m_app->session.recordStore()->load(QString::fromStdString(r.record_id()));
+        QVERIFY(stored);
+        QCOMPARE(stored.value().risk().answers_size(), 0);
+        QVERIFY(stored.value().risk().not_safe_to_ask());
+        QCOMPARE(stored.value().children(0).suspect_ever_hurt(), v1::ANSWER_YES);
+    }
+
+    // A draft begun on version 1 (the partner order) stays on version 1 now
+    // that version 2 is current: its answers, its 27 rows, its score.
+    void aDraftBegunOnVersionOneKeepsItsAnswersAndItsVersion()
+    {
+        setUpStore();
+        const auto checklists = protocol::RiskChecklistRegistry::withBuiltIns();
+        v1::IncidentRecord r = testing::validDomesticAbuseRecordForm2(checklists);
+        testing::answerChecklist(r.mutable_risk(), *checklists.find(QStringLiteral("dash-2009"), 1),
+                                 5);
+        QVERIFY(!m_app->session.recordStore()->saveDraft(r));
+        RecordEditor &e = m_app->editor;
+        QVERIFY(e.open(QString::fromStdString(r.record_id())));
+        e.goToStep(stepTitles(e).indexOf(QStringLiteral("Risk checklist")));
+        QCOMPARE(e.record().risk().checklist_version(), 1u);
+        int questions = 0;
+        for (const FormModel::Row &row : e.fields()->rows()) {
+            QVERIFY2(!row.path.startsWith(QLatin1String("risk.section:")), qPrintable(row.path));
+            QVERIFY(row.path != QLatin1String("risk.rationale"));
+            if (row.path.startsWith(QLatin1String("risk.answers"))) {
+                QCOMPARE(row.path, QStringLiteral("risk.answers[%1].answer").arg(questions));
+                QCOMPARE(row.value.toInt(), int(questions < 5 ? v1::ANSWER_YES : v1::ANSWER_NO));
+                ++questions;
+            }
+        }
+        QCOMPARE(questions, 27);
+        QVERIFY2(e.riskSummary().startsWith(QLatin1String("Score 5 of 27")),
+                 qPrintable(e.riskSummary()));
+        QVERIFY2(e.submit(), qPrintable(e.submitError()));
+        const auto stored =
+            m_app->session.recordStore()->load(QString::fromStdString(r.record_id()));
+        QCOMPARE(stored.value().risk().checklist_version(), 1u);
+        QCOMPARE(stored.value().risk().answers(4).answer(), v1::ANSWER_YES);
+    }
+
+    // An instrument shaped like DARA renders from its data alone: frequency
+    // answers (with "not known" only where allowed), options, the victim's
+    // words, a rationale, and judgement grading that must be given.
+    void anInstrumentShapedLikeDaraRendersFromItsData()
+    {
+        protocol::RiskChecklistRegistry registry = protocol::RiskChecklistRegistry::withBuiltIns();
+        const auto dara =
+            protocol::RiskChecklist::builtIn(QStringLiteral("dara-shaped-illustrative-v1.json"));
+        QVERIFY(!registry.add(dara));
+        v1::IncidentRecord r = testing::validDomesticAbuseRecordForm2(registry);
+        QCOMPARE(QString::fromStdString(r.risk().checklist_id()), dara.id());
+        const FormSection *risk = nullptr;
+        for (const FormSection &s : RecordForm::closingSections())
+            if (s.id == QLatin1String("risk"))
+                risk = &s;
+        QVERIFY(risk);
+        const QList<FormModel::Row> rows = FormRows(r, registry).rows(*risk, -1, {});
+        QHash<QString, FormModel::Row> byPath;
+        QStringList headings;
+        for (const FormModel::Row &row : rows) {
+            byPath.insert(row.path, row);
+            if (row.path.startsWith(QLatin1String("risk.section:")))
+                headings << row.label;
+        }
+        QCOMPARE(headings, (QStringList{QStringLiteral("What has happened, and how often"),
+                                        QStringLiteral("In the victim's words")}));
+        const FormModel::Row violence = byPath.value(QStringLiteral("risk.answers[0].frequency"));
+        QCOMPARE(violence.kind, FieldKind::Choice);
+        QCOMPARE(violence.choices.size(), 5); // never, once, sometimes, often, not known
+        QCOMPARE(byPath.value(QStringLiteral("risk.answers[4].frequency")).choices.size(), 4);
+        QCOMPARE(byPath.value(QStringLiteral("risk.answers[3].choices")).kind, FieldKind::Options);
+        QCOMPARE(byPath.value(QStringLiteral("risk.answers[5].text")).kind, FieldKind::Text);
+        QVERIFY(byPath.contains(QStringLiteral("risk.rationale")));
+        QVERIFY(byPath.contains(QStringLiteral("risk.judgement_level")));
+
+        // Graded by judgement: required, and then the level (no trigger
+        // fired: strangulation answered no).
+        for (v1::RiskAnswer &a : *r.mutable_risk()->mutable_answers())
+            if (a.question_id() == "strangulation")
+                a.set_answer(v1::ANSWER_NO);
+        const protocol::GoodPracticeValidator validator(registry);
+        r.mutable_risk()->clear_judgement_level();
+        bool asked = false;
+        for (const protocol::RecordIssue &i : validator.check(r))
+            asked = asked || i.code == QLatin1String("judgement_required");
+        QVERIFY(asked);
+        r.mutable_risk()->set_judgement_level(v1::RISK_LEVEL_MEDIUM);
+        QCOMPARE(dara.scoreRecord(r).finalLevel, v1::RISK_LEVEL_MEDIUM);
+        QVERIFY(validator.check(r).isEmpty());
     }
 
     // A draft that refers to nobody (written elsewhere, or damaged) opens

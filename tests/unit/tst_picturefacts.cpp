@@ -24,10 +24,45 @@ private slots:
     void aWithdrawnRecordAddsNobodyToThePicture()
     {
         v1::IncidentRecord r = testing::validDomesticAbuseRecordForm2(m_checklists);
-        QCOMPARE(extractPeople(r, m_received).size(), 3);
+        QCOMPARE(extractPeople(r, m_received, m_checklists).size(), 3);
         r.mutable_withdrawal()->set_reason("Duplicate of SYN-CAD-2");
-        QVERIFY(extractPeople(r, m_received).isEmpty());
+        QVERIFY(extractPeople(r, m_received, m_checklists).isEmpty());
         QVERIFY(!protocol::derived::isUrgent(r));
+    }
+
+    // The child's chronology carries the incident's risk as the device
+    // scored it: on the version answered, with the trigger that set it;
+    // "not safe to ask" and an instrument the hub does not know are said
+    // as such, never scored as standard.
+    void theRiskIsScoredAsTheDeviceScoresIt()
+    {
+        v1::IncidentRecord r = testing::validDomesticAbuseRecordForm2(m_checklists);
+        const protocol::RiskChecklist *dash = m_checklists.forRecord(r);
+        QCOMPARE(dash->version(), 2);
+        const auto reportOf = [&](const v1::IncidentRecord &x) {
+            return extractPeople(x, m_received, m_checklists).first().report;
+        };
+        QCOMPARE(reportOf(r).riskLevel, dash->scoreRecord(r).finalLevel);
+        QVERIFY(reportOf(r).riskReasons.isEmpty());
+        for (v1::RiskAnswer &a : *r.mutable_risk()->mutable_answers())
+            if (a.question_id() == "strangulation")
+                a.set_answer(v1::ANSWER_YES);
+        const Report high = reportOf(r);
+        QCOMPARE(high.riskLevel, v1::RISK_LEVEL_HIGH);
+        QCOMPARE(high.riskReasons, dash->scoreRecord(r).reasons);
+        QVERIFY(!high.riskReasons.isEmpty());
+
+        v1::IncidentRecord unsafe = r;
+        unsafe.mutable_risk()->set_not_safe_to_ask(true);
+        unsafe.mutable_risk()->clear_answers();
+        unsafe.mutable_risk()->set_judgement_level(v1::RISK_LEVEL_MEDIUM);
+        QCOMPARE(reportOf(unsafe).riskOutcome, QStringLiteral("not_safe_to_ask"));
+        QCOMPARE(reportOf(unsafe).riskLevel, v1::RISK_LEVEL_MEDIUM);
+
+        v1::IncidentRecord unknown = r;
+        unknown.mutable_risk()->set_checklist_version(99);
+        QCOMPARE(reportOf(unknown).riskOutcome, QStringLiteral("unknown_checklist"));
+        QCOMPARE(reportOf(unknown).riskLevel, v1::RISK_LEVEL_UNSPECIFIED);
     }
 
     void aFormTwoRecordsChildAndAdults()
@@ -35,7 +70,7 @@ private slots:
         v1::IncidentRecord r = testing::validDomesticAbuseRecordForm2(m_checklists);
         r.mutable_incident()->mutable_address()->set_postcode("ZZ1 4AB");
         r.mutable_people(1)->set_force_identifier("SYN-PNC-000014");
-        const QList<ExtractedPerson> people = extractPeople(r, m_received);
+        const QList<ExtractedPerson> people = extractPeople(r, m_received, m_checklists);
         QCOMPARE(people.size(), 3);
 
         const ExtractedPerson &alpha = people[0];
@@ -81,7 +116,7 @@ private slots:
         m->set_name("Epsilon Example SYNTHETIC");
         m->set_suspected_perpetrator(true);
         r.mutable_children(0)->add_indicators(v1::INDICATOR_NEGLECT);
-        const QList<ExtractedPerson> people = extractPeople(r, m_received);
+        const QList<ExtractedPerson> people = extractPeople(r, m_received, m_checklists);
         QCOMPARE(people.size(), 2);
         QCOMPARE(people[1].kind, ExtractedPerson::Kind::Adult);
         QVERIFY(people[1].suspect);

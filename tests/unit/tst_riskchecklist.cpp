@@ -17,8 +17,8 @@ namespace {
 QJsonObject builtInDefinition()
 {
     const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
-    return QJsonDocument::fromJson(
-               registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->canonicalJson())
+    // The format-1 definition (version 1), which this file tests.
+    return QJsonDocument::fromJson(registry.find(QStringLiteral("dash-2009"), 1)->canonicalJson())
         .object();
 }
 
@@ -37,19 +37,25 @@ class TestRiskChecklist : public QObject
 
     const protocol::RiskChecklistRegistry m_registry =
         protocol::RiskChecklistRegistry::withBuiltIns();
-    const RiskChecklist &dash() const
-    {
-        return *m_registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE);
-    }
+    // Version 1 (format 1, the partner order): old records score on it.
+    const RiskChecklist &dash() const { return *m_registry.find(QStringLiteral("dash-2009"), 1); }
 
 private slots:
     void builtInIsTheDefaultForDomesticAbuse()
     {
+        // New records: the police DASH in the police order (version 2).
         const RiskChecklist *c = m_registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE);
         QVERIFY(c);
         QCOMPARE(c->id(), QStringLiteral("dash-2009"));
-        QCOMPARE(c->version(), 1);
-        QCOMPARE(c->questions().size(), 27);
+        QCOMPARE(c->version(), 2);
+        QCOMPARE(c->format(), 2);
+        QCOMPARE(c->questions()[17].tag.isEmpty()
+                     ? QString()
+                     : c->questionByTag(QStringLiteral("strangulation"))->number,
+                 QStringLiteral("18"));
+        // Records begun on version 1 stay on it.
+        QVERIFY(m_registry.find(QStringLiteral("dash-2009"), 1));
+        QCOMPARE(dash().questions().size(), 27);
         QVERIFY(!m_registry.currentFor(v1::INCIDENT_TYPE_SCHOOL_LIAISON));
     }
 
@@ -144,7 +150,7 @@ private slots:
     void aNewerVersionChangesThresholdsWithoutARelease()
     {
         QJsonObject def = builtInDefinition();
-        def[QStringLiteral("version")] = 2;
+        def[QStringLiteral("version")] = 3; // 2 is the built-in police order
         def[QStringLiteral("thresholds")] = QJsonArray{
             QJsonObject{{QStringLiteral("level"), QStringLiteral("standard")},
                         {QStringLiteral("min_score"), 0}},
@@ -162,7 +168,7 @@ private slots:
         auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
         QVERIFY(!registry.add(std::get<RiskChecklist>(loaded)));
         const RiskChecklist *current = registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE);
-        QCOMPARE(current->version(), 2);
+        QCOMPARE(current->version(), 3);
         QVERIFY(registry.find(QStringLiteral("dash-2009"), 1)); // old records still score on v1
 
         v1::RiskAssessment a;
@@ -171,7 +177,7 @@ private slots:
         QCOMPARE(registry.find(QStringLiteral("dash-2009"), 1)->score(a).scoredLevel,
                  v1::RISK_LEVEL_MEDIUM);
         a.set_judgement_level(v1::RISK_LEVEL_MEDIUM);
-        a.set_judgement_rationale("SYNTHETIC: lowered under v2's rule");
+        a.set_judgement_rationale("SYNTHETIC: lowered under v3's rule");
         QCOMPARE(current->score(a).finalLevel, v1::RISK_LEVEL_MEDIUM);
     }
 

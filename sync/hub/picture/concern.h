@@ -45,6 +45,13 @@ struct Report
     QString demeanour;
     QHash<int, int> aceProvenance; // indicator -> v1::Provenance (form 2)
     QStringList flags;             // what ingest flagged on the version
+    // The incident's risk assessment, scored at the hub by the device's own
+    // code on the version it was answered on: the level that counts, the
+    // triggers and clusters that set it (in words), and an outcome other
+    // than answering ("declined", "not_safe_to_ask", "unknown_checklist").
+    v1::RiskLevel riskLevel = v1::RISK_LEVEL_UNSPECIFIED;
+    QStringList riskReasons;
+    QString riskOutcome;
 
     // "record-id v2": how evidence names a report.
     QString evidence() const;

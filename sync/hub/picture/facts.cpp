@@ -26,7 +26,8 @@ void setAddress(PersonFacts &f, const v1::PostalAddress &a)
 }
 
 // The incident as every report of it shares.
-Report incidentReport(const v1::IncidentRecord &r, const QDateTime &receivedUtc)
+Report incidentReport(const v1::IncidentRecord &r, const QDateTime &receivedUtc,
+                      const protocol::RiskChecklistRegistry &checklists)
 {
     Report rep;
     rep.recordId = str(r.record_id());
@@ -34,18 +35,42 @@ Report incidentReport(const v1::IncidentRecord &r, const QDateTime &receivedUtc)
     rep.occurredUtc = QDateTime::fromMSecsSinceEpoch(r.incident().occurred_at().unix_ms(), Qt::UTC);
     rep.receivedUtc = receivedUtc;
     rep.type = r.incident().type();
+    // The risk as the device showed it: the same scoring, on the version
+    // the officer answered.
+    const v1::RiskAssessment &risk = r.risk();
+    if (!risk.checklist_id().empty()) {
+        const protocol::RiskChecklist *c =
+            checklists.find(str(risk.checklist_id()), int(risk.checklist_version()));
+        if (risk.not_safe_to_ask())
+            rep.riskOutcome = QStringLiteral("not_safe_to_ask");
+        else if (risk.declined())
+            rep.riskOutcome = QStringLiteral("declined");
+        else if (!c)
+            rep.riskOutcome = QStringLiteral("unknown_checklist");
+        if (c && rep.riskOutcome.isEmpty()) {
+            const protocol::RiskScore s = c->scoreRecord(r);
+            rep.riskLevel = s.finalLevel;
+            rep.riskReasons = s.reasons;
+        } else if (rep.riskOutcome != QLatin1String("unknown_checklist")) {
+            // Not asked: the officer's judgement is the level, if given.
+            rep.riskLevel = v1::RiskLevel_IsValid(risk.judgement_level())
+                                ? risk.judgement_level()
+                                : v1::RISK_LEVEL_UNSPECIFIED;
+        }
+    }
     return rep;
 }
 
 } // namespace
 
-QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record, const QDateTime &receivedUtc)
+QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record, const QDateTime &receivedUtc,
+                                     const protocol::RiskChecklistRegistry &checklists)
 {
     QList<ExtractedPerson> out;
     if (record.has_withdrawal())
         return out;
     const QDate on = derived::incidentDate(record);
-    const Report base = incidentReport(record, receivedUtc);
+    const Report base = incidentReport(record, receivedUtc, checklists);
     const bool form2 = derived::formVersion(record) >= 2;
     const auto has = [](const auto &ids, const std::string &id) {
         return std::find(ids.begin(), ids.end(), id) != ids.end();

@@ -2,6 +2,7 @@
 
 #include "concern.h"
 #include "identity.h"
+#include "protocol/riskchecklist.h"
 #include "safeguard/v1/record.pb.h"
 
 #include <QDateTime>
@@ -42,7 +43,8 @@ struct ExtractedPerson
 // nobody for a record the officer withdrew (kept at the hub and listed
 // with its reason, but never part of a child's picture). receivedUtc is when the hub committed it
 // (the "no notice" rule's clock).
-QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record,
-                                     const QDateTime &receivedUtc);
+// checklists: the risk instruments the hub knows (built-in and policy).
+QList<ExtractedPerson> extractPeople(const v1::IncidentRecord &record, const QDateTime &receivedUtc,
+                                     const protocol::RiskChecklistRegistry &checklists);
 
 } // namespace safeguard::hub::picture

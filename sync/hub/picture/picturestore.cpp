@@ -247,7 +247,10 @@ QByteArray reportJson(const Report &r)
                            {QStringLiteral("no_words"), r.wordsNotRecorded},
                            {QStringLiteral("demeanour"), r.demeanour},
                            {QStringLiteral("provenance"), provenance},
-                           {QStringLiteral("flags"), toArray(r.flags)}})
+                           {QStringLiteral("flags"), toArray(r.flags)},
+                           {QStringLiteral("risk"), int(r.riskLevel)},
+                           {QStringLiteral("risk_why"), toArray(r.riskReasons)},
+                           {QStringLiteral("risk_outcome"), r.riskOutcome}})
         .toJson(QJsonDocument::Compact);
 }
 
@@ -286,6 +289,10 @@ Report reportFrom(const QByteArray &json)
     for (auto it = provenance.constBegin(); it != provenance.constEnd(); ++it)
         r.aceProvenance.insert(it.key().toInt(), it.value().toInt());
     r.flags = fromArray(o.value(QLatin1String("flags")));
+    const int risk = o.value(QLatin1String("risk")).toInt();
+    r.riskLevel = v1::RiskLevel_IsValid(risk) ? v1::RiskLevel(risk) : v1::RISK_LEVEL_UNSPECIFIED;
+    r.riskReasons = fromArray(o.value(QLatin1String("risk_why")));
+    r.riskOutcome = o.value(QLatin1String("risk_outcome")).toString();
     return r;
 }
 
@@ -361,9 +368,11 @@ class SqlitePictureStore final : public PictureStore
 {
 public:
     SqlitePictureStore(sql::Database db, const PictureKeys &keys, ConcernRules rules,
-                       EncompassDirectory directory)
+                       EncompassDirectory directory,
+                       std::shared_ptr<const protocol::RiskChecklistRegistry> checklists)
         : m_db(std::move(db))
         , m_keys(keys)
+        , m_checklists(std::move(checklists))
         , m_rules(std::move(rules))
         , m_directory(std::move(directory))
     {}
@@ -485,6 +494,7 @@ private:
 
     sql::Database m_db;
     const PictureKeys &m_keys;
+    std::shared_ptr<const protocol::RiskChecklistRegistry> m_checklists;
     ConcernRules m_rules;
     EncompassDirectory m_directory;
     QHash<QString, QString> m_mergedInto;
@@ -658,8 +668,8 @@ bool SqlitePictureStore::applyOne(const PictureWork &work, const v1::IncidentRec
             return fail(del.error(), error);
     }
 
-    QList<ExtractedPerson> people =
-        extractPeople(record, QDateTime::fromMSecsSinceEpoch(work.receivedAtMs, Qt::UTC));
+    QList<ExtractedPerson> people = extractPeople(
+        record, QDateTime::fromMSecsSinceEpoch(work.receivedAtMs, Qt::UTC), *m_checklists);
     std::stable_partition(people.begin(), people.end(), [](const ExtractedPerson &p) {
         return p.kind == ExtractedPerson::Kind::Adult;
     });
@@ -1885,10 +1895,11 @@ bool SqlitePictureStore::adoptRules(const QByteArray &fingerprint, QString *erro
 
 } // namespace
 
-std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, const PictureKeys &keys,
-                                                       QString *error, bool readOnly,
-                                                       const ConcernRules *rules,
-                                                       const EncompassDirectory *directory)
+std::unique_ptr<PictureStore>
+PictureStore::openSqlite(const QString &path, const PictureKeys &keys, QString *error,
+                         bool readOnly, const ConcernRules *rules,
+                         const EncompassDirectory *directory,
+                         std::shared_ptr<const protocol::RiskChecklistRegistry> checklists)
 {
     sql::SqlError e;
     auto db = sql::Database::open(path,
@@ -1936,7 +1947,8 @@ std::unique_ptr<PictureStore> PictureStore::openSqlite(const QString &path, cons
     }
     const ConcernRules &r = rules ? *rules : ConcernRules::builtIn();
     auto store = std::make_unique<SqlitePictureStore>(
-        std::move(*db), keys, r, directory ? *directory : EncompassDirectory::builtIn());
+        std::move(*db), keys, r, directory ? *directory : EncompassDirectory::builtIn(),
+        checklists ? std::move(checklists) : protocol::RiskChecklistRegistry::sharedBuiltIns());
     // What is indexed, and how names are normalised for it: a picture
     // indexed otherwise is indexed again from its sealed facts.
     if (!readOnly) {

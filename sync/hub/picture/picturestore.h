@@ -5,6 +5,7 @@
 #include "hub/hubstore.h"
 #include "identity.h"
 #include "picturekeys.h"
+#include "protocol/riskchecklist.h"
 #include "safeguard/v1/record.pb.h"
 
 #include <QJsonObject>
@@ -125,10 +126,10 @@ public:
     // copied. A rules file other than the one the picture was last
     // evaluated with re-evaluates every person's history on open (never
     // for readOnly, which reads what the writer evaluated).
-    static std::unique_ptr<PictureStore> openSqlite(const QString &path, const PictureKeys &keys,
-                                                    QString *error, bool readOnly = false,
-                                                    const ConcernRules *rules = nullptr,
-                                                    const EncompassDirectory *directory = nullptr);
+    static std::unique_ptr<PictureStore>
+    openSqlite(const QString &path, const PictureKeys &keys, QString *error, bool readOnly = false,
+               const ConcernRules *rules = nullptr, const EncompassDirectory *directory = nullptr,
+               std::shared_ptr<const protocol::RiskChecklistRegistry> checklists = nullptr);
 
     // Takes one committed version into the picture: resolves every person
     // in it (adults first, so a child's parents and an unborn child's
