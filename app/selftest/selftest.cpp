@@ -418,6 +418,28 @@ int runSelfTest(const QString &screenshotDir)
                     QStringLiteral("SYNTHETIC: asleep upstairs"));
     settle();
     capture(engine, screenshotDir, QStringLiteral("record-follow-up-answered"), true);
+    // The risk checklist's own follow-ups: stalking (question 8) opens its
+    // set, "afraid" its options; then "not safe to ask now".
+    if (const protocol::RiskChecklist *c = session.checklists().forRecord(editor.record())) {
+        for (int step = 0; step < editor.stepCount(); ++step) {
+            editor.goToStep(step);
+            if (editor.stepId() == QLatin1String("risk"))
+                break;
+        }
+        for (int q = 0; q < c->questions().size(); ++q) {
+            const QString tag = c->questions()[q].tag;
+            if (tag == QLatin1String("stalking") || tag == QLatin1String("afraid_further_harm"))
+                editor.setValue(QStringLiteral("risk.answers[%1].answer").arg(q),
+                                int(v1::ANSWER_YES));
+        }
+        settle();
+        visited << QStringLiteral("risk follow-ups");
+        capture(engine, screenshotDir, QStringLiteral("record-risk-follow-ups"), true);
+        editor.setValue(QStringLiteral("risk.not_safe_to_ask"), true);
+        settle();
+        visited << QStringLiteral("risk not safe to ask");
+        capture(engine, screenshotDir, QStringLiteral("record-risk-not-safe"));
+    }
     editor.close();
     settle();
     session.recordStore()->purge(ids[5]);

@@ -155,7 +155,8 @@ void FormRows::appendRiskQuestions(const protocol::RiskChecklist &c, QList<FormM
                                                : a == v1::ANSWER_NOT_KNOWN ? tr("not known")
                                                                            : tr("not answered"));
             }
-            row.help = tr("Answered on each child's step. %1").arg(said.join(QStringLiteral("; ")));
+            // One child a line: a name is long, and each answer must read at a glance.
+            row.help = tr("Answered on each child's step:\n%1").arg(said.join(u'\n'));
             rows << row;
             continue;
         }

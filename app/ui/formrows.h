@@ -38,6 +38,8 @@ public:
     bool fieldApplies(const FormField &field, const QString &base) const;
     // The row that shows an issue reported at a record path.
     QString rowPathFor(const QString &issuePath) const;
+    // "risk.answers[3].frequency": the row of question q's answer.
+    static QString riskAnswerPath(const protocol::RiskChecklist &c, int q);
     // "Alex Example (victim)", or "" for an id that is not one of the adults.
     QString personLabel(const std::string &personId) const;
 
@@ -51,8 +53,6 @@ private:
     // answer type (follow-ups once their question calls for them).
     void appendRiskQuestions(const protocol::RiskChecklist &c, QList<FormModel::Row> &rows,
                              const QHash<QString, QString> &issues) const;
-    // "risk.answers[3].frequency": where question q's answer is held.
-    static QString riskAnswerPath(const protocol::RiskChecklist &c, int q);
     // A reason that usually repeats an earlier one: offered as one tap.
     void offerSameReasons(QList<FormModel::Row> &rows) const;
     void appendRows(const FormField &field, const QString &base, QList<FormModel::Row> &rows,

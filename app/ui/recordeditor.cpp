@@ -421,6 +421,14 @@ int RecordEditor::clearHiddenAnswers()
         bare.set_question_id(a.question_id());
         return a.SerializeAsString() != bare.SerializeAsString();
     };
+    // The questions about the children say what the children say now
+    // (one removed, or answered otherwise, since the risk step).
+    if (m_record.risk().answers_size() > 0) {
+        const std::string before = m_record.risk().SerializeAsString();
+        ensureRiskAnswers();
+        if (m_record.risk().SerializeAsString() != before)
+            ++cleared;
+    }
     if (m_record.risk().declined() || m_record.risk().not_safe_to_ask()) {
         bool answered = false;
         for (const v1::RiskAnswer &a : m_record.risk().answers())

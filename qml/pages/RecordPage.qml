@@ -161,6 +161,7 @@ Page {
                 text: Editor.riskSummary
                 font.pixelSize: 17
                 font.bold: true
+                wrapMode: Text.Wrap // the triggers that set the level, in full
                 Layout.fillWidth: true
             }
             Repeater {
@@ -336,6 +337,7 @@ Page {
                 visible: text.length > 0
                 font.pixelSize: 16
                 font.bold: true
+                wrapMode: Text.Wrap // the triggers that set the level, in full
                 Layout.fillWidth: true
             }
             Label {

@@ -1286,12 +1286,8 @@ private slots:
         const auto registry = protocol::RiskChecklistRegistry::withBuiltIns();
         const protocol::RiskChecklist *c = registry.forRecord(r);
         for (int q = 0; c && q < c->questions().size(); ++q)
-            if (c->questions()[q].tag == tag) {
-                static const char *const field[] = {"answer", "choices", "frequency", "text"};
-                return QStringLiteral("risk.answers[%1].%2")
-                    .arg(q)
-                    .arg(QLatin1String(field[int(c->questions()[q].type)]));
-            }
+            if (c->questions()[q].tag == tag)
+                return FormRows::riskAnswerPath(*c, q);
         return QString();
     }
     static const FormModel::Row *rowAt(const FormModel &m, const QString &path)
