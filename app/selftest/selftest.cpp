@@ -492,6 +492,40 @@ int runSelfTest(const QString &screenshotDir)
     settle();
     visited << QStringLiteral("home again");
 
+    // A force's own instrument, as the hub hands it (here the illustrative
+    // DARA-shaped one): offered for a new record from the next unlock, and
+    // rendered from its data alone.
+    session.lock();
+    {
+        protocol::RiskChecklistRegistry withForce;
+        withForce.addBuiltIns();
+        withForce.add(
+            protocol::RiskChecklist::builtIn(QStringLiteral("dara-shaped-illustrative-v1.json")));
+        session.setChecklists(std::move(withForce));
+    }
+    unlock.unlock(passphrase);
+    settle();
+    if (!editor.startNew()) {
+        out << "self-test: could not start a record on the force's instrument\n";
+        return 1;
+    }
+    editor.setValue(QStringLiteral("incident.type"), int(v1::INCIDENT_TYPE_DOMESTIC_ABUSE));
+    for (int step = 0; step < editor.stepCount(); ++step) {
+        editor.goToStep(step);
+        if (editor.stepId() == QLatin1String("risk"))
+            break;
+    }
+    if (editor.record().risk().checklist_id() != "dara-shaped-illustrative") {
+        out << "self-test: the force's instrument was not offered\n";
+        return 1;
+    }
+    editor.setValue(QStringLiteral("risk.answers[0].frequency"), int(v1::RISK_FREQUENCY_SOMETIMES));
+    settle();
+    visited << QStringLiteral("force instrument");
+    capture(engine, screenshotDir, QStringLiteral("record-risk-force-instrument"), true);
+    editor.deleteDraft();
+    settle();
+
     session.lock();
     settle();
     session.vault().wipe();

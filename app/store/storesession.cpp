@@ -10,7 +10,8 @@ namespace safeguard::store {
 StoreSession::StoreSession(QString dir, const protocol::Clock &clock)
     : m_dir(std::move(dir))
     , m_clock(clock)
-    , m_checklists(protocol::RiskChecklistRegistry::sharedBuiltIns())
+    , m_checklists(std::make_shared<protocol::RiskChecklistRegistry>(
+          protocol::RiskChecklistRegistry::withBuiltIns()))
     , m_vault(m_dir, clock)
 {
     initialiseSodium();
@@ -81,6 +82,18 @@ void StoreSession::lock()
     m_store.reset();
     m_passKey = SecureBuffer();
     m_state = State::Locked;
+    if (m_pendingChecklists) {
+        *m_checklists = std::move(*m_pendingChecklists);
+        m_pendingChecklists.reset();
+    }
+}
+
+void StoreSession::setChecklists(protocol::RiskChecklistRegistry checklists)
+{
+    if (m_store)
+        m_pendingChecklists = std::move(checklists);
+    else
+        *m_checklists = std::move(checklists);
 }
 
 VaultError StoreSession::rotateKeys()

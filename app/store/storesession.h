@@ -6,6 +6,7 @@
 #include <QString>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace safeguard::store {
 
@@ -36,10 +37,17 @@ public:
     const protocol::Clock &clock() const { return m_clock; }
     // The risk checklists: the one registry the store validates against and
     // the editor builds its form from.
-    const std::shared_ptr<const protocol::RiskChecklistRegistry> &checklists() const
+    // One object for the session's life (the editor keeps a reference),
+    // whose content setChecklists() replaces.
+    std::shared_ptr<const protocol::RiskChecklistRegistry> checklists() const
     {
         return m_checklists;
     }
+    // The instruments to offer from now on (the built-in ones and the
+    // hub's: SyncEngine::riskChecklists): taken at once while no store is
+    // open, else at the next lock, so a form never changes under the
+    // officer's hands and the store checks what the form asked.
+    void setChecklists(protocol::RiskChecklistRegistry checklists);
     // The open store, or nullptr unless Unlocked.
     RecordStore *recordStore() const { return m_store.get(); }
     // Why the store would not open although the key was right (damage);
@@ -89,7 +97,8 @@ private:
 
     QString m_dir;
     const protocol::Clock &m_clock;
-    std::shared_ptr<const protocol::RiskChecklistRegistry> m_checklists;
+    std::shared_ptr<protocol::RiskChecklistRegistry> m_checklists;
+    std::optional<protocol::RiskChecklistRegistry> m_pendingChecklists; // for the next lock
     KeyVault m_vault;
     std::unique_ptr<RecordStore> m_store;
     State m_state = State::NeedsSetup;

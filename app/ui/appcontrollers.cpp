@@ -112,7 +112,12 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
     editor.setSubmitter([this] {
         return RecordEditor::Submitter{sync.officerId(), sync.deviceId()};
     });
+    // The force's risk instrument, as the hub hands it at check-in: the
+    // store and the form offer it for new records from the next unlock.
+    QObject::connect(&sync, &syncclient::SyncEngine::riskChecklistsChanged, &session,
+                     [this] { session.setChecklists(sync.riskChecklists()); });
     sync.start();
+    session.setChecklists(sync.riskChecklists());
 }
 
 void AppControllers::registerSingletons()

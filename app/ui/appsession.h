@@ -43,6 +43,11 @@ public:
     State state() const { return State(m_session.state()); }
     const protocol::Clock &clock() const { return m_session.clock(); }
     const protocol::RiskChecklistRegistry &checklists() const { return *m_session.checklists(); }
+    // See store::StoreSession::setChecklists (taken at the next lock).
+    void setChecklists(protocol::RiskChecklistRegistry checklists)
+    {
+        m_session.setChecklists(std::move(checklists));
+    }
     store::KeyVault &vault() { return m_session.vault(); }
     QString storeDir() const { return m_session.dir(); }
     int unsubmittedAtLock() const { return m_unsubmittedAtLock; }

@@ -586,6 +586,36 @@ OutboxError SealedOutbox::setMeta(const char *key, const QString &value)
     return st.exec() ? OutboxError{} : OutboxError::fromSql(st.error(), "write meta");
 }
 
+QList<QByteArray> SealedOutbox::riskInstruments()
+{
+    QList<QByteArray> out;
+    sql::Statement st =
+        m_db.prepare("SELECT value FROM meta WHERE key LIKE 'risk_instrument:%' ORDER BY rowid;");
+    while (st.step())
+        out.append(QByteArray::fromBase64(st.columnText(0).toLatin1()));
+    return out;
+}
+
+OutboxError SealedOutbox::keepRiskInstrument(const QByteArray &sha256, const QByteArray &serialized)
+{
+    const QByteArray key = "risk_instrument:" + sha256.toHex();
+    if (meta(key.constData()))
+        return {};
+    return setMeta(key.constData(), QString::fromLatin1(serialized.toBase64()));
+}
+
+QByteArray SealedOutbox::currentRiskInstrument()
+{
+    return QByteArray::fromHex(meta("risk_instrument_current").value_or(QString()).toLatin1());
+}
+
+OutboxError SealedOutbox::setCurrentRiskInstrument(const QByteArray &sha256)
+{
+    if (sha256 == currentRiskInstrument())
+        return {};
+    return setMeta("risk_instrument_current", QString::fromLatin1(sha256.toHex()));
+}
+
 std::optional<Enrolment> SealedOutbox::enrolment()
 {
     Enrolment e;

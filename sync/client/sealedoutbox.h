@@ -265,6 +265,16 @@ public:
     // enrolled device for longer: the store must be wiped before any unlock
     // attempt. False when the device never heard from its hub.
     bool offlineTooLong(qint64 nowMs);
+    // The risk instruments the hub handed this device (each a serialized,
+    // signed v1::RiskInstrument with its definition), in the order first
+    // received; force policy, not personal data. Kept after the hub moves
+    // on, so a draft begun on one still opens on it.
+    QList<QByteArray> riskInstruments();
+    // Keeps one (by its SHA-256; a second copy changes nothing).
+    OutboxError keepRiskInstrument(const QByteArray &sha256, const QByteArray &serialized);
+    // The SHA-256 of the one the hub has in force; empty: the built-in ones.
+    QByteArray currentRiskInstrument();
+    OutboxError setCurrentRiskInstrument(const QByteArray &sha256);
     // The next SyncBatch.sequence (informational); stored with the next receipt.
     quint64 takeSequence() { return ++m_sequence; }
 

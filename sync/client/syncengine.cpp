@@ -7,6 +7,7 @@
 #include "wire/batchbuilder.h"
 #include "wire/enrolmentcode.h"
 #include "wire/sealingsession.h"
+#include "wire/signing.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -1073,13 +1074,19 @@ void SyncEngine::checkIn()
 {
     if (m_checkingIn || m_wiped || !m_connection || !isEnrolled() || m_stop == State::Revoked)
         return;
-    QString path = QStringLiteral("/v1/device/status");
+    QStringList query;
     if (m_deps.unlockCounts) {
         const UnlockCounts counts = m_deps.unlockCounts();
-        path += QStringLiteral("?failed_unlocks=%1&lockouts=%2")
-                    .arg(counts.failedUnlocks)
-                    .arg(counts.lockouts);
+        query << QStringLiteral("failed_unlocks=%1").arg(counts.failedUnlocks)
+              << QStringLiteral("lockouts=%1").arg(counts.lockouts);
     }
+    // The instrument held, so the hub sends its definition only when it has
+    // another.
+    if (const QByteArray held = m_outbox->currentRiskInstrument(); !held.isEmpty())
+        query << QStringLiteral("risk_instrument=") + QString::fromLatin1(held.toHex());
+    QString path = QStringLiteral("/v1/device/status");
+    if (!query.isEmpty())
+        path += QLatin1Char('?') + query.join(QLatin1Char('&'));
     QNetworkReply *reply = m_connection->get(path, authorization());
     if (!reply)
         return;
@@ -1126,7 +1133,121 @@ void SyncEngine::checkInAnswered(QNetworkReply *reply)
         m_outbox->setLastCheckInMs(m_deps.clock->nowMs());
         learnHubLimits(answer.policy(), false);
         learnOfflineLimit(answer.policy());
+        learnRiskInstrument(answer.policy());
     }
+}
+
+namespace {
+
+// The checklist inside a kept or offered instrument, when it is signed by
+// this hub, hashes right and is what it says it is; why not otherwise.
+std::variant<protocol::RiskChecklist, QString>
+instrumentChecklist(const v1::RiskInstrument &instrument, const Enrolment &enrolment)
+{
+    if (!syncwire::signing::verifyInstrument(instrument, enrolment.hubId.toStdString(),
+                                             enrolment.hubSigningKey))
+        return QStringLiteral("not signed by this device's hub");
+    if (instrument.definition().empty() ||
+        qint64(instrument.definition().size()) > protocol::Limits::kMaxRiskInstrumentBytes)
+        return QStringLiteral("no definition, or one over the size limit");
+    auto loaded =
+        protocol::RiskChecklist::fromJson(QByteArray::fromStdString(instrument.definition()));
+    if (const auto *e = std::get_if<protocol::ChecklistLoadError>(&loaded))
+        return e->message;
+    const protocol::RiskChecklist &c = std::get<protocol::RiskChecklist>(loaded);
+    if (c.id().toStdString() != instrument.checklist_id() ||
+        quint32(c.version()) != instrument.version())
+        return QStringLiteral("the definition names another checklist or version");
+    return c;
+}
+
+} // namespace
+
+void SyncEngine::learnRiskInstrument(const v1::DevicePolicy &policy)
+{
+    const QByteArray current = m_outbox->currentRiskInstrument();
+    if (!policy.has_risk_instrument()) {
+        // The force withdrew its own: new records go back to the built-in
+        // DASH (drafts keep theirs, which stays kept).
+        if (!current.isEmpty() && m_outbox->setCurrentRiskInstrument({}).ok()) {
+            qCInfo(lcSync) << "the hub has no risk instrument of its own now";
+            emit riskChecklistsChanged();
+        }
+        return;
+    }
+    const v1::RiskInstrument &offered = policy.risk_instrument();
+    const QByteArray sha = QByteArray::fromStdString(offered.sha256());
+    if (sha == current)
+        return;
+    bool held = false;
+    for (const QByteArray &kept : m_outbox->riskInstruments()) {
+        v1::RiskInstrument k;
+        held = held || (k.ParseFromArray(kept.constData(), int(kept.size())) &&
+                        QByteArray::fromStdString(k.sha256()) == sha);
+    }
+    if (!held) {
+        const auto checked = instrumentChecklist(offered, m_enrolment);
+        if (const auto *why = std::get_if<QString>(&checked)) {
+            qCWarning(lcSync).noquote() << "refused the hub's risk instrument"
+                                        << QString::fromStdString(offered.checklist_id())
+                                        << offered.version() << ":" << *why;
+            return;
+        }
+        // One that clashes with what this build has (the same id and version
+        // with other questions) is refused rather than shadowing it.
+        protocol::RiskChecklistRegistry registry = riskChecklists();
+        if (auto clash = registry.add(std::get<protocol::RiskChecklist>(checked))) {
+            qCWarning(lcSync).noquote() << "refused the hub's risk instrument:" << clash->message;
+            return;
+        }
+        if (!m_outbox
+                 ->keepRiskInstrument(sha, QByteArray::fromStdString(offered.SerializeAsString()))
+                 .ok())
+            return; // told again at the next check-in
+    }
+    if (!m_outbox->setCurrentRiskInstrument(sha).ok())
+        return;
+    qCInfo(lcSync).noquote() << "the hub's risk instrument is"
+                             << QString::fromStdString(offered.checklist_id()) << "version"
+                             << offered.version();
+    emit riskChecklistsChanged();
+}
+
+protocol::RiskChecklistRegistry SyncEngine::riskChecklists() const
+{
+    protocol::RiskChecklistRegistry registry;
+    if (!m_outbox || !m_enrolment.isValid()) {
+        registry.addBuiltIns();
+        return registry;
+    }
+    const QByteArray current = m_outbox->currentRiskInstrument();
+    QList<protocol::RiskChecklist> kept;
+    std::optional<protocol::RiskChecklist> inForce;
+    for (const QByteArray &bytes : m_outbox->riskInstruments()) {
+        v1::RiskInstrument instrument;
+        if (!instrument.ParseFromArray(bytes.constData(), int(bytes.size())))
+            continue;
+        auto checked = instrumentChecklist(instrument, m_enrolment);
+        if (!std::holds_alternative<protocol::RiskChecklist>(checked))
+            continue; // another hub's, or changed on disk
+        auto &checklist = std::get<protocol::RiskChecklist>(checked);
+        if (!current.isEmpty() && QByteArray::fromStdString(instrument.sha256()) == current)
+            inForce = std::move(checklist);
+        else
+            kept.append(std::move(checklist));
+    }
+    // The order decides what is current (RiskChecklistRegistry::currentFor:
+    // the last id added): the hub's current instrument last; with none, or
+    // one that no longer checks out, the built-in ones last.
+    if (inForce)
+        registry.addBuiltIns();
+    for (const protocol::RiskChecklist &c : kept)
+        registry.add(c);
+    if (inForce)
+        registry.add(*inForce);
+    else
+        registry.addBuiltIns();
+    return registry;
 }
 
 void SyncEngine::probeHealth()

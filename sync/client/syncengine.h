@@ -4,6 +4,7 @@
 #include "hubconnection.h"
 #include "protocol/clock.h"
 #include "protocol/limits.h"
+#include "protocol/riskchecklist.h"
 #include "receiptreader.h"
 #include "recordsource.h"
 #include "replypolicy.h"
@@ -326,6 +327,11 @@ public:
     int consecutiveFailures() const;
     const SyncStats &stats() const { return m_stats; }
     SealedOutbox *outbox() const { return m_outbox.get(); }
+    // The risk instruments for the officer's store and form: the built-in
+    // ones and those this device's hub handed it (each checked again
+    // against the hub's signature), the hub's current one current for new
+    // records; the built-in DASH when the hub has none.
+    protocol::RiskChecklistRegistry riskChecklists() const;
 
 signals:
     void stateChanged(safeguard::syncclient::SyncEngine::State state);
@@ -338,6 +344,9 @@ signals:
     void faultReported(safeguard::syncclient::SyncFault fault, const QString &detail);
     // Everything sendable has been answered (or the engine cannot go on).
     void quiescent();
+    // The hub put another risk instrument in force, or withdrew its own:
+    // riskChecklists() says what now.
+    void riskChecklistsChanged();
 
 private:
     bool m_enrolling = false;
@@ -388,6 +397,7 @@ private:
     void probeHealth();
     void checkInAnswered(QNetworkReply *reply);
     void learnOfflineLimit(const v1::DevicePolicy &policy);
+    void learnRiskInstrument(const v1::DevicePolicy &policy);
     void ensureConnection();
     void resetLanes();
     QByteArray authorization() const;

@@ -88,6 +88,27 @@ void BatchIngestor::sign(v1::SyncReceipt &receipt, const QString &deviceId) cons
     receipt.set_signature(signature, sizeof signature);
 }
 
+void BatchIngestor::offerInstrument(const protocol::RiskChecklist &checklist)
+{
+    v1::RiskInstrument instrument;
+    const QByteArray definition = checklist.canonicalJson();
+    instrument.set_checklist_id(checklist.id().toStdString());
+    instrument.set_version(quint32(checklist.version()));
+    instrument.set_definition(definition.constData(), std::size_t(definition.size()));
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char *>(definition.constData()),
+                       std::size_t(definition.size()));
+    instrument.set_sha256(digest, sizeof digest);
+    const std::string statement = syncwire::signing::instrumentStatement(
+        m_hubIdUtf8, instrument.checklist_id(), instrument.version(), instrument.sha256());
+    unsigned char signature[crypto_sign_BYTES];
+    crypto_sign_detached(signature, nullptr,
+                         reinterpret_cast<const unsigned char *>(statement.data()),
+                         statement.size(), m_receiptKey.data());
+    instrument.set_signature(signature, sizeof signature);
+    m_instrument = std::move(instrument);
+}
+
 v1::SyncReceipt BatchIngestor::wipeReceipt(const QString &deviceId) const
 {
     v1::SyncReceipt receipt;

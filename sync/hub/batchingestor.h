@@ -80,6 +80,16 @@ public:
     {
         m_checklists = std::move(checklists);
     }
+    // The force's own instrument, which devices are handed at their
+    // check-in (DevicePolicy.risk_instrument) and offer for new records:
+    // signed here once with the receipt key. Set before serving.
+    void offerInstrument(const protocol::RiskChecklist &checklist);
+    // The signed instrument with its definition, or nullptr when the force
+    // has none (devices use their built-in DASH).
+    const v1::RiskInstrument *offeredInstrument() const
+    {
+        return m_instrument ? &*m_instrument : nullptr;
+    }
     BatchIngestor(HubStore &store, const protocol::Clock &clock, const HubIdentity &identity);
     ~BatchIngestor();
 
@@ -120,6 +130,7 @@ private:
     std::unique_ptr<SessionKeyCache> m_sessionKeys; // thread-safe: openAll shares it
     const SecretBytes &m_receiptKey;                // Ed25519, 64 bytes
     protocol::RiskChecklistRegistry m_checklists;
+    std::optional<v1::RiskInstrument> m_instrument;
 };
 
 } // namespace safeguard::hub

@@ -10,6 +10,7 @@
 #include "picture/picturestore.h"
 #include "process/processhardening.h"
 #include "protocol/clock.h"
+#include "protocol/limits.h"
 #include "protocol/loopbackaddress.h"
 #include "staffserver.h"
 #include "wire/batchbuilder.h"
@@ -163,6 +164,8 @@ struct Picture
     std::unique_ptr<picture::EncompassDirectory> directory; // null: the built-in one
     // The built-in risk instruments and the force's (--risk-checklist).
     std::shared_ptr<const protocol::RiskChecklistRegistry> checklists;
+    // The force's one (also in checklists), which serve hands to devices.
+    std::optional<protocol::RiskChecklist> forceChecklist;
     std::unique_ptr<picture::PictureStore> store;
 
     // Another connection to the same picture, under the same policy.
@@ -233,6 +236,13 @@ std::optional<Picture> openPicture(const Options &o, const QString &dataDir, boo
         }
         if (auto e = checklists.add(std::get<protocol::RiskChecklist>(loaded))) {
             failure(QStringLiteral("--risk-checklist: %1").arg(e->message));
+            return std::nullopt;
+        }
+        p.forceChecklist = std::get<protocol::RiskChecklist>(loaded);
+        // Devices are handed it at every check-in that lacks it.
+        if (p.forceChecklist->canonicalJson().size() > protocol::Limits::kMaxRiskInstrumentBytes) {
+            failure(QStringLiteral("--risk-checklist: over %1 bytes, more than a device takes")
+                        .arg(protocol::Limits::kMaxRiskInstrumentBytes));
             return std::nullopt;
         }
     }
@@ -463,6 +473,8 @@ int serve(const Options &o, const QString &dataDir)
     DeviceRegistry registry(*store, clock);
     BatchIngestor ingestor(*store, clock, *identity);
     ingestor.setChecklists(*picture->checklists);
+    if (picture->forceChecklist)
+        ingestor.offerInstrument(*picture->forceChecklist);
     const bool plainHttp = options.plainHttp;
     HubServer server(*store, registry, ingestor, identity->hubId, std::move(options));
     if (auto e = server.start(); !e.ok())

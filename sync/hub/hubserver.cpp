@@ -451,6 +451,17 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
             status.mutable_received_at()->set_unix_ms(QDateTime::currentMSecsSinceEpoch());
             status.mutable_policy()->set_retention_hours(DeviceRegistry::kDefaultRetentionHours);
             tellLimits(status.mutable_policy());
+            if (const v1::RiskInstrument *offered = m_ingestor.offeredInstrument()) {
+                // The force's instrument, its definition left out when the
+                // device says (by its hash) that it holds it already.
+                v1::RiskInstrument *instrument = status.mutable_policy()->mutable_risk_instrument();
+                *instrument = *offered;
+                const char *held = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND,
+                                                               "risk_instrument");
+                if (held && QByteArray::fromHex(QByteArray(held)) ==
+                                QByteArray::fromStdString(offered->sha256()))
+                    instrument->clear_definition();
+            }
             return respond(connection, request, MHD_HTTP_OK, serialize(status), kProtobuf, nullptr);
         }
         case AuthOutcome::Revoked:

@@ -42,6 +42,8 @@ struct Limits
     static constexpr qint64 kMaxRecordBytes = 512 * 1024;
     static constexpr int kMaxBatchRecords = 500;
     static constexpr qint64 kMaxBatchBytes = 8 * 1024 * 1024; // the hub's request body limit
+    // A risk instrument definition the hub hands devices (RiskInstrument).
+    static constexpr qint64 kMaxRiskInstrumentBytes = 1024 * 1024;
 
     // The bound for one string field, or for one repeated field's count.
     static int maxChars(const google::protobuf::FieldDescriptor *field);

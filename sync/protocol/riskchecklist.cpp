@@ -870,11 +870,16 @@ std::shared_ptr<const RiskChecklistRegistry> RiskChecklistRegistry::sharedBuiltI
 RiskChecklistRegistry RiskChecklistRegistry::withBuiltIns()
 {
     RiskChecklistRegistry r;
+    r.addBuiltIns();
+    return r;
+}
+
+void RiskChecklistRegistry::addBuiltIns()
+{
     // Version 1 stays, so records answered on it score on it for ever;
     // version 2 (the police order) is current for new records.
-    r.add(RiskChecklist::builtIn(QStringLiteral("dash-2009-v1.json")));
-    r.add(RiskChecklist::builtIn(QStringLiteral("dash-2009-v2.json")));
-    return r;
+    add(RiskChecklist::builtIn(QStringLiteral("dash-2009-v1.json")));
+    add(RiskChecklist::builtIn(QStringLiteral("dash-2009-v2.json")));
 }
 
 std::optional<ChecklistLoadError> RiskChecklistRegistry::add(const RiskChecklist &checklist)

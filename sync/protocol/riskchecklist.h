@@ -239,6 +239,8 @@ public:
     // registry, so the form asks exactly what submit() checks.
     static std::shared_ptr<const RiskChecklistRegistry> sharedBuiltIns();
 
+    // Adds the built-in ones (see withBuiltIns) after what is there.
+    void addBuiltIns();
     std::optional<ChecklistLoadError> add(const RiskChecklist &checklist);
     const RiskChecklist *find(const QString &id, int version) const;
     // The newest version of the newest checklist that applies, or nullptr.

@@ -69,6 +69,18 @@ std::string receiptStatement(const v1::SyncReceipt &receipt, std::string_view de
     return out;
 }
 
+std::string instrumentStatement(std::string_view hubId, std::string_view checklistId,
+                                quint32 version, std::string_view sha256)
+{
+    std::string out;
+    out.append(kInstrumentContext);
+    appendString(out, hubId);
+    appendString(out, checklistId);
+    appendU32(out, version);
+    appendString(out, sha256);
+    return out;
+}
+
 bool verify(std::string_view statement, std::string_view signature, std::string_view publicKey)
 {
     if (sodium_init() < 0 || signature.size() != kSignatureBytes ||
@@ -84,6 +96,25 @@ bool verifyReceipt(const v1::SyncReceipt &receipt, std::string_view deviceId,
                    QByteArrayView hubSigningKey)
 {
     return verify(receiptStatement(receipt, deviceId), receipt.signature(),
+                  std::string_view(hubSigningKey.data(), std::size_t(hubSigningKey.size())));
+}
+
+bool verifyInstrument(const v1::RiskInstrument &instrument, std::string_view hubId,
+                      QByteArrayView hubSigningKey)
+{
+    if (instrument.sha256().size() != crypto_hash_sha256_BYTES)
+        return false;
+    if (!instrument.definition().empty()) {
+        unsigned char digest[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(digest,
+                           reinterpret_cast<const unsigned char *>(instrument.definition().data()),
+                           instrument.definition().size());
+        if (sodium_memcmp(digest, instrument.sha256().data(), sizeof digest) != 0)
+            return false;
+    }
+    return verify(instrumentStatement(hubId, instrument.checklist_id(), instrument.version(),
+                                      instrument.sha256()),
+                  instrument.signature(),
                   std::string_view(hubSigningKey.data(), std::size_t(hubSigningKey.size())));
 }
 

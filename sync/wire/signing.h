@@ -25,16 +25,22 @@ namespace safeguard::syncwire {
 // - A receipt statement: the hub's receipt key over the batch id, hub id,
 //   authenticated device id, received_at, the wipe order and, per result,
 //   record id, version, sha256, result and reasons. Signed once per receipt.
+// - An instrument statement: the hub's receipt key over the hub id and a
+//   risk instrument's id, version and SHA-256, so a device offers officers
+//   only the definition its own hub published. Signed once at serve start.
 namespace signing {
 inline constexpr std::size_t kPublicKeyBytes = 32;
 inline constexpr std::size_t kSecretKeyBytes = 64; // libsodium's seed || public key
 inline constexpr std::size_t kSignatureBytes = 64;
 inline constexpr std::string_view kSessionContext = "safeguard/v1/session-signature";
 inline constexpr std::string_view kReceiptContext = "safeguard/v1/receipt-signature";
+inline constexpr std::string_view kInstrumentContext = "safeguard/v1/instrument-signature";
 
 std::string sessionStatement(QByteArrayView ephemeralPublicKey, std::string_view deviceId,
                              std::string_view hubId);
 std::string receiptStatement(const v1::SyncReceipt &receipt, std::string_view deviceId);
+std::string instrumentStatement(std::string_view hubId, std::string_view checklistId,
+                                quint32 version, std::string_view sha256);
 
 // True only for a 64-byte signature by the 32-byte publicKey over statement.
 bool verify(std::string_view statement, std::string_view signature, std::string_view publicKey);
@@ -42,6 +48,10 @@ bool verify(std::string_view statement, std::string_view signature, std::string_
 // device.
 bool verifyReceipt(const v1::SyncReceipt &receipt, std::string_view deviceId,
                    QByteArrayView hubSigningKey);
+// True when the instrument is signed by hubSigningKey for hubId and its
+// definition (when present) hashes to its sha256.
+bool verifyInstrument(const v1::RiskInstrument &instrument, std::string_view hubId,
+                      QByteArrayView hubSigningKey);
 } // namespace signing
 
 // One Ed25519 key pair, the secret half in libsodium's guarded, mlock()ed

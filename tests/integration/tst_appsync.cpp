@@ -8,8 +8,11 @@
 #include "hubprocess.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
+#include "wire/signing.h"
 
+#include <QCryptographicHash>
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -94,6 +97,143 @@ private slots:
                  qPrintable(app.home.syncBanner()));
         QCOMPARE(app.home.records()->index(0).data(RecordListModel::StatusTextRole).toString(),
                  QStringLiteral("On the hub"));
+    }
+
+    // A force switches risk instrument without a new release: the hub
+    // started with its own (--risk-checklist) hands it to the device at the
+    // check-in, signed, and only to a device that lacks it; the app offers
+    // it for new records from the next unlock (never under an open form);
+    // a record answered on it is accepted by the hub, which scores it with
+    // the same definition; a definition changed on the device's disk is
+    // never offered; and when the hub withdraws it, new records go back to
+    // the built-in DASH while drafts on the force's one still open on it.
+    void aForceSwitchesRiskInstrumentWithoutANewRelease()
+    {
+        QTemporaryDir dir;
+        const QString instrumentPath = QDir(dir.path()).filePath(QStringLiteral("force.json"));
+        {
+            QFile in(QStringLiteral(":/safeguard/checklists/dara-shaped-illustrative-v1.json"));
+            QFile out(instrumentPath);
+            QVERIFY(in.open(QIODevice::ReadOnly) && out.open(QIODevice::WriteOnly));
+            out.write(in.readAll());
+        }
+        const QString forceId = QStringLiteral("dara-shaped-illustrative");
+        testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY));
+        QVERIFY2(hub.start({QStringLiteral("--plain-http"), QStringLiteral("--risk-checklist"),
+                            instrumentPath}),
+                 qPrintable(hub.stderrText()));
+        // Behind a proxy, so the hub can come back on another port.
+        testing::FaultProxy proxy(quint16(hub.url().port()));
+        const QStringList codes = hub.enrolmentCodes(2, {QStringLiteral("--hub-url"), proxy.url()});
+
+        // What the hub sends: the definition, signed, unless the device
+        // says it holds it.
+        const auto raw = testing::enrol(hub.url(), codes[1]);
+        QVERIFY(raw);
+        auto status = [&](const QByteArray &query) {
+            const QByteArray request =
+                "GET /v1/device/status" + query +
+                " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + raw->authorization() +
+                "\r\nConnection: close\r\n\r\n";
+            const testing::HttpReply reply = testing::RawHttp::exchange(hub.url(), request);
+            v1::SyncReceipt answer;
+            if (reply.status != 200 ||
+                !answer.ParseFromArray(reply.body.constData(), int(reply.body.size())))
+                return v1::RiskInstrument();
+            return answer.policy().risk_instrument();
+        };
+        const v1::RiskInstrument sent = status("");
+        QCOMPARE(QString::fromStdString(sent.checklist_id()), forceId);
+        QVERIFY(!sent.definition().empty());
+        QCOMPARE(QByteArray::fromStdString(sent.sha256()),
+                 QCryptographicHash::hash(QByteArray::fromStdString(sent.definition()),
+                                          QCryptographicHash::Sha256));
+        QVERIFY(syncwire::signing::verifyInstrument(
+            sent, hub.hubId().toStdString(),
+            QByteArray::fromStdString(raw->code.hub_signing_public_key())));
+        const QByteArray held =
+            "?risk_instrument=" + QByteArray::fromStdString(sent.sha256()).toHex();
+        const v1::RiskInstrument again = status(held);
+        QVERIFY(again.definition().empty());
+        QCOMPARE(again.sha256(), sent.sha256());
+        QVERIFY(!status("?risk_instrument=00").definition().empty());
+
+        const std::unique_ptr<AppControllers> made = newApp(dir);
+        AppControllers &app = *made;
+        QSignalSpy changed(&app.sync, &syncclient::SyncEngine::riskChecklistsChanged);
+        QVERIFY(firstRun(app, codes[0]));
+        app.firstRun.goOn();
+        app.sync.checkIn();
+        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 1, 10000);
+        QCOMPARE(app.sync.riskChecklists().currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
+                 forceId);
+        // Not under the open store: the form asks what the store checks.
+        QCOMPARE(app.session.checklists().currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
+                 QStringLiteral("dash-2009"));
+        app.session.lock();
+        app.unlock.unlock(kPassphrase);
+        QCOMPARE(app.session.state(), AppSession::State::Unlocked);
+        QCOMPARE(app.session.checklists().currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
+                 forceId);
+        // The built-in ones stay, for records answered on them.
+        QVERIFY(app.session.checklists().find(QStringLiteral("dash-2009"), 2));
+
+        // A record answered on the force's instrument reaches the hub and is
+        // accepted there (the hub checks and scores it on the same one).
+        protocol::SyntheticRecordFactory factory(31, protocol::SystemClock::instance(),
+                                                 app.session.checklists());
+        factory.setFormVersion(protocol::derived::kCurrentFormVersion);
+        v1::IncidentRecord r = factory.next();
+        for (int i = 0; i < 50 && r.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE; ++i)
+            r = factory.next();
+        QCOMPARE(QString::fromStdString(r.risk().checklist_id()), forceId);
+        QVERIFY(!app.session.recordStore()->saveDraft(r));
+        QVERIFY(app.editor.open(QString::fromStdString(r.record_id())));
+        QVERIFY2(app.editor.submit(), qPrintable(app.editor.submitError()));
+        app.session.lock();
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
+        QCOMPARE(hub.stats().value(QStringLiteral("records")).toInt(), 1);
+        QCOMPARE(app.sync.needsCorrectionCount(), 0);
+
+        // Checking in again changes nothing.
+        app.sync.checkIn();
+        QTRY_VERIFY(!app.sync.isCheckingIn());
+        QCOMPARE(changed.count(), 1);
+
+        // A definition changed on the device's disk (its hash made to match)
+        // is not the hub's, and is never offered.
+        {
+            v1::RiskInstrument forged = sent;
+            std::string definition = forged.definition();
+            definition.replace(definition.find("ILLUSTRATIVE"), 12, "TAMPERED-WIT");
+            forged.set_definition(definition);
+            const QByteArray sha = QCryptographicHash::hash(QByteArray::fromStdString(definition),
+                                                            QCryptographicHash::Sha256);
+            forged.set_sha256(sha.toStdString());
+            syncclient::SealedOutbox &outbox = *app.sync.outbox();
+            const QByteArray genuine = outbox.currentRiskInstrument();
+            QVERIFY(
+                outbox
+                    .keepRiskInstrument(sha, QByteArray::fromStdString(forged.SerializeAsString()))
+                    .ok());
+            QVERIFY(outbox.setCurrentRiskInstrument(sha).ok());
+            const auto registry = app.sync.riskChecklists();
+            QCOMPARE(registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
+                     QStringLiteral("dash-2009"));
+            QVERIFY(!registry.find(forceId, 1)->title().contains(u"TAMPERED"));
+            QVERIFY(outbox.setCurrentRiskInstrument(genuine).ok());
+        }
+
+        // The force withdraws it: the hub restarts without it.
+        hub.stop();
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        proxy.setUpstreamPort(quint16(hub.url().port()));
+        app.sync.checkIn();
+        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 2, 10000);
+        app.unlock.unlock(kPassphrase);
+        QCOMPARE(app.session.checklists().currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
+                 QStringLiteral("dash-2009"));
+        QVERIFY(app.session.checklists().find(forceId, 1)); // drafts begun on it
     }
 
     // First run says "accepted" only on the hub's word: the page waits for

@@ -86,6 +86,9 @@ public:
         m_rule = std::move(rule);
         m_ruleNeedsBody = needsBody;
     }
+    // Where connections from now on are forwarded (a hub restarted on
+    // another port behind the same address the device was enrolled with).
+    void setUpstreamPort(quint16 port) { m_upstreamPort = port; }
     // Bytes per second over all connections and both directions; 0: no limit.
     void setBandwidth(qint64 bytesPerSecond) { m_bandwidth = bytesPerSecond; }
     // Answers every held connection with this raw response, then closes it.

@@ -1442,6 +1442,36 @@ private slots:
         QCOMPARE(stored.value().risk().answers(4).answer(), v1::ANSWER_YES);
     }
 
+    // DASH 11 is read from the children: a child removed after the risk
+    // step was seen no longer counts in what is stored (submit re-reads).
+    void aChildRemovedAfterTheRiskStepNoLongerCountsInIt()
+    {
+        setUpStore();
+        const v1::IncidentRecord r = openCompleteDraft(23, [](const v1::IncidentRecord &x) {
+            if (x.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE || x.risk().declined() ||
+                x.risk().not_safe_to_ask() || x.children_size() < 2)
+                return false;
+            for (const v1::ChildObservation &c : x.children())
+                if (c.identity().unborn())
+                    return false;
+            return true;
+        });
+        RecordEditor &e = m_app->editor;
+        for (int i = 0; i < e.record().children_size(); ++i)
+            e.setValue(QStringLiteral("children[%1].suspect_ever_hurt").arg(i),
+                       int(i == 0 ? v1::ANSWER_YES : v1::ANSWER_NO));
+        e.goToStep(stepTitles(e).indexOf(QStringLiteral("Risk checklist")));
+        const QString q11 = riskPath(r, QStringLiteral("child_hurt"));
+        QCOMPARE(fieldpath::get(e.record(), q11).toInt(), int(v1::ANSWER_YES));
+
+        e.removeChild(0);
+        QVERIFY2(e.submit(), qPrintable(e.submitError()));
+        const auto stored =
+            m_app->session.recordStore()->load(QString::fromStdString(r.record_id()));
+        QVERIFY(stored);
+        QCOMPARE(fieldpath::get(stored.value(), q11).toInt(), int(v1::ANSWER_NO));
+    }
+
     // An instrument shaped like DARA renders from its data alone: frequency
     // answers (with "not known" only where allowed), options, the victim's
     // words, a rationale, and judgement grading that must be given.
