@@ -67,6 +67,16 @@ ApplicationWindow {
                 }
             }
             ToolButton {
+                objectName: "syncPageButton"
+                // From home: what sync is doing, the hub, Sync now.
+                visible: !Editor.active && !Sync.showing && !FirstRun.showing
+                text: qsTr("Sync")
+                font.pixelSize: 16
+                Material.foreground: Theme.textOnPrimary
+                implicitHeight: 56
+                onClicked: Sync.open()
+            }
+            ToolButton {
                 objectName: "lockButton"
                 text: qsTr("Lock")
                 font.pixelSize: 16
@@ -136,7 +146,8 @@ ApplicationWindow {
             case Session.Wiped: return "pages/WipedPage.qml"
             // Set-up stays until the hub has answered the code.
             default: return FirstRun.showing ? "pages/FirstRunPage.qml"
-                          : Editor.active ? "pages/RecordPage.qml" : "pages/HomePage.qml"
+                          : Editor.active ? "pages/RecordPage.qml"
+                          : Sync.showing ? "pages/SyncPage.qml" : "pages/HomePage.qml"
             }
         }
     }

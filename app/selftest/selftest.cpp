@@ -525,6 +525,13 @@ int runSelfTest(const QString &screenshotDir)
     capture(engine, screenshotDir, QStringLiteral("record-risk-force-instrument"), true);
     editor.deleteDraft();
     settle();
+    // The sync page, one tap from home (this device's hub cannot be reached).
+    app.syncPage.open();
+    settle();
+    visited << QStringLiteral("sync page");
+    capture(engine, screenshotDir, QStringLiteral("sync"), true);
+    app.syncPage.close();
+    settle();
 
     session.lock();
     settle();

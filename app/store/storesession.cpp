@@ -28,6 +28,11 @@ StoreSession::~StoreSession()
 
 bool StoreSession::openStore(const DataKey &key)
 {
+    // What arrived while a store was open (and closed by a wipe, not a lock).
+    if (m_pendingChecklists) {
+        *m_checklists = std::move(*m_pendingChecklists);
+        m_pendingChecklists.reset();
+    }
     auto opened = RecordStore::open(m_dir, key, m_clock, m_checklists);
     if (!opened) {
         m_openError = opened.error();

@@ -57,6 +57,7 @@ AppControllers::AppControllers(const QString &storeDir, const protocol::Clock &c
     , firstRun(session, std::move(checkCode))
     , unlock(session)
     , home(session, sync)
+    , syncPage(session, sync)
     , editor(session)
     , autoLock(session)
 {
@@ -126,6 +127,7 @@ void AppControllers::registerSingletons()
     setQmlInstance(&firstRun);
     setQmlInstance(&unlock);
     setQmlInstance(&home);
+    setQmlInstance(&syncPage);
     setQmlInstance(&editor);
     setQmlInstance(&autoLock);
 }

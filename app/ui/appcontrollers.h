@@ -9,6 +9,7 @@
 #include "keystore/credentialstore.h"
 #include "recordeditor.h"
 #include "store/storerecordsource.h"
+#include "synccontroller.h"
 #include "unlockcontroller.h"
 
 namespace safeguard::ui {
@@ -42,6 +43,7 @@ public:
     FirstRunController firstRun;
     UnlockController unlock;
     HomeController home;
+    SyncController syncPage;
     RecordEditor editor;
     AutoLock autoLock;
 };

@@ -10,6 +10,7 @@
 #include "recordeditor.h"
 #include "recordform.h"
 #include "recordlistmodel.h"
+#include "synccontroller.h"
 #include "unlockcontroller.h"
 
 #include <QJSEngine>
@@ -66,6 +67,19 @@ public:
     static FirstRunController *create(QQmlEngine *, QJSEngine *)
     {
         return QmlInstance<FirstRunController>::get();
+    }
+};
+
+struct SyncSingleton
+{
+    Q_GADGET
+    QML_FOREIGN(safeguard::ui::SyncController)
+    QML_NAMED_ELEMENT(Sync)
+    QML_SINGLETON
+public:
+    static SyncController *create(QQmlEngine *, QJSEngine *)
+    {
+        return QmlInstance<SyncController>::get();
     }
 };
 

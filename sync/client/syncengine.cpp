@@ -371,6 +371,14 @@ void SyncEngine::adoptEnrolment(const EnrolmentClient::Result &r)
     learnOfflineLimit(r.policy);
     m_enrolment = r.enrolment;
     m_credential = r.credential;
+    // Another hub's instrument is not this one's: the built-in DASH until
+    // this hub says otherwise (what was kept stays, for drafts, as long as
+    // it checks out under the new hub's key, which it will not for another
+    // hub's).
+    m_refusedInstrument.clear();
+    if (!m_outbox->currentRiskInstrument().isEmpty())
+        m_outbox->setCurrentRiskInstrument({});
+    emit riskChecklistsChanged();
     ensureConnection();
     qCInfo(lcSync) << "enrolled device" << m_enrolment.deviceId << "with hub" << m_enrolment.hubId;
     emit enrolledChanged();
@@ -1080,10 +1088,12 @@ void SyncEngine::checkIn()
         query << QStringLiteral("failed_unlocks=%1").arg(counts.failedUnlocks)
               << QStringLiteral("lockouts=%1").arg(counts.lockouts);
     }
-    // The instrument held, so the hub sends its definition only when it has
-    // another.
-    if (const QByteArray held = m_outbox->currentRiskInstrument(); !held.isEmpty())
-        query << QStringLiteral("risk_instrument=") + QString::fromLatin1(held.toHex());
+    // The instrument held (or refused), so the hub sends a definition only
+    // when it has another; sent empty, it asks for the definition (a hub
+    // sends none to an app that does not ask).
+    const QByteArray held =
+        !m_refusedInstrument.isEmpty() ? m_refusedInstrument : heldRiskInstrument();
+    query << QStringLiteral("risk_instrument=") + QString::fromLatin1(held.toHex());
     QString path = QStringLiteral("/v1/device/status");
     if (!query.isEmpty())
         path += QLatin1Char('?') + query.join(QLatin1Char('&'));
@@ -1163,6 +1173,25 @@ instrumentChecklist(const v1::RiskInstrument &instrument, const Enrolment &enrol
 
 } // namespace
 
+QByteArray SyncEngine::heldRiskInstrument() const
+{
+    // The current one counts as held only while its kept copy still checks
+    // out under this enrolment; otherwise the hub is asked for it again.
+    const QByteArray current = m_outbox->currentRiskInstrument();
+    if (current.isEmpty())
+        return {};
+    for (const QByteArray &kept : m_outbox->riskInstruments()) {
+        v1::RiskInstrument k;
+        if (k.ParseFromArray(kept.constData(), int(kept.size())) &&
+            QByteArray::fromStdString(k.sha256()) == current)
+            return std::holds_alternative<protocol::RiskChecklist>(
+                       instrumentChecklist(k, m_enrolment))
+                       ? current
+                       : QByteArray();
+    }
+    return {};
+}
+
 void SyncEngine::learnRiskInstrument(const v1::DevicePolicy &policy)
 {
     const QByteArray current = m_outbox->currentRiskInstrument();
@@ -1177,29 +1206,39 @@ void SyncEngine::learnRiskInstrument(const v1::DevicePolicy &policy)
     }
     const v1::RiskInstrument &offered = policy.risk_instrument();
     const QByteArray sha = QByteArray::fromStdString(offered.sha256());
-    if (sha == current)
+    if (sha == m_refusedInstrument || (sha == current && heldRiskInstrument() == sha))
         return;
-    bool held = false;
-    for (const QByteArray &kept : m_outbox->riskInstruments()) {
+    // Held already: a kept copy with this hash that checks out now.
+    std::optional<v1::RiskInstrument> held;
+    const QList<QByteArray> kept = m_outbox->riskInstruments();
+    for (const QByteArray &bytes : kept) {
         v1::RiskInstrument k;
-        held = held || (k.ParseFromArray(kept.constData(), int(kept.size())) &&
-                        QByteArray::fromStdString(k.sha256()) == sha);
+        if (k.ParseFromArray(bytes.constData(), int(bytes.size())) &&
+            QByteArray::fromStdString(k.sha256()) == sha &&
+            std::holds_alternative<protocol::RiskChecklist>(instrumentChecklist(k, m_enrolment)))
+            held = std::move(k);
     }
     if (!held) {
-        const auto checked = instrumentChecklist(offered, m_enrolment);
-        if (const auto *why = std::get_if<QString>(&checked)) {
+        const auto refuse = [&](const QString &why) {
+            // Once per hash and run: the check-in then names it as held, so
+            // the hub stops sending it, and nothing is logged every 15 min.
+            m_refusedInstrument = sha;
             qCWarning(lcSync).noquote() << "refused the hub's risk instrument"
                                         << QString::fromStdString(offered.checklist_id())
-                                        << offered.version() << ":" << *why;
-            return;
-        }
+                                        << offered.version() << ":" << why;
+        };
+        if (offered.definition().empty())
+            return; // the hub thinks this device holds it: asked for again at the next check-in
+        const auto checked = instrumentChecklist(offered, m_enrolment);
+        if (const auto *why = std::get_if<QString>(&checked))
+            return refuse(*why);
+        if (kept.size() >= kMaxKeptRiskInstruments)
+            return refuse(QStringLiteral("%1 kept already").arg(kMaxKeptRiskInstruments));
         // One that clashes with what this build has (the same id and version
         // with other questions) is refused rather than shadowing it.
         protocol::RiskChecklistRegistry registry = riskChecklists();
-        if (auto clash = registry.add(std::get<protocol::RiskChecklist>(checked))) {
-            qCWarning(lcSync).noquote() << "refused the hub's risk instrument:" << clash->message;
-            return;
-        }
+        if (auto clash = registry.add(std::get<protocol::RiskChecklist>(checked)))
+            return refuse(clash->message);
         if (!m_outbox
                  ->keepRiskInstrument(sha, QByteArray::fromStdString(offered.SerializeAsString()))
                  .ok())
@@ -1215,38 +1254,32 @@ void SyncEngine::learnRiskInstrument(const v1::DevicePolicy &policy)
 
 protocol::RiskChecklistRegistry SyncEngine::riskChecklists() const
 {
+    using Use = protocol::RiskChecklistRegistry::Use;
     protocol::RiskChecklistRegistry registry;
-    if (!m_outbox || !m_enrolment.isValid()) {
-        registry.addBuiltIns();
-        return registry;
+    registry.addBuiltIns();
+    if (m_outbox && m_enrolment.isValid()) {
+        // The hub's current instrument is offered (and, added last, current
+        // for its incidents); the others it handed over are kept for the
+        // records answered on them. One that no longer checks out (another
+        // hub's, changed on disk) is neither.
+        const QByteArray current = m_outbox->currentRiskInstrument();
+        std::optional<protocol::RiskChecklist> inForce;
+        for (const QByteArray &bytes : m_outbox->riskInstruments()) {
+            v1::RiskInstrument instrument;
+            if (!instrument.ParseFromArray(bytes.constData(), int(bytes.size())))
+                continue;
+            auto checked = instrumentChecklist(instrument, m_enrolment);
+            auto *checklist = std::get_if<protocol::RiskChecklist>(&checked);
+            if (!checklist)
+                continue;
+            if (!current.isEmpty() && QByteArray::fromStdString(instrument.sha256()) == current)
+                inForce = std::move(*checklist);
+            else
+                registry.add(*checklist, Use::RecordsOnly);
+        }
+        if (inForce)
+            registry.add(*inForce, Use::Offered);
     }
-    const QByteArray current = m_outbox->currentRiskInstrument();
-    QList<protocol::RiskChecklist> kept;
-    std::optional<protocol::RiskChecklist> inForce;
-    for (const QByteArray &bytes : m_outbox->riskInstruments()) {
-        v1::RiskInstrument instrument;
-        if (!instrument.ParseFromArray(bytes.constData(), int(bytes.size())))
-            continue;
-        auto checked = instrumentChecklist(instrument, m_enrolment);
-        if (!std::holds_alternative<protocol::RiskChecklist>(checked))
-            continue; // another hub's, or changed on disk
-        auto &checklist = std::get<protocol::RiskChecklist>(checked);
-        if (!current.isEmpty() && QByteArray::fromStdString(instrument.sha256()) == current)
-            inForce = std::move(checklist);
-        else
-            kept.append(std::move(checklist));
-    }
-    // The order decides what is current (RiskChecklistRegistry::currentFor:
-    // the last id added): the hub's current instrument last; with none, or
-    // one that no longer checks out, the built-in ones last.
-    if (inForce)
-        registry.addBuiltIns();
-    for (const protocol::RiskChecklist &c : kept)
-        registry.add(c);
-    if (inForce)
-        registry.add(*inForce);
-    else
-        registry.addBuiltIns();
     return registry;
 }
 

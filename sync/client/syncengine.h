@@ -21,6 +21,7 @@
 #include <QTimer>
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QNetworkReply;
 
@@ -327,10 +328,14 @@ public:
     int consecutiveFailures() const;
     const SyncStats &stats() const { return m_stats; }
     SealedOutbox *outbox() const { return m_outbox.get(); }
+    // The hub this device is enrolled with (invalid before enrolment).
+    const Enrolment &enrolment() const { return m_enrolment; }
     // The risk instruments for the officer's store and form: the built-in
-    // ones and those this device's hub handed it (each checked again
-    // against the hub's signature), the hub's current one current for new
-    // records; the built-in DASH when the hub has none.
+    // ones and those this device's hub handed it (each read from the outbox
+    // and checked against the hub's signature again, so call it when
+    // riskChecklistsChanged says, not per frame), the hub's current one
+    // offered for new records, the others kept for the records answered on
+    // them; the built-in DASH when the hub has none.
     protocol::RiskChecklistRegistry riskChecklists() const;
 
 signals:
@@ -398,6 +403,10 @@ private:
     void checkInAnswered(QNetworkReply *reply);
     void learnOfflineLimit(const v1::DevicePolicy &policy);
     void learnRiskInstrument(const v1::DevicePolicy &policy);
+    // The hash of the current instrument when its kept copy checks out.
+    QByteArray heldRiskInstrument() const;
+    static constexpr int kMaxKeptRiskInstruments = 16;
+    QByteArray m_refusedInstrument; // this run's, so it is not fetched again
     void ensureConnection();
     void resetLanes();
     QByteArray authorization() const;

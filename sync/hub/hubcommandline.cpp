@@ -2,6 +2,7 @@
 
 #include "batchingestor.h"
 #include "deviceregistry.h"
+#include "files/privatefiles.h"
 #include "hubidentity.h"
 #include "hublog.h"
 #include "hubserver.h"
@@ -21,6 +22,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -234,16 +236,69 @@ std::optional<Picture> openPicture(const Options &o, const QString &dataDir, boo
             failure(QStringLiteral("--risk-checklist: %1").arg(e->message));
             return std::nullopt;
         }
-        if (auto e = checklists.add(std::get<protocol::RiskChecklist>(loaded))) {
-            failure(QStringLiteral("--risk-checklist: %1").arg(e->message));
-            return std::nullopt;
-        }
         p.forceChecklist = std::get<protocol::RiskChecklist>(loaded);
         // Devices are handed it at every check-in that lacks it.
         if (p.forceChecklist->canonicalJson().size() > protocol::Limits::kMaxRiskInstrumentBytes) {
             failure(QStringLiteral("--risk-checklist: over %1 bytes, more than a device takes")
                         .arg(protocol::Limits::kMaxRiskInstrumentBytes));
             return std::nullopt;
+        }
+    }
+    // Every instrument this hub ever published, kept in DIR/instruments:
+    // drafts begun on one reach the hub after it was withdrawn or
+    // superseded, and are still checked and scored on it; and an id and
+    // version published once can never change content, across restarts.
+    const QString published = QDir(dataDir).filePath(QStringLiteral("instruments"));
+    const auto fileFor = [&](const protocol::RiskChecklist &c) {
+        return QDir(published).filePath(QStringLiteral("%1-v%2.json").arg(c.id()).arg(c.version()));
+    };
+    for (const QFileInfo &f :
+         QDir(published).entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+        QByteArray bytes;
+        QString readError;
+        if (!platform::privatefiles::readSmallFile(
+                f.filePath(), protocol::Limits::kMaxRiskInstrumentBytes, &bytes, &readError)) {
+            failure(QStringLiteral("%1: %2").arg(f.filePath(), readError));
+            return std::nullopt;
+        }
+        auto kept = protocol::RiskChecklist::fromJson(bytes);
+        if (const auto *e = std::get_if<protocol::ChecklistLoadError>(&kept)) {
+            failure(QStringLiteral("%1: %2").arg(f.filePath(), e->message));
+            return std::nullopt;
+        }
+        const auto &c = std::get<protocol::RiskChecklist>(kept);
+        if (p.forceChecklist && c.id() == p.forceChecklist->id() &&
+            c.version() == p.forceChecklist->version()) {
+            if (c.canonicalJson() != p.forceChecklist->canonicalJson()) {
+                failure(QStringLiteral("--risk-checklist: %1 version %2 was published before "
+                                       "with other content (%3); publish changes as a new "
+                                       "version")
+                            .arg(c.id())
+                            .arg(c.version())
+                            .arg(f.filePath()));
+                return std::nullopt;
+            }
+            continue; // offered below
+        }
+        if (auto e = checklists.add(c, protocol::RiskChecklistRegistry::Use::RecordsOnly)) {
+            failure(QStringLiteral("%1: %2").arg(f.filePath(), e->message));
+            return std::nullopt;
+        }
+    }
+    if (p.forceChecklist) {
+        if (auto e = checklists.add(*p.forceChecklist)) {
+            failure(QStringLiteral("--risk-checklist: %1").arg(e->message));
+            return std::nullopt;
+        }
+        if (!readOnly && !QFile::exists(fileFor(*p.forceChecklist))) {
+            QString writeError;
+            const QByteArray bytes = p.forceChecklist->canonicalJson();
+            if (!platform::privatefiles::ensurePrivateDir(published, &writeError) ||
+                !platform::privatefiles::atomicWrite(fileFor(*p.forceChecklist), bytes.constData(),
+                                                     std::size_t(bytes.size()), &writeError)) {
+                failure(QStringLiteral("%1: %2").arg(published, writeError));
+                return std::nullopt;
+            }
         }
     }
     p.checklists = std::make_shared<const protocol::RiskChecklistRegistry>(std::move(checklists));

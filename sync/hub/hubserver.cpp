@@ -456,10 +456,12 @@ int HubServer::firstCall(MHD_Connection *connection, Request &request, const cha
                 // device says (by its hash) that it holds it already.
                 v1::RiskInstrument *instrument = status.mutable_policy()->mutable_risk_instrument();
                 *instrument = *offered;
+                // An app that does not ask (older than the field) is not
+                // sent a definition it would only throw away.
                 const char *held = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND,
                                                                "risk_instrument");
-                if (held && QByteArray::fromHex(QByteArray(held)) ==
-                                QByteArray::fromStdString(offered->sha256()))
+                if (!held || QByteArray::fromHex(QByteArray(held)) ==
+                                 QByteArray::fromStdString(offered->sha256()))
                     instrument->clear_definition();
             }
             return respond(connection, request, MHD_HTTP_OK, serialize(status), kProtobuf, nullptr);

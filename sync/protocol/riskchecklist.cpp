@@ -882,11 +882,15 @@ void RiskChecklistRegistry::addBuiltIns()
     add(RiskChecklist::builtIn(QStringLiteral("dash-2009-v2.json")));
 }
 
-std::optional<ChecklistLoadError> RiskChecklistRegistry::add(const RiskChecklist &checklist)
+std::optional<ChecklistLoadError> RiskChecklistRegistry::add(const RiskChecklist &checklist,
+                                                             Use use)
 {
     if (const RiskChecklist *existing = find(checklist.id(), checklist.version())) {
-        if (existing->canonicalJson() == checklist.canonicalJson())
+        if (existing->canonicalJson() == checklist.canonicalJson()) {
+            if (use == Use::Offered)
+                m_uses[int(existing - m_checklists.constData())] = Use::Offered;
             return std::nullopt;
+        }
         return ChecklistLoadError{
             ChecklistError::VersionClash,
             QStringLiteral("Checklist %1 version %2 is already known with different content; "
@@ -895,6 +899,7 @@ std::optional<ChecklistLoadError> RiskChecklistRegistry::add(const RiskChecklist
                 .arg(checklist.version())};
     }
     m_checklists.append(checklist);
+    m_uses.append(use);
     return std::nullopt;
 }
 
@@ -910,8 +915,9 @@ const RiskChecklist *RiskChecklistRegistry::find(const QString &id, int version)
 const RiskChecklist *RiskChecklistRegistry::currentFor(v1::IncidentType type) const
 {
     const RiskChecklist *best = nullptr;
-    for (const RiskChecklist &c : m_checklists) {
-        if (!c.appliesTo(type))
+    for (int i = 0; i < m_checklists.size(); ++i) {
+        const RiskChecklist &c = m_checklists[i];
+        if (m_uses[i] != Use::Offered || !c.appliesTo(type))
             continue;
         // Among checklists for the type, the last added id wins; within an
         // id, the highest version.
@@ -925,11 +931,17 @@ const RiskChecklist *RiskChecklistRegistry::forRecord(const v1::IncidentRecord &
 {
     const v1::IncidentType type = record.incident().type();
     const v1::RiskAssessment &risk = record.risk();
-    if (!risk.checklist_id().empty())
-        if (const RiskChecklist *named =
-                find(QString::fromStdString(risk.checklist_id()), int(risk.checklist_version()));
-            named && named->appliesTo(type))
+    if (!risk.checklist_id().empty()) {
+        const RiskChecklist *named =
+            find(QString::fromStdString(risk.checklist_id()), int(risk.checklist_version()));
+        if (named && named->appliesTo(type))
             return named;
+        // Answers on an instrument this device no longer knows (another
+        // hub's, or a damaged copy): kept as they are, never laid out again
+        // on the current one.
+        if (!named && risk.answers_size() > 0)
+            return nullptr;
+    }
     return currentFor(type);
 }
 

@@ -239,21 +239,33 @@ public:
     // registry, so the form asks exactly what submit() checks.
     static std::shared_ptr<const RiskChecklistRegistry> sharedBuiltIns();
 
+    // Offered: may be current for new records. RecordsOnly: known so that
+    // records answered on it open, check and score on it (an instrument the
+    // hub withdrew or superseded), never offered for a new one.
+    enum class Use
+    {
+        Offered,
+        RecordsOnly,
+    };
     // Adds the built-in ones (see withBuiltIns) after what is there.
     void addBuiltIns();
-    std::optional<ChecklistLoadError> add(const RiskChecklist &checklist);
+    std::optional<ChecklistLoadError> add(const RiskChecklist &checklist, Use use = Use::Offered);
     const RiskChecklist *find(const QString &id, int version) const;
-    // The newest version of the newest checklist that applies, or nullptr.
+    // Among the offered checklists that apply, the last id added, at its
+    // highest offered version; nullptr when none applies.
     const RiskChecklist *currentFor(v1::IncidentType type) const;
     // The checklist a record is answered on: the one it names, when this
     // registry knows it and it applies to the incident (a draft begun on
     // version 1 stays on version 1), else the current one; nullptr when
-    // none applies.
+    // none applies, and nullptr when the record has answers on a checklist
+    // this registry does not know (they are never reshaped into another
+    // one's: the validator says "unknown_checklist").
     const RiskChecklist *forRecord(const v1::IncidentRecord &record) const;
     int size() const { return int(m_checklists.size()); }
 
 private:
     QList<RiskChecklist> m_checklists;
+    QList<Use> m_uses; // one per checklist
 };
 
 // "standard", "medium", "high" ("" for unspecified).

@@ -8,6 +8,7 @@
 #include "hubprocess.h"
 #include "protocol/derivedfacts.h"
 #include "protocol/syntheticrecords.h"
+#include "synccontroller.h"
 #include "wire/signing.h"
 
 #include <QCryptographicHash>
@@ -142,7 +143,11 @@ private slots:
                 return v1::RiskInstrument();
             return answer.policy().risk_instrument();
         };
-        const v1::RiskInstrument sent = status("");
+        // An app from before the field does not ask, and is sent no
+        // definition it would only throw away.
+        QVERIFY(status("").definition().empty());
+        QVERIFY(!status("").sha256().empty());
+        const v1::RiskInstrument sent = status("?risk_instrument=");
         QCOMPARE(QString::fromStdString(sent.checklist_id()), forceId);
         QVERIFY(!sent.definition().empty());
         QCOMPARE(QByteArray::fromStdString(sent.sha256()),
@@ -157,6 +162,7 @@ private slots:
         QVERIFY(again.definition().empty());
         QCOMPARE(again.sha256(), sent.sha256());
         QVERIFY(!status("?risk_instrument=00").definition().empty());
+        QVERIFY(!status("?risk_instrument=" + QByteArray(64, 'a')).definition().empty());
 
         const std::unique_ptr<AppControllers> made = newApp(dir);
         AppControllers &app = *made;
@@ -164,9 +170,11 @@ private slots:
         QVERIFY(firstRun(app, codes[0]));
         app.firstRun.goOn();
         app.sync.checkIn();
-        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 1, 10000);
-        QCOMPARE(app.sync.riskChecklists().currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
-                 forceId);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            app.sync.riskChecklists().currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(), forceId,
+            10000);
+        QVERIFY(changed.count() >= 1);
+        const int learnt = int(changed.count());
         // Not under the open store: the form asks what the store checks.
         QCOMPARE(app.session.checklists().currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
                  QStringLiteral("dash-2009"));
@@ -194,22 +202,35 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
         QCOMPARE(hub.stats().value(QStringLiteral("records")).toInt(), 1);
         QCOMPARE(app.sync.needsCorrectionCount(), 0);
+        // Another, begun now and left a draft.
+        app.unlock.unlock(kPassphrase);
+        v1::IncidentRecord draft = factory.next();
+        for (int i = 0; i < 50 && draft.incident().type() != v1::INCIDENT_TYPE_DOMESTIC_ABUSE; ++i)
+            draft = factory.next();
+        QCOMPARE(QString::fromStdString(draft.risk().checklist_id()), forceId);
+        QVERIFY(!app.session.recordStore()->saveDraft(draft));
 
         // Checking in again changes nothing.
         app.sync.checkIn();
         QTRY_VERIFY(!app.sync.isCheckingIn());
-        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.count(), learnt);
 
-        // A definition changed on the device's disk (its hash made to match)
-        // is not the hub's, and is never offered.
+        // A definition changed on the device's disk (its hash made to match,
+        // as a new version so that nothing but the signature stands in the
+        // way) is not the hub's, and is never offered.
         {
             v1::RiskInstrument forged = sent;
             std::string definition = forged.definition();
-            definition.replace(definition.find("ILLUSTRATIVE"), 12, "TAMPERED-WIT");
+            const std::size_t at = definition.find("\"version\":1");
+            QVERIFY(at != std::string::npos);
+            definition.replace(at, 11, "\"version\":2");
             forged.set_definition(definition);
+            forged.set_version(2);
             const QByteArray sha = QCryptographicHash::hash(QByteArray::fromStdString(definition),
                                                             QCryptographicHash::Sha256);
             forged.set_sha256(sha.toStdString());
+            QVERIFY(std::holds_alternative<protocol::RiskChecklist>(
+                protocol::RiskChecklist::fromJson(QByteArray::fromStdString(definition))));
             syncclient::SealedOutbox &outbox = *app.sync.outbox();
             const QByteArray genuine = outbox.currentRiskInstrument();
             QVERIFY(
@@ -217,10 +238,11 @@ private slots:
                     .keepRiskInstrument(sha, QByteArray::fromStdString(forged.SerializeAsString()))
                     .ok());
             QVERIFY(outbox.setCurrentRiskInstrument(sha).ok());
-            const auto registry = app.sync.riskChecklists();
+            const auto registry = app.sync.riskChecklists(); // read from the outbox
+            QVERIFY(!registry.find(forceId, 2));
             QCOMPARE(registry.currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
                      QStringLiteral("dash-2009"));
-            QVERIFY(!registry.find(forceId, 1)->title().contains(u"TAMPERED"));
+            QVERIFY(registry.find(forceId, 1)); // the genuine one, for its records
             QVERIFY(outbox.setCurrentRiskInstrument(genuine).ok());
         }
 
@@ -229,11 +251,71 @@ private slots:
         QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
         proxy.setUpstreamPort(quint16(hub.url().port()));
         app.sync.checkIn();
-        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 2, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(changed.count(), learnt + 1, 10000);
+        app.session.lock();
         app.unlock.unlock(kPassphrase);
         QCOMPARE(app.session.checklists().currentFor(v1::INCIDENT_TYPE_DOMESTIC_ABUSE)->id(),
                  QStringLiteral("dash-2009"));
-        QVERIFY(app.session.checklists().find(forceId, 1)); // drafts begun on it
+        // The draft begun on it still opens on it, keeps its answers, and the
+        // hub, which keeps every instrument it published, takes it.
+        QVERIFY(app.editor.open(QString::fromStdString(draft.record_id())));
+        QCOMPARE(QString::fromStdString(app.editor.record().risk().checklist_id()), forceId);
+        QCOMPARE(app.editor.record().risk().answers_size(), draft.risk().answers_size());
+        QVERIFY2(app.editor.submit(), qPrintable(app.editor.submitError()));
+        app.session.lock();
+        QTRY_COMPARE_WITH_TIMEOUT(app.sync.waitingCount(), 0, 10000);
+        QCOMPARE(hub.stats().value(QStringLiteral("records")).toInt(), 2);
+        QCOMPARE(app.sync.needsCorrectionCount(), 0);
+        // Published content never changes under its id and version.
+        hub.stop();
+        QFile changedFile(instrumentPath);
+        QVERIFY(changedFile.open(QIODevice::ReadWrite));
+        QByteArray text = changedFile.readAll();
+        text.replace("ILLUSTRATIVE instrument", "CHANGED instrument");
+        QVERIFY(changedFile.resize(0) && changedFile.write(text) == text.size());
+        changedFile.close();
+        QVERIFY(!hub.start(
+            {QStringLiteral("--plain-http"), QStringLiteral("--risk-checklist"), instrumentPath}));
+        QVERIFY2(hub.stderrText().contains(u"publish changes as a new version"),
+                 qPrintable(hub.stderrText()));
+    }
+
+    // The sync page says what the hub said: with nothing waiting, Sync now
+    // is an authenticated check-in and the page says when the hub answered;
+    // a record held offline is counted as only on this device; the hub gone,
+    // Sync now says it could not be reached; the hub's address and pin are
+    // the enrolment's.
+    void syncPageSaysWhatTheHubSaid()
+    {
+        testing::HubProcess hub(QStringLiteral(SAFEGUARD_HUB_BINARY));
+        QVERIFY2(hub.start(), qPrintable(hub.stderrText()));
+        QTemporaryDir dir;
+        const std::unique_ptr<AppControllers> made = newApp(dir);
+        AppControllers &app = *made;
+        QVERIFY(firstRun(app, hub.enrolmentCodes(1).first()));
+        app.firstRun.goOn();
+        SyncController &page = app.syncPage;
+        QTRY_VERIFY_WITH_TIMEOUT(app.sync.isQuiescent() && !page.busy(), 10000);
+        QCOMPARE(page.stateText(), QStringLiteral("Up to date"));
+        QVERIFY(page.upToDate());
+        QCOMPARE(page.hubAddress(), hub.url().toString().chopped(hub.url().path().size()));
+        QVERIFY(!page.hubPin().isEmpty());
+        QCOMPARE(page.officerId(), QStringLiteral("SYN-OFFICER-0001"));
+        QVERIFY2(page.riskInstrument().contains(u"built into the app"),
+                 qPrintable(page.riskInstrument()));
+
+        const qint64 checkInsBefore = app.sync.stats().checkIns;
+        const qint64 syncsBefore = app.sync.stats().requests;
+        page.syncNow();
+        QTRY_VERIFY_WITH_TIMEOUT(page.lastAction().startsWith(u"The hub answered Today"), 10000);
+        QCOMPARE(app.sync.stats().checkIns, checkInsBefore + 1); // asked the hub, sent nothing
+        QCOMPARE(app.sync.stats().requests, syncsBefore);
+        QVERIFY2(page.lastContact().startsWith(u"Today"), qPrintable(page.lastContact()));
+
+        // The hub gone: said so, not "answered".
+        hub.stop();
+        page.syncNow();
+        QTRY_VERIFY_WITH_TIMEOUT(page.lastAction().contains(u"could not be reached"), 15000);
     }
 
     // First run says "accepted" only on the hub's word: the page waits for

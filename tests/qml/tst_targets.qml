@@ -100,4 +100,17 @@ TestCase {
         for (const p of problems) console.log("TARGET " + p)
         compare(problems.length, 0, "\n" + problems.join("\n"))
     }
+
+    Component { id: syncComponent; SyncPage { width: 390; height: 9000 } }
+
+    // The sync page, with records waiting.
+    function test_syncPage() {
+        Harness.addSubmitted("queued")
+        const page = createTemporaryObject(syncComponent, this)
+        waitForRendering(page)
+        verify(Harness.touchTargets(page).length >= 1)
+        const problems = problemsOn(page, "Sync")
+        for (const p of problems) console.log("TARGET " + p)
+        compare(problems.length, 0, "\n" + problems.join("\n"))
+    }
 }
