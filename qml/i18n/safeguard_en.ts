@@ -19,71 +19,6 @@
     </message>
 </context>
 <context>
-    <name>Main</name>
-    <message numerus="yes">
-        <source>%n record(s) not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</source>
-        <translation>
-            <numerusform>%n record not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</numerusform>
-            <numerusform>%n records not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n record(s) not submitted.</source>
-        <translation>
-            <numerusform>%n record not submitted.</numerusform>
-            <numerusform>%n records not submitted.</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>RecordPage</name>
-    <message numerus="yes">
-        <source>Not saved: %n answer(s) could not be read</source>
-        <translation>
-            <numerusform>Not saved: %n answer(s) could not be read</numerusform>
-            <numerusform>Not saved: %n answers could not be read</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>SyncPage</name>
-    <message numerus="yes">
-        <source>%n record(s)</source>
-        <translation>
-            <numerusform>%n record</numerusform>
-            <numerusform>%n records</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n urgent</source>
-        <translation>
-            <numerusform>%n urgent</numerusform>
-            <numerusform>%n urgent</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n record(s), to open from the home screen</source>
-        <translation>
-            <numerusform>%n record, to open from the home screen</numerusform>
-            <numerusform>%n records, to open from the home screen</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n record(s), being checked by the hub&apos;s staff; nothing for you to do</source>
-        <translation>
-            <numerusform>%n record, being checked by the hub&apos;s staff; nothing for you to do</numerusform>
-            <numerusform>%n records, being checked by the hub&apos;s staff; nothing for you to do</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>(%n failed in a row)</source>
-        <translation>
-            <numerusform>(%n failed in a row)</numerusform>
-            <numerusform>(%n failed in a row)</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>UnlockPage</name>
     <message numerus="yes">
         <source>%n record(s) not submitted: kept on this device, encrypted, until you submit.</source>
@@ -203,79 +138,6 @@
             <numerusform>%n items still needed before this record can be submitted.</numerusform>
         </translation>
     </message>
-    <message numerus="yes">
-        <source>Up to %n character(s)</source>
-        <translation>
-            <numerusform>Up to %n character(s)</numerusform>
-            <numerusform>Up to %n characters</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>safeguard::ui::SyncController</name>
-    <message numerus="yes">
-        <source>%n urgent record(s) failed again and again and were set aside. Press Sync now; if this stays, phone the safeguarding hub with the police reference.</source>
-        <translation>
-            <numerusform>%n urgent record failed again and again and were set aside. Press Sync now; if this stays, phone the safeguarding hub with the police reference.</numerusform>
-            <numerusform>%n urgent records failed again and again and were set aside. Press Sync now; if this stays, phone the safeguarding hub with the police reference.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n record(s) will be sent at the next chance.</source>
-        <translation>
-            <numerusform>%n record will be sent at the next chance.</numerusform>
-            <numerusform>%n records will be sent at the next chance.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>No network. %n record(s) kept on this device, encrypted, and sent as soon as a network is back.</source>
-        <translation>
-            <numerusform>No network. %n record kept on this device, encrypted, and sent as soon as a network is back.</numerusform>
-            <numerusform>No network. %n records kept on this device, encrypted, and sent as soon as a network is back.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n record(s) on their way to the hub.</source>
-        <translation>
-            <numerusform>%n record on their way to the hub.</numerusform>
-            <numerusform>%n records on their way to the hub.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>The hub could not be reached, or asked the device to wait. It is tried again by itself; Sync now tries at once. %n record(s) waiting.</source>
-        <translation>
-            <numerusform>The hub could not be reached, or asked the device to wait. It is tried again by itself; Sync now tries at once. %n record waiting.</numerusform>
-            <numerusform>The hub could not be reached, or asked the device to wait. It is tried again by itself; Sync now tries at once. %n records waiting.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>The hub refused a request as faulty. Sending is tried again every 15 minutes, or now with Sync now; the hub&apos;s staff can see the fault. %n record(s) waiting.</source>
-        <translation>
-            <numerusform>The hub refused a request as faulty. Sending is tried again every 15 minutes, or now with Sync now; the hub&apos;s staff can see the fault. %n record waiting.</numerusform>
-            <numerusform>The hub refused a request as faulty. Sending is tried again every 15 minutes, or now with Sync now; the hub&apos;s staff can see the fault. %n records waiting.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>The hub no longer accepts this device. Ask your supervisor for a new code and enter it on the home screen. Nothing is lost: %n record(s) kept.</source>
-        <translation>
-            <numerusform>The hub no longer accepts this device. Ask your supervisor for a new code and enter it on the home screen. Nothing is lost: %n record kept.</numerusform>
-            <numerusform>The hub no longer accepts this device. Ask your supervisor for a new code and enter it on the home screen. Nothing is lost: %n records kept.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%1, in %n min</source>
-        <translation>
-            <numerusform>%1, in %n min</numerusform>
-            <numerusform>%1, in %n min</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Sending %n record(s) now.</source>
-        <translation>
-            <numerusform>Sending %n record now.</numerusform>
-            <numerusform>Sending %n records now.</numerusform>
-        </translation>
-    </message>
 </context>
 <context>
     <name>safeguard::ui::UnlockController</name>
@@ -288,19 +150,46 @@
     </message>
 </context>
 <context>
+    <name>Main</name>
+    <message numerus="yes">
+        <source>%n record(s) not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</source>
+        <translation>
+            <numerusform>%n record not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</numerusform>
+            <numerusform>%n records not submitted. Drafts stay on this device, encrypted, and go nowhere until you submit them.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) not submitted.</source>
+        <translation>
+            <numerusform>%n record not submitted.</numerusform>
+            <numerusform>%n records not submitted.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>safeguard::ui::typedinput</name>
     <message numerus="yes">
         <source>%n month(s)</source>
         <translation>
-            <numerusform>%n month(s)</numerusform>
+            <numerusform>%n month</numerusform>
             <numerusform>%n months</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n year(s)</source>
         <translation>
-            <numerusform>%n year(s)</numerusform>
+            <numerusform>%n year</numerusform>
             <numerusform>%n years</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RecordPage</name>
+    <message numerus="yes">
+        <source>Not saved: %n answer(s) could not be read</source>
+        <translation>
+            <numerusform>Not saved: %n answer could not be read</numerusform>
+            <numerusform>Not saved: %n answers could not be read</numerusform>
         </translation>
     </message>
 </context>
